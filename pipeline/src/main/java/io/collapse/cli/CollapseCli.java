@@ -1,0 +1,45 @@
+package io.collapse.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The `collapse` launcher: one subcommand class per command. */
+@Command(
+        name = "collapse",
+        mixinStandardHelpOptions = true,
+        version = "collapse 0.1.0",
+        description = "Model-collapse experiments (The Curse of Recursion) on DJL + PyTorch.",
+        subcommands = {
+            InfoCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class CollapseCli implements Callable<Integer> {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The command line with the project's error handling; tests call {@code execute} on it. */
+    public static CommandLine commandLine() {
+        Runtime.offlineByDefault();
+        CommandLine cl = new CommandLine(new CollapseCli());
+        cl.setExecutionExceptionHandler(
+                (ex, cmd, parsed) -> {
+                    cmd.getErr().println("error: " + Runtime.describe(ex));
+                    if (Boolean.getBoolean("collapse.stacktrace")) {
+                        ex.printStackTrace(cmd.getErr());
+                    }
+                    return 1;
+                });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

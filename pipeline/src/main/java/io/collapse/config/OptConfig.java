@@ -1,0 +1,155 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An OPT decoder's shape and behaviour, read from and written to HF's {@code config.json}.
+ * Field names are HF's; keys that only matter to HF's Python (architectures, torch_dtype…) are
+ * ignored on read. Values this implementation cannot honour are rejected here, naming the field.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record OptConfig(
+        @JsonProperty("vocab_size") int vocabSize,
+        @JsonProperty("hidden_size") int hiddenSize,
+        @JsonProperty("num_hidden_layers") int numHiddenLayers,
+        @JsonProperty("ffn_dim") int ffnDim,
+        @JsonProperty("num_attention_heads") int numAttentionHeads,
+        @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
+        // true: pre-LN (opt-125m, 1.3b+); false: post-LN (opt-350m).
+        @JsonProperty("do_layer_norm_before") Boolean doLayerNormBefore,
+        // != hidden_size adds project_in/project_out (opt-350m: 512 vs 1024).
+        @JsonProperty("word_embed_proj_dim") Integer wordEmbedProjDim,
+        @JsonProperty("activation_function") String activationFunction,
+        @JsonProperty("enable_bias") Boolean enableBias,
+        @JsonProperty("layer_norm_elementwise_affine") Boolean layerNormElementwiseAffine,
+        @JsonProperty("dropout") Double dropout,
+        @JsonProperty("attention_dropout") Double attentionDropout,
+        // Old opt-350m configs say true: no decoder final_layer_norm even when pre-LN.
+        @JsonProperty("_remove_final_layer_norm") Boolean removeFinalLayerNorm,
+        @JsonProperty("pad_token_id") Integer padTokenId,
+        @JsonProperty("bos_token_id") Integer bosTokenId,
+        @JsonProperty("eos_token_id") Integer eosTokenId,
+        @JsonProperty("init_std") Double initStd,
+        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
+        @JsonProperty("model_type") String modelType) {
+
+    /** Activations HF's ACT2FN offers that this decoder implements. */
+    public static final Set<String> ACTIVATIONS = Set.of("relu", "gelu", "gelu_new", "gelu_pytorch_tanh", "silu", "swish");
+
+    /** Fills HF's OPTConfig defaults for absent optional keys, then validates. */
+    public OptConfig {
+        doLayerNormBefore = doLayerNormBefore == null ? Boolean.TRUE : doLayerNormBefore;
+        wordEmbedProjDim = wordEmbedProjDim == null ? hiddenSize : wordEmbedProjDim;
+        activationFunction = activationFunction == null ? "relu" : activationFunction;
+        enableBias = enableBias == null ? Boolean.TRUE : enableBias;
+        layerNormElementwiseAffine = layerNormElementwiseAffine == null ? Boolean.TRUE : layerNormElementwiseAffine;
+        dropout = dropout == null ? 0.1 : dropout;
+        attentionDropout = attentionDropout == null ? 0.0 : attentionDropout;
+        removeFinalLayerNorm = removeFinalLayerNorm == null ? Boolean.FALSE : removeFinalLayerNorm;
+        padTokenId = padTokenId == null ? 1 : padTokenId;
+        bosTokenId = bosTokenId == null ? 2 : bosTokenId;
+        eosTokenId = eosTokenId == null ? 2 : eosTokenId;
+        initStd = initStd == null ? 0.02 : initStd;
+        tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.TRUE : tieWordEmbeddings;
+        modelType = modelType == null ? "opt" : modelType;
+
+        positive("vocab_size", vocabSize);
+        positive("hidden_size", hiddenSize);
+        positive("num_hidden_layers", numHiddenLayers);
+        positive("ffn_dim", ffnDim);
+        positive("num_attention_heads", numAttentionHeads);
+        positive("max_position_embeddings", maxPositionEmbeddings);
+        positive("word_embed_proj_dim", wordEmbedProjDim);
+        if (hiddenSize % numAttentionHeads != 0) {
+            throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
+                    + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
+        }
+        if (!ACTIVATIONS.contains(activationFunction)) {
+            throw new IllegalArgumentException("config: activation_function '" + activationFunction
+                    + "' is not supported; expected one of " + List.copyOf(new java.util.TreeSet<>(ACTIVATIONS)));
+        }
+        probability("dropout", dropout);
+        probability("attention_dropout", attentionDropout);
+        if (!"opt".equals(modelType)) {
+            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'opt'");
+        }
+        if (!tieWordEmbeddings) {
+            throw new IllegalArgumentException(
+                    "config: tie_word_embeddings=false is not supported; OPT ties lm_head to embed_tokens");
+        }
+        for (var id : new int[] {padTokenId, bosTokenId, eosTokenId}) {
+            if (id < 0 || id >= vocabSize) {
+                throw new IllegalArgumentException("config: special token id " + id
+                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
+            }
+        }
+    }
+
+    public int headDim() {
+        return hiddenSize / numAttentionHeads;
+    }
+
+    /** project_in/project_out exist when the embedding width differs from the decoder width. */
+    public boolean hasProjection() {
+        return wordEmbedProjDim != hiddenSize;
+    }
+
+    /** HF: the decoder's final_layer_norm exists only for pre-LN models that did not remove it. */
+    public boolean hasFinalLayerNorm() {
+        return doLayerNormBefore && !removeFinalLayerNorm;
+    }
+
+    /** Rows of embed_positions: OPT offsets positions by 2. */
+    public int positionRows() {
+        return maxPositionEmbeddings + 2;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    public static OptConfig read(Path file) throws IOException {
+        try {
+            return JSON.readValue(file.toFile(), OptConfig.class);
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            Throwable root = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+            throw new IOException(file + ": " + root.getMessage(), e);
+        }
+    }
+
+    /** HF's config.json: our fields plus the keys transformers needs to pick the class. */
+    public String toJson() {
+        try {
+            var tree = JSON.valueToTree(this);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tree)
+                    .putArray("architectures").add("OPTForCausalLM");
+            ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("torch_dtype", "float32");
+            return JSON.writeValueAsString(tree);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void positive(String field, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("config: " + field + " must be > 0, got " + value);
+        }
+    }
+
+    private static void probability(String field, double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException("config: " + field + " must lie in [0, 1), got " + value);
+        }
+    }
+}

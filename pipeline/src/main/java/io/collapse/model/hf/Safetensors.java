@@ -1,0 +1,188 @@
+package io.collapse.model.hf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The safetensors format: 8-byte little-endian header length, a JSON header naming each tensor's
+ * dtype, shape and [begin, end) byte offsets into the data section, then the raw data.
+ * Every inconsistency is reported with the file name and the tensor concerned.
+ */
+public final class Safetensors {
+
+    /** Headers larger than this are refused (the reference implementation's own limit). */
+    static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Safetensors() {}
+
+    /** Reads every tensor, in file order; the data is memory-mapped, not copied. */
+    public static Map<String, HostTensor> read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new CheckpointException(file, "truncated: " + size + " bytes, a safetensors file starts with an 8-byte header length");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long headerLen = lenBuf.getLong(0);
+            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES) {
+                throw new CheckpointException(file, "header length " + headerLen + " is outside (0, " + MAX_HEADER_BYTES + "]");
+            }
+            if (8 + headerLen > size) {
+                throw new CheckpointException(file, "truncated: header says " + headerLen + " bytes but the file has " + (size - 8) + " after the length");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, 8);
+            JsonNode header;
+            try {
+                header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage());
+            }
+            if (header == null || !header.isObject()) {
+                throw new CheckpointException(file, "header is not a JSON object");
+            }
+            long dataStart = 8 + headerLen;
+            long dataLen = size - dataStart;
+            Map<String, HostTensor> out = new LinkedHashMap<>();
+            // Tensors come back in data order, as torch writes them.
+            List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().equals("__metadata__")) {
+                    entries.add(e);
+                }
+            }
+            entries.sort((a, b) -> Long.compare(a.getValue().path("data_offsets").path(0).asLong(), b.getValue().path("data_offsets").path(0).asLong()));
+            for (Map.Entry<String, JsonNode> e : entries) {
+                String name = e.getKey();
+                JsonNode t = e.getValue();
+                HostTensor.DType dtype;
+                try {
+                    dtype = HostTensor.DType.valueOf(t.path("dtype").asText());
+                } catch (IllegalArgumentException ex) {
+                    throw new CheckpointException(file, "tensor '" + name + "' has unknown dtype '" + t.path("dtype").asText() + "'");
+                }
+                JsonNode shapeNode = t.path("shape");
+                JsonNode offsets = t.path("data_offsets");
+                if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
+                    throw new CheckpointException(file, "tensor '" + name + "' lacks a shape array or a [begin, end] data_offsets pair");
+                }
+                long[] shape = new long[shapeNode.size()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = shapeNode.get(i).asLong();
+                    if (shape[i] < 0) {
+                        throw new CheckpointException(file, "tensor '" + name + "' has a negative dimension");
+                    }
+                }
+                long begin = offsets.get(0).asLong();
+                long end = offsets.get(1).asLong();
+                if (begin < 0 || end < begin || end > dataLen) {
+                    throw new CheckpointException(file, "tensor '" + name + "' has data_offsets [" + begin + ", " + end
+                            + "] outside the data section of " + dataLen + " bytes (truncated file?)");
+                }
+                long need = HostTensor.numel(shape) * dtype.bytes;
+                if (end - begin != need) {
+                    throw new CheckpointException(file, "tensor '" + name + "' spans " + (end - begin) + " bytes but "
+                            + dtype + java.util.Arrays.toString(shape) + " needs " + need);
+                }
+                ByteBuffer data = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
+                out.put(name, new HostTensor(dtype, shape, data));
+            }
+            return out;
+        }
+    }
+
+    /** The {@code __metadata__} string map, empty when absent. */
+    public static Map<String, String> metadata(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long headerLen = lenBuf.getLong(0);
+            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > ch.size()) {
+                throw new CheckpointException(file, "bad header length " + headerLen);
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, 8);
+            JsonNode meta = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8)).path("__metadata__");
+            Map<String, String> out = new TreeMap<>();
+            meta.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            return out;
+        }
+    }
+
+    /**
+     * Writes tensors sorted by name with {@code "__metadata__": {"format": "pt"}}, the header
+     * padded with spaces to a multiple of 8, as transformers' own writer does. Not atomic by
+     * itself: callers write to a temporary name and rename.
+     */
+    public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) throws IOException {
+        TreeMap<String, HostTensor> sorted = new TreeMap<>(tensors);
+        ObjectNode header = JSON.createObjectNode();
+        ObjectNode meta = header.putObject("__metadata__");
+        meta.put("format", "pt");
+        metadata.forEach(meta::put);
+        long offset = 0;
+        for (Map.Entry<String, HostTensor> e : sorted.entrySet()) {
+            HostTensor t = e.getValue();
+            ObjectNode n = header.putObject(e.getKey());
+            n.put("dtype", t.dtype().name());
+            var shape = n.putArray("shape");
+            for (long d : t.shape()) {
+                shape.add(d);
+            }
+            long len = t.data().remaining();
+            n.putArray("data_offsets").add(offset).add(offset + len);
+            offset += len;
+        }
+        byte[] headerBytes = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        int padded = (headerBytes.length + 7) / 8 * 8;
+        ByteBuffer prefix = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        prefix.putLong(padded).put(headerBytes);
+        while (prefix.hasRemaining()) {
+            prefix.put((byte) ' ');
+        }
+        prefix.flip();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, prefix);
+            for (HostTensor t : sorted.values()) {
+                writeFully(ch, t.data().duplicate());
+            }
+            ch.force(true);
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos + buf.position());
+            if (n < 0) {
+                throw new IOException("unexpected end of file");
+            }
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+}

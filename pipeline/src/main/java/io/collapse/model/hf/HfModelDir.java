@@ -3,6 +3,7 @@ package io.collapse.model.hf;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.AtomicFiles;
 import io.collapse.config.OptConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -155,16 +156,16 @@ public final class HfModelDir {
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
             copyTokenizer(tokenizerDir, tmp);
             fsyncFiles(tmp);
-            fsyncDir(tmp);
+            AtomicFiles.fsyncDir(tmp);
             if (Files.exists(target)) {
                 Path old = parent.resolve("." + target.getFileName() + ".old-" + tag);
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                fsyncDir(parent);
+                AtomicFiles.fsyncDir(parent);
                 deleteTree(old);
             } else {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                fsyncDir(parent);
+                AtomicFiles.fsyncDir(parent);
             }
         } finally {
             if (Files.exists(tmp)) {
@@ -226,13 +227,6 @@ public final class HfModelDir {
                     }
                 }
             }
-        }
-    }
-
-    /** Flushes a directory's entries, so a rename in it survives a crash. */
-    private static void fsyncDir(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
         }
     }
 

@@ -45,6 +45,7 @@ public final class HubDownloader {
     private static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_REDIRECTS = 10;
 
     private final HttpClient http = HttpClient.newBuilder()
@@ -57,10 +58,11 @@ public final class HubDownloader {
     private int attempts = 3;
     private PrintStream progress = System.err;
 
-    /** Offline when {@code ai.djl.offline=true} or {@code HF_HUB_OFFLINE} is 1/true. */
+    /** Offline when {@code ai.djl.offline=true}, {@code DJL_OFFLINE=true} or {@code HF_HUB_OFFLINE} is 1/true. */
     public static boolean offlineFromEnvironment() {
         String hub = System.getenv("HF_HUB_OFFLINE");
-        return Boolean.getBoolean("ai.djl.offline") || "1".equals(hub) || "true".equalsIgnoreCase(hub);
+        return Boolean.getBoolean("ai.djl.offline") || "true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))
+                || "1".equals(hub) || "true".equalsIgnoreCase(hub);
     }
 
     public HubDownloader setEndpoint(String endpoint) {
@@ -148,10 +150,10 @@ public final class HubDownloader {
 
     private void refuseIfOffline(String repoId, Path dir, List<String> missing) throws IOException {
         if (offline) {
-            throw new IOException("offline mode (ai.djl.offline=true or HF_HUB_OFFLINE=1): cannot download " + repoId
+            throw new IOException("offline mode (ai.djl.offline, DJL_OFFLINE or HF_HUB_OFFLINE): cannot download " + repoId
                     + ". Put " + String.join(", ", missing) + " into " + dir.toAbsolutePath()
                     + ", or pass --model DIR with a local HF model directory"
-                    + " (to allow downloads, run with -Dai.djl.offline=false, e.g. COLLAPSE_JAVA_OPTS, and HF_HUB_OFFLINE unset)");
+                    + " (to allow downloads: DJL_OFFLINE=false or -Dai.djl.offline=false, and HF_HUB_OFFLINE unset)");
         }
     }
 
@@ -165,11 +167,14 @@ public final class HubDownloader {
         Path target = dir.resolve(file);
         Path part = dir.resolve(file + ".part");
         String url = url(repoId, revision, file);
+        String sha256;
         for (int attempt = 1; ; attempt++) {
             try {
-                if (!transfer(URI.create(url), part, file)) {
+                Transfer t = transfer(URI.create(url), part, file);
+                if (!t.found()) {
                     return false;
                 }
+                sha256 = t.sha256();
                 break;
             } catch (RetryableException e) {
                 if (attempt >= attempts) {
@@ -181,6 +186,14 @@ public final class HubDownloader {
         }
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
             ch.force(true);
+        }
+        if (sha256 != null) {
+            String actual = sha256Of(part);
+            if (!actual.equals(sha256)) {
+                Files.delete(part);
+                throw new IOException(url + ": downloaded bytes have sha256 " + actual + " but the Hub says " + sha256
+                        + "; the partial file was deleted, run again");
+            }
         }
         AtomicFiles.move(part, target);
         AtomicFiles.fsyncDir(dir);
@@ -194,8 +207,15 @@ public final class HubDownloader {
         }
     }
 
-    /** One GET (resuming from the .part size), following redirects. False on 404. */
-    private boolean transfer(URI uri, Path part, String file) throws IOException, RetryableException {
+    /** What a transfer found: the file (or a 404), and the sha256 the Hub announced for it, if any. */
+    private record Transfer(boolean found, String sha256) {}
+
+    /**
+     * One GET (resuming from the .part size), following redirects. The Hub names an LFS file's
+     * sha256 in {@code X-Linked-Etag} (on the redirect) or {@code ETag}; a 40-hex git blob id is not one.
+     */
+    private Transfer transfer(URI uri, Path part, String file) throws IOException, RetryableException {
+        String sha256 = null;
         long have = Files.exists(part) ? Files.size(part) : 0;
         HttpResponse<InputStream> response = null;
         URI at = uri;
@@ -216,6 +236,12 @@ public final class HubDownloader {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while downloading " + uri, e);
             }
+            for (String header : List.of("X-Linked-Etag", "ETag")) {
+                String etag = response.headers().firstValue(header).orElse("").replaceAll("^W/|\"", "").toLowerCase(java.util.Locale.ROOT);
+                if (sha256 == null && SHA256.matcher(etag).matches()) {
+                    sha256 = etag;
+                }
+            }
             int code = response.statusCode();
             if (code / 100 == 3 && response.headers().firstValue("Location").isPresent()) {
                 response.body().close();
@@ -227,7 +253,7 @@ public final class HubDownloader {
         int code = response.statusCode();
         try (InputStream body = response.body()) {
             if (code == 404) {
-                return false;
+                return new Transfer(false, null);
             }
             if (code == 416 && have > 0) {
                 // The .part is not a prefix the server can continue (e.g. the file changed): start over.
@@ -257,7 +283,20 @@ public final class HubDownloader {
             // A 200 is the whole file: it starts over at byte 0, whatever the .part held.
             copy(body, part, start, total, file);
         }
-        return true;
+        return new Transfer(true, sha256);
+    }
+
+    private static String sha256Of(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
     }
 
     /** Streams the body into the .part file from {@code start}, with a progress bar on stderr. */

@@ -38,6 +38,8 @@ class HubDownloaderTest {
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> dropsLeft = new ConcurrentHashMap<>();
+    /** sha256 the server announces: X-Linked-Etag on the redirect (as the Hub does for LFS files), else ETag. */
+    private final Map<String, String> etags = new ConcurrentHashMap<>();
     private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
     @BeforeEach
@@ -48,6 +50,7 @@ class HubDownloaderTest {
         for (String f : List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")) {
             files.put(f, Files.readAllBytes(TOKENIZER.resolve(f)));
         }
+        etags.put("pytorch_model.bin", sha256(files.get("pytorch_model.bin")));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.start();
@@ -70,6 +73,7 @@ class HubDownloaderTest {
         String resolve = "/" + REPO + "/resolve/main/";
         if (path.startsWith(resolve) && path.endsWith(".bin")) { // LFS files live on the CDN
             ex.getResponseHeaders().add("Location", "/cdn/" + path.substring(resolve.length()));
+            ex.getResponseHeaders().add("X-Linked-Etag", "\"" + etags.get(path.substring(resolve.length())) + "\"");
             ex.sendResponseHeaders(302, -1);
             ex.close();
             return;
@@ -80,6 +84,9 @@ class HubDownloaderTest {
             ex.sendResponseHeaders(404, -1);
             ex.close();
             return;
+        }
+        if (path.startsWith(resolve) && etags.containsKey(name)) {
+            ex.getResponseHeaders().add("ETag", "\"" + etags.get(name) + "\"");
         }
         int from = 0;
         Matcher m = range == null ? null : Pattern.compile("bytes=(\\d+)-").matcher(range);
@@ -148,6 +155,29 @@ class HubDownloaderTest {
         List<String> vocabRequests = requests.stream().filter(r -> r.contains("vocab.json")).toList();
         assertEquals(3, vocabRequests.size(), vocabRequests.toString());
         assertTrue(vocabRequests.get(1).contains("bytes=") && vocabRequests.get(2).contains("bytes="), vocabRequests.toString());
+    }
+
+    @Test
+    void aChecksumMismatchKeepsNothing() throws IOException {
+        etags.put("vocab.json", sha256("something else".getBytes()));
+        IOException e = assertThrows(IOException.class, () -> hub().download(REPO, "main", List.of("vocab.json"), cache));
+        assertTrue(e.getMessage().contains("sha256"), e.getMessage());
+        Path dir = HubDownloader.repoDir(cache, REPO, "main");
+        assertFalse(Files.exists(dir.resolve("vocab.json")));
+        assertFalse(Files.exists(dir.resolve("vocab.json.part")));
+
+        etags.put("pytorch_model.bin", sha256(new byte[0]));
+        e = assertThrows(IOException.class, () -> hub().download(REPO, "main", List.of("pytorch_model.bin"), cache));
+        assertTrue(e.getMessage().contains("sha256 " + sha256(files.get("pytorch_model.bin"))), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("pytorch_model.bin")));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

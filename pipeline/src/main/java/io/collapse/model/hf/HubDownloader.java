@@ -212,7 +212,7 @@ public final class HubDownloader {
 
     /**
      * One GET (resuming from the .part size), following redirects. The Hub names an LFS file's
-     * sha256 in {@code X-Linked-Etag} (on the redirect) or {@code ETag}; a 40-hex git blob id is not one.
+     * sha256 in {@code X-Linked-Etag} (on the redirect) or its own {@code ETag}; a 40-hex git blob id is not one.
      */
     private Transfer transfer(URI uri, Path part, String file) throws IOException, RetryableException {
         String sha256 = null;
@@ -236,7 +236,9 @@ public final class HubDownloader {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while downloading " + uri, e);
             }
-            for (String header : List.of("X-Linked-Etag", "ETag")) {
+            // A CDN's own ETag means something else; only the Hub's count.
+            boolean hub = at.getHost() != null && at.getHost().equals(uri.getHost());
+            for (String header : hub ? List.of("X-Linked-Etag", "ETag") : List.of("X-Linked-Etag")) {
                 String etag = response.headers().firstValue(header).orElse("").replaceAll("^W/|\"", "").toLowerCase(java.util.Locale.ROOT);
                 if (sha256 == null && SHA256.matcher(etag).matches()) {
                     sha256 = etag;

@@ -1,6 +1,7 @@
 package io.collapse.text;
 
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,19 +83,9 @@ final class ByteLevelBpe {
         }
     }
 
-    /** The pieces the regex cuts {@code text} into, in order. */
-    static List<String> pieces(String text) {
-        List<String> out = new ArrayList<>();
-        Matcher m = PIECES.matcher(text);
-        while (m.find()) {
-            out.add(m.group());
-        }
-        return out;
-    }
-
     /** Merges one piece's byte tokens, always the lowest-ranked adjacent pair first (GPT-2's {@code bpe}). */
     private int[] bpe(String piece) {
-        byte[] bytes = piece.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
         int[] sym = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             sym[i] = byteIds[bytes[i] & 0xFF];
@@ -129,7 +120,7 @@ final class ByteLevelBpe {
             }
             n = w;
         }
-        return java.util.Arrays.copyOf(sym, n);
+        return Arrays.copyOf(sym, n);
     }
 
     private static long pair(int left, int right) {

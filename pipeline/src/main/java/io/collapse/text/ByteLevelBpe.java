@@ -20,7 +20,7 @@ final class ByteLevelBpe {
     /**
      * GPT-2's pre-tokenizer pattern. {@code \s}, {@code \p{L}}, {@code \p{N}} are Unicode classes
      * as in Python's {@code regex} module ({@code \s} = White_Space), hence UNICODE_CHARACTER_CLASS.
-     * Java 17 knows Unicode 13: characters assigned later (e.g. CJK extensions G–I, ~14k code points)
+     * Java 17 knows Unicode 13: characters assigned later (~14k code points, mostly recent CJK ideographs)
      * are not letters here, so such text may split differently from a newer Python; wikitext-2 has none.
      */
     private static final Pattern PIECES = Pattern.compile(

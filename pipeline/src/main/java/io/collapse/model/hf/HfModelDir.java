@@ -55,7 +55,9 @@ public final class HfModelDir {
     /** Reads config.json and the weights, preferring model.safetensors, then the sharded index, then pytorch_model.bin. */
     public static Checkpoint read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new CheckpointException(dir, "not a directory");
+            List<Path> previous = leftovers(dir.toAbsolutePath().normalize(), ".old-");
+            throw new CheckpointException(dir, "not a directory" + (previous.isEmpty() ? ""
+                    : "; an interrupted write left the previous version at " + previous.get(0)));
         }
         Path configFile = dir.resolve(CONFIG);
         if (!Files.isRegularFile(configFile)) {
@@ -135,8 +137,9 @@ public final class HfModelDir {
      * HF names (floating tensors in {@code dtype}) and the tokenizer files, taken from
      * {@code tokenizerDir} when it has a tokenizer (tokenizer.json, or vocab.json and merges.txt),
      * else the bundled OPT-125m ones. Atomic: everything is written and synced in a temporary
-     * sibling directory, then renamed into place; an existing {@code dir} is replaced only after
-     * the new one is complete.
+     * sibling directory, then renamed into place; an existing {@code dir} is first renamed aside
+     * and deleted only after the new one is in place (the next write restores it if a kill came
+     * between the two renames).
      */
     public static void write(Path dir, OptConfig config, Map<String, HostTensor> tensors, HostTensor.DType dtype,
             Path tokenizerDir) throws IOException {
@@ -146,11 +149,12 @@ public final class HfModelDir {
         Path target = dir.toAbsolutePath().normalize();
         Path parent = target.getParent();
         Files.createDirectories(parent);
+        recoverInterruptedWrite(target);
         String tag = UUID.randomUUID().toString().substring(0, 8);
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + tag);
         Files.createDirectory(tmp);
         try {
-            writeString(tmp.resolve(CONFIG), configJson(config, dtype));
+            Files.writeString(tmp.resolve(CONFIG), configJson(config, dtype), StandardCharsets.UTF_8);
             Map<String, HostTensor> converted = new LinkedHashMap<>();
             normalizeNames(tensors).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
@@ -171,6 +175,35 @@ public final class HfModelDir {
             if (Files.exists(tmp)) {
                 deleteTree(tmp);
             }
+        }
+    }
+
+    /**
+     * A kill between write's two renames leaves the previous version at {@code .<name>.old-*} and no
+     * {@code <name>}: put it back. Any other {@code .old-*} or {@code .tmp-*} sibling is a leftover.
+     */
+    private static void recoverInterruptedWrite(Path target) throws IOException {
+        List<Path> old = leftovers(target, ".old-");
+        if (!Files.exists(target) && old.size() == 1) {
+            Files.move(old.get(0), target, StandardCopyOption.ATOMIC_MOVE);
+        }
+        for (Path p : leftovers(target, ".old-")) {
+            deleteTree(p);
+        }
+        for (Path p : leftovers(target, ".tmp-")) {
+            deleteTree(p);
+        }
+    }
+
+    /** Siblings named {@code .<name><kind>*} that write creates next to {@code target}. */
+    private static List<Path> leftovers(Path target, String kind) throws IOException {
+        Path parent = target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return List.of();
+        }
+        String prefix = "." + target.getFileName() + kind;
+        try (Stream<Path> siblings = Files.list(parent)) {
+            return siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
         }
     }
 
@@ -211,10 +244,6 @@ public final class HfModelDir {
         if (!hasTokenizer(into)) {
             throw new IOException("the bundled tokenizer files are missing from the classpath at " + BUNDLED_TOKENIZER);
         }
-    }
-
-    private static void writeString(Path file, String text) throws IOException {
-        Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
     /** Flushes the files directly in {@code dir}. */

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collapse.config.OptConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -124,6 +123,24 @@ class HfModelDirTest {
             assertEquals(HostTensor.DType.F16, half.dtype());
             assertArrayEquals(t.to(HostTensor.DType.F16).toFloats(), half.toFloats(), name);
         });
+    }
+
+    @Test
+    void aWriteInterruptedBetweenItsRenamesIsRecoveredByTheNext() throws IOException {
+        HfModelDir.Checkpoint src = HfModelDir.read(modelDir(CASE_A, "model.safetensors"));
+        Path out = tmp.resolve("gen-00/model");
+        HfModelDir.write(out, src.config(), src.tensors(), HostTensor.DType.F32, null);
+        // The state a kill leaves after `out -> .model.old-x`, with a half-written temp dir beside it.
+        Files.move(out, tmp.resolve("gen-00/.model.old-deadbeef"));
+        Files.createDirectories(tmp.resolve("gen-00/.model.tmp-deadbeef"));
+        var e = assertThrows(CheckpointException.class, () -> HfModelDir.read(out));
+        assertTrue(e.getMessage().contains(".model.old-deadbeef"), e.getMessage());
+
+        HfModelDir.write(out, src.config(), src.tensors(), HostTensor.DType.F16, null);
+        assertEquals(HostTensor.DType.F16, HfModelDir.read(out).tensors().values().iterator().next().dtype());
+        try (Stream<Path> siblings = Files.list(tmp.resolve("gen-00"))) {
+            assertEquals(List.of(out), siblings.toList());
+        }
     }
 
     // --- bad directories and files: each error names the file and the problem ---

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,9 +162,21 @@ public final class HubDownloader {
         return endpoint + "/" + repoId + "/resolve/" + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "/" + file;
     }
 
-    /** Downloads one file into {@code dir}; false when the server says 404. Retries resume from the .part file. */
+    /**
+     * Downloads one file into {@code dir}; false when the server says 404. Holds a file lock for
+     * the duration, so jobs sharing a cache take turns instead of writing the same .part.
+     */
     private boolean fetch(String repoId, String revision, String file, Path dir) throws IOException {
-        Files.createDirectories(dir);
+        Path locks = Files.createDirectories(dir.resolve(".locks"));
+        try (FileChannel lock = FileChannel.open(locks.resolve(file + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = lock.lock()) {
+            // Another process may have finished it while we waited.
+            return Files.isRegularFile(dir.resolve(file)) || fetchLocked(repoId, revision, file, dir);
+        }
+    }
+
+    /** The transfer itself; retries resume from the .part file. */
+    private boolean fetchLocked(String repoId, String revision, String file, Path dir) throws IOException {
         Path target = dir.resolve(file);
         Path part = dir.resolve(file + ".part");
         String url = url(repoId, revision, file);

@@ -57,6 +57,7 @@ public final class HubDownloader {
     private String token = envOr("HF_TOKEN", null);
     private boolean offline = offlineFromEnvironment();
     private int attempts = 3;
+    private Duration retryDelay = Duration.ofSeconds(1);
     private PrintStream progress = System.err;
 
     /** Offline when {@code ai.djl.offline=true}, {@code DJL_OFFLINE=true} or {@code HF_HUB_OFFLINE} is 1/true. */
@@ -87,6 +88,12 @@ public final class HubDownloader {
             throw new IllegalArgumentException("attempts must be >= 1, got " + attempts);
         }
         this.attempts = attempts;
+        return this;
+    }
+
+    /** Wait before retry k is k times this. */
+    public HubDownloader setRetryDelay(Duration retryDelay) {
+        this.retryDelay = retryDelay;
         return this;
     }
 
@@ -190,11 +197,12 @@ public final class HubDownloader {
                 sha256 = t.sha256();
                 break;
             } catch (RetryableException e) {
+                long have = Files.exists(part) ? Files.size(part) : 0;
                 if (attempt >= attempts) {
-                    long have = Files.exists(part) ? Files.size(part) : 0;
-                    throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s); " + have
-                            + " bytes kept in " + part + ", run again to resume", e.getCause());
+                    throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s)"
+                            + (have > 0 ? "; " + have + " bytes kept in " + part + ", run again to resume" : ""), e.getCause());
                 }
+                pause(retryDelay.multipliedBy(attempt));
             }
         }
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
@@ -244,7 +252,7 @@ public final class HubDownloader {
             try {
                 response = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
-                throw new RetryableException("connection failed (" + e.getMessage() + ")", e);
+                throw new RetryableException("connection failed (" + e + ")", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while downloading " + uri, e);
@@ -299,6 +307,15 @@ public final class HubDownloader {
             copy(body, part, start, total, file);
         }
         return new Transfer(true, sha256);
+    }
+
+    private static void pause(Duration d) throws IOException {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting to retry a download", e);
+        }
     }
 
     private static String sha256Of(Path file) throws IOException {

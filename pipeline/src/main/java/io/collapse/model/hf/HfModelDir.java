@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * An HF model directory as {@code from_pretrained} reads it and {@code save_pretrained} writes it:
- * config.json, the weights (model.safetensors, a sharded safetensors index, or pytorch_model.bin)
+ * config.json, the weights (model.safetensors, pytorch_model.bin, or either sharded with an index)
  * and the tokenizer files.
  */
 public final class HfModelDir {
@@ -34,6 +34,10 @@ public final class HfModelDir {
     public static final String SAFETENSORS = "model.safetensors";
     public static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
     public static final String PYTORCH_BIN = "pytorch_model.bin";
+    public static final String PYTORCH_BIN_INDEX = "pytorch_model.bin.index.json";
+
+    /** Weights files in the order {@link #read} prefers them (transformers' own order). */
+    public static final List<String> WEIGHTS_FILES = List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN, PYTORCH_BIN_INDEX);
 
     /** Tokenizer files of a GPT-2-style BPE tokenizer, copied when present. */
     public static final List<String> TOKENIZER_FILES = List.of(
@@ -52,7 +56,7 @@ public final class HfModelDir {
      */
     public record Checkpoint(OptConfig config, Map<String, HostTensor> tensors, Path weights) {}
 
-    /** Reads config.json and the weights, preferring model.safetensors, then the sharded index, then pytorch_model.bin. */
+    /** Reads config.json and the weights, the first of {@link #WEIGHTS_FILES} present. */
     public static Checkpoint read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             List<Path> previous = leftovers(dir.toAbsolutePath().normalize(), ".old-");
@@ -69,21 +73,23 @@ public final class HfModelDir {
         if (weights.endsWith(SAFETENSORS)) {
             raw = Safetensors.read(weights);
         } else if (weights.endsWith(SAFETENSORS_INDEX)) {
-            raw = readShardedSafetensors(weights);
-        } else {
+            raw = readSharded(weights, Safetensors::read);
+        } else if (weights.endsWith(PYTORCH_BIN)) {
             raw = TorchPickle.read(weights);
+        } else {
+            raw = readSharded(weights, TorchPickle::read);
         }
         return new Checkpoint(config, normalizeNames(raw), weights);
     }
 
     /** The weights file {@link #read} would use. */
     public static Path weightsFile(Path dir) throws CheckpointException {
-        for (String name : List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN)) {
+        for (String name : WEIGHTS_FILES) {
             if (Files.isRegularFile(dir.resolve(name))) {
                 return dir.resolve(name);
             }
         }
-        throw new CheckpointException(dir, "missing weights: none of " + SAFETENSORS + ", " + SAFETENSORS_INDEX + ", " + PYTORCH_BIN);
+        throw new CheckpointException(dir, "missing weights: none of " + String.join(", ", WEIGHTS_FILES));
     }
 
     /**
@@ -100,8 +106,17 @@ public final class HfModelDir {
         return out;
     }
 
-    /** {@code model.safetensors.index.json}: {@code weight_map} sends each tensor name to its shard file. */
-    public static Map<String, HostTensor> readShardedSafetensors(Path index) throws IOException {
+    /** Reads one weights file. */
+    @FunctionalInterface
+    interface ShardReader {
+        Map<String, HostTensor> read(Path file) throws IOException;
+    }
+
+    /**
+     * A sharded checkpoint's index ({@code model.safetensors.index.json} or
+     * {@code pytorch_model.bin.index.json}): {@code weight_map} sends each tensor name to its shard file.
+     */
+    static Map<String, HostTensor> readSharded(Path index, ShardReader reader) throws IOException {
         JsonNode root;
         try {
             root = JSON.readTree(index.toFile());
@@ -120,7 +135,7 @@ public final class HfModelDir {
             if (shard.contains("/") || shard.contains("\\") || !Files.isRegularFile(file)) {
                 throw new CheckpointException(index, "points at shard '" + shard + "', which is missing next to it");
             }
-            out.putAll(Safetensors.read(file));
+            out.putAll(reader.read(file));
         }
         for (Iterator<String> it = weightMap.fieldNames(); it.hasNext(); ) {
             String name = it.next();

@@ -61,8 +61,16 @@ class HfModelDirTest {
         new ObjectMapper().writeValue(sharded.resolve("model.safetensors.index.json").toFile(),
                 Map.of("metadata", Map.of("total_size", 0), "weight_map", weightMap));
         HfModelDir.Checkpoint fromShards = HfModelDir.read(sharded);
+        // A sharded pytorch_model.bin: here one shard, under another name.
+        Path binShards = modelDir(CASE_B);
+        Files.copy(CASE_B.resolve("pytorch_model.bin"), binShards.resolve("pytorch_model-00001-of-00001.bin"));
+        Map<String, String> binMap = new TreeMap<>();
+        TorchPickle.read(CASE_B.resolve("pytorch_model.bin")).keySet().forEach(k -> binMap.put(k, "pytorch_model-00001-of-00001.bin"));
+        new ObjectMapper().writeValue(binShards.resolve("pytorch_model.bin.index.json").toFile(), Map.of("weight_map", binMap));
+        HfModelDir.Checkpoint fromBinShards = HfModelDir.read(binShards);
+        assertTrue(fromBinShards.weights().endsWith("pytorch_model.bin.index.json"));
 
-        for (HfModelDir.Checkpoint c : List.of(fromSt, fromBin, fromShards)) {
+        for (HfModelDir.Checkpoint c : List.of(fromSt, fromBin, fromShards, fromBinShards)) {
             assertEquals(expected.keySet(), c.tensors().keySet(), c.weights().toString());
             expected.forEach((name, t) -> assertTensorEquals(t, c.tensors().get(name), name));
         }

@@ -79,7 +79,7 @@ public final class HfModelDir {
         } else {
             raw = readSharded(weights, TorchPickle::read);
         }
-        return new Checkpoint(config, normalizeNames(raw), weights);
+        return new Checkpoint(config, normalizeNames(weights, raw), weights);
     }
 
     /** The weights file {@link #read} would use. */
@@ -96,13 +96,18 @@ public final class HfModelDir {
      * HF names: the original opt checkpoints say {@code decoder.…} (OPTModel's names), HF's
      * OPTForCausalLM says {@code model.decoder.…}; lm_head.weight is dropped since OPT ties it.
      */
-    static Map<String, HostTensor> normalizeNames(Map<String, HostTensor> raw) {
+    static Map<String, HostTensor> normalizeNames(Path source, Map<String, HostTensor> raw) throws CheckpointException {
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        raw.forEach((name, t) -> {
-            if (!name.equals("lm_head.weight")) {
-                out.put(name.startsWith("decoder.") ? "model." + name : name, t);
+        for (Map.Entry<String, HostTensor> e : raw.entrySet()) {
+            String name = e.getKey();
+            if (name.equals("lm_head.weight")) {
+                continue;
             }
-        });
+            String hfName = name.startsWith("decoder.") ? "model." + name : name;
+            if (out.put(hfName, e.getValue()) != null) {
+                throw new CheckpointException(source, "tensor '" + hfName + "' is given twice (with and without the 'model.' prefix)");
+            }
+        }
         return out;
     }
 
@@ -171,7 +176,7 @@ public final class HfModelDir {
         try {
             Files.writeString(tmp.resolve(CONFIG), configJson(config, dtype), StandardCharsets.UTF_8);
             Map<String, HostTensor> converted = new LinkedHashMap<>();
-            normalizeNames(tensors).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
+            normalizeNames(target, tensors).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
             copyTokenizer(tokenizerDir, tmp);
             fsyncFiles(tmp);

@@ -77,14 +77,18 @@ class HfModelDirTest {
     }
 
     @Test
-    void lmHeadIsDroppedAndBareNamesGetTheModelPrefix() {
+    void lmHeadIsDroppedAndBareNamesGetTheModelPrefix() throws CheckpointException {
         HostTensor t = HostTensor.ofFloats(new float[] {1, 2}, 2);
         Map<String, HostTensor> raw = new LinkedHashMap<>();
         raw.put("decoder.embed_tokens.weight", t);
         raw.put("model.decoder.final_layer_norm.weight", t);
         raw.put("lm_head.weight", t);
+        Path file = Path.of("model.safetensors");
         assertEquals(List.of("model.decoder.embed_tokens.weight", "model.decoder.final_layer_norm.weight"),
-                List.copyOf(HfModelDir.normalizeNames(raw).keySet()));
+                List.copyOf(HfModelDir.normalizeNames(file, raw).keySet()));
+        raw.put("model.decoder.embed_tokens.weight", t);
+        var e = assertThrows(CheckpointException.class, () -> HfModelDir.normalizeNames(file, raw));
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("given twice"), e.getMessage());
     }
 
     @Test

@@ -56,5 +56,9 @@ class ExamplesTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Examples.decodeUtf8(bad, "x.txt"));
         assertTrue(e.getMessage().startsWith("x.txt: not valid UTF-8"), e.getMessage());
         assertEquals("é", Examples.decodeUtf8("é".getBytes(StandardCharsets.UTF_8), "y.txt"));
+        // a real U+FFFD in valid UTF-8 is text, not an error
+        assertEquals("a\uFFFDb", Examples.decodeUtf8("a\uFFFDb".getBytes(StandardCharsets.UTF_8), "z.txt"));
+        byte[] badWithReplacement = {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD, (byte) 0xC3};
+        assertThrows(IllegalArgumentException.class, () -> Examples.decodeUtf8(badWithReplacement, "w.txt"));
     }
 }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             InfoCommand.class,
             ExportCommand.class,
+            DataCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

@@ -29,7 +29,8 @@ final class HtmlPage {
             table { border-collapse: collapse; font-size: 0.88em; margin: 0.6em 0; }
             th, td { border: 1px solid #ddd; padding: 3px 7px; vertical-align: top; }
             th { background: #f4f4f4; text-align: left; }
-            td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+            td { white-space: nowrap; }
+            td.num { text-align: right; font-variant-numeric: tabular-nums; }
             td.text { white-space: pre-wrap; max-width: 900px; font-family: Georgia, "DejaVu Serif", serif; }
             .warn { color: #8a4b00; } .muted { color: #777; }
             blockquote { margin: 0.5em 0; padding: 0.4em 0.8em; background: #f7f7f7; border-left: 3px solid #bbb;

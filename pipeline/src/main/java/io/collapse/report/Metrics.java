@@ -101,7 +101,8 @@ public final class Metrics {
             for (int i = 0; i < m; i++) {
                 positions++;
                 for (int j = 0; j < m; j++) {
-                    if (j != i && Arrays.equals(block, i, i + n, block, j, j + n)) {
+                    // First tokens differ for almost every pair: test that before the whole n-gram.
+                    if (j != i && block[j] == block[i] && Arrays.equals(block, i, i + n, block, j, j + n)) {
                         repeated++;
                         break;
                     }

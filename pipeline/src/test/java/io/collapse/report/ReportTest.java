@@ -141,6 +141,20 @@ class ReportTest {
         assertTrue(Files.readString(run.resolve("report/index.html")).contains("not a whole number of float32"));
     }
 
+    @Test
+    void aRunThatHasOnlyStartedStillGivesAPage() throws IOException {
+        Path fresh = tmp.resolve("fresh");
+        Files.createDirectories(fresh);
+        Files.writeString(fresh.resolve("run.json"), "{\"format\":1,\"name\":\"fresh\",\"seed\":3,\"regime\":{\"name\":\"a\"}}");
+        Path one = tmp.resolve("one");
+        SyntheticRuns.run(one, "b", 0, 1);
+        Report.Result r = Report.write(List.of(fresh, one), tmp.resolve("out"));
+        assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+        assertEquals(0, r.runs().get(0).generations().size());
+        assertTrue(Files.readString(tmp.resolve("out/index.html")).contains("none yet"));
+        assertTrue(Files.size(tmp.resolve("out/collapse-measures.png")) > 0);
+    }
+
     private static MetricTable.Row find(List<MetricTable.Row> rows, String run, int generation) {
         return rows.stream().filter(r -> r.run().equals(run) && r.generation() == generation).findFirst().orElseThrow();
     }

@@ -1,0 +1,40 @@
+package io.collapse.config;
+
+import java.util.Arrays;
+
+/** Validation for config records: every message names the field, the value and what is allowed. */
+public final class Check {
+
+    private Check() {}
+
+    public static void atLeast(String field, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(field + " must be >= " + min + ", got " + value);
+        }
+    }
+
+    public static void positive(String field, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(field + " must be a finite number > 0, got " + value);
+        }
+    }
+
+    public static void range(String field, double value, double min, double max) {
+        if (!(value >= min && value <= max)) {
+            throw new IllegalArgumentException(field + " must lie in [" + min + ", " + max + "], got " + value);
+        }
+    }
+
+    public static void oneOf(String field, String value, String... allowed) {
+        if (!Arrays.asList(allowed).contains(value)) {
+            throw new IllegalArgumentException(field + " must be one of " + Arrays.toString(allowed)
+                    + ", got " + (value == null ? "nothing" : "'" + value + "'"));
+        }
+    }
+
+    public static void notBlank(String field, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(field + " must be set");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Reads experiment configs: JSON, then {@code --set path.to.field=value} overrides, then the
+ * records' own validation. Unknown keys are errors (a typo must not silently fall back to a
+ * default); every message names the file and the field.
+ */
+public final class ConfigLoader {
+
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
+    private ConfigLoader() {}
+
+    public static <T> T load(Path file, Class<T> type, List<String> overrides) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("config file not found: " + file);
+        }
+        JsonNode tree;
+        try (InputStream in = Files.newInputStream(file)) {
+            tree = JSON.readTree(in);
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ")");
+        }
+        return fromTree(tree, type, overrides, file.toString());
+    }
+
+    public static <T> T fromTree(JsonNode tree, Class<T> type, List<String> overrides, String source) throws IOException {
+        if (!(tree instanceof ObjectNode root)) {
+            throw new IOException(source + ": expected a JSON object at the top level");
+        }
+        for (String o : overrides) {
+            applyOverride(root, o);
+        }
+        try {
+            return JSON.treeToValue(root, type);
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+            throw new IOException(source + ": unknown field '" + path(e) + "'; allowed here: " + known);
+        } catch (JsonMappingException e) {
+            Throwable cause = e.getCause();
+            String why = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getOriginalMessage();
+            String where = path(e);
+            throw new IOException(source + ": " + (where.isEmpty() || why.contains(where) ? "" : where + ": ") + why);
+        }
+    }
+
+    /** Sets {@code a.b.c=value}; the value is taken as JSON when it parses (numbers, booleans, arrays), else as a string. */
+    static void applyOverride(ObjectNode root, String assignment) throws IOException {
+        int eq = assignment.indexOf('=');
+        if (eq <= 0) {
+            throw new IOException("--set expects path.to.field=value, got '" + assignment + "'");
+        }
+        String[] path = assignment.substring(0, eq).trim().split("\\.");
+        String raw = assignment.substring(eq + 1);
+        JsonNode value;
+        try {
+            value = JSON.readTree(raw);
+            if (value == null || value.isMissingNode()) {
+                value = TextNode.valueOf(raw);
+            }
+        } catch (JsonProcessingException e) {
+            value = TextNode.valueOf(raw);
+        }
+        ObjectNode node = root;
+        for (int i = 0; i < path.length - 1; i++) {
+            JsonNode child = node.get(path[i]);
+            if (child == null) {
+                child = node.putObject(path[i]);
+            } else if (!(child instanceof ObjectNode)) {
+                throw new IOException("--set " + assignment + ": '" + String.join(".", List.of(path).subList(0, i + 1))
+                        + "' is not an object");
+            }
+            node = (ObjectNode) child;
+        }
+        node.set(path[path.length - 1], value);
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+    }
+}

@@ -1,0 +1,38 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * The generation loop: how many generations, what each trains on, where each starts from.
+ *
+ * @param generations number of generations, generation 0 included (paper: 10)
+ * @param keepFraction share of original training blocks mixed into every later generation's
+ *     corpus, a fresh seeded sample each generation (paper: 0.0 or 0.1)
+ * @param dataMode {@code replace}: generation k trains on generation k-1's corpus (paper);
+ *     {@code accumulate}: on the original data plus every earlier corpus
+ * @param startFrom {@code base}: every generation starts again from the base model (paper);
+ *     {@code previous}: from the previous generation's best model
+ * @param seed master seed; data order, sampling and mixing derive from it
+ * @param samplePrompts how many test blocks every generation continues for the report's examples
+ * @param samplePromptTokens how many tokens of each such test block form its prompt
+ */
+public record ExperimentConfig(
+        @JsonProperty("generations") int generations,
+        @JsonProperty("keep_fraction") double keepFraction,
+        @JsonProperty("data_mode") String dataMode,
+        @JsonProperty("start_from") String startFrom,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("sample_prompts") int samplePrompts,
+        @JsonProperty("sample_prompt_tokens") int samplePromptTokens) {
+
+    public ExperimentConfig {
+        dataMode = dataMode == null ? "replace" : dataMode;
+        startFrom = startFrom == null ? "base" : startFrom;
+        Check.atLeast("experiment.generations", generations, 1);
+        Check.range("experiment.keep_fraction", keepFraction, 0.0, 1.0);
+        Check.oneOf("experiment.data_mode", dataMode, "replace", "accumulate");
+        Check.oneOf("experiment.start_from", startFrom, "base", "previous");
+        Check.atLeast("experiment.sample_prompts", samplePrompts, 0);
+        Check.atLeast("experiment.sample_prompt_tokens", samplePromptTokens, 1);
+    }
+}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,7 +68,7 @@ public final class Report {
     }
 
     private static Path put(Path file, byte[] bytes) throws IOException {
-        AtomicFiles.write(file, bytes);
+        AtomicFiles.writeBytes(file, bytes);
         return file;
     }
 

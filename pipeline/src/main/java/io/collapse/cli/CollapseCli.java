@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             InfoCommand.class,
             ExportCommand.class,
             DataCommand.class,
+            ReportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

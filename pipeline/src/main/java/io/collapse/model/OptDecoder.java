@@ -34,8 +34,8 @@ public final class OptDecoder extends HfBlock {
     public OptDecoder(OptConfig config) {
         this.config = config;
         // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
-        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.wordEmbedProjDim()));
-        this.embedPositions = addChildBlock("embed_positions", new Embedding(config.positionRows(), config.hiddenSize()));
+        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.wordEmbedProjDim(), config.padTokenId()));
+        this.embedPositions = addChildBlock("embed_positions", new Embedding(config.positionRows(), config.hiddenSize(), null));
         if (config.hasProjection()) {
             this.projectOut = addChildBlock("project_out", new Linear(config.hiddenSize(), config.wordEmbedProjDim(), false));
             this.projectIn = addChildBlock("project_in", new Linear(config.wordEmbedProjDim(), config.hiddenSize(), false));

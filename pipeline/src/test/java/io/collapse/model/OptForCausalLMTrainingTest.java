@@ -46,6 +46,25 @@ class OptForCausalLMTrainingTest {
     }
 
     @Test
+    void padRowGetsNoGradientThroughTheLookupAsTorchPaddingIdx() {
+        OptConfig tiny = OptPresets.get("tiny");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM lm = OptForCausalLM.random(tiny, 3, manager, DataType.FLOAT32);
+            int pad = tiny.padTokenId();
+            try (NDManager step = manager.newSubManager();
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray ids = step.create(new long[][] {{pad, pad, 2, 100}});
+                NDArray logits = lm.forward(new ParameterStore(step, false), ids, null, null, true, false).logits();
+                // The logit of id 5 depends on the pad row only through the lookup of the pad tokens.
+                gc.backward(logits.get(":, :, 5").sum());
+            }
+            NDArray grad = StateDict.parameters(lm).get("model.decoder.embed_tokens.weight").getArray().getGradient();
+            assertEquals(0f, grad.get(pad).abs().sum().getFloat(), "pad row");
+            assertTrue(grad.get(100).abs().sum().getFloat() > 0, "a real token's row");
+        }
+    }
+
+    @Test
     void dropoutOnlyWhileTraining() {
         OptConfig tiny = OptPresets.get("tiny");
         try (NDManager manager = NDManager.newBaseManager()) {

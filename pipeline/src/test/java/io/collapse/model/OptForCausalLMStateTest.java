@@ -144,6 +144,15 @@ class OptForCausalLMStateTest {
     }
 
     @Test
+    void bfloat16ModelIsRefusedBeforeTheEngineAborts() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> OptForCausalLM.random(OptPresets.get("tiny"), 1, manager, DataType.BFLOAT16));
+            assertTrue(e.getMessage().contains("expected float32 or float16"), e.getMessage());
+        }
+    }
+
+    @Test
     void forwardWithoutWeightsIsRefused() {
         try (NDManager manager = NDManager.newBaseManager()) {
             OptForCausalLM lm = new OptForCausalLM(OptPresets.get("tiny"));

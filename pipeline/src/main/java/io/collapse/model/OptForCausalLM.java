@@ -26,7 +26,9 @@ import java.util.SplittableRandom;
  * {@link #initWeights} (both create the parameter arrays on the given manager in the given dtype
  * and leave the block initialized), then {@link #forward}. As a DJL {@code Block} it takes
  * {@code (input_ids (B, T) [, attention_mask (B, T)])} and returns {@code (logits (B, T, V))}, so a
- * DJL {@code Trainer} can drive it; load weights before creating the Trainer.
+ * DJL {@code Trainer} can drive it: create the weights on {@code model.getNDManager()}, {@code
+ * model.setBlock(lm)}, then {@code model.newTrainer(…)} and {@code trainer.initialize(shape)}. Weights
+ * loaded later replace the arrays, which a Trainer's parameter store and optimizer would not see.
  */
 public final class OptForCausalLM extends HfBlock {
 

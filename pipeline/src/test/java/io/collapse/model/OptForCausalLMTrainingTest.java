@@ -127,6 +127,26 @@ class OptForCausalLMTrainingTest {
     }
 
     @Test
+    void aDjlTrainerDrivesTheBlock() {
+        OptConfig tiny = OptPresets.get("tiny");
+        try (ai.djl.Model model = ai.djl.Model.newInstance("opt")) {
+            OptForCausalLM lm = OptForCausalLM.random(tiny, 3, model.getNDManager(), DataType.FLOAT32);
+            model.setBlock(lm);
+            var config = new ai.djl.training.DefaultTrainingConfig(ai.djl.training.loss.Loss.l2Loss());
+            try (ai.djl.training.Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new ai.djl.ndarray.types.Shape(2, 8));
+                NDManager m = trainer.getManager();
+                NDArray ids = m.randomInteger(3, tiny.vocabSize(), new ai.djl.ndarray.types.Shape(2, 8), DataType.INT64);
+                NDArray logits = trainer.forward(new ai.djl.ndarray.NDList(ids)).head();
+                assertEquals(new ai.djl.ndarray.types.Shape(2, 8, tiny.vocabSize()), logits.getShape());
+                NDArray again = lm.forward(ids, null, null).logits();
+                // Trainer.forward is a training pass (dropout on): same shape, other values.
+                assertNotEquals(0f, logits.sub(again).abs().max().getFloat());
+            }
+        }
+    }
+
+    @Test
     void dropoutOnlyWhileTraining() {
         OptConfig tiny = OptPresets.get("tiny");
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -231,6 +231,10 @@ public final class OptForCausalLM extends HfBlock {
             throw new IllegalArgumentException("attention_mask must be (B, P + T) = " + maskShape
                     + " (P = " + past + " cached positions), got " + attentionMask.getShape());
         }
+        if (maskShape.get(1) > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + maskShape.get(1) + " positions exceeds max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
         if (cache != null && !cache.isEmpty() && cache.batchSize() != b) {
             throw new IllegalArgumentException("the cache holds " + cache.batchSize() + " rows but input_ids has " + b);
         }

@@ -153,6 +153,17 @@ class OptForCausalLMStateTest {
     }
 
     @Test
+    void sequencesLongerThanThePositionTableAreRefused() {
+        OptConfig tiny = OptPresets.get("tiny");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM lm = OptForCausalLM.random(tiny, 1, manager, DataType.FLOAT32);
+            NDArray ids = manager.ones(new ai.djl.ndarray.types.Shape(1, tiny.maxPositionEmbeddings() + 1), DataType.INT64);
+            var e = assertThrows(IllegalArgumentException.class, () -> lm.forward(ids, null, null));
+            assertTrue(e.getMessage().contains("exceeds max_position_embeddings 256"), e.getMessage());
+        }
+    }
+
+    @Test
     void forwardWithoutWeightsIsRefused() {
         try (NDManager manager = NDManager.newBaseManager()) {
             OptForCausalLM lm = new OptForCausalLM(OptPresets.get("tiny"));

@@ -68,6 +68,23 @@ class OptForCausalLMStateTest {
     }
 
     @Test
+    void originalPytorchCheckpointGivesTheSameWeights() throws IOException {
+        for (String caseName : new String[] {HfOptFixture.CASE_A, HfOptFixture.CASE_B}) {
+            HfOptFixture fx = HfOptFixture.load(caseName);
+            // decoder.* names, no lm_head: facebook/opt-125m's own layout.
+            Map<String, HostTensor> bin = io.collapse.model.hf.TorchPickle.read(fx.dir().resolve("pytorch_model.bin"));
+            try (NDManager manager = NDManager.newBaseManager()) {
+                Map<String, HostTensor> sd =
+                        OptForCausalLM.fromStateDict(fx.config(), bin, manager, DataType.FLOAT32).stateDict();
+                assertEquals(fx.weights().keySet(), sd.keySet());
+                for (String k : sd.keySet()) {
+                    assertEquals(fx.weights().get(k).data(), sd.get(k).data(), caseName + " " + k);
+                }
+            }
+        }
+    }
+
+    @Test
     void missingTensorIsNamed() throws IOException {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
         Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());

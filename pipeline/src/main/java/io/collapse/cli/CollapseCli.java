@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             InfoCommand.class,
             ExportCommand.class,
+            DataCommand.class,
+            ReportCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * An HF model directory as {@code from_pretrained} reads it and {@code save_pretrained} writes it:
- * config.json, the weights (model.safetensors, a sharded safetensors index, or pytorch_model.bin)
+ * config.json, the weights (model.safetensors, pytorch_model.bin, or either sharded with an index)
  * and the tokenizer files.
  */
 public final class HfModelDir {
@@ -34,6 +34,10 @@ public final class HfModelDir {
     public static final String SAFETENSORS = "model.safetensors";
     public static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
     public static final String PYTORCH_BIN = "pytorch_model.bin";
+    public static final String PYTORCH_BIN_INDEX = "pytorch_model.bin.index.json";
+
+    /** Weights files in the order {@link #read} prefers them (transformers' own order). */
+    public static final List<String> WEIGHTS_FILES = List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN, PYTORCH_BIN_INDEX);
 
     /** Tokenizer files of a GPT-2-style BPE tokenizer, copied when present. */
     public static final List<String> TOKENIZER_FILES = List.of(
@@ -52,10 +56,12 @@ public final class HfModelDir {
      */
     public record Checkpoint(OptConfig config, Map<String, HostTensor> tensors, Path weights) {}
 
-    /** Reads config.json and the weights, preferring model.safetensors, then the sharded index, then pytorch_model.bin. */
+    /** Reads config.json and the weights, the first of {@link #WEIGHTS_FILES} present. */
     public static Checkpoint read(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new CheckpointException(dir, "not a directory");
+            List<Path> previous = leftovers(dir.toAbsolutePath().normalize(), ".old-");
+            throw new CheckpointException(dir, "not a directory" + (previous.isEmpty() ? ""
+                    : "; an interrupted write left the previous version at " + previous.get(0)));
         }
         Path configFile = dir.resolve(CONFIG);
         if (!Files.isRegularFile(configFile)) {
@@ -67,39 +73,55 @@ public final class HfModelDir {
         if (weights.endsWith(SAFETENSORS)) {
             raw = Safetensors.read(weights);
         } else if (weights.endsWith(SAFETENSORS_INDEX)) {
-            raw = readShardedSafetensors(weights);
-        } else {
+            raw = readSharded(weights, Safetensors::read);
+        } else if (weights.endsWith(PYTORCH_BIN)) {
             raw = TorchPickle.read(weights);
+        } else {
+            raw = readSharded(weights, TorchPickle::read);
         }
-        return new Checkpoint(config, normalizeNames(raw), weights);
+        return new Checkpoint(config, normalizeNames(weights, raw), weights);
     }
 
     /** The weights file {@link #read} would use. */
     public static Path weightsFile(Path dir) throws CheckpointException {
-        for (String name : List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN)) {
+        for (String name : WEIGHTS_FILES) {
             if (Files.isRegularFile(dir.resolve(name))) {
                 return dir.resolve(name);
             }
         }
-        throw new CheckpointException(dir, "missing weights: none of " + SAFETENSORS + ", " + SAFETENSORS_INDEX + ", " + PYTORCH_BIN);
+        throw new CheckpointException(dir, "missing weights: none of " + String.join(", ", WEIGHTS_FILES));
     }
 
     /**
      * HF names: the original opt checkpoints say {@code decoder.…} (OPTModel's names), HF's
      * OPTForCausalLM says {@code model.decoder.…}; lm_head.weight is dropped since OPT ties it.
      */
-    static Map<String, HostTensor> normalizeNames(Map<String, HostTensor> raw) {
+    static Map<String, HostTensor> normalizeNames(Path source, Map<String, HostTensor> raw) throws CheckpointException {
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        raw.forEach((name, t) -> {
-            if (!name.equals("lm_head.weight")) {
-                out.put(name.startsWith("decoder.") ? "model." + name : name, t);
+        for (Map.Entry<String, HostTensor> e : raw.entrySet()) {
+            String name = e.getKey();
+            if (name.equals("lm_head.weight")) {
+                continue;
             }
-        });
+            String hfName = name.startsWith("decoder.") ? "model." + name : name;
+            if (out.put(hfName, e.getValue()) != null) {
+                throw new CheckpointException(source, "tensor '" + hfName + "' is given twice (with and without the 'model.' prefix)");
+            }
+        }
         return out;
     }
 
-    /** {@code model.safetensors.index.json}: {@code weight_map} sends each tensor name to its shard file. */
-    public static Map<String, HostTensor> readShardedSafetensors(Path index) throws IOException {
+    /** Reads one weights file. */
+    @FunctionalInterface
+    interface ShardReader {
+        Map<String, HostTensor> read(Path file) throws IOException;
+    }
+
+    /**
+     * A sharded checkpoint's index ({@code model.safetensors.index.json} or
+     * {@code pytorch_model.bin.index.json}): {@code weight_map} sends each tensor name to its shard file.
+     */
+    static Map<String, HostTensor> readSharded(Path index, ShardReader reader) throws IOException {
         JsonNode root;
         try {
             root = JSON.readTree(index.toFile());
@@ -118,7 +140,7 @@ public final class HfModelDir {
             if (shard.contains("/") || shard.contains("\\") || !Files.isRegularFile(file)) {
                 throw new CheckpointException(index, "points at shard '" + shard + "', which is missing next to it");
             }
-            out.putAll(Safetensors.read(file));
+            out.putAll(reader.read(file));
         }
         for (Iterator<String> it = weightMap.fieldNames(); it.hasNext(); ) {
             String name = it.next();
@@ -135,8 +157,9 @@ public final class HfModelDir {
      * HF names (floating tensors in {@code dtype}) and the tokenizer files, taken from
      * {@code tokenizerDir} when it has a tokenizer (tokenizer.json, or vocab.json and merges.txt),
      * else the bundled OPT-125m ones. Atomic: everything is written and synced in a temporary
-     * sibling directory, then renamed into place; an existing {@code dir} is replaced only after
-     * the new one is complete.
+     * sibling directory, then renamed into place; an existing {@code dir} is first renamed aside
+     * and deleted only after the new one is in place (the next write restores it if a kill came
+     * between the two renames).
      */
     public static void write(Path dir, OptConfig config, Map<String, HostTensor> tensors, HostTensor.DType dtype,
             Path tokenizerDir) throws IOException {
@@ -146,13 +169,14 @@ public final class HfModelDir {
         Path target = dir.toAbsolutePath().normalize();
         Path parent = target.getParent();
         Files.createDirectories(parent);
+        recoverInterruptedWrite(target);
         String tag = UUID.randomUUID().toString().substring(0, 8);
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + tag);
         Files.createDirectory(tmp);
         try {
-            writeString(tmp.resolve(CONFIG), configJson(config, dtype));
+            Files.writeString(tmp.resolve(CONFIG), configJson(config, dtype), StandardCharsets.UTF_8);
             Map<String, HostTensor> converted = new LinkedHashMap<>();
-            normalizeNames(tensors).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
+            normalizeNames(target, tensors).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
             copyTokenizer(tokenizerDir, tmp);
             fsyncFiles(tmp);
@@ -171,6 +195,35 @@ public final class HfModelDir {
             if (Files.exists(tmp)) {
                 deleteTree(tmp);
             }
+        }
+    }
+
+    /**
+     * A kill between write's two renames leaves the previous version at {@code .<name>.old-*} and no
+     * {@code <name>}: put it back. Any other {@code .old-*} or {@code .tmp-*} sibling is a leftover.
+     */
+    private static void recoverInterruptedWrite(Path target) throws IOException {
+        List<Path> old = leftovers(target, ".old-");
+        if (!Files.exists(target) && old.size() == 1) {
+            Files.move(old.get(0), target, StandardCopyOption.ATOMIC_MOVE);
+        }
+        for (Path p : leftovers(target, ".old-")) {
+            deleteTree(p);
+        }
+        for (Path p : leftovers(target, ".tmp-")) {
+            deleteTree(p);
+        }
+    }
+
+    /** Siblings named {@code .<name><kind>*} that write creates next to {@code target}. */
+    private static List<Path> leftovers(Path target, String kind) throws IOException {
+        Path parent = target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return List.of();
+        }
+        String prefix = "." + target.getFileName() + kind;
+        try (Stream<Path> siblings = Files.list(parent)) {
+            return siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
         }
     }
 
@@ -211,10 +264,6 @@ public final class HfModelDir {
         if (!hasTokenizer(into)) {
             throw new IOException("the bundled tokenizer files are missing from the classpath at " + BUNDLED_TOKENIZER);
         }
-    }
-
-    private static void writeString(Path file, String text) throws IOException {
-        Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
     /** Flushes the files directly in {@code dir}. */

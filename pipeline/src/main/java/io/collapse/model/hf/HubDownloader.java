@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,13 +57,21 @@ public final class HubDownloader {
     private String token = envOr("HF_TOKEN", null);
     private boolean offline = offlineFromEnvironment();
     private int attempts = 3;
+    private Duration retryDelay = Duration.ofSeconds(1);
     private PrintStream progress = System.err;
 
-    /** Offline when {@code ai.djl.offline=true}, {@code DJL_OFFLINE=true} or {@code HF_HUB_OFFLINE} is 1/true. */
+    /**
+     * Offline when {@code HF_HUB_OFFLINE} (HF's own switch) or {@code COLLAPSE_OFFLINE} is 1/true, or
+     * {@code -Dcollapse.offline=true}. DJL's {@code ai.djl.offline}, which the CLI always sets, is not
+     * consulted: it stops DJL fetching native libraries, a different matter from fetching a model.
+     */
     public static boolean offlineFromEnvironment() {
-        String hub = System.getenv("HF_HUB_OFFLINE");
-        return Boolean.getBoolean("ai.djl.offline") || "true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))
-                || "1".equals(hub) || "true".equalsIgnoreCase(hub);
+        return Boolean.getBoolean("collapse.offline") || truthy(System.getenv("HF_HUB_OFFLINE"))
+                || truthy(System.getenv("COLLAPSE_OFFLINE"));
+    }
+
+    private static boolean truthy(String v) {
+        return "1".equals(v) || "true".equalsIgnoreCase(v);
     }
 
     public HubDownloader setEndpoint(String endpoint) {
@@ -86,6 +95,12 @@ public final class HubDownloader {
             throw new IllegalArgumentException("attempts must be >= 1, got " + attempts);
         }
         this.attempts = attempts;
+        return this;
+    }
+
+    /** Wait before retry k is k times this. */
+    public HubDownloader setRetryDelay(Duration retryDelay) {
+        this.retryDelay = retryDelay;
         return this;
     }
 
@@ -150,10 +165,10 @@ public final class HubDownloader {
 
     private void refuseIfOffline(String repoId, Path dir, List<String> missing) throws IOException {
         if (offline) {
-            throw new IOException("offline mode (ai.djl.offline, DJL_OFFLINE or HF_HUB_OFFLINE): cannot download " + repoId
+            throw new IOException("offline mode (HF_HUB_OFFLINE, COLLAPSE_OFFLINE or -Dcollapse.offline): cannot download " + repoId
                     + ". Put " + String.join(", ", missing) + " into " + dir.toAbsolutePath()
                     + ", or pass --model DIR with a local HF model directory"
-                    + " (to allow downloads: DJL_OFFLINE=false or -Dai.djl.offline=false, and HF_HUB_OFFLINE unset)");
+                    + " (to allow downloads, unset HF_HUB_OFFLINE and COLLAPSE_OFFLINE)");
         }
     }
 
@@ -161,9 +176,21 @@ public final class HubDownloader {
         return endpoint + "/" + repoId + "/resolve/" + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "/" + file;
     }
 
-    /** Downloads one file into {@code dir}; false when the server says 404. Retries resume from the .part file. */
+    /**
+     * Downloads one file into {@code dir}; false when the server says 404. Holds a file lock for
+     * the duration, so jobs sharing a cache take turns instead of writing the same .part.
+     */
     private boolean fetch(String repoId, String revision, String file, Path dir) throws IOException {
-        Files.createDirectories(dir);
+        Path locks = Files.createDirectories(dir.resolve(".locks"));
+        try (FileChannel lock = FileChannel.open(locks.resolve(file + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = lock.lock()) {
+            // Another process may have finished it while we waited.
+            return Files.isRegularFile(dir.resolve(file)) || fetchLocked(repoId, revision, file, dir);
+        }
+    }
+
+    /** The transfer itself; retries resume from the .part file. */
+    private boolean fetchLocked(String repoId, String revision, String file, Path dir) throws IOException {
         Path target = dir.resolve(file);
         Path part = dir.resolve(file + ".part");
         String url = url(repoId, revision, file);
@@ -177,11 +204,12 @@ public final class HubDownloader {
                 sha256 = t.sha256();
                 break;
             } catch (RetryableException e) {
+                long have = Files.exists(part) ? Files.size(part) : 0;
                 if (attempt >= attempts) {
-                    long have = Files.exists(part) ? Files.size(part) : 0;
-                    throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s); " + have
-                            + " bytes kept in " + part + ", run again to resume", e.getCause());
+                    throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s)"
+                            + (have > 0 ? "; " + have + " bytes kept in " + part + ", run again to resume" : ""), e.getCause());
                 }
+                pause(retryDelay.multipliedBy(attempt));
             }
         }
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
@@ -231,7 +259,7 @@ public final class HubDownloader {
             try {
                 response = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
-                throw new RetryableException("connection failed (" + e.getMessage() + ")", e);
+                throw new RetryableException("connection failed (" + e + ")", e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while downloading " + uri, e);
@@ -286,6 +314,15 @@ public final class HubDownloader {
             copy(body, part, start, total, file);
         }
         return new Transfer(true, sha256);
+    }
+
+    private static void pause(Duration d) throws IOException {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting to retry a download", e);
+        }
     }
 
     private static String sha256Of(Path file) throws IOException {

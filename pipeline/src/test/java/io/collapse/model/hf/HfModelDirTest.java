@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collapse.config.OptConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -62,22 +61,34 @@ class HfModelDirTest {
         new ObjectMapper().writeValue(sharded.resolve("model.safetensors.index.json").toFile(),
                 Map.of("metadata", Map.of("total_size", 0), "weight_map", weightMap));
         HfModelDir.Checkpoint fromShards = HfModelDir.read(sharded);
+        // A sharded pytorch_model.bin: here one shard, under another name.
+        Path binShards = modelDir(CASE_B);
+        Files.copy(CASE_B.resolve("pytorch_model.bin"), binShards.resolve("pytorch_model-00001-of-00001.bin"));
+        Map<String, String> binMap = new TreeMap<>();
+        TorchPickle.read(CASE_B.resolve("pytorch_model.bin")).keySet().forEach(k -> binMap.put(k, "pytorch_model-00001-of-00001.bin"));
+        new ObjectMapper().writeValue(binShards.resolve("pytorch_model.bin.index.json").toFile(), Map.of("weight_map", binMap));
+        HfModelDir.Checkpoint fromBinShards = HfModelDir.read(binShards);
+        assertTrue(fromBinShards.weights().endsWith("pytorch_model.bin.index.json"));
 
-        for (HfModelDir.Checkpoint c : List.of(fromSt, fromBin, fromShards)) {
+        for (HfModelDir.Checkpoint c : List.of(fromSt, fromBin, fromShards, fromBinShards)) {
             assertEquals(expected.keySet(), c.tensors().keySet(), c.weights().toString());
             expected.forEach((name, t) -> assertTensorEquals(t, c.tensors().get(name), name));
         }
     }
 
     @Test
-    void lmHeadIsDroppedAndBareNamesGetTheModelPrefix() {
+    void lmHeadIsDroppedAndBareNamesGetTheModelPrefix() throws CheckpointException {
         HostTensor t = HostTensor.ofFloats(new float[] {1, 2}, 2);
         Map<String, HostTensor> raw = new LinkedHashMap<>();
         raw.put("decoder.embed_tokens.weight", t);
         raw.put("model.decoder.final_layer_norm.weight", t);
         raw.put("lm_head.weight", t);
+        Path file = Path.of("model.safetensors");
         assertEquals(List.of("model.decoder.embed_tokens.weight", "model.decoder.final_layer_norm.weight"),
-                List.copyOf(HfModelDir.normalizeNames(raw).keySet()));
+                List.copyOf(HfModelDir.normalizeNames(file, raw).keySet()));
+        raw.put("model.decoder.embed_tokens.weight", t);
+        var e = assertThrows(CheckpointException.class, () -> HfModelDir.normalizeNames(file, raw));
+        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("given twice"), e.getMessage());
     }
 
     @Test
@@ -124,6 +135,24 @@ class HfModelDirTest {
             assertEquals(HostTensor.DType.F16, half.dtype());
             assertArrayEquals(t.to(HostTensor.DType.F16).toFloats(), half.toFloats(), name);
         });
+    }
+
+    @Test
+    void aWriteInterruptedBetweenItsRenamesIsRecoveredByTheNext() throws IOException {
+        HfModelDir.Checkpoint src = HfModelDir.read(modelDir(CASE_A, "model.safetensors"));
+        Path out = tmp.resolve("gen-00/model");
+        HfModelDir.write(out, src.config(), src.tensors(), HostTensor.DType.F32, null);
+        // The state a kill leaves after `out -> .model.old-x`, with a half-written temp dir beside it.
+        Files.move(out, tmp.resolve("gen-00/.model.old-deadbeef"));
+        Files.createDirectories(tmp.resolve("gen-00/.model.tmp-deadbeef"));
+        var e = assertThrows(CheckpointException.class, () -> HfModelDir.read(out));
+        assertTrue(e.getMessage().contains(".model.old-deadbeef"), e.getMessage());
+
+        HfModelDir.write(out, src.config(), src.tensors(), HostTensor.DType.F16, null);
+        assertEquals(HostTensor.DType.F16, HfModelDir.read(out).tensors().values().iterator().next().dtype());
+        try (Stream<Path> siblings = Files.list(tmp.resolve("gen-00"))) {
+            assertEquals(List.of(out), siblings.toList());
+        }
     }
 
     // --- bad directories and files: each error names the file and the problem ---

@@ -63,7 +63,7 @@ class HubDownloaderTest {
 
     private HubDownloader hub() {
         return new HubDownloader().setEndpoint("http://127.0.0.1:" + server.getAddress().getPort())
-                .setOffline(false).setToken(null).setProgress(new PrintStream(progress));
+                .setOffline(false).setToken(null).setRetryDelay(java.time.Duration.ZERO).setProgress(new PrintStream(progress));
     }
 
     private void handle(HttpExchange ex) throws IOException {

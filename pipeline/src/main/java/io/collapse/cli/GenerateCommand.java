@@ -148,10 +148,11 @@ final class GenerateCommand implements Callable<Integer> {
             doc.put("sequences", out);
             w.println(new ObjectMapper().writeValueAsString(doc));
         } else {
-            for (Map<String, Object> row : out) {
+            for (int i = 0; i < out.size(); i++) {
+                Map<String, Object> row = out.get(i);
                 int p = (Integer) row.get("prompt");
                 String prompt = prompts.texts != null ? prompts.texts.get(p) : decode(tokenizer, rows.get(p));
-                w.printf("--- prompt %d%s%n%s\u001b[1m%s\u001b[0m%n", p,
+                w.printf("--- prompt %d, sequence %d%s%nprompt: %s%noutput: %s%n", p, i % perPrompt,
                         row.containsKey("score") ? String.format(" (score %.4f)", (Float) row.get("score")) : "",
                         prompt, row.get("text"));
             }

@@ -32,7 +32,7 @@ public record DataPaths(Path datasetsDir, Path cacheDir) {
         return cacheDir.resolve("blocks");
     }
 
-    /** Downloaded dataset files ({@link HubDownloader}), e.g. {@code <this>/wikitext-2-raw-v1/wiki.train.raw}. */
+    /** Downloaded dataset files ({@link RawWikitextDownload}), e.g. {@code <this>/wikitext-2-raw-v1/wiki.train.raw}. */
     public Path downloadRoot() {
         return cacheDir.resolve("datasets");
     }

@@ -224,6 +224,21 @@ class HubDownloaderTest {
     }
 
     @Test
+    void theDefaultHubCacheIsHubUnderTheSharedCacheRoot() {
+        String saved = System.getProperty("collapse.cache");
+        try {
+            System.setProperty("collapse.cache", cache.resolve("root").toString());
+            assertEquals(cache.resolve("root/hub"), ModelSource.defaultCacheDir());
+        } finally {
+            if (saved == null) {
+                System.clearProperty("collapse.cache");
+            } else {
+                System.setProperty("collapse.cache", saved);
+            }
+        }
+    }
+
+    @Test
     void modelSourceUsesALocalDirectoryAsIs() throws IOException {
         assertEquals(HfModelDirTest.CASE_A, ModelSource.resolve(HfModelDirTest.CASE_A.toString(), cache, hub().setOffline(true)));
         assertEquals(List.of(), requests);

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             InfoCommand.class,
             DataCommand.class,
             ExportCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

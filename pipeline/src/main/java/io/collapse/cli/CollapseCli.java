@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
+            ScoreCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
         description = "Model-collapse experiments (The Curse of Recursion) on DJL + PyTorch.",
         subcommands = {
             InfoCommand.class,
-            DataCommand.class,
             ExportCommand.class,
+            DataCommand.class,
+            ReportCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
             ScoreCommand.class,

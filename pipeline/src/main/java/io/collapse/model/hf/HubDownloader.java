@@ -60,11 +60,18 @@ public final class HubDownloader {
     private Duration retryDelay = Duration.ofSeconds(1);
     private PrintStream progress = System.err;
 
-    /** Offline when {@code ai.djl.offline=true}, {@code DJL_OFFLINE=true} or {@code HF_HUB_OFFLINE} is 1/true. */
+    /**
+     * Offline when {@code HF_HUB_OFFLINE} (HF's own switch) or {@code COLLAPSE_OFFLINE} is 1/true, or
+     * {@code -Dcollapse.offline=true}. DJL's {@code ai.djl.offline}, which the CLI always sets, is not
+     * consulted: it stops DJL fetching native libraries, a different matter from fetching a model.
+     */
     public static boolean offlineFromEnvironment() {
-        String hub = System.getenv("HF_HUB_OFFLINE");
-        return Boolean.getBoolean("ai.djl.offline") || "true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))
-                || "1".equals(hub) || "true".equalsIgnoreCase(hub);
+        return Boolean.getBoolean("collapse.offline") || truthy(System.getenv("HF_HUB_OFFLINE"))
+                || truthy(System.getenv("COLLAPSE_OFFLINE"));
+    }
+
+    private static boolean truthy(String v) {
+        return "1".equals(v) || "true".equalsIgnoreCase(v);
     }
 
     public HubDownloader setEndpoint(String endpoint) {
@@ -158,10 +165,10 @@ public final class HubDownloader {
 
     private void refuseIfOffline(String repoId, Path dir, List<String> missing) throws IOException {
         if (offline) {
-            throw new IOException("offline mode (ai.djl.offline, DJL_OFFLINE or HF_HUB_OFFLINE): cannot download " + repoId
+            throw new IOException("offline mode (HF_HUB_OFFLINE, COLLAPSE_OFFLINE or -Dcollapse.offline): cannot download " + repoId
                     + ". Put " + String.join(", ", missing) + " into " + dir.toAbsolutePath()
                     + ", or pass --model DIR with a local HF model directory"
-                    + " (to allow downloads: DJL_OFFLINE=false or -Dai.djl.offline=false, and HF_HUB_OFFLINE unset)");
+                    + " (to allow downloads, unset HF_HUB_OFFLINE and COLLAPSE_OFFLINE)");
         }
     }
 

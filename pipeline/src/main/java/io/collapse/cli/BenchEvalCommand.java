@@ -1,14 +1,15 @@
 package io.collapse.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.DeviceConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
+import io.collapse.model.Devices;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
 import java.io.PrintWriter;
@@ -50,6 +51,10 @@ final class BenchEvalCommand implements Callable<Integer> {
     @Option(names = "--matmul-size", defaultValue = "1024", description = "n of the n×n×n float32 matmul timed for the peak rate (default: ${DEFAULT-VALUE}).")
     int matmulSize;
 
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
+            description = "Where to run; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
+    String deviceName;
+
     @Spec CommandSpec spec;
 
     @Override
@@ -59,7 +64,7 @@ final class BenchEvalCommand implements Callable<Integer> {
                     + " --matmul-size >= 1; got " + batchSize + ", " + blockSize + ", " + seconds + ", " + matmulSize);
         }
         OptConfig config = OptPresets.get(preset);
-        Device device = Engine.getInstance().defaultDevice();
+        Device device = Devices.resolve(new DeviceConfig(deviceName, false));
         double matmulFlops = MatmulRate.measure(device, matmulSize, Math.min(seconds, 5));
 
         TokenBlocks blocks = randomBlocks(config.vocabSize());

@@ -1,10 +1,11 @@
 package io.collapse.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.config.DeviceConfig;
 import io.collapse.config.OptConfig;
+import io.collapse.model.Devices;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.ModelSource;
@@ -15,24 +16,24 @@ import picocli.CommandLine.Option;
 
 /**
  * How a command gets its model: {@code --model} (an HF directory or a Hub id), {@code --dtype},
- * {@code --device}, {@code --hub-cache}. A {@code @Mixin}; {@link #load} reads the directory in any
- * weights format {@link HfModelDir} knows and builds the model, which rejects missing, unexpected
- * and mis-shaped tensors.
+ * {@code --device} (as {@link DeviceConfig}), {@code --hub-cache}. A {@code @Mixin}; {@link #load}
+ * reads the directory in any weights format {@link HfModelDir} knows and builds the model, which
+ * rejects missing, unexpected and mis-shaped tensors.
  */
 public final class ModelOptions {
 
     @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID",
             description = "An HF model directory (config.json + model.safetensors or pytorch_model.bin), or a Hub id"
-                    + " such as facebook/opt-125m[@revision] (downloaded once; needs DJL_OFFLINE=false).")
+                    + " such as facebook/opt-125m[@revision] (downloaded once, unless HF_HUB_OFFLINE or COLLAPSE_OFFLINE is set).")
     String model;
 
     @Option(names = "--dtype", defaultValue = "float32",
-            description = "Parameter dtype: float32, float16 or bfloat16 (default: ${DEFAULT-VALUE}); logits and losses"
-                    + " are float32 either way.")
+            description = "Parameter dtype: float32 or float16 (default: ${DEFAULT-VALUE}); logits and losses are"
+                    + " float32 either way.")
     String dtype;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu|gpu:N",
-            description = "Where the model runs (default: the engine's default device, a GPU when one is visible).")
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
+            description = "Where the model runs; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--hub-cache", paramLabel = "DIR",
@@ -86,31 +87,12 @@ public final class ModelOptions {
         return switch (dtype) {
             case "float32" -> DataType.FLOAT32;
             case "float16" -> DataType.FLOAT16;
-            case "bfloat16" -> DataType.BFLOAT16;
-            default -> throw new IllegalArgumentException("--dtype: expected float32, float16 or bfloat16, got '" + dtype + "'");
+            default -> throw new IllegalArgumentException("--dtype: expected float32 or float16, got '" + dtype + "'");
         };
     }
 
-    /** {@code --device}, or the engine's default; a GPU the engine cannot see is an error. */
+    /** {@code --device} through {@link Devices#resolve}: a GPU that is not visible fails here, at start. */
     public Device device() {
-        Engine engine = Engine.getInstance();
-        if (device == null) {
-            return engine.defaultDevice();
-        }
-        Device dev;
-        if (device.equals("cpu")) {
-            dev = Device.cpu();
-        } else if (device.equals("gpu")) {
-            dev = Device.gpu();
-        } else if (device.matches("gpu:\\d{1,3}")) {
-            dev = Device.gpu(Integer.parseInt(device.substring(4)));
-        } else {
-            throw new IllegalArgumentException("--device: expected cpu, gpu or gpu:N, got '" + device + "'");
-        }
-        if (dev.isGpu() && dev.getDeviceId() >= engine.getGpuCount()) {
-            throw new IllegalArgumentException("--device " + device + ": the PyTorch engine sees " + engine.getGpuCount()
-                    + " GPU(s) (a CPU-only libtorch sees none)");
-        }
-        return dev;
+        return Devices.resolve(new DeviceConfig(device, false));
     }
 }

@@ -32,10 +32,6 @@ final class BeamSearch {
         int prompts = state.rows() / beams;
         int promptLength = state.length();
         int maxLength = promptLength + cfg.maxNewTokens();
-        int[][] promptIds = new int[prompts][];
-        for (int b = 0; b < prompts; b++) {
-            promptIds[b] = state.ids()[b * beams];
-        }
         BeamHypotheses.LengthRule rule = GenerationConfig.HF_4_35.equals(cfg.beamLengthRule())
                 ? BeamHypotheses.LengthRule.WHOLE_ROW
                 : BeamHypotheses.LengthRule.NEW_TOKENS;
@@ -70,12 +66,16 @@ final class BeamSearch {
                 topScores = top.get(0).toFloatArray(); // (A, 2N)
                 topIndices = top.get(1).toType(DataType.INT64, false).toLongArray();
             }
+            // The scorer walks each prompt's candidates; prompts found done leave the batch right away.
             float[] nextScores = new float[openCount * beams];
             int[] nextTokens = new int[openCount * beams];
             int[] nextRows = new int[openCount * beams];
-            boolean[] done = new boolean[openCount];
+            int[] stillOpen = new int[openCount];
+            int kept = 0;
             int[][] ids = state.ids();
             for (int a = 0; a < openCount; a++) {
+                BeamHypotheses h = hyps[open[a]];
+                int base = kept * beams;
                 int filled = 0;
                 for (int rank = 0; rank < 2 * beams && filled < beams; rank++) {
                     float score = topScores[a * 2 * beams + rank];
@@ -84,12 +84,12 @@ final class BeamSearch {
                     int token = (int) (flat % vocab);
                     if (token == eosId) {
                         if (rank < beams) {
-                            hyps[open[a]].addEnded(ids[row].clone(), score);
+                            h.addEnded(ids[row], score);
                         }
                     } else {
-                        nextScores[a * beams + filled] = score;
-                        nextTokens[a * beams + filled] = token;
-                        nextRows[a * beams + filled] = row;
+                        nextScores[base + filled] = score;
+                        nextTokens[base + filled] = token;
+                        nextRows[base + filled] = row;
                         filled++;
                     }
                 }
@@ -97,49 +97,29 @@ final class BeamSearch {
                     throw new IllegalStateException("beam search: prompt " + open[a] + " has " + filled
                             + " non-EOS candidates among the top " + 2 * beams + "; expected " + beams);
                 }
-                done[a] = hyps[open[a]].isDone(topScores[a * 2 * beams], rowLength + 1);
+                if (!h.isDone(topScores[a * 2 * beams], rowLength + 1)) {
+                    stillOpen[kept++] = open[a];
+                }
             }
-            state.select(nextRows);
-            state.append(nextTokens);
-            beamScores = nextScores;
             steps++;
-            // Done prompts leave the batch: their rows and cache entries are dropped.
-            int stillOpen = 0;
-            for (boolean d : done) {
-                stillOpen += d ? 0 : 1;
+            open = Arrays.copyOf(stillOpen, kept);
+            if (kept == 0) {
+                break;
             }
-            if (stillOpen < openCount) {
-                int[] keepRows = new int[stillOpen * beams];
-                int[] keepOpen = new int[stillOpen];
-                float[] keepScores = new float[stillOpen * beams];
-                int k = 0;
-                for (int a = 0; a < openCount; a++) {
-                    if (!done[a]) {
-                        keepOpen[k] = open[a];
-                        for (int j = 0; j < beams; j++) {
-                            keepRows[k * beams + j] = a * beams + j;
-                            keepScores[k * beams + j] = beamScores[a * beams + j];
-                        }
-                        k++;
-                    }
-                }
-                open = keepOpen;
-                beamScores = keepScores;
-                if (stillOpen == 0) {
-                    break;
-                }
-                state.select(keepRows);
-            }
+            // One reorder of the cache: the chosen beams of the prompts still open.
+            state.select(Arrays.copyOf(nextRows, kept * beams));
+            state.append(Arrays.copyOf(nextTokens, kept * beams));
+            beamScores = Arrays.copyOf(nextScores, kept * beams);
             if (state.length() >= maxLength) {
                 break;
             }
         }
-        return finish(state, hyps, open, beamScores, cfg, promptIds, maxLength, steps, padId, eosId);
+        return finish(state, hyps, open, beamScores, cfg, promptLength, maxLength, steps, padId, eosId);
     }
 
     /** HF's {@code finalize}: open beams of unfinished prompts become hypotheses; best n per prompt; EOS and pads. */
     private static GenerateResult finish(DecodeState state, BeamHypotheses[] hyps, int[] open, float[] beamScores,
-            GenerationConfig cfg, int[][] promptIds, int maxLength, int steps, int padId, int eosId) {
+            GenerationConfig cfg, int promptLength, int maxLength, int steps, int padId, int eosId) {
         int beams = cfg.numBeams();
         int[][] ids = state.ids();
         for (int a = 0; a < open.length; a++) {
@@ -170,6 +150,6 @@ final class BeamSearch {
             sequences[i] = row;
             scores[i] = (float) best.get(i).score();
         }
-        return new GenerateResult(sequences, promptIds[0].length, scores, null, steps);
+        return new GenerateResult(sequences, promptLength, scores, null, steps);
     }
 }

@@ -28,6 +28,18 @@ public final class Generator {
         return cfg;
     }
 
+    public int vocabSize() {
+        return model.config().vocabSize();
+    }
+
+    public int padId() {
+        return padId;
+    }
+
+    public int eosId() {
+        return eosId;
+    }
+
     /**
      * Continues every prompt.
      *

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Seeded sampling on the case-a fixture model: reproducible, independent of batching, and consistent with greedy. */
+/**
+ * Seeded sampling on the case-a fixture model: reproducible, independent of batching, consistent
+ * with greedy; and decoding frees what it allocates.
+ */
 class SamplingTest {
 
     private static final Path CASE = Path.of("src/test/resources/hf-opt/case-a-preln");
@@ -92,5 +95,16 @@ class SamplingTest {
         GenerationConfig greedy = new GenerationConfig("greedy", 1, 1, null, null, 0, 12, 1.5, null, null, null, null,
                 null, null, true);
         assertTrue(Arrays.deepEquals(run(greedy, prompts, mask, 0), run(sample(99, 1, 1.0, 1, 1.0, true), prompts, mask, 0)));
+    }
+
+    @Test
+    void generateLeavesNoArraysBehind() {
+        int before = manager.getManagedArrays().size();
+        try (NDManager scope = manager.newSubManager()) {
+            new Generator(model, sample(1, 2, 1.0, 50, 1.0, true)).generate(prompts, mask, 0, scope);
+            new Generator(model, GenerationConfig.paper(6)).generate(prompts, null, 0, scope);
+            assertTrue(scope.getManagedArrays().isEmpty(), scope.getManagedArrays().size() + " arrays left");
+        }
+        assertTrue(manager.getManagedArrays().size() == before);
     }
 }

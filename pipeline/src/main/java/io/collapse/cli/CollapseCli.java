@@ -14,6 +14,11 @@ import picocli.CommandLine.Command;
             InfoCommand.class,
             ExportCommand.class,
             DataCommand.class,
+            ReportCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
+            ScoreCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

@@ -26,7 +26,9 @@ import java.util.SplittableRandom;
  * {@link #initWeights} (both create the parameter arrays on the given manager in the given dtype
  * and leave the block initialized), then {@link #forward}. As a DJL {@code Block} it takes
  * {@code (input_ids (B, T) [, attention_mask (B, T)])} and returns {@code (logits (B, T, V))}, so a
- * DJL {@code Trainer} can drive it; load weights before creating the Trainer.
+ * DJL {@code Trainer} can drive it: create the weights on {@code model.getNDManager()}, {@code
+ * model.setBlock(lm)}, then {@code model.newTrainer(…)} and {@code trainer.initialize(shape)}. Weights
+ * loaded later replace the arrays, which a Trainer's parameter store and optimizer would not see.
  */
 public final class OptForCausalLM extends HfBlock {
 
@@ -69,12 +71,14 @@ public final class OptForCausalLM extends HfBlock {
      * Sets every parameter from an HF state dict, replacing arrays already there. Accepts
      * {@code OPTForCausalLM} names ({@code model.decoder.…}) or the original facebook/opt names
      * without the {@code model.} prefix ({@code decoder.…}); a {@code lm_head.weight} is ignored if it
-     * has embed_tokens' shape (OPT ties them). F32, F16, BF16 and F64 are converted to {@code dtype}.
+     * has embed_tokens' shape (OPT ties them). F32, F16, BF16 and F64 are converted to {@code dtype}
+     * (float32 or float16).
      * Everything is checked before anything is set.
      *
      * @throws IllegalArgumentException naming the missing, unexpected or mis-shaped tensors
      */
     public void loadStateDict(Map<String, HostTensor> stateDict, NDManager manager, DataType dtype) {
+        checkDtype(dtype);
         Map<String, Parameter> params = StateDict.parameters(this);
         Shape embedShape = params.get(EMBED_TOKENS).getShape();
         Map<String, HostTensor> byKey = new LinkedHashMap<>();
@@ -135,6 +139,7 @@ public final class OptForCausalLM extends HfBlock {
      * every run and device (not the numbers torch would draw).
      */
     public void initWeights(long seed, NDManager manager, DataType dtype) {
+        checkDtype(dtype);
         SplittableRandom rng = new SplittableRandom(seed);
         double std = config.initStd();
         for (Map.Entry<String, Parameter> e : StateDict.parameters(this).entrySet()) {
@@ -196,6 +201,25 @@ public final class OptForCausalLM extends HfBlock {
      */
     public OptOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training, boolean outputHiddenStates) {
+        return run(ps, inputIds, attentionMask, cache, training, outputHiddenStates, false);
+    }
+
+    /** Inference: no dropout, no hidden states, parameters read directly. */
+    public OptOutput forward(NDArray inputIds, NDArray attentionMask, KvCache cache) {
+        return forward(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false);
+    }
+
+    /**
+     * Inference for decoding: as {@link #forward(NDArray, NDArray, KvCache)} but the LM head runs on
+     * the last position only, so the logits are (B, V) — with 50272 ids a prompt's full logits would
+     * cost T times the memory and matmul for nothing.
+     */
+    public OptOutput forwardLast(NDArray inputIds, NDArray attentionMask, KvCache cache) {
+        return run(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false, true);
+    }
+
+    private OptOutput run(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
+            boolean training, boolean outputHiddenStates, boolean lastOnly) {
         Shape idShape = inputIds.getShape();
         if (idShape.dimension() != 2) {
             throw new IllegalArgumentException("input_ids must be (B, T), got " + idShape);
@@ -206,6 +230,10 @@ public final class OptForCausalLM extends HfBlock {
         if (attentionMask != null && !attentionMask.getShape().equals(maskShape)) {
             throw new IllegalArgumentException("attention_mask must be (B, P + T) = " + maskShape
                     + " (P = " + past + " cached positions), got " + attentionMask.getShape());
+        }
+        if (maskShape.get(1) > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + maskShape.get(1) + " positions exceeds max_position_embeddings "
+                    + config.maxPositionEmbeddings());
         }
         if (cache != null && !cache.isEmpty() && cache.batchSize() != b) {
             throw new IllegalArgumentException("the cache holds " + cache.batchSize() + " rows but input_ids has " + b);
@@ -229,7 +257,8 @@ public final class OptForCausalLM extends HfBlock {
             OptDecoder decoder = model.decoder();
             OptDecoder.Result r = decoder.forward(ps, ids, mask, cache, training, outputHiddenStates);
             NDArray embed = decoder.embedTokens().weight(ps, r.hidden().getDevice(), training); // (V, E)
-            NDArray logits = ai.djl.nn.core.Linear.linear(r.hidden(), embed).head(); // (B, T, V)
+            NDArray hidden = lastOnly ? r.hidden().get(":, -1, :") : r.hidden(); // (B, E) or (B, T, E)
+            NDArray logits = ai.djl.nn.core.Linear.linear(hidden, embed).head(); // (B, V) or (B, T, V)
             if (logits.getDataType() != DataType.FLOAT32) {
                 logits = logits.toType(DataType.FLOAT32, false);
             }
@@ -237,11 +266,6 @@ public final class OptForCausalLM extends HfBlock {
             NDList hiddenStates = r.hiddenStates() == null ? null : scope.ret(r.hiddenStates());
             return new OptOutput(scope.ret(logits), grown, hiddenStates);
         }
-    }
-
-    /** Inference: no dropout, no hidden states, parameters read directly. */
-    public OptOutput forward(NDArray inputIds, NDArray attentionMask, KvCache cache) {
-        return forward(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false);
     }
 
     /** DJL entry: (input_ids (B, T) [, attention_mask (B, T)]) -> (logits (B, T, V)). */
@@ -254,6 +278,16 @@ public final class OptForCausalLM extends HfBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0].add(config.vocabSize())};
+    }
+
+    /**
+     * float32, or float16 for inference on GPUs. Not bfloat16: DJL 0.36's PyTorch engine aborts the
+     * JVM converting an array to it (checkpoints stored as BF16 load fine into float32).
+     */
+    private static void checkDtype(DataType dtype) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new IllegalArgumentException("model dtype " + dtype + " is not supported; expected float32 or float16");
+        }
     }
 
     private static NDArray convert(NDArray value, DataType dtype) {

@@ -92,7 +92,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Rerun the full forward every step instead of using the KV cache.")
     boolean noCache;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: $COLLAPSE_CACHE, else <repo>/.cache/hub).")
+    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
     Path hubCache;
 
     @Option(names = "--json", description = "Print one JSON object with ids, texts and scores.")

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             ReportCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
+            ScoreCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

@@ -50,7 +50,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin GenerationOptions generation;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: $COLLAPSE_CACHE, else <repo>/.cache/hub).")
+    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
     Path hubCache;
 
     @Option(names = "--json", description = "Print one JSON object with ids, texts and scores.")

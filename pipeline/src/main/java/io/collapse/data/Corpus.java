@@ -1,0 +1,118 @@
+package io.collapse.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/** A dataset's splits as examples: a bundled dataset, or the user's own corpus. */
+public record Corpus(String name, List<SplitText> splits) {
+
+    public static final List<String> SPLITS = List.of("train", "valid", "test");
+
+    /** Share of a user corpus's examples held out per missing split (valid, test), from the end of the file. */
+    public static final double HELD_OUT_FRACTION = 0.05;
+
+    public Corpus {
+        splits = List.copyOf(splits);
+    }
+
+    public SplitText split(String split) {
+        return splits.stream()
+                .filter(s -> s.split().equals(split))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("corpus " + name + " has no split '" + split + "'"));
+    }
+
+    /**
+     * Splits of a bundled dataset (in the order asked), each checked against the manifest; a split
+     * that is not bundled comes from {@code downloader}.
+     */
+    public static Corpus bundled(DataPaths paths, Manifest manifest, String dataset, List<String> splits,
+            HubDownloader downloader) throws IOException {
+        List<SplitText> texts = new ArrayList<>();
+        for (String split : splits) {
+            Manifest.SplitFile f = manifest.split(dataset, split);
+            String source;
+            byte[] content;
+            if (f.file() != null) {
+                Path file = paths.datasetsDir().resolve(f.file());
+                source = file.toString();
+                content = readMaybeGzip(file, "dataset " + dataset + " split " + split + ", listed in " + paths.manifestFile());
+                f.verify(content, file.toString());
+            } else {
+                source = downloader.localFile(dataset, f).toString();
+                content = downloader.fetch(dataset, f);
+            }
+            texts.add(new SplitText(split, source, Checksums.sha256(content),
+                    Examples.fromText(Examples.decodeUtf8(content, source))));
+        }
+        return new Corpus(dataset, texts);
+    }
+
+    /** How a user corpus file holds its examples. */
+    public enum Format {
+        /** One example per line, with the same line rules as wikitext ({@link Examples#fromText}). */
+        TEXT,
+        /** One JSON object per line with a string field {@code text} ({@link Examples#fromJsonl}). */
+        JSONL
+    }
+
+    /**
+     * The user's own corpus: train from {@code train}; valid and test from their files when given
+     * (may be null), else held out from the end of {@code train}'s examples: with both missing,
+     * train keeps the first 90%, valid the next 5%, test the last 5%; with one missing, it takes the
+     * last 5%. 5% is {@code max(1, floor(n * 0.05))} examples.
+     */
+    public static Corpus userFiles(Format format, Path train, Path valid, Path test) throws IOException {
+        SplitText all = readUser(format, train, "train");
+        List<String> examples = all.examples();
+        int missing = (valid == null ? 1 : 0) + (test == null ? 1 : 0);
+        int heldOut = Math.max(1, (int) Math.floor(examples.size() * HELD_OUT_FRACTION));
+        int trainEnd = examples.size() - missing * heldOut;
+        if (missing > 0 && trainEnd < 1) {
+            throw new IllegalArgumentException(train + ": " + examples.size() + " examples are too few to hold out "
+                    + missing + " split(s) of " + heldOut + "; pass --valid and --test files");
+        }
+        List<SplitText> splits = new ArrayList<>();
+        splits.add(new SplitText("train", train.toString(), all.sourceSha256(), examples.subList(0, trainEnd)));
+        int next = trainEnd;
+        for (String split : List.of("valid", "test")) {
+            Path file = split.equals("valid") ? valid : test;
+            if (file != null) {
+                splits.add(readUser(format, file, split));
+            } else {
+                splits.add(new SplitText(split, train + " (held out, examples " + next + ".." + (next + heldOut) + ")",
+                        all.sourceSha256(), examples.subList(next, next + heldOut)));
+                next += heldOut;
+            }
+        }
+        return new Corpus(train.getFileName().toString(), splits);
+    }
+
+    private static SplitText readUser(Format format, Path file, String split) throws IOException {
+        byte[] content = readMaybeGzip(file, split + " corpus");
+        String text = Examples.decodeUtf8(content, file.toString());
+        List<String> examples = format == Format.JSONL ? Examples.fromJsonl(text, file.toString()) : Examples.fromText(text);
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException(file + ": no examples");
+        }
+        return new SplitText(split, file.toString(), Checksums.sha256(content), examples);
+    }
+
+    /** The file's bytes, gunzipped when its name ends in .gz. */
+    private static byte[] readMaybeGzip(Path file, String what) throws IOException {
+        try (InputStream raw = Files.newInputStream(file);
+                InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+            return in.readAllBytes();
+        } catch (NoSuchFileException e) {
+            throw new DataException("missing file " + file + " (" + what + ")", e);
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new DataException(file + ": not a readable gzip file (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.collapse.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns file content into examples, the way HuggingFace {@code datasets} presents them. */
+public final class Examples {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Examples() {}
+
+    /**
+     * One example per line, as HF's wikitext script yields them: Python reads the file in text mode
+     * ({@code \r\n} and {@code \r} become {@code \n}); a line of whitespace only ({@code str.isspace})
+     * becomes {@code ""}; any other line is kept verbatim with its trailing {@code "\n"} (the last line
+     * has none when the file does not end with one).
+     */
+    public static List<String> fromText(String content) {
+        String text = content.indexOf('\r') < 0 ? content : content.replace("\r\n", "\n").replace('\r', '\n');
+        List<String> examples = new ArrayList<>();
+        int start = 0;
+        while (start < text.length()) {
+            int nl = text.indexOf('\n', start);
+            int end = nl < 0 ? text.length() : nl + 1;
+            String line = text.substring(start, end);
+            examples.add(isBlank(line) ? "" : line);
+            start = end;
+        }
+        return examples;
+    }
+
+    /**
+     * One JSON object per line, the example its string field {@code text}, used verbatim. Lines of
+     * whitespace only are skipped, as JSON-lines readers do.
+     *
+     * @param file names the file in error messages
+     */
+    public static List<String> fromJsonl(String content, String file) {
+        List<String> examples = new ArrayList<>();
+        String[] lines = content.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (isBlank(lines[i])) {
+                continue;
+            }
+            JsonNode node;
+            try {
+                node = JSON.readTree(lines[i]);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(
+                        file + " line " + (i + 1) + ": not JSON (" + e.getOriginalMessage() + ")");
+            }
+            JsonNode text = node == null ? null : node.get("text");
+            if (node == null || !node.isObject() || text == null || !text.isTextual()) {
+                throw new IllegalArgumentException(file + " line " + (i + 1)
+                        + ": expected a JSON object with a string field \"text\", got " + abbreviate(lines[i]));
+            }
+            examples.add(text.textValue());
+        }
+        return examples;
+    }
+
+    /** Strict UTF-8, as Python's {@code open(encoding="utf-8")}: a bad byte is an error naming the file. */
+    public static String decodeUtf8(byte[] content, String file) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(content))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not valid UTF-8 (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Python's {@code not line.strip()}: empty, or only characters for which {@code str.isspace()} holds. */
+    static boolean isBlank(String line) {
+        return line.codePoints().allMatch(Examples::isPythonSpace);
+    }
+
+    /** {@code str.isspace}: Unicode category Zs, or bidirectional class WS, B or S. */
+    private static boolean isPythonSpace(int cp) {
+        if (Character.getType(cp) == Character.SPACE_SEPARATOR) {
+            return true;
+        }
+        byte dir = Character.getDirectionality(cp);
+        return dir == Character.DIRECTIONALITY_WHITESPACE
+                || dir == Character.DIRECTIONALITY_PARAGRAPH_SEPARATOR
+                || dir == Character.DIRECTIONALITY_SEGMENT_SEPARATOR;
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() <= 80 ? line : line.substring(0, 77) + "...";
+    }
+}

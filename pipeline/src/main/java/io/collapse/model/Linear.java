@@ -1,0 +1,54 @@
+package io.collapse.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * HF's {@code nn.Linear}: {@code weight} (out, in) and an optional {@code bias} (out), computing
+ * {@code x @ weight^T + bias} with torch's fused {@code linear}. Shapes: (..., in) → (..., out).
+ */
+public final class Linear extends HfBlock {
+
+    private final long in;
+    private final long out;
+    private final Parameter weight; // (out, in)
+    private final Parameter bias; // (out) or null
+
+    public Linear(long in, long out, boolean withBias) {
+        this.in = in;
+        this.out = out;
+        this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(out, in));
+        this.bias = withBias ? hfParameter("bias", Parameter.Type.BIAS, new Shape(out)) : null;
+    }
+
+    public long inFeatures() {
+        return in;
+    }
+
+    public long outFeatures() {
+        return out;
+    }
+
+    NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        NDArray w = ps.getValue(weight, x.getDevice(), training);
+        if (bias == null) {
+            return ai.djl.nn.core.Linear.linear(x, w).head();
+        }
+        return ai.djl.nn.core.Linear.linear(x, w, ps.getValue(bias, x.getDevice(), training)).head();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.head(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape s = inputShapes[0];
+        return new Shape[] {s.slice(0, s.dimension() - 1).add(out)};
+    }
+}

@@ -1,0 +1,40 @@
+package io.collapse.model;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * HF's {@code nn.ModuleList}: children named "0", "1", … so that keys read {@code layers.3.fc1.weight}.
+ * Its owner calls the children itself; the list has no forward of its own.
+ */
+final class ModuleList<B extends Block> extends HfBlock {
+
+    private final List<B> items = new ArrayList<>();
+
+    void add(B block) {
+        items.add(addChildBlock(Integer.toString(items.size()), block));
+    }
+
+    B get(int i) {
+        return items.get(i);
+    }
+
+    int size() {
+        return items.size();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException("a ModuleList is called through its owner");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return inputShapes;
+    }
+}

@@ -1,0 +1,160 @@
+package io.collapse.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.collapse.config.OptConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * HF's {@code OPTDecoder}: token and learned position embeddings, optional project_in/project_out
+ * (when word_embed_proj_dim != hidden_size, opt-350m), the decoder layers and, for pre-LN models, a
+ * final_layer_norm. Letters: B batch, T new positions, P cached positions, S = P + T, E
+ * word_embed_proj_dim, C hidden_size, V vocab.
+ */
+public final class OptDecoder extends HfBlock {
+
+    /** OPT's learned positions start at row 2 (fairseq reserved rows 0 and 1). */
+    static final int POSITION_OFFSET = 2;
+
+    private final OptConfig config;
+    private final Embedding embedTokens;
+    private final Embedding embedPositions;
+    private final Linear projectOut; // null unless E != C
+    private final Linear projectIn; // null unless E != C
+    private final LayerNorm finalLayerNorm; // null for post-LN models
+    private final ModuleList<OptDecoderLayer> layers;
+
+    public OptDecoder(OptConfig config) {
+        this.config = config;
+        // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
+        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.wordEmbedProjDim()));
+        this.embedPositions = addChildBlock("embed_positions", new Embedding(config.positionRows(), config.hiddenSize()));
+        if (config.hasProjection()) {
+            this.projectOut = addChildBlock("project_out", new Linear(config.hiddenSize(), config.wordEmbedProjDim(), false));
+            this.projectIn = addChildBlock("project_in", new Linear(config.wordEmbedProjDim(), config.hiddenSize(), false));
+        } else {
+            this.projectOut = null;
+            this.projectIn = null;
+        }
+        this.finalLayerNorm = config.hasFinalLayerNorm()
+                ? addChildBlock("final_layer_norm", new LayerNorm(config.hiddenSize(), config.layerNormElementwiseAffine()))
+                : null;
+        this.layers = addChildBlock("layers", new ModuleList<>());
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new OptDecoderLayer(config));
+        }
+    }
+
+    Embedding embedTokens() {
+        return embedTokens;
+    }
+
+    /** What the decoder hands to the LM head; keys/values are null without a cache. */
+    record Result(NDArray hidden, List<NDArray> keys, List<NDArray> values, NDList hiddenStates) {}
+
+    /**
+     * @param inputIds (B, T) int64, the new tokens
+     * @param attentionMask (B, S) 1 for real tokens, 0 for pads, covering cached and new positions
+     * @param cache cached keys/values of the first P positions, or null (no cache wanted)
+     * @return hidden (B, T, E): the LM head's input
+     */
+    Result forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
+            boolean outputHiddenStates) {
+        long past = cache == null ? 0 : cache.length();
+        NDArray tokens = embedTokens.forward(ps, inputIds, training); // (B, T, E)
+        if (projectIn != null) {
+            tokens = projectIn.forward(ps, tokens, training); // (B, T, C)
+        }
+        NDArray positions = embedPositions.forward(ps, positionIds(attentionMask, past), training); // (B, T, C)
+        NDArray hidden = tokens.add(positions); // (B, T, C)
+        NDArray attnMask = causalMask(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
+
+        NDList hiddenStates = outputHiddenStates ? new NDList() : null;
+        List<NDArray> keys = cache == null ? null : new ArrayList<>();
+        List<NDArray> values = cache == null ? null : new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            if (outputHiddenStates) {
+                hiddenStates.add(hidden);
+            }
+            NDArray pastKey = cache == null ? null : cache.key(i);
+            NDArray pastValue = cache == null ? null : cache.value(i);
+            NDList out = layers.get(i).forward(ps, hidden, attnMask, pastKey, pastValue, training);
+            hidden = out.get(0);
+            if (cache != null) {
+                keys.add(out.get(1));
+                values.add(out.get(2));
+            }
+        }
+        if (finalLayerNorm != null) {
+            hidden = finalLayerNorm.forward(ps, hidden, training);
+        }
+        if (projectOut != null) {
+            hidden = projectOut.forward(ps, hidden, training); // (B, T, E)
+        }
+        if (outputHiddenStates) {
+            hiddenStates.add(hidden);
+        }
+        return new Result(hidden, keys, values, hiddenStates);
+    }
+
+    /**
+     * HF's OPTLearnedPositionalEmbedding: {@code cumsum(mask) * mask - 1} counts real tokens only,
+     * so a row's first real token gets position 0 however much left padding precedes it; pads get
+     * -1. Plus the offset 2: rows 2… of embed_positions, pads row 1.
+     *
+     * @return (B, T) int64 rows of embed_positions for the new positions
+     */
+    static NDArray positionIds(NDArray attentionMask, long past) {
+        NDArray positions = attentionMask.cumSum(1).mul(attentionMask).sub(1); // (B, S)
+        if (past > 0) {
+            positions = positions.get(new NDIndex(":, " + past + ":")); // (B, T)
+        }
+        return positions.add(POSITION_OFFSET);
+    }
+
+    /**
+     * The additive 4-D mask: a new query at absolute position P + i sees keys j ≤ P + i that are real
+     * tokens; everything else gets the dtype's minimum (as HF, not -inf, so a pad query whose keys
+     * are all masked still has a finite softmax).
+     *
+     * @param attentionMask (B, S) int64
+     * @return (B, 1, T, S) in {@code dtype}
+     */
+    static NDArray causalMask(NDArray attentionMask, long newPositions, long past, DataType dtype) {
+        NDManager m = attentionMask.getManager();
+        long s = past + newPositions;
+        NDArray keyPos = m.arange(0, (int) s, 1, DataType.INT64).reshape(1, 1, 1, s); // (1, 1, 1, S)
+        NDArray queryPos = m.arange((int) past, (int) s, 1, DataType.INT64).reshape(1, 1, newPositions, 1); // (1, 1, T, 1)
+        NDArray causal = keyPos.lte(queryPos); // (1, 1, T, S)
+        NDArray realKey = attentionMask.neq(0).reshape(attentionMask.getShape().get(0), 1, 1, s); // (B, 1, 1, S)
+        NDArray allowed = causal.logicalAnd(realKey); // (B, 1, T, S)
+        return allowed.logicalNot().toType(dtype, false).mul(minValue(dtype));
+    }
+
+    /** torch.finfo(dtype).min, HF's "masked" value. */
+    static float minValue(DataType dtype) {
+        return switch (dtype) {
+            case FLOAT16 -> -65504f;
+            case BFLOAT16 -> -3.3895314e38f;
+            default -> -Float.MAX_VALUE;
+        };
+    }
+
+    /** DJL entry for the decoder alone: (input_ids, attention_mask) -> (hidden (B, T, E)). */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.get(0), inputs.get(1), null, training, false).hidden());
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(config.wordEmbedProjDim())};
+    }
+}

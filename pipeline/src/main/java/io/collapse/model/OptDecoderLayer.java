@@ -1,0 +1,97 @@
+package io.collapse.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.collapse.config.OptConfig;
+
+/**
+ * HF's {@code OPTDecoderLayer}: self-attention and a ReLU (by default) MLP, each with a residual.
+ * Pre-LN (opt-125m, 1.3b and larger) normalises before each sub-block; post-LN (opt-350m) after the
+ * residual. Dropout (config.dropout) acts on each sub-block's output while training only.
+ */
+public final class OptDecoderLayer extends HfBlock {
+
+    private final boolean normBefore;
+    private final float dropout;
+    private final String activation;
+    private final OptAttention selfAttn;
+    private final LayerNorm selfAttnLayerNorm;
+    private final Linear fc1;
+    private final Linear fc2;
+    private final LayerNorm finalLayerNorm;
+
+    public OptDecoderLayer(OptConfig config) {
+        int c = config.hiddenSize();
+        this.normBefore = config.doLayerNormBefore();
+        this.dropout = config.dropout().floatValue();
+        this.activation = config.activationFunction();
+        this.selfAttn = addChildBlock("self_attn", new OptAttention(config));
+        this.selfAttnLayerNorm = addChildBlock("self_attn_layer_norm", new LayerNorm(c, config.layerNormElementwiseAffine()));
+        this.fc1 = addChildBlock("fc1", new Linear(c, config.ffnDim(), config.enableBias()));
+        this.fc2 = addChildBlock("fc2", new Linear(config.ffnDim(), c, config.enableBias()));
+        this.finalLayerNorm = addChildBlock("final_layer_norm", new LayerNorm(c, config.layerNormElementwiseAffine()));
+    }
+
+    /**
+     * @param hidden (B, T, C)
+     * @param attnMask (B, 1, T, S) additive
+     * @return hidden (B, T, C), key and value (B, H, S, D) for the cache
+     */
+    NDList forward(ParameterStore ps, NDArray hidden, NDArray attnMask, NDArray pastKey, NDArray pastValue,
+            boolean training) {
+        NDArray residual = hidden;
+        NDArray h = normBefore ? selfAttnLayerNorm.forward(ps, hidden, training) : hidden;
+        NDList attn = selfAttn.forward(ps, h, attnMask, pastKey, pastValue, training);
+        h = residual.add(dropout(attn.get(0), training)); // (B, T, C)
+        if (!normBefore) {
+            h = selfAttnLayerNorm.forward(ps, h, training);
+        }
+
+        residual = h;
+        NDArray f = normBefore ? finalLayerNorm.forward(ps, h, training) : h;
+        f = activate(fc1.forward(ps, f, training)); // (B, T, F)
+        f = fc2.forward(ps, f, training); // (B, T, C)
+        h = residual.add(dropout(f, training));
+        if (!normBefore) {
+            h = finalLayerNorm.forward(ps, h, training);
+        }
+        return new NDList(h, attn.get(1), attn.get(2));
+    }
+
+    private NDArray dropout(NDArray x, boolean training) {
+        return training && dropout > 0 ? Dropout.dropout(x, dropout, true).head() : x;
+    }
+
+    /** HF's ACT2FN for the names OptConfig accepts. */
+    private NDArray activate(NDArray x) {
+        return switch (activation) {
+            case "relu" -> Activation.relu(x);
+            case "gelu" -> Activation.gelu(x); // exact (erf) form, as torch's default
+            case "gelu_new", "gelu_pytorch_tanh" -> geluTanh(x);
+            case "silu", "swish" -> x.mul(Activation.sigmoid(x));
+            default -> throw new IllegalStateException("activation " + activation); // OptConfig rejects others
+        };
+    }
+
+    /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    private static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+        return x.mul(0.5f).mul(Activation.tanh(inner).add(1f));
+    }
+
+    /** DJL entry for the block alone: (hidden, additive mask) -> (hidden, key, value). */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return forward(ps, inputs.get(0), inputs.get(1), null, null, training);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return selfAttn.getOutputShapes(inputShapes);
+    }
+}

@@ -1,0 +1,38 @@
+package io.collapse.model;
+
+import io.collapse.config.OptConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Named OPT shapes. {@code tiny} is for tests and CPU demos (OPT-125m's vocabulary, so the real
+ * tokenizer fits); {@code opt-125m} is facebook/opt-125m's config.json, the paper's model.
+ */
+public final class OptPresets {
+
+    private OptPresets() {}
+
+    private static final Map<String, OptConfig> PRESETS = Map.of(
+            "tiny", config(64, 2, 4, 256, 256),
+            "opt-125m", config(768, 12, 12, 3072, 2048));
+
+    /** Preset names, sorted. */
+    public static List<String> names() {
+        return PRESETS.keySet().stream().sorted().toList();
+    }
+
+    /** @throws IllegalArgumentException naming the known presets when {@code name} is not one */
+    public static OptConfig get(String name) {
+        OptConfig config = PRESETS.get(name);
+        if (config == null) {
+            throw new IllegalArgumentException("unknown model preset '" + name + "'; expected one of " + names());
+        }
+        return config;
+    }
+
+    /** OPT-125m's settings (pre-LN, ReLU, dropout 0.1, init_std 0.02, vocab 50272) at another size. */
+    private static OptConfig config(int hidden, int layers, int heads, int ffn, int maxPositions) {
+        return new OptConfig(50272, hidden, layers, ffn, heads, maxPositions, true, hidden, "relu", true, true,
+                0.1, 0.0, false, 1, 2, 2, 0.02, true, "opt");
+    }
+}

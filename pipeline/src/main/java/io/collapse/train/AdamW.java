@@ -129,11 +129,14 @@ public final class AdamW implements AutoCloseable {
             throw new IllegalArgumentException("optimizer moment of shape " + java.util.Arrays.toString(t.shape())
                     + " does not fit parameter of shape " + shape);
         }
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray host = scope.create(t.toFloats(), shape);
-            NDArray onDevice = host.toDevice(like.getDevice(), true);
-            onDevice.attach(manager);
-            return onDevice;
+        // On CPU the array wraps a Java buffer that it keeps alive itself; a CPU "copy" made with
+        // toDevice could alias that buffer and outlive it, so the host array is kept as it is.
+        NDArray host = manager.create(t.toFloats(), shape);
+        if (host.getDevice().equals(like.getDevice())) {
+            return host;
+        }
+        try (host) {
+            return host.toDevice(like.getDevice(), true);
         }
     }
 

@@ -97,7 +97,7 @@ public final class FineTune {
                         state.globalStep(), params);
                 emit.emit("resume", Map.of("epoch", state.epoch(), "step", state.globalStep()));
             } else {
-                state = new TrainState(1, config, trainSha, validSha, 0, 0, 0, false, null, -1, -1, null, null, List.of());
+                state = new TrainState(1, config, trainSha, validSha, 0, 0, 0, 0, 0, false, null, -1, -1, null, null, List.of());
             }
             // Made after any resume load: a ParameterStore caches the arrays it has handed out.
             ParameterStore ps = new ParameterStore(root, false);
@@ -108,9 +108,12 @@ public final class FineTune {
             long step = state.globalStep();
             for (int epoch = state.epoch(); epoch < config.epochs() && !state.finished(); epoch++) {
                 int[] order = epochOrder(train.numBlocks(), config.seed(), epoch);
-                int firstStep = epoch == state.epoch() ? state.stepInEpoch() : 0;
-                double epochLossSum = 0;
-                int epochSteps = 0;
+                boolean resumedEpoch = epoch == state.epoch();
+                int firstStep = resumedEpoch ? state.stepInEpoch() : 0;
+                double epochLossSum = resumedEpoch ? state.epochLossSum() : 0;
+                int epochSteps = resumedEpoch ? state.epochSteps() : 0;
+                double windowLossSum = 0; // since the last validation, which is also the last checkpoint
+                int windowSteps = 0;
                 for (int s = firstStep; s < stepsPerEpoch; s++, step++) {
                     long startNanos = System.nanoTime();
                     double lr = schedule.lr(epoch, step);
@@ -150,6 +153,8 @@ public final class FineTune {
                     stepLosses.add(loss);
                     epochLossSum += loss;
                     epochSteps++;
+                    windowLossSum += loss;
+                    windowSteps++;
                     double seconds = (System.nanoTime() - startNanos) / 1e9;
                     double tokensPerSecond = (to - from) * (double) blockSize / seconds;
                     progress.step(epoch, config.epochs(), step + 1, loss, tokensPerSecond);
@@ -162,15 +167,18 @@ public final class FineTune {
                     boolean endOfEpoch = s == stepsPerEpoch - 1;
                     if (!endOfEpoch && config.validEveryNSteps() > 0 && (step + 1) % config.validEveryNSteps() == 0) {
                         state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, state, history,
-                                epoch, s + 1, step + 1, loss, false, outDir, emit);
+                                epoch, s + 1, step + 1, windowLossSum / windowSteps, epochLossSum, epochSteps, false,
+                                outDir, emit);
+                        windowLossSum = 0;
+                        windowSteps = 0;
                     }
                 }
 
                 // End of epoch: validate, keep the best, write last and the resume state.
-                double trainLoss = epochSteps == 0 ? Double.NaN : epochLossSum / epochSteps;
+                double trainLoss = epochLossSum / epochSteps;
                 boolean last = epoch == config.epochs() - 1;
                 state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, state, history,
-                        epoch + 1, 0, step, trainLoss, last, outDir, emit);
+                        epoch + 1, 0, step, windowLossSum / windowSteps, 0, 0, last, outDir, emit);
                 emit.emit("epoch", ordered("epoch", epoch, "step", step, "train_loss", trainLoss,
                         "valid_loss", history.get(history.size() - 1).validLoss(),
                         "best_valid_loss", state.bestValidLoss()));
@@ -204,7 +212,8 @@ public final class FineTune {
     private static TrainState validateAndCheckpoint(OptForCausalLM model, ParameterStore ps, NDManager root,
             TokenBlocks valid, TrainConfig config, AdamW optimizer, TrainState state,
             List<TrainState.Validation> history, int nextEpoch, int nextStepInEpoch, long globalStep,
-            double trainLoss, boolean finished, Path outDir, Emitter emit) throws IOException {
+            double trainLoss, double epochLossSum, int epochSteps, boolean finished, Path outDir, Emitter emit)
+            throws IOException {
         int epoch = nextStepInEpoch == 0 ? nextEpoch - 1 : nextEpoch;
         double validLoss = validationLoss(model, ps, root, valid, config.microBatch());
         history.add(new TrainState.Validation(epoch, globalStep, validLoss, trainLoss));
@@ -227,7 +236,7 @@ public final class FineTune {
         TrainState.writeSafetensors(stateDir.resolve(optimizerFile), optimizer.state(),
                 Map.of("step", Long.toString(optimizer.stepCount())));
         TrainState next = new TrainState(1, config, state.trainSha256(), state.validSha256(), nextEpoch,
-                nextStepInEpoch, globalStep, finished,
+                nextStepInEpoch, globalStep, epochLossSum, epochSteps, finished,
                 better ? validLoss : state.bestValidLoss(),
                 better ? epoch : state.bestEpoch(),
                 better ? globalStep : state.bestStep(),

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param epoch the epoch to continue in
  * @param stepInEpoch optimizer steps already done in that epoch
  * @param globalStep optimizer steps done in the whole run
+ * @param epochLossSum sum of the step losses of the epoch in progress (for its mean train loss)
+ * @param epochSteps steps summed in {@code epochLossSum}
  * @param bestValidLoss lowest validation loss so far (mean token NLL), null before the first validation
  * @param history every validation so far
  */
@@ -37,6 +39,8 @@ public record TrainState(
         @JsonProperty("epoch") int epoch,
         @JsonProperty("step_in_epoch") int stepInEpoch,
         @JsonProperty("global_step") long globalStep,
+        @JsonProperty("epoch_loss_sum") double epochLossSum,
+        @JsonProperty("epoch_steps") int epochSteps,
         @JsonProperty("finished") boolean finished,
         @JsonProperty("best_valid_loss") Double bestValidLoss,
         @JsonProperty("best_epoch") int bestEpoch,
@@ -45,7 +49,10 @@ public record TrainState(
         @JsonProperty("optimizer") String optimizer,
         @JsonProperty("history") List<Validation> history) {
 
-    /** One validation: after {@code step} optimizer steps, in {@code epoch}. */
+    /**
+     * One validation: after {@code step} optimizer steps, in {@code epoch}; {@code trainLoss} is the
+     * mean step loss since the previous validation.
+     */
     public record Validation(
             @JsonProperty("epoch") int epoch,
             @JsonProperty("step") long step,

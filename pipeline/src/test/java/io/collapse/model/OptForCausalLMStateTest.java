@@ -1,0 +1,162 @@
+package io.collapse.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.collapse.config.OptConfig;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.Safetensors;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading, saving and seeded init of the weights. */
+class OptForCausalLMStateTest {
+
+    @Test
+    void saveThenLoadIsBitIdentical(@TempDir Path dir) throws IOException {
+        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_B);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            Map<String, HostTensor> saved = lm.stateDict();
+            assertEquals(fx.weights().keySet(), saved.keySet());
+            for (String k : saved.keySet()) {
+                assertEquals(fx.weights().get(k).data(), saved.get(k).data(), k);
+            }
+            Path file = dir.resolve("model.safetensors");
+            Safetensors.write(file, saved, Map.of());
+            OptForCausalLM again = OptForCausalLM.fromStateDict(fx.config(), Safetensors.read(file), manager, DataType.FLOAT32);
+            Map<String, HostTensor> reloaded = again.stateDict();
+            for (String k : saved.keySet()) {
+                assertEquals(saved.get(k).data(), reloaded.get(k).data(), k);
+            }
+        }
+    }
+
+    @Test
+    void acceptsOriginalNamesHalfPrecisionAndTiedLmHead() throws IOException {
+        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        Map<String, HostTensor> original = new LinkedHashMap<>();
+        for (var e : fx.weights().entrySet()) {
+            original.put(e.getKey().substring("model.".length()), toHalf(e.getValue()));
+        }
+        original.put("lm_head.weight", fx.weights().get("model.decoder.embed_tokens.weight"));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), original, manager, DataType.FLOAT32);
+            Map<String, HostTensor> sd = lm.stateDict();
+            for (var e : original.entrySet()) {
+                if (!e.getKey().equals("lm_head.weight")) {
+                    assertArrayEquals(e.getValue().toFloats(), sd.get("model." + e.getKey()).toFloats(), e.getKey());
+                }
+            }
+            OptForCausalLM half = OptForCausalLM.fromStateDict(fx.config(), original, manager, DataType.FLOAT16);
+            assertEquals(DataType.FLOAT16, half.dataType());
+            assertArrayEquals(sd.get("model.decoder.layers.0.fc1.weight").toFloats(),
+                    half.stateDict().get("model.decoder.layers.0.fc1.weight").toFloats());
+        }
+    }
+
+    @Test
+    void missingTensorIsNamed() throws IOException {
+        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
+        sd.remove("model.decoder.layers.1.fc2.bias");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new OptForCausalLM(fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
+        assertTrue(e.getMessage().contains("missing tensors ['model.decoder.layers.1.fc2.bias']"), e.getMessage());
+    }
+
+    @Test
+    void unexpectedTensorIsNamed() throws IOException {
+        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
+        sd.put("model.decoder.layers.2.fc1.bias", fx.weights().get("model.decoder.layers.1.fc1.bias"));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new OptForCausalLM(fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
+        assertTrue(e.getMessage().contains("unexpected tensors ['model.decoder.layers.2.fc1.bias']"), e.getMessage());
+    }
+
+    @Test
+    void wrongShapeSaysExpectedAndActual() throws IOException {
+        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
+        sd.put("model.decoder.layers.0.fc1.weight", HostTensor.ofFloats(new float[64 * 128], 128, 64));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new OptForCausalLM(fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
+        assertTrue(e.getMessage().contains(
+                "tensor 'model.decoder.layers.0.fc1.weight' has shape [128, 64] but the config expects (256, 64)"), e.getMessage());
+    }
+
+    @Test
+    void untiedLmHeadIsRefused() throws IOException {
+        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
+        sd.put("lm_head.weight", HostTensor.ofFloats(new float[10 * 64], 10, 64));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new OptForCausalLM(fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
+        assertTrue(e.getMessage().contains("'lm_head.weight' has shape [10, 64]"), e.getMessage());
+    }
+
+    @Test
+    void seededInitIsReproducibleAndFollowsHfInitWeights() {
+        OptConfig tiny = OptPresets.get("tiny");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, HostTensor> a = OptForCausalLM.random(tiny, 7, manager, DataType.FLOAT32).stateDict();
+            Map<String, HostTensor> b = OptForCausalLM.random(tiny, 7, manager, DataType.FLOAT32).stateDict();
+            Map<String, HostTensor> c = OptForCausalLM.random(tiny, 8, manager, DataType.FLOAT32).stateDict();
+            for (String k : a.keySet()) {
+                assertEquals(a.get(k).data(), b.get(k).data(), k + " differs between two inits with seed 7");
+            }
+            assertFalse(a.get("model.decoder.layers.0.fc1.weight").data().equals(c.get("model.decoder.layers.0.fc1.weight").data()));
+
+            float[] embed = a.get("model.decoder.embed_tokens.weight").toFloats();
+            int dim = tiny.hiddenSize();
+            for (int j = 0; j < dim; j++) {
+                assertEquals(0f, embed[tiny.padTokenId() * dim + j], "pad row is zero");
+            }
+            double sumSq = 0;
+            for (float x : embed) {
+                sumSq += x * x;
+            }
+            double std = Math.sqrt(sumSq / (embed.length - dim));
+            assertEquals(tiny.initStd(), std, 0.02 * tiny.initStd(), "embedding std");
+            for (float x : a.get("model.decoder.layers.1.final_layer_norm.weight").toFloats()) {
+                assertEquals(1f, x);
+            }
+            for (float x : a.get("model.decoder.layers.1.self_attn.q_proj.bias").toFloats()) {
+                assertEquals(0f, x);
+            }
+            for (float x : a.get("model.decoder.final_layer_norm.bias").toFloats()) {
+                assertEquals(0f, x);
+            }
+        }
+    }
+
+    @Test
+    void forwardWithoutWeightsIsRefused() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM lm = new OptForCausalLM(OptPresets.get("tiny"));
+            var e = assertThrows(IllegalStateException.class, () -> lm.initialize(manager, DataType.FLOAT32));
+            assertTrue(e.getMessage().contains("initWeights or loadStateDict"), e.getMessage());
+        }
+    }
+
+    private static HostTensor toHalf(HostTensor t) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray half = m.create(t.toFloats()).toType(DataType.FLOAT16, false);
+            ByteBuffer bytes = half.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            return new HostTensor(HostTensor.DType.F16, t.shape(), bytes);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.collapse.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class StateDictTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {HfOptFixture.CASE_A, HfOptFixture.CASE_B})
+    void keysAreTheCheckpointKeys(String caseName) throws IOException {
+        HfOptFixture fx = HfOptFixture.load(caseName);
+        List<String> keys = StateDict.keys(new OptForCausalLM(fx.config()));
+        assertEquals(keys.size(), new TreeSet<>(keys).size(), "keys are unique");
+        assertEquals(new TreeSet<>(fx.weights().keySet()), new TreeSet<>(keys));
+    }
+}

@@ -1,0 +1,361 @@
+package io.collapse.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.model.hf.CheckpointException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** HF parity of the OPT-125m tokenizer against the slow GPT2Tokenizer's known answers. */
+class OptTokenizerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RESOURCES = "/io/collapse/text/opt-125m/";
+    private static JsonNode fixture;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void loadFixture() throws IOException {
+        try (InputStream in = OptTokenizerTest.class.getResourceAsStream("/hf-opt/tokenizer/opt125m_tokenizer_cases.json")) {
+            fixture = JSON.readTree(in);
+        }
+    }
+
+    static Stream<Arguments> cases() throws IOException {
+        loadFixture();
+        List<Arguments> out = new ArrayList<>();
+        fixture.get("cases").forEach(c -> out.add(Arguments.of(c.get("name").asText(), c)));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void matchesSlowGpt2Tokenizer(String name, JsonNode c) {
+        OptTokenizer tok = OptTokenizer.embedded();
+        String text = c.get("text").asText();
+        int[] ids = ints(c.get("ids"));
+        int[] idsWithout = ints(c.get("ids_without_special_tokens"));
+        assertArrayEquals(ids, tok.encode(text), "ids");
+        assertArrayEquals(idsWithout, tok.encodeWithoutSpecial(text), "ids_without_special_tokens");
+        assertEquals(strings(c.get("tokens")), tok.tokens(text), "tokens");
+        assertEquals(c.get("decode").asText(), tok.decode(ids), "decode");
+        assertEquals(c.get("decode_skip_special").asText(), tok.decode(ids, true, true), "decode_skip_special");
+        assertEquals(c.get("decode_no_cleanup").asText(), tok.decode(idsWithout, false, false), "decode_no_cleanup");
+    }
+
+    @Test
+    void fixtureHasAllCases() {
+        assertEquals(44, fixture.get("cases").size());
+    }
+
+    @Test
+    void batchPaddingIsLeftWithPadOne() {
+        OptTokenizer tok = OptTokenizer.embedded();
+        JsonNode b = fixture.get("batch_padding");
+        List<int[]> seqs = new ArrayList<>();
+        b.get("texts").forEach(t -> seqs.add(tok.encode(t.asText())));
+        PaddedBatch batch = tok.leftPad(seqs);
+        assertArrayEquals(matrix(b.get("input_ids")), batch.inputIds());
+        assertArrayEquals(matrix(b.get("attention_mask")), batch.attentionMask());
+    }
+
+    @Test
+    void decodeCases() {
+        OptTokenizer tok = OptTokenizer.embedded();
+        for (JsonNode c : fixture.get("decode_cases")) {
+            int[] ids = ints(c.get("ids"));
+            assertEquals(c.get("decode").asText(), tok.decode(ids));
+            assertEquals(c.get("decode_skip_special").asText(), tok.decode(ids, true, true));
+            List<String> tokens = new ArrayList<>();
+            for (int id : ids) {
+                tokens.add(tok.token(id));
+            }
+            assertEquals(strings(c.get("convert_ids_to_tokens")), tokens);
+        }
+    }
+
+    @Test
+    void decodingAnIdBeyondTheVocabularyNamesIt() {
+        OptTokenizer tok = OptTokenizer.embedded();
+        int[] ids = ints(fixture.get("decode_out_of_vocab").get("ids"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tok.decode(ids));
+        assertTrue(e.getMessage().contains("50265"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> tok.decode(new int[] {-1}));
+        assertThrows(IllegalArgumentException.class, () -> tok.token(50271));
+    }
+
+    @Test
+    void sizesAndSpecialIdsAreOpts() {
+        OptTokenizer tok = OptTokenizer.embedded();
+        JsonNode t = fixture.get("tokenizer");
+        assertEquals(t.get("len_tokenizer").asInt(), tok.vocabSize());
+        assertEquals(t.get("pad_token_id").asInt(), tok.padId());
+        assertEquals(t.get("bos_token_id").asInt(), tok.bosId());
+        assertEquals(t.get("eos_token_id").asInt(), tok.eosId());
+        assertEquals(t.get("unk_token_id").asInt(), tok.unkId());
+        assertEquals(TokenizerSettings.OPT, tok.settings());
+    }
+
+    @Test
+    void vocabAndMergesAloneGiveTheSameTokenizer() throws IOException {
+        copyResources(tmp, "vocab.json", "merges.txt");
+        OptTokenizer fromDir = OptTokenizer.fromDir(tmp);
+        assertEquals(TokenizerSettings.OPT, fromDir.settings(), "defaults are OPT's");
+        assertSameIdsOnAllCases(OptTokenizer.embedded(), fromDir);
+        assertEquals(OptTokenizer.embedded().fingerprint(), fromDir.fingerprint(),
+                "the config files only restate the defaults, so the identity is the same");
+    }
+
+    @Test
+    void tokenizerJsonLoadsThroughDjlWithTheSameIds() throws IOException {
+        Files.writeString(tmp.resolve("tokenizer.json"), optTokenizerJson(), StandardCharsets.UTF_8);
+        OptTokenizer fast = OptTokenizer.fromDir(tmp);
+        OptTokenizer slow = OptTokenizer.embedded();
+        assertSameIdsOnAllCases(slow, fast);
+        for (JsonNode c : fixture.get("cases")) {
+            assertEquals(slow.tokens(c.get("text").asText()), fast.tokens(c.get("text").asText()));
+        }
+        // Every line of the raw validation split, and one text far beyond DJL's default 512-token cut.
+        List<String> lines = rawValidLines();
+        StringBuilder longText = new StringBuilder();
+        for (String line : lines) {
+            assertArrayEquals(slow.encode(line), fast.encode(line), line);
+            longText.append(line);
+        }
+        int[] longIds = fast.encode(longText.substring(0, 20_000));
+        assertTrue(longIds.length > 2000);
+        assertArrayEquals(slow.encode(longText.substring(0, 20_000)), longIds);
+        assertEquals(slow.vocabSize(), fast.vocabSize());
+        assertNotEquals(slow.fingerprint(), fast.fingerprint());
+    }
+
+    @Test
+    void writeToKeepsTheOriginalBytesAndReloads() throws IOException {
+        OptTokenizer tok = OptTokenizer.embedded();
+        Path dir = tmp.resolve("model");
+        tok.writeTo(dir);
+        for (String name : List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")) {
+            assertArrayEquals(resource(name), Files.readAllBytes(dir.resolve(name)), name);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(4, files.count(), "no temporary files left behind");
+        }
+        OptTokenizer reloaded = OptTokenizer.fromDir(dir);
+        assertEquals(tok.fingerprint(), reloaded.fingerprint());
+        assertArrayEquals(tok.encode(" = Valkyria Chronicles III = \n"), reloaded.encode(" = Valkyria Chronicles III = \n"));
+    }
+
+    @Test
+    void writeToMakesConfigFilesThatReloadToTheSameSettings() throws IOException {
+        copyResources(tmp, "vocab.json", "merges.txt");
+        OptTokenizer bare = OptTokenizer.fromDir(tmp);
+        Path dir = tmp.resolve("saved");
+        bare.writeTo(dir);
+        JsonNode config = JSON.readTree(dir.resolve("tokenizer_config.json").toFile());
+        assertTrue(config.get("add_bos_token").asBoolean());
+        assertEquals("<pad>", JSON.readTree(dir.resolve("special_tokens_map.json").toFile()).get("pad_token").asText());
+        OptTokenizer reloaded = OptTokenizer.fromDir(dir);
+        assertEquals(bare.settings(), reloaded.settings());
+        assertEquals(bare.fingerprint(), reloaded.fingerprint());
+    }
+
+    @Test
+    void configFlagsAreHonoured() throws IOException {
+        copyResources(tmp, "vocab.json", "merges.txt", "special_tokens_map.json");
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"add_bos_token\": false, \"add_prefix_space\": true}");
+        OptTokenizer tok = OptTokenizer.fromDir(tmp);
+        assertArrayEquals(new int[] {20920, 232}, tok.encode("Hello world"), "no </s>, and 'Hello' gets the space: 'ĠHello'");
+        assertNotEquals(OptTokenizer.embedded().fingerprint(), tok.fingerprint());
+    }
+
+    @Test
+    void specialTokensMapOverridesTheConfig() throws IOException {
+        copyResources(tmp, "vocab.json", "merges.txt", "tokenizer_config.json");
+        Files.writeString(tmp.resolve("special_tokens_map.json"), "{\"unk_token\": \"<unk>\"}");
+        OptTokenizer tok = OptTokenizer.fromDir(tmp);
+        assertEquals(3, tok.unkId());
+        assertArrayEquals(new int[] {2, 3}, tok.encode("<unk>"), "a special token is never split");
+        assertEquals("", tok.decode(new int[] {2, 3}, true, true));
+    }
+
+    @Test
+    void unusableFilesAreNamed() throws IOException {
+        CheckpointException none = assertThrows(CheckpointException.class, () -> OptTokenizer.fromDir(tmp));
+        assertTrue(none.getMessage().contains("vocab.json"), none.getMessage());
+
+        copyResources(tmp, "vocab.json");
+        Files.writeString(tmp.resolve("merges.txt"), "#version: 0.2\nĠ t\nbad line here\n");
+        CheckpointException merges = assertThrows(CheckpointException.class, () -> OptTokenizer.fromDir(tmp));
+        assertTrue(merges.getMessage().contains("merges.txt") && merges.getMessage().contains("line 3"), merges.getMessage());
+
+        copyResources(tmp, "merges.txt");
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"pad_token\": \"<nope>\"}");
+        CheckpointException pad = assertThrows(CheckpointException.class, () -> OptTokenizer.fromDir(tmp));
+        assertTrue(pad.getMessage().contains("<nope>"), pad.getMessage());
+
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"errors\": \"strict\"}");
+        CheckpointException errors = assertThrows(CheckpointException.class, () -> OptTokenizer.fromDir(tmp));
+        assertTrue(errors.getMessage().contains("strict"), errors.getMessage());
+    }
+
+    @Test
+    void invalidUtf8DecodesLikePythonReplace() {
+        OptTokenizer tok = OptTokenizer.embedded();
+        // "🙂" is F0 9F 99 82, more than one byte-level token; without its last token it is a cut character.
+        int[] emoji = tok.encodeWithoutSpecial("🙂");
+        assertTrue(emoji.length > 1);
+        assertEquals("🙂", tok.decode(emoji, false, false));
+        int[] head = java.util.Arrays.copyOf(emoji, emoji.length - 1);
+        assertEquals("\uFFFD", tok.decode(head, false, false), "a truncated character is one U+FFFD, as in Python");
+    }
+
+    private static void assertSameIdsOnAllCases(OptTokenizer expected, OptTokenizer actual) {
+        for (JsonNode c : fixture.get("cases")) {
+            String text = c.get("text").asText();
+            assertArrayEquals(ints(c.get("ids")), actual.encode(text), c.get("name").asText());
+            assertArrayEquals(expected.encodeWithoutSpecial(text), actual.encodeWithoutSpecial(text), c.get("name").asText());
+        }
+    }
+
+    /** facebook/opt-125m's tokenizer as HF's GPT2Converter would write its tokenizer.json. */
+    private static String optTokenizerJson() throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        ArrayNode added = root.putArray("added_tokens");
+        added.add(addedToken(1, "<pad>"));
+        added.add(addedToken(2, "</s>"));
+        root.putNull("normalizer");
+        root.set("pre_tokenizer", byteLevel(false));
+        ObjectNode post = root.putObject("post_processor");
+        post.put("type", "TemplateProcessing");
+        post.putArray("single").add(special("</s>")).add(sequence("A"));
+        post.putArray("pair").add(special("</s>")).add(sequence("A")).add(special("</s>")).add(sequence("B"));
+        ObjectNode eos = post.putObject("special_tokens").putObject("</s>");
+        eos.put("id", "</s>");
+        eos.putArray("ids").add(2);
+        eos.putArray("tokens").add("</s>");
+        root.set("decoder", byteLevel(true));
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE");
+        model.putNull("dropout");
+        model.putNull("unk_token");
+        model.put("continuing_subword_prefix", "");
+        model.put("end_of_word_suffix", "");
+        model.put("fuse_unk", false);
+        model.put("byte_fallback", false);
+        model.set("vocab", JSON.readTree(resource("vocab.json")));
+        ArrayNode merges = model.putArray("merges");
+        String[] lines = new String(resource("merges.txt"), StandardCharsets.UTF_8).split("\n");
+        for (int i = 1; i < lines.length; i++) {
+            merges.add(lines[i]);
+        }
+        return JSON.writeValueAsString(root);
+    }
+
+    private static ObjectNode addedToken(int id, String content) {
+        ObjectNode t = JSON.createObjectNode();
+        t.put("id", id);
+        t.put("content", content);
+        t.put("single_word", false);
+        t.put("lstrip", false);
+        t.put("rstrip", false);
+        t.put("normalized", true);
+        t.put("special", true);
+        return t;
+    }
+
+    private static ObjectNode byteLevel(boolean addPrefixSpace) {
+        ObjectNode b = JSON.createObjectNode();
+        b.put("type", "ByteLevel");
+        b.put("add_prefix_space", addPrefixSpace);
+        b.put("trim_offsets", true);
+        b.put("use_regex", true);
+        return b;
+    }
+
+    private static ObjectNode special(String id) {
+        ObjectNode n = JSON.createObjectNode();
+        n.putObject("SpecialToken").put("id", id).put("type_id", 0);
+        return n;
+    }
+
+    private static ObjectNode sequence(String id) {
+        ObjectNode n = JSON.createObjectNode();
+        n.putObject("Sequence").put("id", id).put("type_id", 0);
+        return n;
+    }
+
+    /** wiki.valid.raw as HF datasets presents it: every line with its "\n", whitespace-only lines as "". */
+    private static List<String> rawValidLines() throws IOException {
+        Path file = Path.of(System.getProperty("collapse.repo", "../"), "datasets/wikitext-2-raw-v1/wiki.valid.raw.gz");
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                lines.add(line.isBlank() ? "" : line + "\n");
+            }
+        }
+        return lines;
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = OptTokenizer.class.getResourceAsStream(RESOURCES + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static void copyResources(Path dir, String... names) throws IOException {
+        for (String name : names) {
+            Files.write(dir.resolve(name), resource(name));
+        }
+    }
+
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+
+    private static int[][] matrix(JsonNode rows) {
+        int[][] out = new int[rows.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ints(rows.get(i));
+        }
+        return out;
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(s -> out.add(s.asText()));
+        return out;
+    }
+}

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = "Model-collapse experiments (The Curse of Recursion) on DJL + PyTorch.",
         subcommands = {
             InfoCommand.class,
+            DataCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

@@ -44,7 +44,7 @@ public record DataPaths(Path datasetsDir, Path cacheDir) {
 
     /** Locates the datasets; {@code cacheOverride} (may be null) wins over every other cache setting. */
     public static DataPaths locate(Path cacheOverride) {
-        Path datasets = findDatasets();
+        Path datasets = findDatasets(System.getProperty("collapse.repo"), Path.of("").toAbsolutePath());
         Path cache = cacheOverride;
         if (cache == null && System.getProperty("collapse.cache") != null) {
             cache = Path.of(System.getProperty("collapse.cache"));
@@ -58,9 +58,9 @@ public record DataPaths(Path datasetsDir, Path cacheDir) {
         return new DataPaths(datasets, cache);
     }
 
-    private static Path findDatasets() {
+    /** {@code datasets/} under {@code repo} (may be null), else under {@code workDir} or a parent. */
+    static Path findDatasets(String repo, Path workDir) {
         List<String> looked = new ArrayList<>();
-        String repo = System.getProperty("collapse.repo");
         if (repo != null) {
             Path candidate = Path.of(repo).resolve("datasets");
             if (Files.isRegularFile(candidate.resolve(MANIFEST))) {
@@ -68,7 +68,7 @@ public record DataPaths(Path datasetsDir, Path cacheDir) {
             }
             looked.add(candidate.toAbsolutePath() + " (from -Dcollapse.repo)");
         }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+        for (Path dir = workDir; dir != null; dir = dir.getParent()) {
             Path candidate = dir.resolve("datasets");
             if (Files.isRegularFile(candidate.resolve(MANIFEST))) {
                 return candidate;

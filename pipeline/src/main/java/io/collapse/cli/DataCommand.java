@@ -1,0 +1,128 @@
+package io.collapse.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.data.Corpus;
+import io.collapse.data.DataPaths;
+import io.collapse.data.DataSource;
+import io.collapse.text.OptTokenizer;
+import io.collapse.text.TextEncoder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Reads a dataset, checks it, cuts it into token blocks (cached) and prints what came out per split. */
+@Command(
+        name = "data",
+        description = {
+            "Read a dataset, verify its checksums, tokenize every example on its own, concatenate a split's ids and"
+                    + " cut blocks (remainder dropped); print per split the examples, tokens, blocks and the sha256 of"
+                    + " the blocks' ids as one little-endian int32 stream. Blocks are cached under <cache>/blocks.",
+            "A user corpus (--text/--jsonl) is train; valid and test come from --valid/--test, else each missing one"
+                    + " is held out from the end of the file: max(1, floor(5%)) of its examples (valid before test)."
+        })
+final class DataCommand implements Callable<Integer> {
+
+    static final class Source {
+        @Option(names = "--dataset", paramLabel = "NAME",
+                description = "Bundled dataset: wikitext-2-v1, or wikitext-2-raw-v1 (the paper's; its train split is"
+                        + " downloaded from the HuggingFace Hub once, which needs DJL_OFFLINE=false or"
+                        + " -Dai.djl.offline=false since collapse runs offline by default).")
+        String dataset;
+
+        @Option(names = "--text", paramLabel = "FILE",
+                description = "Your corpus, one example per line (a whitespace-only line is an empty example; other"
+                        + " lines are kept verbatim with their newline). .gz is read as gzip.")
+        Path text;
+
+        @Option(names = "--jsonl", paramLabel = "FILE",
+                description = "Your corpus, one JSON object per line with a string field \"text\"; blank lines skipped.")
+        Path jsonl;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--valid", paramLabel = "FILE", description = "Validation file for --text/--jsonl (same format).")
+    Path valid;
+
+    @Option(names = "--test", paramLabel = "FILE", description = "Test file for --text/--jsonl (same format).")
+    Path test;
+
+    @Option(names = "--split", split = ",", paramLabel = "SPLIT",
+            description = "Splits to process, of train, valid, test (default: all three).")
+    List<String> splits;
+
+    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR",
+            description = "Tokenizer directory (tokenizer.json, or vocab.json + merges.txt); default the bundled OPT-125m one.")
+    Path tokenizer;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Cache for downloads and blocks (default: -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
+    Path cacheDir;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("--block-size: expected >= 1, got " + blockSize);
+        }
+        long start = System.nanoTime();
+        DataSource dataSource = source.dataset != null
+                ? DataSource.bundled(source.dataset)
+                : DataSource.userFile(source.text != null ? Corpus.Format.TEXT : Corpus.Format.JSONL,
+                        source.text != null ? source.text : source.jsonl, valid, test);
+        TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : OptTokenizer.fromDir(tokenizer);
+        DataPaths paths = DataPaths.locate(cacheDir);
+        List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? Corpus.SPLITS : splits, encoder, blockSize);
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        String name = source.dataset != null ? source.dataset : dataSource.file().toString();
+        ObjectNode doc = new ObjectMapper().createObjectNode();
+        doc.put("dataset", name);
+        doc.put("block_size", blockSize);
+        doc.put("tokenizer", encoder.fingerprint());
+        doc.put("cache_dir", paths.blockCacheDir().toString());
+        ObjectNode splitsNode = doc.putObject("splits");
+        for (DataSource.LoadedSplit s : loaded) {
+            ObjectNode n = splitsNode.putObject(s.text().split());
+            n.put("examples", s.blocks().examples());
+            n.put("tokens", s.blocks().tokens());
+            n.put("blocks", s.blocks().numBlocks());
+            n.put("dropped_tokens", s.blocks().droppedTokens());
+            n.put("ids_sha256", s.blocks().idsSha256());
+            n.put("source", s.text().source());
+            n.put("source_sha256", s.text().sourceSha256());
+            n.put("cache_file", s.cacheFile().toString());
+        }
+        doc.put("seconds", Math.round(seconds * 1000) / 1000.0);
+
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(doc.toString());
+        } else {
+            out.printf("%s, blocks of %d tokens, tokenizer %s%n", name, blockSize, encoder.fingerprint());
+            out.printf("%-6s %9s %10s %8s %8s  %s%n", "split", "examples", "tokens", "blocks", "dropped", "sha256 of block ids (int32 LE)");
+            for (DataSource.LoadedSplit s : loaded) {
+                out.printf("%-6s %9d %10d %8d %8d  %s%n", s.text().split(), s.blocks().examples(), s.blocks().tokens(),
+                        s.blocks().numBlocks(), s.blocks().droppedTokens(), s.blocks().idsSha256());
+            }
+            out.printf("cache %s, %.1f s%n", paths.blockCacheDir(), seconds);
+        }
+        out.flush();
+        return 0;
+    }
+}

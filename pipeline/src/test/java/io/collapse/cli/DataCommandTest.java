@@ -1,0 +1,126 @@
+package io.collapse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.text.OptTokenizer;
+import io.collapse.text.TextEncoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DataCommandTest {
+
+    @TempDir Path tmp;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = CollapseCli.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** The valid split counted without the data package: lines by hand, each encoded, ids concatenated. */
+    @Test
+    void wikitextValidThroughTheCliMatchesAnIndependentCount() throws Exception {
+        Path gz = Path.of(System.getProperty("collapse.repo"), "datasets/wikitext-2-v1/wiki.valid.tokens.gz");
+        String content;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
+            content = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        TextEncoder tok = OptTokenizer.embedded();
+        int[] all = new int[0];
+        int total = 0;
+        int examples = 0;
+        for (int start = 0; start < content.length(); examples++) {
+            int end = content.indexOf('\n', start) + 1; // the file ends with a newline
+            String line = content.substring(start, end);
+            int[] ids = tok.encode(line.isBlank() ? "" : line);
+            assertEquals(2, ids[0], "every example starts with </s>");
+            if (total + ids.length > all.length) {
+                all = java.util.Arrays.copyOf(all, Math.max(2 * all.length, total + ids.length));
+            }
+            System.arraycopy(ids, 0, all, total, ids.length);
+            total += ids.length;
+            start = end;
+        }
+        int blocks = total / 64;
+        ByteBuffer le = ByteBuffer.allocate(4 * blocks * 64).order(ByteOrder.LITTLE_ENDIAN);
+        le.asIntBuffer().put(all, 0, blocks * 64);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(le.array()));
+
+        Result r = run("data", "--dataset", "wikitext-2-v1", "--split", "valid", "--cache-dir", tmp.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode valid = new ObjectMapper().readTree(r.out()).path("splits").path("valid");
+        assertEquals(3760, examples);
+        assertEquals(examples, valid.path("examples").asLong());
+        assertEquals(total, valid.path("tokens").asLong());
+        assertEquals(blocks, valid.path("blocks").asLong());
+        assertEquals(total - blocks * 64L, valid.path("dropped_tokens").asLong());
+        assertEquals(sha, valid.path("ids_sha256").asText());
+        assertEquals("f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8", valid.path("source_sha256").asText());
+        assertTrue(Files.isRegularFile(Path.of(valid.path("cache_file").asText())));
+
+        // the second run maps the cache and prints the same numbers, as text this time
+        Result again = run("data", "--dataset", "wikitext-2-v1", "--split", "valid", "--cache-dir", tmp.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().matches("(?s).*\\nvalid\\s+3760\\s+" + total + "\\s+" + blocks + "\\s+" + (total - blocks * 64L)
+                + "\\s+" + sha + "\\n.*"), again.out());
+    }
+
+    @Test
+    void userJsonlWithABadLineFailsNamingTheLine() throws IOException {
+        Path corpus = Files.writeString(tmp.resolve("c.jsonl"), "{\"text\": \"Hello world\"}\n{\"txt\": \"no\"}\n");
+        Result r = run("data", "--jsonl", corpus.toString(), "--cache-dir", tmp.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: " + corpus + " line 2: expected a JSON object"), r.err());
+    }
+
+    @Test
+    void userTextCorpusWithHeldOutSplits() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            sb.append(" Hello world number ").append(i).append(" .\n");
+        }
+        Path corpus = Files.writeString(tmp.resolve("c.txt"), sb);
+        Result r = run("data", "--text", corpus.toString(), "--block-size", "8", "--cache-dir", tmp.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode splits = new ObjectMapper().readTree(r.out()).path("splits");
+        assertEquals(36, splits.path("train").path("examples").asInt());
+        assertEquals(2, splits.path("valid").path("examples").asInt());
+        assertEquals(2, splits.path("test").path("examples").asInt());
+        TextEncoder tok = OptTokenizer.embedded();
+        int testTokens = tok.encode(" Hello world number 38 .\n").length + tok.encode(" Hello world number 39 .\n").length;
+        assertEquals(testTokens, splits.path("test").path("tokens").asInt());
+    }
+
+    @Test
+    void unknownDatasetAndOfflineRawTrainAreOneLineErrors() {
+        Result unknown = run("data", "--dataset", "wikitext-103", "--cache-dir", tmp.toString());
+        assertEquals(1, unknown.code());
+        assertTrue(unknown.err().startsWith("error: unknown dataset 'wikitext-103'"), unknown.err());
+        // surefire runs with -Dai.djl.offline=true: the raw train split is refused without a network attempt
+        Result raw = run("data", "--dataset", "wikitext-2-raw-v1", "--split", "train", "--cache-dir", tmp.toString());
+        assertEquals(1, raw.code());
+        assertTrue(raw.err().contains("put wiki.train.raw (git blob 5109d6a316409e0ce4a5c1aa2a34226c957a5655) at "
+                + tmp.resolve("datasets/wikitext-2-raw-v1/wiki.train.raw")), raw.err());
+    }
+}

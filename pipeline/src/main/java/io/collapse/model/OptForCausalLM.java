@@ -196,6 +196,25 @@ public final class OptForCausalLM extends HfBlock {
      */
     public OptOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training, boolean outputHiddenStates) {
+        return run(ps, inputIds, attentionMask, cache, training, outputHiddenStates, false);
+    }
+
+    /** Inference: no dropout, no hidden states, parameters read directly. */
+    public OptOutput forward(NDArray inputIds, NDArray attentionMask, KvCache cache) {
+        return forward(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false);
+    }
+
+    /**
+     * Inference for decoding: as {@link #forward(NDArray, NDArray, KvCache)} but the LM head runs on
+     * the last position only, so the logits are (B, V) — with 50272 ids a prompt's full logits would
+     * cost T times the memory and matmul for nothing.
+     */
+    public OptOutput forwardLast(NDArray inputIds, NDArray attentionMask, KvCache cache) {
+        return run(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false, true);
+    }
+
+    private OptOutput run(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
+            boolean training, boolean outputHiddenStates, boolean lastOnly) {
         Shape idShape = inputIds.getShape();
         if (idShape.dimension() != 2) {
             throw new IllegalArgumentException("input_ids must be (B, T), got " + idShape);
@@ -229,7 +248,8 @@ public final class OptForCausalLM extends HfBlock {
             OptDecoder decoder = model.decoder();
             OptDecoder.Result r = decoder.forward(ps, ids, mask, cache, training, outputHiddenStates);
             NDArray embed = decoder.embedTokens().weight(ps, r.hidden().getDevice(), training); // (V, E)
-            NDArray logits = ai.djl.nn.core.Linear.linear(r.hidden(), embed).head(); // (B, T, V)
+            NDArray hidden = lastOnly ? r.hidden().get(":, -1, :") : r.hidden(); // (B, E) or (B, T, E)
+            NDArray logits = ai.djl.nn.core.Linear.linear(hidden, embed).head(); // (B, V) or (B, T, V)
             if (logits.getDataType() != DataType.FLOAT32) {
                 logits = logits.toType(DataType.FLOAT32, false);
             }
@@ -237,11 +257,6 @@ public final class OptForCausalLM extends HfBlock {
             NDList hiddenStates = r.hiddenStates() == null ? null : scope.ret(r.hiddenStates());
             return new OptOutput(scope.ret(logits), grown, hiddenStates);
         }
-    }
-
-    /** Inference: no dropout, no hidden states, parameters read directly. */
-    public OptOutput forward(NDArray inputIds, NDArray attentionMask, KvCache cache) {
-        return forward(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false);
     }
 
     /** DJL entry: (input_ids (B, T) [, attention_mask (B, T)]) -> (logits (B, T, V)). */

@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDArray;
 /**
  * What {@link OptForCausalLM#forward} returns, attached to the input ids' manager.
  *
- * @param logits (B, T, V) float32 for the T new positions
+ * @param logits (B, T, V) float32 for the T new positions; (B, V) for the last one from {@link
+ *     OptForCausalLM#forwardLast}
  * @param cache the grown cache (S_past + T positions), or null when none was passed
  * @param hiddenStates num_hidden_layers + 1 arrays (B, T, C) as HF's {@code output_hidden_states}
  *     (the last after final_layer_norm and project_out), or null when not asked for

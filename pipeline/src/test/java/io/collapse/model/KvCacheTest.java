@@ -45,10 +45,12 @@ class KvCacheTest {
                 try (NDManager step = manager.newSubManager()) {
                     NDArray newIds = idArray.get(step, new NDIndex(":, " + start + ":" + end));
                     NDArray maskSoFar = maskArray.get(step, new NDIndex(":, :" + end));
-                    OptOutput out = lm.forward(newIds, maskSoFar, cache);
+                    // The prompt through forward (all its logits), then one token at a time as a decoder does.
+                    OptOutput out = start == 0 ? lm.forward(newIds, maskSoFar, cache) : lm.forwardLast(newIds, maskSoFar, cache);
                     assertEquals(end, out.cache().length());
+                    NDArray got = start == 0 ? out.logits() : out.logits().expandDims(1); // (B, T_new, V)
                     NDArray want = full.get(step, new NDIndex(":, " + start + ":" + end));
-                    assertClose(want, out.logits(), maskSoFar.get(new NDIndex(":, " + start + ":")), caseName + " positions " + start + ".." + end);
+                    assertClose(want, got, maskSoFar.get(new NDIndex(":, " + start + ":")), caseName + " positions " + start + ".." + end);
                     cache.close();
                     cache = step.ret(out.cache()); // moves up to manager
                 }

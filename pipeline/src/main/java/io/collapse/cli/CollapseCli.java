@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
         description = "Model-collapse experiments (The Curse of Recursion) on DJL + PyTorch.",
         subcommands = {
             InfoCommand.class,
+            ExportCommand.class,
             DataCommand.class,
+            ReportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

@@ -20,12 +20,13 @@ import picocli.CommandLine.Model.CommandSpec;
 /** Reads a dataset, checks it, cuts it into token blocks (cached) and prints what came out per split. */
 @Command(
         name = "data",
+        mixinStandardHelpOptions = true,
         description = {
             "Read a dataset, verify its checksums, tokenize every example on its own, concatenate a split's ids and"
                     + " cut blocks (remainder dropped); print per split the examples, tokens, blocks and the sha256 of"
                     + " the blocks' ids as one little-endian int32 stream. Blocks are cached under <cache>/blocks.",
             "A user corpus (--text/--jsonl) is train; valid and test come from --valid/--test, else each missing one"
-                    + " is held out from the end of the file: max(1, floor(5%)) of its examples (valid before test)."
+                    + " is held out from the end of the file: max(1, floor(5%%)) of its examples (valid before test)."
         })
 final class DataCommand implements Callable<Integer> {
 
@@ -81,10 +82,9 @@ final class DataCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--block-size: expected >= 1, got " + blockSize);
         }
         long start = System.nanoTime();
-        DataSource dataSource = source.dataset != null
-                ? DataSource.bundled(source.dataset)
-                : DataSource.userFile(source.text != null ? Corpus.Format.TEXT : Corpus.Format.JSONL,
-                        source.text != null ? source.text : source.jsonl, valid, test);
+        Corpus.Format format = source.text != null ? Corpus.Format.TEXT : source.jsonl != null ? Corpus.Format.JSONL : null;
+        DataSource dataSource = new DataSource(
+                source.dataset, source.text != null ? source.text : source.jsonl, format, valid, test);
         TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : OptTokenizer.fromDir(tokenizer);
         DataPaths paths = DataPaths.locate(cacheDir);
         List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? Corpus.SPLITS : splits, encoder, blockSize);

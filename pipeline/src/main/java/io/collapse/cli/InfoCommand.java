@@ -35,7 +35,9 @@ final class InfoCommand implements Callable<Integer> {
         info.put("pytorch_version", engine.getVersion());
         info.put("pytorch_flavor", System.getenv().getOrDefault("PYTORCH_FLAVOR", "cpu (bundled jar)"));
         info.put("pytorch_library_path", System.getenv("PYTORCH_LIBRARY_PATH"));
-        info.put("offline", Boolean.getBoolean("ai.djl.offline"));
+        info.put("djl_offline", Boolean.getBoolean("ai.djl.offline"));
+        info.put("hub_offline", io.collapse.model.hf.HubDownloader.offlineFromEnvironment());
+        info.put("hub_cache_dir", io.collapse.model.hf.ModelSource.defaultCacheDir().toString());
         info.put("cuda_visible", engine.getGpuCount() > 0);
         info.put("gpu_count", engine.getGpuCount());
         List<String> devices = new ArrayList<>();

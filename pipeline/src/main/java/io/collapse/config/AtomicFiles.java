@@ -36,6 +36,7 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
+            readableByAll(tmp);
             move(tmp, target);
             fsyncDir(dir);
         } finally {
@@ -49,6 +50,15 @@ public final class AtomicFiles {
 
     public static void writeBytes(Path target, byte[] bytes) throws IOException {
         write(target, out -> out.write(bytes));
+    }
+
+    /** createTempFile makes 0600 files; results (reports, models) should read like ordinary files. */
+    private static void readableByAll(Path file) {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // Not a POSIX file system: its defaults stand.
+        }
     }
 
     /** Renames atomically where the file system allows it (it does on every local POSIX file system). */

@@ -32,9 +32,9 @@ public record DataPaths(Path datasetsDir, Path cacheDir) {
         return cacheDir.resolve("blocks");
     }
 
-    /** Downloaded dataset files, e.g. {@code datasets/wikitext-2-raw-v1/wiki.train.raw}. */
-    public Path downloadDir(String dataset) {
-        return cacheDir.resolve("datasets").resolve(dataset);
+    /** Downloaded dataset files ({@link HubDownloader}), e.g. {@code <this>/wikitext-2-raw-v1/wiki.train.raw}. */
+    public Path downloadRoot() {
+        return cacheDir.resolve("datasets");
     }
 
     /** Locates the datasets with the default cache. */

@@ -51,7 +51,7 @@ public final class HubDownloader {
         String hubOffline = System.getenv().getOrDefault("HF_HUB_OFFLINE", "").trim().toLowerCase(Locale.ROOT);
         boolean offline = Utils.isOfflineMode()
                 || hubOffline.equals("1") || hubOffline.equals("true") || hubOffline.equals("yes") || hubOffline.equals("on");
-        return new HubDownloader(URI.create(endpoint), offline, paths.cacheDir().resolve("datasets"));
+        return new HubDownloader(URI.create(endpoint), offline, paths.downloadRoot());
     }
 
     /** Where {@code split} of {@code dataset} is kept once downloaded (or where a user may put it). */

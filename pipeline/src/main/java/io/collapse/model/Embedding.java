@@ -8,16 +8,22 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-/** HF's {@code nn.Embedding}: a {@code weight} (rows, dim) looked up by int64 ids; (...) → (..., dim). */
+/**
+ * HF's {@code nn.Embedding}: a {@code weight} (rows, dim) looked up by int64 ids; (...) → (..., dim).
+ * With a padding index, as torch's {@code padding_idx}, the lookup of that row passes no gradient
+ * back to it (OPT's tied LM head still does).
+ */
 public final class Embedding extends HfBlock {
 
     private final long rows;
     private final long dim;
+    private final Integer paddingIdx; // or null
     private final Parameter weight; // (rows, dim)
 
-    public Embedding(long rows, long dim) {
+    public Embedding(long rows, long dim, Integer paddingIdx) {
         this.rows = rows;
         this.dim = dim;
+        this.paddingIdx = paddingIdx;
         this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(rows, dim));
     }
 
@@ -31,7 +37,13 @@ public final class Embedding extends HfBlock {
 
     NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
         NDArray w = ps.getValue(weight, ids.getDevice(), training);
-        return ai.djl.nn.core.Embedding.embedding(ids, w, SparseFormat.DENSE).head();
+        NDArray out = ai.djl.nn.core.Embedding.embedding(ids, w, SparseFormat.DENSE).head(); // (..., dim)
+        if (training && paddingIdx != null) {
+            // DJL's embedding has no padding_idx: pad positions take the detached value (exact: x·1 + y·0).
+            NDArray isPad = ids.eq(paddingIdx).expandDims(-1).toType(out.getDataType(), false); // (..., 1)
+            out = out.mul(isPad.neg().add(1)).add(out.stopGradient().mul(isPad));
+        }
+        return out;
     }
 
     @Override

@@ -34,8 +34,8 @@ public final class OptDecoder extends HfBlock {
     public OptDecoder(OptConfig config) {
         this.config = config;
         // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
-        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.wordEmbedProjDim()));
-        this.embedPositions = addChildBlock("embed_positions", new Embedding(config.positionRows(), config.hiddenSize()));
+        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.wordEmbedProjDim(), config.padTokenId()));
+        this.embedPositions = addChildBlock("embed_positions", new Embedding(config.positionRows(), config.hiddenSize(), null));
         if (config.hasProjection()) {
             this.projectOut = addChildBlock("project_out", new Linear(config.hiddenSize(), config.wordEmbedProjDim(), false));
             this.projectIn = addChildBlock("project_in", new Linear(config.wordEmbedProjDim(), config.hiddenSize(), false));
@@ -147,10 +147,14 @@ public final class OptDecoder extends HfBlock {
         };
     }
 
-    /** DJL entry for the decoder alone: (input_ids, attention_mask) -> (hidden (B, T, E)). */
+    /** DJL entry for the decoder alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, E)). */
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.get(0), inputs.get(1), null, training, false).hidden());
+        NDArray ids = inputs.get(0);
+        NDArray mask = inputs.size() > 1
+                ? inputs.get(1).toType(DataType.INT64, false)
+                : ids.getManager().ones(ids.getShape(), DataType.INT64);
+        return new NDList(forward(ps, ids, mask, null, training, false).hidden());
     }
 
     @Override

@@ -26,7 +26,9 @@ import java.util.SplittableRandom;
  * {@link #initWeights} (both create the parameter arrays on the given manager in the given dtype
  * and leave the block initialized), then {@link #forward}. As a DJL {@code Block} it takes
  * {@code (input_ids (B, T) [, attention_mask (B, T)])} and returns {@code (logits (B, T, V))}, so a
- * DJL {@code Trainer} can drive it; load weights before creating the Trainer.
+ * DJL {@code Trainer} can drive it: create the weights on {@code model.getNDManager()}, {@code
+ * model.setBlock(lm)}, then {@code model.newTrainer(…)} and {@code trainer.initialize(shape)}. Weights
+ * loaded later replace the arrays, which a Trainer's parameter store and optimizer would not see.
  */
 public final class OptForCausalLM extends HfBlock {
 
@@ -69,12 +71,14 @@ public final class OptForCausalLM extends HfBlock {
      * Sets every parameter from an HF state dict, replacing arrays already there. Accepts
      * {@code OPTForCausalLM} names ({@code model.decoder.…}) or the original facebook/opt names
      * without the {@code model.} prefix ({@code decoder.…}); a {@code lm_head.weight} is ignored if it
-     * has embed_tokens' shape (OPT ties them). F32, F16, BF16 and F64 are converted to {@code dtype}.
+     * has embed_tokens' shape (OPT ties them). F32, F16, BF16 and F64 are converted to {@code dtype}
+     * (float32 or float16).
      * Everything is checked before anything is set.
      *
      * @throws IllegalArgumentException naming the missing, unexpected or mis-shaped tensors
      */
     public void loadStateDict(Map<String, HostTensor> stateDict, NDManager manager, DataType dtype) {
+        checkDtype(dtype);
         Map<String, Parameter> params = StateDict.parameters(this);
         Shape embedShape = params.get(EMBED_TOKENS).getShape();
         Map<String, HostTensor> byKey = new LinkedHashMap<>();
@@ -135,6 +139,7 @@ public final class OptForCausalLM extends HfBlock {
      * every run and device (not the numbers torch would draw).
      */
     public void initWeights(long seed, NDManager manager, DataType dtype) {
+        checkDtype(dtype);
         SplittableRandom rng = new SplittableRandom(seed);
         double std = config.initStd();
         for (Map.Entry<String, Parameter> e : StateDict.parameters(this).entrySet()) {
@@ -226,6 +231,10 @@ public final class OptForCausalLM extends HfBlock {
             throw new IllegalArgumentException("attention_mask must be (B, P + T) = " + maskShape
                     + " (P = " + past + " cached positions), got " + attentionMask.getShape());
         }
+        if (maskShape.get(1) > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + maskShape.get(1) + " positions exceeds max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
         if (cache != null && !cache.isEmpty() && cache.batchSize() != b) {
             throw new IllegalArgumentException("the cache holds " + cache.batchSize() + " rows but input_ids has " + b);
         }
@@ -269,6 +278,16 @@ public final class OptForCausalLM extends HfBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0].add(config.vocabSize())};
+    }
+
+    /**
+     * float32, or float16 for inference on GPUs. Not bfloat16: DJL 0.36's PyTorch engine aborts the
+     * JVM converting an array to it (checkpoints stored as BF16 load fine into float32).
+     */
+    private static void checkDtype(DataType dtype) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new IllegalArgumentException("model dtype " + dtype + " is not supported; expected float32 or float16");
+        }
     }
 
     private static NDArray convert(NDArray value, DataType dtype) {

@@ -1,6 +1,7 @@
 package io.collapse.text;
 
-import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ final class ByteLevelBpe {
     /**
      * GPT-2's pre-tokenizer pattern. {@code \s}, {@code \p{L}}, {@code \p{N}} are Unicode classes
      * as in Python's {@code regex} module ({@code \s} = White_Space), hence UNICODE_CHARACTER_CLASS.
+     * Java 17 knows Unicode 13: characters assigned later (~14k code points, mostly recent CJK ideographs)
+     * are not letters here, so such text may split differently from a newer Python; wikitext-2 has none.
      */
     private static final Pattern PIECES = Pattern.compile(
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
@@ -82,19 +85,9 @@ final class ByteLevelBpe {
         }
     }
 
-    /** The pieces the regex cuts {@code text} into, in order. */
-    static List<String> pieces(String text) {
-        List<String> out = new ArrayList<>();
-        Matcher m = PIECES.matcher(text);
-        while (m.find()) {
-            out.add(m.group());
-        }
-        return out;
-    }
-
     /** Merges one piece's byte tokens, always the lowest-ranked adjacent pair first (GPT-2's {@code bpe}). */
     private int[] bpe(String piece) {
-        byte[] bytes = piece.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
         int[] sym = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             sym[i] = byteIds[bytes[i] & 0xFF];
@@ -129,7 +122,7 @@ final class ByteLevelBpe {
             }
             n = w;
         }
-        return java.util.Arrays.copyOf(sym, n);
+        return Arrays.copyOf(sym, n);
     }
 
     private static long pair(int left, int right) {

@@ -117,6 +117,10 @@ class DataCommandTest {
         Result unknown = run("data", "--dataset", "wikitext-103", "--cache-dir", tmp.toString());
         assertEquals(1, unknown.code());
         assertTrue(unknown.err().startsWith("error: unknown dataset 'wikitext-103'"), unknown.err());
+        Result validWithDataset = run("data", "--dataset", "wikitext-2-v1", "--valid", "v.txt", "--cache-dir", tmp.toString());
+        assertEquals(1, validWithDataset.code());
+        assertTrue(validWithDataset.err().startsWith("error: data source wikitext-2-v1: valid/test files go with a corpus file only"),
+                validWithDataset.err());
         // surefire runs with -Dai.djl.offline=true: the raw train split is refused without a network attempt
         Result raw = run("data", "--dataset", "wikitext-2-raw-v1", "--split", "train", "--cache-dir", tmp.toString());
         assertEquals(1, raw.code());

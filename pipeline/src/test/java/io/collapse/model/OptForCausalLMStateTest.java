@@ -68,6 +68,23 @@ class OptForCausalLMStateTest {
     }
 
     @Test
+    void originalPytorchCheckpointGivesTheSameWeights() throws IOException {
+        for (String caseName : new String[] {HfOptFixture.CASE_A, HfOptFixture.CASE_B}) {
+            HfOptFixture fx = HfOptFixture.load(caseName);
+            // decoder.* names, no lm_head: facebook/opt-125m's own layout.
+            Map<String, HostTensor> bin = io.collapse.model.hf.TorchPickle.read(fx.dir().resolve("pytorch_model.bin"));
+            try (NDManager manager = NDManager.newBaseManager()) {
+                Map<String, HostTensor> sd =
+                        OptForCausalLM.fromStateDict(fx.config(), bin, manager, DataType.FLOAT32).stateDict();
+                assertEquals(fx.weights().keySet(), sd.keySet());
+                for (String k : sd.keySet()) {
+                    assertEquals(fx.weights().get(k).data(), sd.get(k).data(), caseName + " " + k);
+                }
+            }
+        }
+    }
+
+    @Test
     void missingTensorIsNamed() throws IOException {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
         Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
@@ -140,6 +157,26 @@ class OptForCausalLMStateTest {
             for (float x : a.get("model.decoder.final_layer_norm.bias").toFloats()) {
                 assertEquals(0f, x);
             }
+        }
+    }
+
+    @Test
+    void bfloat16ModelIsRefusedBeforeTheEngineAborts() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> OptForCausalLM.random(OptPresets.get("tiny"), 1, manager, DataType.BFLOAT16));
+            assertTrue(e.getMessage().contains("expected float32 or float16"), e.getMessage());
+        }
+    }
+
+    @Test
+    void sequencesLongerThanThePositionTableAreRefused() {
+        OptConfig tiny = OptPresets.get("tiny");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM lm = OptForCausalLM.random(tiny, 1, manager, DataType.FLOAT32);
+            NDArray ids = manager.ones(new ai.djl.ndarray.types.Shape(1, tiny.maxPositionEmbeddings() + 1), DataType.INT64);
+            var e = assertThrows(IllegalArgumentException.class, () -> lm.forward(ids, null, null));
+            assertTrue(e.getMessage().contains("exceeds max_position_embeddings 256"), e.getMessage());
         }
     }
 

@@ -109,6 +109,24 @@ class OptForCausalLMTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void halfPrecisionStaysCloseToFloat32() throws IOException {
+        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        DataType dtype = DataType.FLOAT16;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray ids = manager.create(fx.inputIds("padded"));
+            NDArray mask = manager.create(fx.attentionMask("padded"));
+            NDArray full = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32)
+                    .forward(ids, mask, null).logits();
+            OptForCausalLM half = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, dtype);
+            NDArray logits = half.forward(ids, mask, null).logits();
+            assertEquals(DataType.FLOAT32, logits.getDataType());
+            NDArray valid = mask.toType(DataType.FLOAT32, false).expandDims(-1);
+            float rel = full.sub(logits).abs().mul(valid).max().getFloat() / full.abs().mul(valid).max().getFloat();
+            assertTrue(rel < 0.05, dtype + ": relative error " + rel);
+        }
+    }
+
     static boolean[][] valid(long[][] mask, int b, int t) {
         boolean[][] valid = new boolean[b][t];
         for (int r = 0; r < b; r++) {

@@ -79,6 +79,76 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
         return out;
     }
 
+    /**
+     * The same values in another floating dtype (F32, F16 or BF16), rounded to nearest, ties to
+     * even, as torch's {@code .to(dtype)} does; this tensor itself when the dtype already matches.
+     */
+    public HostTensor to(DType target) {
+        if (target == dtype) {
+            return this;
+        }
+        if (!dtype.isFloating() || !(target == DType.F32 || target == DType.F16 || target == DType.BF16)) {
+            throw new IllegalArgumentException("cannot convert " + dtype + " to " + target + "; only floating tensors to F32, F16 or BF16");
+        }
+        float[] values = toFloats();
+        ByteBuffer out = ByteBuffer.allocate(values.length * target.bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            switch (target) {
+                case F32 -> out.putFloat(v);
+                case F16 -> out.putShort(floatToHalf(v));
+                default -> out.putShort(floatToBfloat16(v));
+            }
+        }
+        return new HostTensor(target, shape, out.flip());
+    }
+
+    /** float32 to IEEE 754 binary16, round to nearest even; overflow gives ±inf, NaN stays NaN. */
+    static short floatToHalf(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = (bits >>> 23) & 0xff;
+        int mant = bits & 0x7fffff;
+        if (exp == 0xff) { // inf or NaN (kept quiet and non-zero)
+            return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 | (mant >>> 13) : 0));
+        }
+        int e = exp - 127 + 15;
+        if (e >= 0x1f) {
+            return (short) (sign | 0x7c00);
+        }
+        if (e >= 1) {
+            int m = mant >>> 13;
+            int rest = mant & 0x1fff;
+            int h = (e << 10) | m;
+            if (rest > 0x1000 || (rest == 0x1000 && (m & 1) == 1)) {
+                h++; // a carry out of the mantissa bumps the exponent, up to inf: still correct
+            }
+            return (short) (sign | h);
+        }
+        // binary16 subnormal: value / 2^-24, from the full 24-bit significand.
+        int shift = 14 - e;
+        if (shift > 24) {
+            return (short) sign;
+        }
+        int full = mant | 0x800000;
+        int m = full >>> shift;
+        int rest = full & ((1 << shift) - 1);
+        int halfway = 1 << (shift - 1);
+        if (rest > halfway || (rest == halfway && (m & 1) == 1)) {
+            m++;
+        }
+        return (short) (sign | m);
+    }
+
+    /** float32 to bfloat16 (the top 16 bits), round to nearest even; NaN stays NaN. */
+    static short floatToBfloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x40);
+        }
+        bits += 0x7fff + ((bits >>> 16) & 1);
+        return (short) (bits >>> 16);
+    }
+
     /** IEEE 754 binary16 to float32, exact (Java 17 has no Float.float16ToFloat). */
     static float halfToFloat(short h) {
         int bits = h & 0xffff;

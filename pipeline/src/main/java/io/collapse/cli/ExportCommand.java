@@ -1,0 +1,76 @@
+package io.collapse.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.ModelSource;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Any readable checkpoint (safetensors, sharded, torch zip; local or on the Hub) → an HF model directory. */
+@Command(name = "export", mixinStandardHelpOptions = true, description = "Write a model as an HF directory (config.json, model.safetensors, tokenizer files) that transformers loads as-is.")
+final class ExportCommand implements Callable<Integer> {
+
+    /** The dtypes an export may write, spelled as torch spells them. */
+    enum Dtype {
+        float32(HostTensor.DType.F32), float16(HostTensor.DType.F16), bfloat16(HostTensor.DType.BF16);
+
+        final HostTensor.DType dtype;
+
+        Dtype(HostTensor.DType dtype) {
+            this.dtype = dtype;
+        }
+    }
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID",
+            description = "An HF model directory, or a Hub id such as facebook/opt-125m[@revision] (downloaded unless offline).")
+    String model;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write; an existing one is replaced atomically.")
+    Path out;
+
+    @Option(names = "--dtype", defaultValue = "float32", description = "Weights dtype: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Dtype dtype;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: $COLLAPSE_CACHE, else <repo>/.cache/hub).")
+    Path cache;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Path source = ModelSource.resolve(model, cache != null ? cache : ModelSource.defaultCacheDir());
+        HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
+        HfModelDir.write(out, checkpoint.config(), checkpoint.tensors(), dtype.dtype, source);
+
+        long parameters = checkpoint.tensors().values().stream().mapToLong(HostTensor::numel).sum();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("source", source.toString());
+        summary.put("weights_read", checkpoint.weights().getFileName().toString());
+        summary.put("tensors", checkpoint.tensors().size());
+        summary.put("parameters", parameters);
+        summary.put("dtype", dtype.name());
+        summary.put("tokenizer", HfModelDir.hasTokenizer(source) ? "copied from source" : "bundled opt-125m");
+        summary.put("out", out.toAbsolutePath().normalize().toString());
+        PrintWriter w = spec.commandLine().getOut();
+        if (json) {
+            w.println(new ObjectMapper().writeValueAsString(summary));
+        } else {
+            w.printf("exported %d tensors (%,d parameters, %s) from %s/%s to %s (tokenizer %s)%n",
+                    checkpoint.tensors().size(), parameters, dtype, source, summary.get("weights_read"), summary.get("out"),
+                    summary.get("tokenizer"));
+        }
+        w.flush();
+        return 0;
+    }
+}

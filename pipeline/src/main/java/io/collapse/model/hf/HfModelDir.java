@@ -1,0 +1,289 @@
+package io.collapse.model.hf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.AtomicFiles;
+import io.collapse.config.OptConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * An HF model directory as {@code from_pretrained} reads it and {@code save_pretrained} writes it:
+ * config.json, the weights (model.safetensors, pytorch_model.bin, or either sharded with an index)
+ * and the tokenizer files.
+ */
+public final class HfModelDir {
+
+    public static final String CONFIG = "config.json";
+    public static final String SAFETENSORS = "model.safetensors";
+    public static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
+    public static final String PYTORCH_BIN = "pytorch_model.bin";
+    public static final String PYTORCH_BIN_INDEX = "pytorch_model.bin.index.json";
+
+    /** Weights files in the order {@link #read} prefers them (transformers' own order). */
+    public static final List<String> WEIGHTS_FILES = List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN, PYTORCH_BIN_INDEX);
+
+    /** Tokenizer files of a GPT-2-style BPE tokenizer, copied when present. */
+    public static final List<String> TOKENIZER_FILES = List.of(
+            "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json");
+
+    /** OPT-125m's tokenizer, bundled: every OPT size uses the same one. */
+    public static final String BUNDLED_TOKENIZER = "/io/collapse/text/opt-125m/";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HfModelDir() {}
+
+    /**
+     * A checkpoint with HF's {@code OPTForCausalLM} names ({@code model.decoder.…}); no lm_head,
+     * which OPT ties to the token embedding. {@code weights} is the file (or index) read.
+     */
+    public record Checkpoint(OptConfig config, Map<String, HostTensor> tensors, Path weights) {}
+
+    /** Reads config.json and the weights, the first of {@link #WEIGHTS_FILES} present. */
+    public static Checkpoint read(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            List<Path> previous = leftovers(dir.toAbsolutePath().normalize(), ".old-");
+            throw new CheckpointException(dir, "not a directory" + (previous.isEmpty() ? ""
+                    : "; an interrupted write left the previous version at " + previous.get(0)));
+        }
+        Path configFile = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(configFile)) {
+            throw new CheckpointException(configFile, "missing: an HF model directory needs config.json");
+        }
+        OptConfig config = OptConfig.read(configFile);
+        Path weights = weightsFile(dir);
+        Map<String, HostTensor> raw;
+        if (weights.endsWith(SAFETENSORS)) {
+            raw = Safetensors.read(weights);
+        } else if (weights.endsWith(SAFETENSORS_INDEX)) {
+            raw = readSharded(weights, Safetensors::read);
+        } else if (weights.endsWith(PYTORCH_BIN)) {
+            raw = TorchPickle.read(weights);
+        } else {
+            raw = readSharded(weights, TorchPickle::read);
+        }
+        return new Checkpoint(config, normalizeNames(weights, raw), weights);
+    }
+
+    /** The weights file {@link #read} would use. */
+    public static Path weightsFile(Path dir) throws CheckpointException {
+        for (String name : WEIGHTS_FILES) {
+            if (Files.isRegularFile(dir.resolve(name))) {
+                return dir.resolve(name);
+            }
+        }
+        throw new CheckpointException(dir, "missing weights: none of " + String.join(", ", WEIGHTS_FILES));
+    }
+
+    /**
+     * HF names: the original opt checkpoints say {@code decoder.…} (OPTModel's names), HF's
+     * OPTForCausalLM says {@code model.decoder.…}; lm_head.weight is dropped since OPT ties it.
+     */
+    static Map<String, HostTensor> normalizeNames(Path source, Map<String, HostTensor> raw) throws CheckpointException {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : raw.entrySet()) {
+            String name = e.getKey();
+            if (name.equals("lm_head.weight")) {
+                continue;
+            }
+            String hfName = name.startsWith("decoder.") ? "model." + name : name;
+            if (out.put(hfName, e.getValue()) != null) {
+                throw new CheckpointException(source, "tensor '" + hfName + "' is given twice (with and without the 'model.' prefix)");
+            }
+        }
+        return out;
+    }
+
+    /** Reads one weights file. */
+    @FunctionalInterface
+    interface ShardReader {
+        Map<String, HostTensor> read(Path file) throws IOException;
+    }
+
+    /**
+     * A sharded checkpoint's index ({@code model.safetensors.index.json} or
+     * {@code pytorch_model.bin.index.json}): {@code weight_map} sends each tensor name to its shard file.
+     */
+    static Map<String, HostTensor> readSharded(Path index, ShardReader reader) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(index.toFile());
+        } catch (IOException e) {
+            throw new CheckpointException(index, "not valid JSON: " + e.getMessage());
+        }
+        JsonNode weightMap = root == null ? null : root.get("weight_map");
+        if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
+            throw new CheckpointException(index, "has no \"weight_map\" object of tensor name -> shard file");
+        }
+        Set<String> shards = new LinkedHashSet<>();
+        weightMap.fields().forEachRemaining(e -> shards.add(e.getValue().asText()));
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (String shard : shards) {
+            Path file = index.resolveSibling(shard);
+            if (shard.contains("/") || shard.contains("\\") || !Files.isRegularFile(file)) {
+                throw new CheckpointException(index, "points at shard '" + shard + "', which is missing next to it");
+            }
+            out.putAll(reader.read(file));
+        }
+        for (Iterator<String> it = weightMap.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!out.containsKey(name)) {
+                throw new CheckpointException(index, "maps tensor '" + name + "' to shard '" + weightMap.get(name).asText()
+                        + "', which does not contain it");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes an HF directory that transformers loads as-is: config.json, model.safetensors with
+     * HF names (floating tensors in {@code dtype}) and the tokenizer files, taken from
+     * {@code tokenizerDir} when it has a tokenizer (tokenizer.json, or vocab.json and merges.txt),
+     * else the bundled OPT-125m ones. Atomic: everything is written and synced in a temporary
+     * sibling directory, then renamed into place; an existing {@code dir} is first renamed aside
+     * and deleted only after the new one is in place (the next write restores it if a kill came
+     * between the two renames).
+     */
+    public static void write(Path dir, OptConfig config, Map<String, HostTensor> tensors, HostTensor.DType dtype,
+            Path tokenizerDir) throws IOException {
+        if (!(dtype == HostTensor.DType.F32 || dtype == HostTensor.DType.F16 || dtype == HostTensor.DType.BF16)) {
+            throw new IllegalArgumentException("export dtype must be F32, F16 or BF16, got " + dtype);
+        }
+        Path target = dir.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        recoverInterruptedWrite(target);
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + tag);
+        Files.createDirectory(tmp);
+        try {
+            Files.writeString(tmp.resolve(CONFIG), configJson(config, dtype), StandardCharsets.UTF_8);
+            Map<String, HostTensor> converted = new LinkedHashMap<>();
+            normalizeNames(target, tensors).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
+            Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
+            copyTokenizer(tokenizerDir, tmp);
+            fsyncFiles(tmp);
+            AtomicFiles.fsyncDir(tmp);
+            if (Files.exists(target)) {
+                Path old = parent.resolve("." + target.getFileName() + ".old-" + tag);
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.fsyncDir(parent);
+                deleteTree(old);
+            } else {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.fsyncDir(parent);
+            }
+        } finally {
+            if (Files.exists(tmp)) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    /**
+     * A kill between write's two renames leaves the previous version at {@code .<name>.old-*} and no
+     * {@code <name>}: put it back. Any other {@code .old-*} or {@code .tmp-*} sibling is a leftover.
+     */
+    private static void recoverInterruptedWrite(Path target) throws IOException {
+        List<Path> old = leftovers(target, ".old-");
+        if (!Files.exists(target) && old.size() == 1) {
+            Files.move(old.get(0), target, StandardCopyOption.ATOMIC_MOVE);
+        }
+        for (Path p : leftovers(target, ".old-")) {
+            deleteTree(p);
+        }
+        for (Path p : leftovers(target, ".tmp-")) {
+            deleteTree(p);
+        }
+    }
+
+    /** Siblings named {@code .<name><kind>*} that write creates next to {@code target}. */
+    private static List<Path> leftovers(Path target, String kind) throws IOException {
+        Path parent = target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return List.of();
+        }
+        String prefix = "." + target.getFileName() + kind;
+        try (Stream<Path> siblings = Files.list(parent)) {
+            return siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
+        }
+    }
+
+    /** True when {@code dir} holds a tokenizer: tokenizer.json, or vocab.json with merges.txt. */
+    public static boolean hasTokenizer(Path dir) {
+        return dir != null && (Files.isRegularFile(dir.resolve("tokenizer.json"))
+                || (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))));
+    }
+
+    /** OptConfig's JSON with torch_dtype saying what model.safetensors holds. */
+    private static String configJson(OptConfig config, HostTensor.DType dtype) throws IOException {
+        ObjectNode json = (ObjectNode) JSON.readTree(config.toJson());
+        json.put("torch_dtype", switch (dtype) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
+        });
+        return json.toPrettyString();
+    }
+
+    private static void copyTokenizer(Path tokenizerDir, Path into) throws IOException {
+        if (hasTokenizer(tokenizerDir)) {
+            for (String name : TOKENIZER_FILES) {
+                Path src = tokenizerDir.resolve(name);
+                if (Files.isRegularFile(src)) {
+                    Files.copy(src, into.resolve(name));
+                }
+            }
+            return;
+        }
+        for (String name : TOKENIZER_FILES) {
+            try (InputStream in = HfModelDir.class.getResourceAsStream(BUNDLED_TOKENIZER + name)) {
+                if (in != null) {
+                    Files.copy(in, into.resolve(name));
+                }
+            }
+        }
+        if (!hasTokenizer(into)) {
+            throw new IOException("the bundled tokenizer files are missing from the classpath at " + BUNDLED_TOKENIZER);
+        }
+    }
+
+    /** Flushes the files directly in {@code dir}. */
+    private static void fsyncFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(f)) {
+                    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                        ch.force(true);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
+    }
+}

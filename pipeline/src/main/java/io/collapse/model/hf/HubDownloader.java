@@ -1,0 +1,383 @@
+package io.collapse.model.hf;
+
+import io.collapse.config.AtomicFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Fetches files of a HuggingFace Hub model repository ({@code {endpoint}/{repo}/resolve/{revision}/{file}})
+ * into {@code <cache>/models--<owner>--<name>/<revision>/}. Each file arrives as {@code <file>.part},
+ * is synced and renamed, so the cache holds whole files only; an interrupted transfer resumes from
+ * the {@code .part} size with an HTTP Range request. Offline mode never touches the network.
+ */
+public final class HubDownloader {
+
+    public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+
+    /** What an OPT model directory needs besides its weights. */
+    public static final List<String> OPT_FILES = List.of(
+            HfModelDir.CONFIG, "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
+
+    /** Weights files in order of preference: facebook/opt-* repositories have only the second. */
+    public static final List<String> OPT_WEIGHTS = List.of(HfModelDir.SAFETENSORS, HfModelDir.PYTORCH_BIN);
+
+    private static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
+    private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final int MAX_REDIRECTS = 10;
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER) // followed by hand: the token must not go to the CDN
+            .connectTimeout(Duration.ofSeconds(30))
+            .build();
+    private String endpoint = envOr("HF_ENDPOINT", DEFAULT_ENDPOINT).replaceAll("/+$", "");
+    private String token = envOr("HF_TOKEN", null);
+    private boolean offline = offlineFromEnvironment();
+    private int attempts = 3;
+    private Duration retryDelay = Duration.ofSeconds(1);
+    private PrintStream progress = System.err;
+
+    /**
+     * Offline when {@code HF_HUB_OFFLINE} (HF's own switch) or {@code COLLAPSE_OFFLINE} is 1/true, or
+     * {@code -Dcollapse.offline=true}. DJL's {@code ai.djl.offline}, which the CLI always sets, is not
+     * consulted: it stops DJL fetching native libraries, a different matter from fetching a model.
+     */
+    public static boolean offlineFromEnvironment() {
+        return Boolean.getBoolean("collapse.offline") || truthy(System.getenv("HF_HUB_OFFLINE"))
+                || truthy(System.getenv("COLLAPSE_OFFLINE"));
+    }
+
+    private static boolean truthy(String v) {
+        return "1".equals(v) || "true".equalsIgnoreCase(v);
+    }
+
+    public HubDownloader setEndpoint(String endpoint) {
+        this.endpoint = endpoint.replaceAll("/+$", "");
+        return this;
+    }
+
+    public HubDownloader setToken(String token) {
+        this.token = token;
+        return this;
+    }
+
+    public HubDownloader setOffline(boolean offline) {
+        this.offline = offline;
+        return this;
+    }
+
+    /** Tries per file before giving up; each retry resumes where the last one stopped. */
+    public HubDownloader setAttempts(int attempts) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be >= 1, got " + attempts);
+        }
+        this.attempts = attempts;
+        return this;
+    }
+
+    /** Wait before retry k is k times this. */
+    public HubDownloader setRetryDelay(Duration retryDelay) {
+        this.retryDelay = retryDelay;
+        return this;
+    }
+
+    public HubDownloader setProgress(PrintStream progress) {
+        this.progress = progress;
+        return this;
+    }
+
+    /** Where {@code repoId} at {@code revision} is cached. */
+    public static Path repoDir(Path cacheDir, String repoId, String revision) {
+        if (!REPO_ID.matcher(repoId).matches() || repoId.contains("..")) {
+            throw new IllegalArgumentException("not a Hub repository id: '" + repoId + "' (expected owner/name, e.g. facebook/opt-125m)");
+        }
+        if (!REVISION.matcher(revision).matches() || revision.contains("..")) {
+            throw new IllegalArgumentException("not a usable revision: '" + revision + "' (a branch, tag or commit hash)");
+        }
+        return cacheDir.resolve("models--" + repoId.replace("/", "--")).resolve(revision);
+    }
+
+    /** Fetches every file not yet cached; a missing one (404) is an error. Returns the cache folder. */
+    public Path download(String repoId, String revision, List<String> files, Path cacheDir) throws IOException {
+        Path dir = repoDir(cacheDir, repoId, revision);
+        List<String> missing = files.stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).toList();
+        if (missing.isEmpty()) {
+            return dir;
+        }
+        refuseIfOffline(repoId, dir, missing);
+        for (String file : missing) {
+            if (!fetch(repoId, revision, file, dir)) {
+                throw new IOException(url(repoId, revision, file) + ": 404 not found (is '" + file + "' in " + repoId + "@" + revision + "?)");
+            }
+        }
+        return dir;
+    }
+
+    /**
+     * An OPT model: config and tokenizer files plus the first weights file of {@link #OPT_WEIGHTS}
+     * the repository has (model.safetensors, else pytorch_model.bin). Cached files are reused as is.
+     */
+    public Path downloadModel(String repoId, String revision, Path cacheDir) throws IOException {
+        Path dir = repoDir(cacheDir, repoId, revision);
+        boolean haveWeights = OPT_WEIGHTS.stream().anyMatch(f -> Files.isRegularFile(dir.resolve(f)));
+        List<String> missing = new ArrayList<>(OPT_FILES.stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).toList());
+        if (!haveWeights) {
+            missing.add(String.join(" or ", OPT_WEIGHTS));
+        }
+        if (missing.isEmpty()) {
+            return dir;
+        }
+        refuseIfOffline(repoId, dir, missing);
+        download(repoId, revision, OPT_FILES, cacheDir);
+        if (!haveWeights) {
+            for (String weights : OPT_WEIGHTS) {
+                if (fetch(repoId, revision, weights, dir)) {
+                    return dir;
+                }
+            }
+            throw new IOException(repoId + "@" + revision + " has none of " + OPT_WEIGHTS + " at " + endpoint);
+        }
+        return dir;
+    }
+
+    private void refuseIfOffline(String repoId, Path dir, List<String> missing) throws IOException {
+        if (offline) {
+            throw new IOException("offline mode (HF_HUB_OFFLINE, COLLAPSE_OFFLINE or -Dcollapse.offline): cannot download " + repoId
+                    + ". Put " + String.join(", ", missing) + " into " + dir.toAbsolutePath()
+                    + ", or pass --model DIR with a local HF model directory"
+                    + " (to allow downloads, unset HF_HUB_OFFLINE and COLLAPSE_OFFLINE)");
+        }
+    }
+
+    private String url(String repoId, String revision, String file) {
+        return endpoint + "/" + repoId + "/resolve/" + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "/" + file;
+    }
+
+    /**
+     * Downloads one file into {@code dir}; false when the server says 404. Holds a file lock for
+     * the duration, so jobs sharing a cache take turns instead of writing the same .part.
+     */
+    private boolean fetch(String repoId, String revision, String file, Path dir) throws IOException {
+        Path locks = Files.createDirectories(dir.resolve(".locks"));
+        try (FileChannel lock = FileChannel.open(locks.resolve(file + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = lock.lock()) {
+            // Another process may have finished it while we waited.
+            return Files.isRegularFile(dir.resolve(file)) || fetchLocked(repoId, revision, file, dir);
+        }
+    }
+
+    /** The transfer itself; retries resume from the .part file. */
+    private boolean fetchLocked(String repoId, String revision, String file, Path dir) throws IOException {
+        Path target = dir.resolve(file);
+        Path part = dir.resolve(file + ".part");
+        String url = url(repoId, revision, file);
+        String sha256;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Transfer t = transfer(URI.create(url), part, file);
+                if (!t.found()) {
+                    return false;
+                }
+                sha256 = t.sha256();
+                break;
+            } catch (RetryableException e) {
+                long have = Files.exists(part) ? Files.size(part) : 0;
+                if (attempt >= attempts) {
+                    throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s)"
+                            + (have > 0 ? "; " + have + " bytes kept in " + part + ", run again to resume" : ""), e.getCause());
+                }
+                pause(retryDelay.multipliedBy(attempt));
+            }
+        }
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        if (sha256 != null) {
+            String actual = sha256Of(part);
+            if (!actual.equals(sha256)) {
+                Files.delete(part);
+                throw new IOException(url + ": downloaded bytes have sha256 " + actual + " but the Hub says " + sha256
+                        + "; the partial file was deleted, run again");
+            }
+        }
+        AtomicFiles.move(part, target);
+        AtomicFiles.fsyncDir(dir);
+        return true;
+    }
+
+    /** A failure worth another try: the connection broke, or the server had a 5xx moment. */
+    private static final class RetryableException extends Exception {
+        RetryableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** What a transfer found: the file (or a 404), and the sha256 the Hub announced for it, if any. */
+    private record Transfer(boolean found, String sha256) {}
+
+    /**
+     * One GET (resuming from the .part size), following redirects. The Hub names an LFS file's
+     * sha256 in {@code X-Linked-Etag} (on the redirect) or its own {@code ETag}; a 40-hex git blob id is not one.
+     */
+    private Transfer transfer(URI uri, Path part, String file) throws IOException, RetryableException {
+        String sha256 = null;
+        long have = Files.exists(part) ? Files.size(part) : 0;
+        HttpResponse<InputStream> response = null;
+        URI at = uri;
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            HttpRequest.Builder req = HttpRequest.newBuilder(at).GET().header("User-Agent", "collapse/0.1 (java)");
+            if (have > 0) {
+                req.header("Range", "bytes=" + have + "-");
+            }
+            // The token goes to the Hub only, never to the CDN a resolve URL redirects to.
+            if (token != null && at.getHost() != null && at.getHost().equals(uri.getHost())) {
+                req.header("Authorization", "Bearer " + token);
+            }
+            try {
+                response = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                throw new RetryableException("connection failed (" + e + ")", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while downloading " + uri, e);
+            }
+            // A CDN's own ETag means something else; only the Hub's count.
+            boolean hub = at.getHost() != null && at.getHost().equals(uri.getHost());
+            for (String header : hub ? List.of("X-Linked-Etag", "ETag") : List.of("X-Linked-Etag")) {
+                String etag = response.headers().firstValue(header).orElse("").replaceAll("^W/|\"", "").toLowerCase(java.util.Locale.ROOT);
+                if (sha256 == null && SHA256.matcher(etag).matches()) {
+                    sha256 = etag;
+                }
+            }
+            int code = response.statusCode();
+            if (code / 100 == 3 && response.headers().firstValue("Location").isPresent()) {
+                response.body().close();
+                at = at.resolve(response.headers().firstValue("Location").get());
+                continue;
+            }
+            break;
+        }
+        int code = response.statusCode();
+        try (InputStream body = response.body()) {
+            if (code == 404) {
+                return new Transfer(false, null);
+            }
+            if (code == 416 && have > 0) {
+                // The .part is not a prefix the server can continue (e.g. the file changed): start over.
+                Files.delete(part);
+                throw new RetryableException("range not satisfiable for the partial file; restarting", null);
+            }
+            if (code == 401 || code == 403) {
+                throw new IOException(uri + ": HTTP " + code + " (a gated or private repository needs HF_TOKEN)");
+            }
+            if (code >= 500) {
+                throw new RetryableException("HTTP " + code, null);
+            }
+            if (code != 200 && code != 206) {
+                throw new IOException(uri + ": HTTP " + code);
+            }
+            long start = 0;
+            long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (code == 206) {
+                Matcher m = CONTENT_RANGE.matcher(response.headers().firstValue("Content-Range").orElse(""));
+                if (!m.matches() || Long.parseLong(m.group(1)) != have) {
+                    throw new IOException(uri + ": asked for bytes " + have + "- but got Content-Range '"
+                            + response.headers().firstValue("Content-Range").orElse("") + "'");
+                }
+                start = have;
+                total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
+            }
+            // A 200 is the whole file: it starts over at byte 0, whatever the .part held.
+            copy(body, part, start, total, file);
+        }
+        return new Transfer(true, sha256);
+    }
+
+    private static void pause(Duration d) throws IOException {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting to retry a download", e);
+        }
+    }
+
+    private static String sha256Of(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
+    /** Streams the body into the .part file from {@code start}, with a progress bar on stderr. */
+    private void copy(InputStream body, Path part, long start, long total, String file) throws IOException, RetryableException {
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                ProgressBar bar = new ProgressBarBuilder()
+                        .setTaskName(file)
+                        .setInitialMax(total)
+                        .setStyle(ProgressBarStyle.ASCII)
+                        .setUnit("MiB", 1 << 20)
+                        .setConsumer(new ConsoleProgressBarConsumer(progress))
+                        .startsFrom(start, Duration.ZERO)
+                        .build()) {
+            ch.truncate(start);
+            ch.position(start);
+            byte[] buf = new byte[1 << 16];
+            long written = start;
+            while (true) {
+                int n;
+                try {
+                    n = body.read(buf);
+                } catch (IOException e) {
+                    throw new RetryableException("connection broke after " + written + " bytes (" + e.getMessage() + ")", e);
+                }
+                if (n < 0) {
+                    break;
+                }
+                ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                written += n;
+                bar.stepTo(written);
+            }
+            if (total >= 0 && written != total) {
+                throw new RetryableException("got " + written + " of " + total + " bytes", null);
+            }
+        }
+    }
+
+    private static String envOr(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}

@@ -1,0 +1,205 @@
+package io.collapse.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Writes the report of one or more runs: figures (PNG + SVG), metrics.csv, metrics-by-regime.csv,
+ * metrics.json and a self-contained index.html. Safe to call while an experiment runs and as often
+ * as wanted: it reads only finished files, every output file is replaced atomically, and the same
+ * inputs give the same files.
+ */
+public final class Report {
+
+    /** What a write produced: the runs read, the files written (index.html last) and the warnings. */
+    public record Result(Path outDir, List<RunData> runs, List<Path> files, List<String> warnings) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Report() {}
+
+    /**
+     * Reads the runs (run directories, or sweep directories: see {@link RunReader#discover}) and writes
+     * the report into outDir, created if needed.
+     */
+    public static Result write(List<Path> runDirs, Path outDir) throws IOException {
+        List<String> warnings = new ArrayList<>();
+        List<RunData> runs = new ArrayList<>();
+        for (Path dir : RunReader.discover(runDirs)) {
+            if (!Files.isRegularFile(dir.resolve("run.json"))) {
+                warnings.add(dir + ": listed but has no run.json yet, skipped");
+                continue;
+            }
+            runs.add(RunReader.read(dir, warnings));
+        }
+        List<MetricTable.Row> rows = MetricTable.rows(runs);
+        List<MetricTable.Aggregate> aggregates = MetricTable.aggregates(rows);
+        Map<String, TreeMap<Integer, Histogram>> hists = Figures.pooledHistograms(runs);
+        List<Figure> figures = Figures.build(hists, aggregates);
+
+        Files.createDirectories(outDir);
+        List<Path> files = new ArrayList<>();
+        Map<Figure, byte[]> pngs = new IdentityHashMap<>();
+        for (Figure f : figures) {
+            byte[] png = f.png();
+            pngs.put(f, png);
+            files.add(put(outDir.resolve(f.name() + ".png"), png));
+            files.add(put(outDir.resolve(f.name() + ".svg"), f.svg()));
+        }
+        files.add(put(outDir.resolve("metrics.csv"), rowsCsv(rows).getBytes(StandardCharsets.UTF_8)));
+        files.add(put(outDir.resolve("metrics-by-regime.csv"), aggregatesCsv(aggregates).getBytes(StandardCharsets.UTF_8)));
+        files.add(put(outDir.resolve("metrics.json"), JSON.writeValueAsBytes(json(runs, rows, aggregates, hists, warnings))));
+        String html = HtmlPage.render(runs, rows, aggregates, figures, pngs, warnings);
+        files.add(put(outDir.resolve("index.html"), html.getBytes(StandardCharsets.UTF_8)));
+        return new Result(outDir, runs, files, warnings);
+    }
+
+    private static Path put(Path file, byte[] bytes) throws IOException {
+        AtomicFiles.writeBytes(file, bytes);
+        return file;
+    }
+
+    /** One line per run and generation (generation -1: the real-data baseline); an unknown value is empty. */
+    static String rowsCsv(List<MetricTable.Row> rows) {
+        StringBuilder s = new StringBuilder("run,regime,seed,generation,label");
+        for (MetricTable.Column c : MetricTable.COLUMNS) {
+            s.append(',').append(c.key());
+        }
+        s.append('\n');
+        for (MetricTable.Row r : rows) {
+            s.append(csv(r.run())).append(',').append(csv(r.regime())).append(',')
+                    .append(r.seed() == null ? "" : r.seed().toString()).append(',').append(r.generation()).append(',')
+                    .append(csv(r.label()));
+            for (double v : r.values()) {
+                s.append(',').append(number(v));
+            }
+            s.append('\n');
+        }
+        return s.toString();
+    }
+
+    static String aggregatesCsv(List<MetricTable.Aggregate> aggregates) {
+        StringBuilder s = new StringBuilder("regime,generation,label,metric,n,mean,std,min,max\n");
+        for (MetricTable.Aggregate a : aggregates) {
+            s.append(csv(a.regime())).append(',').append(a.generation()).append(',').append(csv(Figures.label(a.generation())))
+                    .append(',').append(a.key()).append(',').append(a.n()).append(',').append(number(a.mean()))
+                    .append(',').append(number(a.std())).append(',').append(number(a.min())).append(',')
+                    .append(number(a.max())).append('\n');
+        }
+        return s.toString();
+    }
+
+    private static ObjectNode json(List<RunData> runs, List<MetricTable.Row> rows, List<MetricTable.Aggregate> aggregates,
+            Map<String, TreeMap<Integer, Histogram>> hists, List<String> warnings) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", 1);
+        root.put("reference", "collapse measures compare each generation with the same run's gen-00/corpus-ppl.f32"
+                + " (the corpus written by the generation-0 model, scored by it); generation -1 is the real-data baseline"
+                + " gen-00/real-ppl.f32, compared with the same reference");
+        ObjectNode bins = root.putObject("histogram_bins");
+        bins.put("axis", "log10(per-sequence perplexity)");
+        bins.put("min", Histogram.LOG10_MIN);
+        bins.put("max", Histogram.LOG10_MAX);
+        bins.put("width", Histogram.BIN_WIDTH);
+        bins.put("count", Histogram.BINS);
+        bins.put("kl_smoothing", Metrics.KL_SMOOTHING);
+        ArrayNode cols = root.putArray("columns");
+        for (MetricTable.Column c : MetricTable.COLUMNS) {
+            cols.addObject().put("key", c.key()).put("title", c.title()).put("definition", c.definition());
+        }
+        ArrayNode runArr = root.putArray("runs");
+        for (RunData r : runs) {
+            ObjectNode o = runArr.addObject().put("name", r.name()).put("regime", r.regime()).put("dir", r.dir().toString())
+                    .put("state", r.state());
+            if (r.seed() != null) {
+                o.put("seed", r.seed());
+            } else {
+                o.putNull("seed");
+            }
+            ArrayNode gens = o.putArray("generations");
+            r.generations().forEach(g -> gens.add(g.generation()));
+            ArrayNode perRun = o.putArray("histograms");
+            if (r.realPpl() != null) {
+                histogram(perRun.addObject().put("generation", MetricTable.REAL), Histogram.of(r.realPpl()));
+            }
+            for (RunData.Generation g : r.generations()) {
+                if (g.corpusPpl() != null) {
+                    histogram(perRun.addObject().put("generation", g.generation()), Histogram.of(g.corpusPpl()));
+                }
+            }
+        }
+        ArrayNode rowArr = root.putArray("rows");
+        for (MetricTable.Row r : rows) {
+            ObjectNode o = rowArr.addObject().put("run", r.run()).put("regime", r.regime());
+            if (r.seed() != null) {
+                o.put("seed", r.seed());
+            } else {
+                o.putNull("seed");
+            }
+            o.put("generation", r.generation()).put("label", r.label());
+            for (int i = 0; i < r.values().length; i++) {
+                value(o, MetricTable.COLUMNS.get(i).key(), r.values()[i]);
+            }
+        }
+        ArrayNode aggArr = root.putArray("by_regime");
+        for (MetricTable.Aggregate a : aggregates) {
+            ObjectNode o = aggArr.addObject().put("regime", a.regime()).put("generation", a.generation())
+                    .put("metric", a.key()).put("n", a.n());
+            value(o, "mean", a.mean());
+            value(o, "std", a.std());
+            value(o, "min", a.min());
+            value(o, "max", a.max());
+        }
+        ArrayNode pooled = root.putArray("pooled_histograms");
+        hists.forEach((regime, byGen) -> byGen.forEach((g, h) ->
+                histogram(pooled.addObject().put("regime", regime).put("generation", g), h)));
+        ArrayNode warn = root.putArray("warnings");
+        warnings.forEach(warn::add);
+        return root;
+    }
+
+    private static void histogram(ObjectNode o, Histogram h) {
+        o.put("sequences", h.total());
+        ArrayNode counts = o.putArray("counts");
+        for (long c : h.counts()) {
+            counts.add(c);
+        }
+    }
+
+    private static void value(ObjectNode o, String key, double v) {
+        if (Double.isNaN(v)) {
+            o.putNull(key);
+        } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            o.put(key, (long) v);
+        } else {
+            o.put(key, v);
+        }
+    }
+
+    private static String number(double v) {
+        if (Double.isNaN(v)) {
+            return "";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return String.format(Locale.ROOT, "%.6g", v).trim();
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+}

@@ -1,0 +1,182 @@
+package io.collapse.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Reads run directories (format in RUNDIR.md) tolerantly: an experiment may be running, so a
+ * generation not written yet is simply absent, and a file that cannot be read (half-written,
+ * damaged) is left out with a warning instead of failing the whole report.
+ */
+public final class RunReader {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern GEN_DIR = Pattern.compile("gen-(\\d+)");
+
+    private RunReader() {}
+
+    /**
+     * The run directories named by the arguments: a directory with run.json is a run; a sweep
+     * directory gives the runs its sweep.json lists, or else its sub-directories that hold run.json.
+     */
+    public static List<Path> discover(List<Path> paths) throws IOException {
+        List<Path> runs = new ArrayList<>();
+        for (Path p : paths) {
+            if (!Files.isDirectory(p)) {
+                throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
+            }
+            if (Files.isRegularFile(p.resolve("run.json"))) {
+                runs.add(p);
+            } else if (Files.isRegularFile(p.resolve("sweep.json"))) {
+                JsonNode sweep = JSON.readTree(p.resolve("sweep.json").toFile());
+                if (!sweep.path("runs").isArray()) {
+                    throw new IOException(p.resolve("sweep.json") + ": expected {\"runs\": [names]}");
+                }
+                for (JsonNode name : sweep.get("runs")) {
+                    runs.add(p.resolve(name.asText()));
+                }
+            } else {
+                try (Stream<Path> children = Files.list(p)) {
+                    List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve("run.json")))
+                            .sorted()
+                            .toList();
+                    if (found.isEmpty()) {
+                        throw new IOException(p + ": holds no run.json, no sweep.json and no sub-directory with run.json");
+                    }
+                    runs.addAll(found);
+                }
+            }
+        }
+        return runs;
+    }
+
+    /** Reads one run; problems with single files become warnings. */
+    public static RunData read(Path dir, List<String> warnings) {
+        String name = dir.getFileName().toString();
+        String regime = "default";
+        Integer seed = null;
+        try {
+            JsonNode run = JSON.readTree(dir.resolve("run.json").toFile());
+            name = run.path("name").asText(name);
+            regime = run.path("regime").path("name").asText(regime);
+            seed = run.path("seed").canConvertToInt() ? run.path("seed").asInt() : null;
+        } catch (IOException e) {
+            warnings.add(dir.resolve("run.json") + ": unreadable, using the directory name (" + e.getMessage() + ")");
+        }
+        String state = readState(dir.resolve("state.json"), warnings);
+        float[] realPpl = null;
+        Path real = dir.resolve("gen-00").resolve("real-ppl.f32");
+        if (Files.exists(real)) {
+            realPpl = f32(real, warnings);
+        }
+        List<RunData.Generation> gens = new ArrayList<>();
+        for (var e : generationDirs(dir, warnings).entrySet()) {
+            RunData.Generation g = readGeneration(e.getKey(), e.getValue(), warnings);
+            if (g.eval() != null || g.corpusPpl() != null || g.tokens() != null) {
+                gens.add(g);
+            }
+        }
+        return new RunData(dir, name, regime, seed, state, realPpl, gens);
+    }
+
+    private static TreeMap<Integer, Path> generationDirs(Path dir, List<String> warnings) {
+        TreeMap<Integer, Path> out = new TreeMap<>();
+        try (Stream<Path> children = Files.list(dir)) {
+            children.filter(Files::isDirectory).forEach(c -> {
+                Matcher m = GEN_DIR.matcher(c.getFileName().toString());
+                if (m.matches()) {
+                    out.put(Integer.parseInt(m.group(1)), c);
+                }
+            });
+        } catch (IOException e) {
+            warnings.add(dir + ": cannot list generations (" + e.getMessage() + ")");
+        }
+        return out;
+    }
+
+    private static RunData.Generation readGeneration(int g, Path genDir, List<String> warnings) {
+        RunData.Eval eval = null;
+        Path evalFile = genDir.resolve("eval.json");
+        if (Files.exists(evalFile)) {
+            try {
+                eval = eval(JSON.readTree(evalFile.toFile()));
+            } catch (IOException e) {
+                warnings.add(evalFile + ": skipped, unreadable (" + e.getMessage() + ")");
+            }
+        }
+        float[] corpusPpl = null;
+        Path pplFile = genDir.resolve("corpus-ppl.f32");
+        if (Files.exists(pplFile)) {
+            corpusPpl = f32(pplFile, warnings);
+        }
+        RunData.TokenStats tokens = null;
+        Path corpusDir = genDir.resolve("corpus");
+        if (Files.exists(corpusDir.resolve("manifest.json"))) {
+            try {
+                tokens = RunData.TokenStats.of(CorpusFiles.read(corpusDir));
+            } catch (IOException | RuntimeException e) {
+                warnings.add(corpusDir + ": token measures skipped (" + e.getMessage() + ")");
+            }
+        }
+        if (corpusPpl != null && tokens != null && corpusPpl.length != tokens.blocks()) {
+            warnings.add(pplFile + ": " + corpusPpl.length + " perplexities for " + tokens.blocks() + " corpus blocks");
+        }
+        return new RunData.Generation(g, eval, corpusPpl, tokens);
+    }
+
+    private static RunData.Eval eval(JsonNode root) {
+        JsonNode test = root.path("test");
+        JsonNode valid = root.path("valid");
+        List<RunData.Sample> samples = new ArrayList<>();
+        for (JsonNode s : root.path("samples")) {
+            samples.add(new RunData.Sample(
+                    s.path("prompt_index").asInt(samples.size()),
+                    s.path("prompt").asText(""),
+                    s.path("continuation").asText("")));
+        }
+        return new RunData.Eval(
+                number(test, "loss"),
+                number(test, "corpus_ppl"),
+                number(test, "mean_batch_ppl"),
+                number(valid, "corpus_ppl"),
+                number(valid, "mean_batch_ppl"),
+                samples);
+    }
+
+    private static double number(JsonNode parent, String field) {
+        JsonNode v = parent.path(field);
+        return v.isNumber() ? v.asDouble() : Double.NaN;
+    }
+
+    private static float[] f32(Path file, List<String> warnings) {
+        try {
+            return CorpusFiles.readF32(file);
+        } catch (IOException e) {
+            warnings.add(file + ": skipped (" + e.getMessage() + ")");
+            return null;
+        }
+    }
+
+    private static String readState(Path file, List<String> warnings) {
+        if (!Files.exists(file)) {
+            return "no state.json";
+        }
+        try {
+            JsonNode s = JSON.readTree(file.toFile());
+            String phase = s.path("phase").asText("?");
+            return s.has("generation") ? "generation " + s.path("generation").asInt() + ", " + phase : phase;
+        } catch (IOException e) {
+            warnings.add(file + ": unreadable (" + e.getMessage() + ")");
+            return "state.json unreadable";
+        }
+    }
+}

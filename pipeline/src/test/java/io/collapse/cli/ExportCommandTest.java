@@ -1,0 +1,107 @@
+package io.collapse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.Safetensors;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ExportCommandTest {
+
+    static final Path CASE_B = Path.of("src/test/resources/hf-opt/case-b-postln-proj");
+    static final Path BUNDLED = Path.of("src/main/resources/io/collapse/text/opt-125m");
+
+    @TempDir Path tmp;
+
+    private record Run(int code, String out, String err) {}
+
+    private Run export(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = CollapseCli.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        String[] all = new String[args.length + 1];
+        all[0] = "export";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = cl.execute(all);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** case b as the original opt checkpoints come: config.json and pytorch_model.bin only. */
+    private Path binOnlySource() throws IOException {
+        Path src = Files.createDirectory(tmp.resolve("src"));
+        Files.copy(CASE_B.resolve("config.json"), src.resolve("config.json"));
+        Files.copy(CASE_B.resolve("pytorch_model.bin"), src.resolve("pytorch_model.bin"));
+        return src;
+    }
+
+    @Test
+    void exportsPytorchBinToAnHfDirectoryBitwise() throws IOException {
+        Path out = tmp.resolve("exported");
+        Run run = export("--model", binOnlySource().toString(), "--out", out.toString(), "--json");
+        assertEquals(0, run.code(), run.err());
+        JsonNode summary = new ObjectMapper().readTree(run.out());
+        assertEquals("pytorch_model.bin", summary.path("weights_read").asText());
+        assertEquals("bundled opt-125m", summary.path("tokenizer").asText());
+        assertEquals(1_721_088, summary.path("parameters").asLong(), "case b's parameter count (README)");
+
+        HfModelDir.Checkpoint back = HfModelDir.read(out);
+        assertTrue(back.weights().endsWith("model.safetensors"));
+        Map<String, HostTensor> expected = Safetensors.read(CASE_B.resolve("model.safetensors"));
+        assertEquals(expected.keySet(), back.tensors().keySet());
+        expected.forEach((name, t) -> {
+            HostTensor got = back.tensors().get(name);
+            assertEquals(t.dtype(), got.dtype(), name);
+            assertArrayEquals(t.shape(), got.shape(), name);
+            assertEquals(t.data(), got.data(), name + " bytes differ");
+        });
+        for (String f : List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")) {
+            assertArrayEquals(Files.readAllBytes(BUNDLED.resolve(f)), Files.readAllBytes(out.resolve(f)), f);
+        }
+        JsonNode config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+        assertEquals("OPTForCausalLM", config.path("architectures").path(0).asText());
+        assertEquals(32, config.path("word_embed_proj_dim").asInt());
+        assertEquals(false, config.path("do_layer_norm_before").asBoolean());
+    }
+
+    @Test
+    void exportsBfloat16AndCopiesTheSourceTokenizer() throws IOException {
+        Path first = tmp.resolve("first");
+        assertEquals(0, export("--model", binOnlySource().toString(), "--out", first.toString()).code());
+        Path out = tmp.resolve("bf16");
+        Run run = export("--model", first.toString(), "--out", out.toString(), "--dtype", "bfloat16");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("copied from source"), run.out());
+        HfModelDir.Checkpoint back = HfModelDir.read(out);
+        HfModelDir.Checkpoint f32 = HfModelDir.read(first);
+        f32.tensors().forEach((name, t) -> {
+            assertEquals(HostTensor.DType.BF16, back.tensors().get(name).dtype(), name);
+            assertArrayEquals(t.to(HostTensor.DType.BF16).toFloats(), back.tensors().get(name).toFloats(), name);
+        });
+    }
+
+    @Test
+    void aDirectoryWithoutWeightsFailsWithTheFileNamed() throws IOException {
+        Path src = Files.createDirectory(tmp.resolve("empty"));
+        Files.copy(CASE_B.resolve("config.json"), src.resolve("config.json"));
+        Run run = export("--model", src.toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(1, run.code());
+        assertTrue(run.err().contains("missing weights") && run.err().contains(src.toString()), run.err());
+        assertTrue(Files.notExists(tmp.resolve("x")));
+    }
+}

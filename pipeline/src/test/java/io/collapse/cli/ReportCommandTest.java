@@ -1,0 +1,84 @@
+package io.collapse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.report.MetricTable;
+import io.collapse.report.SyntheticRuns;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ReportCommandTest {
+
+    @TempDir Path tmp;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run execute(String... args) {
+        CommandLine cl = CollapseCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void sweepDirectoryReportGoesToSweepReportByDefault() throws Exception {
+        Path sweep = SyntheticRuns.sweep(tmp.resolve("sweep"));
+        Run r = execute("report", sweep.toString());
+        assertEquals(0, r.code(), r.err());
+        Path out = sweep.resolve("report");
+        assertTrue(r.out().contains("wrote 12 files"), r.out());
+        for (String f : List.of("index.html", "metrics.csv", "metrics-by-regime.csv", "metrics.json",
+                "ppl-histograms.png", "ppl-histograms.svg", "ppl-histograms-multiples.png", "ppl-histograms-multiples.svg",
+                "test-perplexity.png", "test-perplexity.svg", "collapse-measures.png", "collapse-measures.svg")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(1 + 4 * 4, csv.size());
+        assertEquals(5 + MetricTable.COLUMNS.size(), csv.get(0).split(",").length);
+    }
+
+    @Test
+    void severalRunDirectoriesWithJsonOutput() throws Exception {
+        SyntheticRuns.run(tmp.resolve("r1"), "a", 0, 2);
+        SyntheticRuns.run(tmp.resolve("r2"), "b", 0, 3);
+        Run r = execute("report", tmp.resolve("r1").toString(), tmp.resolve("r2").toString(),
+                "--out", tmp.resolve("both").toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertEquals(2, doc.get("runs").size());
+        assertEquals(2, doc.get("runs").get(0).get("generations").asInt());
+        assertEquals(3, doc.get("runs").get(1).get("generations").asInt());
+        assertTrue(doc.get("index").asText().endsWith("index.html"));
+        JsonNode metrics = new ObjectMapper().readTree(tmp.resolve("both/metrics.json").toFile());
+        assertEquals((2 + 1) + (3 + 1), metrics.get("rows").size());
+        assertEquals(0, metrics.get("warnings").size());
+    }
+
+    @Test
+    void severalDirectoriesNeedOut() throws Exception {
+        SyntheticRuns.run(tmp.resolve("r1"), "a", 0, 1);
+        SyntheticRuns.run(tmp.resolve("r2"), "a", 1, 1);
+        Run r = execute("report", tmp.resolve("r1").toString(), tmp.resolve("r2").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--out is required"), r.err());
+    }
+
+    @Test
+    void aDirectoryWithoutRunsIsAClearError() {
+        Run r = execute("report", tmp.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no run.json"), r.err());
+    }
+}

@@ -1,0 +1,274 @@
+package io.collapse.model.hf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TorchPickleTest {
+
+    static final Path FIXTURES = Path.of("src/test/resources/hf-opt");
+
+    @TempDir Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"case-a-preln", "case-b-postln-proj"})
+    void fixtureBinEqualsSafetensorsBitwise(String name) throws IOException {
+        Map<String, HostTensor> fromBin = TorchPickle.read(FIXTURES.resolve(name).resolve("pytorch_model.bin"));
+        Map<String, HostTensor> fromSt = Safetensors.read(FIXTURES.resolve(name).resolve("model.safetensors"));
+        assertEquals(fromSt.size(), fromBin.size());
+        for (Map.Entry<String, HostTensor> e : fromBin.entrySet()) {
+            assertFalse(e.getKey().startsWith("model."), e.getKey());
+            HostTensor expected = fromSt.get("model." + e.getKey());
+            assertTrue(expected != null, "no model." + e.getKey() + " in model.safetensors");
+            assertTensorEquals(expected, e.getValue(), e.getKey());
+        }
+    }
+
+    @Test
+    void stridedOffsetAndSharedStoragesAreMadeContiguous() throws IOException {
+        // One F16 storage of 12 elements 0..11 shared by three views, plus an F32 parameter.
+        short[] halves = new short[12];
+        for (int i = 0; i < 12; i++) {
+            halves[i] = HostTensor.floatToHalf(i);
+        }
+        Pickle p = new Pickle().proto(2).orderedDict();
+        p.mark();
+        p.str("full").tensor("HalfStorage", "0", 12, 0, new int[] {3, 4}, new int[] {4, 1});
+        p.str("transposed").tensor("HalfStorage", "0", 12, 0, new int[] {4, 3}, new int[] {1, 4});
+        p.str("sliced").tensor("HalfStorage", "0", 12, 5, new int[] {3}, new int[] {2});
+        p.str("param").global("torch._utils", "_rebuild_parameter").mark()
+                .tensor("FloatStorage", "1", 2, 0, new int[] {2}, new int[] {1}).newFalse().orderedDict().tuple().reduce();
+        p.setItems();
+        // state_dict()'s `_metadata` attribute, set with BUILD.
+        p.emptyDict().str("_metadata").orderedDict().setItem().build().stop();
+        ByteBuffer f32 = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f);
+        Path file = zip(Map.of("archive/data.pkl", p.bytes(), "archive/data/0", shorts(halves), "archive/data/1", f32.array(),
+                "archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII)));
+
+        Map<String, HostTensor> t = TorchPickle.read(file);
+        assertEquals(List.of("full", "transposed", "sliced", "param"), List.copyOf(t.keySet()));
+        assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, t.get("full").toFloats());
+        assertArrayEquals(new long[] {4, 3}, t.get("transposed").shape());
+        assertArrayEquals(new float[] {0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}, t.get("transposed").toFloats());
+        assertArrayEquals(new float[] {5, 7, 9}, t.get("sliced").toFloats());
+        assertEquals(HostTensor.DType.F16, t.get("sliced").dtype());
+        assertArrayEquals(new float[] {1.5f, -2f}, t.get("param").toFloats());
+    }
+
+    @Test
+    void osSystemIsRefusedAndNeverRuns() throws IOException {
+        Path marker = tmp.resolve("pwned");
+        Pickle p = new Pickle().proto(2).global("posix", "system").str("touch " + marker).tuple1().reduce().stop();
+        Path file = zip(Map.of("evil/data.pkl", p.bytes()));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("posix.system"), e.getMessage());
+        assertFalse(Files.exists(marker));
+    }
+
+    @Test
+    void stackGlobalEvalInsideStateDictIsRefused() throws IOException {
+        // Protocol 4 STACK_GLOBAL hidden as a dict value.
+        Pickle p = new Pickle().proto(4).emptyDict().str("w").shortStr("builtins").shortStr("eval").stackGlobal()
+                .str("__import__('os').system('true')").tuple1().reduce().setItem().stop();
+        Path file = zip(Map.of("archive/data.pkl", p.bytes()));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains("builtins.eval"), e.getMessage());
+    }
+
+    @Test
+    void instOpcodeIsRefused() throws IOException {
+        byte[] pkl = new Pickle().proto(2).mark().str("id").raw("ios\nsystem\n".getBytes(StandardCharsets.US_ASCII)).stop().bytes();
+        Path file = zip(Map.of("archive/data.pkl", pkl));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains("refused"), e.getMessage());
+    }
+
+    @Test
+    void unknownStorageDtypeIsNamed() throws IOException {
+        Pickle p = new Pickle().proto(2).emptyDict().str("w")
+                .tensor("ShortStorage", "0", 2, 0, new int[] {2}, new int[] {1}).setItem().stop();
+        Path file = zip(Map.of("archive/data.pkl", p.bytes(), "archive/data/0", new byte[4]));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains("unknown dtype") && e.getMessage().contains("ShortStorage"), e.getMessage());
+    }
+
+    @Test
+    void missingOrShortStorageIsReported() throws IOException {
+        Pickle p = new Pickle().proto(2).emptyDict().str("w")
+                .tensor("FloatStorage", "0", 4, 0, new int[] {4}, new int[] {1}).setItem().stop();
+        Path missing = zip(Map.of("archive/data.pkl", p.bytes()));
+        assertTrue(assertThrows(CheckpointException.class, () -> TorchPickle.read(missing)).getMessage().contains("storage '0' is missing"));
+        Path shortFile = zip(Map.of("archive/data.pkl", p.bytes(), "archive/data/0", new byte[8]));
+        assertTrue(assertThrows(CheckpointException.class, () -> TorchPickle.read(shortFile)).getMessage().contains("truncated"));
+    }
+
+    @Test
+    void viewPastItsStorageIsReported() throws IOException {
+        Pickle p = new Pickle().proto(2).emptyDict().str("w")
+                .tensor("FloatStorage", "0", 2, 1, new int[] {2}, new int[] {1}).setItem().stop();
+        Path file = zip(Map.of("archive/data.pkl", p.bytes(), "archive/data/0", new byte[8]));
+        assertTrue(assertThrows(CheckpointException.class, () -> TorchPickle.read(file)).getMessage().contains("reaches past its storage"));
+    }
+
+    @Test
+    void legacyAndNonZipFilesAreRefused() throws IOException {
+        Path legacy = tmp.resolve("legacy.bin");
+        Files.write(legacy, new Pickle().proto(2).emptyDict().stop().bytes());
+        assertTrue(assertThrows(CheckpointException.class, () -> TorchPickle.read(legacy)).getMessage().contains("legacy"));
+        Path text = tmp.resolve("text.bin");
+        Files.writeString(text, "hello world");
+        assertTrue(assertThrows(CheckpointException.class, () -> TorchPickle.read(text)).getMessage().contains("not a torch.save zip"));
+    }
+
+    static void assertTensorEquals(HostTensor expected, HostTensor actual, String name) {
+        assertEquals(expected.dtype(), actual.dtype(), name);
+        assertArrayEquals(expected.shape(), actual.shape(), name);
+        assertEquals(expected.data().duplicate(), actual.data().duplicate(), name + " bytes differ");
+    }
+
+    private static byte[] shorts(short[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (short v : values) {
+            b.putShort(v);
+        }
+        return b.array();
+    }
+
+    private Path zip(Map<String, byte[]> entries) throws IOException {
+        Path file = Files.createTempFile(tmp, "model", ".bin");
+        try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (Map.Entry<String, byte[]> e : new LinkedHashMap<>(entries).entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey()));
+                zip.write(e.getValue());
+                zip.closeEntry();
+            }
+        }
+        return file;
+    }
+
+    /** Raw pickle opcodes, as torch.save (protocol 2) emits them. */
+    static final class Pickle {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        Pickle raw(byte[] b) {
+            out.writeBytes(b);
+            return this;
+        }
+
+        Pickle op(int code) {
+            out.write(code);
+            return this;
+        }
+
+        Pickle proto(int v) {
+            return op(0x80).op(v);
+        }
+
+        Pickle global(String module, String name) {
+            return op('c').raw((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+
+        Pickle stackGlobal() {
+            return op(0x93);
+        }
+
+        Pickle str(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            return op('X').raw(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array()).raw(b);
+        }
+
+        Pickle shortStr(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            return op(0x8c).op(b.length).raw(b);
+        }
+
+        Pickle integer(int v) {
+            return op('J').raw(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
+        }
+
+        Pickle mark() {
+            return op('(');
+        }
+
+        Pickle tuple() {
+            return op('t');
+        }
+
+        Pickle tuple1() {
+            return op(0x85);
+        }
+
+        Pickle reduce() {
+            return op('R');
+        }
+
+        Pickle newFalse() {
+            return op(0x89);
+        }
+
+        Pickle emptyDict() {
+            return op('}');
+        }
+
+        Pickle setItem() {
+            return op('s');
+        }
+
+        Pickle setItems() {
+            return op('u');
+        }
+
+        Pickle build() {
+            return op('b');
+        }
+
+        Pickle stop() {
+            return op('.');
+        }
+
+        Pickle orderedDict() {
+            return global("collections", "OrderedDict").op(')').reduce();
+        }
+
+        Pickle ints(int[] values) {
+            mark();
+            for (int v : values) {
+                integer(v);
+            }
+            return tuple();
+        }
+
+        /** _rebuild_tensor_v2((storage pid), offset, size, stride, False, OrderedDict()). */
+        Pickle tensor(String storageType, String key, int numel, int offset, int[] size, int[] stride) {
+            global("torch._utils", "_rebuild_tensor_v2").mark();
+            mark().str("storage").global("torch", storageType).str(key).str("cpu").integer(numel).tuple().op('Q');
+            integer(offset).ints(size).ints(stride).newFalse().orderedDict();
+            return tuple().reduce();
+        }
+
+        byte[] bytes() {
+            return out.toByteArray();
+        }
+    }
+}

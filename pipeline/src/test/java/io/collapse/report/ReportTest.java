@@ -1,0 +1,200 @@
+package io.collapse.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+class ReportTest {
+
+    @TempDir Path tmp;
+
+    @Test
+    void collapseMeasuresFollowTheSyntheticShape() throws IOException {
+        Path sweep = SyntheticRuns.sweep(tmp.resolve("sweep"));
+        Report.Result result = Report.write(List.of(sweep), tmp.resolve("out"));
+        assertTrue(result.warnings().isEmpty(), result.warnings().toString());
+        List<MetricTable.Row> rows = MetricTable.rows(result.runs());
+        for (MetricTable.Row r : rows) {
+            if (r.generation() == 0) {
+                // Generation 0 against itself.
+                assertEquals(0.0, r.get("w1_log10_ppl"), 1e-12);
+                assertEquals(0.0, r.get("kl_nats"), 1e-12);
+                assertEquals(0.05, r.get("share_above_ref_p95"), 1e-3);
+                assertEquals(0.05, r.get("share_below_ref_p05"), 1e-3);
+            }
+        }
+        MetricTable.Row a0 = find(rows, "a-seed0", 0);
+        MetricTable.Row a2 = find(rows, "a-seed0", 2);
+        MetricTable.Row b2 = find(rows, "b-seed0", 2);
+        // gen 2 of a: log10 ppl ~ N(0.7, 0.15) vs N(1.0, 0.25) → ~23% below gen 0's p5 (5%).
+        // Lower mass grows, a high tail appears, token variety shrinks, loops grow — faster in regime a.
+        assertTrue(a2.get("share_below_ref_p05") > 0.15, "share below p5: " + a2.get("share_below_ref_p05"));
+        assertTrue(a2.get("share_above_ref_p99") > 0.02, "share above p99: " + a2.get("share_above_ref_p99"));
+        assertTrue(a2.get("w1_log10_ppl") > b2.get("w1_log10_ppl"));
+        assertTrue(a2.get("kl_nats") > b2.get("kl_nats"));
+        assertTrue(a2.get("vocabulary_coverage") < a0.get("vocabulary_coverage"));
+        assertTrue(a2.get("unigram_entropy_bits") < a0.get("unigram_entropy_bits"));
+        assertTrue(a2.get("repeated_4gram_rate") > a0.get("repeated_4gram_rate"));
+        assertTrue(a2.get("distinct_3") < a0.get("distinct_3"));
+        assertEquals(SyntheticRuns.SEQUENCES * SyntheticRuns.BLOCK, (long) a2.get("corpus_tokens"));
+        assertTrue(a2.get("test_corpus_ppl") > a0.get("test_corpus_ppl"));
+    }
+
+    @Test
+    void writesEveryFileDecodableAndCsvWithOneRowPerRunAndGeneration() throws Exception {
+        Path sweep = SyntheticRuns.sweep(tmp.resolve("sweep"));
+        Path out = tmp.resolve("out");
+        Report.Result result = Report.write(List.of(sweep), out);
+
+        List<String> names = result.files().stream().map(p -> p.getFileName().toString()).toList();
+        for (String fig : List.of("ppl-histograms", "ppl-histograms-multiples", "test-perplexity", "collapse-measures")) {
+            assertTrue(names.contains(fig + ".png") && names.contains(fig + ".svg"), fig + " missing from " + names);
+        }
+        assertEquals("index.html", names.get(names.size() - 1));
+        for (Path f : result.files()) {
+            assertTrue(Files.size(f) > 0, f + " is empty");
+            String name = f.getFileName().toString();
+            if (name.endsWith(".png")) {
+                BufferedImage img = ImageIO.read(f.toFile());
+                assertNotNull(img, f + " does not decode");
+                assertTrue(pixelStd(img) > 10, f + ": nearly uniform image, std " + pixelStd(img));
+            } else if (name.endsWith(".svg")) {
+                Document doc = parseXml(f);
+                assertEquals("svg", doc.getDocumentElement().getNodeName());
+                assertTrue(doc.getElementsByTagName("path").getLength() > 10, f + ": too few paths");
+            }
+        }
+
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        String[] header = csv.get(0).split(",");
+        assertEquals(5 + MetricTable.COLUMNS.size(), header.length);
+        assertEquals(List.of("run", "regime", "seed", "generation", "label"), Arrays.asList(header).subList(0, 5));
+        int runs = SyntheticRuns.REGIMES.size() * SyntheticRuns.SEEDS.size();
+        assertEquals(1 + runs * (SyntheticRuns.GENERATIONS + 1), csv.size()); // + the real-data row per run
+        for (String line : csv.subList(1, csv.size())) {
+            assertEquals(header.length, line.split(",", -1).length, line);
+        }
+        assertTrue(csv.contains(csv.stream().filter(l -> l.startsWith("b-seed1,b,1,2,gen 2,2000,")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row for b-seed1 gen 2"))));
+
+        List<String> byRegime = Files.readAllLines(out.resolve("metrics-by-regime.csv"));
+        assertTrue(byRegime.stream().anyMatch(l -> l.startsWith("a,2,gen 2,test_corpus_ppl,2,")), "aggregate over 2 seeds");
+
+        String html = Files.readString(out.resolve("index.html"), StandardCharsets.UTF_8);
+        assertTrue(html.contains("corpus ppl = exp(mean token NLL)") && html.contains("mean batch ppl (released code)"));
+        assertTrue(html.contains("&lt;b&gt;the&lt;/b&gt;"), "sample text is escaped");
+        assertTrue(!html.contains("http://") && !html.contains("https://") || onlyInsideDataUris(html),
+                "index.html must fetch nothing");
+    }
+
+    @Test
+    void sameInputsGiveTheSameBytes() throws IOException {
+        Path sweep = SyntheticRuns.sweep(tmp.resolve("sweep"));
+        Path out = tmp.resolve("out");
+        Report.Result first = Report.write(List.of(sweep), out);
+        byte[][] before = first.files().stream().map(ReportTest::bytes).toArray(byte[][]::new);
+        Report.Result second = Report.write(List.of(sweep), out);
+        assertEquals(first.files(), second.files());
+        for (int i = 0; i < before.length; i++) {
+            assertArrayEquals(before[i], bytes(second.files().get(i)), second.files().get(i).toString());
+        }
+        try (Stream<Path> left = Files.list(out)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
+        }
+    }
+
+    @Test
+    void aRunningExperimentIsReadAsFarAsItGot() throws IOException {
+        Path run = tmp.resolve("run");
+        SyntheticRuns.run(run, "a", 0, 3);
+        // Generation 2 is being written: its perplexities half-written, its corpus missing a shard; gen 3 just made.
+        Path pplFile = run.resolve("gen-02/corpus-ppl.f32");
+        byte[] full = Files.readAllBytes(pplFile);
+        Files.write(pplFile, Arrays.copyOf(full, full.length / 2 + 1));
+        Files.delete(run.resolve("gen-02/corpus/shard-00001.u16"));
+        Files.createDirectories(run.resolve("gen-03"));
+
+        Report.Result result = Report.write(List.of(run), run.resolve("report"));
+        RunData data = result.runs().get(0);
+        assertEquals(List.of(0, 1, 2), data.generations().stream().map(RunData.Generation::generation).toList());
+        RunData.Generation g2 = data.generation(2);
+        assertEquals(null, g2.corpusPpl());
+        assertEquals(null, g2.tokens());
+        assertNotNull(g2.eval());
+        assertEquals(2, result.warnings().size(), result.warnings().toString());
+        assertTrue(result.warnings().get(0).contains("corpus-ppl.f32") || result.warnings().get(1).contains("corpus-ppl.f32"));
+        assertTrue(Files.readString(run.resolve("report/index.html")).contains("not a whole number of float32"));
+    }
+
+    @Test
+    void aRunThatHasOnlyStartedStillGivesAPage() throws IOException {
+        Path fresh = tmp.resolve("fresh");
+        Files.createDirectories(fresh);
+        Files.writeString(fresh.resolve("run.json"), "{\"format\":1,\"name\":\"fresh\",\"seed\":3,\"regime\":{\"name\":\"a\"}}");
+        Path one = tmp.resolve("one");
+        SyntheticRuns.run(one, "b", 0, 1);
+        Report.Result r = Report.write(List.of(fresh, one), tmp.resolve("out"));
+        assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+        assertEquals(0, r.runs().get(0).generations().size());
+        assertTrue(Files.readString(tmp.resolve("out/index.html")).contains("none yet"));
+        assertTrue(Files.size(tmp.resolve("out/collapse-measures.png")) > 0);
+    }
+
+    private static MetricTable.Row find(List<MetricTable.Row> rows, String run, int generation) {
+        return rows.stream().filter(r -> r.run().equals(run) && r.generation() == generation).findFirst().orElseThrow();
+    }
+
+    static double pixelStd(BufferedImage img) {
+        double sum = 0;
+        double sq = 0;
+        long n = 0;
+        for (int y = 0; y < img.getHeight(); y += 2) {
+            for (int x = 0; x < img.getWidth(); x += 2) {
+                int rgb = img.getRGB(x, y);
+                double lum = ((rgb >> 16 & 255) + (rgb >> 8 & 255) + (rgb & 255)) / 3.0;
+                sum += lum;
+                sq += lum * lum;
+                n++;
+            }
+        }
+        double mean = sum / n;
+        return Math.sqrt(sq / n - mean * mean);
+    }
+
+    static Document parseXml(Path f) throws Exception {
+        DocumentBuilderFactory dbf = DocumentBuilderFactory.newInstance();
+        // The SVG names the W3C DTD; never fetch it.
+        dbf.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        dbf.setFeature("http://xml.org/sax/features/external-general-entities", false);
+        return dbf.newDocumentBuilder().parse(f.toFile());
+    }
+
+    /** True when every http(s) reference sits inside a base64 data URI (which fetches nothing). */
+    private static boolean onlyInsideDataUris(String html) {
+        String stripped = html.replaceAll("data:[a-z/+]+;base64,[A-Za-z0-9+/=]+", "");
+        return !stripped.contains("http://") && !stripped.contains("https://");
+    }
+
+    private static byte[] bytes(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

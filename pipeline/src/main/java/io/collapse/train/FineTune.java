@@ -10,11 +10,11 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import io.collapse.config.AtomicFiles;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.StateDict;
+import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
@@ -31,8 +31,8 @@ import java.util.SplittableRandom;
  * (accumulated over micro-batches), the lr schedule, validation, best and last checkpoints, and a
  * resumable state. Reads top to bottom like nanoGPT's train.py.
  *
- * <p>Output folder: {@code best/} and {@code last/} (config.json + model.safetensors, HF layout),
- * {@code state/} (resume state, see {@link TrainState}).
+ * <p>Output folder: {@code best/} and {@code last/} (HF model directories: config.json,
+ * model.safetensors, tokenizer files), {@code state/} (resume state, see {@link TrainState}).
  *
  * <p>Determinism: epoch e visits the blocks in a Fisher–Yates order drawn from
  * {@code SplittableRandom(mix(seed, e))}; before every optimizer step libtorch's generator is
@@ -59,10 +59,34 @@ public final class FineTune {
             double bestValidLoss, int bestEpoch, long bestStep, long steps,
             List<Double> stepLosses, List<TrainState.Validation> history, Path bestDir, Path lastDir) {}
 
+    /**
+     * Where a run writes.
+     *
+     * @param dir gets {@code best/}, {@code last/} and {@code state/}
+     * @param eventsFile events.jsonl, appended to
+     * @param tokenizerDir tokenizer files copied into best/ and last/ (null: the bundled OPT-125m ones)
+     * @param progressBar draw a console progress bar
+     */
+    public record Output(Path dir, Path eventsFile, Path tokenizerDir, boolean progressBar) {
+
+        /** Everything under {@code dir}, events in {@code dir/events.jsonl}, no progress bar. */
+        public static Output quiet(Path dir) {
+            return new Output(dir, dir.resolve("events.jsonl"), null, false);
+        }
+    }
+
     private FineTune() {}
 
+    /**
+     * Trains {@code model} in place and leaves the best-by-validation weights in
+     * {@code out.dir()/best}. Continues from {@code out.dir()/state} when a previous run with the
+     * same config and data left one there.
+     *
+     * @throws TrainingDivergedException when the loss or the gradient norm is not finite
+     */
     public static Result run(OptForCausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
-            Path outDir, Path eventsFile, boolean progressBar, Listener listener) throws IOException {
+            Output out, Listener listener) throws IOException {
+        Path outDir = out.dir();
         if (train.numBlocks() == 0 || valid.numBlocks() == 0) {
             throw new IllegalArgumentException("fine-tuning needs training and validation blocks, got "
                     + train.numBlocks() + " and " + valid.numBlocks());
@@ -82,8 +106,8 @@ public final class FineTune {
 
         try (NDManager root = NDManager.newBaseManager(device);
                 AdamW optimizer = AdamW.of(config, root);
-                EventLog events = new EventLog(eventsFile);
-                Progress progress = new Progress(progressBar, totalSteps)) {
+                EventLog events = new EventLog(out.eventsFile());
+                Progress progress = new Progress(out.progressBar(), totalSteps)) {
             Emitter emit = (event, fields) -> listener.onEvent(events.append(event, fields));
 
             // Resume: continue from the last committed checkpoint of the same config and data.
@@ -168,7 +192,7 @@ public final class FineTune {
                     if (!endOfEpoch && config.validEveryNSteps() > 0 && (step + 1) % config.validEveryNSteps() == 0) {
                         state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, state, history,
                                 epoch, s + 1, step + 1, windowLossSum / windowSteps, epochLossSum, epochSteps, false,
-                                outDir, emit);
+                                out, emit);
                         windowLossSum = 0;
                         windowSteps = 0;
                     }
@@ -178,7 +202,7 @@ public final class FineTune {
                 double trainLoss = epochLossSum / epochSteps;
                 boolean last = epoch == config.epochs() - 1;
                 state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, state, history,
-                        epoch + 1, 0, step, windowLossSum / windowSteps, 0, 0, last, outDir, emit);
+                        epoch + 1, 0, step, windowLossSum / windowSteps, 0, 0, last, out, emit);
                 emit.emit("epoch", ordered("epoch", epoch, "step", step, "train_loss", trainLoss,
                         "valid_loss", history.get(history.size() - 1).validLoss(),
                         "best_valid_loss", state.bestValidLoss()));
@@ -212,7 +236,7 @@ public final class FineTune {
     private static TrainState validateAndCheckpoint(OptForCausalLM model, ParameterStore ps, NDManager root,
             TokenBlocks valid, TrainConfig config, AdamW optimizer, TrainState state,
             List<TrainState.Validation> history, int nextEpoch, int nextStepInEpoch, long globalStep,
-            double trainLoss, double epochLossSum, int epochSteps, boolean finished, Path outDir, Emitter emit)
+            double trainLoss, double epochLossSum, int epochSteps, boolean finished, Output out, Emitter emit)
             throws IOException {
         int epoch = nextStepInEpoch == 0 ? nextEpoch - 1 : nextEpoch;
         double validLoss = validationLoss(model, ps, root, valid, config.microBatch());
@@ -226,10 +250,10 @@ public final class FineTune {
         Map<String, HostTensor> weights = model.stateDict();
         boolean better = state.bestValidLoss() == null || validLoss < state.bestValidLoss();
         if (better) {
-            writeModelDir(model, weights, outDir.resolve("best"));
+            HfModelDir.write(out.dir().resolve("best"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
         }
-        writeModelDir(model, weights, outDir.resolve("last"));
-        Path stateDir = outDir.resolve("state");
+        HfModelDir.write(out.dir().resolve("last"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
+        Path stateDir = out.dir().resolve("state");
         String weightsFile = String.format("weights-%09d.safetensors", globalStep);
         String optimizerFile = String.format("optimizer-%09d.safetensors", globalStep);
         TrainState.writeSafetensors(stateDir.resolve(weightsFile), weights, Map.of());
@@ -242,16 +266,8 @@ public final class FineTune {
                 better ? globalStep : state.bestStep(),
                 weightsFile, optimizerFile, List.copyOf(history));
         next.commit(stateDir);
-        emit.emit("checkpoint", ordered("epoch", epoch, "step", globalStep, "best", better, "dir", outDir.toString()));
+        emit.emit("checkpoint", ordered("epoch", epoch, "step", globalStep, "best", better, "dir", out.dir().toString()));
         return next;
-    }
-
-    /** HF layout: config.json and model.safetensors, each written atomically. */
-    private static void writeModelDir(OptForCausalLM model, Map<String, HostTensor> weights, Path dir)
-            throws IOException {
-        Files.createDirectories(dir);
-        TrainState.writeSafetensors(dir.resolve("model.safetensors"), weights, Map.of());
-        AtomicFiles.writeString(dir.resolve("config.json"), model.config().toJson());
     }
 
     private static void checkResumable(TrainState state, TrainConfig config, String trainSha, String validSha,

@@ -79,8 +79,7 @@ class FineTuneLearnsTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             OptForCausalLM model = OptForCausalLM.random(config, 3, manager, DataType.FLOAT32);
             double startLoss = FineTune.validationLoss(model, new ParameterStore(manager, false), manager, validBlocks, 16);
-            FineTune.Result result = FineTune.run(model, trainBlocks, validBlocks, trainConfig, tmp.resolve("out"),
-                    tmp.resolve("events.jsonl"), false, FineTune.Listener.NONE);
+            FineTune.Result result = FineTune.run(model, trainBlocks, validBlocks, trainConfig, FineTune.Output.quiet(tmp.resolve("out")), FineTune.Listener.NONE);
             double ratio = Math.exp(result.bestValidLoss()) / Math.exp(startLoss);
             System.out.printf("train blocks %d, valid blocks %d, steps %d, valid ppl %.1f -> %.1f (ratio %.4f)%n",
                     trainBlocks.numBlocks(), validBlocks.numBlocks(), result.steps(), Math.exp(startLoss),

@@ -58,8 +58,7 @@ class FineTuneParityTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             OptForCausalLM model = OptForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),
                     manager, DataType.FLOAT32);
-            FineTune.Result result = FineTune.run(model, blocks, blocks, train, tmp.resolve("out"),
-                    tmp.resolve("events.jsonl"), false, FineTune.Listener.NONE);
+            FineTune.Result result = FineTune.run(model, blocks, blocks, train, FineTune.Output.quiet(tmp.resolve("out")), FineTune.Listener.NONE);
 
             List<Double> before = result.stepLosses();
             assertEquals(3, before.size());

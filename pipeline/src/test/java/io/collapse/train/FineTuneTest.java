@@ -16,6 +16,7 @@ import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.StateDict;
+import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Files;
@@ -61,8 +62,7 @@ class FineTuneTest {
     private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
-            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, out, out.resolve("events.jsonl"),
-                    false, listener);
+            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
         }
     }
 
@@ -88,8 +88,7 @@ class FineTuneTest {
             try (NDManager manager = NDManager.newBaseManager()) {
                 OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.0), 11, manager, DataType.FLOAT32);
                 Path out = tmp.resolve("micro" + micro);
-                FineTune.Result r = FineTune.run(model, train, train, config, out, out.resolve("events.jsonl"), false,
-                        FineTune.Listener.NONE);
+                FineTune.Result r = FineTune.run(model, train, train, config, FineTune.Output.quiet(out), FineTune.Listener.NONE);
                 losses.add(r.stepLosses().get(0));
                 weights.add(Safetensors.read(out.resolve("last/model.safetensors"))
                         .get("model.decoder.layers.0.fc1.weight").toFloats());
@@ -151,6 +150,7 @@ class FineTuneTest {
         FineTune.Result r = train(out, config(2, 4, 4, 0), seen::add);
         assertTrue(Files.exists(out.resolve("best/model.safetensors")));
         assertTrue(Files.exists(out.resolve("best/config.json")));
+        assertTrue(HfModelDir.hasTokenizer(out.resolve("best")), "best/ is a whole HF directory");
         assertEquals(tinyConfig(0.1), OptConfig.read(out.resolve("last/config.json")));
         assertEquals(r.bestValidLoss(), r.history().stream().mapToDouble(TrainState.Validation::validLoss).min().orElseThrow());
 
@@ -180,8 +180,7 @@ class FineTuneTest {
             fc1.set(nanBuffer((int) fc1.size()));
             Path out = tmp.resolve("nan");
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> FineTune.run(model,
-                    blocks(8, 16, 1), blocks(4, 16, 2), config(1, 4, 4, 0), out, out.resolve("events.jsonl"), false,
-                    FineTune.Listener.NONE));
+                    blocks(8, 16, 1), blocks(4, 16, 2), config(1, 4, 4, 0), FineTune.Output.quiet(out), FineTune.Listener.NONE));
             assertTrue(e.getMessage().contains("training loss is NaN at epoch 0, step 0"), e.getMessage());
             assertFalse(Files.exists(out.resolve("state/state.json")));
         }

@@ -15,6 +15,10 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             DataCommand.class,
             ReportCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
+            ScoreCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

@@ -1,0 +1,130 @@
+package io.collapse.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.DeviceConfig;
+import io.collapse.config.OptConfig;
+import io.collapse.data.TokenBlocks;
+import io.collapse.eval.Evaluator;
+import io.collapse.model.Devices;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.OptPresets;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Evaluation speed (the forward pass and the NLL, as {@code collapse eval} runs them) on a randomly
+ * initialised preset model, and an MFU estimate against the measured float32 matmul rate.
+ *
+ * <p>FLOPs counted per token: 2·N, N = the weights of every matmul a token goes through: per
+ * decoder layer q/k/v/out_proj (4·h²) and fc1/fc2 (2·h·ffn), project_in/out when present, and the
+ * LM head (V·word_embed_proj_dim, tied to embed_tokens). Not counted: embedding lookups, biases,
+ * layer norms, softmax, and attention's score/value products (2·2·T·h per layer and token, reported
+ * apart as {@code attention_flops_per_token}).
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluation speed: tokens/s of forward + NLL on a random preset model, and MFU"
+        + " = 2·N·tokens/s over the measured float32 matmul rate (one JSON line).")
+final class BenchEvalCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (random weights): tiny or opt-125m (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--seconds", defaultValue = "20", description = "How long to time evaluation, after a warm-up (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--matmul-size", defaultValue = "1024", description = "n of the n×n×n float32 matmul timed for the peak rate (default: ${DEFAULT-VALUE}).")
+    int matmulSize;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
+            description = "Where to run; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
+    String deviceName;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batchSize < 1 || blockSize < 2 || seconds <= 0 || matmulSize < 1) {
+            throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0,"
+                    + " --matmul-size >= 1; got " + batchSize + ", " + blockSize + ", " + seconds + ", " + matmulSize);
+        }
+        OptConfig config = OptPresets.get(preset);
+        Device device = Devices.resolve(new DeviceConfig(deviceName, false));
+        double matmulFlops = MatmulRate.measure(device, matmulSize, Math.min(seconds, 5));
+
+        TokenBlocks blocks = randomBlocks(config.vocabSize());
+        int batches = 0;
+        double elapsed;
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            OptForCausalLM model = OptForCausalLM.random(config, 0, manager, DataType.FLOAT32);
+            Evaluator.evaluate(model, blocks, batchSize, done -> {}); // warm-up: first native calls, allocator
+            long start = System.nanoTime();
+            do {
+                Evaluator.evaluate(model, blocks, batchSize, done -> {});
+                batches++;
+                elapsed = (System.nanoTime() - start) / 1e9;
+            } while (elapsed < seconds);
+        }
+        double tokensPerS = (double) batches * batchSize * blockSize / elapsed;
+        long n = matmulParams(config);
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("bench", "eval");
+        line.put("preset", preset);
+        line.put("batch", batchSize);
+        line.put("block_size", blockSize);
+        line.put("batches", batches);
+        line.put("seconds", round(elapsed, 3));
+        line.put("tokens_per_s", round(tokensPerS, 1));
+        line.put("matmul_params", n);
+        line.put("flops_per_token", 2 * n);
+        line.put("attention_flops_per_token", 4L * config.numHiddenLayers() * blockSize * config.hiddenSize());
+        line.put("model_gflops_per_s", round(2.0 * n * tokensPerS / 1e9, 2));
+        line.put("matmul_size", matmulSize);
+        line.put("matmul_gflops_per_s", round(matmulFlops / 1e9, 2));
+        line.put("mfu", round(2.0 * n * tokensPerS / matmulFlops, 4));
+        line.put("device", device.toString());
+        line.put("torch_threads", JniUtils.getNumThreads());
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(new ObjectMapper().writeValueAsString(line));
+        out.flush();
+        return 0;
+    }
+
+    /** Weights of the matmuls one token goes through (see the class comment). */
+    static long matmulParams(OptConfig c) {
+        long h = c.hiddenSize();
+        long perLayer = 4 * h * h + 2 * h * c.ffnDim();
+        long projections = c.hasProjection() ? 2 * h * c.wordEmbedProjDim() : 0;
+        return c.numHiddenLayers() * perLayer + projections + (long) c.vocabSize() * c.wordEmbedProjDim();
+    }
+
+    /** One batch of seeded random ids ≥ 4 (no pad or EOS) below OPT's tokenizer vocabulary, like a wikitext block. */
+    private TokenBlocks randomBlocks(int vocab) {
+        SplittableRandom random = new SplittableRandom(0);
+        int[] ids = new int[batchSize * blockSize];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 4 + random.nextInt(Math.min(vocab, 50265) - 4);
+        }
+        return TokenBlocks.of(ids, blockSize);
+    }
+
+    private static double round(double x, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(x * scale) / scale;
+    }
+}

@@ -1,0 +1,114 @@
+package io.collapse.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.GenerationConfig;
+import io.collapse.config.OptConfig;
+import io.collapse.generate.Generator;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.OptPresets;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * New tokens per second of beam search (the paper's corpus setting) and sampling on a randomly
+ * initialised preset model, over batch sizes, with and without the KV cache.
+ */
+@Command(name = "generate", description = "Decoding speed: new tokens/s for beam search and sampling, by batch size, with and without the KV cache.")
+final class BenchGenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (random weights): ${COMPLETION-CANDIDATES}... (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--batch-sizes", split = ",", defaultValue = "1,4,16", description = "Prompts per call (default: ${DEFAULT-VALUE}).")
+    List<Integer> batchSizes;
+
+    @Option(names = "--prompt-tokens", defaultValue = "64", description = "Prompt length (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = "--new-tokens", defaultValue = "32", description = "New tokens per prompt; min = max, as the paper (default: ${DEFAULT-VALUE}).")
+    int newTokens;
+
+    @Option(names = "--strategies", split = ",", defaultValue = "beam,sample", description = "Which decoders (default: ${DEFAULT-VALUE}).")
+    List<String> strategies;
+
+    @Option(names = "--no-cache-max-batch", defaultValue = "4",
+            description = "Largest batch also timed without the KV cache (it reruns the whole forward; default: ${DEFAULT-VALUE}).")
+    int noCacheMaxBatch;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        OptConfig config = OptPresets.get(preset);
+        PrintWriter out = spec.commandLine().getOut();
+        ObjectMapper json = new ObjectMapper();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM model = OptForCausalLM.random(config, 0, manager, DataType.FLOAT32);
+            for (String strategy : strategies) {
+                for (int batch : batchSizes) {
+                    for (boolean cache : new boolean[] {true, false}) {
+                        if (!cache && batch > noCacheMaxBatch) {
+                            continue;
+                        }
+                        GenerationConfig cfg = new GenerationConfig(strategy, null, null, null, null, newTokens,
+                                newTokens, GenerationConfig.BEAM.equals(strategy) ? 3.0 : 1.0, null, null, null, null,
+                                0L, null, cache);
+                        int[][] prompts = prompts(batch, config.vocabSize());
+                        Generator generator = new Generator(model, cfg);
+                        run(generator, prompts, manager); // warm-up: JIT, allocator, first native calls
+                        long start = System.nanoTime();
+                        int steps = run(generator, prompts, manager);
+                        double seconds = (System.nanoTime() - start) / 1e9;
+                        Map<String, Object> line = new LinkedHashMap<>();
+                        line.put("bench", "generate");
+                        line.put("preset", preset);
+                        line.put("strategy", strategy);
+                        line.put("num_beams", cfg.numBeams());
+                        line.put("batch", batch);
+                        line.put("use_cache", cache);
+                        line.put("prompt_tokens", promptTokens);
+                        line.put("new_tokens", newTokens);
+                        line.put("steps", steps);
+                        line.put("seconds", Math.round(seconds * 1e4) / 1e4);
+                        line.put("new_tokens_per_s", Math.round(batch * (double) newTokens / seconds * 10) / 10.0);
+                        line.put("device", Engine.getInstance().defaultDevice().toString());
+                        line.put("torch_threads", JniUtils.getNumThreads());
+                        out.println(json.writeValueAsString(line));
+                        out.flush();
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static int run(Generator generator, int[][] prompts, NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            return generator.generate(prompts, null, 0, scope).steps();
+        }
+    }
+
+    /** Seeded random prompts of ids ≥ 4 (no pad, no EOS), like a wikitext block. */
+    private int[][] prompts(int batch, int vocab) {
+        SplittableRandom random = new SplittableRandom(batch);
+        int[][] ids = new int[batch][promptTokens];
+        for (int[] row : ids) {
+            for (int t = 0; t < row.length; t++) {
+                row[t] = 4 + random.nextInt(Math.min(vocab, 50265) - 4);
+            }
+        }
+        return ids;
+    }
+}

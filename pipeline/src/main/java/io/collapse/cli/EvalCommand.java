@@ -1,0 +1,145 @@
+package io.collapse.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.AtomicFiles;
+import io.collapse.data.DataPaths;
+import io.collapse.data.DataSource;
+import io.collapse.data.TokenBlocks;
+import io.collapse.eval.Evaluator;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Loss and both perplexity definitions of a model on a dataset split, as the paper evaluates. */
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Evaluate a model on a dataset split cut into blocks (as `collapse data` cuts them): the mean next-token"
+                    + " loss over every block, corpus_ppl = exp(mean token loss), and mean_batch_ppl = mean over batches"
+                    + " of exp(batch mean loss), what the paper's released code logs (it depends on --batch-size);"
+                    + " also mean_sequence_ppl = mean over blocks of exp(block mean loss).",
+            "The tokenizer is the model directory's, else the bundled OPT-125m one."
+        })
+final class EvalCommand implements Callable<Integer> {
+
+    @Mixin ModelOptions modelOptions;
+
+    @Option(names = "--dataset", defaultValue = "wikitext-2-v1",
+            description = "Bundled dataset: wikitext-2-v1 or wikitext-2-raw-v1 (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--split", defaultValue = "test", description = "train, valid or test (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--max-blocks", paramLabel = "N", description = "Evaluate only the split's first N blocks.")
+    Integer maxBlocks;
+
+    @Option(names = "--per-sequence", paramLabel = "FILE",
+            description = "Write every block's perplexity, in block order: a JSON array if FILE ends in .json, else"
+                    + " raw float32 little-endian.")
+    Path perSequence;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Cache for downloads and blocks (default: -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
+    Path cacheDir;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxBlocks != null && maxBlocks < 1) {
+            throw new IllegalArgumentException("--max-blocks: expected >= 1, got " + maxBlocks);
+        }
+        long start = System.nanoTime();
+        ObjectNode doc = new ObjectMapper().createObjectNode();
+        Evaluator.Result r;
+        try (ModelOptions.Loaded loaded = modelOptions.load()) {
+            TokenBlocks blocks = DataSource.bundled(dataset)
+                    .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
+            r = Evaluator.evaluate(loaded.model(), firstBlocks(blocks, maxBlocks), batchSize, done -> {});
+            doc.put("model", loaded.dir().toString());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (perSequence != null) {
+            writePerSequence(perSequence, r.perSequencePpl());
+        }
+
+        doc.put("dataset", dataset);
+        doc.put("split", split);
+        doc.put("block_size", r.blockSize());
+        doc.put("batch_size", r.batchSize());
+        doc.put("blocks", r.blocks());
+        doc.put("tokens", (long) r.blocks() * r.blockSize());
+        doc.put("targets", r.targets());
+        doc.put("loss", r.loss());
+        doc.put("corpus_ppl", r.corpusPpl());
+        doc.put("mean_batch_ppl", r.meanBatchPpl());
+        doc.put("mean_sequence_ppl", r.meanSequencePpl());
+        if (perSequence != null) {
+            doc.put("per_sequence_file", perSequence.toString());
+        }
+        doc.put("seconds", Math.round(seconds * 1000) / 1000.0);
+
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(doc.toString());
+        } else {
+            out.printf("%s %s: %d blocks of %d tokens (%d scored), batch %d%n", dataset, split, r.blocks(), r.blockSize(),
+                    r.targets(), r.batchSize());
+            out.printf("loss %.6f%n", r.loss());
+            out.printf("corpus_ppl     %.4f  exp(mean token loss)%n", r.corpusPpl());
+            out.printf("mean_batch_ppl %.4f  mean over batches of exp(batch loss), as the released code logs%n",
+                    r.meanBatchPpl());
+            out.printf("mean_sequence_ppl %.4f  mean over blocks of exp(block loss)%n", r.meanSequencePpl());
+            if (perSequence != null) {
+                out.printf("per-block perplexities in %s%n", perSequence);
+            }
+            out.printf("%.1f s%n", seconds);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The first {@code max} blocks of {@code blocks}, or all of them when {@code max} is null. */
+    static TokenBlocks firstBlocks(TokenBlocks blocks, Integer max) {
+        if (max == null || max >= blocks.numBlocks()) {
+            return blocks;
+        }
+        int[] ids = new int[max * blocks.blockSize()];
+        for (int i = 0; i < max; i++) {
+            blocks.copyBlock(i, ids, i * blocks.blockSize());
+        }
+        return TokenBlocks.of(ids, blocks.blockSize());
+    }
+
+    private static void writePerSequence(Path file, double[] ppl) throws java.io.IOException {
+        if (file.getFileName().toString().endsWith(".json")) {
+            AtomicFiles.writeString(file, new ObjectMapper().writeValueAsString(ppl) + "\n");
+        } else {
+            ByteBuffer bytes = ByteBuffer.allocate(4 * ppl.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (double p : ppl) {
+                bytes.putFloat((float) p);
+            }
+            AtomicFiles.writeBytes(file, bytes.array());
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.collapse.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.GenerationConfig;
+import io.collapse.generate.GenerateResult;
+import io.collapse.generate.Generator;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.ModelSource;
+import io.collapse.text.OptTokenizer;
+import io.collapse.text.PaddedBatch;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Continues prompts with a model: HF 4.35 greedy, beam search or sampling. */
+@Command(name = "generate", description = "Continue prompts with a model (greedy, beam search or sampling, as HF transformers 4.35).")
+final class GenerateCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID",
+            description = "An HF model directory, or a Hub id such as facebook/opt-125m (downloaded unless offline).")
+    String model;
+
+    static final class Prompts {
+        @Option(names = "--prompt", paramLabel = "TEXT",
+                description = "A prompt (repeatable; tokenized with </s> first, left-padded together).")
+        List<String> texts;
+
+        @Option(names = "--prompt-ids", paramLabel = "FILE.json",
+                description = "Token ids: one JSON array, or an array of arrays (rows of different lengths are left-padded).")
+        Path idsFile;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompts prompts;
+
+    @Option(names = "--strategy", defaultValue = "beam", description = "greedy, beam or sample (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--num-beams", description = "Beam width (default: 5 for beam search).")
+    Integer numBeams;
+
+    @Option(names = "--num-return-sequences", description = "Continuations per prompt (default: 1).")
+    Integer numReturnSequences;
+
+    @Option(names = "--length-penalty", description = "Beam score = sum log-prob / length^L (default: 1.0).")
+    Double lengthPenalty;
+
+    @Option(names = "--early-stopping", description = "true, false or never (default: false).")
+    String earlyStopping;
+
+    @Option(names = "--min-new-tokens", description = "No EOS before this many new tokens (default: 0).")
+    Integer minNewTokens;
+
+    @Option(names = "--max-new-tokens", description = "New tokens at most (default: 64).")
+    Integer maxNewTokens;
+
+    @Option(names = "--repetition-penalty", description = "1.0 = off; the paper's corpus used 3.0 (default: 1.0).")
+    Double repetitionPenalty;
+
+    @Option(names = "--no-repeat-ngram-size", description = "0 = off (default: 0).")
+    Integer noRepeatNgramSize;
+
+    @Option(names = "--temperature", description = "Sampling temperature (default: 1.0).")
+    Double temperature;
+
+    @Option(names = "--top-k", description = "Sampling top-k, 0 = off (default: 50, as HF).")
+    Integer topK;
+
+    @Option(names = "--top-p", description = "Sampling nucleus, 1.0 = off (default: 1.0).")
+    Double topP;
+
+    @Option(names = "--seed", description = "Sampling seed (default: 0).")
+    Long seed;
+
+    @Option(names = "--beam-length-rule", description = "hf-4.35 (whole row) or hf-4.36 (new tokens) (default: hf-4.35).")
+    String beamLengthRule;
+
+    @Option(names = "--no-cache", description = "Rerun the full forward every step instead of using the KV cache.")
+    boolean noCache;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: $COLLAPSE_CACHE, else <repo>/.cache/hub).")
+    Path hubCache;
+
+    @Option(names = "--json", description = "Print one JSON object with ids, texts and scores.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        GenerationConfig cfg = new GenerationConfig(strategy, numBeams, numReturnSequences, lengthPenalty, earlyStopping,
+                minNewTokens, maxNewTokens, repetitionPenalty, noRepeatNgramSize, temperature, topK, topP, seed,
+                beamLengthRule, !noCache);
+        Path source = ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
+        HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
+        OptTokenizer tokenizer = HfModelDir.hasTokenizer(source) ? OptTokenizer.fromDir(source) : OptTokenizer.embedded();
+        List<int[]> rows = prompts.texts != null
+                ? prompts.texts.stream().map(tokenizer::encode).toList()
+                : readIds(prompts.idsFile);
+        PaddedBatch batch = tokenizer.leftPad(rows);
+
+        GenerateResult result;
+        long start = System.nanoTime();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM lm = OptForCausalLM.fromStateDict(checkpoint.config(), checkpoint.tensors(), manager,
+                    DataType.FLOAT32);
+            result = new Generator(lm, cfg).generate(batch.inputIds(), batch.attentionMask(), 0, manager);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        int perPrompt = result.sequences().length / rows.size();
+        int eos = checkpoint.config().eosTokenId();
+        int pad = checkpoint.config().padTokenId();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < result.sequences().length; i++) {
+            int[] fresh = trimEnd(result.newTokens(i), eos, pad);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("prompt", i / perPrompt);
+            row.put("new_tokens", fresh);
+            row.put("text", decode(tokenizer, fresh));
+            if (result.sequencesScores() != null) {
+                row.put("score", result.sequencesScores()[i]);
+            }
+            out.add(row);
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("model", source.toString());
+            doc.put("generation", cfg);
+            doc.put("prompt_ids", batch.inputIds());
+            doc.put("steps", result.steps());
+            doc.put("seconds", seconds);
+            doc.put("sequences", out);
+            w.println(new ObjectMapper().writeValueAsString(doc));
+        } else {
+            for (Map<String, Object> row : out) {
+                int p = (Integer) row.get("prompt");
+                String prompt = prompts.texts != null ? prompts.texts.get(p) : decode(tokenizer, rows.get(p));
+                w.printf("--- prompt %d%s%n%s\u001b[1m%s\u001b[0m%n", p,
+                        row.containsKey("score") ? String.format(" (score %.4f)", (Float) row.get("score")) : "",
+                        prompt, row.get("text"));
+            }
+            w.printf("%d steps in %.2f s%n", result.steps(), seconds);
+        }
+        w.flush();
+        return 0;
+    }
+
+    /** The new tokens up to (not including) the EOS that ended them and the pads after it. */
+    static int[] trimEnd(int[] tokens, int eos, int pad) {
+        int n = 0;
+        while (n < tokens.length && tokens[n] != eos) {
+            n++;
+        }
+        int end = n;
+        if (n == tokens.length) { // no EOS: only trailing pads go
+            while (end > 0 && tokens[end - 1] == pad) {
+                end--;
+            }
+        }
+        return java.util.Arrays.copyOf(tokens, end);
+    }
+
+    /** Text of ids; ids the tokenizer lacks (OPT's spare rows 50265..50271) show as {@code <|id|>}. */
+    static String decode(OptTokenizer tokenizer, int[] ids) {
+        StringBuilder text = new StringBuilder();
+        int from = 0;
+        for (int i = 0; i <= ids.length; i++) {
+            if (i == ids.length || ids[i] >= tokenizer.vocabSize()) {
+                text.append(tokenizer.decode(java.util.Arrays.copyOfRange(ids, from, i)));
+                if (i < ids.length) {
+                    text.append("<|").append(ids[i]).append("|>");
+                }
+                from = i + 1;
+            }
+        }
+        return text.toString();
+    }
+
+    static List<int[]> readIds(Path file) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        List<int[]> rows = new ArrayList<>();
+        if (root != null && root.isArray() && root.size() > 0 && root.get(0).isInt()) {
+            rows.add(row(root, file, 0));
+        } else if (root != null && root.isArray() && root.size() > 0) {
+            for (int r = 0; r < root.size(); r++) {
+                rows.add(row(root.get(r), file, r));
+            }
+        } else {
+            throw new IOException(file + ": expected a JSON array of token ids or an array of such arrays");
+        }
+        return rows;
+    }
+
+    private static int[] row(JsonNode node, Path file, int r) throws IOException {
+        if (!node.isArray() || node.size() == 0) {
+            throw new IOException(file + ": row " + r + " must be a non-empty array of token ids");
+        }
+        int[] ids = new int[node.size()];
+        for (int t = 0; t < ids.length; t++) {
+            if (!node.get(t).isInt()) {
+                throw new IOException(file + ": row " + r + " position " + t + " is " + node.get(t) + ", not a token id");
+            }
+            ids[t] = node.get(t).asInt();
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,98 @@
+package io.collapse.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.collapse.config.DeviceConfig;
+import io.collapse.config.OptConfig;
+import io.collapse.model.Devices;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.ModelSource;
+import io.collapse.text.OptTokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * How a command gets its model: {@code --model} (an HF directory or a Hub id), {@code --dtype},
+ * {@code --device} (as {@link DeviceConfig}), {@code --hub-cache}. A {@code @Mixin}; {@link #load}
+ * reads the directory in any weights format {@link HfModelDir} knows and builds the model, which
+ * rejects missing, unexpected and mis-shaped tensors.
+ */
+public final class ModelOptions {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID",
+            description = "An HF model directory (config.json + model.safetensors or pytorch_model.bin), or a Hub id"
+                    + " such as facebook/opt-125m[@revision] (downloaded once, unless HF_HUB_OFFLINE or COLLAPSE_OFFLINE is set).")
+    String model;
+
+    @Option(names = "--dtype", defaultValue = "float32",
+            description = "Parameter dtype: float32 or float16 (default: ${DEFAULT-VALUE}); logits and losses are"
+                    + " float32 either way.")
+    String dtype;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
+            description = "Where the model runs; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--hub-cache", paramLabel = "DIR",
+            description = "Hub download cache (default: $COLLAPSE_CACHE, else <repo>/.cache/hub).")
+    Path hubCache;
+
+    /** A loaded model and the manager that owns its parameters; closing frees them. */
+    public record Loaded(Path dir, OptForCausalLM model, NDManager manager) implements AutoCloseable {
+
+        public OptConfig config() {
+            return model.config();
+        }
+
+        /** The directory's tokenizer, else the bundled OPT-125m one (every OPT size shares it). */
+        public OptTokenizer tokenizer() throws IOException {
+            return HfModelDir.hasTokenizer(dir) ? OptTokenizer.fromDir(dir) : OptTokenizer.embedded();
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    /** The model directory: {@code --model} itself, or the cached (else downloaded) Hub copy. */
+    public Path resolveDir() throws IOException {
+        return ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
+    }
+
+    /** Reads the model named by the options onto {@link #device()} in {@link #dataType()}. */
+    public Loaded load() throws IOException {
+        DataType dt = dataType();
+        Device dev = device();
+        Path dir = resolveDir();
+        HfModelDir.Checkpoint checkpoint = HfModelDir.read(dir);
+        NDManager manager = NDManager.newBaseManager(dev);
+        try {
+            return new Loaded(dir, OptForCausalLM.fromStateDict(checkpoint.config(), checkpoint.tensors(), manager, dt),
+                    manager);
+        } catch (IllegalArgumentException e) {
+            manager.close();
+            throw new IllegalArgumentException(checkpoint.weights() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** {@code --dtype} as a DJL type. */
+    public DataType dataType() {
+        return switch (dtype) {
+            case "float32" -> DataType.FLOAT32;
+            case "float16" -> DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("--dtype: expected float32 or float16, got '" + dtype + "'");
+        };
+    }
+
+    /** {@code --device} through {@link Devices#resolve}: a GPU that is not visible fails here, at start. */
+    public Device device() {
+        return Devices.resolve(new DeviceConfig(device, false));
+    }
+}

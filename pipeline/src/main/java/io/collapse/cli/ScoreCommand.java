@@ -1,0 +1,134 @@
+package io.collapse.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.eval.Evaluator;
+import io.collapse.eval.SequenceNll;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Per-sequence and corpus NLL and perplexity of token-id sequences under a model. */
+@Command(
+        name = "score",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Score token-id sequences: per sequence the mean next-token NLL and its exp (perplexity); for all of"
+                    + " them the mean token NLL, corpus_ppl = exp(mean token NLL) and mean_sequence_ppl = mean of the"
+                    + " per-sequence perplexities.",
+            "A sequence's first token is not scored (nothing predicts it). Sequences of different lengths are"
+                    + " left-padded under an attention mask, which scores each as if alone."
+        })
+final class ScoreCommand implements Callable<Integer> {
+
+    @Mixin ModelOptions modelOptions;
+
+    @Option(names = "--tokens", required = true, paramLabel = "FILE.json",
+            description = "A JSON array of token-id arrays, e.g. [[2, 133, 5], [2, 9]]; each needs at least 2 ids.")
+    Path tokens;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        List<int[]> sequences = readSequences(tokens);
+        ObjectNode doc = new ObjectMapper().createObjectNode();
+        SequenceNll nll;
+        try (ModelOptions.Loaded loaded = modelOptions.load()) {
+            try {
+                Evaluator.checkSequences(sequences, loaded.config());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(tokens + ": " + e.getMessage(), e);
+            }
+            nll = Evaluator.score(loaded.model(), sequences, batchSize);
+            doc.put("model", loaded.dir().toString());
+        }
+        double[] meanNll = nll.perSequenceMeanNll();
+        double[] ppl = nll.perSequencePpl();
+        doc.put("tokens_file", tokens.toString());
+        ArrayNode rows = doc.putArray("sequences");
+        for (int i = 0; i < meanNll.length; i++) {
+            ObjectNode row = rows.addObject();
+            row.put("index", i);
+            row.put("tokens", sequences.get(i).length);
+            row.put("mean_nll", meanNll[i]);
+            row.put("ppl", ppl[i]);
+        }
+        doc.put("targets", nll.targets());
+        doc.put("mean_nll", nll.meanNll());
+        doc.put("corpus_ppl", nll.pplExpOfMeanLoss());
+        doc.put("mean_sequence_ppl", nll.pplMeanOfPerSequenceExp());
+
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(doc.toString());
+        } else {
+            out.printf("%8s %8s %12s %14s%n", "sequence", "tokens", "mean NLL", "perplexity");
+            for (int i = 0; i < meanNll.length; i++) {
+                out.printf("%8d %8d %12.6f %14.4f%n", i, sequences.get(i).length, meanNll[i], ppl[i]);
+            }
+            out.printf("%d sequences, %d scored tokens: mean token NLL %.6f, corpus_ppl = exp(mean NLL) %.4f,"
+                    + " mean_sequence_ppl = mean of per-sequence ppl %.4f%n", meanNll.length, nll.targets(),
+                    nll.meanNll(), nll.pplExpOfMeanLoss(), nll.pplMeanOfPerSequenceExp());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The sequences of a JSON array of integer arrays; anything else names the file and the index. */
+    static List<int[]> readSequences(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
+        }
+        if (root == null || !root.isArray() || root.isEmpty()) {
+            throw new IOException(file + ": expected a non-empty JSON array of token-id arrays");
+        }
+        List<int[]> sequences = new ArrayList<>();
+        for (int s = 0; s < root.size(); s++) {
+            JsonNode seq = root.get(s);
+            if (!seq.isArray()) {
+                throw new IOException(file + ": sequence " + s + " is " + abbreviate(seq) + ", expected an array of token ids");
+            }
+            int[] ids = new int[seq.size()];
+            for (int p = 0; p < ids.length; p++) {
+                JsonNode id = seq.get(p);
+                if (!id.isIntegralNumber() || !id.canConvertToInt()) {
+                    throw new IOException(file + ": sequence " + s + ", element " + p + " is " + abbreviate(id)
+                            + ", expected an integer token id");
+                }
+                ids[p] = id.intValue();
+            }
+            sequences.add(ids);
+        }
+        return sequences;
+    }
+
+    private static String abbreviate(JsonNode node) {
+        String text = node.toString();
+        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
+    }
+}

@@ -1,0 +1,116 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * How to continue a prompt: HF {@code generate()} settings with transformers 4.35 semantics, plus
+ * what this implementation adds (sampling seed, beam length rule, cache switch). Absent keys take
+ * HF's defaults; JSON names follow HF's {@code generation_config.json} where one exists.
+ *
+ * @param strategy {@code greedy}, {@code beam} or {@code sample}
+ * @param numBeams beam width (1 for greedy and sampling; default 5 for beam)
+ * @param numReturnSequences continuations per prompt: the best finished hypotheses (beam, at most
+ *     num_beams) or independent samples
+ * @param lengthPenalty hypothesis score = sum of log-probs / length^length_penalty
+ * @param earlyStopping HF's early_stopping: {@code true}, {@code false} (a heuristic on the current
+ *     length; HF's default) or {@code never}
+ * @param minNewTokens EOS is forbidden until this many new tokens exist (the paper: min = max = 64)
+ * @param maxNewTokens new tokens at most
+ * @param repetitionPenalty 1.0 = off; the released code uses 3.0
+ * @param noRepeatNgramSize 0 = off
+ * @param temperature sampling warper (1.0 = off)
+ * @param topK sampling warper, HF default 50 (0 = off)
+ * @param topP sampling warper (1.0 = off)
+ * @param seed sampling: each returned row draws from its own stream derived from (seed, prompt's
+ *     global index, row), so results do not depend on batch size
+ * @param beamLengthRule the length a beam hypothesis's log-prob sum is divided by: {@code hf-4.35}
+ *     (the paper's era) counts the whole row, prompt and left pads included, not the final EOS;
+ *     {@code hf-4.36} (#27351) counts only new tokens, the EOS included. With min = max new tokens
+ *     both pick the same winner.
+ * @param useCache false reruns the whole forward every step: slow, the reference the KV cache is
+ *     tested against
+ */
+public record GenerationConfig(
+        @JsonProperty("strategy") String strategy,
+        @JsonProperty("num_beams") Integer numBeams,
+        @JsonProperty("num_return_sequences") Integer numReturnSequences,
+        @JsonProperty("length_penalty") Double lengthPenalty,
+        @JsonProperty("early_stopping") String earlyStopping,
+        @JsonProperty("min_new_tokens") Integer minNewTokens,
+        @JsonProperty("max_new_tokens") Integer maxNewTokens,
+        @JsonProperty("repetition_penalty") Double repetitionPenalty,
+        @JsonProperty("no_repeat_ngram_size") Integer noRepeatNgramSize,
+        @JsonProperty("temperature") Double temperature,
+        @JsonProperty("top_k") Integer topK,
+        @JsonProperty("top_p") Double topP,
+        @JsonProperty("seed") Long seed,
+        @JsonProperty("beam_length_rule") String beamLengthRule,
+        @JsonProperty("use_cache") Boolean useCache) {
+
+    public static final String GREEDY = "greedy";
+    public static final String BEAM = "beam";
+    public static final String SAMPLE = "sample";
+    public static final String HF_4_35 = "hf-4.35";
+    public static final String HF_4_36 = "hf-4.36";
+
+    public GenerationConfig {
+        strategy = strategy == null ? BEAM : strategy;
+        Check.oneOf("generation.strategy", strategy, GREEDY, BEAM, SAMPLE);
+        numBeams = numBeams == null ? (BEAM.equals(strategy) ? 5 : 1) : numBeams;
+        numReturnSequences = numReturnSequences == null ? 1 : numReturnSequences;
+        lengthPenalty = lengthPenalty == null ? 1.0 : lengthPenalty;
+        earlyStopping = earlyStopping == null ? "false" : earlyStopping;
+        maxNewTokens = maxNewTokens == null ? 64 : maxNewTokens;
+        minNewTokens = minNewTokens == null ? 0 : minNewTokens;
+        repetitionPenalty = repetitionPenalty == null ? 1.0 : repetitionPenalty;
+        noRepeatNgramSize = noRepeatNgramSize == null ? 0 : noRepeatNgramSize;
+        temperature = temperature == null ? 1.0 : temperature;
+        topK = topK == null ? 50 : topK;
+        topP = topP == null ? 1.0 : topP;
+        seed = seed == null ? 0L : seed;
+        beamLengthRule = beamLengthRule == null ? HF_4_35 : beamLengthRule;
+        useCache = useCache == null ? Boolean.TRUE : useCache;
+
+        Check.atLeast("generation.max_new_tokens", maxNewTokens, 1);
+        Check.range("generation.min_new_tokens", minNewTokens, 0, maxNewTokens);
+        Check.atLeast("generation.num_return_sequences", numReturnSequences, 1);
+        if (BEAM.equals(strategy)) {
+            Check.atLeast("generation.num_beams (beam search; 1 is greedy)", numBeams, 2);
+            Check.range("generation.num_return_sequences (at most num_beams)", numReturnSequences, 1, numBeams);
+        } else {
+            Check.range("generation.num_beams (" + strategy + ")", numBeams, 1, 1);
+        }
+        if (GREEDY.equals(strategy)) {
+            Check.range("generation.num_return_sequences (greedy)", numReturnSequences, 1, 1);
+        }
+        if (!Double.isFinite(lengthPenalty)) {
+            throw new IllegalArgumentException("generation.length_penalty must be finite, got " + lengthPenalty);
+        }
+        Check.oneOf("generation.early_stopping", earlyStopping, "true", "false", "never");
+        Check.positive("generation.repetition_penalty", repetitionPenalty);
+        Check.atLeast("generation.no_repeat_ngram_size", noRepeatNgramSize, 0);
+        Check.positive("generation.temperature", temperature);
+        Check.atLeast("generation.top_k", topK, 0);
+        Check.positive("generation.top_p", topP);
+        Check.range("generation.top_p", topP, 0, 1);
+        Check.oneOf("generation.beam_length_rule", beamLengthRule, HF_4_35, HF_4_36);
+    }
+
+    /** The released code's corpus writer: beam 5, repetition penalty 3, exactly {@code newTokens} new tokens. */
+    public static GenerationConfig paper(int newTokens) {
+        return new GenerationConfig(BEAM, 5, 1, 1.0, "false", newTokens, newTokens, 3.0, 0, null, null, null, null,
+                HF_4_35, true);
+    }
+
+    /** HF's defaults for a strategy (beam: 5 beams; sample: multinomial with top_k 50). */
+    public static GenerationConfig of(String strategy, int maxNewTokens) {
+        return new GenerationConfig(strategy, null, null, null, null, null, maxNewTokens, null, null, null, null,
+                null, null, null, null);
+    }
+
+    public GenerationConfig withUseCache(boolean cache) {
+        return new GenerationConfig(strategy, numBeams, numReturnSequences, lengthPenalty, earlyStopping,
+                minNewTokens, maxNewTokens, repetitionPenalty, noRepeatNgramSize, temperature, topK, topP, seed,
+                beamLengthRule, cache);
+    }
+}

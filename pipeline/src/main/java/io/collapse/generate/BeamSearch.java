@@ -1,0 +1,155 @@
+package io.collapse.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.collapse.config.GenerationConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * transformers 4.35's {@code beam_search} with {@code BeamSearchScorer}, step for step.
+ *
+ * <p>Per step, batched over every open prompt × beam (A prompts, N beams, V vocabulary): log-softmax
+ * of the next-token logits, the processors on those log-probs, plus each beam's running score, then
+ * the top 2N of the N·V candidates of each prompt. The host walks them in rank order: an EOS ranked
+ * below N becomes a finished hypothesis (an EOS ranked lower is dropped), the first N others become
+ * the next beams; the KV cache follows the chosen beams. A prompt whose hypotheses can no longer
+ * improve is done and leaves the batch. At the end, open beams of unfinished prompts are offered
+ * as hypotheses, and each prompt returns its best n.
+ */
+final class BeamSearch {
+
+    private BeamSearch() {}
+
+    /** @param state the prompts expanded to N consecutive rows each */
+    static GenerateResult run(NDManager manager, DecodeState state, List<LogitsProcessor> processors,
+            GenerationConfig cfg, int padId, int eosId) {
+        int beams = cfg.numBeams();
+        int prompts = state.rows() / beams;
+        int promptLength = state.length();
+        int maxLength = promptLength + cfg.maxNewTokens();
+        BeamHypotheses.LengthRule rule = GenerationConfig.HF_4_35.equals(cfg.beamLengthRule())
+                ? BeamHypotheses.LengthRule.WHOLE_ROW
+                : BeamHypotheses.LengthRule.NEW_TOKENS;
+        BeamHypotheses[] hyps = new BeamHypotheses[prompts];
+        for (int b = 0; b < prompts; b++) {
+            hyps[b] = new BeamHypotheses(beams, cfg.lengthPenalty(), cfg.earlyStopping(), maxLength, promptLength,
+                    rule);
+        }
+        // HF: only beam 0 of a prompt may be continued at the first step.
+        float[] beamScores = new float[prompts * beams];
+        for (int i = 0; i < beamScores.length; i++) {
+            beamScores[i] = i % beams == 0 ? 0f : -1e9f;
+        }
+        int[] open = new int[prompts]; // for each prompt in the state, its index in the call
+        for (int b = 0; b < prompts; b++) {
+            open[b] = b;
+        }
+        int steps = 0;
+        while (true) {
+            int rowLength = state.length();
+            int openCount = open.length;
+            float[] topScores;
+            long[] topIndices;
+            long vocab;
+            try (NDManager step = manager.newSubManager()) {
+                NDArray logProbs = state.nextLogits(step).logSoftmax(1); // (A·N, V)
+                NDArray scores = LogitsProcessor.applyAll(processors, logProbs, state.ids());
+                vocab = scores.getShape().get(1);
+                NDArray running = step.create(beamScores, new Shape(beamScores.length, 1)); // (A·N, 1)
+                NDArray candidates = scores.add(running).reshape(openCount, beams * vocab); // (A, N·V)
+                NDList top = candidates.topK(2 * beams, 1, true, true);
+                topScores = top.get(0).toFloatArray(); // (A, 2N)
+                topIndices = top.get(1).toType(DataType.INT64, false).toLongArray();
+            }
+            // The scorer walks each prompt's candidates; prompts found done leave the batch right away.
+            float[] nextScores = new float[openCount * beams];
+            int[] nextTokens = new int[openCount * beams];
+            int[] nextRows = new int[openCount * beams];
+            int[] stillOpen = new int[openCount];
+            int kept = 0;
+            int[][] ids = state.ids();
+            for (int a = 0; a < openCount; a++) {
+                BeamHypotheses h = hyps[open[a]];
+                int base = kept * beams;
+                int filled = 0;
+                for (int rank = 0; rank < 2 * beams && filled < beams; rank++) {
+                    float score = topScores[a * 2 * beams + rank];
+                    long flat = topIndices[a * 2 * beams + rank];
+                    int row = a * beams + (int) (flat / vocab);
+                    int token = (int) (flat % vocab);
+                    if (token == eosId) {
+                        if (rank < beams) {
+                            h.addEnded(ids[row], score);
+                        }
+                    } else {
+                        nextScores[base + filled] = score;
+                        nextTokens[base + filled] = token;
+                        nextRows[base + filled] = row;
+                        filled++;
+                    }
+                }
+                if (filled < beams) {
+                    throw new IllegalStateException("beam search: prompt " + open[a] + " has " + filled
+                            + " non-EOS candidates among the top " + 2 * beams + "; expected " + beams);
+                }
+                if (!h.isDone(topScores[a * 2 * beams], rowLength + 1)) {
+                    stillOpen[kept++] = open[a];
+                }
+            }
+            steps++;
+            open = Arrays.copyOf(stillOpen, kept);
+            if (kept == 0) {
+                break;
+            }
+            // One reorder of the cache: the chosen beams of the prompts still open.
+            state.select(Arrays.copyOf(nextRows, kept * beams));
+            state.append(Arrays.copyOf(nextTokens, kept * beams));
+            beamScores = Arrays.copyOf(nextScores, kept * beams);
+            if (state.length() >= maxLength) {
+                break;
+            }
+        }
+        return finish(state, hyps, open, beamScores, cfg, promptLength, maxLength, steps, padId, eosId);
+    }
+
+    /** HF's {@code finalize}: open beams of unfinished prompts become hypotheses; best n per prompt; EOS and pads. */
+    private static GenerateResult finish(DecodeState state, BeamHypotheses[] hyps, int[] open, float[] beamScores,
+            GenerationConfig cfg, int promptLength, int maxLength, int steps, int padId, int eosId) {
+        int beams = cfg.numBeams();
+        int[][] ids = state.ids();
+        for (int a = 0; a < open.length; a++) {
+            for (int j = 0; j < beams; j++) {
+                hyps[open[a]].addOpen(ids[a * beams + j], beamScores[a * beams + j]);
+            }
+        }
+        int keep = cfg.numReturnSequences();
+        List<BeamHypotheses.Hypothesis> best = new ArrayList<>();
+        for (BeamHypotheses h : hyps) {
+            best.addAll(h.best(keep));
+        }
+        int longest = 0;
+        for (BeamHypotheses.Hypothesis h : best) {
+            longest = Math.max(longest, h.tokens().length);
+        }
+        int width = Math.min(longest + 1, maxLength);
+        int[][] sequences = new int[best.size()][];
+        float[] scores = new float[best.size()];
+        for (int i = 0; i < best.size(); i++) {
+            int[] hyp = best.get(i).tokens();
+            int[] row = new int[width];
+            Arrays.fill(row, padId);
+            System.arraycopy(hyp, 0, row, 0, hyp.length);
+            if (hyp.length < width) {
+                row[hyp.length] = eosId;
+            }
+            sequences[i] = row;
+            scores[i] = (float) best.get(i).score();
+        }
+        return new GenerateResult(sequences, promptLength, scores, null, steps);
+    }
+}

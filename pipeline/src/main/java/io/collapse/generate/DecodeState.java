@@ -1,0 +1,169 @@
+package io.collapse.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.collapse.model.KvCache;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.OptOutput;
+import java.util.Arrays;
+
+/**
+ * The rows being decoded: their ids and attention masks on the host (what processors and beam
+ * bookkeeping read), and the model's KV cache on the device. Rows are appended to one token at a
+ * time and reselected (beam reordering, finished rows leaving).
+ *
+ * <p>With the cache, the prompt runs once per prompt (not once per beam or sample) and the cache is
+ * then expanded to the copies; each later step feeds only the new column. Without it, every step
+ * reruns the full forward over the whole rows, as the reference the cache is tested against.
+ */
+final class DecodeState implements AutoCloseable {
+
+    private final OptForCausalLM model;
+    private final NDManager manager;
+    private final boolean useCache;
+    private final int copies;
+    private int[][] ids; // (R, L)
+    private int[][] mask; // (R, L)
+    private KvCache cache; // covers the first `cached` columns of every row; null before the prompt ran
+    private int cached;
+
+    /**
+     * @param prompts (B, T) ids, left-padded
+     * @param attentionMask (B, T) 1 for real tokens, 0 for pads
+     * @param copies rows per prompt (beams, or samples per prompt); row r continues prompt r / copies
+     */
+    DecodeState(OptForCausalLM model, int[][] prompts, int[][] attentionMask, int copies, boolean useCache,
+            NDManager parent) {
+        this.model = model;
+        this.manager = parent.newSubManager();
+        this.useCache = useCache;
+        this.copies = copies;
+        this.ids = new int[prompts.length * copies][];
+        this.mask = new int[prompts.length * copies][];
+        for (int r = 0; r < ids.length; r++) {
+            ids[r] = prompts[r / copies];
+            mask[r] = attentionMask[r / copies];
+        }
+    }
+
+    int rows() {
+        return ids.length;
+    }
+
+    /** L: the current row length (prompt + tokens appended). */
+    int length() {
+        return ids[0].length;
+    }
+
+    /** The current rows; the arrays are never modified afterwards, so callers may keep them. */
+    int[][] ids() {
+        return ids;
+    }
+
+    /**
+     * Next-token logits (R, V) float32 of every row. Inputs and outputs of the forward are attached
+     * to {@code step}, except the grown cache, which this state keeps.
+     */
+    NDArray nextLogits(NDManager step) {
+        if (!useCache) {
+            return last(model.forward(array(step, ids, 0), array(step, mask, 0), null));
+        }
+        if (cache == null) {
+            // The prompt, once per prompt; then every copy gets the prompt's cache and logits.
+            int prompts = ids.length / copies;
+            int[][] firstIds = new int[prompts][];
+            int[][] firstMask = new int[prompts][];
+            for (int b = 0; b < prompts; b++) {
+                firstIds[b] = ids[b * copies];
+                firstMask[b] = mask[b * copies];
+            }
+            OptOutput out = model.forward(array(step, firstIds, 0), array(step, firstMask, 0),
+                    KvCache.empty(model.config().numHiddenLayers()));
+            cache = keep(out);
+            cached = ids[0].length;
+            NDArray logits = last(out); // (B, V)
+            if (copies == 1) {
+                return logits;
+            }
+            long[] expand = new long[ids.length];
+            for (int r = 0; r < expand.length; r++) {
+                expand[r] = r / copies;
+            }
+            reorderCache(expand);
+            return logits.get(new NDIndex("{}", step.create(expand))); // (R, V)
+        }
+        OptOutput out = model.forward(array(step, ids, cached), array(step, mask, 0), cache);
+        KvCache grown = keep(out);
+        cache.close();
+        cache = grown;
+        cached = ids[0].length;
+        return last(out);
+    }
+
+    /** Every row gets {@code tokens[r]} appended; the mask grows by a 1. */
+    void append(int[] tokens) {
+        for (int r = 0; r < ids.length; r++) {
+            int[] row = Arrays.copyOf(ids[r], ids[r].length + 1);
+            row[row.length - 1] = tokens[r];
+            ids[r] = row;
+            int[] m = Arrays.copyOf(mask[r], mask[r].length + 1);
+            m[m.length - 1] = 1;
+            mask[r] = m;
+        }
+    }
+
+    /** Row i becomes old row {@code rows[i]} (rows may repeat or be dropped); the cache follows. */
+    void select(int[] rows) {
+        int[][] newIds = new int[rows.length][];
+        int[][] newMask = new int[rows.length][];
+        long[] index = new long[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            newIds[i] = ids[rows[i]];
+            newMask[i] = mask[rows[i]];
+            index[i] = rows[i];
+        }
+        ids = newIds;
+        mask = newMask;
+        if (cache != null) {
+            reorderCache(index);
+        }
+    }
+
+    private void reorderCache(long[] rows) {
+        try (NDArray index = manager.create(rows)) {
+            KvCache reordered = cache.reorder(index);
+            cache.close();
+            cache = reordered;
+        }
+    }
+
+    /** The grown cache moves from the step's manager to this state's; the step's arrays are closed with it. */
+    private KvCache keep(OptOutput out) {
+        KvCache grown = out.cache();
+        grown.attach(manager);
+        return grown;
+    }
+
+    /** Columns {@code from..} of the rows as an int64 (R, L − from) array. */
+    private static NDArray array(NDManager m, int[][] rows, int from) {
+        int width = rows[0].length - from;
+        long[] flat = new long[rows.length * width];
+        for (int r = 0; r < rows.length; r++) {
+            for (int t = 0; t < width; t++) {
+                flat[r * width + t] = rows[r][from + t];
+            }
+        }
+        return m.create(flat, new Shape(rows.length, width)); // (R, T)
+    }
+
+    private static NDArray last(OptOutput out) {
+        return out.logits().get(new NDIndex(":, -1, :")); // (R, V)
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

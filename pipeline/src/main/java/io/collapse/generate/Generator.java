@@ -1,0 +1,121 @@
+package io.collapse.generate;
+
+import ai.djl.ndarray.NDManager;
+import io.collapse.config.GenerationConfig;
+import io.collapse.model.OptForCausalLM;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code model.generate(...)} for an OPT model: greedy, beam search or sampling as transformers 4.35
+ * does them, on batches of left-padded prompts.
+ */
+public final class Generator {
+
+    private final OptForCausalLM model;
+    private final GenerationConfig cfg;
+    private final int padId;
+    private final int eosId;
+
+    public Generator(OptForCausalLM model, GenerationConfig cfg) {
+        this.model = model;
+        this.cfg = cfg;
+        this.padId = model.config().padTokenId();
+        this.eosId = model.config().eosTokenId();
+    }
+
+    public GenerationConfig config() {
+        return cfg;
+    }
+
+    public int vocabSize() {
+        return model.config().vocabSize();
+    }
+
+    public int padId() {
+        return padId;
+    }
+
+    public int eosId() {
+        return eosId;
+    }
+
+    /**
+     * Continues every prompt.
+     *
+     * @param inputIds (B, T) prompts, left-padded with the pad id to a common width
+     * @param attentionMask (B, T) 1 = token, 0 = pad; null does what HF does without one: mask the
+     *     pad ids if any occur, else attend to everything
+     * @param firstPromptIndex global index of row 0 (sampling derives each prompt's random stream
+     *     from it, so results do not depend on how prompts are batched)
+     * @param manager parent of every array created; nothing stays attached to it afterwards
+     */
+    public GenerateResult generate(int[][] inputIds, int[][] attentionMask, long firstPromptIndex,
+            NDManager manager) {
+        validate(inputIds, attentionMask);
+        int[][] mask = attentionMask != null ? attentionMask : defaultMask(inputIds);
+        int promptLength = inputIds[0].length;
+        int copies = GenerationConfig.BEAM.equals(cfg.strategy()) ? cfg.numBeams() : cfg.numReturnSequences();
+        try (DecodeState state = new DecodeState(model, inputIds, mask, copies, cfg.useCache(), manager)) {
+            List<LogitsProcessor> processors = LogitsProcessor.processors(cfg, promptLength, eosId);
+            switch (cfg.strategy()) {
+                case GenerationConfig.BEAM:
+                    return BeamSearch.run(manager, state, processors, cfg, padId, eosId);
+                case GenerationConfig.GREEDY:
+                    return Sampling.run(manager, state, processors, Sampler.GREEDY, cfg.maxNewTokens(), padId, eosId);
+                default:
+                    List<LogitsProcessor> all = new ArrayList<>(processors);
+                    all.addAll(LogitsProcessor.warpers(cfg));
+                    Sampler sampler = Sampler.multinomial(cfg.seed(), firstPromptIndex, copies, state.rows());
+                    return Sampling.run(manager, state, all, sampler, cfg.maxNewTokens(), padId, eosId);
+            }
+        }
+    }
+
+    /** HF's {@code _prepare_attention_mask_for_generation}: ids != pad when a pad occurs (and pad != eos). */
+    int[][] defaultMask(int[][] ids) {
+        boolean padSeen = false;
+        int[][] mask = new int[ids.length][];
+        for (int r = 0; r < ids.length; r++) {
+            mask[r] = new int[ids[r].length];
+            for (int t = 0; t < ids[r].length; t++) {
+                padSeen |= ids[r][t] == padId && padId != eosId;
+            }
+        }
+        for (int r = 0; r < ids.length; r++) {
+            for (int t = 0; t < ids[r].length; t++) {
+                mask[r][t] = padSeen && ids[r][t] == padId ? 0 : 1;
+            }
+        }
+        return mask;
+    }
+
+    private void validate(int[][] ids, int[][] mask) {
+        if (ids.length == 0 || ids[0].length == 0) {
+            throw new IllegalArgumentException("generate: input_ids must have at least one row and one column");
+        }
+        int width = ids[0].length;
+        int vocab = model.config().vocabSize();
+        int maxPositions = model.config().maxPositionEmbeddings();
+        if (width + cfg.maxNewTokens() > maxPositions) {
+            throw new IllegalArgumentException("generate: prompt width " + width + " + max_new_tokens "
+                    + cfg.maxNewTokens() + " exceeds max_position_embeddings " + maxPositions);
+        }
+        for (int r = 0; r < ids.length; r++) {
+            if (ids[r].length != width || (mask != null && mask[r].length != width)) {
+                throw new IllegalArgumentException("generate: row " + r + " has width " + ids[r].length
+                        + "; every row of input_ids and attention_mask must have width " + width);
+            }
+            for (int id : ids[r]) {
+                if (id < 0 || id >= vocab) {
+                    throw new IllegalArgumentException("generate: token id " + id + " in row " + r
+                            + " is outside [0, vocab_size=" + vocab + ")");
+                }
+            }
+        }
+        if (mask != null && mask.length != ids.length) {
+            throw new IllegalArgumentException("generate: attention_mask has " + mask.length + " rows, input_ids "
+                    + ids.length);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.collapse.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.collapse.config.GenerationConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One step of HF's logits processing: scores (R, V) float32 of R rows → processed scores (R, V).
+ * {@code ids} are the R rows as HF's {@code input_ids} holds them at this step (prompt with its
+ * left pads and {@code </s>}, then the tokens generated so far), all of equal length. An
+ * implementation may change {@code scores} in place and return it.
+ */
+public interface LogitsProcessor {
+
+    NDArray process(NDArray scores, int[][] ids);
+
+    /** HF's masked_fill value. */
+    float FILTER = Float.NEGATIVE_INFINITY;
+
+    /**
+     * HF 4.35's {@code _get_logits_processor} order for our settings: repetition penalty, no-repeat
+     * n-gram, min_new_tokens.
+     */
+    static List<LogitsProcessor> processors(GenerationConfig cfg, int promptLength, int eosId) {
+        List<LogitsProcessor> list = new ArrayList<>();
+        if (cfg.repetitionPenalty() != 1.0) {
+            list.add(new RepetitionPenalty(cfg.repetitionPenalty().floatValue()));
+        }
+        if (cfg.noRepeatNgramSize() > 0) {
+            list.add(new NoRepeatNGram(cfg.noRepeatNgramSize()));
+        }
+        if (cfg.minNewTokens() > 0) {
+            list.add(new MinNewTokens(promptLength, cfg.minNewTokens(), eosId));
+        }
+        return list;
+    }
+
+    /** HF 4.35's {@code _get_logits_warper}: temperature → top-k → top-p, each only when it changes something. */
+    static List<LogitsProcessor> warpers(GenerationConfig cfg) {
+        List<LogitsProcessor> list = new ArrayList<>();
+        if (cfg.temperature() != 1.0) {
+            list.add(new Temperature(cfg.temperature().floatValue()));
+        }
+        if (cfg.topK() != 0) {
+            list.add(new TopK(cfg.topK(), 1));
+        }
+        if (cfg.topP() < 1.0) {
+            list.add(new TopP(cfg.topP(), 1));
+        }
+        return list;
+    }
+
+    static NDArray applyAll(List<LogitsProcessor> list, NDArray scores, int[][] ids) {
+        for (LogitsProcessor p : list) {
+            scores = p.process(scores, ids);
+        }
+        return scores;
+    }
+
+    /** The rows as an int64 (R, L) array, as torch's gather/scatter want them. */
+    static NDArray idsArray(NDManager manager, int[][] ids) {
+        int rows = ids.length;
+        int len = rows == 0 ? 0 : ids[0].length;
+        long[] flat = new long[rows * len];
+        for (int r = 0; r < rows; r++) {
+            for (int t = 0; t < len; t++) {
+                flat[r * len + t] = ids[r][t];
+            }
+        }
+        return manager.create(flat, new Shape(rows, len)); // (R, L)
+    }
+
+    /**
+     * HF's RepetitionPenaltyLogitsProcessor: for every id present in the row (each once), a
+     * negative score is multiplied by the penalty, any other divided by it.
+     */
+    record RepetitionPenalty(float penalty) implements LogitsProcessor {
+        public RepetitionPenalty {
+            if (!(penalty > 0)) {
+                throw new IllegalArgumentException("repetition penalty must be > 0, got " + penalty);
+            }
+        }
+
+        @Override
+        public NDArray process(NDArray scores, int[][] ids) {
+            NDArray index = idsArray(scores.getManager(), ids); // (R, L)
+            NDArray seen = scores.gather(index, 1); // (R, L)
+            NDArray penalised = NDArrays.where(seen.lt(0f), seen.mul(penalty), seen.div(penalty));
+            // Duplicate ids write the same value twice: each id is penalised once.
+            return scores.scatter(index, penalised, 1);
+        }
+    }
+
+    /** HF's MinNewTokensLengthLogitsProcessor: EOS is impossible while fewer than {@code min} tokens are new. */
+    record MinNewTokens(int promptLength, int minNewTokens, int eosId) implements LogitsProcessor {
+        @Override
+        public NDArray process(NDArray scores, int[][] ids) {
+            int newTokens = ids[0].length - promptLength;
+            if (newTokens < minNewTokens) {
+                scores.set(new NDIndex(":, {}", eosId), FILTER);
+            }
+            return scores;
+        }
+    }
+
+    /**
+     * HF's NoRepeatNGramLogitsProcessor: a token that would complete an n-gram already present in the
+     * row (prompt included) is banned.
+     */
+    record NoRepeatNGram(int n) implements LogitsProcessor {
+        public NoRepeatNGram {
+            if (n < 1) {
+                throw new IllegalArgumentException("no_repeat_ngram_size must be >= 1, got " + n);
+            }
+        }
+
+        @Override
+        public NDArray process(NDArray scores, int[][] ids) {
+            int rows = ids.length;
+            int[][] banned = new int[rows][];
+            int most = 0;
+            for (int r = 0; r < rows; r++) {
+                banned[r] = banned(ids[r]);
+                most = Math.max(most, banned[r].length);
+            }
+            if (most == 0) {
+                return scores;
+            }
+            // Rows with fewer bans repeat their first slot (or column 0 with its own value).
+            long[] index = new long[rows * most];
+            boolean[] ban = new boolean[rows * most];
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < most; j++) {
+                    boolean real = j < banned[r].length;
+                    index[r * most + j] = real ? banned[r][j] : banned[r].length > 0 ? banned[r][0] : 0;
+                    ban[r * most + j] = real || banned[r].length > 0;
+                }
+            }
+            NDManager m = scores.getManager();
+            NDArray idx = m.create(index, new Shape(rows, most)); // (R, K)
+            NDArray current = scores.gather(idx, 1); // (R, K)
+            NDArray filtered = NDArrays.where(m.create(ban, new Shape(rows, most)),
+                    m.full(current.getShape(), FILTER), current);
+            return scores.scatter(idx, filtered, 1);
+        }
+
+        /** Tokens that followed every earlier occurrence of the row's last n-1 tokens. */
+        int[] banned(int[] row) {
+            int len = row.length;
+            if (len + 1 < n) {
+                return new int[0];
+            }
+            int start = len + 1 - n;
+            int[] out = new int[len];
+            int count = 0;
+            for (int j = 0; j + n <= len; j++) {
+                if (Arrays.equals(row, j, j + n - 1, row, start, len)) {
+                    out[count++] = row[j + n - 1];
+                }
+            }
+            return Arrays.copyOf(out, count);
+        }
+    }
+
+    /** HF's TemperatureLogitsWarper. */
+    record Temperature(float temperature) implements LogitsProcessor {
+        @Override
+        public NDArray process(NDArray scores, int[][] ids) {
+            return scores.div(temperature);
+        }
+    }
+
+    /** HF's TopKLogitsWarper: scores below the k-th largest of their row are filtered. */
+    record TopK(int k, int minTokensToKeep) implements LogitsProcessor {
+        @Override
+        public NDArray process(NDArray scores, int[][] ids) {
+            int vocab = (int) scores.getShape().get(1);
+            int keep = Math.min(Math.max(k, minTokensToKeep), vocab);
+            NDArray kth = scores.topK(keep, 1, true, true).get(0).get(new NDIndex(":, -1:")); // (R, 1)
+            scores.set(scores.lt(kth), FILTER);
+            return scores;
+        }
+    }
+
+    /**
+     * HF's TopPLogitsWarper: ascending sort, cumulative softmax, drop tokens whose cumulative
+     * probability is ≤ 1 − p, always keep the {@code minTokensToKeep} most likely.
+     */
+    record TopP(double p, int minTokensToKeep) implements LogitsProcessor {
+        @Override
+        public NDArray process(NDArray scores, int[][] ids) {
+            NDArray order = scores.argSort(1, true); // (R, V) ascending
+            NDArray sorted = scores.gather(order, 1); // (R, V)
+            NDArray cumulative = sorted.softmax(1).cumSum(1); // (R, V)
+            NDArray removeSorted = cumulative.lte((float) (1 - p)).toType(DataType.FLOAT32, false);
+            removeSorted.set(new NDIndex(":, -" + minTokensToKeep + ":"), 0f);
+            NDArray remove = removeSorted.scatter(order, removeSorted, 1); // back to vocabulary order
+            scores.set(remove.gt(0.5f), FILTER);
+            return scores;
+        }
+    }
+}

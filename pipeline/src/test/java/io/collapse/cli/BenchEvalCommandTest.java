@@ -1,0 +1,49 @@
+package io.collapse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.OptConfig;
+import io.collapse.model.OptPresets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** What bench eval counts and prints; no timing is asserted. */
+class BenchEvalCommandTest {
+
+    @Test
+    void countsTheMatmulWeightsATokenGoesThrough() throws Exception {
+        // opt-125m: 12 layers × (4·768² + 2·768·3072) + the tied LM head 50272·768.
+        assertEquals(12L * (4 * 768 * 768 + 2 * 768 * 3072) + 50272L * 768,
+                BenchEvalCommand.matmulParams(OptPresets.get("opt-125m")));
+        // case b projects 32-wide embeddings to 64: project_in and project_out count, the head is 50272·32.
+        OptConfig caseB = OptConfig.read(Path.of("src/test/resources/hf-opt/case-b-postln-proj/config.json"));
+        assertEquals(2L * (4 * 64 * 64 + 2 * 64 * 256) + 2L * 64 * 32 + 50272L * 32, BenchEvalCommand.matmulParams(caseB));
+    }
+
+    @Test
+    void printsOneJsonLine() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = CollapseCli.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("bench", "eval", "--preset", "tiny", "--batch-size", "2", "--block-size", "8",
+                "--seconds", "0.1", "--matmul-size", "64");
+        assertEquals(0, code, err.toString());
+        String[] lines = out.toString().strip().split("\n");
+        assertEquals(1, lines.length, out.toString());
+        JsonNode line = new ObjectMapper().readTree(lines[0]);
+        assertEquals("eval", line.get("bench").asText());
+        assertEquals(2 * BenchEvalCommand.matmulParams(OptPresets.get("tiny")), line.get("flops_per_token").asLong());
+        assertTrue(line.get("batches").asInt() >= 1, lines[0]);
+        assertTrue(line.get("tokens_per_s").asDouble() > 0, lines[0]);
+        assertTrue(line.get("matmul_gflops_per_s").asDouble() > 0, lines[0]);
+        assertTrue(line.get("mfu").asDouble() > 0, lines[0]);
+    }
+}

@@ -1,0 +1,131 @@
+package io.collapse.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.GenerationConfig;
+import io.collapse.config.OptConfig;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.hf.Safetensors;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every {@code generate} record of both HF fixture cases (transformers 4.35, float32, KV cache):
+ * exact ids, sequences_scores within 1e-4, greedy's processed score of each emitted token within
+ * 1e-4, the number of steps; and the same ids and scores again without the KV cache.
+ */
+class HfGenerateParityTest {
+
+    private static final Path FIXTURES = Path.of("src/test/resources/hf-opt");
+    private static NDManager manager;
+
+    @BeforeAll
+    static void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> caseA() throws Exception {
+        return cases("case-a-preln", true);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> caseB() throws Exception {
+        // Real vocabulary: without the cache only one beam record, to keep the suite quick.
+        return cases("case-b-postln-proj", false);
+    }
+
+    private Stream<DynamicTest> cases(String name, boolean everyRecordWithoutCache) throws Exception {
+        Path dir = FIXTURES.resolve(name);
+        JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+        OptConfig config = OptConfig.read(dir.resolve("config.json"));
+        OptForCausalLM model = OptForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),
+                manager, DataType.FLOAT32);
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode record : expected.get("generate")) {
+            String label = name + " " + record.get("name").asText();
+            tests.add(DynamicTest.dynamicTest(label, () -> check(model, expected, record, true)));
+            if (everyRecordWithoutCache || record.get("name").asText().equals("beam5_rp3_min16_padded")) {
+                tests.add(DynamicTest.dynamicTest(label + " no-cache", () -> check(model, expected, record, false)));
+            }
+        }
+        return tests.stream();
+    }
+
+    static GenerationConfig configOf(JsonNode kwargs, boolean useCache) {
+        int beams = kwargs.path("num_beams").asInt(1);
+        return new GenerationConfig(beams > 1 ? "beam" : "greedy", beams, kwargs.path("num_return_sequences").asInt(1),
+                null, null, kwargs.path("min_new_tokens").asInt(0), kwargs.get("max_new_tokens").asInt(),
+                kwargs.path("repetition_penalty").asDouble(1.0), null, null, null, null, null, null, useCache);
+    }
+
+    private static void check(OptForCausalLM model, JsonNode expected, JsonNode record, boolean useCache) {
+        JsonNode input = expected.get("inputs").get(record.get("prompt").asText());
+        int[][] ids = ints(input.get("input_ids"));
+        int[][] mask = record.get("attention_mask_passed").asBoolean() ? ints(input.get("attention_mask")) : null;
+        Generator generator = new Generator(model, configOf(record.get("kwargs"), useCache));
+        GenerateResult out;
+        try (NDManager scope = manager.newSubManager()) {
+            out = generator.generate(ids, mask, 0, scope);
+        }
+        int[][] sequences = ints(record.get("sequences"));
+        assertEquals(sequences.length, out.sequences().length, "rows");
+        for (int r = 0; r < sequences.length; r++) {
+            assertArrayEquals(sequences[r], out.sequences()[r], "sequence " + r);
+        }
+        assertEquals(record.get("num_steps_run").asInt(), out.steps(), "steps run");
+        if (record.has("sequences_scores")) {
+            JsonNode scores = record.get("sequences_scores");
+            for (int r = 0; r < scores.size(); r++) {
+                assertEquals(scores.get(r).asDouble(), out.sequencesScores()[r], 1e-4, "sequences_scores " + r);
+            }
+        }
+        if (record.has("chosen_token_processed_score")) {
+            JsonNode chosen = record.get("chosen_token_processed_score");
+            int promptLength = ids[0].length;
+            int compared = 0;
+            for (int r = 0; r < chosen.size(); r++) {
+                for (int t = 0; t < chosen.get(r).size(); t++) {
+                    // After a row's EOS HF reports the pad column of a row we no longer compute.
+                    boolean ended = t > 0 && sequences[r][promptLength + t - 1] == model.config().eosTokenId();
+                    if (ended || Float.isNaN(out.chosenScores()[r][t])) {
+                        assertTrue(ended, "row " + r + " step " + t + " not computed but not ended");
+                        break;
+                    }
+                    assertEquals(chosen.get(r).get(t).asDouble(), out.chosenScores()[r][t], 1e-4,
+                            "chosen score row " + r + " step " + t);
+                    compared++;
+                }
+            }
+            assertTrue(compared > 0);
+        }
+    }
+
+    static int[][] ints(JsonNode rows) {
+        int[][] out = new int[rows.size()][];
+        for (int r = 0; r < rows.size(); r++) {
+            out[r] = new int[rows.get(r).size()];
+            for (int t = 0; t < out[r].length; t++) {
+                out[r][t] = rows.get(r).get(t).asInt();
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,110 @@
+package io.collapse.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.GenerationConfig;
+import io.collapse.config.OptConfig;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.hf.Safetensors;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded sampling on the case-a fixture model: reproducible, independent of batching, consistent
+ * with greedy; and decoding frees what it allocates.
+ */
+class SamplingTest {
+
+    private static final Path CASE = Path.of("src/test/resources/hf-opt/case-a-preln");
+    private static NDManager manager;
+    private static OptForCausalLM model;
+    private static int[][] prompts;
+    private static int[][] mask;
+
+    @BeforeAll
+    static void load() throws Exception {
+        manager = NDManager.newBaseManager();
+        model = OptForCausalLM.fromStateDict(OptConfig.read(CASE.resolve("config.json")),
+                Safetensors.read(CASE.resolve("model.safetensors")), manager, DataType.FLOAT32);
+        JsonNode padded = new ObjectMapper().readTree(CASE.resolve("expected.json").toFile()).get("inputs").get("padded");
+        prompts = HfGenerateParityTest.ints(padded.get("input_ids"));
+        mask = HfGenerateParityTest.ints(padded.get("attention_mask"));
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    private static GenerationConfig sample(long seed, int returns, double temperature, int topK, double topP,
+            boolean cache) {
+        return new GenerationConfig("sample", 1, returns, null, null, 0, 12, 1.5, null, temperature, topK, topP, seed,
+                null, cache);
+    }
+
+    private static int[][] run(GenerationConfig cfg, int[][] ids, int[][] m, long first) {
+        try (NDManager scope = manager.newSubManager()) {
+            return new Generator(model, cfg).generate(ids, m, first, scope).sequences();
+        }
+    }
+
+    @Test
+    void sameSeedSameOutputOtherSeedOtherOutput() {
+        GenerationConfig cfg = sample(11, 2, 1.3, 0, 0.95, true);
+        int[][] a = run(cfg, prompts, mask, 0);
+        assertTrue(Arrays.deepEquals(a, run(cfg, prompts, mask, 0)));
+        assertFalse(Arrays.deepEquals(a, run(sample(12, 2, 1.3, 0, 0.95, true), prompts, mask, 0)));
+        // The two samples of a prompt come from different streams.
+        assertFalse(Arrays.equals(a[0], a[1]));
+    }
+
+    @Test
+    void eachPromptGetsTheSameSamplesAloneAsInABatch() {
+        GenerationConfig cfg = sample(5, 2, 1.3, 40, 0.9, true);
+        int[][] batch = run(cfg, prompts, mask, 100);
+        for (int b = 0; b < prompts.length; b++) {
+            int[][] alone = run(cfg, new int[][] {prompts[b]}, new int[][] {mask[b]}, 100 + b);
+            for (int k = 0; k < 2; k++) {
+                int[] expected = Arrays.copyOf(batch[2 * b + k], alone[k].length);
+                // A batch is as wide as its longest row; the row alone may stop earlier (then only pads follow).
+                assertArrayEquals(expected, alone[k], "prompt " + b + " sample " + k);
+                for (int t = alone[k].length; t < batch[2 * b + k].length; t++) {
+                    assertTrue(batch[2 * b + k][t] == model.config().padTokenId());
+                }
+            }
+        }
+    }
+
+    @Test
+    void cacheAndNoCacheDrawTheSameTokens() {
+        assertTrue(Arrays.deepEquals(run(sample(3, 1, 0.8, 0, 1.0, true), prompts, mask, 0),
+                run(sample(3, 1, 0.8, 0, 1.0, false), prompts, mask, 0)));
+    }
+
+    @Test
+    void topKOneIsGreedy() {
+        GenerationConfig greedy = new GenerationConfig("greedy", 1, 1, null, null, 0, 12, 1.5, null, null, null, null,
+                null, null, true);
+        assertTrue(Arrays.deepEquals(run(greedy, prompts, mask, 0), run(sample(99, 1, 1.0, 1, 1.0, true), prompts, mask, 0)));
+    }
+
+    @Test
+    void generateLeavesNoArraysBehind() {
+        int before = manager.getManagedArrays().size();
+        try (NDManager scope = manager.newSubManager()) {
+            new Generator(model, sample(1, 2, 1.0, 50, 1.0, true)).generate(prompts, mask, 0, scope);
+            new Generator(model, GenerationConfig.paper(6)).generate(prompts, null, 0, scope);
+            assertTrue(scope.getManagedArrays().isEmpty(), scope.getManagedArrays().size() + " arrays left");
+        }
+        assertTrue(manager.getManagedArrays().size() == before);
+    }
+}

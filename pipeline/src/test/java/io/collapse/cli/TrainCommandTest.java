@@ -52,15 +52,16 @@ class TrainCommandTest {
         Path valid = lines("valid.txt", 120, 160);
         Path out = tmp.resolve("run");
         String[] args = {"train", "--model", model.toString(), "--text", train.toString(), "--valid", valid.toString(),
-            "--out", out.toString(), "--cache-dir", tmp.resolve("cache").toString(), "--epochs", "2",
+            "--out", out.toString(), "--cache-dir", tmp.resolve("cache").toString(), "--train-blocks", "20",
+            "--valid-blocks", "6", "--epochs", "2",
             "--batch-size", "8", "--micro-batch", "4", "--lr", "1e-3", "--schedule", "constant", "--device", "cpu",
             "--json"};
         Result r = run(args);
         assertEquals(0, r.code(), r.err());
         JsonNode doc = JSON.readTree(r.out());
-        int blocks = doc.path("train_blocks").asInt();
-        assertTrue(blocks > 8, r.out());
-        assertEquals(2L * ((blocks + 7) / 8), doc.path("steps").asLong());
+        assertEquals(20, doc.path("train_blocks").asInt());
+        assertEquals(6, doc.path("valid_blocks").asInt());
+        assertEquals(2 * 3, doc.path("steps").asLong()); // 20 blocks: 2 batches of 8 and one of 4, per epoch
         assertEquals(8, doc.path("config").path("batch_size").asInt());
         assertEquals(4, doc.path("config").path("micro_batch").asInt());
         double best = doc.path("best_valid_loss").asDouble();

@@ -173,6 +173,23 @@ class FineTuneTest {
     }
 
     @Test
+    void stepsLeaveNothingInTheModelManager() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            int arrays = manager.getManagedArrays().size();
+            // After step 1, anything attached to the model's manager throws.
+            FineTune.Listener capAfterFirstStep = event -> {
+                if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() == 1) {
+                    manager.cap();
+                }
+            };
+            FineTune.run(model, blocks(12, 16, 1), blocks(4, 16, 2), config(2, 4, 2, 2),
+                    FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep);
+            assertEquals(arrays, manager.getManagedArrays().size());
+        }
+    }
+
+    @Test
     void divergenceStopsWithEpochStepAndValue() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
@@ -90,6 +91,14 @@ public final class FineTune {
         if (train.numBlocks() == 0 || valid.numBlocks() == 0) {
             throw new IllegalArgumentException("fine-tuning needs training and validation blocks, got "
                     + train.numBlocks() + " and " + valid.numBlocks());
+        }
+        if (model.dataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("train.dtype is float32 but the model's parameters are "
+                    + model.dataType() + "; load the model in float32 to train it");
+        }
+        if (valid.blockSize() != train.blockSize()) {
+            throw new IllegalArgumentException("validation blocks have " + valid.blockSize()
+                    + " tokens, training blocks " + train.blockSize());
         }
         int blockSize = train.blockSize();
         int batchSize = config.batchSize();

@@ -129,8 +129,8 @@ public final class AdamW implements AutoCloseable {
             throw new IllegalArgumentException("optimizer moment of shape " + java.util.Arrays.toString(t.shape())
                     + " does not fit parameter of shape " + shape);
         }
-        // On CPU the array wraps a Java buffer that it keeps alive itself; a CPU "copy" made with
-        // toDevice could alias that buffer and outlive it, so the host array is kept as it is.
+        // On CPU the array wraps a Java buffer that it keeps alive itself. toDevice(cpu, copy=true)
+        // does not copy in DJL 0.36 (it returns an alias), so a "copy" would outlive that buffer.
         NDArray host = manager.create(t.toFloats(), shape);
         if (host.getDevice().equals(like.getDevice())) {
             return host;

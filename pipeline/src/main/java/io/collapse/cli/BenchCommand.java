@@ -7,7 +7,7 @@ import picocli.CommandLine.Spec;
 
 /** Speed measurements, one subcommand per workload; each prints one JSON line per measurement. */
 @Command(name = "bench", description = "Measure speed; one JSON line per measurement.",
-        subcommands = {BenchGenerateCommand.class, BenchEvalCommand.class})
+        subcommands = {BenchGenerateCommand.class, BenchEvalCommand.class, BenchTrainCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;

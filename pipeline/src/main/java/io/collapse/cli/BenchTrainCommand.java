@@ -1,0 +1,142 @@
+package io.collapse.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.DeviceConfig;
+import io.collapse.config.OptConfig;
+import io.collapse.config.TrainConfig;
+import io.collapse.data.TokenBlocks;
+import io.collapse.model.Devices;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.OptPresets;
+import io.collapse.train.FineTune;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Training speed of the real loop ({@link FineTune#run}: forward, backward, clipping, AdamW) on a
+ * randomly initialised preset, and an MFU estimate: 6·N·tokens/s (forward 2·N, backward 4·N per
+ * token, N as in {@link BenchEvalCommand#matmulParams}) over the measured float32 matmul rate.
+ * Tokens/s is the median of the per-step rates after {@code --warmup} steps; validation and
+ * checkpoint writing are outside the steps and not counted.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Training speed: tokens/s of the fine-tuning loop on a random preset model, and MFU = 6·N·tokens/s"
+                + " over the measured float32 matmul rate (one JSON line).")
+final class BenchTrainCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (random weights): tiny or opt-125m (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per optimizer step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--micro-batch", description = "Blocks per forward/backward (default: the batch size).")
+    Integer microBatch;
+
+    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--steps", defaultValue = "12", description = "Optimizer steps timed, after the warm-up (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Steps run first and not timed (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--matmul-size", defaultValue = "1024", description = "n of the n×n×n float32 matmul timed for the peak rate (default: ${DEFAULT-VALUE}).")
+    int matmulSize;
+
+    @Option(names = "--matmul-seconds", defaultValue = "5", description = "How long to time the matmul (default: ${DEFAULT-VALUE}).")
+    double matmulSeconds;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
+            description = "Where to run; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
+    String deviceName;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batchSize < 1 || blockSize < 2 || steps < 1 || warmup < 0 || matmulSize < 1 || !(matmulSeconds > 0)) {
+            throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --block-size >= 2, --steps >= 1,"
+                    + " --warmup >= 0, --matmul-size >= 1, --matmul-seconds > 0; got " + batchSize + ", " + blockSize + ", "
+                    + steps + ", " + warmup + ", " + matmulSize + ", " + matmulSeconds);
+        }
+        OptConfig config = OptPresets.get(preset);
+        Device device = Devices.resolve(new DeviceConfig(deviceName, false));
+        double matmulFlops = MatmulRate.measure(device, matmulSize, matmulSeconds);
+
+        TrainConfig trainConfig = new TrainConfig(1, batchSize, microBatch, 2e-5, null, null, null, null, "constant", null,
+                null, 0, null, null, null);
+        List<Double> rates = new ArrayList<>();
+        Path out = Files.createTempDirectory("collapse-bench-train-");
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            OptForCausalLM model = OptForCausalLM.random(config, 0, manager, DataType.FLOAT32);
+            FineTune.run(model, randomBlocks(config.vocabSize(), (warmup + steps) * batchSize, 1),
+                    randomBlocks(config.vocabSize(), batchSize, 2), trainConfig, FineTune.Output.quiet(out), event -> {
+                        if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() > warmup) {
+                            rates.add(((Number) event.get("tokens_per_s")).doubleValue());
+                        }
+                    });
+        } finally {
+            try (Stream<Path> files = Files.walk(out)) {
+                for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.delete(p);
+                }
+            }
+        }
+        double tokensPerS = rates.stream().sorted().toList().get(rates.size() / 2);
+        long n = BenchEvalCommand.matmulParams(config);
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("bench", "train");
+        line.put("preset", preset);
+        line.put("batch", batchSize);
+        line.put("micro_batch", trainConfig.microBatch());
+        line.put("block_size", blockSize);
+        line.put("steps_timed", rates.size());
+        line.put("tokens_per_s", round(tokensPerS, 1));
+        line.put("matmul_params", n);
+        line.put("train_flops_per_token", 6 * n);
+        line.put("model_gflops_per_s", round(6.0 * n * tokensPerS / 1e9, 2));
+        line.put("matmul_size", matmulSize);
+        line.put("matmul_gflops_per_s", round(matmulFlops / 1e9, 2));
+        line.put("mfu", round(6.0 * n * tokensPerS / matmulFlops, 4));
+        line.put("device", device.toString());
+        line.put("torch_threads", JniUtils.getNumThreads());
+        PrintWriter w = spec.commandLine().getOut();
+        w.println(new ObjectMapper().writeValueAsString(line));
+        w.flush();
+        return 0;
+    }
+
+    /** Seeded random ids ≥ 4 (no pad or EOS) below OPT's tokenizer vocabulary. */
+    private TokenBlocks randomBlocks(int vocab, int blocks, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int[] ids = new int[blocks * blockSize];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 4 + random.nextInt(Math.min(vocab, 50265) - 4);
+        }
+        return TokenBlocks.of(ids, blockSize);
+    }
+
+    private static double round(double x, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(x * scale) / scale;
+    }
+}

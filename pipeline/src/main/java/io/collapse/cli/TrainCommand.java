@@ -1,0 +1,166 @@
+package io.collapse.cli;
+
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.TrainConfig;
+import io.collapse.data.Corpus;
+import io.collapse.data.DataPaths;
+import io.collapse.data.DataSource;
+import io.collapse.data.TokenBlocks;
+import io.collapse.text.OptTokenizer;
+import io.collapse.train.FineTune;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Fine-tunes a model on a dataset's training blocks, validating on its validation blocks. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Fine-tune a model (the paper's AdamW recipe by default) and keep the best checkpoint by validation"
+                + " loss. Running it again on the same --out resumes where it stopped.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin ModelOptions modelOptions;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    DataCommand.Source source;
+
+    @Option(names = "--valid", paramLabel = "FILE",
+            description = "Validation file for --text/--jsonl (same format); else held out from the end of the file.")
+    Path valid;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Run folder: best/ and last/ (HF directories), state/ (resume), events.jsonl.")
+    Path out;
+
+    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
+    int blockSize;
+
+    @Option(names = "--train-blocks", defaultValue = "0", description = "Use the first N training blocks; 0 = all (default).")
+    int trainBlocks;
+
+    @Option(names = "--valid-blocks", defaultValue = "0", description = "Use the first N validation blocks; 0 = all (default).")
+    int validBlocks;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Cache for dataset downloads and blocks (default: -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
+    Path cacheDir;
+
+    @Option(names = "--epochs", defaultValue = "5", description = "Epochs (paper: 5, or 10 with 10%% original data kept; default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Blocks per optimizer step (paper: 128; default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--micro-batch", description = "Blocks per forward/backward; gradients accumulate up to --batch-size (default: the batch size).")
+    Integer microBatch;
+
+    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (paper: 2e-5; default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (torch's default, as the released code; default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--schedule", defaultValue = "paper-epoch-linear",
+            description = "paper-epoch-linear, epoch-cosine, warmup-linear, warmup-cosine or constant (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", description = "Warmup steps of the per-step schedules (default: ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(names = "--max-grad-norm", defaultValue = "0", description = "Clip the gradient norm to this; 0 = off (default).")
+    double maxGradNorm;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Data order and dropout seed (paper: 0..4; default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--valid-every", defaultValue = "0", description = "Also validate and checkpoint every N steps; 0 = per epoch only (default).")
+    int validEvery;
+
+    @Option(names = "--log-every", defaultValue = "1", description = "One step event in events.jsonl every N steps (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    @Option(names = "--json", description = "Print one JSON object at the end (and no progress bar).")
+    boolean json;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainConfig config = new TrainConfig(epochs, batchSize, microBatch, lr, null, null, null, weightDecay, schedule,
+                warmupSteps, maxGradNorm, seed, validEvery, logEvery, null);
+        if (modelOptions.dataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("--dtype: training runs in float32, got " + modelOptions.dtype);
+        }
+        if (trainBlocks < 0 || validBlocks < 0) {
+            throw new IllegalArgumentException("--train-blocks and --valid-blocks must be >= 0, got " + trainBlocks
+                    + " and " + validBlocks);
+        }
+        long start = System.nanoTime();
+        try (ModelOptions.Loaded loaded = modelOptions.load()) {
+            OptTokenizer tokenizer = loaded.tokenizer();
+            Corpus.Format format = source.text != null ? Corpus.Format.TEXT : source.jsonl != null ? Corpus.Format.JSONL : null;
+            DataSource data = new DataSource(source.dataset, source.text != null ? source.text : source.jsonl, format,
+                    valid, null);
+            List<DataSource.LoadedSplit> splits = data.load(DataPaths.locate(cacheDir), List.of("train", "valid"),
+                    tokenizer, blockSize);
+            String dataset = source.dataset != null ? source.dataset : data.file().toString();
+            TokenBlocks train = first(splits.get(0).blocks(), trainBlocks);
+            TokenBlocks valid = first(splits.get(1).blocks(), validBlocks);
+            FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);
+            FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("model", loaded.dir().toString());
+            doc.put("dataset", dataset);
+            doc.put("train_blocks", train.numBlocks());
+            doc.put("valid_blocks", valid.numBlocks());
+            doc.put("config", config);
+            doc.put("steps", result.steps());
+            doc.put("best_valid_loss", result.bestValidLoss());
+            doc.put("best_valid_ppl", Math.exp(result.bestValidLoss()));
+            doc.put("best_epoch", result.bestEpoch());
+            doc.put("best_step", result.bestStep());
+            doc.put("best_dir", result.bestDir().toString());
+            doc.put("last_dir", result.lastDir().toString());
+            doc.put("seconds", Math.round(seconds * 10) / 10.0);
+            PrintWriter w = spec.commandLine().getOut();
+            if (json) {
+                w.println(new ObjectMapper().writeValueAsString(doc));
+            } else {
+                w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
+                        loaded.dir(), dataset, train.numBlocks(), valid.numBlocks(), blockSize, result.steps(), seconds);
+                w.printf("best validation loss %.4f (perplexity %.2f) at epoch %d, step %d%n", result.bestValidLoss(),
+                        Math.exp(result.bestValidLoss()), result.bestEpoch(), result.bestStep());
+                w.printf("best model: %s%nlast model: %s%nevents: %s%n", result.bestDir(), result.lastDir(),
+                        output.eventsFile());
+            }
+            w.flush();
+        }
+        return 0;
+    }
+
+    /** The first {@code n} blocks ({@code n} = 0: all). */
+    static TokenBlocks first(TokenBlocks blocks, int n) {
+        if (n == 0 || n >= blocks.numBlocks()) {
+            return blocks;
+        }
+        int[] ids = new int[n * blocks.blockSize()];
+        for (int i = 0; i < n; i++) {
+            blocks.copyBlock(i, ids, i * blocks.blockSize());
+        }
+        return TokenBlocks.of(ids, blocks.blockSize());
+    }
+}

@@ -1,0 +1,106 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * One fine-tuning run: optimizer, schedule, batching, checks and logging.
+ *
+ * <p>Optional fields (boxed) take the default named in their comment when absent from the JSON.
+ *
+ * @param epochs passes over the training blocks (paper: 5 in regime a, 10 in regime b)
+ * @param batchSize blocks per optimizer step (paper: 128)
+ * @param microBatch blocks per forward/backward; gradients of {@code batchSize / microBatch}
+ *     micro-batches are accumulated so a batch of 128 fits any memory (default: batchSize)
+ * @param learningRate peak learning rate (paper: 2e-5)
+ * @param adamBeta1 AdamW beta1 (default 0.9, torch's)
+ * @param adamBeta2 AdamW beta2 (default 0.999, torch's)
+ * @param adamEpsilon AdamW eps (default 1e-8, torch's)
+ * @param weightDecay decoupled weight decay (default 0.01): the released code builds
+ *     {@code torch.optim.AdamW(self.parameters(), lr=...)} (iliaishacked/curse_recurse,
+ *     plt_model.py), i.e. torch's default 0.01 on every parameter; HF Trainer would use 0.0
+ * @param schedule {@code paper-epoch-linear} (factor 1.0 → 0.1 over the epochs, stepped once per
+ *     epoch, the paper's text), {@code epoch-cosine} (torch CosineAnnealingLR(T_max=epochs,
+ *     eta_min=1e-6) stepped per epoch, the released code), {@code warmup-linear},
+ *     {@code warmup-cosine} (HF's per-step schedules), {@code constant}
+ * @param warmupSteps linear warmup steps of the per-step schedules (default 0)
+ * @param maxGradNorm clip the global gradient L2 norm to this value; 0 = no clipping (default 0)
+ * @param seed data order and dropout derive from it
+ * @param validEveryNSteps also validate every N optimizer steps; 0 = once per epoch only (default 0)
+ * @param logEverySteps one "step" event every N optimizer steps (default 1)
+ * @param dtype compute dtype; only {@code float32} is implemented (default)
+ */
+public record TrainConfig(
+        @JsonProperty("epochs") int epochs,
+        @JsonProperty("batch_size") int batchSize,
+        @JsonProperty("micro_batch") Integer microBatch,
+        @JsonProperty("learning_rate") double learningRate,
+        @JsonProperty("adam_beta1") Double adamBeta1,
+        @JsonProperty("adam_beta2") Double adamBeta2,
+        @JsonProperty("adam_epsilon") Double adamEpsilon,
+        @JsonProperty("weight_decay") Double weightDecay,
+        @JsonProperty("schedule") String schedule,
+        @JsonProperty("warmup_steps") Integer warmupSteps,
+        @JsonProperty("max_grad_norm") Double maxGradNorm,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("valid_every_n_steps") Integer validEveryNSteps,
+        @JsonProperty("log_every_steps") Integer logEverySteps,
+        @JsonProperty("dtype") String dtype) {
+
+    public static final String[] SCHEDULES = {"paper-epoch-linear", "epoch-cosine", "warmup-linear", "warmup-cosine", "constant"};
+
+    public TrainConfig {
+        microBatch = microBatch == null ? Integer.valueOf(batchSize) : microBatch;
+        adamBeta1 = adamBeta1 == null ? 0.9 : adamBeta1;
+        adamBeta2 = adamBeta2 == null ? 0.999 : adamBeta2;
+        adamEpsilon = adamEpsilon == null ? 1e-8 : adamEpsilon;
+        weightDecay = weightDecay == null ? 0.01 : weightDecay;
+        schedule = schedule == null ? "paper-epoch-linear" : schedule;
+        warmupSteps = warmupSteps == null ? 0 : warmupSteps;
+        maxGradNorm = maxGradNorm == null ? 0.0 : maxGradNorm;
+        validEveryNSteps = validEveryNSteps == null ? 0 : validEveryNSteps;
+        logEverySteps = logEverySteps == null ? 1 : logEverySteps;
+        dtype = dtype == null ? "float32" : dtype;
+
+        Check.atLeast("train.epochs", epochs, 1);
+        Check.atLeast("train.batch_size", batchSize, 1);
+        Check.atLeast("train.micro_batch", microBatch, 1);
+        if (batchSize % microBatch != 0) {
+            throw new IllegalArgumentException("train.micro_batch (" + microBatch + ") must divide train.batch_size ("
+                    + batchSize + "): batch = micro_batch x accumulation steps");
+        }
+        Check.positive("train.learning_rate", learningRate);
+        if (!(adamBeta1 >= 0 && adamBeta1 < 1)) {
+            throw new IllegalArgumentException("train.adam_beta1 must lie in [0, 1), got " + adamBeta1);
+        }
+        if (!(adamBeta2 >= 0 && adamBeta2 < 1)) {
+            throw new IllegalArgumentException("train.adam_beta2 must lie in [0, 1), got " + adamBeta2);
+        }
+        Check.positive("train.adam_epsilon", adamEpsilon);
+        Check.range("train.weight_decay", weightDecay, 0.0, 1.0);
+        Check.oneOf("train.schedule", schedule, SCHEDULES);
+        Check.atLeast("train.warmup_steps", warmupSteps, 0);
+        if (warmupSteps > 0 && isPerEpochSchedule(schedule)) {
+            throw new IllegalArgumentException("train.warmup_steps must be 0 with schedule '" + schedule
+                    + "' (stepped per epoch), got " + warmupSteps);
+        }
+        Check.range("train.max_grad_norm", maxGradNorm, 0.0, Double.MAX_VALUE);
+        Check.atLeast("train.valid_every_n_steps", validEveryNSteps, 0);
+        Check.atLeast("train.log_every_steps", logEverySteps, 1);
+        Check.oneOf("train.dtype", dtype, "float32");
+    }
+
+    /** The paper's setting: 128 blocks a step, lr 2e-5, linear 1.0 → 0.1 per epoch, AdamW as released. */
+    public static TrainConfig paper(int epochs, long seed) {
+        return new TrainConfig(epochs, 128, null, 2e-5, null, null, null, null, null, null, null, seed, null, null, null);
+    }
+
+    /** Micro-batches whose gradients make one optimizer step. */
+    public int accumulationSteps() {
+        return batchSize / microBatch;
+    }
+
+    /** Whether the learning rate changes only at epoch boundaries. */
+    public static boolean isPerEpochSchedule(String schedule) {
+        return schedule.startsWith("paper-") || schedule.startsWith("epoch-");
+    }
+}

@@ -1,0 +1,146 @@
+package io.collapse.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.collapse.config.TrainConfig;
+import io.collapse.model.hf.HostTensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * torch.optim.AdamW ({@code _single_tensor_adamw}, the path torch takes on CPU), written out so
+ * that its moments can be saved for resume and its arithmetic is torch's:
+ * <pre>
+ * t += 1
+ * p *= 1 - lr * wd                       (decoupled weight decay)
+ * m  = beta1 * m + (1 - beta1) * g
+ * v  = beta2 * v + (1 - beta2) * g * g
+ * denom = sqrt(v) / sqrt(1 - beta2^t) + eps
+ * p += -(lr / (1 - beta1^t)) * m / denom
+ * </pre>
+ * Moments are float32 and live in this optimizer's own manager; every update runs in a scope
+ * that borrows the parameter and its moments, so temporaries never reach the model's manager.
+ * Every parameter has its own step count in torch; they are always equal, so one count is kept.
+ */
+public final class AdamW implements AutoCloseable {
+
+    private static final String EXP_AVG = "exp_avg.";
+    private static final String EXP_AVG_SQ = "exp_avg_sq.";
+
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final NDManager manager;
+    private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
+    private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
+    private long step;
+
+    public AdamW(NDManager parent, double beta1, double beta2, double eps, double weightDecay) {
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.manager = parent.newSubManager();
+    }
+
+    public static AdamW of(TrainConfig config, NDManager parent) {
+        return new AdamW(parent, config.adamBeta1(), config.adamBeta2(), config.adamEpsilon(), config.weightDecay());
+    }
+
+    /** Updates every parameter in place from its gradient, with learning rate {@code lr}. */
+    public void step(Map<String, NDArray> params, double lr) {
+        step++;
+        double biasCorrection1 = 1 - Math.pow(beta1, step);
+        double biasCorrection2 = 1 - Math.pow(beta2, step);
+        double stepSize = lr / biasCorrection1;
+        double biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray p = e.getValue();
+            NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(p));
+            NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(p));
+            try (NDManager scope = NDManager.subManagerOf(p)) {
+                scope.tempAttachAll(p, m, v);
+                NDArray g = p.getGradient(); // joins p's manager: the scope
+                if (weightDecay != 0) {
+                    p.muli(1 - lr * weightDecay);
+                }
+                m.muli(beta1).addi(g.mul(1 - beta1));
+                v.muli(beta2).addi(g.mul(1 - beta2).muli(g));
+                NDArray denom = v.sqrt().divi(biasCorrection2Sqrt).addi(eps);
+                p.addi(m.mul(-stepSize).divi(denom));
+            }
+        }
+    }
+
+    /** Optimizer steps taken so far (torch's {@code state['step']}). */
+    public long stepCount() {
+        return step;
+    }
+
+    /** Both moments of every parameter seen so far, as float32 host tensors, for a resume file. */
+    public Map<String, HostTensor> state() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        expAvg.forEach((name, m) -> out.put(EXP_AVG + name, toHost(m)));
+        expAvgSq.forEach((name, v) -> out.put(EXP_AVG_SQ + name, toHost(v)));
+        return out;
+    }
+
+    /** Restores what {@link #state()} saved, with the step count saved beside it. */
+    public void load(Map<String, HostTensor> state, long stepCount, Map<String, NDArray> params) {
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            String name = e.getKey();
+            HostTensor m = state.get(EXP_AVG + name);
+            HostTensor v = state.get(EXP_AVG_SQ + name);
+            if (m == null || v == null) {
+                throw new IllegalArgumentException("optimizer state lacks the moments of parameter '" + name + "'");
+            }
+            Shape shape = e.getValue().getShape();
+            replace(expAvg, name, fromHost(m, e.getValue(), shape));
+            replace(expAvgSq, name, fromHost(v, e.getValue(), shape));
+        }
+        if (state.size() != 2 * params.size()) {
+            throw new IllegalArgumentException("optimizer state holds " + state.size() / 2
+                    + " parameters, the model has " + params.size());
+        }
+        this.step = stepCount;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    private NDArray zerosLike(NDArray p) {
+        return manager.zeros(p.getShape(), DataType.FLOAT32, p.getDevice());
+    }
+
+    private static void replace(Map<String, NDArray> moments, String name, NDArray value) {
+        NDArray old = moments.put(name, value);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private NDArray fromHost(HostTensor t, NDArray like, Shape shape) {
+        if (!java.util.Arrays.equals(t.shape(), shape.getShape())) {
+            throw new IllegalArgumentException("optimizer moment of shape " + java.util.Arrays.toString(t.shape())
+                    + " does not fit parameter of shape " + shape);
+        }
+        // On CPU the array wraps a Java buffer that it keeps alive itself. toDevice(cpu, copy=true)
+        // does not copy in DJL 0.36 (it returns an alias), so a "copy" would outlive that buffer.
+        NDArray host = manager.create(t.toFloats(), shape);
+        if (host.getDevice().equals(like.getDevice())) {
+            return host;
+        }
+        try (host) {
+            return host.toDevice(like.getDevice(), true);
+        }
+    }
+
+    private static HostTensor toHost(NDArray a) {
+        return HostTensor.ofFloats(a.toFloatArray(), a.getShape().getShape());
+    }
+}

@@ -1,0 +1,350 @@
+package io.collapse.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.collapse.config.TrainConfig;
+import io.collapse.data.TokenBlocks;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.StateDict;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Fine-tunes an OPT model on token blocks, the paper's way: AdamW, a batch of blocks per step
+ * (accumulated over micro-batches), the lr schedule, validation, best and last checkpoints, and a
+ * resumable state. Reads top to bottom like nanoGPT's train.py.
+ *
+ * <p>Output folder: {@code best/} and {@code last/} (HF model directories: config.json,
+ * model.safetensors, tokenizer files), {@code state/} (resume state, see {@link TrainState}).
+ *
+ * <p>Determinism: epoch e visits the blocks in a Fisher–Yates order drawn from
+ * {@code SplittableRandom(mix(seed, e))}; before every optimizer step libtorch's generator is
+ * reseeded with {@code mix(seed, step)}, so dropout masks depend on (seed, step) only. A run on
+ * CPU with the same seed and data gives the same losses bit for bit, resumed or not.
+ */
+public final class FineTune {
+
+    /** Receives every event also written to events.jsonl ("step", "valid", "epoch", "checkpoint", "done"). */
+    @FunctionalInterface
+    public interface Listener {
+        void onEvent(Map<String, Object> event);
+
+        Listener NONE = event -> {};
+    }
+
+    /**
+     * What a run produced.
+     *
+     * @param stepLosses the mean loss of every optimizer step run by this call (a resumed call
+     *     holds only the steps after the resume point)
+     */
+    public record Result(
+            double bestValidLoss, int bestEpoch, long bestStep, long steps,
+            List<Double> stepLosses, List<TrainState.Validation> history, Path bestDir, Path lastDir) {}
+
+    /**
+     * Where a run writes.
+     *
+     * @param dir gets {@code best/}, {@code last/} and {@code state/}
+     * @param eventsFile events.jsonl, appended to
+     * @param tokenizerDir tokenizer files copied into best/ and last/ (null: the bundled OPT-125m ones)
+     * @param progressBar draw a console progress bar
+     */
+    public record Output(Path dir, Path eventsFile, Path tokenizerDir, boolean progressBar) {
+
+        /** Everything under {@code dir}, events in {@code dir/events.jsonl}, no progress bar. */
+        public static Output quiet(Path dir) {
+            return new Output(dir, dir.resolve("events.jsonl"), null, false);
+        }
+    }
+
+    private FineTune() {}
+
+    /**
+     * Trains {@code model} in place and leaves the best-by-validation weights in
+     * {@code out.dir()/best}. Continues from {@code out.dir()/state} when a previous run with the
+     * same config and data left one there.
+     *
+     * @throws TrainingDivergedException when the loss or the gradient norm is not finite
+     */
+    public static Result run(OptForCausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
+            Output out, Listener listener) throws IOException {
+        Path outDir = out.dir();
+        if (train.numBlocks() == 0 || valid.numBlocks() == 0) {
+            throw new IllegalArgumentException("fine-tuning needs training and validation blocks, got "
+                    + train.numBlocks() + " and " + valid.numBlocks());
+        }
+        if (model.dataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("train.dtype is float32 but the model's parameters are "
+                    + model.dataType() + "; load the model in float32 to train it");
+        }
+        if (valid.blockSize() != train.blockSize()) {
+            throw new IllegalArgumentException("validation blocks have " + valid.blockSize()
+                    + " tokens, training blocks " + train.blockSize());
+        }
+        int blockSize = train.blockSize();
+        int batchSize = config.batchSize();
+        int stepsPerEpoch = (train.numBlocks() + batchSize - 1) / batchSize; // last batch may be short, as drop_last=False
+        long totalSteps = (long) stepsPerEpoch * config.epochs();
+        LrSchedule schedule = new LrSchedule(config, totalSteps);
+        Map<String, NDArray> params = trainableParameters(model);
+        Device device = params.values().iterator().next().getDevice();
+        Path stateDir = outDir.resolve("state");
+        Path bestDir = outDir.resolve("best");
+        Path lastDir = outDir.resolve("last");
+        String trainSha = train.idsSha256();
+        String validSha = valid.idsSha256();
+
+        try (NDManager root = NDManager.newBaseManager(device);
+                AdamW optimizer = AdamW.of(config, root);
+                EventLog events = new EventLog(out.eventsFile());
+                Progress progress = new Progress(out.progressBar(), totalSteps)) {
+            Emitter emit = (event, fields) -> listener.onEvent(events.append(event, fields));
+
+            // Resume: continue from the last committed checkpoint of the same config and data.
+            TrainState state = TrainState.readIfPresent(stateDir);
+            if (state != null) {
+                checkResumable(state, config, trainSha, validSha, stateDir);
+                NDManager modelManager = params.values().iterator().next().getManager();
+                model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), modelManager, model.dataType());
+                params = trainableParameters(model);
+                optimizer.load(Safetensors.read(stateDir.resolve(state.optimizer())),
+                        state.globalStep(), params);
+                emit.emit("resume", Map.of("epoch", state.epoch(), "step", state.globalStep()));
+            } else {
+                state = new TrainState(1, config, trainSha, validSha, 0, 0, 0, 0, 0, false, null, -1, -1, null, null, List.of());
+            }
+            // Made after any resume load: a ParameterStore caches the arrays it has handed out.
+            ParameterStore ps = new ParameterStore(root, false);
+            List<TrainState.Validation> history = new ArrayList<>(state.history());
+            List<Double> stepLosses = new ArrayList<>();
+            progress.resumeAt(state.globalStep());
+
+            long step = state.globalStep();
+            for (int epoch = state.epoch(); epoch < config.epochs() && !state.finished(); epoch++) {
+                int[] order = epochOrder(train.numBlocks(), config.seed(), epoch);
+                boolean resumedEpoch = epoch == state.epoch();
+                int firstStep = resumedEpoch ? state.stepInEpoch() : 0;
+                double epochLossSum = resumedEpoch ? state.epochLossSum() : 0;
+                int epochSteps = resumedEpoch ? state.epochSteps() : 0;
+                double windowLossSum = 0; // since the last validation, which is also the last checkpoint
+                int windowSteps = 0;
+                for (int s = firstStep; s < stepsPerEpoch; s++, step++) {
+                    long startNanos = System.nanoTime();
+                    double lr = schedule.lr(epoch, step);
+                    JniUtils.setSeed(mix(config.seed(), step)); // dropout masks from (seed, step) only
+                    int from = s * batchSize;
+                    int to = Math.min(from + batchSize, train.numBlocks());
+                    long targets = (long) (to - from) * (blockSize - 1);
+
+                    // Forward and backward, micro-batch by micro-batch; each micro loss is scaled by
+                    // 1/targets of the whole batch, so the summed gradient is the batch mean's.
+                    double nllSum = 0;
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        for (int mb = from; mb < to; mb += config.microBatch()) {
+                            int mbEnd = Math.min(mb + config.microBatch(), to);
+                            try (NDManager scope = root.newSubManager()) {
+                                NDArray inputIds = scope.create(gather(train, order, mb, mbEnd), new Shape(mbEnd - mb, blockSize)); // (B, T)
+                                NDArray logits = model.forward(ps, inputIds, null, null, true, false).logits(); // (B, T, V)
+                                NDArray microNll = LmLoss.nllSum(logits, inputIds); // ()
+                                gc.backward(microNll.div(targets));
+                                nllSum += microNll.getFloat(); // host sync, once per micro-batch
+                            }
+                        }
+                    }
+                    double loss = nllSum / targets;
+                    if (!Double.isFinite(loss)) {
+                        throw new TrainingDivergedException("the training loss", epoch, step, loss);
+                    }
+
+                    // Clip, update, clear the gradients for the next step.
+                    double gradNorm = Gradients.clipNorm(params.values(), config.maxGradNorm());
+                    if (!Double.isFinite(gradNorm)) {
+                        throw new TrainingDivergedException("the gradient norm", epoch, step, gradNorm);
+                    }
+                    optimizer.step(params, lr);
+                    Gradients.zero(params.values());
+
+                    stepLosses.add(loss);
+                    epochLossSum += loss;
+                    epochSteps++;
+                    windowLossSum += loss;
+                    windowSteps++;
+                    double seconds = (System.nanoTime() - startNanos) / 1e9;
+                    double tokensPerSecond = (to - from) * (double) blockSize / seconds;
+                    progress.step(epoch, config.epochs(), step + 1, loss, tokensPerSecond);
+                    if ((step + 1) % config.logEverySteps() == 0) {
+                        emit.emit("step", ordered("epoch", epoch, "step", step + 1, "loss", loss, "lr", lr,
+                                "grad_norm", gradNorm, "tokens_per_s", tokensPerSecond));
+                    }
+
+                    // Mid-epoch validation and checkpoint, when asked for.
+                    boolean endOfEpoch = s == stepsPerEpoch - 1;
+                    if (!endOfEpoch && config.validEveryNSteps() > 0 && (step + 1) % config.validEveryNSteps() == 0) {
+                        state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, state, history,
+                                epoch, s + 1, step + 1, windowLossSum / windowSteps, epochLossSum, epochSteps, false,
+                                out, emit);
+                        windowLossSum = 0;
+                        windowSteps = 0;
+                    }
+                }
+
+                // End of epoch: validate, keep the best, write last and the resume state.
+                double trainLoss = epochLossSum / epochSteps;
+                boolean last = epoch == config.epochs() - 1;
+                state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, state, history,
+                        epoch + 1, 0, step, windowLossSum / windowSteps, 0, 0, last, out, emit);
+                emit.emit("epoch", ordered("epoch", epoch, "step", step, "train_loss", trainLoss,
+                        "valid_loss", history.get(history.size() - 1).validLoss(),
+                        "best_valid_loss", state.bestValidLoss()));
+            }
+            emit.emit("done", ordered("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
+                    "best_epoch", state.bestEpoch(), "best_step", state.bestStep()));
+            return new Result(state.bestValidLoss(), state.bestEpoch(), state.bestStep(), state.globalStep(),
+                    stepLosses, List.copyOf(history), bestDir, lastDir);
+        }
+    }
+
+    /** Mean token NLL over all blocks (exp of it is the corpus perplexity), dropout off, no graph. */
+    public static double validationLoss(OptForCausalLM model, ParameterStore ps, NDManager root, TokenBlocks blocks,
+            int batchSize) {
+        double nllSum = 0;
+        int[] all = new int[blocks.numBlocks()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        for (int from = 0; from < all.length; from += batchSize) {
+            int to = Math.min(from + batchSize, all.length);
+            try (NDManager scope = root.newSubManager()) {
+                NDArray inputIds = scope.create(gather(blocks, all, from, to), new Shape(to - from, blocks.blockSize())); // (B, T)
+                NDArray logits = model.forward(ps, inputIds, null, null, false, false).logits(); // (B, T, V)
+                nllSum += LmLoss.nllSum(logits, inputIds).getFloat(); // host sync, once per batch
+            }
+        }
+        return nllSum / ((double) blocks.numBlocks() * (blocks.blockSize() - 1));
+    }
+
+    private static TrainState validateAndCheckpoint(OptForCausalLM model, ParameterStore ps, NDManager root,
+            TokenBlocks valid, TrainConfig config, AdamW optimizer, TrainState state,
+            List<TrainState.Validation> history, int nextEpoch, int nextStepInEpoch, long globalStep,
+            double trainLoss, double epochLossSum, int epochSteps, boolean finished, Output out, Emitter emit)
+            throws IOException {
+        int epoch = nextStepInEpoch == 0 ? nextEpoch - 1 : nextEpoch;
+        double validLoss = validationLoss(model, ps, root, valid, config.microBatch());
+        history.add(new TrainState.Validation(epoch, globalStep, validLoss, trainLoss));
+        emit.emit("valid", ordered("epoch", epoch, "step", globalStep, "valid_loss", validLoss,
+                "valid_ppl", Math.exp(validLoss)));
+        if (!Double.isFinite(validLoss)) {
+            throw new TrainingDivergedException("the validation loss", epoch, globalStep, validLoss);
+        }
+
+        Map<String, HostTensor> weights = model.stateDict();
+        boolean better = state.bestValidLoss() == null || validLoss < state.bestValidLoss();
+        if (better) {
+            HfModelDir.write(out.dir().resolve("best"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
+        }
+        HfModelDir.write(out.dir().resolve("last"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
+        Path stateDir = out.dir().resolve("state");
+        String weightsFile = String.format("weights-%09d.safetensors", globalStep);
+        String optimizerFile = String.format("optimizer-%09d.safetensors", globalStep);
+        TrainState.writeSafetensors(stateDir.resolve(weightsFile), weights, Map.of());
+        TrainState.writeSafetensors(stateDir.resolve(optimizerFile), optimizer.state(),
+                Map.of("step", Long.toString(optimizer.stepCount())));
+        TrainState next = new TrainState(1, config, state.trainSha256(), state.validSha256(), nextEpoch,
+                nextStepInEpoch, globalStep, epochLossSum, epochSteps, finished,
+                better ? validLoss : state.bestValidLoss(),
+                better ? epoch : state.bestEpoch(),
+                better ? globalStep : state.bestStep(),
+                weightsFile, optimizerFile, List.copyOf(history));
+        next.commit(stateDir);
+        emit.emit("checkpoint", ordered("epoch", epoch, "step", globalStep, "best", better, "dir", out.dir().toString()));
+        return next;
+    }
+
+    private static void checkResumable(TrainState state, TrainConfig config, String trainSha, String validSha,
+            Path stateDir) {
+        if (!state.config().equals(config)) {
+            throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written with another train config "
+                    + state.config() + "; this run asks for " + config + ". Use a fresh output folder.");
+        }
+        if (!state.trainSha256().equals(trainSha) || !state.validSha256().equals(validSha)) {
+            throw new IllegalStateException(stateDir.resolve(TrainState.FILE)
+                    + " was written for other training/validation blocks (sha256 differs); use a fresh output folder.");
+        }
+    }
+
+    /** HF parameter name → array, each parameter once (the tied LM head is embed_tokens). */
+    static Map<String, NDArray> trainableParameters(OptForCausalLM model) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : StateDict.parameters(model).entrySet()) {
+            if (e.getValue().requiresGradient()) {
+                out.put(e.getKey(), e.getValue().getArray());
+            }
+        }
+        return out;
+    }
+
+    /** The block order of an epoch: Fisher–Yates over SplittableRandom(mix(seed, epoch)). */
+    static int[] epochOrder(int numBlocks, long seed, int epoch) {
+        int[] order = new int[numBlocks];
+        for (int i = 0; i < numBlocks; i++) {
+            order[i] = i;
+        }
+        SplittableRandom rng = new SplittableRandom(mix(seed, epoch));
+        for (int i = numBlocks - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    /** A 64-bit mix (splitmix64 finaliser) so that (seed, n) pairs do not collide as seed + n would. */
+    static long mix(long seed, long n) {
+        long z = seed * 0x9E3779B97F4A7C15L + n + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private static int[] gather(TokenBlocks blocks, int[] order, int from, int to) {
+        int t = blocks.blockSize();
+        int[] ids = new int[(to - from) * t];
+        for (int i = from; i < to; i++) {
+            blocks.copyBlock(order[i], ids, (i - from) * t);
+        }
+        return ids;
+    }
+
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    @FunctionalInterface
+    private interface Emitter {
+        void emit(String event, Map<String, Object> fields);
+    }
+}

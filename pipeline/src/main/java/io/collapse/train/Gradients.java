@@ -1,0 +1,48 @@
+package io.collapse.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.Collection;
+
+/** What the training loop does to the gradients of the parameters between backward and update. */
+public final class Gradients {
+
+    private Gradients() {}
+
+    /**
+     * torch.nn.utils.clip_grad_norm_ (L2): the norm over all gradients together, and when
+     * {@code maxNorm > 0} every gradient scaled by min(1, maxNorm / (norm + 1e-6)).
+     * The norm comes back even when not clipping: the loop logs it and stops when it is not finite.
+     */
+    public static double clipNorm(Collection<NDArray> params, double maxNorm) {
+        double total;
+        try (NDManager scope = NDManager.subManagerOf(params.iterator().next())) {
+            for (NDArray p : params) {
+                p.tempAttach(scope);
+            }
+            NDList norms = new NDList(params.size());
+            for (NDArray p : params) {
+                norms.add(p.getGradient().norm()); // ()
+            }
+            total = NDArrays.stack(norms).norm().getFloat(); // host sync, once per step
+            if (maxNorm > 0) {
+                double coef = Math.min(1.0, maxNorm / (total + 1e-6));
+                for (NDArray p : params) {
+                    p.getGradient().muli(coef);
+                }
+            }
+        }
+        return total;
+    }
+
+    /** optimizer.zero_grad(): backward adds into the gradients, so each step starts them at zero. */
+    public static void zero(Collection<NDArray> params) {
+        for (NDArray p : params) {
+            JniUtils.zeroGrad((PtNDArray) p);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.collapse.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/** Causal LM cross-entropy as HF's {@code OPTForCausalLM(labels=input_ids)}: logits at t predict the id at t+1. */
+public final class LmLoss {
+
+    private LmLoss() {}
+
+    /** Summed negative log-likelihood over the B·(T−1) shifted targets; divide by their count for HF's mean. */
+    public static NDArray nllSum(NDArray logits, NDArray inputIds) {
+        return tokenNll(logits, inputIds).sum(); // ()
+    }
+
+    /** Negative log-likelihood of every shifted target. */
+    public static NDArray tokenNll(NDArray logits, NDArray inputIds) {
+        NDArray logProbs = logits.get(":, :-1, :").logSoftmax(2); // (B, T-1, V)
+        NDArray targets = inputIds.get(":, 1:").toType(DataType.INT64, false).expandDims(2); // (B, T-1, 1)
+        return logProbs.gather(targets, 2).squeeze(2).neg(); // (B, T-1)
+    }
+}

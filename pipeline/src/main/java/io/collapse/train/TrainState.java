@@ -1,0 +1,108 @@
+package io.collapse.train;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.collapse.config.AtomicFiles;
+import io.collapse.config.TrainConfig;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.Safetensors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a fine-tuning run stands, in {@code <out>/state/state.json}: the commit point of a
+ * checkpoint. The weights and AdamW moments it names are written first (step-stamped files);
+ * this file is then replaced atomically; older step files are deleted last. A kill at any instant
+ * leaves a state.json whose files exist.
+ *
+ * <p>No RNG state is stored because none is carried: the data order of epoch e is a function of
+ * (seed, e) and the dropout generator is reseeded from (seed, step) before every step.
+ *
+ * @param epoch the epoch to continue in
+ * @param stepInEpoch optimizer steps already done in that epoch
+ * @param globalStep optimizer steps done in the whole run
+ * @param epochLossSum sum of the step losses of the epoch in progress (for its mean train loss)
+ * @param epochSteps steps summed in {@code epochLossSum}
+ * @param bestValidLoss lowest validation loss so far (mean token NLL), null before the first validation
+ * @param history every validation so far
+ */
+public record TrainState(
+        @JsonProperty("format") int format,
+        @JsonProperty("config") TrainConfig config,
+        @JsonProperty("train_sha256") String trainSha256,
+        @JsonProperty("valid_sha256") String validSha256,
+        @JsonProperty("epoch") int epoch,
+        @JsonProperty("step_in_epoch") int stepInEpoch,
+        @JsonProperty("global_step") long globalStep,
+        @JsonProperty("epoch_loss_sum") double epochLossSum,
+        @JsonProperty("epoch_steps") int epochSteps,
+        @JsonProperty("finished") boolean finished,
+        @JsonProperty("best_valid_loss") Double bestValidLoss,
+        @JsonProperty("best_epoch") int bestEpoch,
+        @JsonProperty("best_step") long bestStep,
+        @JsonProperty("weights") String weights,
+        @JsonProperty("optimizer") String optimizer,
+        @JsonProperty("history") List<Validation> history) {
+
+    /**
+     * One validation: after {@code step} optimizer steps, in {@code epoch}; {@code trainLoss} is the
+     * mean step loss since the previous validation.
+     */
+    public record Validation(
+            @JsonProperty("epoch") int epoch,
+            @JsonProperty("step") long step,
+            @JsonProperty("valid_loss") double validLoss,
+            @JsonProperty("train_loss") double trainLoss) {}
+
+    static final String FILE = "state.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** The state in {@code dir}, or null when no checkpoint was ever committed there. */
+    public static TrainState readIfPresent(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return JSON.readValue(file.toFile(), TrainState.class);
+        } catch (IOException e) {
+            throw new IOException(file + ": not a readable training state (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Commits this state: its weight and optimizer files must already be in {@code dir}. */
+    void commit(Path dir) throws IOException {
+        AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".safetensors") && !name.equals(weights) && !name.equals(optimizer)) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** safetensors written to a temporary name in the same folder, flushed, then renamed. */
+    static void writeSafetensors(Path target, Map<String, HostTensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            Safetensors.write(tmp, tensors, metadata);
+            AtomicFiles.move(tmp, target);
+            AtomicFiles.fsyncDir(dir);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.collapse.train;
+
+/**
+ * The loss or the gradient norm stopped being a finite number. Training stops before the
+ * optimizer step, so the last checkpoint on disk is the last good state.
+ */
+public final class TrainingDivergedException extends RuntimeException {
+
+    public TrainingDivergedException(String what, int epoch, long step, double value) {
+        super("training diverged: " + what + " is " + value + " at epoch " + epoch + ", step " + step
+                + "; the last good checkpoint stays (try a lower learning_rate or max_grad_norm > 0)");
+    }
+}

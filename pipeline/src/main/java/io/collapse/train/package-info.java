@@ -1,0 +1,13 @@
+/**
+ * Fine-tuning: {@link io.collapse.train.FineTune#run} is the loop (read it top to bottom);
+ * {@link io.collapse.train.AdamW} is torch's AdamW with its moments exposed for resume;
+ * {@link io.collapse.train.LrSchedule} the schedules as pure functions;
+ * {@link io.collapse.train.Gradients} clipping and zeroing; {@link io.collapse.train.LmLoss} the
+ * causal-LM cross-entropy; {@link io.collapse.train.TrainState} the resume file, committed last.
+ *
+ * <p>Output folder of a run: {@code best/} and {@code last/} (HF model directories),
+ * {@code state/} ({@code state.json} + step-stamped weights and optimizer safetensors), and the
+ * caller's events file ({@code step}, {@code valid}, {@code checkpoint}, {@code epoch},
+ * {@code resume}, {@code done} lines).
+ */
+package io.collapse.train;

@@ -1,0 +1,101 @@
+package io.collapse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.OptConfig;
+import io.collapse.model.hf.HfModelDir;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path tmp;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = CollapseCli.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** wikitext-2 validation lines [from, to) as a text corpus file. */
+    private Path lines(String name, int from, int to) throws Exception {
+        Path gz = Path.of(System.getProperty("collapse.repo"), "datasets/wikitext-2-v1/wiki.valid.tokens.gz");
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
+            List<String> all = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            return Files.write(tmp.resolve(name), all.subList(from, to));
+        }
+    }
+
+    @Test
+    void trainsAFixtureModelOnATextCorpusAndResumesToTheSameResult() throws Exception {
+        Path model = Path.of(getClass().getResource("/hf-opt/case-b-postln-proj/config.json").toURI()).getParent();
+        Path train = lines("train.txt", 0, 120);
+        Path valid = lines("valid.txt", 120, 160);
+        Path out = tmp.resolve("run");
+        String[] args = {"train", "--model", model.toString(), "--text", train.toString(), "--valid", valid.toString(),
+            "--out", out.toString(), "--cache-dir", tmp.resolve("cache").toString(), "--train-blocks", "20",
+            "--valid-blocks", "6", "--epochs", "2",
+            "--batch-size", "8", "--micro-batch", "4", "--lr", "1e-3", "--schedule", "constant", "--device", "cpu",
+            "--json"};
+        Result r = run(args);
+        assertEquals(0, r.code(), r.err());
+        JsonNode doc = JSON.readTree(r.out());
+        assertEquals(20, doc.path("train_blocks").asInt());
+        assertEquals(6, doc.path("valid_blocks").asInt());
+        assertEquals(2 * 3, doc.path("steps").asLong()); // 20 blocks: 2 batches of 8 and one of 4, per epoch
+        assertEquals(8, doc.path("config").path("batch_size").asInt());
+        assertEquals(4, doc.path("config").path("micro_batch").asInt());
+        double best = doc.path("best_valid_loss").asDouble();
+        assertTrue(Double.isFinite(best) && best > 0, r.out());
+        assertEquals(OptConfig.read(model.resolve("config.json")), OptConfig.read(out.resolve("best/config.json")));
+        assertTrue(HfModelDir.hasTokenizer(out.resolve("best")));
+        long stepEvents = Files.readAllLines(out.resolve("events.jsonl")).stream()
+                .filter(l -> l.contains("\"event\":\"step\"")).count();
+        assertEquals(doc.path("steps").asLong(), stepEvents);
+
+        Result again = run(args); // finished: resumes to the same result without training
+        assertEquals(0, again.code(), again.err());
+        assertEquals(best, JSON.readTree(again.out()).path("best_valid_loss").asDouble());
+    }
+
+    @Test
+    void rejectsAMicroBatchThatDoesNotDivideTheBatch() throws Exception {
+        Path model = Path.of(getClass().getResource("/hf-opt/case-a-preln/config.json").toURI()).getParent();
+        Result r = run("train", "--model", model.toString(), "--dataset", "wikitext-2-v1", "--out",
+                tmp.resolve("x").toString(), "--batch-size", "128", "--micro-batch", "48");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("train.micro_batch (48) must divide train.batch_size (128)"), r.err());
+    }
+
+    @Test
+    void benchTrainPrintsTokensPerSecondAndMfu() throws Exception {
+        Result r = run("bench", "train", "--preset", "tiny", "--batch-size", "2", "--steps", "2", "--warmup", "1",
+                "--matmul-size", "128", "--matmul-seconds", "0.2", "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        JsonNode line = JSON.readTree(r.out());
+        assertEquals("train", line.path("bench").asText());
+        assertEquals(2, line.path("steps_timed").asInt());
+        assertTrue(line.path("tokens_per_s").asDouble() > 0, r.out());
+        assertTrue(line.path("mfu").asDouble() > 0, r.out());
+        assertEquals(6 * line.path("matmul_params").asLong(), line.path("train_flops_per_token").asLong());
+    }
+}

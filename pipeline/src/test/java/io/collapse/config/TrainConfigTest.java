@@ -1,0 +1,64 @@
+package io.collapse.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class TrainConfigTest {
+
+    @Test
+    void paperDefaults() {
+        TrainConfig c = TrainConfig.paper(5, 0);
+        assertEquals(128, c.batchSize());
+        assertEquals(128, c.microBatch());
+        assertEquals(1, c.accumulationSteps());
+        assertEquals(2e-5, c.learningRate());
+        assertEquals(0.9, c.adamBeta1());
+        assertEquals(0.999, c.adamBeta2());
+        assertEquals(1e-8, c.adamEpsilon());
+        assertEquals(0.01, c.weightDecay());
+        assertEquals("paper-epoch-linear", c.schedule());
+        assertEquals(0.0, c.maxGradNorm());
+    }
+
+    @Test
+    void readsSnakeCaseJsonAndFillsDefaults() throws Exception {
+        String json = "{\"epochs\": 10, \"batch_size\": 128, \"micro_batch\": 16, \"learning_rate\": 1e-5,"
+                + " \"schedule\": \"warmup-cosine\", \"warmup_steps\": 100, \"max_grad_norm\": 1.0, \"seed\": 3}";
+        TrainConfig c = ConfigLoader.JSON.readValue(json, TrainConfig.class);
+        assertEquals(8, c.accumulationSteps());
+        assertEquals(1e-5, c.learningRate());
+        assertEquals(100, c.warmupSteps());
+        assertEquals(1.0, c.maxGradNorm());
+        assertEquals(3, c.seed());
+        assertEquals(1, c.logEverySteps());
+        assertTrue(ConfigLoader.JSON.writeValueAsString(c).contains("\"micro_batch\" : 16"));
+    }
+
+    @Test
+    void rejectsBadValuesNamingTheField() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainConfig(5, 128, 48, 2e-5, null, null, null, null, null, null, null, 0, null, null, null));
+        assertTrue(e.getMessage().contains("train.micro_batch (48)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainConfig(5, 128, null, 2e-5, null, null, null, null, "linear", null, null, 0, null, null, null));
+        assertTrue(e.getMessage().contains("train.schedule") && e.getMessage().contains("paper-epoch-linear"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainConfig(0, 128, null, 2e-5, null, null, null, null, null, null, null, 0, null, null, null));
+        assertTrue(e.getMessage().contains("train.epochs"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainConfig(5, 128, null, 2e-5, 1.0, null, null, null, null, null, null, 0, null, null, null));
+        assertTrue(e.getMessage().contains("train.adam_beta1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainConfig(5, 128, null, 2e-5, null, null, null, null, null, 10, null, 0, null, null, null));
+        assertTrue(e.getMessage().contains("train.warmup_steps"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainConfig(5, 128, null, 0, null, null, null, null, null, null, null, 0, null, null, null));
+        assertTrue(e.getMessage().contains("train.learning_rate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainConfig(5, 128, null, 2e-5, null, null, null, null, null, null, null, 0, null, null, "float16"));
+        assertTrue(e.getMessage().contains("train.dtype"), e.getMessage());
+    }
+}

@@ -1,0 +1,229 @@
+package io.collapse.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.OptConfig;
+import io.collapse.config.TrainConfig;
+import io.collapse.data.TokenBlocks;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.StateDict;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.Safetensors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FineTuneTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path tmp;
+
+    /** A small pre-LN OPT with dropout on (0.1), vocab 97. */
+    private static OptConfig tinyConfig(double dropout) {
+        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, dropout, 0.0, false, 1, 2, 2,
+                0.02, true, "opt");
+    }
+
+    /** Blocks with structure to learn: every block walks id = (start + k * stride) mod 90 + 4. */
+    private static TokenBlocks blocks(int n, int blockSize, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] ids = new int[n * blockSize];
+        for (int b = 0; b < n; b++) {
+            int start = rng.nextInt(90);
+            int stride = 1 + rng.nextInt(3);
+            for (int k = 0; k < blockSize; k++) {
+                ids[b * blockSize + k] = (start + k * stride) % 90 + 4;
+            }
+        }
+        return TokenBlocks.of(ids, blockSize);
+    }
+
+    private static TrainConfig config(int epochs, int batch, int micro, int validEvery) {
+        return new TrainConfig(epochs, batch, micro, 3e-3, null, null, null, 0.01, "paper-epoch-linear", null, 1.0,
+                7, validEvery, null, null);
+    }
+
+    private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
+        }
+    }
+
+    @Test
+    void sameSeedSameDataGivesBitwiseEqualLosses() throws Exception {
+        TrainConfig config = config(2, 4, 2, 0);
+        FineTune.Result a = train(tmp.resolve("a"), config, FineTune.Listener.NONE);
+        FineTune.Result b = train(tmp.resolve("b"), config, FineTune.Listener.NONE);
+        assertEquals(12, a.stepLosses().size()); // 22 blocks / 4 = 5 full steps + 1 short, 2 epochs
+        assertEquals(a.stepLosses(), b.stepLosses()); // Double.equals: bitwise
+        assertEquals(a.history(), b.history());
+        assertTrue(a.stepLosses().get(11) < a.stepLosses().get(0), "loss went down: " + a.stepLosses());
+    }
+
+    @Test
+    void accumulatedMicroBatchesGiveTheFullBatchGradient() throws Exception {
+        TokenBlocks train = blocks(8, 16, 3);
+        List<float[]> weights = new ArrayList<>();
+        List<Double> losses = new ArrayList<>();
+        for (int micro : new int[] {8, 2, 1}) {
+            TrainConfig config = new TrainConfig(1, 8, micro, 1e-2, null, null, null, 0.0, "constant", null, null, 5,
+                    null, null, null);
+            try (NDManager manager = NDManager.newBaseManager()) {
+                OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.0), 11, manager, DataType.FLOAT32);
+                Path out = tmp.resolve("micro" + micro);
+                FineTune.Result r = FineTune.run(model, train, train, config, FineTune.Output.quiet(out), FineTune.Listener.NONE);
+                losses.add(r.stepLosses().get(0));
+                weights.add(Safetensors.read(out.resolve("last/model.safetensors"))
+                        .get("model.decoder.layers.0.fc1.weight").toFloats());
+            }
+        }
+        for (int i = 1; i < 3; i++) {
+            assertEquals(losses.get(0), losses.get(i), 1e-5);
+            float[] want = weights.get(0);
+            float[] got = weights.get(i);
+            for (int j = 0; j < want.length; j++) {
+                assertEquals(want[j], got[j], 2e-6, "fc1.weight[" + j + "]");
+            }
+        }
+    }
+
+    @Test
+    void resumeAfterACrashReachesTheSameNumbers() throws Exception {
+        TrainConfig config = config(2, 4, 2, 2); // validation + checkpoint every 2 steps and per epoch
+        FineTune.Result full = train(tmp.resolve("full"), config, FineTune.Listener.NONE);
+
+        Path out = tmp.resolve("crashed");
+        RuntimeException kill = new RuntimeException("simulated kill");
+        FineTune.Listener killAtStep9 = event -> {
+            if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() == 9) {
+                throw kill;
+            }
+        };
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, killAtStep9)));
+        JsonNode state = JSON.readTree(out.resolve("state/state.json").toFile());
+        assertEquals(8, state.path("global_step").asLong()); // the checkpoint after step 8 (every 2 steps)
+        assertEquals(1, state.path("epoch").asInt());
+        assertEquals(2, state.path("step_in_epoch").asInt());
+
+        FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
+        List<Double> tail = full.stepLosses().subList(8, 12);
+        assertEquals(tail, resumed.stepLosses()); // bitwise
+        assertEquals(full.history(), resumed.history());
+        assertEquals(full.bestValidLoss(), resumed.bestValidLoss());
+        Map<String, HostTensor> a = Safetensors.read(tmp.resolve("full/last/model.safetensors"));
+        Map<String, HostTensor> b = Safetensors.read(out.resolve("last/model.safetensors"));
+        for (String key : a.keySet()) {
+            assertEquals(a.get(key).data(), b.get(key).data(), key);
+        }
+        // Only the files of the committed state remain.
+        try (var files = Files.list(out.resolve("state"))) {
+            assertEquals(3, files.count());
+        }
+
+        // A finished run resumes to nothing more.
+        FineTune.Result again = train(out, config, FineTune.Listener.NONE);
+        assertTrue(again.stepLosses().isEmpty());
+        assertEquals(full.bestValidLoss(), again.bestValidLoss());
+    }
+
+    @Test
+    void checkpointsAndEventsAreWritten() throws Exception {
+        Path out = tmp.resolve("run");
+        List<Map<String, Object>> seen = new ArrayList<>();
+        FineTune.Result r = train(out, config(2, 4, 4, 0), seen::add);
+        assertTrue(Files.exists(out.resolve("best/model.safetensors")));
+        assertTrue(Files.exists(out.resolve("best/config.json")));
+        assertTrue(HfModelDir.hasTokenizer(out.resolve("best")), "best/ is a whole HF directory");
+        assertEquals(tinyConfig(0.1), OptConfig.read(out.resolve("last/config.json")));
+        assertEquals(r.bestValidLoss(), r.history().stream().mapToDouble(TrainState.Validation::validLoss).min().orElseThrow());
+
+        List<String> lines = Files.readAllLines(out.resolve("events.jsonl"));
+        assertEquals(seen.size(), lines.size());
+        JsonNode first = JSON.readTree(lines.get(0));
+        assertEquals("step", first.path("event").asText());
+        assertEquals(1, first.path("step").asLong());
+        assertEquals(0, first.path("epoch").asInt());
+        for (String field : new String[] {"time", "loss", "lr", "grad_norm", "tokens_per_s"}) {
+            assertTrue(first.has(field), field + " in " + lines.get(0));
+        }
+        assertEquals(3e-3, first.path("lr").asDouble(), 1e-12);
+        long epochs = lines.stream().map(l -> readUnchecked(l).path("event").asText()).filter("epoch"::equals).count();
+        assertEquals(2, epochs);
+        JsonNode lastStep = lines.stream().map(FineTuneTest::readUnchecked)
+                .filter(n -> n.path("event").asText().equals("step")).reduce((x, y) -> y).orElseThrow();
+        assertEquals(3e-4, lastStep.path("lr").asDouble(), 1e-12); // paper schedule: 0.1 x lr in the last epoch
+        assertEquals("done", readUnchecked(lines.get(lines.size() - 1)).path("event").asText());
+    }
+
+    @Test
+    void stepsLeaveNothingInTheModelManager() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            int arrays = manager.getManagedArrays().size();
+            // After step 1, anything attached to the model's manager throws.
+            FineTune.Listener capAfterFirstStep = event -> {
+                if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() == 1) {
+                    manager.cap();
+                }
+            };
+            FineTune.run(model, blocks(12, 16, 1), blocks(4, 16, 2), config(2, 4, 2, 2),
+                    FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep);
+            assertEquals(arrays, manager.getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void divergenceStopsWithEpochStepAndValue() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            NDArray fc1 = StateDict.parameters(model).get("model.decoder.layers.1.fc1.bias").getArray();
+            fc1.set(nanBuffer((int) fc1.size()));
+            Path out = tmp.resolve("nan");
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> FineTune.run(model,
+                    blocks(8, 16, 1), blocks(4, 16, 2), config(1, 4, 4, 0), FineTune.Output.quiet(out), FineTune.Listener.NONE));
+            assertTrue(e.getMessage().contains("training loss is NaN at epoch 0, step 0"), e.getMessage());
+            assertFalse(Files.exists(out.resolve("state/state.json")));
+        }
+    }
+
+    private static java.nio.FloatBuffer nanBuffer(int n) {
+        float[] v = new float[n];
+        java.util.Arrays.fill(v, Float.NaN);
+        return java.nio.FloatBuffer.wrap(v);
+    }
+
+    private static JsonNode readUnchecked(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void epochOrderIsASeededPermutation() {
+        int[] a = FineTune.epochOrder(50, 3, 0);
+        assertEquals(50, java.util.Arrays.stream(a).distinct().count());
+        assertTrue(java.util.Arrays.equals(a, FineTune.epochOrder(50, 3, 0)));
+        assertFalse(java.util.Arrays.equals(a, FineTune.epochOrder(50, 3, 1)));
+        assertFalse(java.util.Arrays.equals(a, FineTune.epochOrder(50, 4, 0)));
+        assertNotEquals(FineTune.mix(0, 1), FineTune.mix(1, 0));
+    }
+}

@@ -1,0 +1,60 @@
+package io.collapse.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GradientsTest {
+
+    /** loss = sum(c_a * a) + sum(c_b * b), so the gradients are c_a and c_b. */
+    private static List<NDArray> withGradients(NDManager m, float[] ca, float[] cb) {
+        NDArray a = m.create(new float[ca.length]);
+        NDArray b = m.create(new float[cb.length]);
+        a.setRequiresGradient(true);
+        b.setRequiresGradient(true);
+        try (NDManager step = m.newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            gc.backward(step.create(ca).mul(a).sum().add(step.create(cb).mul(b).sum()));
+        }
+        return List.of(a, b);
+    }
+
+    @Test
+    void clipsTheGlobalNormLikeTorch() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<NDArray> params = withGradients(m, new float[] {3, 0}, new float[] {0, 0, 4}); // norm 5
+            assertEquals(5.0, Gradients.clipNorm(params, 1.0), 1e-6);
+            double coef = 1.0 / (5.0 + 1e-6);
+            assertArrayEquals(new float[] {(float) (3 * coef), 0}, params.get(0).getGradient().toFloatArray(), 1e-7f);
+            assertArrayEquals(new float[] {0, 0, (float) (4 * coef)}, params.get(1).getGradient().toFloatArray(), 1e-7f);
+        }
+    }
+
+    @Test
+    void leavesSmallGradientsAndOffSettingAlone() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<NDArray> params = withGradients(m, new float[] {0.3f, 0}, new float[] {0, 0, 0.4f});
+            assertEquals(0.5, Gradients.clipNorm(params, 1.0), 1e-6);
+            assertArrayEquals(new float[] {0.3f, 0}, params.get(0).getGradient().toFloatArray());
+            List<NDArray> big = withGradients(m, new float[] {30, 0}, new float[] {0, 0, 40});
+            assertEquals(50.0, Gradients.clipNorm(big, 0), 1e-4);
+            assertArrayEquals(new float[] {30, 0}, big.get(0).getGradient().toFloatArray());
+        }
+    }
+
+    @Test
+    void zeroResetsAccumulatedGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<NDArray> params = withGradients(m, new float[] {1, 2}, new float[] {3, 4, 5});
+            Gradients.zero(params);
+            assertArrayEquals(new float[] {0, 0}, params.get(0).getGradient().toFloatArray());
+            assertArrayEquals(new float[] {0, 0, 0}, params.get(1).getGradient().toFloatArray());
+        }
+    }
+}

@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
         version = "collapse 0.1.0",
         description = "Model-collapse experiments (The Curse of Recursion) on DJL + PyTorch.",
         subcommands = {
+            RunCommand.class,
+            ResumeCommand.class,
+            StatusCommand.class,
             InfoCommand.class,
             ExportCommand.class,
             DataCommand.class,

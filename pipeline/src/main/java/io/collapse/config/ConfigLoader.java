@@ -26,7 +26,9 @@ public final class ConfigLoader {
     public static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // An absent number is 0 and an absent flag false; each record's validation then names
+            // the field where 0 is not allowed ("train.epochs must be >= 1, got 0").
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
     private ConfigLoader() {}
@@ -59,8 +61,9 @@ public final class ConfigLoader {
             throw new IOException(source + ": unknown field '" + path(e) + "'; allowed here: " + known);
         } catch (JsonMappingException e) {
             Throwable cause = e.getCause();
-            String why = cause instanceof IllegalArgumentException ? cause.getMessage() : e.getOriginalMessage();
             String where = path(e);
+            String why = cause instanceof IllegalArgumentException ? cause.getMessage()
+                    : e.getOriginalMessage().startsWith("Cannot map `null` into type") ? "is required" : e.getOriginalMessage();
             throw new IOException(source + ": " + (where.isEmpty() || why.contains(where) ? "" : where + ": ") + why);
         }
     }

@@ -24,7 +24,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     {@code warmup-cosine} (HF's per-step schedules), {@code constant}
  * @param warmupSteps linear warmup steps of the per-step schedules (default 0)
  * @param maxGradNorm clip the global gradient L2 norm to this value; 0 = no clipping (default 0)
- * @param seed data order and dropout derive from it
+ * @param seed data order and dropout derive from it (absent: 0; `collapse run` derives one per
+ *     generation from experiment.seed instead)
  * @param validEveryNSteps also validate every N optimizer steps; 0 = once per epoch only (default 0)
  * @param logEverySteps one "step" event every N optimizer steps (default 1)
  * @param dtype compute dtype; only {@code float32} is implemented (default)
@@ -92,6 +93,12 @@ public record TrainConfig(
     /** The paper's setting: 128 blocks a step, lr 2e-5, linear 1.0 → 0.1 per epoch, AdamW as released. */
     public static TrainConfig paper(int epochs, long seed) {
         return new TrainConfig(epochs, 128, null, 2e-5, null, null, null, null, null, null, null, seed, null, null, null);
+    }
+
+    /** The same settings with another seed (each generation of a run trains with its own). */
+    public TrainConfig withSeed(long newSeed) {
+        return new TrainConfig(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay,
+                schedule, warmupSteps, maxGradNorm, newSeed, validEveryNSteps, logEverySteps, dtype);
     }
 
     /** Micro-batches whose gradients make one optimizer step. */

@@ -1,0 +1,56 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One experiment as a config file states it: base model, data, fine-tuning, decoding, and the
+ * generation loop. {@code configs/*.json} are instances; the resolved record is stored in the
+ * run directory's run.json.
+ */
+public record RunConfig(
+        @JsonProperty("name") String name,
+        @JsonProperty("description") String description,
+        @JsonProperty("model") ModelConfig model,
+        @JsonProperty("data") DataConfig data,
+        @JsonProperty("train") TrainConfig train,
+        @JsonProperty("generation") GenerationConfig generation,
+        @JsonProperty("experiment") ExperimentConfig experiment,
+        @JsonProperty("device") DeviceConfig device) {
+
+    public RunConfig {
+        Check.notBlank("name", name);
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("name must use letters, digits, '.', '_' or '-' (it names the run directory), got '" + name + "'");
+        }
+        description = description == null ? "" : description;
+        require("model", model);
+        require("data", data);
+        require("train", train);
+        require("generation", generation);
+        require("experiment", experiment);
+        device = device == null ? DeviceConfig.DEFAULT : device;
+        if (generation.maxNewTokens() != data.blockSize()) {
+            throw new IllegalArgumentException("generation.max_new_tokens (" + generation.maxNewTokens()
+                    + ") must equal data.block_size (" + data.blockSize()
+                    + "): every generated continuation becomes one training block of the next generation");
+        }
+    }
+
+    public static RunConfig load(Path file, List<String> overrides) throws IOException {
+        return ConfigLoader.load(file, RunConfig.class, overrides);
+    }
+
+    /** The same experiment with another master seed (a sweep's run). */
+    public RunConfig withSeed(long seed) {
+        return new RunConfig(name, description, model, data, train, generation, experiment.withSeed(seed), device);
+    }
+
+    private static void require(String field, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException("the '" + field + "' section is missing");
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package io.collapse.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.collapse.config.AtomicFiles;
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.ExperimentConfig;
+import io.collapse.config.RunConfig;
+import io.collapse.data.Mixing;
+import io.collapse.data.TokenBlocks;
+import io.collapse.eval.Evaluator;
+import io.collapse.model.Devices;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.train.EventLog;
+import io.collapse.train.FineTune;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The experiment of the paper, generation by generation: generation k trains (from the base model,
+ * or the previous generation's) on the original data (k = 0) or on the corpus written by
+ * generation k−1 mixed with a share of original blocks; then it is evaluated on the test set,
+ * writes its own corpus, and that corpus is scored by generation 0 for the histograms.
+ *
+ * <p>Every phase ends by recording itself in state.json; a phase cut short resumes from its own
+ * finer state (training from its last checkpoint, the corpus from its last shard) or is redone
+ * (evaluation, scoring: deterministic). No tensor code here: the phases call train/, eval/,
+ * generate/.
+ */
+public final class Experiment {
+
+    /** Told when each generation's files are complete, e.g. to refresh the report. */
+    public interface Listener {
+        void generationDone(Path runDir, int generation) throws IOException;
+
+        Listener NONE = (runDir, generation) -> {};
+    }
+
+    private final RunConfig cfg;
+    private final Path runDir;
+    private final RunInputs inputs;
+    private final Device device;
+    private final DataType dtype;
+    private final boolean progressBars;
+    private final PrintStream log;
+
+    private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, Device device, boolean progressBars, PrintStream log) {
+        this.cfg = cfg;
+        this.runDir = runDir;
+        this.inputs = inputs;
+        this.device = device;
+        this.dtype = dataType(cfg.model().dtype());
+        this.progressBars = progressBars;
+        this.log = log;
+    }
+
+    /**
+     * Runs (or resumes) the experiment in {@code runDir}. A directory made by a different config or
+     * an incompatible version is refused before anything is written.
+     */
+    public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintStream log, Listener listener)
+            throws IOException {
+        Device device = Devices.resolve(cfg.device());
+        RunManifest.checkConfig(runDir, cfg);
+        RunInputs inputs = RunInputs.load(cfg, runDir, device, log);
+        RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
+        new Experiment(cfg, runDir, inputs, device, progressBars, log).loop(listener);
+    }
+
+    private void loop(Listener listener) throws IOException {
+        RunState state = RunState.read(runDir);
+        if (state.finished()) {
+            log.println("run " + runDir + " has already finished all " + cfg.experiment().generations() + " generations");
+            return;
+        }
+        try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
+            int generations = cfg.experiment().generations();
+            for (int k = 0; k < generations; k++) {
+                for (RunState.Phase phase : RunState.Phase.values()) {
+                    if (state.isDone(k, phase)) {
+                        continue;
+                    }
+                    log.printf("generation %d/%d: %s%n", k, generations - 1, phase.id);
+                    events.append("phase_start", ordered("generation", k, "phase", phase.id));
+                    long start = System.nanoTime();
+                    Map<String, Object> metrics = switch (phase) {
+                        case TRAIN -> train(k);
+                        case EVAL -> evaluate(k);
+                        case CORPUS -> writeCorpus(k);
+                        case SCORE -> score(k);
+                    };
+                    RunState.Phase next = phase.ordinal() + 1 < RunState.Phase.values().length
+                            ? RunState.Phase.values()[phase.ordinal() + 1] : RunState.Phase.TRAIN;
+                    int nextGen = next == RunState.Phase.TRAIN ? k + 1 : k;
+                    state = state.complete(k, phase, nextGen, nextGen < generations ? next : null);
+                    state.write(runDir);
+                    Map<String, Object> done = ordered("generation", k, "phase", phase.id,
+                            "seconds", (System.nanoTime() - start) / 1e9);
+                    done.putAll(metrics);
+                    events.append("phase_done", done);
+                }
+                listener.generationDone(runDir, k);
+            }
+            state.markFinished().write(runDir);
+            events.append("run_done", ordered("generations", generations));
+        }
+    }
+
+    // ---- phases -------------------------------------------------------------------------------
+
+    /** Fine-tune generation k; its best checkpoint becomes gen-k/model (an HF directory). */
+    private Map<String, Object> train(int k) throws IOException {
+        Path genDir = RunFiles.gen(runDir, k);
+        TokenBlocks data = trainingData(k);
+        ExperimentConfig e = cfg.experiment();
+        Path start = k > 0 && e.startFrom().equals("previous") ? RunFiles.gen(runDir, k - 1).resolve(RunFiles.MODEL)
+                : runDir.resolve(RunFiles.BASE);
+        FineTune.Result r;
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            OptForCausalLM model = load(start, manager);
+            FineTune.Output out = new FineTune.Output(genDir.resolve(RunFiles.TRAIN), runDir.resolve(RunFiles.EVENTS),
+                    runDir.resolve(RunFiles.BASE), progressBars);
+            r = FineTune.run(model, data, inputs.valid(), cfg.train().withSeed(Seeds.train(e.seed(), k)), out,
+                    FineTune.Listener.NONE);
+        }
+        HfModelDir.Checkpoint best = HfModelDir.read(r.bestDir());
+        HfModelDir.write(genDir.resolve(RunFiles.MODEL), best.config(), best.tensors(), HostTensor.DType.F32,
+                runDir.resolve(RunFiles.BASE));
+        GenerationEval.update(genDir, ev -> ev.withTrain(new GenerationEval.Train(cfg.train().epochs(), r.bestEpoch(),
+                r.bestValidLoss(), data.numBlocks(), originalKept(k, data))));
+        return ordered("best_valid_loss", r.bestValidLoss(), "best_epoch", r.bestEpoch(), "train_blocks", data.numBlocks());
+    }
+
+    /** Test and validation loss/perplexity of gen-k/model, and the sample continuations. */
+    private Map<String, Object> evaluate(int k) throws IOException {
+        Path genDir = RunFiles.gen(runDir, k);
+        int batch = cfg.train().microBatch();
+        Evaluator.Result test;
+        Evaluator.Result valid;
+        List<GenerationEval.Sample> samples;
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            OptForCausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
+            test = Evaluator.evaluate(model, inputs.test(), batch, n -> {});
+            valid = Evaluator.evaluate(model, inputs.valid(), batch, n -> {});
+            samples = Samples.continue_(model, inputs, cfg, manager);
+        }
+        GenerationEval.update(genDir, ev -> ev.withTest(GenerationEval.Split.of(test)).withValid(GenerationEval.Split.of(valid))
+                .withSamples(samples));
+        return ordered("test_loss", test.loss(), "test_corpus_ppl", test.corpusPpl(), "test_mean_batch_ppl", test.meanBatchPpl());
+    }
+
+    /** gen-k/corpus: one continuation per original training block, written by gen-k/model. */
+    private Map<String, Object> writeCorpus(int k) throws IOException {
+        Path genDir = RunFiles.gen(runDir, k);
+        String sha;
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            OptForCausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
+            sha = CorpusStep.write(model, modelIdentity(genDir.resolve(RunFiles.MODEL)), inputs.train(), cfg.generation(),
+                    cfg.experiment(), genDir.resolve(RunFiles.CORPUS), progressBars, manager);
+        }
+        return ordered("corpus_sha256", sha);
+    }
+
+    /** Per-block perplexity of gen-k's corpus (and, for k = 0, of the original data) under generation 0. */
+    private Map<String, Object> score(int k) throws IOException {
+        Path genDir = RunFiles.gen(runDir, k);
+        TokenBlocks corpus = CorpusStep.read(genDir.resolve(RunFiles.CORPUS));
+        int batch = cfg.train().microBatch();
+        Evaluator.Result scored;
+        try (NDManager manager = NDManager.newBaseManager(device)) {
+            OptForCausalLM gen0 = load(RunFiles.gen(runDir, 0).resolve(RunFiles.MODEL), manager);
+            scored = Evaluator.evaluate(gen0, corpus, batch, n -> {});
+            if (k == 0) {
+                Evaluator.Result real = Evaluator.evaluate(gen0, inputs.train(), batch, n -> {});
+                writeFloats(genDir.resolve(RunFiles.REAL_PPL), real.perSequencePpl());
+            }
+        }
+        writeFloats(genDir.resolve(RunFiles.CORPUS_PPL), scored.perSequencePpl());
+        String sha = corpus.idsSha256();
+        double mean = java.util.Arrays.stream(scored.perSequencePpl()).average().orElse(Double.NaN);
+        GenerationEval.update(genDir, ev -> ev.withCorpus(new GenerationEval.Corpus(corpus.numBlocks(), sha, mean,
+                scored.corpusPpl())));
+        return ordered("corpus_blocks", corpus.numBlocks(), "corpus_mean_ppl_by_gen0", mean);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    /**
+     * What generation k trains on. k = 0: the original blocks. Later, {@code replace}: the corpus
+     * of generation k−1 with a fresh seeded share of original blocks swapped in; {@code accumulate}:
+     * the original blocks followed by every corpus written so far.
+     */
+    TokenBlocks trainingData(int k) throws IOException {
+        if (k == 0) {
+            return inputs.train();
+        }
+        ExperimentConfig e = cfg.experiment();
+        if (e.dataMode().equals("accumulate")) {
+            List<TokenBlocks> all = new ArrayList<>();
+            all.add(inputs.train());
+            for (int j = 0; j < k; j++) {
+                all.add(CorpusStep.read(RunFiles.gen(runDir, j).resolve(RunFiles.CORPUS)));
+            }
+            return Mixing.accumulate(all);
+        }
+        TokenBlocks previous = CorpusStep.read(RunFiles.gen(runDir, k - 1).resolve(RunFiles.CORPUS));
+        return Mixing.keepOriginal(inputs.train(), previous, e.keepFraction(), Seeds.mixing(e.seed(), k));
+    }
+
+    private int originalKept(int k, TokenBlocks data) {
+        if (k == 0) {
+            return data.numBlocks();
+        }
+        ExperimentConfig e = cfg.experiment();
+        return e.dataMode().equals("accumulate") ? inputs.train().numBlocks()
+                : (int) Math.round(e.keepFraction() * inputs.train().numBlocks());
+    }
+
+    private OptForCausalLM load(Path dir, NDManager manager) throws IOException {
+        HfModelDir.Checkpoint c = HfModelDir.read(dir);
+        return OptForCausalLM.fromStateDict(c.config(), c.tensors(), manager, dtype);
+    }
+
+    /** A model's identity for the corpus manifest: its directory and the sha256 of its weights file. */
+    private static String modelIdentity(Path dir) throws IOException {
+        Path weights = HfModelDir.weightsFile(dir);
+        return dir.getParent().getFileName() + "/" + dir.getFileName() + "@" + io.collapse.config.Checksums.sha256(weights);
+    }
+
+    static void writeFloats(Path file, double[] values) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) {
+            buf.putFloat((float) v);
+        }
+        AtomicFiles.writeBytes(file, buf.array());
+    }
+
+    static DataType dataType(String name) {
+        return switch (name) {
+            case "float32" -> DataType.FLOAT32;
+            case "bfloat16" -> DataType.BFLOAT16;
+            case "float16" -> DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("model.dtype: unknown '" + name + "'");
+        };
+    }
+
+    static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}

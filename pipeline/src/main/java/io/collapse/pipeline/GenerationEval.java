@@ -1,0 +1,100 @@
+package io.collapse.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.collapse.config.AtomicFiles;
+import io.collapse.config.ConfigLoader;
+import io.collapse.eval.Evaluator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * gen-NN/eval.json: what one generation measured. Each phase fills its own section, so the file
+ * grows as the generation advances; a reader (status, report) takes what is there.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record GenerationEval(
+        @JsonProperty("generation") int generation,
+        @JsonProperty("train") Train train,
+        @JsonProperty("test") Split test,
+        @JsonProperty("valid") Split valid,
+        @JsonProperty("corpus") Corpus corpus,
+        @JsonProperty("real_data_ppl_file") String realDataPplFile,
+        @JsonProperty("samples") List<Sample> samples) {
+
+    public record Train(
+            @JsonProperty("epochs") int epochs,
+            @JsonProperty("best_epoch") int bestEpoch,
+            @JsonProperty("best_valid_loss") double bestValidLoss,
+            @JsonProperty("train_blocks") int trainBlocks,
+            @JsonProperty("original_blocks_kept") int originalBlocksKept) {}
+
+    /**
+     * @param corpusPpl exp(mean token NLL)
+     * @param meanBatchPpl mean over batches of exp(batch loss), the released code's definition
+     */
+    public record Split(
+            @JsonProperty("loss") double loss,
+            @JsonProperty("corpus_ppl") double corpusPpl,
+            @JsonProperty("mean_batch_ppl") double meanBatchPpl,
+            @JsonProperty("batch_size") int batchSize,
+            @JsonProperty("targets") long targets,
+            @JsonProperty("blocks") int blocks) {
+
+        static Split of(Evaluator.Result r) {
+            return new Split(r.loss(), r.corpusPpl(), r.meanBatchPpl(), r.batchSize(), r.targets(), r.blocks());
+        }
+    }
+
+    /** This generation's synthetic corpus, scored by generation 0. */
+    public record Corpus(
+            @JsonProperty("blocks") int blocks,
+            @JsonProperty("sha256") String sha256,
+            @JsonProperty("mean_ppl_by_gen0") double meanPplByGen0,
+            @JsonProperty("corpus_ppl_by_gen0") double corpusPplByGen0) {}
+
+    public record Sample(
+            @JsonProperty("prompt_index") int promptIndex,
+            @JsonProperty("prompt") String prompt,
+            @JsonProperty("continuation") String continuation) {}
+
+    public GenerationEval withTrain(Train t) {
+        return new GenerationEval(generation, t, test, valid, corpus, realDataPplFile, samples);
+    }
+
+    public GenerationEval withTest(Split s) {
+        return new GenerationEval(generation, train, s, valid, corpus, realDataPplFile, samples);
+    }
+
+    public GenerationEval withValid(Split s) {
+        return new GenerationEval(generation, train, test, s, corpus, realDataPplFile, samples);
+    }
+
+    public GenerationEval withCorpus(Corpus c) {
+        String real = generation == 0 ? RunFiles.REAL_PPL : null;
+        return new GenerationEval(generation, train, test, valid, c, real, samples);
+    }
+
+    public GenerationEval withSamples(List<Sample> s) {
+        return new GenerationEval(generation, train, test, valid, corpus, realDataPplFile, s);
+    }
+
+    /** The generation's eval.json, or an empty one when not yet written. */
+    public static GenerationEval read(Path genDir) throws IOException {
+        Path file = genDir.resolve(RunFiles.EVAL);
+        if (!Files.exists(file)) {
+            int k = Integer.parseInt(genDir.getFileName().toString().substring(4));
+            return new GenerationEval(k, null, null, null, null, null, null);
+        }
+        return ConfigLoader.JSON.readValue(file.toFile(), GenerationEval.class);
+    }
+
+    /** Read, change, write back atomically. */
+    static void update(Path genDir, UnaryOperator<GenerationEval> change) throws IOException {
+        GenerationEval next = change.apply(read(genDir));
+        AtomicFiles.writeString(genDir.resolve(RunFiles.EVAL), ConfigLoader.JSON.writeValueAsString(next));
+    }
+}

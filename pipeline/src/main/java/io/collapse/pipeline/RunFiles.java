@@ -1,0 +1,24 @@
+package io.collapse.pipeline;
+
+import java.nio.file.Path;
+
+/** Names inside a run directory (see README "Run directory"). One place, so readers and writers agree. */
+public final class RunFiles {
+
+    public static final String RUN = "run.json";
+    public static final String EVENTS = "events.jsonl";
+    public static final String BASE = "base";
+    public static final String MODEL = "model";
+    public static final String TRAIN = "train";
+    public static final String EVAL = "eval.json";
+    public static final String CORPUS = "corpus";
+    public static final String CORPUS_PPL = "corpus-ppl.f32";
+    public static final String REAL_PPL = "real-ppl.f32";
+    public static final String REPORT = "report";
+
+    private RunFiles() {}
+
+    public static Path gen(Path runDir, int generation) {
+        return runDir.resolve(String.format("gen-%02d", generation));
+    }
+}

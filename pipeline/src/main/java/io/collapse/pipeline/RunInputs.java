@@ -1,0 +1,105 @@
+package io.collapse.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.collapse.config.DataConfig;
+import io.collapse.config.ModelConfig;
+import io.collapse.config.RunConfig;
+import io.collapse.data.Corpus;
+import io.collapse.data.DataPaths;
+import io.collapse.data.DataSource;
+import io.collapse.data.TokenBlocks;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.OptPresets;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.ModelSource;
+import io.collapse.text.OptTokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every generation reads: the base model (materialised once in the run directory, so every
+ * generation and every resume starts from the same weights), its tokenizer, and the data splits.
+ *
+ * @param checksums sha256 of each split's source, recorded in run.json
+ */
+record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, TokenBlocks test,
+        Map<String, String> checksums) {
+
+    static final List<String> SPLITS = List.of("train", "valid", "test");
+
+    static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintStream log) throws IOException {
+        Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), device, log);
+        OptTokenizer tokenizer = OptTokenizer.fromDir(base);
+        DataConfig d = cfg.data();
+        List<DataSource.LoadedSplit> splits = source(d.dataset()).load(DataPaths.locate(), SPLITS, tokenizer, d.blockSize());
+        Map<String, String> checksums = new LinkedHashMap<>();
+        for (int i = 0; i < SPLITS.size(); i++) {
+            checksums.put(SPLITS.get(i), splits.get(i).text().sourceSha256());
+        }
+        return new RunInputs(tokenizer,
+                head(splits.get(0).blocks(), d.trainBlocks(), "data.train_blocks"),
+                head(splits.get(1).blocks(), d.validBlocks(), "data.valid_blocks"),
+                head(splits.get(2).blocks(), d.testBlocks(), "data.test_blocks"),
+                checksums);
+    }
+
+    /** {@code text:PATH} and {@code jsonl:PATH} name a user corpus; anything else a dataset. */
+    static DataSource source(String dataset) {
+        if (dataset.startsWith("text:")) {
+            return DataSource.userFile(Corpus.Format.TEXT, Path.of(dataset.substring(5)), null, null);
+        }
+        if (dataset.startsWith("jsonl:")) {
+            return DataSource.userFile(Corpus.Format.JSONL, Path.of(dataset.substring(6)), null, null);
+        }
+        return DataSource.bundled(dataset);
+    }
+
+    /** The first {@code n} blocks (all when n is 0). */
+    static TokenBlocks head(TokenBlocks blocks, int n, String field) {
+        if (n == 0 || n == blocks.numBlocks()) {
+            return blocks;
+        }
+        if (n > blocks.numBlocks()) {
+            throw new IllegalArgumentException(field + " = " + n + " but the split has only " + blocks.numBlocks() + " blocks");
+        }
+        int t = blocks.blockSize();
+        int[] ids = new int[n * t];
+        for (int i = 0; i < n; i++) {
+            blocks.copyBlock(i, ids, i * t);
+        }
+        return TokenBlocks.of(ids, t);
+    }
+
+    /**
+     * The run's own copy of the base model as an HF directory: a preset is created from its seed, a
+     * directory or Hub id is read (downloaded when needed) and re-written in float32 safetensors.
+     */
+    static Path ensureBase(ModelConfig m, Path dir, Device device, PrintStream log) throws IOException {
+        if (Files.isRegularFile(dir.resolve(HfModelDir.CONFIG))) {
+            return dir;
+        }
+        if (m.base().startsWith("preset:")) {
+            String preset = m.base().substring("preset:".length());
+            log.println("creating base model: preset " + preset + ", init seed " + m.initSeed());
+            try (NDManager manager = NDManager.newBaseManager(device)) {
+                OptForCausalLM model = OptForCausalLM.random(OptPresets.get(preset), m.initSeed(), manager, DataType.FLOAT32);
+                HfModelDir.write(dir, model.config(), model.stateDict(), HostTensor.DType.F32, null);
+            }
+        } else {
+            Path source = ModelSource.resolve(m.base(), ModelSource.defaultCacheDir());
+            log.println("copying base model from " + source);
+            HfModelDir.Checkpoint c = HfModelDir.read(source);
+            HfModelDir.write(dir, c.config(), c.tensors(), HostTensor.DType.F32,
+                    HfModelDir.hasTokenizer(source) ? source : null);
+        }
+        return dir;
+    }
+}

@@ -1,0 +1,119 @@
+package io.collapse.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.config.AtomicFiles;
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.RunConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * run.json: what made this run directory — the resolved config, the format, the data's checksums.
+ * A directory is only ever continued by the same config on the same data; anything else is
+ * refused before a byte is written.
+ */
+public record RunManifest(
+        @JsonProperty("format") int format,
+        @JsonProperty("name") String name,
+        @JsonProperty("created") String created,
+        @JsonProperty("collapse_version") String collapseVersion,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("regime") Map<String, Object> regime,
+        @JsonProperty("dataset") Dataset dataset,
+        @JsonProperty("config") JsonNode config) {
+
+    /** Bumped whenever a run directory's files change meaning; older directories are refused. */
+    public static final int FORMAT = 1;
+
+    public static final String VERSION = "0.1.0";
+
+    public record Dataset(@JsonProperty("name") String name, @JsonProperty("checksums") Map<String, String> checksums) {}
+
+    /** The config stored in a run directory (what `collapse resume` continues). */
+    public static RunConfig readConfig(Path runDir) throws IOException {
+        RunManifest m = read(runDir);
+        if (m == null) {
+            throw new IOException(runDir + " is not a run directory (no " + RunFiles.RUN + ")");
+        }
+        checkFormat(runDir, m);
+        return ConfigLoader.fromTree(m.config(), RunConfig.class, List.of(), runDir.resolve(RunFiles.RUN).toString());
+    }
+
+    /** Refuses a directory made by another config or format; silent when the directory is new. */
+    static void checkConfig(Path runDir, RunConfig cfg) throws IOException {
+        RunManifest m = read(runDir);
+        if (m == null) {
+            if (Files.exists(runDir.resolve(RunState.FILE))) {
+                throw new IOException(runDir + " has a " + RunState.FILE + " but no " + RunFiles.RUN + ": not a run directory this version made");
+            }
+            return;
+        }
+        checkFormat(runDir, m);
+        JsonNode now = ConfigLoader.JSON.valueToTree(cfg);
+        if (!now.equals(m.config())) {
+            throw new IOException(runDir + " was made by a different config (" + String.join(", ", differences(m.config(), now, ""))
+                    + "); continue it with `collapse resume " + runDir + "`, or choose a new --run-dir");
+        }
+    }
+
+    /** Writes run.json for a new run, or checks the data of an existing one against it. */
+    static void createOrCheckData(Path runDir, RunConfig cfg, Map<String, String> checksums) throws IOException {
+        RunManifest m = read(runDir);
+        if (m != null) {
+            if (!m.dataset().checksums().equals(checksums)) {
+                throw new IOException(runDir + " was made from other data: checksums " + m.dataset().checksums()
+                        + " in " + RunFiles.RUN + ", now " + checksums);
+            }
+            return;
+        }
+        var e = cfg.experiment();
+        Map<String, Object> regime = Map.of("keep_fraction", e.keepFraction(), "data_mode", e.dataMode(),
+                "start_from", e.startFrom(), "epochs", cfg.train().epochs());
+        RunManifest fresh = new RunManifest(FORMAT, cfg.name(), Instant.now().toString(), VERSION, e.seed(), regime,
+                new Dataset(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg));
+        AtomicFiles.writeString(runDir.resolve(RunFiles.RUN), ConfigLoader.JSON.writeValueAsString(fresh));
+    }
+
+    static RunManifest read(Path runDir) throws IOException {
+        Path file = runDir.resolve(RunFiles.RUN);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return ConfigLoader.JSON.readValue(file.toFile(), RunManifest.class);
+        } catch (IOException e) {
+            throw new IOException(file + ": unreadable (" + e.getMessage() + "); this is not a run directory this version can continue", e);
+        }
+    }
+
+    private static void checkFormat(Path runDir, RunManifest m) throws IOException {
+        if (m.format() != FORMAT) {
+            throw new IOException(runDir + " was written in run-directory format " + m.format() + " (collapse "
+                    + m.collapseVersion() + "); this collapse " + VERSION + " reads format " + FORMAT
+                    + " only — start a new run directory");
+        }
+    }
+
+    /** Dotted paths where two config trees differ, e.g. "train.epochs: 5 -> 10". */
+    static List<String> differences(JsonNode was, JsonNode now, String prefix) {
+        List<String> out = new ArrayList<>();
+        if (was != null && now != null && was.isObject() && now.isObject()) {
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            was.fieldNames().forEachRemaining(keys::add);
+            now.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                out.addAll(differences(was.get(k), now.get(k), prefix.isEmpty() ? k : prefix + "." + k));
+            }
+        } else if (was == null ? now != null : !was.equals(now)) {
+            out.add(prefix + ": " + was + " -> " + now);
+        }
+        return out;
+    }
+}

@@ -28,7 +28,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     generation from experiment.seed instead)
  * @param validEveryNSteps also validate every N optimizer steps; 0 = once per epoch only (default 0)
  * @param logEverySteps one "step" event every N optimizer steps (default 1)
- * @param dtype compute dtype; only {@code float32} is implemented (default)
+ * @param dtype dtype of the weights the optimizer updates; only {@code float32} is implemented (default)
+ * @param mixedPrecision {@code off} (default: everything float32), {@code fp16} (forward and backward
+ *     in a float16 copy of the weights, float32 master weights and AdamW moments, dynamic loss
+ *     scaling as torch.cuda.amp.GradScaler) or {@code bf16} (bfloat16 copy, float32 master, no
+ *     scaling). GPU only: bf16 is refused on the CPU (DJL 0.36 aborts the JVM converting to bfloat16
+ *     there) and fp16 on the CPU only runs when forced for tests ({@code -Dcollapse.fp16_on_cpu=true})
+ * @param lossScaleInit fp16's first loss scale (default 65536 = 2^16, GradScaler's init_scale)
+ * @param lossScaleGrowthInterval fp16: double the scale after this many steps in a row with finite
+ *     gradients (default 2000, GradScaler's growth_interval)
  */
 public record TrainConfig(
         @JsonProperty("epochs") int epochs,
@@ -45,7 +53,12 @@ public record TrainConfig(
         @JsonProperty("seed") long seed,
         @JsonProperty("valid_every_n_steps") Integer validEveryNSteps,
         @JsonProperty("log_every_steps") Integer logEverySteps,
-        @JsonProperty("dtype") String dtype) {
+        @JsonProperty("dtype") String dtype,
+        @JsonProperty("mixed_precision") String mixedPrecision,
+        @JsonProperty("loss_scale_init") Double lossScaleInit,
+        @JsonProperty("loss_scale_growth_interval") Integer lossScaleGrowthInterval) {
+
+    public static final String[] MIXED_PRECISION = {"off", "fp16", "bf16"};
 
     public static final String[] SCHEDULES = {"paper-epoch-linear", "epoch-cosine", "warmup-linear", "warmup-cosine", "constant"};
 
@@ -61,6 +74,9 @@ public record TrainConfig(
         validEveryNSteps = validEveryNSteps == null ? 0 : validEveryNSteps;
         logEverySteps = logEverySteps == null ? 1 : logEverySteps;
         dtype = dtype == null ? "float32" : dtype;
+        mixedPrecision = mixedPrecision == null ? "off" : mixedPrecision;
+        lossScaleInit = lossScaleInit == null ? 65536.0 : lossScaleInit;
+        lossScaleGrowthInterval = lossScaleGrowthInterval == null ? 2000 : lossScaleGrowthInterval;
 
         Check.atLeast("train.epochs", epochs, 1);
         Check.atLeast("train.batch_size", batchSize, 1);
@@ -88,6 +104,17 @@ public record TrainConfig(
         Check.atLeast("train.valid_every_n_steps", validEveryNSteps, 0);
         Check.atLeast("train.log_every_steps", logEverySteps, 1);
         Check.oneOf("train.dtype", dtype, "float32");
+        Check.oneOf("train.mixed_precision", mixedPrecision, MIXED_PRECISION);
+        Check.positive("train.loss_scale_init", lossScaleInit);
+        Check.atLeast("train.loss_scale_growth_interval", lossScaleGrowthInterval, 1);
+    }
+
+    /** Without the mixed-precision fields (all at their defaults: off). */
+    public TrainConfig(int epochs, int batchSize, Integer microBatch, double learningRate, Double adamBeta1,
+            Double adamBeta2, Double adamEpsilon, Double weightDecay, String schedule, Integer warmupSteps,
+            Double maxGradNorm, long seed, Integer validEveryNSteps, Integer logEverySteps, String dtype) {
+        this(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, schedule,
+                warmupSteps, maxGradNorm, seed, validEveryNSteps, logEverySteps, dtype, null, null, null);
     }
 
     /** The paper's setting: 128 blocks a step, lr 2e-5, linear 1.0 → 0.1 per epoch, AdamW as released. */
@@ -98,7 +125,15 @@ public record TrainConfig(
     /** The same settings with another seed (each generation of a run trains with its own). */
     public TrainConfig withSeed(long newSeed) {
         return new TrainConfig(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay,
-                schedule, warmupSteps, maxGradNorm, newSeed, validEveryNSteps, logEverySteps, dtype);
+                schedule, warmupSteps, maxGradNorm, newSeed, validEveryNSteps, logEverySteps, dtype, mixedPrecision,
+                lossScaleInit, lossScaleGrowthInterval);
+    }
+
+    /** The same settings with another mixed-precision mode and fp16 loss-scaler settings. */
+    public TrainConfig withMixedPrecision(String mode, double scaleInit, int growthInterval) {
+        return new TrainConfig(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay,
+                schedule, warmupSteps, maxGradNorm, seed, validEveryNSteps, logEverySteps, dtype, mode, scaleInit,
+                growthInterval);
     }
 
     /** Micro-batches whose gradients make one optimizer step. */

@@ -72,13 +72,13 @@ public final class OptForCausalLM extends HfBlock {
      * {@code OPTForCausalLM} names ({@code model.decoder.…}) or the original facebook/opt names
      * without the {@code model.} prefix ({@code decoder.…}); a {@code lm_head.weight} is ignored if it
      * has embed_tokens' shape (OPT ties them). F32, F16, BF16 and F64 are converted to {@code dtype}
-     * (float32 or float16).
+     * (float32, float16, or bfloat16 on a GPU: mixed-precision training's compute copy).
      * Everything is checked before anything is set.
      *
      * @throws IllegalArgumentException naming the missing, unexpected or mis-shaped tensors
      */
     public void loadStateDict(Map<String, HostTensor> stateDict, NDManager manager, DataType dtype) {
-        checkDtype(dtype);
+        checkDtype(dtype, manager);
         Map<String, Parameter> params = StateDict.parameters(this);
         Shape embedShape = params.get(EMBED_TOKENS).getShape();
         Map<String, HostTensor> byKey = new LinkedHashMap<>();
@@ -139,7 +139,7 @@ public final class OptForCausalLM extends HfBlock {
      * every run and device (not the numbers torch would draw).
      */
     public void initWeights(long seed, NDManager manager, DataType dtype) {
-        checkDtype(dtype);
+        checkDtype(dtype, manager);
         SplittableRandom rng = new SplittableRandom(seed);
         double std = config.initStd();
         for (Map.Entry<String, Parameter> e : StateDict.parameters(this).entrySet()) {
@@ -284,9 +284,14 @@ public final class OptForCausalLM extends HfBlock {
      * float32, or float16 for inference on GPUs. Not bfloat16: DJL 0.36's PyTorch engine aborts the
      * JVM converting an array to it (checkpoints stored as BF16 load fine into float32).
      */
-    private static void checkDtype(DataType dtype) {
-        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
-            throw new IllegalArgumentException("model dtype " + dtype + " is not supported; expected float32 or float16");
+    private static void checkDtype(DataType dtype, NDManager manager) {
+        if (dtype == DataType.BFLOAT16 && manager.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU)) {
+            // DJL 0.36's PyTorch engine aborts the JVM converting to bfloat16 on the CPU.
+            throw new IllegalArgumentException("model dtype bfloat16 needs a GPU; on the CPU use float32 or float16");
+        }
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("model dtype " + dtype + " is not supported; expected float32, float16"
+                    + " or (on a GPU) bfloat16");
         }
     }
 

@@ -52,6 +52,15 @@ public final class AdamW implements AutoCloseable {
 
     /** Updates every parameter in place from its gradient, with learning rate {@code lr}. */
     public void step(Map<String, NDArray> params, double lr) {
+        step(params, null, lr);
+    }
+
+    /**
+     * Updates every parameter in place from {@code grads} (same names, same device; null: each
+     * parameter's own gradient). Mixed precision and data parallelism hand in the float32 gradients
+     * they assembled for the master weights.
+     */
+    public void step(Map<String, NDArray> params, Map<String, NDArray> grads, double lr) {
         step++;
         double biasCorrection1 = 1 - Math.pow(beta1, step);
         double biasCorrection2 = 1 - Math.pow(beta2, step);
@@ -63,7 +72,13 @@ public final class AdamW implements AutoCloseable {
             NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(p));
             try (NDManager scope = NDManager.subManagerOf(p)) {
                 scope.tempAttachAll(p, m, v);
-                NDArray g = p.getGradient(); // joins p's manager: the scope
+                NDArray g;
+                if (grads == null) {
+                    g = p.getGradient(); // joins p's manager: the scope
+                } else {
+                    g = grads.get(e.getKey());
+                    scope.tempAttachAll(g);
+                }
                 if (weightDecay != 0) {
                     p.muli(1 - lr * weightDecay);
                 }

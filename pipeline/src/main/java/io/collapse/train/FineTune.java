@@ -87,7 +87,24 @@ public final class FineTune {
      */
     public static Result run(OptForCausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
             Output out, Listener listener) throws IOException {
+        return run(model, train, valid, config, out, listener, List.of(deviceOf(model)));
+    }
+
+    /**
+     * As {@link #run(OptForCausalLM, TokenBlocks, TokenBlocks, TrainConfig, Output, Listener)},
+     * data-parallel over {@code devices} (the first must hold {@code model}): a replica of the model
+     * on every other device, each micro-batch split into contiguous row ranges, one per replica,
+     * their gradients summed on the first device, one optimizer step there, the new weights copied
+     * to the replicas. With dropout on, the masks differ from a one-device run (as in torch DDP).
+     */
+    public static Result run(OptForCausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
+            Output out, Listener listener, List<Device> devices) throws IOException {
         Path outDir = out.dir();
+        if (devices.isEmpty() || !devices.get(0).equals(deviceOf(model))) {
+            throw new IllegalArgumentException("the first training device must hold the model (" + deviceOf(model)
+                    + "), got " + devices);
+        }
+        checkMixedPrecision(config.mixedPrecision(), devices);
         if (train.numBlocks() == 0 || valid.numBlocks() == 0) {
             throw new IllegalArgumentException("fine-tuning needs training and validation blocks, got "
                     + train.numBlocks() + " and " + valid.numBlocks());
@@ -106,13 +123,14 @@ public final class FineTune {
         long totalSteps = (long) stepsPerEpoch * config.epochs();
         LrSchedule schedule = new LrSchedule(config, totalSteps);
         Map<String, NDArray> params = trainableParameters(model);
-        Device device = params.values().iterator().next().getDevice();
+        Device device = devices.get(0);
         Path stateDir = outDir.resolve("state");
         Path bestDir = outDir.resolve("best");
         Path lastDir = outDir.resolve("last");
         String trainSha = train.idsSha256();
         String validSha = valid.idsSha256();
 
+        Workers workers = null;
         try (NDManager root = NDManager.newBaseManager(device);
                 AdamW optimizer = AdamW.of(config, root);
                 EventLog events = new EventLog(out.eventsFile());
@@ -130,10 +148,17 @@ public final class FineTune {
                         state.globalStep(), params);
                 emit.emit("resume", Map.of("epoch", state.epoch(), "step", state.globalStep()));
             } else {
-                state = new TrainState(1, config, trainSha, validSha, 0, 0, 0, 0, 0, false, null, -1, -1, null, null, List.of());
+                state = new TrainState(1, config, trainSha, validSha, 0, 0, 0, 0, 0, false, null, -1, -1, null, null, List.of(),
+                        null, 0);
             }
-            // Made after any resume load: a ParameterStore caches the arrays it has handed out.
+            // Made after any resume load: a ParameterStore caches the arrays it has handed out,
+            // and the workers copy the weights as they are now.
             ParameterStore ps = new ParameterStore(root, false);
+            workers = Workers.of(model, params, root, ps, devices, computeType(config.mixedPrecision()));
+            LossScaler scaler = config.mixedPrecision().equals("fp16")
+                    ? new LossScaler(state.lossScale() != null ? state.lossScale() : config.lossScaleInit(),
+                            state.lossScaleGoodSteps(), config.lossScaleGrowthInterval())
+                    : null;
             List<TrainState.Validation> history = new ArrayList<>(state.history());
             List<Double> stepLosses = new ArrayList<>();
             progress.resumeAt(state.globalStep());
@@ -155,51 +180,89 @@ public final class FineTune {
                     int to = Math.min(from + batchSize, train.numBlocks());
                     long targets = (long) (to - from) * (blockSize - 1);
 
-                    // Forward and backward, micro-batch by micro-batch; each micro loss is scaled by
-                    // 1/targets of the whole batch, so the summed gradient is the batch mean's.
+                    // Forward and backward, micro-batch by micro-batch, each split across the
+                    // workers; each micro loss is scaled by 1/targets of the whole batch (times the
+                    // fp16 loss scale), so the summed gradient is the batch mean's.
+                    double lossScale = scaler == null ? 1 : scaler.scale();
                     double nllSum = 0;
+                    boolean[] ran = new boolean[workers.size()];
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         for (int mb = from; mb < to; mb += config.microBatch()) {
                             int mbEnd = Math.min(mb + config.microBatch(), to);
-                            try (NDManager scope = root.newSubManager()) {
-                                NDArray inputIds = scope.create(gather(train, order, mb, mbEnd), new Shape(mbEnd - mb, blockSize)); // (B, T)
-                                NDArray logits = model.forward(ps, inputIds, null, null, true, false).logits(); // (B, T, V)
-                                NDArray microNll = LmLoss.nllSum(logits, inputIds); // ()
-                                gc.backward(microNll.div(targets));
-                                nllSum += microNll.getFloat(); // host sync, once per micro-batch
+                            int rows = mbEnd - mb;
+                            int n = workers.size();
+                            int rowTo = mb;
+                            for (int w = 0; w < n; w++) {
+                                int rowFrom = rowTo;
+                                rowTo = rowFrom + rows / n + (w < rows % n ? 1 : 0); // the first workers take the remainder
+                                if (rowFrom == rowTo) {
+                                    continue;
+                                }
+                                ran[w] = true;
+                                Workers.Worker worker = workers.get(w);
+                                try (NDManager scope = worker.root().newSubManager()) {
+                                    NDArray inputIds = scope.create(gather(train, order, rowFrom, rowTo), new Shape(rowTo - rowFrom, blockSize)); // (B, T)
+                                    NDArray logits = worker.model().forward(worker.ps(), inputIds, null, null, true, false).logits(); // (B, T, V)
+                                    NDArray microNll = LmLoss.nllSum(logits, inputIds); // ()
+                                    gc.backward(scaler == null ? microNll.div(targets) : microNll.mul(lossScale / targets));
+                                    nllSum += microNll.getFloat(); // host sync, once per micro-batch and worker
+                                }
                             }
                         }
                     }
                     double loss = nllSum / targets;
-                    if (!Double.isFinite(loss)) {
+                    if (!Double.isFinite(loss) && scaler == null) {
                         throw new TrainingDivergedException("the training loss", epoch, step, loss);
                     }
 
-                    // Clip, update, clear the gradients for the next step.
-                    double gradNorm = Gradients.clipNorm(params.values(), config.maxGradNorm());
-                    if (!Double.isFinite(gradNorm)) {
-                        throw new TrainingDivergedException("the gradient norm", epoch, step, gradNorm);
+                    // Gather the float32 gradients of the master weights, clip, update (unless fp16
+                    // overflowed), clear the workers' gradients, copy the new weights to them.
+                    double gradNorm;
+                    boolean applied = true;
+                    try (NDManager update = NDManager.subManagerOf(params.values().iterator().next())) {
+                        Map<String, NDArray> grads = workers.masterGradients(params, update, 1 / lossScale, ran);
+                        gradNorm = Gradients.clipGradNorm(grads.values(), config.maxGradNorm());
+                        if (scaler != null) {
+                            applied = scaler.update(Double.isFinite(gradNorm) && Double.isFinite(loss));
+                            if (scaler.scale() < LossScaler.MIN_SCALE) {
+                                throw new TrainingDivergedException("the fp16 loss scale", epoch, step, scaler.scale());
+                            }
+                        } else if (!Double.isFinite(gradNorm)) {
+                            throw new TrainingDivergedException("the gradient norm", epoch, step, gradNorm);
+                        }
+                        if (applied) {
+                            optimizer.step(params, grads, lr);
+                        }
+                        workers.zeroGradients(ran);
+                        if (applied) {
+                            workers.copyWeights(params);
+                        }
                     }
-                    optimizer.step(params, lr);
-                    Gradients.zero(params.values());
 
                     stepLosses.add(loss);
-                    epochLossSum += loss;
-                    epochSteps++;
-                    windowLossSum += loss;
-                    windowSteps++;
+                    if (applied) {
+                        epochLossSum += loss;
+                        epochSteps++;
+                        windowLossSum += loss;
+                        windowSteps++;
+                    }
                     double seconds = (System.nanoTime() - startNanos) / 1e9;
                     double tokensPerSecond = (to - from) * (double) blockSize / seconds;
                     progress.step(epoch, config.epochs(), step + 1, loss, tokensPerSecond);
                     if ((step + 1) % config.logEverySteps() == 0) {
-                        emit.emit("step", ordered("epoch", epoch, "step", step + 1, "loss", loss, "lr", lr,
-                                "grad_norm", gradNorm, "tokens_per_s", tokensPerSecond));
+                        Map<String, Object> fields = ordered("epoch", epoch, "step", step + 1, "loss", loss, "lr", lr,
+                                "grad_norm", gradNorm, "tokens_per_s", tokensPerSecond);
+                        if (scaler != null) {
+                            fields.put("loss_scale", lossScale);
+                            fields.put("skipped", !applied);
+                        }
+                        emit.emit("step", fields);
                     }
 
                     // Mid-epoch validation and checkpoint, when asked for.
                     boolean endOfEpoch = s == stepsPerEpoch - 1;
                     if (!endOfEpoch && config.validEveryNSteps() > 0 && (step + 1) % config.validEveryNSteps() == 0) {
-                        state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, state, history,
+                        state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, scaler, state, history,
                                 epoch, s + 1, step + 1, windowLossSum / windowSteps, epochLossSum, epochSteps, false,
                                 out, emit);
                         windowLossSum = 0;
@@ -210,7 +273,7 @@ public final class FineTune {
                 // End of epoch: validate, keep the best, write last and the resume state.
                 double trainLoss = epochLossSum / epochSteps;
                 boolean last = epoch == config.epochs() - 1;
-                state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, state, history,
+                state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, scaler, state, history,
                         epoch + 1, 0, step, windowLossSum / windowSteps, 0, 0, last, out, emit);
                 emit.emit("epoch", ordered("epoch", epoch, "step", step, "train_loss", trainLoss,
                         "valid_loss", history.get(history.size() - 1).validLoss(),
@@ -220,6 +283,10 @@ public final class FineTune {
                     "best_epoch", state.bestEpoch(), "best_step", state.bestStep()));
             return new Result(state.bestValidLoss(), state.bestEpoch(), state.bestStep(), state.globalStep(),
                     stepLosses, List.copyOf(history), bestDir, lastDir);
+        } finally {
+            if (workers != null) {
+                workers.close();
+            }
         }
     }
 
@@ -243,7 +310,7 @@ public final class FineTune {
     }
 
     private static TrainState validateAndCheckpoint(OptForCausalLM model, ParameterStore ps, NDManager root,
-            TokenBlocks valid, TrainConfig config, AdamW optimizer, TrainState state,
+            TokenBlocks valid, TrainConfig config, AdamW optimizer, LossScaler scaler, TrainState state,
             List<TrainState.Validation> history, int nextEpoch, int nextStepInEpoch, long globalStep,
             double trainLoss, double epochLossSum, int epochSteps, boolean finished, Output out, Emitter emit)
             throws IOException {
@@ -273,7 +340,8 @@ public final class FineTune {
                 better ? validLoss : state.bestValidLoss(),
                 better ? epoch : state.bestEpoch(),
                 better ? globalStep : state.bestStep(),
-                weightsFile, optimizerFile, List.copyOf(history));
+                weightsFile, optimizerFile, List.copyOf(history),
+                scaler == null ? null : scaler.scale(), scaler == null ? 0 : scaler.goodSteps());
         next.commit(stateDir);
         emit.emit("checkpoint", ordered("epoch", epoch, "step", globalStep, "best", better, "dir", out.dir().toString()));
         return next;
@@ -289,6 +357,34 @@ public final class FineTune {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE)
                     + " was written for other training/validation blocks (sha256 differs); use a fresh output folder.");
         }
+    }
+
+    /** The system property that lets fp16 mixed precision run on the CPU (slow; for tests). */
+    public static final String FP16_ON_CPU = "collapse.fp16_on_cpu";
+
+    /** Refuses, before anything runs, a mixed-precision mode the devices cannot do. */
+    static void checkMixedPrecision(String mode, List<Device> devices) {
+        boolean onCpu = devices.stream().anyMatch(d -> d.getDeviceType().equals(Device.Type.CPU));
+        if (mode.equals("bf16") && onCpu) {
+            throw new IllegalArgumentException("train.mixed_precision=bf16 needs a GPU: DJL 0.36 aborts the JVM when it"
+                    + " converts to bfloat16 on the CPU (devices " + devices + "); use mixed_precision=off on the CPU");
+        }
+        if (mode.equals("fp16") && onCpu && !Boolean.getBoolean(FP16_ON_CPU)) {
+            throw new IllegalArgumentException("train.mixed_precision=fp16 is for GPUs (devices " + devices
+                    + "); on the CPU use mixed_precision=off, or -D" + FP16_ON_CPU + "=true to force it (slow, for tests)");
+        }
+    }
+
+    private static DataType computeType(String mixedPrecision) {
+        return switch (mixedPrecision) {
+            case "fp16" -> DataType.FLOAT16;
+            case "bf16" -> DataType.BFLOAT16;
+            default -> DataType.FLOAT32;
+        };
+    }
+
+    static Device deviceOf(OptForCausalLM model) {
+        return trainableParameters(model).values().iterator().next().getDevice();
     }
 
     /** HF parameter name → array, each parameter once (the tied LM head is embed_tokens). */

@@ -19,21 +19,33 @@ public final class Gradients {
      * The norm comes back even when not clipping: the loop logs it and stops when it is not finite.
      */
     public static double clipNorm(Collection<NDArray> params, double maxNorm) {
-        double total;
         try (NDManager scope = NDManager.subManagerOf(params.iterator().next())) {
             for (NDArray p : params) {
                 p.tempAttach(scope);
             }
-            NDList norms = new NDList(params.size());
+            NDList grads = new NDList(params.size());
             for (NDArray p : params) {
-                norms.add(p.getGradient().norm()); // ()
+                grads.add(p.getGradient()); // joins p's manager: the scope
             }
-            total = NDArrays.stack(norms).norm().getFloat(); // host sync, once per step
-            if (maxNorm > 0) {
-                double coef = Math.min(1.0, maxNorm / (total + 1e-6));
-                for (NDArray p : params) {
-                    p.getGradient().muli(coef);
-                }
+            return clipGradNorm(grads, maxNorm);
+        }
+    }
+
+    /**
+     * {@link #clipNorm} on gradient arrays themselves (the float32 master gradients of mixed
+     * precision or data parallelism), scaled in place; temporaries join the gradients' managers, so
+     * call it inside a scope that owns them.
+     */
+    public static double clipGradNorm(Collection<NDArray> grads, double maxNorm) {
+        NDList norms = new NDList(grads.size());
+        for (NDArray g : grads) {
+            norms.add(g.norm()); // ()
+        }
+        double total = NDArrays.stack(norms).norm().getFloat(); // host sync, once per step
+        if (maxNorm > 0) {
+            double coef = Math.min(1.0, maxNorm / (total + 1e-6));
+            for (NDArray g : grads) {
+                g.muli(coef);
             }
         }
         return total;

@@ -30,6 +30,8 @@ import java.util.Map;
  * @param epochSteps steps summed in {@code epochLossSum}
  * @param bestValidLoss lowest validation loss so far (mean token NLL), null before the first validation
  * @param history every validation so far
+ * @param lossScale fp16 mixed precision: the loss scale to continue with (null otherwise)
+ * @param lossScaleGoodSteps fp16: finite steps since the scale last changed
  */
 public record TrainState(
         @JsonProperty("format") int format,
@@ -47,7 +49,9 @@ public record TrainState(
         @JsonProperty("best_step") long bestStep,
         @JsonProperty("weights") String weights,
         @JsonProperty("optimizer") String optimizer,
-        @JsonProperty("history") List<Validation> history) {
+        @JsonProperty("history") List<Validation> history,
+        @JsonProperty("loss_scale") Double lossScale,
+        @JsonProperty("loss_scale_good_steps") int lossScaleGoodSteps) {
 
     /**
      * One validation: after {@code step} optimizer steps, in {@code epoch}; {@code trainLoss} is the

@@ -3,10 +3,14 @@ package io.collapse.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.LibUtils;
+import ai.djl.util.Platform;
 import ai.djl.util.Utils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +30,25 @@ final class InfoCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    /**
+     * Where DJL took libtorch from, by the order of its {@code LibUtils}: {@code PYTORCH_LIBRARY_PATH}
+     * (a local libtorch); else the {@code pytorch-native-*} jar on the classpath, unless there is none
+     * or {@code PYTORCH_VERSION} names another version, in which case DJL's download (kept in the
+     * engine cache, fetched only when not offline).
+     */
+    static String libtorchSource() {
+        if (Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") != null) {
+            return "PYTORCH_LIBRARY_PATH";
+        }
+        Platform platform = Platform.detectPlatform("pytorch");
+        String wanted = Utils.getEnvOrSystemProperty("PYTORCH_VERSION");
+        if (platform.isPlaceholder() || (wanted != null && !wanted.isEmpty() && !platform.getVersion().startsWith(wanted))) {
+            return "DJL download (engine cache)";
+        }
+        return "bundled jar ai.djl.pytorch:pytorch-native-" + platform.getFlavor() + ":" + platform.getVersion()
+                + ":" + platform.getClassifier();
+    }
+
     @Override
     public Integer call() throws Exception {
         Engine engine = Engine.getEngine("PyTorch");
@@ -33,8 +56,14 @@ final class InfoCommand implements Callable<Integer> {
         info.put("engine", engine.getEngineName());
         info.put("djl_version", Engine.getDjlVersion());
         info.put("pytorch_version", engine.getVersion());
-        info.put("pytorch_flavor", System.getenv().getOrDefault("PYTORCH_FLAVOR", "cpu (bundled jar)"));
-        info.put("pytorch_library_path", System.getenv("PYTORCH_LIBRARY_PATH"));
+        Path libtorch = Path.of(LibUtils.getLibtorchPath());
+        info.put("libtorch_source", libtorchSource());
+        info.put("libtorch_dir", libtorch.toString());
+        info.put("libtorch_cuda_build", Files.exists(libtorch.resolve("libtorch_cuda.so"))
+                || Files.exists(libtorch.resolve("torch_cuda.dll")));
+        info.put("pytorch_flavor", Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR", Platform.detectPlatform("pytorch").getFlavor()));
+        info.put("pytorch_library_path", Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH"));
+        info.put("pytorch_version_env", Utils.getEnvOrSystemProperty("PYTORCH_VERSION"));
         info.put("djl_offline", Boolean.getBoolean("ai.djl.offline"));
         info.put("hub_offline", io.collapse.model.hf.HubDownloader.offlineFromEnvironment());
         info.put("hub_cache_dir", io.collapse.model.hf.ModelSource.defaultCacheDir().toString());

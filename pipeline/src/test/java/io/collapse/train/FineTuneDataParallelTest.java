@@ -1,0 +1,87 @@
+package io.collapse.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.collapse.config.OptConfig;
+import io.collapse.config.TrainConfig;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.Safetensors;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data-parallel training, verified on the CPU with two replicas that both live on cpu(): the same
+ * code path as two GPUs (replica copies, split micro-batches, gradients summed on the first device,
+ * weights copied back), minus the device-to-device transfers.
+ */
+class FineTuneDataParallelTest {
+
+    @TempDir Path tmp;
+
+    private static OptConfig tinyConfig() {
+        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, 0.0, 0.0, false, 1, 2, 2,
+                0.02, true, "opt");
+    }
+
+    private FineTune.Result train(Path out, TrainConfig config, int replicas) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            List<Device> devices = java.util.Collections.nCopies(replicas, Device.cpu());
+            return FineTune.run(model, FineTuneMixedPrecisionTest.blocks(22, 16, 1),
+                    FineTuneMixedPrecisionTest.blocks(6, 16, 2), config, FineTune.Output.quiet(out),
+                    FineTune.Listener.NONE, devices);
+        }
+    }
+
+    @Test
+    void twoReplicasGiveTheOneDeviceLossesAndWeights() throws Exception {
+        // 22 blocks in batches of 6 (micro-batches of 3): 3 rows split 2 + 1; the short last batch of 4
+        // has a micro-batch of 1 row, which only the first replica runs.
+        TrainConfig config = new TrainConfig(2, 6, 3, 3e-3, null, null, null, 0.01, "paper-epoch-linear", null, 1.0,
+                7, 0, null, null);
+        FineTune.Result one = train(tmp.resolve("one"), config, 1);
+        FineTune.Result two = train(tmp.resolve("two"), config, 2);
+        assertEquals(8, one.stepLosses().size());
+        double worstLoss = 0;
+        for (int i = 0; i < one.stepLosses().size(); i++) {
+            worstLoss = Math.max(worstLoss, Math.abs(one.stepLosses().get(i) - two.stepLosses().get(i)));
+        }
+        Map<String, HostTensor> a = Safetensors.read(tmp.resolve("one/last/model.safetensors"));
+        Map<String, HostTensor> b = Safetensors.read(tmp.resolve("two/last/model.safetensors"));
+        double worstWeight = 0;
+        for (String key : a.keySet()) {
+            float[] x = a.get(key).toFloats();
+            float[] y = b.get(key).toFloats();
+            for (int j = 0; j < x.length; j++) {
+                worstWeight = Math.max(worstWeight, Math.abs(x[j] - y[j]));
+            }
+        }
+        System.out.println("2 replicas vs 1: max |loss difference| " + worstLoss + ", max |weight difference| " + worstWeight);
+        // Same arithmetic up to the order of float32 sums (per-replica NLL sums, the gradient sum across
+        // replicas): differences at float32 rounding (~1e-7 relative), amplified a little by 8 Adam steps.
+        assertTrue(worstLoss < 1e-4, "max |loss difference| " + worstLoss);
+        assertTrue(worstWeight < 1e-4, "max |weight difference| " + worstWeight);
+        assertEquals(one.bestValidLoss(), two.bestValidLoss(), 1e-4);
+    }
+
+    @Test
+    void theFirstDeviceMustHoldTheModel() throws Exception {
+        TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, null, null, null, null, 7, null, null, null);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTune.run(model,
+                    FineTuneMixedPrecisionTest.blocks(8, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2), config,
+                    FineTune.Output.quiet(tmp.resolve("x")), FineTune.Listener.NONE, List.of(Device.gpu(0), Device.cpu())));
+            assertTrue(e.getMessage().contains("must hold the model"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.collapse.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.OptConfig;
+import io.collapse.config.TrainConfig;
+import io.collapse.data.TokenBlocks;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.hf.Safetensors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train.mixed_precision on the CPU: fp16 forced for the test (slow, but the same arithmetic as on a GPU). */
+class FineTuneMixedPrecisionTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path tmp;
+
+    @BeforeEach
+    void allowFp16OnCpu() {
+        System.setProperty(FineTune.FP16_ON_CPU, "true");
+    }
+
+    @AfterEach
+    void restore() {
+        System.clearProperty(FineTune.FP16_ON_CPU);
+    }
+
+    /** A small pre-LN OPT, dropout off so that runs differ by arithmetic only. */
+    private static OptConfig tinyConfig() {
+        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, 0.0, 0.0, false, 1, 2, 2,
+                0.02, true, "opt");
+    }
+
+    static TokenBlocks blocks(int n, int blockSize, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] ids = new int[n * blockSize];
+        for (int b = 0; b < n; b++) {
+            int start = rng.nextInt(90);
+            int stride = 1 + rng.nextInt(3);
+            for (int k = 0; k < blockSize; k++) {
+                ids[b * blockSize + k] = (start + k * stride) % 90 + 4;
+            }
+        }
+        return TokenBlocks.of(ids, blockSize);
+    }
+
+    private static TrainConfig config(int epochs, int validEvery, String mode, double scaleInit, int growth) {
+        return new TrainConfig(epochs, 4, 2, 3e-3, null, null, null, 0.01, "paper-epoch-linear", null, 1.0,
+                7, validEvery, null, null).withMixedPrecision(mode, scaleInit, growth);
+    }
+
+    private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
+        }
+    }
+
+    private static List<JsonNode> steps(Path out) throws Exception {
+        List<JsonNode> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("events.jsonl"))) {
+            JsonNode n = JSON.readTree(line);
+            if (n.path("event").asText().equals("step")) {
+                steps.add(n);
+            }
+        }
+        return steps;
+    }
+
+    @Test
+    void fp16LossesTrackFloat32() throws Exception {
+        FineTune.Result fp32 = train(tmp.resolve("fp32"), config(2, 0, "off", 65536, 2000), FineTune.Listener.NONE);
+        FineTune.Result fp16 = train(tmp.resolve("fp16"), config(2, 0, "fp16", 65536, 2000), FineTune.Listener.NONE);
+        assertEquals(fp32.stepLosses().size(), fp16.stepLosses().size());
+        double worst = 0;
+        for (int i = 0; i < fp32.stepLosses().size(); i++) {
+            worst = Math.max(worst, Math.abs(fp32.stepLosses().get(i) - fp16.stepLosses().get(i)));
+        }
+        System.out.println("fp16 vs fp32: max |loss difference| over " + fp32.stepLosses().size() + " steps = " + worst
+                + "; losses " + fp32.stepLosses().get(0) + " -> " + fp32.stepLosses().get(fp32.stepLosses().size() - 1));
+        // float16 keeps 11 significant bits (relative rounding 2^-11 ≈ 4.9e-4): on losses of ~4.6 one
+        // forward pass is off by ~1e-3 to 1e-2, and 12 updates apart the weights drift a little more.
+        assertTrue(worst < 0.05, "max |loss difference| " + worst);
+        assertTrue(fp16.stepLosses().get(11) < fp16.stepLosses().get(0) - 0.5, "fp16 learns: " + fp16.stepLosses());
+        assertEquals(fp32.bestValidLoss(), fp16.bestValidLoss(), 0.05);
+        // No step overflowed at 2^16 on this model: none skipped, the scale never moved.
+        for (JsonNode s : steps(tmp.resolve("fp16"))) {
+            assertEquals(65536.0, s.path("loss_scale").asDouble());
+            assertTrue(!s.path("skipped").asBoolean(), s.toString());
+        }
+    }
+
+    @Test
+    void anOverflowingScaleHalvesAndSkipsTheStep() throws Exception {
+        // At 2^40 the scaled gradients (~1e-2 x 2^40) overflow float16's 65504 on every step.
+        Path out = tmp.resolve("overflow");
+        Map<String, HostTensor> before;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            before = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32).stateDict();
+        }
+        train(out, config(1, 0, "fp16", 0x1p40, 2000), FineTune.Listener.NONE);
+        List<JsonNode> steps = steps(out);
+        assertEquals(6, steps.size());
+        for (int i = 0; i < steps.size(); i++) {
+            assertTrue(steps.get(i).path("skipped").asBoolean(), steps.get(i).toString());
+            assertEquals(Math.scalb(1.0, 40 - i), steps.get(i).path("loss_scale").asDouble(), steps.get(i).toString());
+        }
+        JsonNode state = JSON.readTree(out.resolve("state/state.json").toFile());
+        assertEquals(0x1p34, state.path("loss_scale").asDouble());
+        assertEquals(0, state.path("loss_scale_good_steps").asInt());
+        // Skipped steps leave the weights alone.
+        Map<String, HostTensor> after = Safetensors.read(out.resolve("last/model.safetensors"));
+        for (String key : before.keySet()) {
+            assertArrayEquals(before.get(key).toFloats(), after.get(key).toFloats(), key);
+        }
+    }
+
+    @Test
+    void theScaleDoublesAfterGrowthIntervalGoodStepsAndResumesWithItsState() throws Exception {
+        TrainConfig config = config(2, 2, "fp16", 16, 3);
+        Path fullDir = tmp.resolve("full");
+        FineTune.Result full = train(fullDir, config, FineTune.Listener.NONE);
+        List<Double> scales = steps(fullDir).stream().map(s -> s.path("loss_scale").asDouble()).toList();
+        // 12 good steps, growth every 3: 16 16 16 32 32 32 64 64 64 128 128 128, then 256 for step 13.
+        assertEquals(List.of(16.0, 16.0, 16.0, 32.0, 32.0, 32.0, 64.0, 64.0, 64.0, 128.0, 128.0, 128.0), scales);
+        assertEquals(256.0, JSON.readTree(fullDir.resolve("state/state.json").toFile()).path("loss_scale").asDouble());
+
+        Path out = tmp.resolve("crashed");
+        RuntimeException kill = new RuntimeException("simulated kill");
+        FineTune.Listener killAtStep5 = event -> {
+            if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() == 5) {
+                throw kill;
+            }
+        };
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, killAtStep5)));
+        JsonNode state = JSON.readTree(out.resolve("state/state.json").toFile());
+        assertEquals(4, state.path("global_step").asLong());
+        assertEquals(32.0, state.path("loss_scale").asDouble()); // doubled after step 3
+        assertEquals(1, state.path("loss_scale_good_steps").asInt()); // step 4
+
+        FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
+        assertEquals(full.stepLosses().subList(4, 12), resumed.stepLosses()); // bitwise
+        assertEquals(full.bestValidLoss(), resumed.bestValidLoss());
+    }
+
+    @Test
+    void halfPrecisionOnTheCpuIsRefusedUpFront() throws Exception {
+        IllegalArgumentException bf16 = assertThrows(IllegalArgumentException.class,
+                () -> train(tmp.resolve("bf16"), config(1, 0, "bf16", 65536, 2000), FineTune.Listener.NONE));
+        assertTrue(bf16.getMessage().contains("bf16 needs a GPU"), bf16.getMessage());
+        System.clearProperty(FineTune.FP16_ON_CPU);
+        IllegalArgumentException fp16 = assertThrows(IllegalArgumentException.class,
+                () -> train(tmp.resolve("fp16"), config(1, 0, "fp16", 65536, 2000), FineTune.Listener.NONE));
+        assertTrue(fp16.getMessage().contains("-D" + FineTune.FP16_ON_CPU + "=true"), fp16.getMessage());
+        assertTrue(!Files.exists(tmp.resolve("bf16")) && !Files.exists(tmp.resolve("fp16")), "nothing written");
+    }
+}

@@ -62,8 +62,10 @@ public final class OptAttention extends HfBlock {
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(attnMask); // (B, H, T, S)
         // As HF: clamp so that a masked score plus the mask cannot reach -inf.
         scores = scores.maximum(OptDecoder.minValue(dtype));
-        // HF's softmax runs in float32 for half precision.
-        NDArray probs = dtype == DataType.FLOAT32
+        // HF's softmax runs in float32 for half precision. Training cannot cast: DJL's toType runs
+        // without autograd (NoGradGuard in its JNI), so a half-precision training copy takes torch's
+        // half softmax, which accumulates in float32 itself and rounds only its output.
+        NDArray probs = dtype == DataType.FLOAT32 || training
                 ? scores.softmax(-1)
                 : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(dtype, false); // (B, H, T, S)
         if (training && attentionDropout > 0) {

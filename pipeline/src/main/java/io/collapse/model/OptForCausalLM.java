@@ -260,7 +260,11 @@ public final class OptForCausalLM extends HfBlock {
             NDArray hidden = lastOnly ? r.hidden().get(":, -1, :") : r.hidden(); // (B, E) or (B, T, E)
             NDArray logits = ai.djl.nn.core.Linear.linear(hidden, embed).head(); // (B, V) or (B, T, V)
             if (logits.getDataType() != DataType.FLOAT32) {
-                logits = logits.toType(DataType.FLOAT32, false);
+                // Training needs a cast autograd sees (toType is not one in DJL): type promotion
+                // with a float32 zero of shape (1) casts inside the graph, exactly.
+                logits = training
+                        ? logits.add(scope.zeros(new Shape(1), DataType.FLOAT32))
+                        : logits.toType(DataType.FLOAT32, false);
             }
             KvCache grown = cache == null ? null : scope.ret(KvCache.of(r.keys(), r.values()));
             NDList hiddenStates = r.hiddenStates() == null ? null : scope.ret(r.hiddenStates());

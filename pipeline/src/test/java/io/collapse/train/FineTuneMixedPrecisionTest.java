@@ -96,11 +96,13 @@ class FineTuneMixedPrecisionTest {
         }
         System.out.println("fp16 vs fp32: max |loss difference| over " + fp32.stepLosses().size() + " steps = " + worst
                 + "; losses " + fp32.stepLosses().get(0) + " -> " + fp32.stepLosses().get(fp32.stepLosses().size() - 1));
-        // float16 keeps 11 significant bits (relative rounding 2^-11 ≈ 4.9e-4): on losses of ~4.6 one
-        // forward pass is off by ~1e-3 to 1e-2, and 12 updates apart the weights drift a little more.
-        assertTrue(worst < 0.05, "max |loss difference| " + worst);
-        assertTrue(fp16.stepLosses().get(11) < fp16.stepLosses().get(0) - 0.5, "fp16 learns: " + fp16.stepLosses());
-        assertEquals(fp32.bestValidLoss(), fp16.bestValidLoss(), 0.05);
+        // Measured: 0.0047 (12 steps, losses 4.59 -> 4.34, the fp32 run itself moves 0.24). float16
+        // keeps 11 significant bits (relative rounding 2^-11 ≈ 4.9e-4, i.e. ~2e-3 on a loss of 4.6
+        // per rounded quantity), and the weights drift apart over the updates; 0.02 leaves 4x room
+        // while still failing if fp16 steps were skipped or mis-scaled (each step moves the loss ~0.02-0.1).
+        assertTrue(worst < 0.02, "max |loss difference| " + worst);
+        assertTrue(fp16.stepLosses().get(11) < fp16.stepLosses().get(0) - 0.15, "fp16 learns: " + fp16.stepLosses());
+        assertEquals(fp32.bestValidLoss(), fp16.bestValidLoss(), 0.02);
         // No step overflowed at 2^16 on this model: none skipped, the scale never moved.
         for (JsonNode s : steps(tmp.resolve("fp16"))) {
             assertEquals(65536.0, s.path("loss_scale").asDouble());

@@ -50,16 +50,19 @@ public final class Experiment {
     private final RunConfig cfg;
     private final Path runDir;
     private final RunInputs inputs;
-    private final Device device;
+    private final Device device; // the model's: evaluation, generation, the first training replica
+    private final List<Device> devices; // training, data-parallel when more than one
     private final DataType dtype;
     private final boolean progressBars;
     private final PrintStream log;
 
-    private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, Device device, boolean progressBars, PrintStream log) {
+    private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, List<Device> devices, boolean progressBars,
+            PrintStream log) {
         this.cfg = cfg;
         this.runDir = runDir;
         this.inputs = inputs;
-        this.device = device;
+        this.device = devices.get(0);
+        this.devices = devices;
         this.dtype = dataType(cfg.model().dtype());
         this.progressBars = progressBars;
         this.log = log;
@@ -71,11 +74,11 @@ public final class Experiment {
      */
     public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintStream log, Listener listener)
             throws IOException {
-        Device device = Devices.resolve(cfg.device());
+        List<Device> devices = Devices.resolveAll(cfg.device());
         RunManifest.checkConfig(runDir, cfg);
-        RunInputs inputs = RunInputs.load(cfg, runDir, device, log);
+        RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
         RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
-        new Experiment(cfg, runDir, inputs, device, progressBars, log).loop(listener);
+        new Experiment(cfg, runDir, inputs, devices, progressBars, log).loop(listener);
     }
 
     private void loop(Listener listener) throws IOException {
@@ -132,7 +135,7 @@ public final class Experiment {
             FineTune.Output out = new FineTune.Output(genDir.resolve(RunFiles.TRAIN), runDir.resolve(RunFiles.EVENTS),
                     runDir.resolve(RunFiles.BASE), progressBars);
             r = FineTune.run(model, data, inputs.valid(), cfg.train().withSeed(Seeds.train(e.seed(), k)), out,
-                    FineTune.Listener.NONE);
+                    FineTune.Listener.NONE, devices);
         }
         HfModelDir.Checkpoint best = HfModelDir.read(r.bestDir());
         HfModelDir.write(genDir.resolve(RunFiles.MODEL), best.config(), best.tensors(), HostTensor.DType.F32,

@@ -1,0 +1,63 @@
+package io.collapse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `collapse run` asking for a GPU: refused at start without one, or run on the CPU when fallback is allowed. */
+class RunCommandDeviceTest {
+
+    @TempDir Path tmp;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = CollapseCli.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void aGpuThatIsNotThereFailsBeforeTheRunDirectoryIsWritten() {
+        Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a GPU");
+        Path dir = tmp.resolve("run");
+        Result r = run("run", "smoke", "--set", "device.device=gpu", "--run-dir", dir.toString(), "--no-progress",
+                "--no-report");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("device 'gpu' asked for but no CUDA device is visible"), r.err());
+        assertTrue(r.err().contains("device.fallback_to_cpu=true"), r.err());
+        assertFalse(Files.exists(dir), "nothing written");
+
+        Result list = run("run", "smoke", "--set", "device.devices=[\"gpu:0\",\"gpu:1\"]", "--set", "device.device=auto",
+                "--run-dir", dir.toString(), "--no-progress", "--no-report");
+        assertEquals(1, list.code(), list.out() + list.err());
+        assertTrue(list.err().contains("device 'gpu:0' asked for but no CUDA device is visible"), list.err());
+        assertFalse(Files.exists(dir), "nothing written");
+    }
+
+    @Test
+    void fallbackToCpuRunsOnTheCpu() throws Exception {
+        Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a GPU");
+        Path dir = tmp.resolve("run");
+        Result r = run("run", "smoke", "--set", "device.device=gpu", "--set", "device.fallback_to_cpu=true",
+                "--set", "experiment.generations=1", "--run-dir", dir.toString(), "--no-progress", "--no-report");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(Files.exists(dir.resolve("gen-00/eval.json")), "generation 0 evaluated");
+        assertTrue(new ObjectMapper().readTree(dir.resolve("state.json").toFile()).path("finished").asBoolean(),
+                "run finished");
+    }
+}

@@ -1,5 +1,6 @@
 package io.collapse.generate;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.collapse.config.GenerationConfig;
 import io.collapse.model.OptForCausalLM;
@@ -48,11 +49,18 @@ public final class Generator {
      *     pad ids if any occur, else attend to everything
      * @param firstPromptIndex global index of row 0 (sampling derives each prompt's random stream
      *     from it, so results do not depend on how prompts are batched)
-     * @param manager parent of every array created; nothing stays attached to it afterwards
+     * @param manager parent of every array created, on the model's device; nothing stays attached to it
+     *     afterwards
      */
     public GenerateResult generate(int[][] inputIds, int[][] attentionMask, long firstPromptIndex,
             NDManager manager) {
         validate(inputIds, attentionMask);
+        Device modelDevice = model.getParameters().valueAt(0).getArray().getDevice();
+        if (!manager.getDevice().equals(modelDevice)) {
+            // Caught here, not as a libtorch device error deep in a matmul.
+            throw new IllegalArgumentException("generate: the manager is on " + manager.getDevice()
+                    + " but the model on " + modelDevice + "; make the arrays on the model's device");
+        }
         int[][] mask = attentionMask != null ? attentionMask : defaultMask(inputIds);
         int promptLength = inputIds[0].length;
         int copies = GenerationConfig.BEAM.equals(cfg.strategy()) ? cfg.numBeams() : cfg.numReturnSequences();

@@ -1,0 +1,31 @@
+package io.collapse.generate;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.collapse.config.GenerationConfig;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.OptPresets;
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+
+    /** A manager on another device than the model's is refused by name before any array is made. */
+    @Test
+    void aManagerOnAnotherDeviceIsRefused() {
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu());
+                NDManager gpu = NDManager.newBaseManager(Device.gpu(0))) {
+            OptForCausalLM model = OptForCausalLM.random(OptPresets.get("tiny"), 0, cpu, DataType.FLOAT32);
+            GenerationConfig cfg = new GenerationConfig("greedy", null, null, null, null, 2, 2, 1.0, null, null, null,
+                    null, 0L, null, true);
+            int arrays = gpu.getManagedArrays().size();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new Generator(model, cfg).generate(new int[][] {{2, 10, 11}}, null, 0, gpu));
+            assertTrue(e.getMessage().contains("the manager is on gpu(0) but the model on cpu()"), e.getMessage());
+            assertTrue(gpu.getManagedArrays().size() == arrays, "nothing made on the wrong device");
+        }
+    }
+}

@@ -88,6 +88,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "1", description = "One step event in events.jsonl every N steps (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
+    @Option(names = "--mixed-precision", defaultValue = "off",
+            description = "off, fp16 (float16 compute, float32 master weights, dynamic loss scaling) or bf16; GPU only (default: ${DEFAULT-VALUE}).")
+    String mixedPrecision;
+
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
@@ -99,7 +103,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainConfig config = new TrainConfig(epochs, batchSize, microBatch, lr, null, null, null, weightDecay, schedule,
-                warmupSteps, maxGradNorm, seed, validEvery, logEvery, null);
+                warmupSteps, maxGradNorm, seed, validEvery, logEvery, null, mixedPrecision, null, null);
         if (modelOptions.dataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("--dtype: training runs in float32, got " + modelOptions.dtype);
         }

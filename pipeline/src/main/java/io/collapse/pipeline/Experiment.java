@@ -75,6 +75,7 @@ public final class Experiment {
     public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintStream log, Listener listener)
             throws IOException {
         List<Device> devices = Devices.resolveAll(cfg.device());
+        FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
         RunManifest.checkConfig(runDir, cfg);
         RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
         RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());

@@ -363,7 +363,7 @@ public final class FineTune {
     public static final String FP16_ON_CPU = "collapse.fp16_on_cpu";
 
     /** Refuses, before anything runs, a mixed-precision mode the devices cannot do. */
-    static void checkMixedPrecision(String mode, List<Device> devices) {
+    public static void checkMixedPrecision(String mode, List<Device> devices) {
         boolean onCpu = devices.stream().anyMatch(d -> d.getDeviceType().equals(Device.Type.CPU));
         if (mode.equals("bf16") && onCpu) {
             throw new IllegalArgumentException("train.mixed_precision=bf16 needs a GPU: DJL 0.36 aborts the JVM when it"

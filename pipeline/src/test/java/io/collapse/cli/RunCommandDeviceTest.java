@@ -50,6 +50,16 @@ class RunCommandDeviceTest {
     }
 
     @Test
+    void bf16OnTheCpuFailsBeforeTheRunDirectoryIsWritten() {
+        Path dir = tmp.resolve("run");
+        Result r = run("run", "smoke", "--set", "train.mixed_precision=bf16", "--run-dir", dir.toString(),
+                "--no-progress", "--no-report");
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("train.mixed_precision=bf16 needs a GPU"), r.err());
+        assertFalse(Files.exists(dir), "nothing written");
+    }
+
+    @Test
     void fallbackToCpuRunsOnTheCpu() throws Exception {
         Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a GPU");
         Path dir = tmp.resolve("run");

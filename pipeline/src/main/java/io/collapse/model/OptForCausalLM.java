@@ -291,7 +291,7 @@ public final class OptForCausalLM extends HfBlock {
     private static void checkDtype(DataType dtype, NDManager manager) {
         if (dtype == DataType.BFLOAT16 && manager.getDevice().getDeviceType().equals(ai.djl.Device.Type.CPU)) {
             // DJL 0.36's PyTorch engine aborts the JVM converting to bfloat16 on the CPU.
-            throw new IllegalArgumentException("model dtype bfloat16 needs a GPU; on the CPU use float32 or float16");
+            throw new IllegalArgumentException("model dtype bfloat16 needs a GPU; on the CPU expected float32 or float16");
         }
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
             throw new IllegalArgumentException("model dtype " + dtype + " is not supported; expected float32, float16"

@@ -57,8 +57,10 @@ public record RunManifest(
         }
         checkFormat(runDir, m);
         JsonNode now = ConfigLoader.JSON.valueToTree(cfg);
-        if (!now.equals(m.config())) {
-            throw new IOException(runDir + " was made by a different config (" + String.join(", ", differences(m.config(), now, ""))
+        // Read back through the record, so fields added since the run began compare at their defaults.
+        JsonNode then = ConfigLoader.JSON.valueToTree(ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class));
+        if (!now.equals(then)) {
+            throw new IOException(runDir + " was made by a different config (" + String.join(", ", differences(then, now, ""))
                     + "); continue it with `collapse resume " + runDir + "`, or choose a new --run-dir");
         }
     }

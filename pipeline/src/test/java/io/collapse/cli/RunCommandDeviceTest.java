@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,5 +71,16 @@ class RunCommandDeviceTest {
         assertTrue(Files.exists(dir.resolve("gen-00/eval.json")), "generation 0 evaluated");
         assertTrue(new ObjectMapper().readTree(dir.resolve("state.json").toFile()).path("finished").asBoolean(),
                 "run finished");
+
+        // A run.json written before the device list and mixed precision existed still resumes.
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode run = (ObjectNode) json.readTree(dir.resolve("run.json").toFile());
+        ((ObjectNode) run.path("config").path("device")).remove("devices");
+        ((ObjectNode) run.path("config").path("train")).remove(List.of("mixed_precision", "loss_scale_init",
+                "loss_scale_growth_interval"));
+        Files.writeString(dir.resolve("run.json"), json.writeValueAsString(run));
+        Result again = run("run", "smoke", "--set", "device.device=gpu", "--set", "device.fallback_to_cpu=true",
+                "--set", "experiment.generations=1", "--run-dir", dir.toString(), "--no-progress", "--no-report");
+        assertEquals(0, again.code(), again.out() + again.err());
     }
 }

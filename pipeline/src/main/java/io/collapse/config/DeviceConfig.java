@@ -32,7 +32,8 @@ public record DeviceConfig(
         }
         device = device == null ? "auto" : device;
         if (!device.matches(ONE + "|auto|gpus")) {
-            throw new IllegalArgumentException("device.device must be one of cpu, gpu, gpu:N, gpus, auto; got '" + device + "'");
+            throw new IllegalArgumentException("device.device must be one of cpu, gpu, gpu:N, auto; got '" + device
+                    + "' (or gpus: every visible GPU, data-parallel)");
         }
         for (String d : devices) {
             if (d == null || !d.matches(ONE)) {

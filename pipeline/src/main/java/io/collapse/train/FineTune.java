@@ -191,22 +191,33 @@ public final class FineTune {
                             int mbEnd = Math.min(mb + config.microBatch(), to);
                             int rows = mbEnd - mb;
                             int n = workers.size();
-                            int rowTo = mb;
-                            for (int w = 0; w < n; w++) {
-                                int rowFrom = rowTo;
-                                rowTo = rowFrom + rows / n + (w < rows % n ? 1 : 0); // the first workers take the remainder
-                                if (rowFrom == rowTo) {
-                                    continue;
-                                }
-                                ran[w] = true;
-                                Workers.Worker worker = workers.get(w);
-                                try (NDManager scope = worker.root().newSubManager()) {
+                            List<NDManager> scopes = new ArrayList<>(n);
+                            List<NDArray> microNlls = new ArrayList<>(n);
+                            try {
+                                int rowTo = mb;
+                                for (int w = 0; w < n; w++) {
+                                    int rowFrom = rowTo;
+                                    rowTo = rowFrom + rows / n + (w < rows % n ? 1 : 0); // the first workers take the remainder
+                                    if (rowFrom == rowTo) {
+                                        continue;
+                                    }
+                                    ran[w] = true;
+                                    Workers.Worker worker = workers.get(w);
+                                    NDManager scope = worker.root().newSubManager();
+                                    scopes.add(scope);
                                     NDArray inputIds = scope.create(gather(train, order, rowFrom, rowTo), new Shape(rowTo - rowFrom, blockSize)); // (B, T)
                                     NDArray logits = worker.model().forward(worker.ps(), inputIds, null, null, true, false).logits(); // (B, T, V)
                                     NDArray microNll = LmLoss.nllSum(logits, inputIds); // ()
                                     gc.backward(scaler == null ? microNll.div(targets) : microNll.mul(lossScale / targets));
-                                    nllSum += microNll.getFloat(); // host sync, once per micro-batch and worker
+                                    microNlls.add(microNll);
                                 }
+                                for (NDArray microNll : microNlls) {
+                                    // Host sync, once per micro-batch and worker, after every worker has
+                                    // been given its work, so that several GPUs can run at once.
+                                    nllSum += microNll.getFloat();
+                                }
+                            } finally {
+                                scopes.forEach(NDManager::close);
                             }
                         }
                     }
@@ -240,7 +251,7 @@ public final class FineTune {
                     }
 
                     stepLosses.add(loss);
-                    if (applied) {
+                    if (Double.isFinite(loss)) { // a skipped fp16 step still measured the loss, unless it overflowed
                         epochLossSum += loss;
                         epochSteps++;
                         windowLossSum += loss;

@@ -4,6 +4,9 @@
  * {@link io.collapse.train.LrSchedule} the schedules as pure functions;
  * {@link io.collapse.train.Gradients} clipping and zeroing; {@link io.collapse.train.LmLoss} the
  * causal-LM cross-entropy; {@link io.collapse.train.TrainState} the resume file, committed last.
+ * Workers are the model copies that run forward and backward (several devices: data parallel;
+ * {@code train.mixed_precision}: half-precision copies of the float32 master), LossScaler fp16's
+ * dynamic loss scale.
  *
  * <p>Output folder of a run: {@code best/} and {@code last/} (HF model directories),
  * {@code state/} ({@code state.json} + step-stamped weights and optimizer safetensors), and the

@@ -98,6 +98,28 @@ class FineTuneDataParallelTest {
     }
 
     @Test
+    void fp16ReplicaStepsLeaveNothingInTheModelManager() throws Exception {
+        System.setProperty(FineTune.FP16_ON_CPU, "true");
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            int arrays = manager.getManagedArrays().size();
+            // After step 1, anything attached to the master model's manager throws.
+            FineTune.Listener capAfterFirstStep = event -> {
+                if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() == 1) {
+                    manager.cap();
+                }
+            };
+            TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, 0.01, "constant", null, 1.0,
+                    7, 2, null, null).withMixedPrecision("fp16", 65536, 2000);
+            FineTune.run(model, FineTuneMixedPrecisionTest.blocks(12, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2),
+                    config, FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep, List.of(Device.cpu(), Device.cpu()));
+            assertEquals(arrays, manager.getManagedArrays().size());
+        } finally {
+            System.clearProperty(FineTune.FP16_ON_CPU);
+        }
+    }
+
+    @Test
     void theFirstDeviceMustHoldTheModel() throws Exception {
         TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, null, null, null, null, 7, null, null, null);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {

@@ -11,6 +11,7 @@ import io.collapse.generate.Generator;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,9 @@ final class BenchGenerateCommand implements Callable<Integer> {
             description = "Largest batch also timed without the KV cache (it reruns the whole forward; default: ${DEFAULT-VALUE}).")
     int noCacheMaxBatch;
 
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per measurement; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
     @Spec CommandSpec spec;
 
     @Override
@@ -67,10 +71,15 @@ final class BenchGenerateCommand implements Callable<Integer> {
                                 0L, null, cache);
                         int[][] prompts = prompts(batch, config.vocabSize());
                         Generator generator = new Generator(model, cfg);
-                        run(generator, prompts, manager); // warm-up: JIT, allocator, first native calls
-                        long start = System.nanoTime();
-                        int steps = run(generator, prompts, manager);
-                        double seconds = (System.nanoTime() - start) / 1e9;
+                        int steps = run(generator, prompts, manager); // warm-up: JIT, allocator, first native calls
+                        double[] times = new double[Math.max(1, repeats)];
+                        for (int i = 0; i < times.length; i++) {
+                            long start = System.nanoTime();
+                            run(generator, prompts, manager);
+                            times[i] = (System.nanoTime() - start) / 1e9;
+                        }
+                        Arrays.sort(times);
+                        double seconds = times[times.length / 2];
                         Map<String, Object> line = new LinkedHashMap<>();
                         line.put("bench", "generate");
                         line.put("preset", preset);
@@ -81,7 +90,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
                         line.put("prompt_tokens", promptTokens);
                         line.put("new_tokens", newTokens);
                         line.put("steps", steps);
-                        line.put("seconds", Math.round(seconds * 1e4) / 1e4);
+                        line.put("repeats", times.length);
+                        line.put("median_seconds", Math.round(seconds * 1e4) / 1e4);
                         line.put("new_tokens_per_s", Math.round(batch * (double) newTokens / seconds * 10) / 10.0);
                         line.put("device", Engine.getInstance().defaultDevice().toString());
                         line.put("torch_threads", JniUtils.getNumThreads());

@@ -33,8 +33,8 @@ final class DataCommand implements Callable<Integer> {
     static final class Source {
         @Option(names = "--dataset", paramLabel = "NAME",
                 description = "Bundled dataset: wikitext-2-v1, or wikitext-2-raw-v1 (the paper's; its train split is"
-                        + " downloaded from the HuggingFace Hub once, which needs DJL_OFFLINE=false or"
-                        + " -Dai.djl.offline=false since collapse runs offline by default).")
+                        + " downloaded from the HuggingFace Hub once, unless HF_HUB_OFFLINE, COLLAPSE_OFFLINE or"
+                        + " -Dcollapse.offline forbids it).")
         String dataset;
 
         @Option(names = "--text", paramLabel = "FILE",

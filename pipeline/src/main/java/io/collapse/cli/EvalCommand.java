@@ -13,6 +13,9 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,6 +65,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--no-progress", description = "No progress bar on stderr.")
+    boolean noProgress;
+
     @Spec CommandSpec spec;
 
     @Override
@@ -75,7 +81,16 @@ final class EvalCommand implements Callable<Integer> {
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             TokenBlocks blocks = DataSource.bundled(dataset)
                     .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
-            r = Evaluator.evaluate(loaded.model(), firstBlocks(blocks, maxBlocks), batchSize, done -> {});
+            TokenBlocks scored = firstBlocks(blocks, maxBlocks);
+            try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("eval")
+                    .setInitialMax(scored.numBlocks()).setUnit(" blocks", 1).setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(500).build()) {
+                r = Evaluator.evaluate(loaded.model(), scored, batchSize, done -> {
+                    if (bar != null) {
+                        bar.stepTo(done);
+                    }
+                });
+            }
             doc.put("model", loaded.dir().toString());
         }
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -39,7 +39,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", description = "Weights dtype: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: $COLLAPSE_CACHE, else <repo>/.cache/hub).")
+    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
     Path cache;
 
     @Option(names = "--json", description = "Print one JSON object.")

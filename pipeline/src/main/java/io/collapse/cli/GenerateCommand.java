@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -47,52 +48,9 @@ final class GenerateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Prompts prompts;
 
-    @Option(names = "--strategy", defaultValue = "beam", description = "greedy, beam or sample (default: ${DEFAULT-VALUE}).")
-    String strategy;
+    @Mixin GenerationOptions generation;
 
-    @Option(names = "--num-beams", description = "Beam width (default: 5 for beam search).")
-    Integer numBeams;
-
-    @Option(names = "--num-return-sequences", description = "Continuations per prompt (default: 1).")
-    Integer numReturnSequences;
-
-    @Option(names = "--length-penalty", description = "Beam score = sum log-prob / length^L (default: 1.0).")
-    Double lengthPenalty;
-
-    @Option(names = "--early-stopping", description = "true, false or never (default: false).")
-    String earlyStopping;
-
-    @Option(names = "--min-new-tokens", description = "No EOS before this many new tokens (default: 0).")
-    Integer minNewTokens;
-
-    @Option(names = "--max-new-tokens", description = "New tokens at most (default: 64).")
-    Integer maxNewTokens;
-
-    @Option(names = "--repetition-penalty", description = "1.0 = off; the paper's corpus used 3.0 (default: 1.0).")
-    Double repetitionPenalty;
-
-    @Option(names = "--no-repeat-ngram-size", description = "0 = off (default: 0).")
-    Integer noRepeatNgramSize;
-
-    @Option(names = "--temperature", description = "Sampling temperature (default: 1.0).")
-    Double temperature;
-
-    @Option(names = "--top-k", description = "Sampling top-k, 0 = off (default: 50, as HF).")
-    Integer topK;
-
-    @Option(names = "--top-p", description = "Sampling nucleus, 1.0 = off (default: 1.0).")
-    Double topP;
-
-    @Option(names = "--seed", description = "Sampling seed (default: 0).")
-    Long seed;
-
-    @Option(names = "--beam-length-rule", description = "hf-4.35 (whole row) or hf-4.36 (new tokens) (default: hf-4.35).")
-    String beamLengthRule;
-
-    @Option(names = "--no-cache", description = "Rerun the full forward every step instead of using the KV cache.")
-    boolean noCache;
-
-    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: $COLLAPSE_CACHE, else <repo>/.cache/hub).")
+    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
     Path hubCache;
 
     @Option(names = "--json", description = "Print one JSON object with ids, texts and scores.")
@@ -102,9 +60,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        GenerationConfig cfg = new GenerationConfig(strategy, numBeams, numReturnSequences, lengthPenalty, earlyStopping,
-                minNewTokens, maxNewTokens, repetitionPenalty, noRepeatNgramSize, temperature, topK, topP, seed,
-                beamLengthRule, !noCache);
+        GenerationConfig cfg = generation.config();
         Path source = ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
         OptTokenizer tokenizer = HfModelDir.hasTokenizer(source) ? OptTokenizer.fromDir(source) : OptTokenizer.embedded();
@@ -148,10 +104,11 @@ final class GenerateCommand implements Callable<Integer> {
             doc.put("sequences", out);
             w.println(new ObjectMapper().writeValueAsString(doc));
         } else {
-            for (Map<String, Object> row : out) {
+            for (int i = 0; i < out.size(); i++) {
+                Map<String, Object> row = out.get(i);
                 int p = (Integer) row.get("prompt");
                 String prompt = prompts.texts != null ? prompts.texts.get(p) : decode(tokenizer, rows.get(p));
-                w.printf("--- prompt %d%s%n%s\u001b[1m%s\u001b[0m%n", p,
+                w.printf("--- prompt %d, sequence %d%s%nprompt: %s%noutput: %s%n", p, i % perPrompt,
                         row.containsKey("score") ? String.format(" (score %.4f)", (Float) row.get("score")) : "",
                         prompt, row.get("text"));
             }

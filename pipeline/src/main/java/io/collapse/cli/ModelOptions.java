@@ -37,7 +37,7 @@ public final class ModelOptions {
     String device;
 
     @Option(names = "--hub-cache", paramLabel = "DIR",
-            description = "Hub download cache (default: $COLLAPSE_CACHE, else <repo>/.cache/hub).")
+            description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
     Path hubCache;
 
     /** A loaded model and the manager that owns its parameters; closing frees them. */

@@ -15,6 +15,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param seed master seed; data order, sampling and mixing derive from it
  * @param samplePrompts how many test blocks every generation continues for the report's examples
  * @param samplePromptTokens how many tokens of each such test block form its prompt
+ * @param corpusBatch prompts decoded together when writing a corpus (default 32)
+ * @param corpusShardBlocks blocks per corpus shard, a multiple of corpusBatch (default 256): a killed
+ *     writer loses at most one shard of work
  */
 public record ExperimentConfig(
         @JsonProperty("generations") int generations,
@@ -23,16 +26,32 @@ public record ExperimentConfig(
         @JsonProperty("start_from") String startFrom,
         @JsonProperty("seed") long seed,
         @JsonProperty("sample_prompts") int samplePrompts,
-        @JsonProperty("sample_prompt_tokens") int samplePromptTokens) {
+        @JsonProperty("sample_prompt_tokens") int samplePromptTokens,
+        @JsonProperty("corpus_batch") Integer corpusBatch,
+        @JsonProperty("corpus_shard_blocks") Integer corpusShardBlocks) {
+
+    /** The same experiment with another master seed. */
+    public ExperimentConfig withSeed(long newSeed) {
+        return new ExperimentConfig(generations, keepFraction, dataMode, startFrom, newSeed, samplePrompts,
+                samplePromptTokens, corpusBatch, corpusShardBlocks);
+    }
 
     public ExperimentConfig {
         dataMode = dataMode == null ? "replace" : dataMode;
         startFrom = startFrom == null ? "base" : startFrom;
+        corpusBatch = corpusBatch == null ? 32 : corpusBatch;
+        corpusShardBlocks = corpusShardBlocks == null ? 8 * corpusBatch : corpusShardBlocks;
         Check.atLeast("experiment.generations", generations, 1);
         Check.range("experiment.keep_fraction", keepFraction, 0.0, 1.0);
         Check.oneOf("experiment.data_mode", dataMode, "replace", "accumulate");
         Check.oneOf("experiment.start_from", startFrom, "base", "previous");
         Check.atLeast("experiment.sample_prompts", samplePrompts, 0);
         Check.atLeast("experiment.sample_prompt_tokens", samplePromptTokens, 1);
+        Check.atLeast("experiment.corpus_batch", corpusBatch, 1);
+        Check.atLeast("experiment.corpus_shard_blocks", corpusShardBlocks, 1);
+        if (corpusShardBlocks % corpusBatch != 0) {
+            throw new IllegalArgumentException("experiment.corpus_shard_blocks (" + corpusShardBlocks
+                    + ") must be a multiple of experiment.corpus_batch (" + corpusBatch + ")");
+        }
     }
 }

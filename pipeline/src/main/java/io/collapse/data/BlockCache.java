@@ -3,6 +3,8 @@ package io.collapse.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.AtomicFiles;
+import io.collapse.config.Checksums;
 import io.collapse.text.TextEncoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,13 +110,15 @@ public final class BlockCache {
         header.put("tokens", blocks.tokens());
         header.put("blocks", blocks.numBlocks());
         header.put("width", width);
-        header.put("data_sha256", HexFormat.of().formatHex(Checksums.digest("SHA-256").digest(data.array())));
+        header.put("data_sha256", Checksums.sha256(data.array()));
         byte[] headerBytes = JSON.writeValueAsBytes(header);
         int prefixLen = align8(MAGIC.length + 4 + headerBytes.length);
         ByteBuffer prefix = ByteBuffer.allocate(prefixLen).order(ByteOrder.LITTLE_ENDIAN);
-        prefix.put(MAGIC).putInt(headerBytes.length).put(headerBytes);
-        prefix.clear();
-        AtomicFiles.write(file, prefix, data);
+        prefix.put(MAGIC).putInt(headerBytes.length).put(headerBytes); // the rest stays zero: padding
+        AtomicFiles.write(file, out -> {
+            out.write(prefix.array());
+            out.write(data.array());
+        });
     }
 
     private static TokenBlocks read(Path file, Key key) throws IOException {
@@ -162,9 +165,9 @@ public final class BlockCache {
                 throw new CorruptCacheException("expected " + (offset + dataLen) + " bytes, file has " + size);
             }
             ByteBuffer data = map.slice((int) offset, (int) dataLen);
-            MessageDigest sha = Checksums.digest("SHA-256");
+            MessageDigest sha = Checksums.newSha256();
             sha.update(data.duplicate());
-            String actual = HexFormat.of().formatHex(sha.digest());
+            String actual = Checksums.hex(sha);
             if (!actual.equals(h.path("data_sha256").asText())) {
                 throw new CorruptCacheException("data sha256 " + actual + ", header says " + h.path("data_sha256").asText());
             }

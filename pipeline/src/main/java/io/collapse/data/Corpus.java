@@ -1,5 +1,6 @@
 package io.collapse.data;
 
+import io.collapse.config.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ public record Corpus(String name, List<SplitText> splits) {
      * that is not bundled comes from {@code downloader}.
      */
     public static Corpus bundled(DataPaths paths, Manifest manifest, String dataset, List<String> splits,
-            HubDownloader downloader) throws IOException {
+            RawWikitextDownload downloader) throws IOException {
         List<SplitText> texts = new ArrayList<>();
         for (String split : splits) {
             Manifest.SplitFile f = manifest.split(dataset, split);

@@ -1,5 +1,6 @@
 package io.collapse.data;
 
+import io.collapse.config.CacheDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.List;
  *
  * <p>The cache (downloads and tokenized blocks) is, first match wins: an explicit directory (a
  * command's {@code --cache-dir}), {@code -Dcollapse.cache}, the environment variable
- * {@code COLLAPSE_CACHE}, else {@code <repo>/.cache}, which git ignores.
+ * {@code COLLAPSE_CACHE} ({@link CacheDir}), else {@code <repo>/.cache}, which git ignores.
  */
 public record DataPaths(Path datasetsDir, Path cacheDir) {
 
@@ -32,7 +33,7 @@ public record DataPaths(Path datasetsDir, Path cacheDir) {
         return cacheDir.resolve("blocks");
     }
 
-    /** Downloaded dataset files ({@link HubDownloader}), e.g. {@code <this>/wikitext-2-raw-v1/wiki.train.raw}. */
+    /** Downloaded dataset files ({@link RawWikitextDownload}), e.g. {@code <this>/wikitext-2-raw-v1/wiki.train.raw}. */
     public Path downloadRoot() {
         return cacheDir.resolve("datasets");
     }
@@ -45,16 +46,9 @@ public record DataPaths(Path datasetsDir, Path cacheDir) {
     /** Locates the datasets; {@code cacheOverride} (may be null) wins over every other cache setting. */
     public static DataPaths locate(Path cacheOverride) {
         Path datasets = findDatasets(System.getProperty("collapse.repo"), Path.of("").toAbsolutePath());
-        Path cache = cacheOverride;
-        if (cache == null && System.getProperty("collapse.cache") != null) {
-            cache = Path.of(System.getProperty("collapse.cache"));
-        }
-        if (cache == null && System.getenv("COLLAPSE_CACHE") != null) {
-            cache = Path.of(System.getenv("COLLAPSE_CACHE"));
-        }
-        if (cache == null) {
-            cache = datasets.toAbsolutePath().getParent().resolve(".cache");
-        }
+        Path cache = cacheOverride != null
+                ? cacheOverride
+                : CacheDir.configured().orElseGet(() -> datasets.toAbsolutePath().getParent().resolve(".cache"));
         return new DataPaths(datasets, cache);
     }
 

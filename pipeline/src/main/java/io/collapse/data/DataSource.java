@@ -54,7 +54,7 @@ public record DataSource(String dataset, Path file, Corpus.Format format, Path v
         }
         Corpus corpus = dataset != null
                 ? Corpus.bundled(paths, Manifest.read(paths.manifestFile()), dataset, splits,
-                        HubDownloader.fromEnvironment(paths))
+                        RawWikitextDownload.fromEnvironment(paths))
                 : Corpus.userFiles(format, file, valid, test);
         BlockCache cache = new BlockCache(paths.blockCacheDir());
         List<LoadedSplit> loaded = new ArrayList<>();

@@ -1,10 +1,10 @@
 package io.collapse.data;
 
+import io.collapse.config.Checksums;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -26,13 +26,13 @@ public record SplitText(String split, String source, String sourceSha256, List<S
      * bytes): what the tokens depend on, so it keys the block cache even for held-out parts of a file.
      */
     public String examplesSha256() {
-        MessageDigest sha = Checksums.digest("SHA-256");
+        MessageDigest sha = Checksums.newSha256();
         ByteBuffer len = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (String example : examples) {
             byte[] bytes = example.getBytes(StandardCharsets.UTF_8);
             sha.update(len.clear().putLong(bytes.length).flip());
             sha.update(bytes);
         }
-        return HexFormat.of().formatHex(sha.digest());
+        return Checksums.hex(sha);
     }
 }

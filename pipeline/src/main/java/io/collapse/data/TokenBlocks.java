@@ -1,5 +1,6 @@
 package io.collapse.data;
 
+import io.collapse.config.Checksums;
 import io.collapse.text.TextEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -7,7 +8,6 @@ import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
 
@@ -145,7 +145,7 @@ public final class TokenBlocks {
 
     /** sha256 of all blocks' ids as one stream of little-endian int32, whatever the storage. */
     public String idsSha256() {
-        MessageDigest sha = Checksums.digest("SHA-256");
+        MessageDigest sha = Checksums.newSha256();
         ByteBuffer buf = ByteBuffer.allocate(4 * blockSize).order(ByteOrder.LITTLE_ENDIAN);
         int[] block = new int[blockSize];
         for (int i = 0; i < numBlocks; i++) {
@@ -153,6 +153,6 @@ public final class TokenBlocks {
             buf.clear().asIntBuffer().put(block);
             sha.update(buf.array());
         }
-        return HexFormat.of().formatHex(sha.digest());
+        return Checksums.hex(sha);
     }
 }

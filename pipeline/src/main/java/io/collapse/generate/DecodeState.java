@@ -57,7 +57,7 @@ final class DecodeState implements AutoCloseable {
         return ids[0].length;
     }
 
-    /** The current rows; the arrays are never modified afterwards, so callers may keep them. */
+    /** The current rows (R, L); neither the array nor its rows change afterwards, so callers may keep them. */
     int[][] ids() {
         return ids;
     }
@@ -104,14 +104,16 @@ final class DecodeState implements AutoCloseable {
 
     /** Every row gets {@code tokens[r]} appended; the mask grows by a 1. */
     void append(int[] tokens) {
+        int[][] newIds = new int[ids.length][];
+        int[][] newMask = new int[ids.length][];
         for (int r = 0; r < ids.length; r++) {
-            int[] row = Arrays.copyOf(ids[r], ids[r].length + 1);
-            row[row.length - 1] = tokens[r];
-            ids[r] = row;
-            int[] m = Arrays.copyOf(mask[r], mask[r].length + 1);
-            m[m.length - 1] = 1;
-            mask[r] = m;
+            newIds[r] = Arrays.copyOf(ids[r], ids[r].length + 1);
+            newIds[r][ids[r].length] = tokens[r];
+            newMask[r] = Arrays.copyOf(mask[r], mask[r].length + 1);
+            newMask[r][mask[r].length] = 1;
         }
+        ids = newIds;
+        mask = newMask;
     }
 
     /** Row i becomes old row {@code rows[i]} (rows may repeat or be dropped); the cache follows. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.collapse.config.AtomicFiles;
+import io.collapse.config.Checksums;
 import io.collapse.config.GenerationConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,10 +13,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -190,7 +189,7 @@ public final class SyntheticCorpus {
             byte[] bytes = encode(blocks, dtype);
             String file = String.format("shard-%05d.bin", s);
             AtomicFiles.writeBytes(dir.resolve(file), bytes);
-            done.add(new Shard(file, blocks.length, sha256(bytes), Arrays.copyOfRange(indices, from, to)));
+            done.add(new Shard(file, blocks.length, Checksums.sha256(bytes), Arrays.copyOfRange(indices, from, to)));
             manifest = new Manifest(FORMAT, s == shards - 1, prompts.size(), cfg.maxNewTokens(), dtype, shardBlocks,
                     batchSize, model, fresh.promptsSha256(), cfg, shortBlocks, List.copyOf(done));
             AtomicFiles.writeString(dir.resolve(MANIFEST), JSON.writeValueAsString(manifest));
@@ -256,7 +255,7 @@ public final class SyntheticCorpus {
             throw new IOException(file + ": listed in " + MANIFEST + " but missing");
         }
         byte[] bytes = Files.readAllBytes(file);
-        String actual = sha256(bytes);
+        String actual = Checksums.sha256(bytes);
         if (!actual.equals(shard.sha256())) {
             throw new IOException(file + ": sha256 " + actual + " does not match the manifest's " + shard.sha256());
         }
@@ -296,7 +295,7 @@ public final class SyntheticCorpus {
     }
 
     private static String promptsSha256(List<int[]> prompts, long[] indices) {
-        MessageDigest sha = digest();
+        MessageDigest sha = Checksums.newSha256();
         ByteBuffer buf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < prompts.size(); i++) {
             sha.update(buf.clear().putLong(indices[i]).array());
@@ -304,19 +303,7 @@ public final class SyntheticCorpus {
                 sha.update(buf.clear().putInt(id).array(), 0, 4);
             }
         }
-        return HexFormat.of().formatHex(sha.digest());
-    }
-
-    static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(digest().digest(bytes));
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
-        }
+        return Checksums.hex(sha);
     }
 
     private static long[] range(int n) {

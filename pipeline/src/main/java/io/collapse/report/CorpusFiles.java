@@ -2,14 +2,12 @@ package io.collapse.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.Checksums;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Reads a synthetic corpus directory ({@code gen-NN/corpus/}: manifest.json + shards of
@@ -60,7 +58,7 @@ final class CorpusFiles {
                         + " " + dtype + "), found " + bytes.length);
             }
             String sha = shard.path("sha256").asText("");
-            if (!sha.isEmpty() && !sha.equalsIgnoreCase(sha256(bytes))) {
+            if (!sha.isEmpty() && !sha.equalsIgnoreCase(Checksums.sha256(bytes))) {
                 throw new IOException(file + ": sha256 does not match the manifest's " + sha);
             }
             ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -89,13 +87,5 @@ final class CorpusFiles {
             }
         }
         return out;
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
     }
 }

@@ -7,24 +7,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.AtomicFiles;
+import io.collapse.config.Checksums;
 import io.collapse.model.hf.CheckpointException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -314,7 +310,7 @@ public final class OptTokenizer implements TextEncoder {
         out.putIfAbsent(TOKENIZER_CONFIG_JSON, configJson());
         out.putIfAbsent(SPECIAL_TOKENS_MAP_JSON, specialTokensMapJson());
         for (Map.Entry<String, byte[]> e : out.entrySet()) {
-            writeAtomically(dir.resolve(e.getKey()), e.getValue());
+            AtomicFiles.writeBytes(dir.resolve(e.getKey()), e.getValue());
         }
     }
 
@@ -598,36 +594,14 @@ public final class OptTokenizer implements TextEncoder {
         return root;
     }
 
-    /** Temp file in the same directory, fsync, rename: a crash leaves the old file or the new one. */
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
     private static String fingerprint(List<String> modelFiles, Map<String, byte[]> files, TokenizerSettings settings) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        MessageDigest sha = Checksums.newSha256();
         for (String name : modelFiles) {
             byte[] bytes = files.get(name);
             sha.update((name + "\n" + bytes.length + "\n").getBytes(StandardCharsets.UTF_8));
             sha.update(bytes);
         }
         sha.update(settings.toString().getBytes(StandardCharsets.UTF_8));
-        return HexFormat.of().formatHex(sha.digest());
+        return Checksums.hex(sha);
     }
 }

@@ -121,7 +121,7 @@ class DataCommandTest {
         assertEquals(1, validWithDataset.code());
         assertTrue(validWithDataset.err().startsWith("error: data source wikitext-2-v1: valid/test files go with a corpus file only"),
                 validWithDataset.err());
-        // surefire runs with -Dai.djl.offline=true: the raw train split is refused without a network attempt
+        // surefire runs with -Dcollapse.offline=true: the raw train split is refused without a network attempt
         Result raw = run("data", "--dataset", "wikitext-2-raw-v1", "--split", "train", "--cache-dir", tmp.toString());
         assertEquals(1, raw.code());
         assertTrue(raw.err().contains("put wiki.train.raw (git blob 5109d6a316409e0ce4a5c1aa2a34226c957a5655) at "

@@ -64,9 +64,10 @@ class EvalCommandTest {
         CommandLine cl = CollapseCli.commandLine();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 1];
+        String[] all = new String[args.length + 2];
         all[0] = "eval";
-        System.arraycopy(args, 0, all, 1, args.length);
+        all[1] = "--no-progress";
+        System.arraycopy(args, 0, all, 2, args.length);
         return new Run(cl.execute(all), out.toString(), err.toString());
     }
 

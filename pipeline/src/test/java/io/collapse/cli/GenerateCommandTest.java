@@ -62,8 +62,8 @@ class GenerateCommandTest {
         Run run = generate("--model", CASE_B.toString(), "--prompt", "The tower is", "--prompt", "Hello",
                 "--strategy", "greedy", "--max-new-tokens", "4");
         assertEquals(0, run.code(), run.err());
-        assertTrue(run.out().contains("--- prompt 0\nThe tower is"), run.out());
-        assertTrue(run.out().contains("--- prompt 1\nHello"), run.out());
+        assertTrue(run.out().contains("--- prompt 0, sequence 0\nprompt: The tower is\noutput: "), run.out());
+        assertTrue(run.out().contains("--- prompt 1, sequence 0\nprompt: Hello\noutput: "), run.out());
     }
 
     @Test

@@ -4,9 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.collapse.config.Checksums;
+import io.collapse.model.hf.HubDownloader;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +21,9 @@ class CorpusTest {
 
     @TempDir Path tmp;
 
-    private HubDownloader offline() {
-        return new HubDownloader(URI.create("http://127.0.0.1:9"), true, tmp.resolve("downloads"));
+    private RawWikitextDownload offline() {
+        return new RawWikitextDownload(new HubDownloader().setEndpoint("http://127.0.0.1:9").setOffline(true),
+                tmp.resolve("downloads"));
     }
 
     @Test
@@ -60,7 +62,7 @@ class CorpusTest {
     @Test
     void rawTrainOfflineFailsAtOnceSayingWhereToPutTheFile() throws IOException {
         DataPaths paths = DataPaths.locate(tmp);
-        HubDownloader downloader = offline();
+        RawWikitextDownload downloader = offline();
         var e = assertThrows(DataException.class, () -> Corpus.bundled(paths, Manifest.read(paths.manifestFile()),
                 "wikitext-2-raw-v1", List.of("train"), downloader));
         Path expected = tmp.resolve("downloads/wikitext-2-raw-v1/wiki.train.raw");

@@ -69,6 +69,36 @@ class HfGenerateParityTest {
         return tests.stream();
     }
 
+    /**
+     * With min = max new tokens every hypothesis has 16 new tokens and an 80-token row, so the 4.36
+     * rule (new tokens only) picks the same sequences with scores 80/16 = 5 times the 4.35 ones.
+     */
+    @org.junit.jupiter.api.Test
+    void newTokenLengthRuleKeepsThePapersWinners() throws Exception {
+        Path dir = FIXTURES.resolve("case-a-preln");
+        JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
+        OptForCausalLM model = OptForCausalLM.fromStateDict(OptConfig.read(dir.resolve("config.json")),
+                Safetensors.read(dir.resolve("model.safetensors")), manager, DataType.FLOAT32);
+        JsonNode record = null;
+        for (JsonNode r : expected.get("generate")) {
+            record = r.get("name").asText().equals("beam5_rp3_min16_nrs5") ? r : record;
+        }
+        GenerationConfig hf435 = configOf(record.get("kwargs"), true);
+        GenerationConfig hf436 = new GenerationConfig(hf435.strategy(), hf435.numBeams(), hf435.numReturnSequences(),
+                null, null, hf435.minNewTokens(), hf435.maxNewTokens(), hf435.repetitionPenalty(), null, null, null,
+                null, null, GenerationConfig.HF_4_36, true);
+        int[][] ids = ints(expected.get("inputs").get("batch").get("input_ids"));
+        GenerateResult out;
+        try (NDManager scope = manager.newSubManager()) {
+            out = new Generator(model, hf436).generate(ids, null, 0, scope);
+        }
+        int[][] sequences = ints(record.get("sequences"));
+        for (int r = 0; r < sequences.length; r++) {
+            assertArrayEquals(sequences[r], out.sequences()[r], "sequence " + r);
+            assertEquals(5 * record.get("sequences_scores").get(r).asDouble(), out.sequencesScores()[r], 5e-4);
+        }
+    }
+
     static GenerationConfig configOf(JsonNode kwargs, boolean useCache) {
         int beams = kwargs.path("num_beams").asInt(1);
         return new GenerationConfig(beams > 1 ? "beam" : "greedy", beams, kwargs.path("num_return_sequences").asInt(1),

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -186,14 +185,14 @@ public final class HfModelDir {
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.fsyncDir(parent);
-                deleteTree(old);
+                AtomicFiles.deleteTree(old);
             } else {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.fsyncDir(parent);
             }
         } finally {
             if (Files.exists(tmp)) {
-                deleteTree(tmp);
+                AtomicFiles.deleteTree(tmp);
             }
         }
     }
@@ -208,10 +207,10 @@ public final class HfModelDir {
             Files.move(old.get(0), target, StandardCopyOption.ATOMIC_MOVE);
         }
         for (Path p : leftovers(target, ".old-")) {
-            deleteTree(p);
+            AtomicFiles.deleteTree(p);
         }
         for (Path p : leftovers(target, ".tmp-")) {
-            deleteTree(p);
+            AtomicFiles.deleteTree(p);
         }
     }
 
@@ -275,14 +274,6 @@ public final class HfModelDir {
                         ch.force(true);
                     }
                 }
-            }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(p);
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.collapse.model.hf;
 
 import io.collapse.config.AtomicFiles;
+import io.collapse.config.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -19,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -28,9 +30,11 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Fetches files of a HuggingFace Hub model repository ({@code {endpoint}/{repo}/resolve/{revision}/{file}})
- * into {@code <cache>/models--<owner>--<name>/<revision>/}. Each file arrives as {@code <file>.part},
- * is synced and renamed, so the cache holds whole files only; an interrupted transfer resumes from
- * the {@code .part} size with an HTTP Range request. Offline mode never touches the network.
+ * into {@code <cache>/models--<owner>--<name>/<revision>/}, or one file of a dataset repository
+ * ({@code {endpoint}/datasets/{repo}/resolve/{revision}/{file}}) into a folder the caller names.
+ * Each file arrives as {@code <file>.part}, is synced and renamed, so the cache holds whole files
+ * only; an interrupted transfer resumes from the {@code .part} size with an HTTP Range request.
+ * Offline mode never touches the network.
  */
 public final class HubDownloader {
 
@@ -48,6 +52,10 @@ public final class HubDownloader {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_REDIRECTS = 10;
+
+    /** Opens every message that refuses a download offline: which switches {@link #offlineFromEnvironment} reads. */
+    public static final String OFFLINE_REFUSAL =
+            "offline mode (HF_HUB_OFFLINE, COLLAPSE_OFFLINE or -Dcollapse.offline is set; unset it to allow downloads)";
 
     private final HttpClient http = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER) // followed by hand: the token must not go to the CDN
@@ -109,15 +117,24 @@ public final class HubDownloader {
         return this;
     }
 
+    /** True when this downloader refuses every transfer; callers that know a better remedy say it first. */
+    public boolean isOffline() {
+        return offline;
+    }
+
     /** Where {@code repoId} at {@code revision} is cached. */
     public static Path repoDir(Path cacheDir, String repoId, String revision) {
+        checkRepo(repoId, revision);
+        return cacheDir.resolve("models--" + repoId.replace("/", "--")).resolve(revision);
+    }
+
+    private static void checkRepo(String repoId, String revision) {
         if (!REPO_ID.matcher(repoId).matches() || repoId.contains("..")) {
             throw new IllegalArgumentException("not a Hub repository id: '" + repoId + "' (expected owner/name, e.g. facebook/opt-125m)");
         }
         if (!REVISION.matcher(revision).matches() || revision.contains("..")) {
             throw new IllegalArgumentException("not a usable revision: '" + revision + "' (a branch, tag or commit hash)");
         }
-        return cacheDir.resolve("models--" + repoId.replace("/", "--")).resolve(revision);
     }
 
     /** Fetches every file not yet cached; a missing one (404) is an error. Returns the cache folder. */
@@ -129,7 +146,7 @@ public final class HubDownloader {
         }
         refuseIfOffline(repoId, dir, missing);
         for (String file : missing) {
-            if (!fetch(repoId, revision, file, dir)) {
+            if (!fetch(url(repoId, revision, file), file, dir)) {
                 throw new IOException(url(repoId, revision, file) + ": 404 not found (is '" + file + "' in " + repoId + "@" + revision + "?)");
             }
         }
@@ -154,7 +171,7 @@ public final class HubDownloader {
         download(repoId, revision, OPT_FILES, cacheDir);
         if (!haveWeights) {
             for (String weights : OPT_WEIGHTS) {
-                if (fetch(repoId, revision, weights, dir)) {
+                if (fetch(url(repoId, revision, weights), weights, dir)) {
                     return dir;
                 }
             }
@@ -165,35 +182,60 @@ public final class HubDownloader {
 
     private void refuseIfOffline(String repoId, Path dir, List<String> missing) throws IOException {
         if (offline) {
-            throw new IOException("offline mode (HF_HUB_OFFLINE, COLLAPSE_OFFLINE or -Dcollapse.offline): cannot download " + repoId
+            throw new IOException(OFFLINE_REFUSAL + ": cannot download " + repoId
                     + ". Put " + String.join(", ", missing) + " into " + dir.toAbsolutePath()
-                    + ", or pass --model DIR with a local HF model directory"
-                    + " (to allow downloads, unset HF_HUB_OFFLINE and COLLAPSE_OFFLINE)");
+                    + ", or pass --model DIR with a local HF model directory");
         }
     }
 
-    private String url(String repoId, String revision, String file) {
-        return endpoint + "/" + repoId + "/resolve/" + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "/" + file;
+    /**
+     * Fetches {@code file} of the dataset repository {@code repoId} at {@code revision} into
+     * {@code dir} (kept there if it already is), with a model file's resume, retries, sha256 check
+     * and lock. Returns the file, or empty when the Hub says 404.
+     *
+     * @throws IOException offline (naming the URL and where to put the file), or when the transfer fails
+     */
+    public Optional<Path> downloadDatasetFile(String repoId, String revision, String file, Path dir) throws IOException {
+        String url = datasetUrl(repoId, revision, file);
+        Path target = dir.resolve(file);
+        if (Files.isRegularFile(target)) {
+            return Optional.of(target);
+        }
+        if (offline) {
+            throw new IOException(OFFLINE_REFUSAL + ": cannot download " + url + ". Put " + file + " into " + dir.toAbsolutePath());
+        }
+        Files.createDirectories(dir);
+        return fetch(url, file, dir) ? Optional.of(target) : Optional.empty();
+    }
+
+    /** Where {@link #downloadDatasetFile} fetches {@code file} from. */
+    public String datasetUrl(String repoId, String revision, String file) {
+        checkRepo(repoId, revision);
+        return url("datasets/" + repoId, revision, file);
+    }
+
+    /** {@code repoPath} is a model's repository id, or {@code datasets/} and a dataset's. */
+    private String url(String repoPath, String revision, String file) {
+        return endpoint + "/" + repoPath + "/resolve/" + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "/" + file;
     }
 
     /**
-     * Downloads one file into {@code dir}; false when the server says 404. Holds a file lock for
-     * the duration, so jobs sharing a cache take turns instead of writing the same .part.
+     * Downloads {@code url} into {@code dir/file}; false when the server says 404. Holds a file lock
+     * for the duration, so jobs sharing a cache take turns instead of writing the same .part.
      */
-    private boolean fetch(String repoId, String revision, String file, Path dir) throws IOException {
+    private boolean fetch(String url, String file, Path dir) throws IOException {
         Path locks = Files.createDirectories(dir.resolve(".locks"));
         try (FileChannel lock = FileChannel.open(locks.resolve(file + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock held = lock.lock()) {
             // Another process may have finished it while we waited.
-            return Files.isRegularFile(dir.resolve(file)) || fetchLocked(repoId, revision, file, dir);
+            return Files.isRegularFile(dir.resolve(file)) || fetchLocked(url, file, dir);
         }
     }
 
     /** The transfer itself; retries resume from the .part file. */
-    private boolean fetchLocked(String repoId, String revision, String file, Path dir) throws IOException {
+    private boolean fetchLocked(String url, String file, Path dir) throws IOException {
         Path target = dir.resolve(file);
         Path part = dir.resolve(file + ".part");
-        String url = url(repoId, revision, file);
         String sha256;
         for (int attempt = 1; ; attempt++) {
             try {
@@ -216,7 +258,7 @@ public final class HubDownloader {
             ch.force(true);
         }
         if (sha256 != null) {
-            String actual = sha256Of(part);
+            String actual = Checksums.sha256(part);
             if (!actual.equals(sha256)) {
                 Files.delete(part);
                 throw new IOException(url + ": downloaded bytes have sha256 " + actual + " but the Hub says " + sha256
@@ -322,19 +364,6 @@ public final class HubDownloader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting to retry a download", e);
-        }
-    }
-
-    private static String sha256Of(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return java.util.HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e); // every JDK has SHA-256
         }
     }
 

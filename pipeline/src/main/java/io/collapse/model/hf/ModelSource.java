@@ -1,5 +1,6 @@
 package io.collapse.model.hf;
 
+import io.collapse.config.CacheDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -11,19 +12,17 @@ public final class ModelSource {
     private ModelSource() {}
 
     /**
-     * Where downloads are cached: {@code COLLAPSE_CACHE}, else {@code <repo>/.cache/hub} when the
-     * launcher names the repository ({@code collapse.repo}), else {@code ~/.cache/collapse/hub}.
+     * Where downloads are cached: {@code <cache>/hub}, {@code <cache>} being {@link CacheDir#configured},
+     * else {@code <repo>/.cache} when the launcher names the repository ({@code collapse.repo}), else
+     * {@code ~/.cache/collapse}.
      */
     public static Path defaultCacheDir() {
-        String env = System.getenv("COLLAPSE_CACHE");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        String repo = System.getProperty("collapse.repo");
-        if (repo != null && !repo.isBlank()) {
-            return Path.of(repo, ".cache", "hub");
-        }
-        return Path.of(System.getProperty("user.home"), ".cache", "collapse", "hub");
+        return CacheDir.configured().orElseGet(() -> {
+            String repo = System.getProperty("collapse.repo");
+            return repo != null && !repo.isBlank()
+                    ? Path.of(repo, ".cache")
+                    : Path.of(System.getProperty("user.home"), ".cache", "collapse");
+        }).resolve("hub");
     }
 
     /** {@link #resolve(String, Path, HubDownloader)} with a downloader configured from the environment. */

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
@@ -30,6 +31,7 @@ class HubDownloaderTest {
 
     static final Path TOKENIZER = Path.of("src/main/resources/io/collapse/text/opt-125m");
     static final String REPO = "facebook/opt-125m";
+    static final String DATASET = "ggml-org/ci";
 
     @TempDir Path cache;
 
@@ -70,7 +72,7 @@ class HubDownloaderTest {
         String path = ex.getRequestURI().getPath();
         String range = ex.getRequestHeaders().getFirst("Range");
         requests.add(path + (range == null ? "" : " " + range) + (ex.getRequestHeaders().containsKey("Authorization") ? " auth" : ""));
-        String resolve = "/" + REPO + "/resolve/main/";
+        String resolve = path.startsWith("/datasets/") ? "/datasets/" + DATASET + "/resolve/main/" : "/" + REPO + "/resolve/main/";
         if (path.startsWith(resolve) && path.endsWith(".bin")) { // LFS files live on the CDN
             ex.getResponseHeaders().add("Location", "/cdn/" + path.substring(resolve.length()));
             ex.getResponseHeaders().add("X-Linked-Etag", "\"" + etags.get(path.substring(resolve.length())) + "\"");
@@ -187,6 +189,30 @@ class HubDownloaderTest {
     }
 
     @Test
+    void aDatasetFileComesFromTheDatasetsPathIntoTheGivenFolderAndResumes() throws IOException {
+        byte[] zip = "not really a zip, but bytes enough to cut in half\n".repeat(64).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        files.put("data.zip", zip);
+        etags.put("data.zip", sha256(zip));
+        dropsLeft.put("data.zip", 1);
+        Path dir = cache.resolve("staging");
+        HubDownloader hub = hub();
+        assertEquals("http://127.0.0.1:" + server.getAddress().getPort() + "/datasets/" + DATASET + "/resolve/main/data.zip",
+                hub.datasetUrl(DATASET, "main", "data.zip"));
+        assertEquals(Optional.of(dir.resolve("data.zip")), hub.downloadDatasetFile(DATASET, "main", "data.zip", dir));
+        assertArrayEquals(zip, Files.readAllBytes(dir.resolve("data.zip")));
+        assertTrue(requests.contains("/datasets/" + DATASET + "/resolve/main/data.zip bytes=" + zip.length / 2 + "-"), requests.toString());
+        assertFalse(Files.exists(dir.resolve("data.zip.part")));
+        assertEquals(Optional.empty(), hub.downloadDatasetFile(DATASET, "main", "missing.zip", dir));
+
+        int before = requests.size();
+        IOException e = assertThrows(IOException.class, () -> hub().setOffline(true).downloadDatasetFile(DATASET, "main", "other.zip", dir));
+        assertEquals(before, requests.size());
+        assertTrue(e.getMessage().startsWith(HubDownloader.OFFLINE_REFUSAL), e.getMessage());
+        assertTrue(e.getMessage().contains(hub.datasetUrl(DATASET, "main", "other.zip"))
+                && e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
+    }
+
+    @Test
     void offlineRefusesBeforeAnyRequestAndSaysWhatToPutWhere() {
         IOException e = assertThrows(IOException.class, () -> hub().setOffline(true).downloadModel(REPO, "main", cache));
         assertEquals(List.of(), requests);
@@ -195,6 +221,21 @@ class HubDownloaderTest {
         assertTrue(msg.contains(HubDownloader.repoDir(cache, REPO, "main").toAbsolutePath().toString()), msg);
         assertTrue(msg.contains("config.json") && msg.contains("pytorch_model.bin") && msg.contains("merges.txt"), msg);
         assertTrue(msg.contains("--model DIR"), msg);
+    }
+
+    @Test
+    void theDefaultHubCacheIsHubUnderTheSharedCacheRoot() {
+        String saved = System.getProperty("collapse.cache");
+        try {
+            System.setProperty("collapse.cache", cache.resolve("root").toString());
+            assertEquals(cache.resolve("root/hub"), ModelSource.defaultCacheDir());
+        } finally {
+            if (saved == null) {
+                System.clearProperty("collapse.cache");
+            } else {
+                System.setProperty("collapse.cache", saved);
+            }
+        }
     }
 
     @Test

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.collapse.config.Checksums;
+import io.collapse.model.hf.HubDownloader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Downloads from a local HTTP server that serves the Hub's URL layout. */
-class HubDownloaderTest {
+class RawWikitextDownloadTest {
 
     private static final String TRAIN = " \n = Fake = \n \n A small train file .\n";
     private static final String MEMBER = "wikitext-2-raw/wiki.train.raw";
@@ -60,6 +63,12 @@ class HubDownloaderTest {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
     }
 
+    private RawWikitextDownload download(boolean offline, Path root) {
+        HubDownloader hub = new HubDownloader().setEndpoint(endpoint().toString()).setOffline(offline).setToken(null)
+                .setProgress(new PrintStream(OutputStream.nullOutputStream()));
+        return new RawWikitextDownload(hub, root);
+    }
+
     private static byte[] zip(String member, String content) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
@@ -91,7 +100,7 @@ class HubDownloaderTest {
     void downloadsExtractsVerifiesAndCaches() throws IOException {
         served = zip(MEMBER, TRAIN);
         Path root = tmp.resolve("cache/datasets");
-        HubDownloader downloader = new HubDownloader(endpoint(), false, root);
+        RawWikitextDownload downloader = download(false, root);
         assertEquals(endpoint() + "datasets/ggml-org/ci/resolve/main/wikitext-2-raw-v1.zip",
                 downloader.url(trainSpec()).toString());
         byte[] content = downloader.fetch("wikitext-2-raw-v1", trainSpec());
@@ -101,7 +110,7 @@ class HubDownloaderTest {
         assertEquals(TRAIN, Files.readString(cached));
 
         // the second fetch is served from the cache, even offline
-        HubDownloader offline = new HubDownloader(endpoint(), true, root);
+        RawWikitextDownload offline = download(true, root);
         assertArrayEquals(content, offline.fetch("wikitext-2-raw-v1", trainSpec()));
         assertEquals(1, requests.get());
     }
@@ -110,7 +119,7 @@ class HubDownloaderTest {
     void corruptedDownloadIsAChecksumErrorAndCachesNothing() throws IOException {
         served = zip(MEMBER, TRAIN.replace("small", "smell"));
         Path root = tmp.resolve("cache/datasets");
-        HubDownloader downloader = new HubDownloader(endpoint(), false, root);
+        RawWikitextDownload downloader = download(false, root);
         var e = assertThrows(DataException.class, () -> downloader.fetch("wikitext-2-raw-v1", trainSpec()));
         assertTrue(e.getMessage().contains("git blob id of the content is "
                 + Checksums.gitBlob(TRAIN.replace("small", "smell").getBytes(StandardCharsets.UTF_8))
@@ -122,7 +131,7 @@ class HubDownloaderTest {
     @Test
     void notAZipMissingMemberAndHttpErrorsCacheNothing() throws IOException {
         Path root = tmp.resolve("cache/datasets");
-        HubDownloader downloader = new HubDownloader(endpoint(), false, root);
+        RawWikitextDownload downloader = download(false, root);
         served = "<html>not a zip</html>".getBytes(StandardCharsets.UTF_8);
         var notZip = assertThrows(DataException.class, () -> downloader.fetch("wikitext-2-raw-v1", trainSpec()));
         assertTrue(notZip.getMessage().contains("not a readable zip"), notZip.getMessage());
@@ -139,7 +148,7 @@ class HubDownloaderTest {
     void offlineNeverTouchesTheNetwork() {
         served = new byte[0];
         Path root = tmp.resolve("cache/datasets");
-        HubDownloader offline = new HubDownloader(endpoint(), true, root);
+        RawWikitextDownload offline = download(true, root);
         var e = assertThrows(DataException.class, () -> offline.fetch("wikitext-2-raw-v1", trainSpec()));
         assertTrue(e.getMessage().contains("put wiki.train.raw (git blob " + trainSpec().gitBlob() + ") at "
                 + root.resolve("wikitext-2-raw-v1/wiki.train.raw")), e.getMessage());
@@ -153,7 +162,7 @@ class HubDownloaderTest {
         Path cached = root.resolve("wikitext-2-raw-v1/wiki.train.raw");
         Files.createDirectories(cached.getParent());
         Files.writeString(cached, "truncated");
-        HubDownloader offline = new HubDownloader(endpoint(), true, root);
+        RawWikitextDownload offline = download(true, root);
         var e = assertThrows(DataException.class, () -> offline.fetch("wikitext-2-raw-v1", trainSpec()));
         assertTrue(e.getMessage().startsWith(cached + " (delete it to download it again): git blob id"), e.getMessage());
     }

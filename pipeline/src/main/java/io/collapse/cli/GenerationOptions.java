@@ -1,0 +1,60 @@
+package io.collapse.cli;
+
+import io.collapse.config.GenerationConfig;
+import picocli.CommandLine.Option;
+
+/** The decoding flags, shared by every command that generates; unset flags take GenerationConfig's defaults. */
+final class GenerationOptions {
+
+    @Option(names = "--strategy", defaultValue = "beam", description = "greedy, beam or sample (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--num-beams", description = "Beam width (default: 5 for beam search).")
+    Integer numBeams;
+
+    @Option(names = "--num-return-sequences", description = "Continuations per prompt (default: 1).")
+    Integer numReturnSequences;
+
+    @Option(names = "--length-penalty", description = "Beam score = sum log-prob / length^L (default: 1.0).")
+    Double lengthPenalty;
+
+    @Option(names = "--early-stopping", description = "true, false or never (default: false).")
+    String earlyStopping;
+
+    @Option(names = "--min-new-tokens", description = "No EOS before this many new tokens (default: 0).")
+    Integer minNewTokens;
+
+    @Option(names = "--max-new-tokens", description = "New tokens at most (default: 64).")
+    Integer maxNewTokens;
+
+    @Option(names = "--repetition-penalty", description = "1.0 = off; the paper's corpus used 3.0 (default: 1.0).")
+    Double repetitionPenalty;
+
+    @Option(names = "--no-repeat-ngram-size", description = "0 = off (default: 0).")
+    Integer noRepeatNgramSize;
+
+    @Option(names = "--temperature", description = "Sampling temperature (default: 1.0).")
+    Double temperature;
+
+    @Option(names = "--top-k", description = "Sampling top-k, 0 = off (default: 50, as HF).")
+    Integer topK;
+
+    @Option(names = "--top-p", description = "Sampling nucleus, 1.0 = off (default: 1.0).")
+    Double topP;
+
+    @Option(names = "--seed", description = "Sampling seed (default: 0).")
+    Long seed;
+
+    @Option(names = "--beam-length-rule", description = "hf-4.35 (whole row) or hf-4.36 (new tokens) (default: hf-4.35).")
+    String beamLengthRule;
+
+    @Option(names = "--no-cache", description = "Rerun the full forward every step instead of using the KV cache.")
+    boolean noCache;
+
+    /** The validated settings; a bad value fails naming its field. */
+    GenerationConfig config() {
+        return new GenerationConfig(strategy, numBeams, numReturnSequences, lengthPenalty, earlyStopping, minNewTokens,
+                maxNewTokens, repetitionPenalty, noRepeatNgramSize, temperature, topK, topP, seed, beamLengthRule,
+                !noCache);
+    }
+}

@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
  * Tokens/s is the median of the per-step rates after {@code --warmup} steps; validation and
  * checkpoint writing are outside the steps and not counted.
  */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train",
         description = "Training speed: tokens/s of the fine-tuning loop on a random preset model, and MFU = 6·N·tokens/s"
                 + " over the measured float32 matmul rate (one JSON line).")
 final class BenchTrainCommand implements Callable<Integer> {

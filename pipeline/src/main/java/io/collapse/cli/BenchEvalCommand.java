@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * layer norms, softmax, and attention's score/value products (2·2·T·h per layer and token, reported
  * apart as {@code attention_flops_per_token}).
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluation speed: tokens/s of forward + NLL on a random preset model, and MFU"
+@Command(name = "eval", description = "Evaluation speed: tokens/s of forward + NLL on a random preset model, and MFU"
         + " = 2·N·tokens/s over the measured float32 matmul rate (one JSON line).")
 final class BenchEvalCommand implements Callable<Integer> {
 

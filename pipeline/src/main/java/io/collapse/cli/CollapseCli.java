@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "collapse",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT,
         version = "collapse 0.1.0",
         description = "Model-collapse experiments (The Curse of Recursion) on DJL + PyTorch.",
         subcommands = {

@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** Reads a dataset, checks it, cuts it into token blocks (cached) and prints what came out per split. */
 @Command(
         name = "data",
-        mixinStandardHelpOptions = true,
+
         description = {
             "Read a dataset, verify its checksums, tokenize every example on its own, concatenate a split's ids and"
                     + " cut blocks (remainder dropped); print per split the examples, tokens, blocks and the sha256 of"

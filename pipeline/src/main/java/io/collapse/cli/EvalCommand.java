@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 /** Loss and both perplexity definitions of a model on a dataset split, as the paper evaluates. */
 @Command(
         name = "eval",
-        mixinStandardHelpOptions = true,
+
         description = {
             "Evaluate a model on a dataset split cut into blocks (as `collapse data` cuts them): the mean next-token"
                     + " loss over every block, corpus_ppl = exp(mean token loss), and mean_batch_ppl = mean over batches"

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Any readable checkpoint (safetensors, sharded, torch zip; local or on the Hub) → an HF model directory. */
-@Command(name = "export", mixinStandardHelpOptions = true, description = "Write a model as an HF directory (config.json, model.safetensors, tokenizer files) that transformers loads as-is.")
+@Command(name = "export", description = "Write a model as an HF directory (config.json, model.safetensors, tokenizer files) that transformers loads as-is.")
 final class ExportCommand implements Callable<Integer> {
 
     /** The dtypes an export may write, spelled as torch spells them. */

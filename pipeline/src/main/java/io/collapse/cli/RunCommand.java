@@ -27,11 +27,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * Runs the experiment: one run directory per (config, seed). Re-running the same command continues
  * where it stopped, which is what a requeued cluster job does.
  */
-@Command(name = "run", description = {
-        "Run the model-collapse experiment: train generation 0 on real data, let each generation write",
-        "the next one's corpus, evaluate and report after every generation.",
-        "Without CONFIG: configs/demo-cpu.json, the embedded default (a small model, a few minutes on a CPU).",
-        "An existing run directory made by the same config is resumed."})
+@Command(name = "run", description = "Run the model-collapse experiment: generation 0 trains on real data, each"
+        + " generation writes the next one's corpus; evaluation and the report after every generation. Without"
+        + " CONFIG: configs/demo-cpu.json, the embedded default (a small model, minutes on a CPU). A run directory"
+        + " made by the same config is resumed.")
 public final class RunCommand implements Callable<Integer> {
 
     static final String DEFAULT_CONFIG = "demo-cpu.json";

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 /** Per-sequence and corpus NLL and perplexity of token-id sequences under a model. */
 @Command(
         name = "score",
-        mixinStandardHelpOptions = true,
+
         description = {
             "Score token-id sequences: per sequence the mean next-token NLL and its exp (perplexity); for all of"
                     + " them the mean token NLL, corpus_ppl = exp(mean token NLL) and mean_sequence_ppl = mean of the"

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Fine-tunes a model on a dataset's training blocks, validating on its validation blocks. */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train",
         description = "Fine-tune a model (the paper's AdamW recipe by default) and keep the best checkpoint by validation"
                 + " loss. Running it again on the same --out resumes where it stopped.")
 final class TrainCommand implements Callable<Integer> {

@@ -56,9 +56,12 @@ public record RunManifest(
             return;
         }
         checkFormat(runDir, m);
-        JsonNode now = ConfigLoader.JSON.valueToTree(cfg);
-        // Read back through the record, so fields added since the run began compare at their defaults.
-        JsonNode then = ConfigLoader.JSON.valueToTree(ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class));
+        // Through text, so numbers take the node types a reader gives them (a long 0 reads back as an int);
+        // the stored config is read back through the record, so fields added since the run began
+        // compare at their defaults.
+        JsonNode now = ConfigLoader.JSON.readTree(ConfigLoader.JSON.writeValueAsString(cfg));
+        JsonNode then = ConfigLoader.JSON.readTree(ConfigLoader.JSON.writeValueAsString(
+                ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class)));
         if (!now.equals(then)) {
             throw new IOException(runDir + " was made by a different config (" + String.join(", ", differences(then, now, ""))
                     + "); continue it with `collapse resume " + runDir + "`, or choose a new --run-dir");
@@ -76,8 +79,13 @@ public record RunManifest(
             return;
         }
         var e = cfg.experiment();
-        Map<String, Object> regime = Map.of("keep_fraction", e.keepFraction(), "data_mode", e.dataMode(),
-                "start_from", e.startFrom(), "epochs", cfg.train().epochs());
+        // The report groups runs by regime name: the config's name, seeds pooled.
+        Map<String, Object> regime = new java.util.LinkedHashMap<>();
+        regime.put("name", cfg.name());
+        regime.put("keep_fraction", e.keepFraction());
+        regime.put("data_mode", e.dataMode());
+        regime.put("start_from", e.startFrom());
+        regime.put("epochs", cfg.train().epochs());
         RunManifest fresh = new RunManifest(FORMAT, cfg.name(), Instant.now().toString(), VERSION, e.seed(), regime,
                 new Dataset(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg));
         AtomicFiles.writeString(runDir.resolve(RunFiles.RUN), ConfigLoader.JSON.writeValueAsString(fresh));

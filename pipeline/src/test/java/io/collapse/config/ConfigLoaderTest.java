@@ -1,0 +1,91 @@
+package io.collapse.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir Path dir;
+
+    private static final Path REPO = Path.of(System.getProperty("collapse.repo", "."));
+
+    private static RunConfig bundled(String name, List<String> overrides) throws IOException {
+        return RunConfig.load(REPO.resolve("configs").resolve(name + ".json"), overrides);
+    }
+
+    @Test
+    void everyShippedConfigLoadsAndStatesThePapersSettings() throws IOException {
+        for (String name : List.of("demo-cpu", "smoke", "paper-5ep-no-data", "paper-10ep-10pct")) {
+            RunConfig c = bundled(name, List.of());
+            assertEquals(name, c.name());
+            assertEquals(c.data().blockSize(), (int) c.generation().maxNewTokens());
+        }
+        RunConfig a = bundled("paper-5ep-no-data", List.of());
+        RunConfig b = bundled("paper-10ep-10pct", List.of());
+        assertEquals(5, a.train().epochs());
+        assertEquals(10, b.train().epochs());
+        assertEquals(0.0, a.experiment().keepFraction());
+        assertEquals(0.1, b.experiment().keepFraction());
+        for (RunConfig p : List.of(a, b)) {
+            assertEquals(128, p.train().batchSize());
+            assertEquals(2e-5, p.train().learningRate());
+            assertEquals("beam", p.generation().strategy());
+            assertEquals(5, (int) p.generation().numBeams());
+            assertEquals(64, (int) p.generation().minNewTokens());
+            assertEquals(64, (int) p.generation().maxNewTokens());
+            assertEquals(3.0, p.generation().repetitionPenalty());
+            assertEquals(10, p.experiment().generations());
+            assertEquals("facebook/opt-125m", p.model().base());
+        }
+    }
+
+    @Test
+    void setOverridesTypedValuesAndNestedPaths() throws IOException {
+        RunConfig c = bundled("smoke", List.of("train.epochs=7", "experiment.keep_fraction=0.5",
+                "experiment.data_mode=accumulate", "model.base=preset:opt-125m"));
+        assertEquals(7, c.train().epochs());
+        assertEquals(0.5, c.experiment().keepFraction());
+        assertEquals("accumulate", c.experiment().dataMode());
+        assertEquals("preset:opt-125m", c.model().base());
+    }
+
+    @Test
+    void anUnknownFieldIsNamedWithTheAllowedOnes() {
+        IOException e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epoch=3")));
+        assertTrue(e.getMessage().contains("unknown field 'train.epoch'") && e.getMessage().contains("epochs"), e.getMessage());
+    }
+
+    @Test
+    void aBadValueNamesTheFieldAndWhatIsAllowed() {
+        IOException e = assertThrows(IOException.class, () -> bundled("smoke", List.of("experiment.data_mode=mix")));
+        assertTrue(e.getMessage().contains("experiment.data_mode") && e.getMessage().contains("replace"), e.getMessage());
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("generation.max_new_tokens=32")));
+        assertTrue(e.getMessage().contains("generation.max_new_tokens (32) must equal data.block_size (16)"), e.getMessage());
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs=0")));
+        assertTrue(e.getMessage().contains("train.epochs must be >= 1, got 0"), e.getMessage());
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("device.device=tpu")));
+        assertTrue(e.getMessage().contains("device.device"), e.getMessage());
+    }
+
+    @Test
+    void malformedFilesAndAssignmentsAreNamed() throws IOException {
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "{ \"name\": \"x\", ");
+        IOException e = assertThrows(IOException.class, () -> RunConfig.load(bad, List.of()));
+        assertTrue(e.getMessage().startsWith(bad.toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
+        e = assertThrows(IOException.class, () -> RunConfig.load(dir.resolve("missing.json"), List.of()));
+        assertTrue(e.getMessage().contains("not found"), e.getMessage());
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs")));
+        assertTrue(e.getMessage().contains("path.to.field=value"), e.getMessage());
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("name.x=1")));
+        assertTrue(e.getMessage().contains("'name' is not an object"), e.getMessage());
+    }
+}

@@ -1,6 +1,6 @@
 package io.collapse.cli;
 
-/** Process-wide settings every command shares. */
+/** What every command shares: DJL offline by default, and errors as one line for the user. */
 final class CliSupport {
 
     private CliSupport() {}

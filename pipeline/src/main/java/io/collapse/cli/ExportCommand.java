@@ -39,8 +39,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", description = "Weights dtype: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
-    @Option(names = "--hub-cache", paramLabel = "DIR",
-            description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
+    @Option(names = "--hub-cache", paramLabel = "DIR", description = ModelOptions.HUB_CACHE_HELP)
     Path hubCache;
 
     @Option(names = "--json", description = "Print one JSON object.")

@@ -64,5 +64,9 @@ class GenerateCommandTest {
         run = Cli.run("generate", "--model", CASE_A.toString(), "--prompt-ids", ids.toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("bad.json") && run.err().contains("position 1"), run.err());
+        // The model comes through ModelOptions, as for score and eval.
+        run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "x", "--dtype", "int8");
+        assertEquals(1, run.code());
+        assertTrue(run.err().contains("--dtype: expected float32 or float16, got 'int8'"), run.err());
     }
 }

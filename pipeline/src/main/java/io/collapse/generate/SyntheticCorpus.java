@@ -164,7 +164,7 @@ public final class SyntheticCorpus {
         String dtype = vocab <= 65536 ? "uint16" : "int32";
         Manifest fresh = new Manifest(FORMAT, false, prompts.size(), cfg.maxNewTokens(), dtype, shardBlocks, batchSize,
                 model, promptsSha256(prompts, indices), cfg, 0, List.of());
-        Manifest manifest = resumable(dir, fresh);
+        Manifest manifest = resumable(dir, fresh, generator.eosId());
         int shards = (prompts.size() + shardBlocks - 1) / shardBlocks;
         int shortBlocks = manifest.shortBlocks();
         List<Shard> done = new ArrayList<>(manifest.shards());
@@ -207,16 +207,20 @@ public final class SyntheticCorpus {
         }
         List<int[]> blocks = new ArrayList<>();
         for (Shard shard : manifest.shards()) {
-            byte[] bytes = verifiedShard(dir, shard);
-            int width = manifest.blockSize();
-            ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            for (int b = 0; b < shard.blocks(); b++) {
-                int[] block = new int[width];
-                for (int t = 0; t < width; t++) {
-                    block[t] = "uint16".equals(manifest.dtype()) ? buf.getShort() & 0xffff : buf.getInt();
-                }
-                blocks.add(block);
+            blocks.addAll(decode(verifiedShard(dir, shard), shard.blocks(), manifest.blockSize(), manifest.dtype()));
+        }
+        return blocks;
+    }
+
+    private static List<int[]> decode(byte[] bytes, int count, int width, String dtype) {
+        List<int[]> blocks = new ArrayList<>(count);
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int b = 0; b < count; b++) {
+            int[] block = new int[width];
+            for (int t = 0; t < width; t++) {
+                block[t] = "uint16".equals(dtype) ? buf.getShort() & 0xffff : buf.getInt();
             }
+            blocks.add(block);
         }
         return blocks;
     }
@@ -234,7 +238,7 @@ public final class SyntheticCorpus {
     }
 
     /** The manifest to continue from: the one on disk if it is this job's and its shards check out, else a fresh one. */
-    private static Manifest resumable(Path dir, Manifest fresh) throws IOException {
+    private static Manifest resumable(Path dir, Manifest fresh, int eosId) throws IOException {
         Manifest found = readManifest(dir);
         if (found == null) {
             return fresh;
@@ -243,8 +247,24 @@ public final class SyntheticCorpus {
             throw new IOException(dir.resolve(MANIFEST) + ": holds a different corpus (model, prompts, settings or"
                     + " shard layout differ); remove the directory or choose another");
         }
+        // Keep the shards that check out, in order; from the first missing or altered one on, the
+        // work is redone (the manifest on disk is only rewritten with the next finished shard).
+        List<Shard> good = new ArrayList<>();
+        int shortBlocks = 0;
         for (Shard shard : found.shards()) {
-            verifiedShard(dir, shard);
+            byte[] bytes;
+            try {
+                bytes = verifiedShard(dir, shard);
+            } catch (IOException bad) {
+                System.err.println("warning: " + bad.getMessage() + "; rewriting the corpus from shard " + good.size());
+                return new Manifest(found.format(), false, found.blocks(), found.blockSize(), found.dtype(),
+                        found.shardBlocks(), found.batchSize(), found.model(), found.promptsSha256(), found.generation(),
+                        shortBlocks, List.copyOf(good));
+            }
+            for (int[] block : decode(bytes, shard.blocks(), found.blockSize(), found.dtype())) {
+                shortBlocks += endsEarly(block, found.blockSize(), eosId) ? 1 : 0;
+            }
+            good.add(shard);
         }
         return found;
     }

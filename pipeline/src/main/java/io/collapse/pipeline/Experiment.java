@@ -79,7 +79,7 @@ public final class Experiment {
     }
 
     private void loop(Listener listener) throws IOException {
-        RunState state = RunState.read(runDir);
+        RunState state = RunCheck.verify(runDir, RunState.read(runDir), cfg.experiment().generations(), log);
         if (state.finished()) {
             log.println("run " + runDir + " has already finished all " + cfg.experiment().generations() + " generations");
             return;
@@ -135,10 +135,11 @@ public final class Experiment {
                     FineTune.Listener.NONE);
         }
         HfModelDir.Checkpoint best = HfModelDir.read(r.bestDir());
-        HfModelDir.write(genDir.resolve(RunFiles.MODEL), best.config(), best.tensors(), HostTensor.DType.F32,
-                runDir.resolve(RunFiles.BASE));
+        Path modelDir = genDir.resolve(RunFiles.MODEL);
+        HfModelDir.write(modelDir, best.config(), best.tensors(), HostTensor.DType.F32, runDir.resolve(RunFiles.BASE));
+        String sha = io.collapse.config.Checksums.sha256(HfModelDir.weightsFile(modelDir));
         GenerationEval.update(genDir, ev -> ev.withTrain(new GenerationEval.Train(cfg.train().epochs(), r.bestEpoch(),
-                r.bestValidLoss(), data.numBlocks(), originalKept(k, data))));
+                r.bestValidLoss(), data.numBlocks(), originalKept(k, data), sha)));
         return ordered("best_valid_loss", r.bestValidLoss(), "best_epoch", r.bestEpoch(), "train_blocks", data.numBlocks());
     }
 

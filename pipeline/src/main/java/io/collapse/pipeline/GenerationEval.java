@@ -30,7 +30,9 @@ public record GenerationEval(
             @JsonProperty("best_epoch") int bestEpoch,
             @JsonProperty("best_valid_loss") double bestValidLoss,
             @JsonProperty("train_blocks") int trainBlocks,
-            @JsonProperty("original_blocks_kept") int originalBlocksKept) {}
+            @JsonProperty("original_blocks_kept") int originalBlocksKept,
+            // sha256 of gen-NN/model's weights file, so a damaged model is noticed before it is used.
+            @JsonProperty("model_sha256") String modelSha256) {}
 
     /**
      * @param corpusPpl exp(mean token NLL)

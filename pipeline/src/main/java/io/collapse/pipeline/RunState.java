@@ -59,6 +59,20 @@ public record RunState(
         return new RunState(format, nextGeneration, next == null ? "done" : next.id, done, false, Instant.now().toString());
     }
 
+    /** The state with {@code units} unfinished again; generation and phase name the first unit left to do. */
+    public RunState without(List<String> units, int generations) {
+        List<String> done = new ArrayList<>(completed);
+        done.removeAll(units);
+        for (int k = 0; k < generations; k++) {
+            for (Phase p : Phase.values()) {
+                if (!done.contains(unit(k, p))) {
+                    return new RunState(format, k, p.id, done, false, Instant.now().toString());
+                }
+            }
+        }
+        return new RunState(format, generations - 1, "done", done, true, Instant.now().toString());
+    }
+
     public RunState markFinished() {
         return new RunState(format, generation, "done", completed, true, Instant.now().toString());
     }

@@ -76,6 +76,38 @@ class RunResumeTest {
     }
 
     @Test
+    void damagedFilesOfAFinishedRunAreFoundAndRedoneAlone() throws Exception {
+        Path run = tmp.resolve("damaged");
+        try (var files = Files.walk(reference)) {
+            for (Path f : files.toList()) {
+                Path to = run.resolve(reference.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        Path weights = run.resolve("gen-01/model/model.safetensors");
+        Files.write(weights, java.util.Arrays.copyOf(Files.readAllBytes(weights), (int) Files.size(weights) / 2));
+        Path shard = run.resolve("gen-00/corpus/shard-00001.bin");
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[5] ^= 0x10;
+        Files.write(shard, bytes);
+        Files.delete(run.resolve("gen-01/corpus-ppl.f32"));
+
+        Process p = start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
+        assertEquals(0, p.waitFor(), () -> output(p));
+        String out = output(p);
+        assertTrue(out.contains("warning: gen-01/train") && out.contains("warning: gen-00/corpus")
+                && out.contains("warning: gen-01/score"), out);
+        for (String f : List.of("gen-01/model/model.safetensors", "gen-00/corpus/shard-00001.bin", "gen-01/corpus-ppl.f32",
+                "gen-00/eval.json", "gen-01/eval.json")) {
+            assertArrayEquals(Files.readAllBytes(reference.resolve(f)), Files.readAllBytes(run.resolve(f)), f);
+        }
+    }
+
+    @Test
     void aRunDirectoryIsNeverContinuedWithAnotherConfig() throws Exception {
         List<String> other = new ArrayList<>(CONFIG);
         other.addAll(List.of("--set", "train.epochs=3"));

@@ -134,7 +134,7 @@ class SyntheticCorpusTest {
     }
 
     @Test
-    void refusesAnotherJobsDirectoryAndCorruptShards() throws Exception {
+    void refusesAnotherJobsDirectoryAndRedoesCorruptShards() throws Exception {
         Path dir = tmp.resolve("c");
         assertThrows(IllegalStateException.class, () -> write(dir, beam(), 2, killAfterShard(0)));
         Generator other = new Generator(model, new GenerationConfig("beam", 3, 1, null, null, 8, 8, 2.0, null, null,
@@ -145,8 +145,19 @@ class SyntheticCorpusTest {
         byte[] bytes = Files.readAllBytes(shard);
         bytes[3] ^= 1;
         Files.write(shard, bytes);
-        e = assertThrows(IOException.class, () -> write(dir, beam(), 2, SyntheticCorpus.Progress.NONE));
-        assertTrue(e.getMessage().contains("sha256"), e.getMessage());
+        // A damaged shard is redone, not trusted: the result equals an undamaged run's.
+        write(dir, beam(), 2, SyntheticCorpus.Progress.NONE);
+        Path clean = tmp.resolve("clean");
+        write(clean, beam(), 2, SyntheticCorpus.Progress.NONE);
+        for (String f : files(clean)) {
+            assertArrayEquals(Files.readAllBytes(clean.resolve(f)), Files.readAllBytes(dir.resolve(f)), f);
+        }
+        // Reading a finished corpus is strict: an altered shard is an error naming it.
+        bytes = Files.readAllBytes(shard);
+        bytes[3] ^= 1;
+        Files.write(shard, bytes);
+        e = assertThrows(IOException.class, () -> SyntheticCorpus.read(dir));
+        assertTrue(e.getMessage().contains("shard-00000.bin") && e.getMessage().contains("sha256"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,78 @@
+package io.collapse.pipeline;
+
+import io.collapse.config.Checksums;
+import io.collapse.generate.SyntheticCorpus;
+import io.collapse.model.hf.HfModelDir;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Before a run continues, every finished unit's files are checked (readable, complete, matching
+ * their recorded checksums). A unit whose output is missing or damaged is marked unfinished, with
+ * a warning, so the loop redoes just that unit from its own resumable state; nothing else is lost.
+ */
+final class RunCheck {
+
+    private RunCheck() {}
+
+    static RunState verify(Path runDir, RunState state, int generations, PrintStream log) {
+        List<String> damaged = new ArrayList<>();
+        for (int k = 0; k < generations; k++) {
+            for (RunState.Phase phase : RunState.Phase.values()) {
+                if (!state.isDone(k, phase)) {
+                    continue;
+                }
+                String problem = problem(RunFiles.gen(runDir, k), k, phase);
+                if (problem != null) {
+                    log.println("warning: " + RunState.unit(k, phase) + ": " + problem + "; redoing it");
+                    damaged.add(RunState.unit(k, phase));
+                }
+            }
+        }
+        return damaged.isEmpty() ? state : state.without(damaged, generations);
+    }
+
+    /** What is wrong with a finished unit's output, or null. */
+    private static String problem(Path genDir, int k, RunState.Phase phase) {
+        try {
+            GenerationEval ev = GenerationEval.read(genDir);
+            switch (phase) {
+                case TRAIN -> {
+                    Path model = genDir.resolve(RunFiles.MODEL);
+                    HfModelDir.read(model); // config, header and offsets: a truncated file fails here
+                    String recorded = ev.train() == null ? null : ev.train().modelSha256();
+                    String actual = Checksums.sha256(HfModelDir.weightsFile(model));
+                    if (recorded == null || !recorded.equals(actual)) {
+                        return "model weights sha256 " + actual + " does not match the recorded " + recorded;
+                    }
+                }
+                case EVAL -> {
+                    if (ev.test() == null || ev.valid() == null) {
+                        return RunFiles.EVAL + " lacks the test or validation results";
+                    }
+                }
+                case CORPUS -> SyntheticCorpus.read(genDir.resolve(RunFiles.CORPUS)); // verifies every shard
+                case SCORE -> {
+                    if (ev.corpus() == null) {
+                        return RunFiles.EVAL + " lacks the corpus scores";
+                    }
+                    long want = 4L * ev.corpus().blocks();
+                    Path ppl = genDir.resolve(RunFiles.CORPUS_PPL);
+                    if (!Files.exists(ppl) || Files.size(ppl) != want) {
+                        return ppl.getFileName() + " is missing or not " + want + " bytes";
+                    }
+                    if (k == 0 && !Files.exists(genDir.resolve(RunFiles.REAL_PPL))) {
+                        return RunFiles.REAL_PPL + " is missing";
+                    }
+                }
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+}

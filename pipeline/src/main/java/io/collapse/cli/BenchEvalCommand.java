@@ -15,7 +15,6 @@ import io.collapse.model.OptPresets;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -67,7 +66,8 @@ final class BenchEvalCommand implements Callable<Integer> {
         Device device = Devices.resolve(new DeviceConfig(deviceName, false));
         double matmulFlops = MatmulRate.measure(device, matmulSize, Math.min(seconds, 5));
 
-        TokenBlocks blocks = randomBlocks(config.vocabSize());
+        TokenBlocks blocks = TokenBlocks.of(BenchCommand.randomTokenIds(0, batchSize * blockSize, config.vocabSize()),
+                blockSize);
         int batches = 0;
         double elapsed;
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -88,15 +88,15 @@ final class BenchEvalCommand implements Callable<Integer> {
         line.put("batch", batchSize);
         line.put("block_size", blockSize);
         line.put("batches", batches);
-        line.put("seconds", round(elapsed, 3));
-        line.put("tokens_per_s", round(tokensPerS, 1));
+        line.put("seconds", BenchCommand.round(elapsed, 3));
+        line.put("tokens_per_s", BenchCommand.round(tokensPerS, 1));
         line.put("matmul_params", n);
         line.put("flops_per_token", 2 * n);
         line.put("attention_flops_per_token", 4L * config.numHiddenLayers() * blockSize * config.hiddenSize());
-        line.put("model_gflops_per_s", round(2.0 * n * tokensPerS / 1e9, 2));
+        line.put("model_gflops_per_s", BenchCommand.round(2.0 * n * tokensPerS / 1e9, 2));
         line.put("matmul_size", matmulSize);
-        line.put("matmul_gflops_per_s", round(matmulFlops / 1e9, 2));
-        line.put("mfu", round(2.0 * n * tokensPerS / matmulFlops, 4));
+        line.put("matmul_gflops_per_s", BenchCommand.round(matmulFlops / 1e9, 2));
+        line.put("mfu", BenchCommand.round(2.0 * n * tokensPerS / matmulFlops, 4));
         line.put("device", device.toString());
         line.put("torch_threads", JniUtils.getNumThreads());
         PrintWriter out = spec.commandLine().getOut();
@@ -111,20 +111,5 @@ final class BenchEvalCommand implements Callable<Integer> {
         long perLayer = 4 * h * h + 2 * h * c.ffnDim();
         long projections = c.hasProjection() ? 2 * h * c.wordEmbedProjDim() : 0;
         return c.numHiddenLayers() * perLayer + projections + (long) c.vocabSize() * c.wordEmbedProjDim();
-    }
-
-    /** One batch of seeded random ids ≥ 4 (no pad or EOS) below OPT's tokenizer vocabulary, like a wikitext block. */
-    private TokenBlocks randomBlocks(int vocab) {
-        SplittableRandom random = new SplittableRandom(0);
-        int[] ids = new int[batchSize * blockSize];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = 4 + random.nextInt(Math.min(vocab, 50265) - 4);
-        }
-        return TokenBlocks.of(ids, blockSize);
-    }
-
-    private static double round(double x, int digits) {
-        double scale = Math.pow(10, digits);
-        return Math.round(x * scale) / scale;
     }
 }

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", description = "Decoding speed: new tokens/s for beam search and sampling, by batch size, with and without the KV cache.")
 final class BenchGenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (random weights): ${COMPLETION-CANDIDATES}... (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (random weights): tiny or opt-125m (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--batch-sizes", split = ",", defaultValue = "1,4,16", description = "Prompts per call (default: ${DEFAULT-VALUE}).")
@@ -91,8 +90,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
                         line.put("new_tokens", newTokens);
                         line.put("steps", steps);
                         line.put("repeats", times.length);
-                        line.put("median_seconds", Math.round(seconds * 1e4) / 1e4);
-                        line.put("new_tokens_per_s", Math.round(batch * (double) newTokens / seconds * 10) / 10.0);
+                        line.put("median_seconds", BenchCommand.round(seconds, 4));
+                        line.put("new_tokens_per_s", BenchCommand.round(batch * (double) newTokens / seconds, 1));
                         line.put("device", Engine.getInstance().defaultDevice().toString());
                         line.put("torch_threads", JniUtils.getNumThreads());
                         out.println(json.writeValueAsString(line));
@@ -112,13 +111,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     /** Seeded random prompts of ids ≥ 4 (no pad, no EOS), like a wikitext block. */
     private int[][] prompts(int batch, int vocab) {
-        SplittableRandom random = new SplittableRandom(batch);
-        int[][] ids = new int[batch][promptTokens];
-        for (int[] row : ids) {
-            for (int t = 0; t < row.length; t++) {
-                row[t] = 4 + random.nextInt(Math.min(vocab, 50265) - 4);
-            }
+        int[] ids = BenchCommand.randomTokenIds(batch, batch * promptTokens, vocab);
+        int[][] rows = new int[batch][];
+        for (int b = 0; b < batch; b++) {
+            rows[b] = Arrays.copyOfRange(ids, b * promptTokens, (b + 1) * promptTokens);
         }
-        return ids;
+        return rows;
     }
 }

@@ -38,11 +38,11 @@ public final class CollapseCli implements Callable<Integer> {
 
     /** The command line with the project's error handling; tests call {@code execute} on it. */
     public static CommandLine commandLine() {
-        Runtime.offlineByDefault();
+        CliSupport.offlineByDefault();
         CommandLine cl = new CommandLine(new CollapseCli());
         cl.setExecutionExceptionHandler(
                 (ex, cmd, parsed) -> {
-                    cmd.getErr().println("error: " + Runtime.describe(ex));
+                    cmd.getErr().println("error: " + CliSupport.describe(ex));
                     if (Boolean.getBoolean("collapse.stacktrace")) {
                         ex.printStackTrace(cmd.getErr());
                     }

@@ -20,13 +20,12 @@ import picocli.CommandLine.Model.CommandSpec;
 /** Reads a dataset, checks it, cuts it into token blocks (cached) and prints what came out per split. */
 @Command(
         name = "data",
-
         description = {
-            "Read a dataset, verify its checksums, tokenize every example on its own, concatenate a split's ids and"
-                    + " cut blocks (remainder dropped); print per split the examples, tokens, blocks and the sha256 of"
-                    + " the blocks' ids as one little-endian int32 stream. Blocks are cached under <cache>/blocks.",
-            "A user corpus (--text/--jsonl) is train; valid and test come from --valid/--test, else each missing one"
-                    + " is held out from the end of the file: max(1, floor(5%%)) of its examples (valid before test)."
+            "Tokenize a dataset and cut each split into blocks, cached under <cache>/blocks; print per split the"
+                    + " examples, tokens, blocks and the sha256 of the block ids (int32, little-endian).",
+            "Each example is tokenized on its own and a split's last partial block is dropped. A user corpus"
+                    + " (--text/--jsonl) is the train split; a valid or test split not given by --valid/--test is held"
+                    + " out from its end: 5%% of its examples, at least one, valid first."
         })
 final class DataCommand implements Callable<Integer> {
 
@@ -68,7 +67,8 @@ final class DataCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Cache for downloads and blocks (default: -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
+            description = "Cache directory for downloads and blocks; by default -Dcollapse.cache if set, else"
+                    + " $COLLAPSE_CACHE, else <repo>/.cache.")
     Path cacheDir;
 
     @Option(names = "--json", description = "Print one JSON object.")

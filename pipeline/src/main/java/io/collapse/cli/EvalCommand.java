@@ -25,13 +25,12 @@ import picocli.CommandLine.Spec;
 /** Loss and both perplexity definitions of a model on a dataset split, as the paper evaluates. */
 @Command(
         name = "eval",
-
         description = {
-            "Evaluate a model on a dataset split cut into blocks (as `collapse data` cuts them): the mean next-token"
-                    + " loss over every block, corpus_ppl = exp(mean token loss), and mean_batch_ppl = mean over batches"
-                    + " of exp(batch mean loss), what the paper's released code logs (it depends on --batch-size);"
-                    + " also mean_sequence_ppl = mean over blocks of exp(block mean loss).",
-            "The tokenizer is the model directory's, else the bundled OPT-125m one."
+            "Evaluate a model on a dataset split cut into blocks as `collapse data` cuts them, with the model"
+                    + " directory's tokenizer (else the bundled OPT-125m one).",
+            "Prints the mean next-token loss, corpus_ppl (its exp), mean_batch_ppl (the mean of each batch's"
+                    + " perplexity, which the paper's released code logs and --batch-size changes) and"
+                    + " mean_sequence_ppl (the mean of each block's perplexity)."
         })
 final class EvalCommand implements Callable<Integer> {
 
@@ -59,7 +58,8 @@ final class EvalCommand implements Callable<Integer> {
     Path perSequence;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Cache for downloads and blocks (default: -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
+            description = "Cache directory for downloads and blocks; by default -Dcollapse.cache if set, else"
+                    + " $COLLAPSE_CACHE, else <repo>/.cache.")
     Path cacheDir;
 
     @Option(names = "--json", description = "Print one JSON object.")

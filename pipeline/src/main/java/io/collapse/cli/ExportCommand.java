@@ -39,8 +39,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", description = "Weights dtype: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
-    Path cache;
+    @Option(names = "--hub-cache", paramLabel = "DIR", description = ModelOptions.HUB_CACHE_HELP)
+    Path hubCache;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -49,7 +49,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path source = ModelSource.resolve(model, cache != null ? cache : ModelSource.defaultCacheDir());
+        Path source = ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
         HfModelDir.write(out, checkpoint.config(), checkpoint.tensors(), dtype.dtype, source);
 

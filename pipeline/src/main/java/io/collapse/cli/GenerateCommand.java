@@ -1,21 +1,17 @@
 package io.collapse.cli;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.GenerationConfig;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.hf.HfModelDir;
-import io.collapse.model.hf.ModelSource;
 import io.collapse.text.OptTokenizer;
 import io.collapse.text.PaddedBatch;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +27,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", description = "Continue prompts with a model (greedy, beam search or sampling, as HF transformers 4.35).")
 final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID",
-            description = "An HF model directory, or a Hub id such as facebook/opt-125m (downloaded unless offline).")
-    String model;
+    @Mixin ModelOptions modelOptions;
 
     static final class Prompts {
         @Option(names = "--prompt", paramLabel = "TEXT",
@@ -50,9 +44,6 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin GenerationOptions generation;
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
-    Path hubCache;
-
     @Option(names = "--json", description = "Print one JSON object with ids, texts and scores.")
     boolean json;
 
@@ -61,26 +52,27 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         GenerationConfig cfg = generation.config();
-        Path source = ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
-        HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
-        OptTokenizer tokenizer = HfModelDir.hasTokenizer(source) ? OptTokenizer.fromDir(source) : OptTokenizer.embedded();
-        List<int[]> rows = prompts.texts != null
-                ? prompts.texts.stream().map(tokenizer::encode).toList()
-                : readIds(prompts.idsFile);
-        PaddedBatch batch = tokenizer.leftPad(rows);
-
-        GenerateResult result;
-        long start = System.nanoTime();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(checkpoint.config(), checkpoint.tensors(), manager,
-                    DataType.FLOAT32);
-            result = new Generator(lm, cfg).generate(batch.inputIds(), batch.attentionMask(), 0, manager);
+        try (ModelOptions.Loaded loaded = modelOptions.load()) {
+            OptTokenizer tokenizer = loaded.tokenizer();
+            List<int[]> rows = prompts.texts != null
+                    ? prompts.texts.stream().map(tokenizer::encode).toList()
+                    : readIds(prompts.idsFile);
+            PaddedBatch batch = tokenizer.leftPad(rows);
+            long start = System.nanoTime();
+            GenerateResult result = new Generator(loaded.model(), cfg)
+                    .generate(batch.inputIds(), batch.attentionMask(), 0, loaded.manager());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            print(loaded, tokenizer, rows, batch, cfg, result, seconds);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        return 0;
+    }
 
+    /** The continuations, without their EOS and pads, as text (and one JSON object with {@code --json}). */
+    private void print(ModelOptions.Loaded loaded, OptTokenizer tokenizer, List<int[]> rows, PaddedBatch batch,
+            GenerationConfig cfg, GenerateResult result, double seconds) throws IOException {
         int perPrompt = result.sequences().length / rows.size();
-        int eos = checkpoint.config().eosTokenId();
-        int pad = checkpoint.config().padTokenId();
+        int eos = loaded.config().eosTokenId();
+        int pad = loaded.config().padTokenId();
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < result.sequences().length; i++) {
             int[] fresh = trimEnd(result.newTokens(i), eos, pad);
@@ -96,7 +88,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("model", source.toString());
+            doc.put("model", loaded.dir().toString());
             doc.put("generation", cfg);
             doc.put("prompt_ids", batch.inputIds());
             doc.put("steps", result.steps());
@@ -115,7 +107,6 @@ final class GenerateCommand implements Callable<Integer> {
             w.printf("%d steps in %.2f s%n", result.steps(), seconds);
         }
         w.flush();
-        return 0;
     }
 
     /** The new tokens up to (not including) the EOS that ended them and the pads after it. */
@@ -130,7 +121,7 @@ final class GenerateCommand implements Callable<Integer> {
                 end--;
             }
         }
-        return java.util.Arrays.copyOf(tokens, end);
+        return Arrays.copyOf(tokens, end);
     }
 
     /** Text of ids; ids the tokenizer lacks (OPT's spare rows 50265..50271) show as {@code <|id|>}. */
@@ -139,7 +130,7 @@ final class GenerateCommand implements Callable<Integer> {
         int from = 0;
         for (int i = 0; i <= ids.length; i++) {
             if (i == ids.length || ids[i] >= tokenizer.vocabSize()) {
-                text.append(tokenizer.decode(java.util.Arrays.copyOfRange(ids, from, i)));
+                text.append(tokenizer.decode(Arrays.copyOfRange(ids, from, i)));
                 if (i < ids.length) {
                     text.append("<|").append(ids[i]).append("|>");
                 }

@@ -77,7 +77,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("default_device", engine.defaultDevice().toString());
         info.put("torch_threads", JniUtils.getNumThreads());
         info.put("torch_interop_threads", JniUtils.getNumInteropThreads());
-        info.put("cpu_cores", java.lang.Runtime.getRuntime().availableProcessors());
+        info.put("cpu_cores", Runtime.getRuntime().availableProcessors());
         info.put("djl_cache_dir", Utils.getCacheDir().toString());
         info.put("engine_cache_dir", Utils.getEngineCacheDir().toString());
         info.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");

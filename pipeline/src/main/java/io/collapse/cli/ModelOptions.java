@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
 public final class ModelOptions {
 
     @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID",
-            description = "An HF model directory (config.json + model.safetensors or pytorch_model.bin), or a Hub id"
-                    + " such as facebook/opt-125m[@revision] (downloaded once, unless HF_HUB_OFFLINE or COLLAPSE_OFFLINE is set).")
+            description = "An HF model directory (config.json, and the weights in model.safetensors or"
+                    + " pytorch_model.bin), or a Hub id such as facebook/opt-125m[@revision], downloaded once unless"
+                    + " HF_HUB_OFFLINE or COLLAPSE_OFFLINE is set.")
     String model;
 
     @Option(names = "--dtype", defaultValue = "float32",
@@ -36,8 +37,11 @@ public final class ModelOptions {
             description = "Where the model runs; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--hub-cache", paramLabel = "DIR",
-            description = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
+    /** {@code --hub-cache}'s help, shared with {@link ExportCommand}, which reads checkpoints without a model. */
+    static final String HUB_CACHE_HELP = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache,"
+            + " else $COLLAPSE_CACHE, else <repo>/.cache).";
+
+    @Option(names = "--hub-cache", paramLabel = "DIR", description = HUB_CACHE_HELP)
     Path hubCache;
 
     /** A loaded model and the manager that owns its parameters; closing frees them. */

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 final class ReportCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "RUN_DIR",
-            description = "Run directories (with run.json) or a sweep directory (sweep.json or runs as sub-directories).")
+            description = "Run directories (each with its run.json), or a sweep directory (with sweep.json, or runs as"
+                    + " sub-directories).")
     List<Path> dirs;
 
     @Option(names = "--out", paramLabel = "DIR",

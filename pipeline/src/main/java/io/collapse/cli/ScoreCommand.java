@@ -24,12 +24,10 @@ import picocli.CommandLine.Spec;
 /** Per-sequence and corpus NLL and perplexity of token-id sequences under a model. */
 @Command(
         name = "score",
-
         description = {
-            "Score token-id sequences: per sequence the mean next-token NLL and its exp (perplexity); for all of"
-                    + " them the mean token NLL, corpus_ppl = exp(mean token NLL) and mean_sequence_ppl = mean of the"
-                    + " per-sequence perplexities.",
-            "A sequence's first token is not scored (nothing predicts it). Sequences of different lengths are"
+            "Score token-id sequences: each one's mean next-token NLL and perplexity, then for all of them the"
+                    + " mean token NLL, corpus_ppl (its exp) and mean_sequence_ppl (the mean per-sequence perplexity).",
+            "A sequence's first token is not scored, as nothing predicts it; sequences of different lengths are"
                     + " left-padded under an attention mask, which scores each as if alone."
         })
 final class ScoreCommand implements Callable<Integer> {

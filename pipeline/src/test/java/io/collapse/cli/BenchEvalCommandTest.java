@@ -7,11 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.OptConfig;
 import io.collapse.model.OptPresets;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** What bench eval counts and prints; no timing is asserted. */
 class BenchEvalCommandTest {
@@ -28,16 +25,11 @@ class BenchEvalCommandTest {
 
     @Test
     void printsOneJsonLine() throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute("bench", "eval", "--preset", "tiny", "--batch-size", "2", "--block-size", "8",
+        Cli.Result run = Cli.run("bench", "eval", "--preset", "tiny", "--batch-size", "2", "--block-size", "8",
                 "--seconds", "0.1", "--matmul-size", "64");
-        assertEquals(0, code, err.toString());
-        String[] lines = out.toString().strip().split("\n");
-        assertEquals(1, lines.length, out.toString());
+        assertEquals(0, run.code(), run.err());
+        String[] lines = run.out().strip().split("\n");
+        assertEquals(1, lines.length, run.out());
         JsonNode line = new ObjectMapper().readTree(lines[0]);
         assertEquals("eval", line.get("bench").asText());
         assertEquals(2 * BenchEvalCommand.matmulParams(OptPresets.get("tiny")), line.get("flops_per_token").asLong());

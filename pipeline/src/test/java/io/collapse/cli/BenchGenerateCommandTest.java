@@ -5,31 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class BenchGenerateCommandTest {
 
     @Test
     void printsOneJsonLinePerMeasurement() throws Exception {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute("bench", "generate", "--batch-sizes", "1,2", "--prompt-tokens", "4", "--new-tokens", "3",
+        Cli.Result run = Cli.run("bench", "generate", "--batch-sizes", "1,2", "--prompt-tokens", "4", "--new-tokens", "3",
                 "--repeats", "1", "--no-cache-max-batch", "1");
-        assertEquals(0, code, err.toString());
+        assertEquals(0, run.code(), run.err());
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : out.toString().strip().split("\n")) {
+        for (String line : run.out().strip().split("\n")) {
             lines.add(new ObjectMapper().readTree(line));
         }
         // beam and sample × (batch 1 with and without cache, batch 2 with cache)
-        assertEquals(6, lines.size(), out.toString());
+        assertEquals(6, lines.size(), run.out());
         for (JsonNode l : lines) {
             assertEquals(3, l.get("steps").asInt());
             assertTrue(l.get("new_tokens_per_s").asDouble() > 0);

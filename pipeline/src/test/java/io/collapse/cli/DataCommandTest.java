@@ -9,8 +9,6 @@ import io.collapse.text.OptTokenizer;
 import io.collapse.text.TextEncoder;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,18 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DataCommandTest {
 
     @TempDir Path tmp;
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     /** The valid split counted without the data package: lines by hand, each encoded, ids concatenated. */
     @Test
@@ -67,7 +53,8 @@ class DataCommandTest {
         le.asIntBuffer().put(all, 0, blocks * 64);
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(le.array()));
 
-        Result r = run("data", "--dataset", "wikitext-2-v1", "--split", "valid", "--cache-dir", tmp.toString(), "--json");
+        Cli.Result r = Cli.run("data", "--dataset", "wikitext-2-v1", "--split", "valid",
+                "--cache-dir", tmp.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode valid = new ObjectMapper().readTree(r.out()).path("splits").path("valid");
         assertEquals(3760, examples);
@@ -80,7 +67,8 @@ class DataCommandTest {
         assertTrue(Files.isRegularFile(Path.of(valid.path("cache_file").asText())));
 
         // the second run maps the cache and prints the same numbers, as text this time
-        Result again = run("data", "--dataset", "wikitext-2-v1", "--split", "valid", "--cache-dir", tmp.toString());
+        Cli.Result again = Cli.run("data", "--dataset", "wikitext-2-v1", "--split", "valid",
+                "--cache-dir", tmp.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().matches("(?s).*\\nvalid\\s+3760\\s+" + total + "\\s+" + blocks + "\\s+" + (total - blocks * 64L)
                 + "\\s+" + sha + "\\n.*"), again.out());
@@ -89,7 +77,7 @@ class DataCommandTest {
     @Test
     void userJsonlWithABadLineFailsNamingTheLine() throws IOException {
         Path corpus = Files.writeString(tmp.resolve("c.jsonl"), "{\"text\": \"Hello world\"}\n{\"txt\": \"no\"}\n");
-        Result r = run("data", "--jsonl", corpus.toString(), "--cache-dir", tmp.toString());
+        Cli.Result r = Cli.run("data", "--jsonl", corpus.toString(), "--cache-dir", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("error: " + corpus + " line 2: expected a JSON object"), r.err());
     }
@@ -101,7 +89,8 @@ class DataCommandTest {
             sb.append(" Hello world number ").append(i).append(" .\n");
         }
         Path corpus = Files.writeString(tmp.resolve("c.txt"), sb);
-        Result r = run("data", "--text", corpus.toString(), "--block-size", "8", "--cache-dir", tmp.toString(), "--json");
+        Cli.Result r = Cli.run("data", "--text", corpus.toString(), "--block-size", "8",
+                "--cache-dir", tmp.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode splits = new ObjectMapper().readTree(r.out()).path("splits");
         assertEquals(36, splits.path("train").path("examples").asInt());
@@ -114,15 +103,17 @@ class DataCommandTest {
 
     @Test
     void unknownDatasetAndOfflineRawTrainAreOneLineErrors() {
-        Result unknown = run("data", "--dataset", "wikitext-103", "--cache-dir", tmp.toString());
+        Cli.Result unknown = Cli.run("data", "--dataset", "wikitext-103", "--cache-dir", tmp.toString());
         assertEquals(1, unknown.code());
         assertTrue(unknown.err().startsWith("error: unknown dataset 'wikitext-103'"), unknown.err());
-        Result validWithDataset = run("data", "--dataset", "wikitext-2-v1", "--valid", "v.txt", "--cache-dir", tmp.toString());
+        Cli.Result validWithDataset = Cli.run("data", "--dataset", "wikitext-2-v1", "--valid", "v.txt",
+                "--cache-dir", tmp.toString());
         assertEquals(1, validWithDataset.code());
         assertTrue(validWithDataset.err().startsWith("error: data source wikitext-2-v1: valid/test files go with a corpus file only"),
                 validWithDataset.err());
         // surefire runs with -Dcollapse.offline=true: the raw train split is refused without a network attempt
-        Result raw = run("data", "--dataset", "wikitext-2-raw-v1", "--split", "train", "--cache-dir", tmp.toString());
+        Cli.Result raw = Cli.run("data", "--dataset", "wikitext-2-raw-v1", "--split", "train",
+                "--cache-dir", tmp.toString());
         assertEquals(1, raw.code());
         assertTrue(raw.err().contains("put wiki.train.raw (git blob 5109d6a316409e0ce4a5c1aa2a34226c957a5655) at "
                 + tmp.resolve("datasets/wikitext-2-raw-v1/wiki.train.raw")), raw.err());

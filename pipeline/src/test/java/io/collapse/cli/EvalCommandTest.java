@@ -19,8 +19,6 @@ import io.collapse.model.OptPresets;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.text.OptTokenizer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -30,7 +28,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** collapse eval on a tiny random model and a slice of wikitext-2 valid, against a computation without the Evaluator. */
 class EvalCommandTest {
@@ -56,21 +53,6 @@ class EvalCommandTest {
         }
     }
 
-    private record Run(int code, String out, String err) {}
-
-    static Run eval(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 2];
-        all[0] = "eval";
-        all[1] = "--no-progress";
-        System.arraycopy(args, 0, all, 2, args.length);
-        return new Run(cl.execute(all), out.toString(), err.toString());
-    }
-
     private static void assertRel(double expected, double actual, String what) {
         assertEquals(expected, actual, TOL * Math.abs(expected), what);
     }
@@ -78,8 +60,9 @@ class EvalCommandTest {
     @Test
     void validSliceMatchesAnIndependentComputationOfBothDefinitions() throws Exception {
         Path perSeqJson = tmp.resolve("ppl.json");
-        Run run = eval("--model", modelDir.toString(), "--split", "valid", "--max-blocks", String.valueOf(BLOCKS),
-                "--batch-size", "5", "--cache-dir", cacheDir.toString(), "--per-sequence", perSeqJson.toString(), "--json");
+        Cli.Result run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--split", "valid",
+                "--max-blocks", String.valueOf(BLOCKS), "--batch-size", "5", "--cache-dir", cacheDir.toString(),
+                "--per-sequence", perSeqJson.toString(), "--json");
         assertEquals(0, run.code(), run.err());
         JsonNode doc = JSON.readTree(run.out());
 
@@ -130,8 +113,8 @@ class EvalCommandTest {
 
         // The same run as float32 LE per-sequence file, human output naming both definitions.
         Path perSeqF32 = tmp.resolve("ppl.f32");
-        run = eval("--model", modelDir.toString(), "--split", "valid", "--max-blocks", String.valueOf(BLOCKS),
-                "--batch-size", "5", "--cache-dir", cacheDir.toString(), "--per-sequence", perSeqF32.toString());
+        run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--split", "valid",
+                "--max-blocks", String.valueOf(BLOCKS), "--batch-size", "5", "--cache-dir", cacheDir.toString(), "--per-sequence", perSeqF32.toString());
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("corpus_ppl "), run.out());
         assertTrue(run.out().contains("mean_batch_ppl "), run.out());
@@ -144,14 +127,16 @@ class EvalCommandTest {
 
     @Test
     void badArgumentsAreNamed() {
-        Run run = eval("--model", modelDir.toString(), "--split", "dev", "--cache-dir", cacheDir.toString());
+        Cli.Result run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--split", "dev",
+                "--cache-dir", cacheDir.toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("split 'dev'"), run.err());
-        run = eval("--model", modelDir.toString(), "--max-blocks", "0", "--cache-dir", cacheDir.toString());
+        run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--max-blocks", "0",
+                "--cache-dir", cacheDir.toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("--max-blocks: expected >= 1, got 0"), run.err());
-        run = eval("--model", modelDir.toString(), "--block-size", "4096", "--split", "valid", "--cache-dir",
-                cacheDir.toString());
+        run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--block-size", "4096",
+                "--split", "valid", "--cache-dir", cacheDir.toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("block size 4096: expected 2..256"), run.err());
     }

@@ -10,15 +10,12 @@ import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ExportCommandTest {
 
@@ -26,21 +23,6 @@ class ExportCommandTest {
     static final Path BUNDLED = Path.of("src/main/resources/io/collapse/text/opt-125m");
 
     @TempDir Path tmp;
-
-    private record Run(int code, String out, String err) {}
-
-    private Run export(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 1];
-        all[0] = "export";
-        System.arraycopy(args, 0, all, 1, args.length);
-        int code = cl.execute(all);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** case b as the original opt checkpoints come: config.json and pytorch_model.bin only. */
     private Path binOnlySource() throws IOException {
@@ -53,7 +35,7 @@ class ExportCommandTest {
     @Test
     void exportsPytorchBinToAnHfDirectoryBitwise() throws IOException {
         Path out = tmp.resolve("exported");
-        Run run = export("--model", binOnlySource().toString(), "--out", out.toString(), "--json");
+        Cli.Result run = Cli.run("export", "--model", binOnlySource().toString(), "--out", out.toString(), "--json");
         assertEquals(0, run.code(), run.err());
         JsonNode summary = new ObjectMapper().readTree(run.out());
         assertEquals("pytorch_model.bin", summary.path("weights_read").asText());
@@ -82,9 +64,9 @@ class ExportCommandTest {
     @Test
     void exportsBfloat16AndCopiesTheSourceTokenizer() throws IOException {
         Path first = tmp.resolve("first");
-        assertEquals(0, export("--model", binOnlySource().toString(), "--out", first.toString()).code());
+        assertEquals(0, Cli.run("export", "--model", binOnlySource().toString(), "--out", first.toString()).code());
         Path out = tmp.resolve("bf16");
-        Run run = export("--model", first.toString(), "--out", out.toString(), "--dtype", "bfloat16");
+        Cli.Result run = Cli.run("export", "--model", first.toString(), "--out", out.toString(), "--dtype", "bfloat16");
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("copied from source"), run.out());
         HfModelDir.Checkpoint back = HfModelDir.read(out);
@@ -99,7 +81,7 @@ class ExportCommandTest {
     void aDirectoryWithoutWeightsFailsWithTheFileNamed() throws IOException {
         Path src = Files.createDirectory(tmp.resolve("empty"));
         Files.copy(CASE_B.resolve("config.json"), src.resolve("config.json"));
-        Run run = export("--model", src.toString(), "--out", tmp.resolve("x").toString());
+        Cli.Result run = Cli.run("export", "--model", src.toString(), "--out", tmp.resolve("x").toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("missing weights") && run.err().contains(src.toString()), run.err());
         assertTrue(Files.notExists(tmp.resolve("x")));

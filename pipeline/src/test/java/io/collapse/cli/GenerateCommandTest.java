@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class GenerateCommandTest {
 
@@ -20,29 +17,15 @@ class GenerateCommandTest {
 
     @TempDir Path tmp;
 
-    private record Run(int code, String out, String err) {}
-
-    private Run generate(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 1];
-        all[0] = "generate";
-        System.arraycopy(args, 0, all, 1, args.length);
-        return new Run(cl.execute(all), out.toString(), err.toString());
-    }
-
     @Test
     void promptIdsWithThePaperSettingsGiveHfsBeams() throws Exception {
         ObjectMapper json = new ObjectMapper();
         JsonNode expected = json.readTree(CASE_A.resolve("expected.json").toFile());
         Path ids = tmp.resolve("ids.json");
         Files.writeString(ids, expected.get("inputs").get("batch").get("input_ids").toString());
-        Run run = generate("--model", CASE_A.toString(), "--prompt-ids", ids.toString(), "--strategy", "beam",
-                "--num-beams", "5", "--min-new-tokens", "16", "--max-new-tokens", "16", "--repetition-penalty", "3.0",
-                "--json");
+        Cli.Result run = Cli.run("generate", "--model", CASE_A.toString(), "--prompt-ids", ids.toString(),
+                "--strategy", "beam", "--num-beams", "5", "--min-new-tokens", "16", "--max-new-tokens", "16",
+                "--repetition-penalty", "3.0", "--json");
         assertEquals(0, run.code(), run.err());
         JsonNode doc = json.readTree(run.out());
         JsonNode record = null;
@@ -59,8 +42,8 @@ class GenerateCommandTest {
 
     @Test
     void textPromptPrintsPromptAndContinuation() {
-        Run run = generate("--model", CASE_B.toString(), "--prompt", "The tower is", "--prompt", "Hello",
-                "--strategy", "greedy", "--max-new-tokens", "4");
+        Cli.Result run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "The tower is",
+                "--prompt", "Hello", "--strategy", "greedy", "--max-new-tokens", "4");
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("--- prompt 0, sequence 0\nprompt: The tower is\noutput: "), run.out());
         assertTrue(run.out().contains("--- prompt 1, sequence 0\nprompt: Hello\noutput: "), run.out());
@@ -68,18 +51,22 @@ class GenerateCommandTest {
 
     @Test
     void badSettingsAndIdsAreNamed() throws Exception {
-        Run run = generate("--model", CASE_A.toString(), "--prompt", "x", "--strategy", "beam", "--num-beams", "2",
-                "--num-return-sequences", "3");
+        Cli.Result run = Cli.run("generate", "--model", CASE_A.toString(), "--prompt", "x", "--strategy", "beam",
+                "--num-beams", "2", "--num-return-sequences", "3");
         assertEquals(1, run.code());
         assertTrue(run.err().contains("num_return_sequences"), run.err());
         // The tokenizer's ids exceed case a's vocabulary of 1000.
-        run = generate("--model", CASE_A.toString(), "--prompt", "The tower is", "--strategy", "greedy");
+        run = Cli.run("generate", "--model", CASE_A.toString(), "--prompt", "The tower is", "--strategy", "greedy");
         assertEquals(1, run.code());
         assertTrue(run.err().contains("vocab_size=1000"), run.err());
         Path ids = tmp.resolve("bad.json");
         Files.writeString(ids, "[[5, \"x\"]]");
-        run = generate("--model", CASE_A.toString(), "--prompt-ids", ids.toString());
+        run = Cli.run("generate", "--model", CASE_A.toString(), "--prompt-ids", ids.toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("bad.json") && run.err().contains("position 1"), run.err());
+        // The model comes through ModelOptions, as for score and eval.
+        run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "x", "--dtype", "int8");
+        assertEquals(1, run.code());
+        assertTrue(run.err().contains("--dtype: expected float32 or float16, got 'int8'"), run.err());
     }
 }

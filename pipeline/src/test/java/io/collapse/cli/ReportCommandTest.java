@@ -7,35 +7,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.report.MetricTable;
 import io.collapse.report.SyntheticRuns;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ReportCommandTest {
 
     @TempDir Path tmp;
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run execute(String... args) {
-        CommandLine cl = CollapseCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void sweepDirectoryReportGoesToSweepReportByDefault() throws Exception {
         Path sweep = SyntheticRuns.sweep(tmp.resolve("sweep"));
-        Run r = execute("report", sweep.toString());
+        Cli.Result r = Cli.run("report", sweep.toString());
         assertEquals(0, r.code(), r.err());
         Path out = sweep.resolve("report");
         assertTrue(r.out().contains("wrote 12 files"), r.out());
@@ -53,7 +38,7 @@ class ReportCommandTest {
     void severalRunDirectoriesWithJsonOutput() throws Exception {
         SyntheticRuns.run(tmp.resolve("r1"), "a", 0, 2);
         SyntheticRuns.run(tmp.resolve("r2"), "b", 0, 3);
-        Run r = execute("report", tmp.resolve("r1").toString(), tmp.resolve("r2").toString(),
+        Cli.Result r = Cli.run("report", tmp.resolve("r1").toString(), tmp.resolve("r2").toString(),
                 "--out", tmp.resolve("both").toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode doc = new ObjectMapper().readTree(r.out());
@@ -70,14 +55,14 @@ class ReportCommandTest {
     void severalDirectoriesNeedOut() throws Exception {
         SyntheticRuns.run(tmp.resolve("r1"), "a", 0, 1);
         SyntheticRuns.run(tmp.resolve("r2"), "a", 1, 1);
-        Run r = execute("report", tmp.resolve("r1").toString(), tmp.resolve("r2").toString());
+        Cli.Result r = Cli.run("report", tmp.resolve("r1").toString(), tmp.resolve("r2").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--out is required"), r.err());
     }
 
     @Test
     void aDirectoryWithoutRunsIsAClearError() {
-        Run r = execute("report", tmp.toString());
+        Cli.Result r = Cli.run("report", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("no run.json"), r.err());
     }

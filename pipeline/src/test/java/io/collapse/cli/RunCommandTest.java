@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `collapse run`, `status` and sweeps, in process, on the seconds-long smoke config. */
 class RunCommandTest {
@@ -23,23 +19,10 @@ class RunCommandTest {
 
     @TempDir Path tmp;
 
-    private record Result(int code, String out, String err) {}
-
-    private Result collapse(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        List<String> all = new ArrayList<>(List.of(args));
-        int code = cl.execute(all.toArray(new String[0]));
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void accumulateFromThePreviousGenerationTrainsOnEveryCorpusSoFar() throws Exception {
         Path run = tmp.resolve("acc");
-        Result r = collapse("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report",
+        Cli.Result r = Cli.run("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report",
                 "--set", "experiment.data_mode=accumulate", "--set", "experiment.start_from=previous");
         assertEquals(0, r.code(), r.err());
         JsonNode gen1 = JSON.readTree(run.resolve("gen-01/eval.json").toFile());
@@ -48,7 +31,7 @@ class RunCommandTest {
         assertTrue(Files.isRegularFile(run.resolve("gen-00/real-ppl.f32")));
         assertEquals(48 * 4, Files.size(run.resolve("gen-01/corpus-ppl.f32")));
 
-        Result status = collapse("status", run.toString(), "--json");
+        Cli.Result status = Cli.run("status", run.toString(), "--json");
         assertEquals(0, status.code(), status.err());
         JsonNode s = JSON.readTree(status.out());
         assertTrue(s.path("finished").asBoolean());
@@ -57,7 +40,7 @@ class RunCommandTest {
         assertEquals(gen1.path("test").path("corpus_ppl").asDouble(), s.path("metrics").get(1).path("test_corpus_ppl").asDouble());
         assertEquals(gen1.path("corpus").path("sha256").asText(), s.path("metrics").get(1).path("corpus_sha256").asText());
 
-        Result again = collapse("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report",
+        Cli.Result again = Cli.run("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report",
                 "--set", "experiment.data_mode=accumulate", "--set", "experiment.start_from=previous");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("resuming"), again.out());
@@ -66,7 +49,7 @@ class RunCommandTest {
     @Test
     void aSweepWritesOneRunPerSeedAndOneReport() throws Exception {
         Path sweep = tmp.resolve("sweep");
-        Result r = collapse("run", "smoke", "--seeds", "3,4", "--sweep-dir", sweep.toString(), "--no-progress",
+        Cli.Result r = Cli.run("run", "smoke", "--seeds", "3,4", "--sweep-dir", sweep.toString(), "--no-progress",
                 "--set", "experiment.generations=1");
         assertEquals(0, r.code(), r.err());
         JsonNode runs = JSON.readTree(sweep.resolve("sweep.json").toFile()).path("runs");
@@ -86,17 +69,17 @@ class RunCommandTest {
 
     @Test
     void badArgumentsAreNamed() {
-        Result r = collapse("run", "no-such-config");
+        Cli.Result r = Cli.run("run", "no-such-config");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("config not found: no-such-config"), r.err());
-        r = collapse("run", "smoke", "--seeds", "1,2", "--run-dir", tmp.resolve("x").toString());
+        r = Cli.run("run", "smoke", "--seeds", "1,2", "--run-dir", tmp.resolve("x").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("--sweep-dir"), r.err());
-        r = collapse("run", "smoke", "--run-dir", tmp.resolve("y").toString(), "--set", "device.device=gpu");
+        r = Cli.run("run", "smoke", "--run-dir", tmp.resolve("y").toString(), "--set", "device.device=gpu");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("device 'gpu' asked for but no CUDA device"), r.err());
         assertFalse(Files.exists(tmp.resolve("y").resolve("run.json")), "nothing written before the device check");
-        r = collapse("status", tmp.toString());
+        r = Cli.run("status", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("not a run directory"), r.err());
     }

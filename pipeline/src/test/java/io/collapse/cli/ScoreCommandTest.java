@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** collapse score against transformers' numbers for fixture case a, and its input errors. */
 class ScoreCommandTest {
@@ -22,20 +19,6 @@ class ScoreCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path tmp;
-
-    private record Run(int code, String out, String err) {}
-
-    static Run score(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        String[] all = new String[args.length + 1];
-        all[0] = "score";
-        System.arraycopy(args, 0, all, 1, args.length);
-        return new Run(cl.execute(all), out.toString(), err.toString());
-    }
 
     private JsonNode expected() throws Exception {
         return JSON.readTree(CASE_A.resolve("expected.json").toFile());
@@ -76,7 +59,8 @@ class ScoreCommandTest {
         Files.copy(CASE_A.resolve("config.json"), binOnly.resolve("config.json"));
         Files.copy(CASE_A.resolve("pytorch_model.bin"), binOnly.resolve("pytorch_model.bin"));
         for (Path model : new Path[] {CASE_A, binOnly}) {
-            Run run = score("--model", model.toString(), "--tokens", tokens.toString(), "--batch-size", "2", "--json");
+            Cli.Result run = Cli.run("score", "--model", model.toString(), "--tokens", tokens.toString(),
+                    "--batch-size", "2", "--json");
             assertEquals(0, run.code(), run.err());
             JsonNode doc = JSON.readTree(run.out());
             assertEquals(3, doc.get("sequences").size());
@@ -103,7 +87,8 @@ class ScoreCommandTest {
         Path tokens = write("real.json", rows.toString());
         // Batch 3: one batch left-padded to 64; batch 1: every sequence alone, no padding.
         for (String batch : new String[] {"3", "1"}) {
-            Run run = score("--model", CASE_A.toString(), "--tokens", tokens.toString(), "--batch-size", batch, "--json");
+            Cli.Result run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString(),
+                    "--batch-size", batch, "--json");
             assertEquals(0, run.code(), run.err());
             JsonNode doc = JSON.readTree(run.out());
             for (int i = 0; i < 3; i++) {
@@ -121,7 +106,7 @@ class ScoreCommandTest {
     @Test
     void humanOutputNamesBothDefinitions() throws Exception {
         Path tokens = write("two.json", "[[2, 946, 262, 237], [2, 5]]");
-        Run run = score("--model", CASE_A.toString(), "--tokens", tokens.toString());
+        Cli.Result run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString());
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("2 sequences, 4 scored tokens"), run.out());
         assertTrue(run.out().contains("corpus_ppl = exp(mean NLL)"), run.out());
@@ -144,12 +129,13 @@ class ScoreCommandTest {
         };
         for (int c = 0; c < cases.length; c++) {
             Path tokens = write("bad" + c + ".json", cases[c][0]);
-            Run run = score("--model", CASE_A.toString(), "--tokens", tokens.toString());
+            Cli.Result run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString());
             assertEquals(1, run.code(), cases[c][0]);
             assertTrue(run.err().contains(tokens.toString()), run.err());
             assertTrue(run.err().contains(cases[c][1]), cases[c][0] + " -> " + run.err());
         }
-        Run run = score("--model", CASE_A.toString(), "--tokens", tmp.resolve("absent.json").toString());
+        Cli.Result run = Cli.run("score", "--model", CASE_A.toString(), "--tokens",
+                tmp.resolve("absent.json").toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("absent.json: no such file"), run.err());
     }
@@ -157,10 +143,11 @@ class ScoreCommandTest {
     @Test
     void badModelOptionsAreNamed() throws Exception {
         Path tokens = write("ok.json", "[[2, 5]]");
-        Run run = score("--model", CASE_A.toString(), "--tokens", tokens.toString(), "--dtype", "int8");
+        Cli.Result run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString(),
+                "--dtype", "int8");
         assertEquals(1, run.code());
         assertTrue(run.err().contains("--dtype: expected float32 or float16, got 'int8'"), run.err());
-        run = score("--model", CASE_A.toString(), "--tokens", tokens.toString(), "--device", "tpu");
+        run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString(), "--device", "tpu");
         assertEquals(1, run.code());
         assertTrue(run.err().contains("device.device must be one of cpu, gpu, gpu:N, auto; got 'tpu'"), run.err());
         // A checkpoint that does not fit its config is rejected by the loader, naming the weights file.
@@ -169,7 +156,7 @@ class ScoreCommandTest {
         Files.writeString(broken.resolve("config.json"),
                 Files.readString(CASE_A.resolve("config.json")).replace("\"ffn_dim\": 256", "\"ffn_dim\": 128"));
         Files.copy(CASE_A.resolve("model.safetensors"), broken.resolve("model.safetensors"));
-        run = score("--model", broken.toString(), "--tokens", tokens.toString());
+        run = Cli.run("score", "--model", broken.toString(), "--tokens", tokens.toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("model.safetensors"), run.err());
         assertTrue(run.err().contains("fc1.weight' has shape [256, 64] but the config expects (128, 64)"), run.err());

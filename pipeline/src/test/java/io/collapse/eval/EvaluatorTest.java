@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.HfOptFixture;
@@ -35,7 +34,7 @@ class EvaluatorTest {
             }
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            OptForCausalLM lm = fx.model(manager);
             int arraysBefore = manager.getManagedArrays().size();
             List<Integer> progress = new ArrayList<>();
             Evaluator.Result r = Evaluator.evaluate(lm, TokenBlocks.of(ids, 64), 2, progress::add);
@@ -62,7 +61,7 @@ class EvaluatorTest {
     void unscorableInputIsNamed() throws Exception {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            OptForCausalLM lm = fx.model(manager);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Evaluator.evaluate(lm, TokenBlocks.of(new int[] {2, 5, 1000, 7}, 2), 4, done -> {}));
             assertTrue(e.getMessage().contains("token id 1000 but the model's vocab_size is 1000"), e.getMessage());

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.model.HfOptFixture;
 import io.collapse.model.OptForCausalLM;
 import java.io.IOException;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Loss and both perplexities against transformers' numbers for the fixture batches. */
@@ -21,20 +18,14 @@ class SequenceNllTest {
 
     static final double TOL = 1e-5;
 
-    static Stream<Arguments> cases() {
-        return Stream.of(
-                Arguments.of(HfOptFixture.CASE_A, "batch"), Arguments.of(HfOptFixture.CASE_A, "padded"),
-                Arguments.of(HfOptFixture.CASE_B, "batch"), Arguments.of(HfOptFixture.CASE_B, "padded"));
-    }
-
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("io.collapse.model.HfOptFixture#casesAndInputs")
     void matchesTransformersLossAndPerplexities(String caseName, String input) throws IOException {
         HfOptFixture fx = HfOptFixture.load(caseName);
         JsonNode expected = fx.forward(input);
         long[][] mask = fx.attentionMask(input);
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            OptForCausalLM lm = fx.model(manager);
             NDArray ids = manager.create(fx.inputIds(input));
             NDArray maskArray = mask == null ? null : manager.create(mask);
             NDArray logits = lm.forward(ids, maskArray, null).logits();

@@ -1,5 +1,7 @@
 package io.collapse.model;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.OptConfig;
@@ -9,6 +11,8 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /** One case of the HF OPT fixtures in test resources (hf-opt/case-*): config, weights, known answers. */
 public record HfOptFixture(String name, Path dir, OptConfig config, Map<String, HostTensor> weights, JsonNode expected,
@@ -25,12 +29,27 @@ public record HfOptFixture(String name, Path dir, OptConfig config, Map<String, 
                 Safetensors.read(dir.resolve("expected_tensors.safetensors")));
     }
 
+    /**
+     * Both cases with both inputs, (case name, "batch" | "padded"), for
+     * {@code @MethodSource("io.collapse.model.HfOptFixture#casesAndInputs")}.
+     */
+    public static Stream<Arguments> casesAndInputs() {
+        return Stream.of(
+                Arguments.of(CASE_A, "batch"), Arguments.of(CASE_A, "padded"),
+                Arguments.of(CASE_B, "batch"), Arguments.of(CASE_B, "padded"));
+    }
+
     public static Path resource(String path) {
         try {
             return Path.of(HfOptFixture.class.getClassLoader().getResource(path).toURI());
         } catch (URISyntaxException | NullPointerException e) {
             throw new IllegalStateException("test resource " + path + " not found", e);
         }
+    }
+
+    /** The case's model in float32, its parameters in {@code manager}. */
+    public OptForCausalLM model(NDManager manager) {
+        return OptForCausalLM.fromStateDict(config, weights, manager, DataType.FLOAT32);
     }
 
     /** inputs.{batch,padded}.input_ids as long[B][T]. */

@@ -8,10 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Incremental decoding with the cache gives the logits of one full forward pass. */
@@ -19,14 +17,8 @@ class KvCacheTest {
 
     static final double TOL = 1e-5;
 
-    static Stream<Arguments> cases() {
-        return Stream.of(
-                Arguments.of(HfOptFixture.CASE_A, "batch"), Arguments.of(HfOptFixture.CASE_A, "padded"),
-                Arguments.of(HfOptFixture.CASE_B, "batch"), Arguments.of(HfOptFixture.CASE_B, "padded"));
-    }
-
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("io.collapse.model.HfOptFixture#casesAndInputs")
     void tokenByTokenEqualsFullForward(String caseName, String input) throws IOException {
         HfOptFixture fx = HfOptFixture.load(caseName);
         long[][] ids = fx.inputIds(input);
@@ -34,7 +26,7 @@ class KvCacheTest {
         int t = ids[0].length;
         int prompt = 40; // the padded rows' first real tokens lie inside the prompt or later
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            OptForCausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = mask == null ? manager.ones(idArray.getShape(), DataType.INT64) : manager.create(mask);
             NDArray full = lm.forward(idArray, maskArray, null).logits(); // (B, T, V)
@@ -66,7 +58,7 @@ class KvCacheTest {
         long[][] ids = fx.inputIds("padded");
         long[][] mask = fx.attentionMask("padded");
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            OptForCausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = manager.create(mask);
             NDArray prefixIds = idArray.get(":, :50");

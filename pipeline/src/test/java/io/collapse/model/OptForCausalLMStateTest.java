@@ -28,7 +28,7 @@ class OptForCausalLMStateTest {
     void saveThenLoadIsBitIdentical(@TempDir Path dir) throws IOException {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_B);
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            OptForCausalLM lm = fx.model(manager);
             Map<String, HostTensor> saved = lm.stateDict();
             assertEquals(fx.weights().keySet(), saved.keySet());
             for (String k : saved.keySet()) {

@@ -10,9 +10,7 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.model.hf.HostTensor;
 import java.io.IOException;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -24,14 +22,8 @@ class OptForCausalLMTest {
 
     static final double TOL = 1e-4;
 
-    static Stream<Arguments> cases() {
-        return Stream.of(
-                Arguments.of(HfOptFixture.CASE_A, "batch"), Arguments.of(HfOptFixture.CASE_A, "padded"),
-                Arguments.of(HfOptFixture.CASE_B, "batch"), Arguments.of(HfOptFixture.CASE_B, "padded"));
-    }
-
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("io.collapse.model.HfOptFixture#casesAndInputs")
     void forwardMatchesTransformers(String caseName, String input) throws IOException {
         HfOptFixture fx = HfOptFixture.load(caseName);
         JsonNode expected = fx.forward(input);
@@ -40,7 +32,7 @@ class OptForCausalLMTest {
         int b = ids.length;
         int t = ids[0].length;
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            OptForCausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = mask == null ? null : manager.create(mask);
             OptOutput out = lm.forward(new ParameterStore(manager, false), idArray, maskArray, null, false, true);
@@ -116,8 +108,7 @@ class OptForCausalLMTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray ids = manager.create(fx.inputIds("padded"));
             NDArray mask = manager.create(fx.attentionMask("padded"));
-            NDArray full = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32)
-                    .forward(ids, mask, null).logits();
+            NDArray full = fx.model(manager).forward(ids, mask, null).logits();
             OptForCausalLM half = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, dtype);
             NDArray logits = half.forward(ids, mask, null).logits();
             assertEquals(DataType.FLOAT32, logits.getDataType());

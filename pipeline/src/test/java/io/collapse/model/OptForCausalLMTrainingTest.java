@@ -65,7 +65,7 @@ class OptForCausalLMTrainingTest {
         double beta2 = 0.999;
         double eps = 1e-8;
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+            OptForCausalLM lm = fx.model(manager);
             Map<String, Parameter> params = StateDict.parameters(lm);
             Map<String, NDArray> m = new HashMap<>();
             Map<String, NDArray> v = new HashMap<>();

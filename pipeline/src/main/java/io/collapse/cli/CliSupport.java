@@ -1,9 +1,9 @@
 package io.collapse.cli;
 
-/** Process-wide settings every command shares. */
-final class Runtime {
+/** What every command shares: DJL offline by default, and errors as one line for the user. */
+final class CliSupport {
 
-    private Runtime() {}
+    private CliSupport() {}
 
     /** DJL never touches the network unless the user sets {@code ai.djl.offline=false}. */
     static void offlineByDefault() {

@@ -107,7 +107,7 @@ public final class Experiment {
                     RunState.Phase next = phase.ordinal() + 1 < RunState.Phase.values().length
                             ? RunState.Phase.values()[phase.ordinal() + 1] : RunState.Phase.TRAIN;
                     int nextGen = next == RunState.Phase.TRAIN ? k + 1 : k;
-                    state = state.complete(k, phase, nextGen, nextGen < generations ? next : null);
+                    state = state.complete(k, phase, Math.min(nextGen, generations - 1), nextGen < generations ? next : null);
                     state.write(runDir);
                     Map<String, Object> done = ordered("generation", k, "phase", phase.id,
                             "seconds", (System.nanoTime() - start) / 1e9);

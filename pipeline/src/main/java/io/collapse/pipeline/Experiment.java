@@ -91,6 +91,9 @@ public final class Experiment {
         try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
             int generations = cfg.experiment().generations();
             for (int k = 0; k < generations; k++) {
+                if (state.isDone(k, RunState.Phase.TRAIN)) {
+                    discardTrainingState(RunFiles.gen(runDir, k)); // left by a kill during the delete
+                }
                 for (RunState.Phase phase : RunState.Phase.values()) {
                     if (state.isDone(k, phase)) {
                         continue;
@@ -109,6 +112,9 @@ public final class Experiment {
                     int nextGen = next == RunState.Phase.TRAIN ? k + 1 : k;
                     state = state.complete(k, phase, Math.min(nextGen, generations - 1), nextGen < generations ? next : null);
                     state.write(runDir);
+                    if (phase == RunState.Phase.TRAIN) {
+                        discardTrainingState(RunFiles.gen(runDir, k));
+                    }
                     Map<String, Object> done = ordered("generation", k, "phase", phase.id,
                             "seconds", (System.nanoTime() - start) / 1e9);
                     done.putAll(metrics);
@@ -200,6 +206,24 @@ public final class Experiment {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    /**
+     * Once a generation's training is recorded as done, its resume state (weights, AdamW moments,
+     * best/ and last/: four model copies, 2.5 GB for OPT-125m) is only dead weight: gen-NN/model
+     * holds the result. It is renamed away first, so a kill mid-delete leaves no half state that a
+     * later redo could mistake for a checkpoint; leftovers are removed on the next start.
+     */
+    private static void discardTrainingState(Path genDir) throws IOException {
+        Path train = genDir.resolve(RunFiles.TRAIN);
+        Path doomed = genDir.resolve(RunFiles.TRAIN + ".discarded");
+        if (Files.exists(doomed)) {
+            AtomicFiles.deleteTree(doomed);
+        }
+        if (Files.exists(train)) {
+            AtomicFiles.move(train, doomed);
+            AtomicFiles.deleteTree(doomed);
+        }
+    }
 
     /**
      * What generation k trains on. k = 0: the original blocks. Later, {@code replace}: the corpus

@@ -29,6 +29,9 @@ class RunCommandTest {
         assertEquals(96, gen1.path("train").path("train_blocks").asInt(), "original 48 + gen-0's 48");
         assertEquals(48, gen1.path("train").path("original_blocks_kept").asInt());
         assertTrue(Files.isRegularFile(run.resolve("gen-00/real-ppl.f32")));
+        // A finished generation keeps its model, not the resume state it trained with.
+        assertTrue(Files.isRegularFile(run.resolve("gen-01/model/model.safetensors")));
+        assertFalse(Files.exists(run.resolve("gen-00/train")) || Files.exists(run.resolve("gen-01/train")));
         assertEquals(48 * 4, Files.size(run.resolve("gen-01/corpus-ppl.f32")));
 
         Cli.Result status = Cli.run("status", run.toString(), "--json");

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,30 +19,18 @@ class RunCommandDeviceTest {
 
     @TempDir Path tmp;
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void aGpuThatIsNotThereFailsBeforeTheRunDirectoryIsWritten() {
         Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a GPU");
         Path dir = tmp.resolve("run");
-        Result r = run("run", "smoke", "--set", "device.device=gpu", "--run-dir", dir.toString(), "--no-progress",
+        Cli.Result r = Cli.run("run", "smoke", "--set", "device.device=gpu", "--run-dir", dir.toString(), "--no-progress",
                 "--no-report");
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("device 'gpu' asked for but no CUDA device is visible"), r.err());
         assertTrue(r.err().contains("device.fallback_to_cpu=true"), r.err());
         assertFalse(Files.exists(dir), "nothing written");
 
-        Result list = run("run", "smoke", "--set", "device.devices=[\"gpu:0\",\"gpu:1\"]", "--set", "device.device=auto",
+        Cli.Result list = Cli.run("run", "smoke", "--set", "device.devices=[\"gpu:0\",\"gpu:1\"]", "--set", "device.device=auto",
                 "--run-dir", dir.toString(), "--no-progress", "--no-report");
         assertEquals(1, list.code(), list.out() + list.err());
         assertTrue(list.err().contains("device 'gpu:0' asked for but no CUDA device is visible"), list.err());
@@ -54,7 +40,7 @@ class RunCommandDeviceTest {
     @Test
     void bf16OnTheCpuFailsBeforeTheRunDirectoryIsWritten() {
         Path dir = tmp.resolve("run");
-        Result r = run("run", "smoke", "--set", "train.mixed_precision=bf16", "--run-dir", dir.toString(),
+        Cli.Result r = Cli.run("run", "smoke", "--set", "train.mixed_precision=bf16", "--run-dir", dir.toString(),
                 "--no-progress", "--no-report");
         assertEquals(1, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("train.mixed_precision=bf16 needs a GPU"), r.err());
@@ -65,7 +51,7 @@ class RunCommandDeviceTest {
     void fallbackToCpuRunsOnTheCpu() throws Exception {
         Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a GPU");
         Path dir = tmp.resolve("run");
-        Result r = run("run", "smoke", "--set", "device.device=gpu", "--set", "device.fallback_to_cpu=true",
+        Cli.Result r = Cli.run("run", "smoke", "--set", "device.device=gpu", "--set", "device.fallback_to_cpu=true",
                 "--set", "experiment.generations=1", "--run-dir", dir.toString(), "--no-progress", "--no-report");
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(Files.exists(dir.resolve("gen-00/eval.json")), "generation 0 evaluated");
@@ -79,7 +65,7 @@ class RunCommandDeviceTest {
         ((ObjectNode) run.path("config").path("train")).remove(List.of("mixed_precision", "loss_scale_init",
                 "loss_scale_growth_interval"));
         Files.writeString(dir.resolve("run.json"), json.writeValueAsString(run));
-        Result again = run("run", "smoke", "--set", "device.device=gpu", "--set", "device.fallback_to_cpu=true",
+        Cli.Result again = Cli.run("run", "smoke", "--set", "device.device=gpu", "--set", "device.fallback_to_cpu=true",
                 "--set", "experiment.generations=1", "--run-dir", dir.toString(), "--no-progress", "--no-report");
         assertEquals(0, again.code(), again.out() + again.err());
     }

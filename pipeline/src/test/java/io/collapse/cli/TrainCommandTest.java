@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.OptConfig;
 import io.collapse.model.hf.HfModelDir;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,18 +21,6 @@ class TrainCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path tmp;
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = CollapseCli.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     /** wikitext-2 validation lines [from, to) as a text corpus file. */
     private Path lines(String name, int from, int to) throws Exception {
@@ -56,7 +42,7 @@ class TrainCommandTest {
             "--valid-blocks", "6", "--epochs", "2",
             "--batch-size", "8", "--micro-batch", "4", "--lr", "1e-3", "--schedule", "constant", "--device", "cpu",
             "--json"};
-        Result r = run(args);
+        Cli.Result r = Cli.run(args);
         assertEquals(0, r.code(), r.err());
         JsonNode doc = JSON.readTree(r.out());
         assertEquals(20, doc.path("train_blocks").asInt());
@@ -72,7 +58,7 @@ class TrainCommandTest {
                 .filter(l -> l.contains("\"event\":\"step\"")).count();
         assertEquals(doc.path("steps").asLong(), stepEvents);
 
-        Result again = run(args); // finished: resumes to the same result without training
+        Cli.Result again = Cli.run(args); // finished: resumes to the same result without training
         assertEquals(0, again.code(), again.err());
         assertEquals(best, JSON.readTree(again.out()).path("best_valid_loss").asDouble());
     }
@@ -80,7 +66,7 @@ class TrainCommandTest {
     @Test
     void rejectsAMicroBatchThatDoesNotDivideTheBatch() throws Exception {
         Path model = Path.of(getClass().getResource("/hf-opt/case-a-preln/config.json").toURI()).getParent();
-        Result r = run("train", "--model", model.toString(), "--dataset", "wikitext-2-v1", "--out",
+        Cli.Result r = Cli.run("train", "--model", model.toString(), "--dataset", "wikitext-2-v1", "--out",
                 tmp.resolve("x").toString(), "--batch-size", "128", "--micro-batch", "48");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("train.micro_batch (48) must divide train.batch_size (128)"), r.err());
@@ -88,7 +74,7 @@ class TrainCommandTest {
 
     @Test
     void benchTrainPrintsTokensPerSecondAndMfu() throws Exception {
-        Result r = run("bench", "train", "--preset", "tiny", "--batch-size", "2", "--steps", "2", "--warmup", "1",
+        Cli.Result r = Cli.run("bench", "train", "--preset", "tiny", "--batch-size", "2", "--steps", "2", "--warmup", "1",
                 "--matmul-size", "128", "--matmul-seconds", "0.2", "--device", "cpu");
         assertEquals(0, r.code(), r.err());
         JsonNode line = JSON.readTree(r.out());

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * Reads a synthetic corpus directory ({@code gen-NN/corpus/}: manifest.json + shards of
- * little-endian token ids, one block after another; format in RUNDIR.md) into blocks. The report
+ * little-endian token ids, one block after another; format: README, "Run directories") into blocks. The report
  * only reads, so this stays a small reader of the documented format rather than a dependency on
  * the writer's package (which sits to the right of nothing report needs).
  */

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Reads run directories (format in RUNDIR.md) tolerantly: an experiment may be running, so a
+ * Reads run directories (format: README, "Run directories") tolerantly: an experiment may be running, so a
  * generation not written yet is simply absent, and a file that cannot be read (half-written,
  * damaged) is left out with a warning instead of failing the whole report.
  */

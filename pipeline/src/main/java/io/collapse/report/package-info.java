@@ -1,5 +1,5 @@
 /**
- * Reports of collapse runs: reads run directories (RUNDIR.md) and writes, into one folder,
+ * Reports of collapse runs: reads run directories (README, "Run directories") and writes, into one folder,
  * {@code ppl-histograms}, {@code ppl-histograms-multiples}, {@code test-perplexity} and
  * {@code collapse-measures} as PNG (2× size) and SVG, {@code metrics.csv} (one row per run and
  * generation; generation -1 is the real-data baseline), {@code metrics-by-regime.csv} (mean, sample

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Writes run directories in the RUNDIR.md format with made-up numbers shaped like collapse: each
+ * Writes run directories in the run-directory format (README, "Run directories") with made-up numbers shaped like collapse: each
  * later generation's perplexities are lower and narrower with a growing high tail, its corpus
  * uses fewer token ids and loops more. Regime "b" (original data kept) collapses half as fast.
  */

@@ -2,6 +2,7 @@ package io.collapse.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.generate.SyntheticCorpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +123,7 @@ public final class RunReader {
         Path corpusDir = genDir.resolve("corpus");
         if (Files.exists(corpusDir.resolve("manifest.json"))) {
             try {
-                tokens = RunData.TokenStats.of(CorpusFiles.read(corpusDir));
+                tokens = RunData.TokenStats.of(SyntheticCorpus.read(corpusDir).toArray(new int[0][]));
             } catch (IOException | RuntimeException e) {
                 warnings.add(corpusDir + ": token measures skipped (" + e.getMessage() + ")");
             }
@@ -159,7 +160,7 @@ public final class RunReader {
 
     private static float[] f32(Path file, List<String> warnings) {
         try {
-            return CorpusFiles.readF32(file);
+            return PplFiles.readF32(file);
         } catch (IOException e) {
             warnings.add(file + ": skipped (" + e.getMessage() + ")");
             return null;

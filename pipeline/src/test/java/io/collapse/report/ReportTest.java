@@ -126,7 +126,7 @@ class ReportTest {
         Path pplFile = run.resolve("gen-02/corpus-ppl.f32");
         byte[] full = Files.readAllBytes(pplFile);
         Files.write(pplFile, Arrays.copyOf(full, full.length / 2 + 1));
-        Files.delete(run.resolve("gen-02/corpus/shard-00001.u16"));
+        Files.delete(run.resolve("gen-02/corpus/shard-00001.bin"));
         Files.createDirectories(run.resolve("gen-03"));
 
         Report.Result result = Report.write(List.of(run), run.resolve("report"));

@@ -3,12 +3,15 @@ package io.collapse.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.GenerationConfig;
+import io.collapse.generate.SyntheticCorpus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -81,12 +84,13 @@ public final class SyntheticRuns {
         return out;
     }
 
-    /** Blocks of ids in [3, 3 + vocab); a share {@code loops} of blocks repeat a 4-token phrase. */
+    /**
+     * Blocks of ids in [3, 3 + vocab) in the corpus writer's own format (manifest + uint16 shards);
+     * a share {@code loops} of blocks repeat a 4-token phrase.
+     */
     static void corpus(Path dir, Random rnd, int vocab, double loops) throws IOException {
         Files.createDirectories(dir);
-        ObjectNode manifest = JSON.createObjectNode().put("format", 1).put("block_size", BLOCK).put("blocks", SEQUENCES)
-                .put("dtype", "uint16").put("source_prompt", "prompt-index.i32");
-        ArrayNode shards = manifest.putArray("shards");
+        List<SyntheticCorpus.Shard> shards = new ArrayList<>();
         int[] sizes = {SEQUENCES / 2, SEQUENCES - SEQUENCES / 2};
         for (int s = 0; s < sizes.length; s++) {
             ByteBuffer buf = ByteBuffer.allocate(sizes[s] * BLOCK * 2).order(ByteOrder.LITTLE_ENDIAN);
@@ -97,11 +101,14 @@ public final class SyntheticRuns {
                     buf.putShort((short) (loop ? phrase[t % 4] : 3 + rnd.nextInt(vocab)));
                 }
             }
-            String file = String.format("shard-%05d.u16", s);
+            String file = String.format("shard-%05d.bin", s);
             Files.write(dir.resolve(file), buf.array());
-            shards.addObject().put("file", file).put("blocks", sizes[s]).put("sha256", sha256(buf.array()));
+            long[] prompts = java.util.stream.LongStream.range(s * (long) sizes[0], s * (long) sizes[0] + sizes[s]).toArray();
+            shards.add(new SyntheticCorpus.Shard(file, sizes[s], sha256(buf.array()), prompts));
         }
-        JSON.writeValue(dir.resolve("manifest.json").toFile(), manifest);
+        SyntheticCorpus.Manifest manifest = new SyntheticCorpus.Manifest(SyntheticCorpus.FORMAT, true, SEQUENCES, BLOCK,
+                "uint16", SEQUENCES / 2, SEQUENCES / 2, "synthetic", "none", GenerationConfig.paper(BLOCK), 0, shards);
+        JSON.writeValue(dir.resolve(SyntheticCorpus.MANIFEST).toFile(), manifest);
     }
 
     static void eval(Path file, int g, double testPpl) throws IOException {

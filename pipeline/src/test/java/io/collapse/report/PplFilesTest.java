@@ -1,0 +1,26 @@
+package io.collapse.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PplFilesTest {
+
+    @TempDir Path tmp;
+
+    @Test
+    void f32WithATornTailIsRefused() throws IOException {
+        Path f = tmp.resolve("x.f32");
+        SyntheticRuns.writeF32(f, new float[] {1.5f, 20f});
+        assertArrayEquals(new float[] {1.5f, 20f}, PplFiles.readF32(f));
+        Files.write(f, new byte[] {0, 0, (byte) 0xC0, 0x3F, 1});
+        IOException e = assertThrows(IOException.class, () -> PplFiles.readF32(f));
+        assertTrue(e.getMessage().contains("5 bytes"), e.getMessage());
+    }
+}

@@ -5,11 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collapse.config.DeviceConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
-import io.collapse.model.Devices;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
 import java.io.PrintWriter;
@@ -18,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -47,24 +46,19 @@ final class BenchEvalCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "20", description = "How long to time evaluation, after a warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--matmul-size", defaultValue = "1024", description = "n of the n×n×n float32 matmul timed for the peak rate (default: ${DEFAULT-VALUE}).")
-    int matmulSize;
-
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
-            description = "Where to run; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
-    String deviceName;
+    @Mixin BenchTarget target;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || blockSize < 2 || seconds <= 0 || matmulSize < 1) {
+        if (batchSize < 1 || blockSize < 2 || seconds <= 0 || target.matmulSize < 1) {
             throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0,"
-                    + " --matmul-size >= 1; got " + batchSize + ", " + blockSize + ", " + seconds + ", " + matmulSize);
+                    + " --matmul-size >= 1; got " + batchSize + ", " + blockSize + ", " + seconds + ", " + target.matmulSize);
         }
         OptConfig config = OptPresets.get(preset);
-        Device device = Devices.resolve(new DeviceConfig(deviceName, false));
-        double matmulFlops = MatmulRate.measure(device, matmulSize, Math.min(seconds, 5));
+        Device device = target.device();
+        double matmulFlops = MatmulRate.measure(device, target.matmulSize, Math.min(seconds, 5));
 
         TokenBlocks blocks = TokenBlocks.of(BenchCommand.randomTokenIds(0, batchSize * blockSize, config.vocabSize()),
                 blockSize);
@@ -94,7 +88,7 @@ final class BenchEvalCommand implements Callable<Integer> {
         line.put("flops_per_token", 2 * n);
         line.put("attention_flops_per_token", 4L * config.numHiddenLayers() * blockSize * config.hiddenSize());
         line.put("model_gflops_per_s", BenchCommand.round(2.0 * n * tokensPerS / 1e9, 2));
-        line.put("matmul_size", matmulSize);
+        line.put("matmul_size", target.matmulSize);
         line.put("matmul_gflops_per_s", BenchCommand.round(matmulFlops / 1e9, 2));
         line.put("mfu", BenchCommand.round(2.0 * n * tokensPerS / matmulFlops, 4));
         line.put("device", device.toString());

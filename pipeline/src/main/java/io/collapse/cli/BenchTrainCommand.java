@@ -5,11 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collapse.config.DeviceConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.Devices;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
 import io.collapse.train.FineTune;
@@ -26,6 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -60,28 +59,23 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Steps run first and not timed (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--matmul-size", defaultValue = "1024", description = "n of the n×n×n float32 matmul timed for the peak rate (default: ${DEFAULT-VALUE}).")
-    int matmulSize;
-
     @Option(names = "--matmul-seconds", defaultValue = "5", description = "How long to time the matmul (default: ${DEFAULT-VALUE}).")
     double matmulSeconds;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
-            description = "Where to run; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
-    String deviceName;
+    @Mixin BenchTarget target;
 
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || blockSize < 2 || steps < 1 || warmup < 0 || matmulSize < 1 || !(matmulSeconds > 0)) {
+        if (batchSize < 1 || blockSize < 2 || steps < 1 || warmup < 0 || target.matmulSize < 1 || !(matmulSeconds > 0)) {
             throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --block-size >= 2, --steps >= 1,"
                     + " --warmup >= 0, --matmul-size >= 1, --matmul-seconds > 0; got " + batchSize + ", " + blockSize + ", "
-                    + steps + ", " + warmup + ", " + matmulSize + ", " + matmulSeconds);
+                    + steps + ", " + warmup + ", " + target.matmulSize + ", " + matmulSeconds);
         }
         OptConfig config = OptPresets.get(preset);
-        Device device = Devices.resolve(new DeviceConfig(deviceName, false));
-        double matmulBefore = MatmulRate.measure(device, matmulSize, matmulSeconds);
+        Device device = target.device();
+        double matmulBefore = MatmulRate.measure(device, target.matmulSize, matmulSeconds);
 
         TrainConfig trainConfig = new TrainConfig(1, batchSize, microBatch, 2e-5, null, null, null, null, "constant", null,
                 null, 0, null, null, null);
@@ -104,7 +98,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
         // The better of two measurements around the run: on a shared machine one of them may
         // catch a busy moment, which would inflate the MFU.
-        double matmulFlops = Math.max(matmulBefore, MatmulRate.measure(device, matmulSize, matmulSeconds));
+        double matmulFlops = Math.max(matmulBefore, MatmulRate.measure(device, target.matmulSize, matmulSeconds));
         double tokensPerS = rates.stream().sorted().toList().get(rates.size() / 2);
         long n = BenchEvalCommand.matmulParams(config);
         Map<String, Object> line = new LinkedHashMap<>();
@@ -118,7 +112,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         line.put("matmul_params", n);
         line.put("train_flops_per_token", 6 * n);
         line.put("model_gflops_per_s", round(6.0 * n * tokensPerS / 1e9, 2));
-        line.put("matmul_size", matmulSize);
+        line.put("matmul_size", target.matmulSize);
         line.put("matmul_gflops_per_s", round(matmulFlops / 1e9, 2));
         line.put("mfu", round(6.0 * n * tokensPerS / matmulFlops, 4));
         line.put("device", device.toString());

@@ -17,23 +17,18 @@ final class CorpusStep {
 
     private CorpusStep() {}
 
-    /** Writes (or resumes) the corpus: one continuation per prompt block. Returns the ids' sha256. */
-    static String write(OptForCausalLM model, String modelId, TokenBlocks prompts, GenerationConfig generation,
+    /** Writes (or resumes) the corpus: one continuation per prompt block. Returns the block count. */
+    static int write(OptForCausalLM model, String modelId, TokenBlocks prompts, GenerationConfig generation,
             ExperimentConfig e, Path dir, boolean progressBar, NDManager manager) throws IOException {
         List<int[]> blocks = new ArrayList<>(prompts.numBlocks());
         for (int i = 0; i < prompts.numBlocks(); i++) {
             blocks.add(prompts.block(i));
         }
         Generator generator = new Generator(model, generation);
-        if (progressBar) {
-            try (SyntheticCorpus.Bar bar = new SyntheticCorpus.Bar(generation.maxNewTokens())) {
-                SyntheticCorpus.write(dir, generator, blocks, null, modelId, e.corpusShardBlocks(), e.corpusBatch(), manager, bar);
-            }
-        } else {
-            SyntheticCorpus.write(dir, generator, blocks, null, modelId, e.corpusShardBlocks(), e.corpusBatch(), manager,
-                    SyntheticCorpus.Progress.NONE);
+        try (SyntheticCorpus.Bar bar = progressBar ? new SyntheticCorpus.Bar(generation.maxNewTokens()) : null) {
+            return SyntheticCorpus.write(dir, generator, blocks, null, modelId, e.corpusShardBlocks(), e.corpusBatch(),
+                    manager, bar != null ? bar : SyntheticCorpus.Progress.NONE).blocks();
         }
-        return read(dir).idsSha256();
     }
 
     /** A complete corpus as blocks; checksums verified by the reader. */

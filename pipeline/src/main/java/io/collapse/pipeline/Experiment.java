@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.AtomicFiles;
+import io.collapse.config.Checksums;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.ExperimentConfig;
 import io.collapse.config.RunConfig;
@@ -23,6 +24,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,10 +109,7 @@ public final class Experiment {
                         case CORPUS -> writeCorpus(k);
                         case SCORE -> score(k);
                     };
-                    RunState.Phase next = phase.ordinal() + 1 < RunState.Phase.values().length
-                            ? RunState.Phase.values()[phase.ordinal() + 1] : RunState.Phase.TRAIN;
-                    int nextGen = next == RunState.Phase.TRAIN ? k + 1 : k;
-                    state = state.complete(k, phase, Math.min(nextGen, generations - 1), nextGen < generations ? next : null);
+                    state = state.complete(k, phase, generations);
                     state.write(runDir);
                     if (phase == RunState.Phase.TRAIN) {
                         discardTrainingState(RunFiles.gen(runDir, k));
@@ -122,7 +121,6 @@ public final class Experiment {
                 }
                 listener.generationDone(runDir, k);
             }
-            state.markFinished().write(runDir);
             events.append("run_done", ordered("generations", generations));
         }
     }
@@ -147,7 +145,7 @@ public final class Experiment {
         HfModelDir.Checkpoint best = HfModelDir.read(r.bestDir());
         Path modelDir = genDir.resolve(RunFiles.MODEL);
         HfModelDir.write(modelDir, best.config(), best.tensors(), HostTensor.DType.F32, runDir.resolve(RunFiles.BASE));
-        String sha = io.collapse.config.Checksums.sha256(HfModelDir.weightsFile(modelDir));
+        String sha = Checksums.sha256(HfModelDir.weightsFile(modelDir));
         GenerationEval.update(genDir, ev -> ev.withTrain(new GenerationEval.Train(cfg.train().epochs(), r.bestEpoch(),
                 r.bestValidLoss(), data.numBlocks(), originalKept(k, data), sha)));
         return ordered("best_valid_loss", r.bestValidLoss(), "best_epoch", r.bestEpoch(), "train_blocks", data.numBlocks());
@@ -174,13 +172,13 @@ public final class Experiment {
     /** gen-k/corpus: one continuation per original training block, written by gen-k/model. */
     private Map<String, Object> writeCorpus(int k) throws IOException {
         Path genDir = RunFiles.gen(runDir, k);
-        String sha;
+        int blocks;
         try (NDManager manager = NDManager.newBaseManager(device)) {
             OptForCausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
-            sha = CorpusStep.write(model, modelIdentity(genDir.resolve(RunFiles.MODEL)), inputs.train(), cfg.generation(),
-                    cfg.experiment(), genDir.resolve(RunFiles.CORPUS), progressBars, manager);
+            blocks = CorpusStep.write(model, modelIdentity(genDir), inputs.train(), cfg.generation(), cfg.experiment(),
+                    genDir.resolve(RunFiles.CORPUS), progressBars, manager);
         }
-        return ordered("corpus_sha256", sha);
+        return ordered("corpus_blocks", blocks); // its checksum is recorded by the score phase, which reads it anyway
     }
 
     /** Per-block perplexity of gen-k's corpus (and, for k = 0, of the original data) under generation 0. */
@@ -199,7 +197,7 @@ public final class Experiment {
         }
         writeFloats(genDir.resolve(RunFiles.CORPUS_PPL), scored.perSequencePpl());
         String sha = corpus.idsSha256();
-        double mean = java.util.Arrays.stream(scored.perSequencePpl()).average().orElse(Double.NaN);
+        double mean = Arrays.stream(scored.perSequencePpl()).average().orElse(Double.NaN);
         GenerationEval.update(genDir, ev -> ev.withCorpus(new GenerationEval.Corpus(corpus.numBlocks(), sha, mean,
                 scored.corpusPpl())));
         return ordered("corpus_blocks", corpus.numBlocks(), "corpus_mean_ppl_by_gen0", mean);
@@ -261,10 +259,9 @@ public final class Experiment {
         return OptForCausalLM.fromStateDict(c.config(), c.tensors(), manager, dtype);
     }
 
-    /** A model's identity for the corpus manifest: its directory and the sha256 of its weights file. */
-    private static String modelIdentity(Path dir) throws IOException {
-        Path weights = HfModelDir.weightsFile(dir);
-        return dir.getParent().getFileName() + "/" + dir.getFileName() + "@" + io.collapse.config.Checksums.sha256(weights);
+    /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
+    private static String modelIdentity(Path genDir) throws IOException {
+        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationEval.read(genDir).train().modelSha256();
     }
 
     static void writeFloats(Path file, double[] values) throws IOException {

@@ -52,17 +52,22 @@ public record RunState(
         return completed.contains(unit(generation, phase));
     }
 
-    /** The state after finishing a unit; {@code next} names what comes after it. */
-    public RunState complete(int generation, Phase phase, int nextGeneration, Phase next) {
+    /** The state after finishing a unit of a run of {@code generations} generations. */
+    public RunState complete(int generation, Phase phase, int generations) {
         List<String> done = new ArrayList<>(completed);
         done.add(unit(generation, phase));
-        return new RunState(format, nextGeneration, next == null ? "done" : next.id, done, false, Instant.now().toString());
+        return of(done, generations);
     }
 
-    /** The state with {@code units} unfinished again; generation and phase name the first unit left to do. */
+    /** The state with {@code units} unfinished again. */
     public RunState without(List<String> units, int generations) {
         List<String> done = new ArrayList<>(completed);
         done.removeAll(units);
+        return of(done, generations);
+    }
+
+    /** generation and phase name the first unit left to do (the last one, "done", when none is left). */
+    private RunState of(List<String> done, int generations) {
         for (int k = 0; k < generations; k++) {
             for (Phase p : Phase.values()) {
                 if (!done.contains(unit(k, p))) {
@@ -71,10 +76,6 @@ public record RunState(
             }
         }
         return new RunState(format, generations - 1, "done", done, true, Instant.now().toString());
-    }
-
-    public RunState markFinished() {
-        return new RunState(format, generation, "done", completed, true, Instant.now().toString());
     }
 
     public static RunState read(Path runDir) throws IOException {

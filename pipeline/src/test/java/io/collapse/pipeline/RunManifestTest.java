@@ -59,7 +59,7 @@ class RunManifestTest {
 
     @Test
     void stateRecordsCompletedUnitsInOrder() throws IOException {
-        RunState s = RunState.fresh().complete(0, RunState.Phase.TRAIN, 0, RunState.Phase.EVAL);
+        RunState s = RunState.fresh().complete(0, RunState.Phase.TRAIN, 2);
         s.write(runDir);
         RunState back = RunState.read(runDir);
         assertTrue(back.isDone(0, RunState.Phase.TRAIN));

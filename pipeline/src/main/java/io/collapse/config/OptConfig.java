@@ -3,6 +3,7 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -120,13 +121,15 @@ public record OptConfig(
         }
     }
 
-    /** HF's config.json: our fields plus the keys transformers needs to pick the class. */
-    public String toJson() {
+    /**
+     * HF's config.json: our fields plus the keys transformers needs to pick the class, with
+     * {@code torch_dtype} ({@code float32}, {@code float16}, {@code bfloat16}) naming what the weights file holds.
+     */
+    public String toJson(String torchDtype) {
         try {
-            var tree = ConfigLoader.JSON.valueToTree(this);
-            ((com.fasterxml.jackson.databind.node.ObjectNode) tree)
-                    .putArray("architectures").add("OPTForCausalLM");
-            ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("torch_dtype", "float32");
+            ObjectNode tree = ConfigLoader.JSON.valueToTree(this);
+            tree.putArray("architectures").add("OPTForCausalLM");
+            tree.put("torch_dtype", torchDtype);
             return ConfigLoader.JSON.writeValueAsString(tree);
         } catch (IOException e) {
             throw new IllegalStateException(e);

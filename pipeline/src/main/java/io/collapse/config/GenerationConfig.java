@@ -107,10 +107,4 @@ public record GenerationConfig(
         return new GenerationConfig(strategy, null, null, null, null, null, maxNewTokens, null, null, null, null,
                 null, null, null, null);
     }
-
-    public GenerationConfig withUseCache(boolean cache) {
-        return new GenerationConfig(strategy, numBeams, numReturnSequences, lengthPenalty, earlyStopping,
-                minNewTokens, maxNewTokens, repetitionPenalty, noRepeatNgramSize, temperature, topK, topP, seed,
-                beamLengthRule, cache);
-    }
 }

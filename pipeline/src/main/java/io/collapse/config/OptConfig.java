@@ -3,11 +3,8 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -115,27 +112,25 @@ public record OptConfig(
         return maxPositionEmbeddings + 2;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-
     public static OptConfig read(Path file) throws IOException {
         try {
-            return JSON.readValue(file.toFile(), OptConfig.class);
+            return ConfigLoader.JSON.readValue(file.toFile(), OptConfig.class);
         } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
             Throwable root = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
             throw new IOException(file + ": " + root.getMessage(), e);
         }
     }
 
-    /** HF's config.json: our fields plus the keys transformers needs to pick the class. */
-    public String toJson() {
+    /**
+     * HF's config.json: our fields plus the keys transformers needs to pick the class, with
+     * {@code torch_dtype} ({@code float32}, {@code float16}, {@code bfloat16}) naming what the weights file holds.
+     */
+    public String toJson(String torchDtype) {
         try {
-            var tree = JSON.valueToTree(this);
-            ((com.fasterxml.jackson.databind.node.ObjectNode) tree)
-                    .putArray("architectures").add("OPTForCausalLM");
-            ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("torch_dtype", "float32");
-            return JSON.writeValueAsString(tree);
+            ObjectNode tree = ConfigLoader.JSON.valueToTree(this);
+            tree.putArray("architectures").add("OPTForCausalLM");
+            tree.put("torch_dtype", torchDtype);
+            return ConfigLoader.JSON.writeValueAsString(tree);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

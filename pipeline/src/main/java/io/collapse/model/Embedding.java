@@ -15,20 +15,14 @@ import ai.djl.util.PairList;
  */
 public final class Embedding extends HfBlock {
 
-    private final long rows;
     private final long dim;
     private final Integer paddingIdx; // or null
     private final Parameter weight; // (rows, dim)
 
     public Embedding(long rows, long dim, Integer paddingIdx) {
-        this.rows = rows;
         this.dim = dim;
         this.paddingIdx = paddingIdx;
         this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(rows, dim));
-    }
-
-    public long rows() {
-        return rows;
     }
 
     NDArray weight(ParameterStore ps, ai.djl.Device device, boolean training) {

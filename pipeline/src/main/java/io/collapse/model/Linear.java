@@ -13,24 +13,14 @@ import ai.djl.util.PairList;
  */
 public final class Linear extends HfBlock {
 
-    private final long in;
     private final long out;
     private final Parameter weight; // (out, in)
     private final Parameter bias; // (out) or null
 
     public Linear(long in, long out, boolean withBias) {
-        this.in = in;
         this.out = out;
         this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(out, in));
         this.bias = withBias ? hfParameter("bias", Parameter.Type.BIAS, new Shape(out)) : null;
-    }
-
-    public long inFeatures() {
-        return in;
-    }
-
-    public long outFeatures() {
-        return out;
     }
 
     NDArray forward(ParameterStore ps, NDArray x, boolean training) {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.Checksums;
 import io.collapse.model.hf.CheckpointException;
+import io.collapse.model.hf.HfModelDir;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,9 +52,7 @@ public final class OptTokenizer implements TextEncoder {
     public static final String TOKENIZER_CONFIG_JSON = "tokenizer_config.json";
     public static final String SPECIAL_TOKENS_MAP_JSON = "special_tokens_map.json";
 
-    private static final List<String> FILES =
-            List.of(TOKENIZER_JSON, VOCAB_JSON, MERGES_TXT, TOKENIZER_CONFIG_JSON, SPECIAL_TOKENS_MAP_JSON);
-    private static final String EMBEDDED_DIR = "/io/collapse/text/opt-125m/";
+    private static final String EMBEDDED_DIR = HfModelDir.BUNDLED_TOKENIZER;
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Inverse of {@link ByteLevelBpe#BYTE_TO_CHAR}: character → byte, -1 where none. */
     private static final int[] CHAR_TO_BYTE = charToByte();
@@ -135,7 +134,7 @@ public final class OptTokenizer implements TextEncoder {
                     + TOKENIZER_JSON + " or " + VOCAB_JSON + " + " + MERGES_TXT);
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
-        for (String name : FILES) {
+        for (String name : HfModelDir.TOKENIZER_FILES) {
             Path file = dir.resolve(name);
             if (Files.isRegularFile(file)) {
                 files.put(name, Files.readAllBytes(file));

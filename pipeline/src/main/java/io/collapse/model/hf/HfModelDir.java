@@ -2,7 +2,6 @@ package io.collapse.model.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.OptConfig;
 import java.io.IOException;
@@ -233,14 +232,12 @@ public final class HfModelDir {
     }
 
     /** OptConfig's JSON with torch_dtype saying what model.safetensors holds. */
-    private static String configJson(OptConfig config, HostTensor.DType dtype) throws IOException {
-        ObjectNode json = (ObjectNode) JSON.readTree(config.toJson());
-        json.put("torch_dtype", switch (dtype) {
+    private static String configJson(OptConfig config, HostTensor.DType dtype) {
+        return config.toJson(switch (dtype) {
             case F16 -> "float16";
             case BF16 -> "bfloat16";
             default -> "float32";
         });
-        return json.toPrettyString();
     }
 
     private static void copyTokenizer(Path tokenizerDir, Path into) throws IOException {

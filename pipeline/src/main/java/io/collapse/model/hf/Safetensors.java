@@ -37,30 +37,9 @@ public final class Safetensors {
     public static Map<String, HostTensor> read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size < 8) {
-                throw new CheckpointException(file, "truncated: " + size + " bytes, a safetensors file starts with an 8-byte header length");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLen = lenBuf.getLong(0);
-            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES) {
-                throw new CheckpointException(file, "header length " + headerLen + " is outside (0, " + MAX_HEADER_BYTES + "]");
-            }
-            if (8 + headerLen > size) {
-                throw new CheckpointException(file, "truncated: header says " + headerLen + " bytes but the file has " + (size - 8) + " after the length");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, 8);
-            JsonNode header;
-            try {
-                header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage());
-            }
-            if (header == null || !header.isObject()) {
-                throw new CheckpointException(file, "header is not a JSON object");
-            }
-            long dataStart = 8 + headerLen;
+            Header h = header(file, ch);
+            JsonNode header = h.json();
+            long dataStart = 8 + h.length();
             long dataLen = size - dataStart;
             Map<String, HostTensor> out = new LinkedHashMap<>();
             // Tensors come back in data order, as torch writes them.
@@ -114,15 +93,7 @@ public final class Safetensors {
     /** The {@code __metadata__} string map, empty when absent. */
     public static Map<String, String> metadata(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLen = lenBuf.getLong(0);
-            if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > ch.size()) {
-                throw new CheckpointException(file, "bad header length " + headerLen);
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, 8);
-            JsonNode meta = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8)).path("__metadata__");
+            JsonNode meta = header(file, ch).json().path("__metadata__");
             Map<String, String> out = new TreeMap<>();
             meta.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
             return out;
@@ -169,6 +140,43 @@ public final class Safetensors {
             }
             ch.force(true);
         }
+    }
+
+    /** The 8-byte header length, checked against the limit and the file size. */
+    private static long headerLength(Path file, FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new CheckpointException(file, "truncated: " + size + " bytes, a safetensors file starts with an 8-byte header length");
+        }
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, lenBuf, 0);
+        long headerLen = lenBuf.getLong(0);
+        if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES) {
+            throw new CheckpointException(file, "header length " + headerLen + " is outside (0, " + MAX_HEADER_BYTES + "]");
+        }
+        if (8 + headerLen > size) {
+            throw new CheckpointException(file, "truncated: header says " + headerLen + " bytes but the file has " + (size - 8) + " after the length");
+        }
+        return headerLen;
+    }
+
+    /** The header's byte length and its JSON object: tensor name → dtype, shape, data_offsets, plus {@code __metadata__}. */
+    private record Header(long length, JsonNode json) {}
+
+    private static Header header(Path file, FileChannel ch) throws IOException {
+        long headerLen = headerLength(file, ch);
+        ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+        readFully(ch, headerBuf, 8);
+        JsonNode header;
+        try {
+            header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage());
+        }
+        if (header == null || !header.isObject()) {
+            throw new CheckpointException(file, "header is not a JSON object");
+        }
+        return new Header(headerLen, header);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {

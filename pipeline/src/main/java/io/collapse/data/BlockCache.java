@@ -46,7 +46,16 @@ public final class BlockCache {
 
     /** The blocks of {@code split}: mapped from the cache when a valid file exists, else tokenized and cached. */
     public TokenBlocks load(SplitText split, TextEncoder encoder, int blockSize) throws IOException {
-        Key key = new Key(encoder.fingerprint(), split.examplesSha256(), blockSize);
+        return load(split, encoder, key(split, encoder, blockSize));
+    }
+
+    /** {@link #load} and {@link #file} together, the examples hashed once for both. */
+    DataSource.LoadedSplit loadSplit(SplitText split, TextEncoder encoder, int blockSize) throws IOException {
+        Key key = key(split, encoder, blockSize);
+        return new DataSource.LoadedSplit(split, load(split, encoder, key), file(key));
+    }
+
+    private TokenBlocks load(SplitText split, TextEncoder encoder, Key key) throws IOException {
         Path file = file(key);
         if (Files.exists(file)) {
             try {
@@ -55,14 +64,18 @@ public final class BlockCache {
                 LOG.warn("block cache file {} is unusable ({}); rebuilding it", file, e.getMessage());
             }
         }
-        TokenBlocks blocks = TokenBlocks.tokenize(split.examples(), encoder, blockSize);
+        TokenBlocks blocks = TokenBlocks.tokenize(split.examples(), encoder, key.blockSize());
         write(file, key, split.source(), blocks);
         return blocks;
     }
 
     /** The file that holds (or would hold) {@code split}'s blocks. */
     public Path file(SplitText split, TextEncoder encoder, int blockSize) {
-        return file(new Key(encoder.fingerprint(), split.examplesSha256(), blockSize));
+        return file(key(split, encoder, blockSize));
+    }
+
+    private static Key key(SplitText split, TextEncoder encoder, int blockSize) {
+        return new Key(encoder.fingerprint(), split.examplesSha256(), blockSize);
     }
 
     private Path file(Key key) {

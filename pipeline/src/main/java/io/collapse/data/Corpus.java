@@ -49,8 +49,9 @@ public record Corpus(String name, List<SplitText> splits) {
                 source = downloader.localFile(dataset, f).toString();
                 content = downloader.fetch(dataset, f);
             }
-            texts.add(new SplitText(split, source, Checksums.sha256(content),
-                    Examples.fromText(Examples.decodeUtf8(content, source))));
+            // Both paths verified the content: where the manifest gives a sha256, it is the content's.
+            String sha256 = f.sha256() != null ? f.sha256() : Checksums.sha256(content);
+            texts.add(new SplitText(split, source, sha256, Examples.fromText(Examples.decodeUtf8(content, source))));
         }
         return new Corpus(dataset, texts);
     }

@@ -59,8 +59,7 @@ public record DataSource(String dataset, Path file, Corpus.Format format, Path v
         BlockCache cache = new BlockCache(paths.blockCacheDir());
         List<LoadedSplit> loaded = new ArrayList<>();
         for (String s : splits) {
-            SplitText text = corpus.split(s);
-            loaded.add(new LoadedSplit(text, cache.load(text, encoder, blockSize), cache.file(text, encoder, blockSize)));
+            loaded.add(cache.loadSplit(corpus.split(s), encoder, blockSize));
         }
         return loaded;
     }

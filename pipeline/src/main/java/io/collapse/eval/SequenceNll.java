@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.train.LmLoss;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,9 +37,8 @@ public final class SequenceNll {
                 scope.tempAttachAll(attentionMask);
             }
             long t = inputIds.getShape().get(1);
-            NDArray targets = inputIds.get(":, 1:").toType(DataType.INT64, false).expandDims(-1); // (B, T-1, 1)
-            NDArray logProbs = logits.get(":, :-1, :").toType(DataType.FLOAT32, false).logSoftmax(-1); // (B, T-1, V)
-            NDArray nll = logProbs.gather(targets, -1).squeeze(-1).neg(); // (B, T-1)
+            // float32 before log-softmax: half-precision logits would round the NLL.
+            NDArray nll = LmLoss.tokenNll(logits.toType(DataType.FLOAT32, false), inputIds); // (B, T-1)
             NDArray weight = attentionMask == null
                     ? scope.ones(nll.getShape(), DataType.FLOAT32)
                     : attentionMask.get(":, :" + (t - 1)).mul(attentionMask.get(":, 1:")).toType(DataType.FLOAT32, false); // (B, T-1)

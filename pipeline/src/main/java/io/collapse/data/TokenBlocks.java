@@ -94,6 +94,21 @@ public final class TokenBlocks {
         return new TokenBlocks(blockSize, numBlocks, examples, tokens, idAt);
     }
 
+    /** The first {@code n} blocks (this corpus itself when it has exactly n), e.g. a CPU-sized slice. */
+    public TokenBlocks head(int n) {
+        if (n < 0 || n > numBlocks) {
+            throw new IllegalArgumentException("head: expected 0 <= n <= " + numBlocks + " blocks, got " + n);
+        }
+        if (n == numBlocks) {
+            return this;
+        }
+        int[] ids = new int[n * blockSize];
+        for (int i = 0; i < n; i++) {
+            copyBlock(i, ids, i * blockSize);
+        }
+        return of(ids, blockSize);
+    }
+
     public int numBlocks() {
         return numBlocks;
     }

@@ -64,18 +64,10 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
 
     /** The first {@code n} blocks (all when n is 0). */
     static TokenBlocks head(TokenBlocks blocks, int n, String field) {
-        if (n == 0 || n == blocks.numBlocks()) {
-            return blocks;
-        }
         if (n > blocks.numBlocks()) {
             throw new IllegalArgumentException(field + " = " + n + " but the split has only " + blocks.numBlocks() + " blocks");
         }
-        int t = blocks.blockSize();
-        int[] ids = new int[n * t];
-        for (int i = 0; i < n; i++) {
-            blocks.copyBlock(i, ids, i * t);
-        }
-        return TokenBlocks.of(ids, t);
+        return blocks.head(n == 0 ? blocks.numBlocks() : n);
     }
 
     /**

@@ -120,8 +120,8 @@ final class TrainCommand implements Callable<Integer> {
             List<DataSource.LoadedSplit> splits = data.load(DataPaths.locate(cacheDir), List.of("train", "valid"),
                     tokenizer, blockSize);
             String dataset = source.dataset != null ? source.dataset : data.file().toString();
-            TokenBlocks train = first(splits.get(0).blocks(), trainBlocks);
-            TokenBlocks valid = first(splits.get(1).blocks(), validBlocks);
+            TokenBlocks train = EvalCommand.firstBlocks(splits.get(0).blocks(), trainBlocks == 0 ? null : trainBlocks);
+            TokenBlocks valid = EvalCommand.firstBlocks(splits.get(1).blocks(), validBlocks == 0 ? null : validBlocks);
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);
             FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -154,17 +154,5 @@ final class TrainCommand implements Callable<Integer> {
             w.flush();
         }
         return 0;
-    }
-
-    /** The first {@code n} blocks ({@code n} = 0: all). */
-    static TokenBlocks first(TokenBlocks blocks, int n) {
-        if (n == 0 || n >= blocks.numBlocks()) {
-            return blocks;
-        }
-        int[] ids = new int[n * blocks.blockSize()];
-        for (int i = 0; i < n; i++) {
-            blocks.copyBlock(i, ids, i * blocks.blockSize());
-        }
-        return TokenBlocks.of(ids, blocks.blockSize());
     }
 }

@@ -3,7 +3,6 @@ package io.collapse.cli;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.TrainConfig;
-import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
@@ -114,12 +113,9 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             OptTokenizer tokenizer = loaded.tokenizer();
-            Corpus.Format format = source.text != null ? Corpus.Format.TEXT : source.jsonl != null ? Corpus.Format.JSONL : null;
-            DataSource data = new DataSource(source.dataset, source.text != null ? source.text : source.jsonl, format,
-                    valid, null);
-            List<DataSource.LoadedSplit> splits = data.load(DataPaths.locate(cacheDir), List.of("train", "valid"),
-                    tokenizer, blockSize);
-            String dataset = source.dataset != null ? source.dataset : data.file().toString();
+            List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(DataPaths.locate(cacheDir),
+                    List.of("train", "valid"), tokenizer, blockSize);
+            String dataset = source.name();
             TokenBlocks train = EvalCommand.firstBlocks(splits.get(0).blocks(), trainBlocks == 0 ? null : trainBlocks);
             TokenBlocks valid = EvalCommand.firstBlocks(splits.get(1).blocks(), validBlocks == 0 ? null : validBlocks);
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);

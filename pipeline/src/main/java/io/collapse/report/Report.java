@@ -94,7 +94,7 @@ public final class Report {
     static String aggregatesCsv(List<MetricTable.Aggregate> aggregates) {
         StringBuilder s = new StringBuilder("regime,generation,label,metric,n,mean,std,min,max\n");
         for (MetricTable.Aggregate a : aggregates) {
-            s.append(csv(a.regime())).append(',').append(a.generation()).append(',').append(csv(Figures.label(a.generation())))
+            s.append(csv(a.regime())).append(',').append(a.generation()).append(',').append(csv(MetricTable.label(a.generation())))
                     .append(',').append(a.key()).append(',').append(a.n()).append(',').append(number(a.mean()))
                     .append(',').append(number(a.std())).append(',').append(number(a.min())).append(',')
                     .append(number(a.max())).append('\n');

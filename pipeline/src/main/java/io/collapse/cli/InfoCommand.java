@@ -7,7 +7,6 @@ import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Platform;
 import ai.djl.util.Utils;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

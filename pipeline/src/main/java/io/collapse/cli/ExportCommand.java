@@ -3,7 +3,6 @@ package io.collapse.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
-import io.collapse.model.hf.ModelSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -49,7 +48,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path source = ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
+        Path source = ModelOptions.resolveDir(model, hubCache);
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
         HfModelDir.write(out, checkpoint.config(), checkpoint.tensors(), dtype.dtype, source);
 

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
@@ -117,7 +116,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         line.put("device", device.toString());
         line.put("torch_threads", JniUtils.getNumThreads());
         PrintWriter w = spec.commandLine().getOut();
-        w.println(new ObjectMapper().writeValueAsString(line));
+        w.println(CliSupport.JSON.writeValueAsString(line));
         w.flush();
         return 0;
     }

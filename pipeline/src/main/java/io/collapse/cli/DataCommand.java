@@ -1,6 +1,5 @@
 package io.collapse.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
@@ -101,7 +100,7 @@ final class DataCommand implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
 
         String name = source.name();
-        ObjectNode doc = new ObjectMapper().createObjectNode();
+        ObjectNode doc = CliSupport.JSON.createObjectNode();
         doc.put("dataset", name);
         doc.put("block_size", blockSize);
         doc.put("tokenizer", encoder.fingerprint());

@@ -1,6 +1,5 @@
 package io.collapse.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import java.io.PrintWriter;
@@ -63,7 +62,7 @@ final class ExportCommand implements Callable<Integer> {
         summary.put("out", out.toAbsolutePath().normalize().toString());
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
-            w.println(new ObjectMapper().writeValueAsString(summary));
+            w.println(CliSupport.JSON.writeValueAsString(summary));
         } else {
             w.printf("exported %d tensors (%,d parameters, %s) from %s/%s to %s (tokenizer %s)%n",
                     checkpoint.tensors().size(), parameters, dtype, source, summary.get("weights_read"), summary.get("out"),

@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
@@ -138,7 +137,7 @@ final class TrainCommand implements Callable<Integer> {
             doc.put("seconds", Math.round(seconds * 10) / 10.0);
             PrintWriter w = spec.commandLine().getOut();
             if (json) {
-                w.println(new ObjectMapper().writeValueAsString(doc));
+                w.println(CliSupport.JSON.writeValueAsString(doc));
             } else {
                 w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
                         loaded.dir(), dataset, train.numBlocks(), valid.numBlocks(), blockSize, result.steps(), seconds);

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.OptConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
@@ -94,7 +93,7 @@ final class BenchEvalCommand implements Callable<Integer> {
         line.put("device", device.toString());
         line.put("torch_threads", JniUtils.getNumThreads());
         PrintWriter out = spec.commandLine().getOut();
-        out.println(new ObjectMapper().writeValueAsString(line));
+        out.println(CliSupport.JSON.writeValueAsString(line));
         out.flush();
         return 0;
     }

@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.generate.Generator;
@@ -56,7 +55,6 @@ final class BenchGenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OptConfig config = OptPresets.get(preset);
         PrintWriter out = spec.commandLine().getOut();
-        ObjectMapper json = new ObjectMapper();
         try (NDManager manager = NDManager.newBaseManager()) {
             OptForCausalLM model = OptForCausalLM.random(config, 0, manager, DataType.FLOAT32);
             for (String strategy : strategies) {
@@ -94,7 +92,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                         line.put("new_tokens_per_s", BenchCommand.round(batch * (double) newTokens / seconds, 1));
                         line.put("device", Engine.getInstance().defaultDevice().toString());
                         line.put("torch_threads", JniUtils.getNumThreads());
-                        out.println(json.writeValueAsString(line));
+                        out.println(CliSupport.JSON.writeValueAsString(line));
                         out.flush();
                     }
                 }

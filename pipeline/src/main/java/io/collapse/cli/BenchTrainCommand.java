@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
@@ -19,7 +18,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -108,33 +106,23 @@ final class BenchTrainCommand implements Callable<Integer> {
         line.put("micro_batch", trainConfig.microBatch());
         line.put("block_size", blockSize);
         line.put("steps_timed", rates.size());
-        line.put("tokens_per_s", round(tokensPerS, 1));
+        line.put("tokens_per_s", BenchCommand.round(tokensPerS, 1));
         line.put("matmul_params", n);
         line.put("train_flops_per_token", 6 * n);
-        line.put("model_gflops_per_s", round(6.0 * n * tokensPerS / 1e9, 2));
+        line.put("model_gflops_per_s", BenchCommand.round(6.0 * n * tokensPerS / 1e9, 2));
         line.put("matmul_size", target.matmulSize);
-        line.put("matmul_gflops_per_s", round(matmulFlops / 1e9, 2));
-        line.put("mfu", round(6.0 * n * tokensPerS / matmulFlops, 4));
+        line.put("matmul_gflops_per_s", BenchCommand.round(matmulFlops / 1e9, 2));
+        line.put("mfu", BenchCommand.round(6.0 * n * tokensPerS / matmulFlops, 4));
         line.put("device", device.toString());
         line.put("torch_threads", JniUtils.getNumThreads());
         PrintWriter w = spec.commandLine().getOut();
-        w.println(new ObjectMapper().writeValueAsString(line));
+        w.println(CliSupport.JSON.writeValueAsString(line));
         w.flush();
         return 0;
     }
 
-    /** Seeded random ids ≥ 4 (no pad or EOS) below OPT's tokenizer vocabulary. */
+    /** {@code blocks} blocks of seeded random ids (see {@link BenchCommand#randomTokenIds}). */
     private TokenBlocks randomBlocks(int vocab, int blocks, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        int[] ids = new int[blocks * blockSize];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = 4 + random.nextInt(Math.min(vocab, 50265) - 4);
-        }
-        return TokenBlocks.of(ids, blockSize);
-    }
-
-    private static double round(double x, int digits) {
-        double scale = Math.pow(10, digits);
-        return Math.round(x * scale) / scale;
+        return TokenBlocks.of(BenchCommand.randomTokenIds(seed, blocks * blockSize, vocab), blockSize);
     }
 }

@@ -1,7 +1,12 @@
 package io.collapse.cli;
 
-/** What every command shares: DJL offline by default, and errors as one line for the user. */
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** What every command shares: DJL offline by default, errors as one line for the user, and one JSON mapper. */
 final class CliSupport {
+
+    /** Reads the commands' JSON inputs and writes their {@code --json} documents and bench lines, each on one line. */
+    static final ObjectMapper JSON = new ObjectMapper();
 
     private CliSupport() {}
 

@@ -1,6 +1,5 @@
 package io.collapse.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
@@ -44,6 +43,18 @@ final class DataCommand implements Callable<Integer> {
         @Option(names = "--jsonl", paramLabel = "FILE",
                 description = "Your corpus, one JSON object per line with a string field \"text\"; blank lines skipped.")
         Path jsonl;
+
+        /** The chosen source; {@code valid} and {@code test} (either may be null) go with a user corpus only. */
+        DataSource dataSource(Path valid, Path test) {
+            return dataset != null ? new DataSource(dataset, null, null, valid, test)
+                    : DataSource.userFile(text != null ? Corpus.Format.TEXT : Corpus.Format.JSONL,
+                            text != null ? text : jsonl, valid, test);
+        }
+
+        /** The dataset name, or the corpus file as given. */
+        String name() {
+            return dataset != null ? dataset : (text != null ? text : jsonl).toString();
+        }
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -82,16 +93,14 @@ final class DataCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--block-size: expected >= 1, got " + blockSize);
         }
         long start = System.nanoTime();
-        Corpus.Format format = source.text != null ? Corpus.Format.TEXT : source.jsonl != null ? Corpus.Format.JSONL : null;
-        DataSource dataSource = new DataSource(
-                source.dataset, source.text != null ? source.text : source.jsonl, format, valid, test);
+        DataSource dataSource = source.dataSource(valid, test);
         TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : OptTokenizer.fromDir(tokenizer);
         DataPaths paths = DataPaths.locate(cacheDir);
         List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? Corpus.SPLITS : splits, encoder, blockSize);
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        String name = source.dataset != null ? source.dataset : dataSource.file().toString();
-        ObjectNode doc = new ObjectMapper().createObjectNode();
+        String name = source.name();
+        ObjectNode doc = CliSupport.JSON.createObjectNode();
         doc.put("dataset", name);
         doc.put("block_size", blockSize);
         doc.put("tokenizer", encoder.fingerprint());

@@ -1,6 +1,5 @@
 package io.collapse.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.AtomicFiles;
 import io.collapse.data.DataPaths;
@@ -76,7 +75,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-blocks: expected >= 1, got " + maxBlocks);
         }
         long start = System.nanoTime();
-        ObjectNode doc = new ObjectMapper().createObjectNode();
+        ObjectNode doc = CliSupport.JSON.createObjectNode();
         Evaluator.Result r;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             TokenBlocks blocks = DataSource.bundled(dataset)
@@ -148,7 +147,7 @@ final class EvalCommand implements Callable<Integer> {
 
     private static void writePerSequence(Path file, double[] ppl) throws java.io.IOException {
         if (file.getFileName().toString().endsWith(".json")) {
-            AtomicFiles.writeString(file, new ObjectMapper().writeValueAsString(ppl) + "\n");
+            AtomicFiles.writeString(file, CliSupport.JSON.writeValueAsString(ppl) + "\n");
         } else {
             ByteBuffer bytes = ByteBuffer.allocate(4 * ppl.length).order(ByteOrder.LITTLE_ENDIAN);
             for (double p : ppl) {

@@ -1,9 +1,7 @@
 package io.collapse.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
-import io.collapse.model.hf.ModelSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -49,7 +47,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path source = ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
+        Path source = ModelOptions.resolveDir(model, hubCache);
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
         HfModelDir.write(out, checkpoint.config(), checkpoint.tensors(), dtype.dtype, source);
 
@@ -64,7 +62,7 @@ final class ExportCommand implements Callable<Integer> {
         summary.put("out", out.toAbsolutePath().normalize().toString());
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
-            w.println(new ObjectMapper().writeValueAsString(summary));
+            w.println(CliSupport.JSON.writeValueAsString(summary));
         } else {
             w.printf("exported %d tensors (%,d parameters, %s) from %s/%s to %s (tokenizer %s)%n",
                     checkpoint.tensors().size(), parameters, dtype, source, summary.get("weights_read"), summary.get("out"),

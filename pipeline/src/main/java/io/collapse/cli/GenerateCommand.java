@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.GenerationConfig;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
@@ -94,7 +93,7 @@ final class GenerateCommand implements Callable<Integer> {
             doc.put("steps", result.steps());
             doc.put("seconds", seconds);
             doc.put("sequences", out);
-            w.println(new ObjectMapper().writeValueAsString(doc));
+            w.println(CliSupport.JSON.writeValueAsString(doc));
         } else {
             for (int i = 0; i < out.size(); i++) {
                 Map<String, Object> row = out.get(i);
@@ -141,7 +140,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     static List<int[]> readIds(Path file) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        JsonNode root = CliSupport.JSON.readTree(file.toFile());
         List<int[]> rows = new ArrayList<>();
         if (root != null && root.isArray() && root.size() > 0 && root.get(0).isInt()) {
             rows.add(row(root, file, 0));

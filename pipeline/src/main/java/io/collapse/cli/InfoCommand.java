@@ -6,8 +6,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Platform;
 import ai.djl.util.Utils;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +81,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().writeValueAsString(info));
+            out.println(CliSupport.JSON.writeValueAsString(info));
         } else {
             info.forEach((k, v) -> out.printf("%-22s %s%n", k, v));
         }

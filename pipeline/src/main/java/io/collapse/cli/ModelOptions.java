@@ -64,6 +64,11 @@ public final class ModelOptions {
 
     /** The model directory: {@code --model} itself, or the cached (else downloaded) Hub copy. */
     public Path resolveDir() throws IOException {
+        return resolveDir(model, hubCache);
+    }
+
+    /** {@code model} (a directory or a Hub id) as a directory, downloading into {@code hubCache} (null: the default). */
+    static Path resolveDir(String model, Path hubCache) throws IOException {
         return ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
     }
 

@@ -1,6 +1,5 @@
 package io.collapse.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.report.Report;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -54,7 +53,7 @@ final class ReportCommand implements Callable<Integer> {
                     "name", r.name(), "regime", r.regime(), "generations", r.generations().size())).toList());
             doc.put("files", result.files().stream().map(Path::toString).toList());
             doc.put("warnings", result.warnings());
-            o.println(new ObjectMapper().writeValueAsString(doc));
+            o.println(CliSupport.JSON.writeValueAsString(doc));
         } else {
             for (var r : result.runs()) {
                 o.printf("%-24s regime %-10s %d generation(s), %s%n", r.name(), r.regime(), r.generations().size(), r.state());

@@ -2,7 +2,6 @@ package io.collapse.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.eval.Evaluator;
@@ -49,7 +48,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<int[]> sequences = readSequences(tokens);
-        ObjectNode doc = new ObjectMapper().createObjectNode();
+        ObjectNode doc = CliSupport.JSON.createObjectNode();
         SequenceNll nll;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             try {
@@ -96,7 +95,7 @@ final class ScoreCommand implements Callable<Integer> {
     static List<int[]> readSequences(Path file) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readString(file));
+            root = CliSupport.JSON.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file", e);
         } catch (JsonProcessingException e) {

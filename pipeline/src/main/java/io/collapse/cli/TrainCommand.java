@@ -1,9 +1,7 @@
 package io.collapse.cli;
 
 import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.TrainConfig;
-import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
@@ -114,14 +112,11 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             OptTokenizer tokenizer = loaded.tokenizer();
-            Corpus.Format format = source.text != null ? Corpus.Format.TEXT : source.jsonl != null ? Corpus.Format.JSONL : null;
-            DataSource data = new DataSource(source.dataset, source.text != null ? source.text : source.jsonl, format,
-                    valid, null);
-            List<DataSource.LoadedSplit> splits = data.load(DataPaths.locate(cacheDir), List.of("train", "valid"),
-                    tokenizer, blockSize);
-            String dataset = source.dataset != null ? source.dataset : data.file().toString();
-            TokenBlocks train = first(splits.get(0).blocks(), trainBlocks);
-            TokenBlocks valid = first(splits.get(1).blocks(), validBlocks);
+            List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(DataPaths.locate(cacheDir),
+                    List.of("train", "valid"), tokenizer, blockSize);
+            String dataset = source.name();
+            TokenBlocks train = EvalCommand.firstBlocks(splits.get(0).blocks(), trainBlocks == 0 ? null : trainBlocks);
+            TokenBlocks valid = EvalCommand.firstBlocks(splits.get(1).blocks(), validBlocks == 0 ? null : validBlocks);
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);
             FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -142,7 +137,7 @@ final class TrainCommand implements Callable<Integer> {
             doc.put("seconds", Math.round(seconds * 10) / 10.0);
             PrintWriter w = spec.commandLine().getOut();
             if (json) {
-                w.println(new ObjectMapper().writeValueAsString(doc));
+                w.println(CliSupport.JSON.writeValueAsString(doc));
             } else {
                 w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
                         loaded.dir(), dataset, train.numBlocks(), valid.numBlocks(), blockSize, result.steps(), seconds);
@@ -154,17 +149,5 @@ final class TrainCommand implements Callable<Integer> {
             w.flush();
         }
         return 0;
-    }
-
-    /** The first {@code n} blocks ({@code n} = 0: all). */
-    static TokenBlocks first(TokenBlocks blocks, int n) {
-        if (n == 0 || n >= blocks.numBlocks()) {
-            return blocks;
-        }
-        int[] ids = new int[n * blocks.blockSize()];
-        for (int i = 0; i < n; i++) {
-            blocks.copyBlock(i, ids, i * blocks.blockSize());
-        }
-        return TokenBlocks.of(ids, blocks.blockSize());
     }
 }

@@ -85,7 +85,7 @@ final class Figures {
             XYChart chart = histogramChart("regime " + e.getKey(), 640, 420, range);
             chart.getStyler().setLegendVisible(true);
             e.getValue().forEach((g, h) -> {
-                XYSeries s = chart.addSeries(label(g) + " (n=" + h.total() + ")", centres(range), slice(h.density(), range));
+                XYSeries s = chart.addSeries(MetricTable.label(g) + " (n=" + h.total() + ")", centres(range), slice(h.density(), range));
                 s.setMarker(SeriesMarkers.NONE);
                 s.setLineColor(g == MetricTable.REAL ? REAL_COLOR : generationColor(g, lastGen));
                 s.setLineStyle(g == MetricTable.REAL
@@ -119,11 +119,11 @@ final class Figures {
             Histogram gen0 = e.getValue().get(0);
             int inRow = 0;
             for (var g : e.getValue().entrySet()) {
-                XYChart chart = histogramChart(e.getKey() + " · " + label(g.getKey()) + " (n=" + g.getValue().total() + ")",
+                XYChart chart = histogramChart(e.getKey() + " · " + MetricTable.label(g.getKey()) + " (n=" + g.getValue().total() + ")",
                         260, 200, range);
                 chart.getStyler().setYAxisMax(yMax * 1.05);
                 chart.getStyler().setYAxisMin(0.0);
-                XYSeries s = chart.addSeries(label(g.getKey()), centres(range), slice(g.getValue().density(), range));
+                XYSeries s = chart.addSeries(MetricTable.label(g.getKey()), centres(range), slice(g.getValue().density(), range));
                 s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.StepArea);
                 s.setMarker(SeriesMarkers.NONE);
                 Color c = g.getKey() == MetricTable.REAL ? REAL_COLOR : generationColor(g.getKey(), lastGen);
@@ -245,10 +245,6 @@ final class Figures {
         chart.getStyler().setPlotGridLinesColor(new Color(230, 230, 230));
         chart.getStyler().setPlotBorderColor(new Color(180, 180, 180));
         chart.getStyler().setChartPadding(8);
-    }
-
-    static String label(int generation) {
-        return generation == MetricTable.REAL ? "real data" : "gen " + generation;
     }
 
     private static Color generationColor(int g, int lastGen) {

@@ -97,7 +97,7 @@ final class HtmlPage {
                 if (!m.containsKey("test_corpus_ppl") && !m.containsKey("test_mean_batch_ppl")) {
                     continue;
                 }
-                pplRows.add(List.of(e.getKey(), Figures.label(g.getKey()), spread(m.get("test_corpus_ppl")),
+                pplRows.add(List.of(e.getKey(), MetricTable.label(g.getKey()), spread(m.get("test_corpus_ppl")),
                         spread(m.get("test_mean_batch_ppl")), spread(m.get("test_loss")),
                         m.containsKey("test_corpus_ppl") ? Integer.toString(m.get("test_corpus_ppl").n()) : "0"));
             }
@@ -121,7 +121,7 @@ final class HtmlPage {
         List<List<String>> measureRows = new ArrayList<>();
         for (var e : byRegimeGeneration(aggregates).entrySet()) {
             for (var g : e.getValue().entrySet()) {
-                List<String> row = new ArrayList<>(List.of(e.getKey(), Figures.label(g.getKey())));
+                List<String> row = new ArrayList<>(List.of(e.getKey(), MetricTable.label(g.getKey())));
                 for (String k : TABLE_MEASURES) {
                     MetricTable.Aggregate a = g.getValue().get(k);
                     row.add(a == null ? "–" : a.n() > 1 ? num(a.mean()) + " ± " + num(a.std()) : num(a.mean()));
@@ -196,7 +196,7 @@ final class HtmlPage {
                     }
                     for (RunData.Sample s : g.eval().samples()) {
                         if (s.promptIndex() == p.getKey()) {
-                            rows.add(List.of(Figures.label(g.generation()),
+                            rows.add(List.of(MetricTable.label(g.generation()),
                                     s.continuation().isBlank() ? "(empty continuation)" : s.continuation()));
                         }
                     }

@@ -61,7 +61,7 @@ public final class MetricTable {
     /** One run's generation (or its real-data baseline, generation {@link #REAL}); values follow {@link #COLUMNS}, NaN if unknown. */
     public record Row(String run, String regime, Integer seed, int generation, double[] values) {
         public String label() {
-            return generation == REAL ? "real data" : "gen " + generation;
+            return MetricTable.label(generation);
         }
 
         public double get(String key) {
@@ -73,6 +73,11 @@ public final class MetricTable {
     public record Aggregate(String regime, int generation, String key, int n, double mean, double std, double min, double max) {}
 
     private MetricTable() {}
+
+    /** How tables, CSV and figures name a generation: "gen N", or "real data" for {@link #REAL}. */
+    static String label(int generation) {
+        return generation == REAL ? "real data" : "gen " + generation;
+    }
 
     public static int index(String key) {
         for (int i = 0; i < COLUMNS.size(); i++) {

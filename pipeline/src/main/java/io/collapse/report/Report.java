@@ -1,10 +1,9 @@
 package io.collapse.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.AtomicFiles;
+import io.collapse.config.ConfigLoader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +25,6 @@ public final class Report {
 
     /** What a write produced: the runs read, the files written (index.html last) and the warnings. */
     public record Result(Path outDir, List<RunData> runs, List<Path> files, List<String> warnings) {}
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Report() {}
 
@@ -61,7 +58,7 @@ public final class Report {
         }
         files.add(put(outDir.resolve("metrics.csv"), rowsCsv(rows).getBytes(StandardCharsets.UTF_8)));
         files.add(put(outDir.resolve("metrics-by-regime.csv"), aggregatesCsv(aggregates).getBytes(StandardCharsets.UTF_8)));
-        files.add(put(outDir.resolve("metrics.json"), JSON.writeValueAsBytes(json(runs, rows, aggregates, hists, warnings))));
+        files.add(put(outDir.resolve("metrics.json"), ConfigLoader.JSON.writeValueAsBytes(json(runs, rows, aggregates, hists, warnings))));
         String html = HtmlPage.render(runs, rows, aggregates, figures, pngs, warnings);
         files.add(put(outDir.resolve("index.html"), html.getBytes(StandardCharsets.UTF_8)));
         return new Result(outDir, runs, files, warnings);
@@ -94,7 +91,7 @@ public final class Report {
     static String aggregatesCsv(List<MetricTable.Aggregate> aggregates) {
         StringBuilder s = new StringBuilder("regime,generation,label,metric,n,mean,std,min,max\n");
         for (MetricTable.Aggregate a : aggregates) {
-            s.append(csv(a.regime())).append(',').append(a.generation()).append(',').append(csv(Figures.label(a.generation())))
+            s.append(csv(a.regime())).append(',').append(a.generation()).append(',').append(csv(MetricTable.label(a.generation())))
                     .append(',').append(a.key()).append(',').append(a.n()).append(',').append(number(a.mean()))
                     .append(',').append(number(a.std())).append(',').append(number(a.min())).append(',')
                     .append(number(a.max())).append('\n');
@@ -104,7 +101,7 @@ public final class Report {
 
     private static ObjectNode json(List<RunData> runs, List<MetricTable.Row> rows, List<MetricTable.Aggregate> aggregates,
             Map<String, TreeMap<Integer, Histogram>> hists, List<String> warnings) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = ConfigLoader.JSON.createObjectNode();
         root.put("format", 1);
         root.put("reference", "collapse measures compare each generation with the same run's gen-00/corpus-ppl.f32"
                 + " (the corpus written by the generation-0 model, scored by it); generation -1 is the real-data baseline"

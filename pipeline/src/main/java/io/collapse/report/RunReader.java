@@ -2,13 +2,17 @@ package io.collapse.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.Checksums;
 import io.collapse.generate.SyntheticCorpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -22,6 +26,9 @@ public final class RunReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern GEN_DIR = Pattern.compile("gen-(\\d+)");
+
+    /** Token measures of corpora already read in this process, by {@link #corpusKey}. */
+    private static final Map<String, RunData.TokenStats> TOKEN_STATS = new ConcurrentHashMap<>();
 
     private RunReader() {}
 
@@ -121,9 +128,9 @@ public final class RunReader {
         }
         RunData.TokenStats tokens = null;
         Path corpusDir = genDir.resolve("corpus");
-        if (Files.exists(corpusDir.resolve("manifest.json"))) {
+        if (Files.exists(corpusDir.resolve(SyntheticCorpus.MANIFEST))) {
             try {
-                tokens = RunData.TokenStats.of(SyntheticCorpus.read(corpusDir).toArray(new int[0][]));
+                tokens = tokenStats(corpusDir);
             } catch (IOException | RuntimeException e) {
                 warnings.add(corpusDir + ": token measures skipped (" + e.getMessage() + ")");
             }
@@ -132,6 +139,44 @@ public final class RunReader {
             warnings.add(pplFile + ": " + corpusPpl.length + " perplexities for " + tokens.blocks() + " corpus blocks");
         }
         return new RunData.Generation(g, eval, corpusPpl, tokens);
+    }
+
+    /**
+     * The corpus's token measures, measured once per process: the report is rewritten after every
+     * generation and a finished corpus does not change, so reading, checking and measuring every
+     * corpus again (seconds each at the paper's size) at each write is wasted.
+     */
+    private static RunData.TokenStats tokenStats(Path corpusDir) throws IOException {
+        String key = corpusKey(corpusDir);
+        RunData.TokenStats stats = TOKEN_STATS.get(key);
+        if (stats == null) {
+            stats = RunData.TokenStats.of(SyntheticCorpus.read(corpusDir).toArray(new int[0][]));
+            if (key.equals(corpusKey(corpusDir))) { // not rewritten while it was read
+                TOKEN_STATS.put(key, stats);
+            }
+        }
+        return stats;
+    }
+
+    /**
+     * What identifies a corpus's contents: its directory, its manifest's sha256 (which lists every
+     * shard's sha256, so rewritten blocks give a new manifest) and each shard's size and
+     * modification time (so a shard deleted or damaged since is read, and reported, again).
+     */
+    private static String corpusKey(Path corpusDir) throws IOException {
+        StringBuilder key = new StringBuilder(corpusDir.toAbsolutePath().normalize().toString()).append('\n')
+                .append(Checksums.sha256(Files.readAllBytes(corpusDir.resolve(SyntheticCorpus.MANIFEST))));
+        SyntheticCorpus.Manifest manifest = SyntheticCorpus.readManifest(corpusDir);
+        for (SyntheticCorpus.Shard shard : manifest.shards()) {
+            Path file = corpusDir.resolve(shard.file());
+            key.append('\n').append(shard.file()).append(' ');
+            if (Files.isRegularFile(file)) {
+                key.append(Files.size(file)).append(' ').append(Files.getLastModifiedTime(file).to(TimeUnit.NANOSECONDS));
+            } else {
+                key.append("absent");
+            }
+        }
+        return key.toString();
     }
 
     private static RunData.Eval eval(JsonNode root) {

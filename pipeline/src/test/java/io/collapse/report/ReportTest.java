@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -116,6 +117,28 @@ class ReportTest {
         try (Stream<Path> left = Files.list(out)) {
             assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
         }
+    }
+
+    @Test
+    void aCorpusChangedSinceTheLastWriteIsMeasuredAgain() throws IOException {
+        Path run = tmp.resolve("run");
+        SyntheticRuns.run(run, "a", 0, 2);
+        Path out = run.resolve("report");
+        RunData.TokenStats before = Report.write(List.of(run), out).runs().get(0).generation(1).tokens();
+        assertNotNull(before);
+
+        // Generation 1 redone: a corpus of other blocks (4 ids only, looping) in the same directory.
+        SyntheticRuns.corpus(run.resolve("gen-01/corpus"), new Random(7), 4, 1.0);
+        RunData.TokenStats redone = Report.write(List.of(run), out).runs().get(0).generation(1).tokens();
+        assertEquals(4, redone.vocabularyCoverage());
+        assertEquals(1.0, redone.repeated4gramRate(), 1e-12);
+
+        // Then a shard lost: the measures are skipped with a warning, not remembered from before.
+        Files.delete(run.resolve("gen-01/corpus/shard-00000.bin"));
+        Report.Result damaged = Report.write(List.of(run), out);
+        assertEquals(null, damaged.runs().get(0).generation(1).tokens());
+        assertTrue(damaged.warnings().stream().anyMatch(w -> w.contains("token measures skipped")),
+                damaged.warnings().toString());
     }
 
     @Test

@@ -68,7 +68,7 @@ final class DecodeState implements AutoCloseable {
      */
     NDArray nextLogits(NDManager step) {
         if (!useCache) {
-            return last(model.forward(array(step, ids, 0), array(step, mask, 0), null));
+            return model.forwardLast(array(step, ids, 0), array(step, mask, 0), null).logits();
         }
         if (cache == null) {
             // The prompt, once per prompt; then every copy gets the prompt's cache and logits.
@@ -79,11 +79,11 @@ final class DecodeState implements AutoCloseable {
                 firstIds[b] = ids[b * copies];
                 firstMask[b] = mask[b * copies];
             }
-            OptOutput out = model.forward(array(step, firstIds, 0), array(step, firstMask, 0),
+            OptOutput out = model.forwardLast(array(step, firstIds, 0), array(step, firstMask, 0),
                     KvCache.empty(model.config().numHiddenLayers()));
             cache = keep(out);
             cached = ids[0].length;
-            NDArray logits = last(out); // (B, V)
+            NDArray logits = out.logits(); // (B, V)
             if (copies == 1) {
                 return logits;
             }
@@ -94,12 +94,12 @@ final class DecodeState implements AutoCloseable {
             reorderCache(expand);
             return logits.get(new NDIndex("{}", step.create(expand))); // (R, V)
         }
-        OptOutput out = model.forward(array(step, ids, cached), array(step, mask, 0), cache);
+        OptOutput out = model.forwardLast(array(step, ids, cached), array(step, mask, 0), cache);
         KvCache grown = keep(out);
         cache.close();
         cache = grown;
         cached = ids[0].length;
-        return last(out);
+        return out.logits(); // (R, V)
     }
 
     /** Every row gets {@code tokens[r]} appended; the mask grows by a 1. */
@@ -158,10 +158,6 @@ final class DecodeState implements AutoCloseable {
             }
         }
         return m.create(flat, new Shape(rows.length, width)); // (R, T)
-    }
-
-    private static NDArray last(OptOutput out) {
-        return out.logits().get(new NDIndex(":, -1, :")); // (R, V)
     }
 
     @Override

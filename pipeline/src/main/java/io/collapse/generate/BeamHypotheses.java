@@ -45,10 +45,6 @@ final class BeamHypotheses {
         return beams.size();
     }
 
-    List<Hypothesis> beams() {
-        return beams;
-    }
-
     /** A row that ends here with an EOS (not part of {@code row}) whose processed log-prob sum is {@code sum}. */
     void addEnded(int[] row, float sum) {
         add(row, sum, rule == LengthRule.WHOLE_ROW ? row.length : row.length + 1 - promptLength);

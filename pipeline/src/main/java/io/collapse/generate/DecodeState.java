@@ -26,8 +26,7 @@ final class DecodeState implements AutoCloseable {
     private final int copies;
     private int[][] ids; // (R, L)
     private int[][] mask; // (R, L)
-    private KvCache cache; // covers the first `cached` columns of every row; null before the prompt ran
-    private int cached;
+    private KvCache cache; // covers the first cache.length() columns of every row; null before the prompt ran
 
     /**
      * @param prompts (B, T) ids, left-padded
@@ -68,7 +67,7 @@ final class DecodeState implements AutoCloseable {
      */
     NDArray nextLogits(NDManager step) {
         if (!useCache) {
-            return last(model.forward(array(step, ids, 0), array(step, mask, 0), null));
+            return model.forwardLast(array(step, ids, 0), array(step, mask, 0), null).logits();
         }
         if (cache == null) {
             // The prompt, once per prompt; then every copy gets the prompt's cache and logits.
@@ -79,11 +78,10 @@ final class DecodeState implements AutoCloseable {
                 firstIds[b] = ids[b * copies];
                 firstMask[b] = mask[b * copies];
             }
-            OptOutput out = model.forward(array(step, firstIds, 0), array(step, firstMask, 0),
+            OptOutput out = model.forwardLast(array(step, firstIds, 0), array(step, firstMask, 0),
                     KvCache.empty(model.config().numHiddenLayers()));
             cache = keep(out);
-            cached = ids[0].length;
-            NDArray logits = last(out); // (B, V)
+            NDArray logits = out.logits(); // (B, V)
             if (copies == 1) {
                 return logits;
             }
@@ -94,12 +92,11 @@ final class DecodeState implements AutoCloseable {
             reorderCache(expand);
             return logits.get(new NDIndex("{}", step.create(expand))); // (R, V)
         }
-        OptOutput out = model.forward(array(step, ids, cached), array(step, mask, 0), cache);
+        OptOutput out = model.forwardLast(array(step, ids, (int) cache.length()), array(step, mask, 0), cache);
         KvCache grown = keep(out);
         cache.close();
         cache = grown;
-        cached = ids[0].length;
-        return last(out);
+        return out.logits(); // (R, V)
     }
 
     /** Every row gets {@code tokens[r]} appended; the mask grows by a 1. */
@@ -134,11 +131,9 @@ final class DecodeState implements AutoCloseable {
     }
 
     private void reorderCache(long[] rows) {
-        try (NDArray index = manager.create(rows)) {
-            KvCache reordered = cache.reorder(index);
-            cache.close();
-            cache = reordered;
-        }
+        KvCache reordered = cache.keepRows(rows, manager);
+        cache.close();
+        cache = reordered;
     }
 
     /** The grown cache moves from the step's manager to this state's; the step's arrays are closed with it. */
@@ -148,9 +143,9 @@ final class DecodeState implements AutoCloseable {
         return grown;
     }
 
-    /** Columns {@code from..} of the rows as an int64 (R, L − from) array. */
-    private static NDArray array(NDManager m, int[][] rows, int from) {
-        int width = rows[0].length - from;
+    /** Columns {@code from..} of the rows as an int64 (R, L − from) array, as the model and torch's gather/scatter want them. */
+    static NDArray array(NDManager m, int[][] rows, int from) {
+        int width = rows.length == 0 ? 0 : rows[0].length - from;
         long[] flat = new long[rows.length * width];
         for (int r = 0; r < rows.length; r++) {
             for (int t = 0; t < width; t++) {
@@ -158,10 +153,6 @@ final class DecodeState implements AutoCloseable {
             }
         }
         return m.create(flat, new Shape(rows.length, width)); // (R, T)
-    }
-
-    private static NDArray last(OptOutput out) {
-        return out.logits().get(new NDIndex(":, -1, :")); // (R, V)
     }
 
     @Override

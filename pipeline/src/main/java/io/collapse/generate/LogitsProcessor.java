@@ -64,19 +64,6 @@ public interface LogitsProcessor {
         return scores;
     }
 
-    /** The rows as an int64 (R, L) array, as torch's gather/scatter want them. */
-    static NDArray idsArray(NDManager manager, int[][] ids) {
-        int rows = ids.length;
-        int len = rows == 0 ? 0 : ids[0].length;
-        long[] flat = new long[rows * len];
-        for (int r = 0; r < rows; r++) {
-            for (int t = 0; t < len; t++) {
-                flat[r * len + t] = ids[r][t];
-            }
-        }
-        return manager.create(flat, new Shape(rows, len)); // (R, L)
-    }
-
     /**
      * HF's RepetitionPenaltyLogitsProcessor: for every id present in the row (each once), a
      * negative score is multiplied by the penalty, any other divided by it.
@@ -90,7 +77,7 @@ public interface LogitsProcessor {
 
         @Override
         public NDArray process(NDArray scores, int[][] ids) {
-            NDArray index = idsArray(scores.getManager(), ids); // (R, L)
+            NDArray index = DecodeState.array(scores.getManager(), ids, 0); // (R, L)
             NDArray seen = scores.gather(index, 1); // (R, L)
             NDArray penalised = NDArrays.where(seen.lt(0f), seen.mul(penalty), seen.div(penalty));
             // Duplicate ids write the same value twice: each id is penalised once.

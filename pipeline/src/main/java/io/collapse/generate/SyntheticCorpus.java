@@ -250,23 +250,29 @@ public final class SyntheticCorpus {
         // Keep the shards that check out, in order; from the first missing or altered one on, the
         // work is redone (the manifest on disk is only rewritten with the next finished shard).
         List<Shard> good = new ArrayList<>();
-        int shortBlocks = 0;
         for (Shard shard : found.shards()) {
-            byte[] bytes;
             try {
-                bytes = verifiedShard(dir, shard);
+                verifiedShard(dir, shard);
             } catch (IOException bad) {
                 System.err.println("warning: " + bad.getMessage() + "; rewriting the corpus from shard " + good.size());
                 return new Manifest(found.format(), false, found.blocks(), found.blockSize(), found.dtype(),
                         found.shardBlocks(), found.batchSize(), found.model(), found.promptsSha256(), found.generation(),
-                        shortBlocks, List.copyOf(good));
-            }
-            for (int[] block : decode(bytes, shard.blocks(), found.blockSize(), found.dtype())) {
-                shortBlocks += endsEarly(block, found.blockSize(), eosId) ? 1 : 0;
+                        shortBlocks(dir, found, good, eosId), List.copyOf(good));
             }
             good.add(shard);
         }
         return found;
+    }
+
+    /** Short blocks among {@code shards}: only needed when later shards are dropped and the count must restart. */
+    private static int shortBlocks(Path dir, Manifest m, List<Shard> shards, int eosId) throws IOException {
+        int n = 0;
+        for (Shard shard : shards) {
+            for (int[] block : decode(verifiedShard(dir, shard), shard.blocks(), m.blockSize(), m.dtype())) {
+                n += endsEarly(block, m.blockSize(), eosId) ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     private static byte[] verifiedShard(Path dir, Shard shard) throws IOException {

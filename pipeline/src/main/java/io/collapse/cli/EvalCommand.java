@@ -133,16 +133,9 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The first {@code max} blocks of {@code blocks}, or all of them when {@code max} is null. */
+    /** The first {@code max} blocks; null, or more than there are, means all. */
     static TokenBlocks firstBlocks(TokenBlocks blocks, Integer max) {
-        if (max == null || max >= blocks.numBlocks()) {
-            return blocks;
-        }
-        int[] ids = new int[max * blocks.blockSize()];
-        for (int i = 0; i < max; i++) {
-            blocks.copyBlock(i, ids, i * blocks.blockSize());
-        }
-        return TokenBlocks.of(ids, blocks.blockSize());
+        return max == null || max >= blocks.numBlocks() ? blocks : blocks.head(max);
     }
 
     private static void writePerSequence(Path file, double[] ppl) throws java.io.IOException {

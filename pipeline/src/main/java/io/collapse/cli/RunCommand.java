@@ -8,7 +8,6 @@ import io.collapse.pipeline.RunFiles;
 import io.collapse.report.Report;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

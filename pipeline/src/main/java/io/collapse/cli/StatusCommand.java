@@ -78,7 +78,7 @@ public final class StatusCommand implements Callable<Integer> {
         s.put("metrics", gens);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(ConfigLoader.JSON.writeValueAsString(s));
+            out.println(CliSupport.JSON.writeValueAsString(s));
         } else {
             out.printf("run        %s (seed %d)  %s%n", cfg.name(), cfg.experiment().seed(), runDir);
             out.printf("state      %s%n", state.finished() ? "finished" : "generation " + state.generation() + " of 0.."

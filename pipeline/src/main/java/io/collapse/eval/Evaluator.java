@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import io.collapse.config.OptConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.OptForCausalLM;
+import io.collapse.model.Tensors;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -176,8 +177,8 @@ public final class Evaluator {
     private static float[][] forwardNll(OptForCausalLM model, ParameterStore ps, NDManager root, int[] ids, int[] mask,
             int n, int t) {
         try (NDManager step = root.newSubManager()) {
-            NDArray inputIds = step.create(ids, new Shape(n, t)); // (B, T)
-            NDArray attnMask = mask == null ? null : step.create(mask, new Shape(n, t)); // (B, T)
+            NDArray inputIds = Tensors.of(step, ids, new Shape(n, t)); // (B, T)
+            NDArray attnMask = mask == null ? null : Tensors.of(step, mask, new Shape(n, t)); // (B, T)
             NDArray logits = model.forward(ps, inputIds, attnMask, null, false, false).logits(); // (B, T, V)
             NDList perRow = SequenceNll.perRow(logits, inputIds, attnMask);
             return new float[][] {perRow.get(0).toFloatArray(), perRow.get(1).toFloatArray()}; // host sync, once per batch

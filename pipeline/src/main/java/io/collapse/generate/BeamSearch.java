@@ -9,6 +9,7 @@ import io.collapse.config.GenerationConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import io.collapse.model.Tensors;
 
 /**
  * transformers 4.35's {@code beam_search} with {@code BeamSearchScorer}, step for step.
@@ -60,7 +61,7 @@ final class BeamSearch {
                 NDArray logProbs = state.nextLogits(step).logSoftmax(1); // (A·N, V)
                 NDArray scores = LogitsProcessor.applyAll(processors, logProbs, state.ids());
                 vocab = scores.getShape().get(1);
-                NDArray running = step.create(beamScores, new Shape(beamScores.length, 1)); // (A·N, 1)
+                NDArray running = Tensors.of(step, beamScores, new Shape(beamScores.length, 1)); // (A·N, 1)
                 NDArray candidates = scores.add(running).reshape(openCount, beams * vocab); // (A, N·V)
                 NDList top = candidates.topK(2 * beams, 1, true, true);
                 topScores = top.get(0).toFloatArray(); // (A, 2N)

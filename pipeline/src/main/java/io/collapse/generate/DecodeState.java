@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.collapse.model.KvCache;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptOutput;
+import io.collapse.model.Tensors;
 import java.util.Arrays;
 
 /**
@@ -90,7 +91,7 @@ final class DecodeState implements AutoCloseable {
                 expand[r] = r / copies;
             }
             reorderCache(expand);
-            return logits.get(new NDIndex("{}", step.create(expand))); // (R, V)
+            return logits.get(new NDIndex("{}", Tensors.of(step, expand))); // (R, V)
         }
         OptOutput out = model.forwardLast(array(step, ids, (int) cache.length()), array(step, mask, 0), cache);
         KvCache grown = keep(out);
@@ -152,7 +153,7 @@ final class DecodeState implements AutoCloseable {
                 flat[r * width + t] = rows[r][from + t];
             }
         }
-        return m.create(flat, new Shape(rows.length, width)); // (R, T)
+        return Tensors.of(m, flat, new Shape(rows.length, width)); // (R, T)
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.collapse.config.GenerationConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import io.collapse.model.Tensors;
 
 /**
  * One step of HF's logits processing: scores (R, V) float32 of R rows → processed scores (R, V).
@@ -131,9 +132,9 @@ public interface LogitsProcessor {
                 }
             }
             NDManager m = scores.getManager();
-            NDArray idx = m.create(index, new Shape(rows, most)); // (R, K)
+            NDArray idx = Tensors.of(m, index, new Shape(rows, most)); // (R, K)
             NDArray current = scores.gather(idx, 1); // (R, K)
-            NDArray filtered = NDArrays.where(m.create(ban, new Shape(rows, most)),
+            NDArray filtered = NDArrays.where(Tensors.of(m, ban, new Shape(rows, most)),
                     m.full(current.getShape(), FILTER), current);
             return scores.scatter(idx, filtered, 1);
         }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
+import io.collapse.model.Tensors;
 
 /** Picks the next token of every row from its processed scores (R, V). */
 interface Sampler {
@@ -41,7 +42,7 @@ interface Sampler {
             }
             NDManager m = scores.getManager();
             NDArray cdf = scores.softmax(1).cumSum(1); // (R, V)
-            NDArray target = m.create(u, new Shape(count, 1)).mul(cdf.get(new NDIndex(":, -1:"))); // (R, 1)
+            NDArray target = Tensors.of(m, u, new Shape(count, 1)).mul(cdf.get(new NDIndex(":, -1:"))); // (R, 1)
             // The first token whose cumulative probability reaches the target.
             NDArray below = cdf.lt(target).toType(DataType.INT32, false).sum(new int[] {1}); // (R)
             long vocab = scores.getShape().get(1);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.List;
+import io.collapse.model.Tensors;
 
 /**
  * One token per row per step: transformers 4.35's {@code greedy_search} (with {@link Sampler#GREEDY})
@@ -42,7 +43,7 @@ final class Sampling {
             try (NDManager step = manager.newSubManager()) {
                 NDArray scores = LogitsProcessor.applyAll(processors, state.nextLogits(step), state.ids()); // (R, V)
                 next = sampler.choose(scores, active);
-                NDArray index = step.create(toLongs(next), new Shape(next.length, 1)); // (R, 1)
+                NDArray index = Tensors.of(step, toLongs(next), new Shape(next.length, 1)); // (R, 1)
                 score = scores.gather(index, 1).toFloatArray();
             }
             int[] keep = new int[active.length];

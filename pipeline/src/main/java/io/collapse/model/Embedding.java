@@ -35,7 +35,7 @@ public final class Embedding extends HfBlock {
         if (training && paddingIdx != null) {
             // DJL's embedding has no padding_idx: pad positions take the detached value (exact: x·1 + y·0).
             NDArray isPad = ids.eq(paddingIdx).expandDims(-1).toType(out.getDataType(), false); // (..., 1)
-            out = out.mul(isPad.neg().add(1)).add(out.stopGradient().mul(isPad));
+            out = out.mul(isPad.neg().add(Tensors.scalar(isPad, 1))).add(out.stopGradient().mul(isPad));
         }
         return out;
     }

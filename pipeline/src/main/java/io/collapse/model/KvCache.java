@@ -86,7 +86,7 @@ public final class KvCache implements NDResource {
 
     /** Keeps only the given rows, in that order (e.g. drop the rows of finished sequences). */
     public KvCache keepRows(long[] rows, NDManager manager) {
-        try (NDArray idx = manager.create(rows)) {
+        try (NDArray idx = Tensors.of(manager, rows)) {
             return reorder(idx);
         }
     }

@@ -29,7 +29,7 @@ public final class LayerNorm extends HfBlock {
         if (weight == null) {
             NDArray centred = x.sub(x.mean(new int[] {-1}, true));
             NDArray var = centred.square().mean(new int[] {-1}, true);
-            return centred.div(var.add(EPS).sqrt());
+            return centred.div(var.add(Tensors.scalar(var, EPS)).sqrt());
         }
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(size),
                 ps.getValue(weight, x.getDevice(), training), ps.getValue(bias, x.getDevice(), training), EPS).head();

@@ -51,7 +51,7 @@ public final class OptAttention extends HfBlock {
         long b = shape.get(0);
         long t = shape.get(1);
         // HF scales q, not the scores.
-        NDArray q = split(qProj.forward(ps, hidden, training).mul(scaling), b, t); // (B, H, T, D)
+        NDArray q = split(qProj.forward(ps, hidden, training).mul(Tensors.scalar(hidden, scaling)), b, t); // (B, H, T, D)
         NDArray k = split(kProj.forward(ps, hidden, training), b, t); // (B, H, T, D)
         NDArray v = split(vProj.forward(ps, hidden, training), b, t); // (B, H, T, D)
         if (pastKey != null) {
@@ -61,7 +61,7 @@ public final class OptAttention extends HfBlock {
         DataType dtype = hidden.getDataType();
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(attnMask); // (B, H, T, S)
         // As HF: clamp so that a masked score plus the mask cannot reach -inf.
-        scores = scores.maximum(OptDecoder.minValue(dtype));
+        scores = scores.maximum(Tensors.scalar(scores, OptDecoder.minValue(dtype)));
         // HF's softmax runs in float32 for half precision. Training cannot cast: DJL's toType runs
         // without autograd (NoGradGuard in its JNI), so a half-precision training copy takes torch's
         // half softmax, which accumulates in float32 itself and rounds only its output.

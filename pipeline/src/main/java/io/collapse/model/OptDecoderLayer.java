@@ -80,8 +80,9 @@ public final class OptDecoderLayer extends HfBlock {
 
     /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
     private static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-        return x.mul(0.5f).mul(Activation.tanh(inner).add(1f));
+        NDArray cube = x.pow(Tensors.scalar(x, 3));
+        NDArray inner = x.add(cube.mul(Tensors.scalar(x, 0.044715f))).mul(Tensors.scalar(x, (float) Math.sqrt(2 / Math.PI)));
+        return x.mul(Tensors.scalar(x, 0.5f)).mul(Activation.tanh(inner).add(Tensors.scalar(x, 1)));
     }
 
     /** DJL entry for the block alone: (hidden, additive mask) -> (hidden, key, value). */

@@ -126,7 +126,7 @@ public final class OptForCausalLM extends HfBlock {
         }
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             HostTensor t = byKey.get(e.getKey());
-            NDArray value = manager.create(t.toFloats(), new Shape(t.shape()));
+            NDArray value = Tensors.of(manager, t.toFloats(), new Shape(t.shape()));
             assign(e.getValue(), dtype == DataType.FLOAT32 ? value : convert(value, dtype));
         }
         initialize(manager, dtype, new Shape(1, 1));
@@ -157,7 +157,7 @@ public final class OptForCausalLM extends HfBlock {
                     Arrays.fill(values, config.padTokenId() * dim, (config.padTokenId() + 1) * dim, 0f);
                 }
             }
-            NDArray value = manager.create(values, shape);
+            NDArray value = Tensors.of(manager, values, shape);
             assign(e.getValue(), dtype == DataType.FLOAT32 ? value : convert(value, dtype));
         }
         initialize(manager, dtype, new Shape(1, 1));

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.collapse.config.TrainConfig;
+import io.collapse.model.Tensors;
 import io.collapse.model.hf.HostTensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -144,9 +145,7 @@ public final class AdamW implements AutoCloseable {
             throw new IllegalArgumentException("optimizer moment of shape " + java.util.Arrays.toString(t.shape())
                     + " does not fit parameter of shape " + shape);
         }
-        // On CPU the array wraps a Java buffer that it keeps alive itself. toDevice(cpu, copy=true)
-        // does not copy in DJL 0.36 (it returns an alias), so a "copy" would outlive that buffer.
-        NDArray host = manager.create(t.toFloats(), shape);
+        NDArray host = Tensors.of(manager, t.toFloats(), shape);
         if (host.getDevice().equals(like.getDevice())) {
             return host;
         }

@@ -15,6 +15,7 @@ import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.StateDict;
+import io.collapse.model.Tensors;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
@@ -205,10 +206,11 @@ public final class FineTune {
                                     Workers.Worker worker = workers.get(w);
                                     NDManager scope = worker.root().newSubManager();
                                     scopes.add(scope);
-                                    NDArray inputIds = scope.create(gather(train, order, rowFrom, rowTo), new Shape(rowTo - rowFrom, blockSize)); // (B, T)
+                                    NDArray inputIds = Tensors.of(scope, gather(train, order, rowFrom, rowTo), new Shape(rowTo - rowFrom, blockSize)); // (B, T)
                                     NDArray logits = worker.model().forward(worker.ps(), inputIds, null, null, true, false).logits(); // (B, T, V)
                                     NDArray microNll = LmLoss.nllSum(logits, inputIds); // ()
-                                    gc.backward(scaler == null ? microNll.div(targets) : microNll.mul(lossScale / targets));
+                                    gc.backward(scaler == null ? microNll.div(Tensors.scalar(microNll, targets))
+                                            : microNll.mul(Tensors.scalar(microNll, lossScale / targets)));
                                     microNlls.add(microNll);
                                 }
                                 for (NDArray microNll : microNlls) {
@@ -312,7 +314,7 @@ public final class FineTune {
         for (int from = 0; from < all.length; from += batchSize) {
             int to = Math.min(from + batchSize, all.length);
             try (NDManager scope = root.newSubManager()) {
-                NDArray inputIds = scope.create(gather(blocks, all, from, to), new Shape(to - from, blocks.blockSize())); // (B, T)
+                NDArray inputIds = Tensors.of(scope, gather(blocks, all, from, to), new Shape(to - from, blocks.blockSize())); // (B, T)
                 NDArray logits = model.forward(ps, inputIds, null, null, false, false).logits(); // (B, T, V)
                 nllSum += LmLoss.nllSum(logits, inputIds).getFloat(); // host sync, once per batch
             }

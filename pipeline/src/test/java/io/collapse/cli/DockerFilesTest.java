@@ -2,34 +2,43 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
+import io.collapse.ExternalTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * Runs docker/test/run-tests.sh: the Dockerfile and shell lints, the entrypoint and sweep scripts
  * against fake java/launcher/scontrol programs, and the compose and Kubernetes file checks. It
- * needs shellcheck, dockerfile-utils and python3 with PyYAML, and fails naming whichever is missing.
+ * needs shellcheck, dockerfile-utils and python3 with PyYAML ({@link ExternalTools}: skipped where they
+ * are missing, failed when they are required).
  */
 class DockerFilesTest {
 
     @Test
     void dockerScriptsPassTheirTests() throws IOException, InterruptedException {
-        Optional<Path> bash = onPath("bash");
-        assumeTrue(bash.isPresent(), "bash is not on PATH");
+        List<String> missing = new ArrayList<>();
+        for (String tool : List.of("bash", "shellcheck", "dockerfile-utils")) {
+            if (ExternalTools.onPath(tool).isEmpty()) {
+                missing.add(tool);
+            }
+        }
+        if (!pythonHasYaml()) {
+            missing.add("python3 with PyYAML");
+        }
+        ExternalTools.require(missing);
+        Path bash = ExternalTools.onPath("bash").orElseThrow();
         Path repo = Path.of(System.getProperty("collapse.repo", "..")).toAbsolutePath().normalize();
         Path script = repo.resolve("docker/test/run-tests.sh");
         assertTrue(Files.isRegularFile(script), "missing " + script);
 
-        Process process = new ProcessBuilder(bash.get().toString(), script.toString())
+        Process process = new ProcessBuilder(bash.toString(), script.toString())
                 .directory(repo.toFile())
                 .redirectErrorStream(true)
                 .start();
@@ -45,12 +54,13 @@ class DockerFilesTest {
         assertEquals(0, process.exitValue(), "docker/test/run-tests.sh failed:\n" + output);
     }
 
-    private static Optional<Path> onPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "");
-        return Arrays.stream(path.split(File.pathSeparator))
-                .filter(dir -> !dir.isEmpty())
-                .map(dir -> Path.of(dir, program))
-                .filter(Files::isExecutable)
-                .findFirst();
+    private static boolean pythonHasYaml() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("python3", "-c", "import yaml").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

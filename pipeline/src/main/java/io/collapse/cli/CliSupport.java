@@ -19,11 +19,16 @@ final class CliSupport {
 
     /** A one-line message for the user: the exception's own words, plus its cause's if they add something. */
     static String describe(Throwable ex) {
-        String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : firstLine(ex.getMessage());
         Throwable cause = ex.getCause();
-        if (cause != null && cause.getMessage() != null && !msg.contains(cause.getMessage())) {
-            msg += " (" + cause.getMessage() + ")";
+        if (cause != null && cause.getMessage() != null && !msg.contains(firstLine(cause.getMessage()))) {
+            msg += " (" + firstLine(cause.getMessage()) + ")";
         }
         return msg;
+    }
+
+    /** Libraries append detail lines (Jackson: "at [Source: …]"); the user gets one line. */
+    private static String firstLine(String s) {
+        return s.lines().findFirst().orElse(s).strip();
     }
 }

@@ -2,6 +2,7 @@ package io.collapse.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.AtomicFiles;
+import io.collapse.config.ConsoleBars;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
@@ -13,8 +14,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,9 +80,7 @@ final class EvalCommand implements Callable<Integer> {
             TokenBlocks blocks = DataSource.bundled(dataset)
                     .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
             TokenBlocks scored = firstBlocks(blocks, maxBlocks);
-            try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("eval")
-                    .setInitialMax(scored.numBlocks()).setUnit(" blocks", 1).setStyle(ProgressBarStyle.ASCII)
-                    .setUpdateIntervalMillis(500).build()) {
+            try (ProgressBar bar = noProgress ? null : ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build()) {
                 r = Evaluator.evaluate(loaded.model(), scored, batchSize, done -> {
                     if (bar != null) {
                         bar.stepTo(done);

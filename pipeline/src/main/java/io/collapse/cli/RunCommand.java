@@ -5,6 +5,7 @@ import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
 import io.collapse.pipeline.Experiment;
 import io.collapse.pipeline.RunFiles;
+import io.collapse.pipeline.RunLock;
 import io.collapse.report.Report;
 import java.io.IOException;
 import java.io.InputStream;
@@ -103,12 +104,21 @@ public final class RunCommand implements Callable<Integer> {
             out.println((Files.exists(dir.resolve(RunFiles.RUN)) ? "resuming " : "starting ") + c.name()
                     + " (seed " + c.experiment().seed() + ") in " + dir);
             out.flush();
-            Experiment.run(c, dir, !noProgress, System.out, noReport ? Experiment.Listener.NONE : (d, k) -> {
-                Report.write(List.of(d), d.resolve(RunFiles.REPORT));
-                if (sweep) {
-                    Report.write(List.of(sweepRoot), sweepRoot.resolve(RunFiles.REPORT));
+            try {
+                Experiment.run(c, dir, !noProgress, System.out, noReport ? Experiment.Listener.NONE : (d, k) -> {
+                    Report.write(List.of(d), d.resolve(RunFiles.REPORT));
+                    if (sweep) {
+                        Report.write(List.of(sweepRoot), sweepRoot.resolve(RunFiles.REPORT));
+                    }
+                });
+            } catch (RunLock.HeldException e) {
+                if (!sweep) {
+                    throw e;
                 }
-            });
+                // A sweep submitted twice shares the work: each process takes the runs nobody holds.
+                out.println("skipping: " + e.getMessage());
+                continue;
+            }
             out.println(summary(dir));
         }
         if (sweep) {

@@ -27,23 +27,61 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /** Body of an atomic write that needs a file name: write the whole file at {@code tmp}. */
+    @FunctionalInterface
+    public interface FileWriter {
+        void write(Path tmp) throws IOException;
+    }
+
     public static void write(Path target, Writer body) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                    OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+        writeFile(target, tmp -> {
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.TRUNCATE_EXISTING)) {
                 body.write(out);
-                out.flush();
+            }
+        });
+    }
+
+    /**
+     * The atomic write for writers that take a path (e.g. safetensors). Temporary files are named
+     * {@code .<target name>.<random>.tmp}; {@link #isLeftover} recognises those a kill left behind.
+     * A failure says which file was being written (a full disk's own message names none).
+     */
+    public static void writeFile(Path target, FileWriter body) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", TMP_SUFFIX);
+            body.write(tmp);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
             readableByAll(tmp);
             move(tmp, target);
             fsyncDir(dir);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + target + ": " + reason(e), e);
         } finally {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
         }
+    }
+
+    private static final String TMP_SUFFIX = ".tmp";
+
+    /** A temporary file of {@link #writeFile} that a kill left behind. */
+    public static boolean isLeftover(Path file) {
+        String name = file.getFileName().toString();
+        return name.startsWith(".") && name.endsWith(TMP_SUFFIX) && Files.isRegularFile(file);
+    }
+
+    /** The system's words for an I/O failure, without repeating the file name it may carry. */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason() + (f.getFile() != null ? " (" + f.getFile() + ")" : "");
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     public static void writeString(Path target, String text) throws IOException {

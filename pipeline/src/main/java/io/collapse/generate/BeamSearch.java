@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.collapse.config.GenerationConfig;
+import io.collapse.model.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import io.collapse.model.Tensors;
 
 /**
  * transformers 4.35's {@code beam_search} with {@code BeamSearchScorer}, step for step.

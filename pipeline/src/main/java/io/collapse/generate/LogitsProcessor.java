@@ -7,10 +7,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.collapse.config.GenerationConfig;
+import io.collapse.model.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import io.collapse.model.Tensors;
 
 /**
  * One step of HF's logits processing: scores (R, V) float32 of R rows → processed scores (R, V).

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.util.SplittableRandom;
 import io.collapse.model.Tensors;
+import java.util.SplittableRandom;
 
 /** Picks the next token of every row from its processed scores (R, V). */
 interface Sampler {

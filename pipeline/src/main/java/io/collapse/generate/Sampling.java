@@ -3,9 +3,9 @@ package io.collapse.generate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.collapse.model.Tensors;
 import java.util.Arrays;
 import java.util.List;
-import io.collapse.model.Tensors;
 
 /**
  * One token per row per step: transformers 4.35's {@code greedy_search} (with {@link Sampler#GREEDY})

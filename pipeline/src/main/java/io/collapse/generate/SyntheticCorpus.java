@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.Checksums;
+import io.collapse.config.ConsoleBars;
 import io.collapse.config.GenerationConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,8 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * A generation's synthetic corpus: for every prompt block (an original 64-token training block in
@@ -101,8 +100,7 @@ public final class SyntheticCorpus {
         @Override
         public void blocksDone(int done, int total) {
             if (bar == null) {
-                bar = new ProgressBarBuilder().setTaskName("corpus").setInitialMax(total).setUnit(" blocks", 1)
-                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build();
+                bar = ConsoleBars.builder("corpus", total, " blocks", 1).build();
                 startNanos = System.nanoTime();
                 startBlocks = done; // a resumed run's earlier shards do not count towards the rate
             }

@@ -71,35 +71,43 @@ public final class Experiment {
     }
 
     /**
-     * Runs (or resumes) the experiment in {@code runDir}. A directory made by a different config or
-     * an incompatible version is refused before anything is written.
+     * Runs (or resumes) the experiment in {@code runDir}, holding its {@link RunLock} throughout. A
+     * directory made by a different config or an incompatible version is refused before anything
+     * is written.
+     *
+     * @throws RunLock.HeldException when another process is working in {@code runDir}
      */
     public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintStream log, Listener listener)
             throws IOException {
         List<Device> devices = Devices.resolveAll(cfg.device());
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
-        RunManifest.checkConfig(runDir, cfg);
-        RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
-        RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
-        new Experiment(cfg, runDir, inputs, devices, progressBars, log).loop(listener);
+        try (RunLock lock = RunLock.acquire(runDir, log)) {
+            RunManifest.checkConfig(runDir, cfg);
+            RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
+            RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
+            new Experiment(cfg, runDir, inputs, devices, progressBars, log).loop(listener);
+        }
     }
 
     private void loop(Listener listener) throws IOException {
-        RunState state = RunCheck.verify(runDir, RunState.read(runDir), cfg.experiment().generations(), log);
+        int generations = cfg.experiment().generations();
+        RunState state = RunCheck.verify(runDir, RunCheck.readState(runDir, generations, log), generations, log);
         if (state.finished()) {
-            log.println("run " + runDir + " has already finished all " + cfg.experiment().generations() + " generations");
+            log.println("run " + runDir + " has already finished all " + generations + " generations");
             return;
         }
+        RunCheck.removeLeftovers(runDir);
         try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
-            int generations = cfg.experiment().generations();
             for (int k = 0; k < generations; k++) {
                 if (state.isDone(k, RunState.Phase.TRAIN)) {
                     discardTrainingState(RunFiles.gen(runDir, k)); // left by a kill during the delete
                 }
+                boolean ran = false;
                 for (RunState.Phase phase : RunState.Phase.values()) {
                     if (state.isDone(k, phase)) {
                         continue;
                     }
+                    ran = true;
                     log.printf("generation %d/%d: %s%n", k, generations - 1, phase.id);
                     events.append("phase_start", ordered("generation", k, "phase", phase.id));
                     long start = System.nanoTime();
@@ -119,9 +127,13 @@ public final class Experiment {
                     done.putAll(metrics);
                     events.append("phase_done", done);
                 }
-                listener.generationDone(runDir, k);
+                if (ran && k < generations - 1) { // the last generation's report is the end's
+                    listener.generationDone(runDir, k);
+                }
             }
+            listener.generationDone(runDir, generations - 1);
             events.append("run_done", ordered("generations", generations));
+            state.complete(RunState.END, generations).write(runDir);
         }
     }
 

@@ -2,6 +2,7 @@ package io.collapse.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.ConfigLoader;
 import io.collapse.eval.Evaluator;
@@ -91,7 +92,12 @@ public record GenerationEval(
             int k = Integer.parseInt(genDir.getFileName().toString().substring(4));
             return new GenerationEval(k, null, null, null, null, null, null);
         }
-        return ConfigLoader.JSON.readValue(file.toFile(), GenerationEval.class);
+        try {
+            return ConfigLoader.JSON.readValue(file.toFile(), GenerationEval.class);
+        } catch (IOException e) {
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new IOException(file + ": not a valid generation record (" + why + ")", e);
+        }
     }
 
     /** Read, change, write back atomically. */

@@ -1,5 +1,6 @@
 package io.collapse.pipeline;
 
+import io.collapse.config.AtomicFiles;
 import io.collapse.config.Checksums;
 import io.collapse.generate.SyntheticCorpus;
 import io.collapse.model.hf.HfModelDir;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Before a run continues, every finished unit's files are checked (readable, complete, matching
@@ -19,7 +21,47 @@ final class RunCheck {
 
     private RunCheck() {}
 
-    static RunState verify(Path runDir, RunState state, int generations, PrintStream log) {
+    /**
+     * state.json; when it is damaged, it is kept aside as {@code state.json.damaged} and the state
+     * is rebuilt from the outputs themselves: every unit, in order, up to the first whose files do
+     * not check out.
+     */
+    static RunState readState(Path runDir, int generations, PrintStream log) throws IOException {
+        try {
+            return RunState.read(runDir);
+        } catch (IOException e) {
+            Path file = runDir.resolve(RunState.FILE);
+            Path aside = keepAside(file);
+            log.println("warning: " + e.getMessage() + "; kept as " + aside.getFileName()
+                    + ", rebuilding the state from the run's files");
+            RunState state = RunState.fresh();
+            for (int k = 0; k < generations; k++) {
+                for (RunState.Phase phase : RunState.Phase.values()) {
+                    if (problem(RunFiles.gen(runDir, k), k, phase) != null) {
+                        return state;
+                    }
+                    state = state.complete(k, phase, generations);
+                }
+            }
+            return state;
+        }
+    }
+
+    /** Deletes the temporary files of writes that a kill cut short (their targets are intact). */
+    static void removeLeftovers(Path runDir) throws IOException {
+        try (Stream<Path> all = Files.walk(runDir)) {
+            for (Path p : (Iterable<Path>) all.filter(AtomicFiles::isLeftover)::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new IOException(runDir + ": cannot remove leftover temporary files (" + AtomicFiles.reason(e) + ")", e);
+        }
+    }
+
+    static RunState verify(Path runDir, RunState state, int generations, PrintStream log) throws IOException {
+        for (int k = 0; k < generations; k++) {
+            setAsideIfDamaged(RunFiles.gen(runDir, k), log);
+        }
         List<String> damaged = new ArrayList<>();
         for (int k = 0; k < generations; k++) {
             for (RunState.Phase phase : RunState.Phase.values()) {
@@ -34,6 +76,29 @@ final class RunCheck {
             }
         }
         return damaged.isEmpty() ? state : state.without(damaged, generations);
+    }
+
+    /**
+     * eval.json holds the records of its generation's train, eval and score units; when it cannot
+     * be read it is kept aside as {@code eval.json.damaged}, and the checks below find those units
+     * without their records and redo them (training again gives the same bytes).
+     */
+    private static void setAsideIfDamaged(Path genDir, PrintStream log) throws IOException {
+        if (!Files.exists(genDir.resolve(RunFiles.EVAL))) {
+            return;
+        }
+        try {
+            GenerationEval.read(genDir);
+        } catch (IOException e) {
+            Path aside = keepAside(genDir.resolve(RunFiles.EVAL));
+            log.println("warning: " + e.getMessage() + "; kept as " + genDir.getFileName() + "/" + aside.getFileName());
+        }
+    }
+
+    private static Path keepAside(Path file) throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".damaged");
+        AtomicFiles.move(file, aside);
+        return aside;
     }
 
     /** What is wrong with a finished unit's output, or null. */

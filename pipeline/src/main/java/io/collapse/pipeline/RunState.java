@@ -1,6 +1,7 @@
 package io.collapse.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.ConfigLoader;
 import java.io.IOException;
@@ -44,9 +45,17 @@ public record RunState(
         return new RunState(1, 0, Phase.TRAIN.id, List.of(), false, Instant.now().toString());
     }
 
+    /**
+     * The run's last unit, after every generation's: the final report and the {@code run_done}
+     * event. Recorded like the others, so a kill just before it is repaired by the next resume.
+     */
+    public static final String END = "run/end";
+
     public static String unit(int generation, Phase phase) {
         return String.format("gen-%02d/%s", generation, phase.id);
     }
+
+
 
     public boolean isDone(int generation, Phase phase) {
         return completed.contains(unit(generation, phase));
@@ -54,8 +63,13 @@ public record RunState(
 
     /** The state after finishing a unit of a run of {@code generations} generations. */
     public RunState complete(int generation, Phase phase, int generations) {
+        return complete(unit(generation, phase), generations);
+    }
+
+    /** The state after finishing {@code unit} ({@link #unit} or {@link #END}). */
+    public RunState complete(String unit, int generations) {
         List<String> done = new ArrayList<>(completed);
-        done.add(unit(generation, phase));
+        done.add(unit);
         return of(done, generations);
     }
 
@@ -66,7 +80,12 @@ public record RunState(
         return of(done, generations);
     }
 
-    /** generation and phase name the first unit left to do (the last one, "done", when none is left). */
+    private static final String END_PHASE = "end";
+
+    /**
+     * generation and phase name the first unit left to do: a generation's phase, then "end" (the
+     * final report), then "done" when nothing is left.
+     */
     private RunState of(List<String> done, int generations) {
         for (int k = 0; k < generations; k++) {
             for (Phase p : Phase.values()) {
@@ -75,18 +94,25 @@ public record RunState(
                 }
             }
         }
-        return new RunState(format, generations - 1, "done", done, true, Instant.now().toString());
+        boolean ended = done.contains(END);
+        return new RunState(format, generations - 1, ended ? "done" : END_PHASE, done, ended, Instant.now().toString());
     }
 
+    /** state.json, or a fresh state when there is none. */
     public static RunState read(Path runDir) throws IOException {
         Path file = runDir.resolve(FILE);
         if (!Files.exists(file)) {
             return fresh();
         }
         try {
-            return ConfigLoader.JSON.readValue(file.toFile(), RunState.class);
+            RunState s = ConfigLoader.JSON.readValue(file.toFile(), RunState.class);
+            if (s.completed.stream().anyMatch(u -> !u.equals(END) && !u.matches("gen-\\d{2,}/(train|eval|corpus|score)"))) {
+                throw new IOException("unknown unit in " + s.completed);
+            }
+            return s;
         } catch (IOException e) {
-            throw new IOException(file + ": unreadable run state (" + e.getMessage() + ")", e);
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new IOException(file + ": not a valid run state (" + why + ")", e);
         }
     }
 

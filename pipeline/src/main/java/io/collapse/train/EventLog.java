@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,18 +16,48 @@ import java.util.Map;
 
 /**
  * {@code events.jsonl}: one JSON object per line, {@code {"time": ISO-8601, "event": ..., ...}},
- * appended and flushed line by line so a crash loses at most the line being written.
+ * appended and flushed line by line so a crash loses at most the line being written. A line torn by
+ * a kill is cut off when the file is opened again, so the next event starts a line of its own.
  */
 public final class EventLog implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final Path file;
     private final BufferedWriter out;
 
     public EventLog(Path file) throws IOException {
+        this.file = file;
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
+        cutTornTail(file);
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** Truncates {@code file} after its last newline (nothing when it ends with one, or is absent). */
+    static void cutTornTail(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long end = ch.size();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            long keep = end;
+            while (keep > 0) {
+                one.clear();
+                ch.read(one, keep - 1);
+                if (one.get(0) == '\n') {
+                    break;
+                }
+                keep--;
+            }
+            if (keep < end) {
+                ch.truncate(keep);
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot repair the events log (" + e.getMessage() + ")", e);
+        }
     }
 
     /** Writes {@code fields} after "time" and "event"; returns the line's object. */
@@ -39,7 +71,7 @@ public final class EventLog implements AutoCloseable {
             out.write('\n');
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to the events file: " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": cannot append an event (" + e.getMessage() + ")", e);
         }
         return line;
     }

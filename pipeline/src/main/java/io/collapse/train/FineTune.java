@@ -142,6 +142,7 @@ public final class FineTune {
             TrainState state = TrainState.readIfPresent(stateDir);
             if (state != null) {
                 checkResumable(state, config, trainSha, validSha, stateDir);
+                state.removeUnreferenced(stateDir); // a write that failed after the last commit
                 NDManager modelManager = params.values().iterator().next().getManager();
                 model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), modelManager, model.dataType());
                 params = trainableParameters(model);

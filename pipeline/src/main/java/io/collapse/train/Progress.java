@@ -1,8 +1,7 @@
 package io.collapse.train;
 
+import io.collapse.config.ConsoleBars;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /** The console progress bar of a run (steps, ETA, loss, tokens/s), or nothing when switched off. */
 final class Progress implements AutoCloseable {
@@ -11,8 +10,7 @@ final class Progress implements AutoCloseable {
 
     Progress(boolean show, long totalSteps) {
         this.bar = show
-                ? new ProgressBarBuilder().setTaskName("train").setInitialMax(totalSteps)
-                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()
+                ? ConsoleBars.builder("train", totalSteps, "", 1).build()
                 : null;
     }
 

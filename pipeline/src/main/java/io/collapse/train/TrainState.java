@@ -85,6 +85,14 @@ public record TrainState(
     /** Commits this state: its weight and optimizer files must already be in {@code dir}. */
     void commit(Path dir) throws IOException {
         AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+        removeUnreferenced(dir);
+    }
+
+    /**
+     * Deletes the weight and optimizer files this state does not name: those of older states, and
+     * any that a failed write (a full disk) left before the state could be committed.
+     */
+    void removeUnreferenced(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 String name = p.getFileName().toString();
@@ -98,15 +106,6 @@ public record TrainState(
     /** safetensors written to a temporary name in the same folder, flushed, then renamed. */
     static void writeSafetensors(Path target, Map<String, HostTensor> tensors, Map<String, String> metadata)
             throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            Safetensors.write(tmp, tensors, metadata);
-            AtomicFiles.move(tmp, target);
-            AtomicFiles.fsyncDir(dir);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeFile(target, tmp -> Safetensors.write(tmp, tensors, metadata));
     }
 }

@@ -95,16 +95,168 @@ class RunResumeTest {
         bytes[5] ^= 0x10;
         Files.write(shard, bytes);
         Files.delete(run.resolve("gen-01/corpus-ppl.f32"));
+        Files.writeString(run.resolve("gen-00/eval.json"), "not json");
+
+        Cli.Result status = Cli.run("status", run.toString());
+        assertEquals(1, status.code());
+        assertTrue(status.err().strip().lines().count() == 1 && status.err().contains("gen-00/eval.json"), status.err());
 
         Process p = start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
         assertEquals(0, p.waitFor(), () -> output(p));
         String out = output(p);
         assertTrue(out.contains("warning: gen-01/train") && out.contains("warning: gen-00/corpus")
-                && out.contains("warning: gen-01/score"), out);
+                && out.contains("warning: gen-01/score") && out.contains("kept as gen-00/eval.json.damaged")
+                && out.contains("warning: gen-00/train"), out);
+        assertEquals("not json", Files.readString(run.resolve("gen-00/eval.json.damaged")));
         for (String f : List.of("gen-01/model/model.safetensors", "gen-00/corpus/shard-00001.bin", "gen-01/corpus-ppl.f32",
                 "gen-00/eval.json", "gen-01/eval.json")) {
             assertArrayEquals(Files.readAllBytes(reference.resolve(f)), Files.readAllBytes(run.resolve(f)), f);
         }
+    }
+
+    /**
+     * A damaged state.json is rebuilt from the outputs (nothing redone), a torn events.jsonl line is
+     * cut, temporary files of cut-short writes are removed, and the run's end (run_done, the final
+     * report) is done by the resume when a kill came after the last generation's units.
+     */
+    @Test
+    void damagedStateTornEventsAndLeftoversAreRepairedWithoutRedoingWork() throws Exception {
+        Path run = copyOf(reference, tmp.resolve("repaired"));
+        Files.writeString(run.resolve("state.json"), "{\"format\": 1, \"completed\": [\"gen-00/tr");
+        Files.writeString(run.resolve("events.jsonl"), Files.readString(run.resolve("events.jsonl"))
+                .replace("\"run_done\"", "\"gone\"") + "{\"time\":\"2026-11-26T0", java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        Path leftover = run.resolve("gen-00/.real-ppl.f32.12345.tmp");
+        Files.writeString(leftover, "partial");
+
+        Process p = start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
+        assertEquals(0, p.waitFor(), () -> output(p));
+        String out = output(p);
+        assertTrue(out.contains("state.json: not a valid run state") && out.contains("kept as state.json.damaged"), out);
+        assertFalse(out.contains("generation 0/1: train") || out.contains(": eval\n"), "work was redone:\n" + out);
+        assertFalse(Files.exists(leftover));
+        List<String> lines = Files.readAllLines(run.resolve("events.jsonl"));
+        for (String line : lines) {
+            JSON.readTree(line); // every line whole
+        }
+        assertTrue(lines.get(lines.size() - 1).contains("\"run_done\""), lines.get(lines.size() - 1));
+        JsonNode state = JSON.readTree(run.resolve("state.json").toFile());
+        assertTrue(state.path("finished").asBoolean() && state.path("completed").toString().contains("run/end"), state.toString());
+        for (String f : List.of("gen-00/eval.json", "gen-01/eval.json", "gen-01/corpus-ppl.f32")) {
+            assertArrayEquals(Files.readAllBytes(reference.resolve(f)), Files.readAllBytes(run.resolve(f)), f);
+        }
+    }
+
+    /** Same seed, same bytes: two more runs at once, each in its own process and directory. */
+    @Test
+    void runsInSeparateProcessesAtOnceGiveTheSameBytes() throws Exception {
+        List<Process> ps = new ArrayList<>();
+        List<Path> dirs = List.of(tmp.resolve("again-1"), tmp.resolve("again-2"));
+        for (Path d : dirs) {
+            ps.add(start(d, CONFIG));
+        }
+        for (Process p : ps) {
+            assertEquals(0, p.waitFor(), () -> output(p));
+        }
+        for (Path d : dirs) {
+            assertSameOutputs(reference, d);
+        }
+    }
+
+    /**
+     * 20 SIGKILLs at seeded random moments across every phase, each followed by a resume; the first
+     * resume also meets a second process on the same directory, which is refused naming the first.
+     * A moment is "after 1 to 6 more events, then 0 to 1.5 s", so the kills walk through the phases
+     * at any machine speed. The end is byte-identical to the uninterrupted run.
+     */
+    @Test
+    void twentyKillsAtRandomMomentsEndByteIdentical() throws Exception {
+        Path run = tmp.resolve("stress");
+        java.util.Random random = new java.util.Random(14);
+        List<String> killedIn = new ArrayList<>();
+        for (int kill = 0; kill < 20 && !done(run, "run/end"); kill++) {
+            List<String> args = Files.exists(run.resolve("run.json"))
+                    ? List.of("resume", run.toString(), "--no-progress", "--no-report") : CONFIG;
+            long before = events(run).lines().count();
+            Process p = start(run, args);
+            if (kill == 1) {
+                waitFor(() -> lockHolder(run).contains("\"pid\""), p);
+                Process second = start(run, args);
+                assertEquals(1, second.waitFor(), () -> output(second));
+                assertTrue(output(second).contains("is in use by pid " + p.pid()), output(second));
+            }
+            long target = before + 1 + random.nextInt(6);
+            while (p.isAlive() && events(run).lines().count() < target) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(random.nextInt(1500));
+            p.destroyForcibly();
+            p.waitFor();
+            killedIn.add(lastPhase(run));
+        }
+        Process last = start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
+        assertEquals(0, last.waitFor(), () -> output(last));
+        assertTrue(killedIn.stream().distinct().count() >= 6, "kills did not spread over the phases: " + killedIn);
+        assertSameOutputs(reference, run);
+    }
+
+    private static void assertSameOutputs(Path want, Path got) throws IOException {
+        for (String gen : List.of("gen-00", "gen-01")) {
+            List<Path> files;
+            try (var walk = Files.walk(want.resolve(gen))) {
+                files = walk.filter(Files::isRegularFile).toList();
+            }
+            for (Path f : files) {
+                Path rel = want.relativize(f);
+                assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(got.resolve(rel.toString())), rel + " differs in " + got);
+            }
+        }
+    }
+
+    private static Path copyOf(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path dst = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(dst);
+                } else {
+                    Files.copy(f, dst);
+                }
+            }
+        }
+        return to;
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, Process p) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(p.isAlive(), () -> "the run ended early: " + output(p));
+            assertTrue(System.nanoTime() < deadline, "condition not reached in time");
+            Thread.sleep(5);
+        }
+    }
+
+    private static String lockHolder(Path run) {
+        try {
+            return Files.exists(run.resolve("run.lock")) ? Files.readString(run.resolve("run.lock")) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The unit the run was in: the generation and phase of the last phase_start event. */
+    private static String lastPhase(Path run) {
+        String last = "start";
+        for (String line : events(run).lines().toList()) {
+            try {
+                JsonNode e = JSON.readTree(line);
+                if (e.path("event").asText().equals("phase_start")) {
+                    last = e.path("generation").asText() + "/" + e.path("phase").asText();
+                }
+            } catch (IOException torn) {
+                // the line a kill cut
+            }
+        }
+        return last;
     }
 
     @Test
@@ -144,16 +296,17 @@ class RunResumeTest {
             cmd.addAll(List.of("--run-dir", runDir.toString()));
         }
         Path log = tmp.resolve(runDir.getFileName() + "-" + System.nanoTime() + ".log");
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        LOGS.put(p.pid(), log);
+        return p;
     }
 
+    private static final java.util.Map<Long, Path> LOGS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** What {@code p} printed. */
     private static String output(Process p) {
-        try (var files = Files.list(tmp)) {
-            StringBuilder sb = new StringBuilder();
-            for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
-                sb.append("== ").append(f.getFileName()).append('\n').append(Files.readString(f));
-            }
-            return sb.toString();
+        try {
+            return Files.readString(LOGS.get(p.pid()));
         } catch (IOException e) {
             return e.toString();
         }

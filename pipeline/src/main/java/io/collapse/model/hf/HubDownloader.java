@@ -2,6 +2,7 @@ package io.collapse.model.hf;
 
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.Checksums;
+import io.collapse.config.ConsoleBars;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -23,10 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Fetches files of a HuggingFace Hub model repository ({@code {endpoint}/{repo}/resolve/{revision}/{file}})
@@ -370,12 +368,7 @@ public final class HubDownloader {
     /** Streams the body into the .part file from {@code start}, with a progress bar on stderr. */
     private void copy(InputStream body, Path part, long start, long total, String file) throws IOException, RetryableException {
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                ProgressBar bar = new ProgressBarBuilder()
-                        .setTaskName(file)
-                        .setInitialMax(total)
-                        .setStyle(ProgressBarStyle.ASCII)
-                        .setUnit("MiB", 1 << 20)
-                        .setConsumer(new ConsoleProgressBarConsumer(progress))
+                ProgressBar bar = ConsoleBars.builder(file, total, "MiB", 1 << 20, progress)
                         .startsFrom(start, Duration.ZERO)
                         .build()) {
             ch.truncate(start);

@@ -1,0 +1,137 @@
+package io.collapse.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.config.ConfigLoader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One writer per run directory: {@code run.lock}, locked with the operating system's file lock
+ * (fcntl) for as long as a run or resume works there, and holding the holder's pid, host and start
+ * time. The kernel releases the lock when its process dies, however it dies, so a lock left by a
+ * killed job is free again; a later run takes it over and says whose it was. On a network file
+ * system the lock is as good as the file system's lock service (NFSv4 has one; an NFSv3 mount
+ * without lockd may grant it twice).
+ */
+public final class RunLock implements AutoCloseable {
+
+    public static final String FILE = "run.lock";
+
+    /** The directory is held by another live process. */
+    public static final class HeldException extends IOException {
+        HeldException(String message) {
+            super(message);
+        }
+    }
+
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private RunLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /**
+     * Locks {@code runDir} (creating it), or throws {@link HeldException} naming the holder.
+     *
+     * @param log told when the lock of a process that died is taken over
+     */
+    public static RunLock acquire(Path runDir, PrintStream log) throws IOException {
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+            throw new IOException("run directory " + runDir + " is a file; expected a directory (or a path that does not exist yet)");
+        }
+        Files.createDirectories(runDir);
+        Path file = runDir.resolve(FILE);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            FileLock lock = tryLock(ch);
+            String previous = read(ch);
+            if (lock == null) {
+                throw new HeldException("run directory " + runDir + " is in use by " + describe(previous)
+                        + "; one process at a time may write a run (wait for it, or stop it)");
+            }
+            if (!previous.isBlank()) {
+                log.println("note: taking over " + file + " from " + describe(previous) + ", which is no longer running");
+            }
+            write(ch, holder());
+            return new RunLock(ch, lock);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Empties the file, so the next holder knows this one ended cleanly, then releases it. */
+    @Override
+    public void close() throws IOException {
+        try {
+            channel.truncate(0);
+            channel.force(true);
+            lock.release();
+        } finally {
+            channel.close();
+        }
+    }
+
+    private static FileLock tryLock(FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null; // this very process holds it already
+        }
+    }
+
+    private static String holder() throws IOException {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("pid", ProcessHandle.current().pid());
+        h.put("host", hostName());
+        h.put("started", Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()).toString());
+        return ConfigLoader.JSON.writeValueAsString(h);
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return System.getenv().getOrDefault("HOSTNAME", "unknown host");
+        }
+    }
+
+    /** "pid 123 on host h (started 2026-…)", or the raw text when it is not what holder() writes. */
+    private static String describe(String content) {
+        try {
+            JsonNode n = ConfigLoader.JSON.readTree(content);
+            return "pid " + n.path("pid").asText("?") + " on host " + n.path("host").asText("?")
+                    + " (started " + n.path("started").asText("?") + ")";
+        } catch (IOException | RuntimeException e) {
+            return content.isBlank() ? "another process" : "another process ('" + content.strip() + "')";
+        }
+    }
+
+    private static String read(FileChannel ch) throws IOException {
+        long size = Math.min(ch.size(), 4096);
+        ByteBuffer buf = ByteBuffer.allocate((int) size);
+        ch.read(buf, 0);
+        return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+    }
+
+    private static void write(FileChannel ch, String text) throws IOException {
+        ch.truncate(0);
+        ch.write(ByteBuffer.wrap((text + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+        ch.force(true);
+    }
+}

@@ -179,7 +179,7 @@ class RunResumeTest {
             long before = events(run).lines().count();
             Process p = start(run, args);
             if (kill == 1) {
-                waitFor(() -> lockHolder(run).contains("\"pid\""), p);
+                waitFor(() -> lockHolder(run).matches("(?s).*\"pid\"\\s*:\\s*" + p.pid() + "\\D.*"), p);
                 Process second = start(run, args);
                 assertEquals(1, second.waitFor(), () -> output(second));
                 assertTrue(output(second).contains("is in use by pid " + p.pid()), output(second));

@@ -1,7 +1,9 @@
 package io.collapse.model.hf;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.StrictJson;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.OptConfig;
 import java.io.IOException;
@@ -44,7 +46,7 @@ public final class HfModelDir {
     /** OPT-125m's tokenizer, bundled: every OPT size uses the same one. */
     public static final String BUNDLED_TOKENIZER = "/io/collapse/text/opt-125m/";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
 
     private HfModelDir() {}
 
@@ -123,8 +125,8 @@ public final class HfModelDir {
         JsonNode root;
         try {
             root = JSON.readTree(index.toFile());
-        } catch (IOException e) {
-            throw new CheckpointException(index, "not valid JSON: " + e.getMessage());
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(index, StrictJson.describe(e));
         }
         JsonNode weightMap = root == null ? null : root.get("weight_map");
         if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {

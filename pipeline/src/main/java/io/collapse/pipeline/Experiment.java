@@ -79,6 +79,7 @@ public final class Experiment {
         List<Device> devices = Devices.resolveAll(cfg.device());
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
         RunManifest.checkConfig(runDir, cfg);
+        RunInputs.check(cfg, runDir);
         RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
         RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
         new Experiment(cfg, runDir, inputs, devices, progressBars, log).loop(listener);

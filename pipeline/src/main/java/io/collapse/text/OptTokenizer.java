@@ -440,6 +440,9 @@ public final class OptTokenizer implements TextEncoder {
             }
             merges.add(pair);
         }
+        if (merges.isEmpty()) {
+            throw new CheckpointException(file, "has no merges; expected one \"left right\" pair per line (OPT's has 50,000)");
+        }
         return merges;
     }
 

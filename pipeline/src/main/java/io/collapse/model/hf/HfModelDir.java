@@ -227,10 +227,24 @@ public final class HfModelDir {
         }
     }
 
-    /** True when {@code dir} holds a tokenizer: tokenizer.json, or vocab.json with merges.txt. */
-    public static boolean hasTokenizer(Path dir) {
-        return dir != null && (Files.isRegularFile(dir.resolve("tokenizer.json"))
-                || (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))));
+    /**
+     * True when {@code dir} holds a tokenizer: tokenizer.json, or vocab.json with merges.txt. Half
+     * of the pair is refused: silently using the bundled tokenizer instead would change every id.
+     */
+    public static boolean hasTokenizer(Path dir) throws CheckpointException {
+        if (dir == null) {
+            return false;
+        }
+        boolean vocab = Files.isRegularFile(dir.resolve("vocab.json"));
+        boolean merges = Files.isRegularFile(dir.resolve("merges.txt"));
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            return true;
+        }
+        if (vocab != merges) {
+            throw new CheckpointException(dir.resolve(vocab ? "merges.txt" : "vocab.json"), "missing, but "
+                    + (vocab ? "vocab.json" : "merges.txt") + " is there: a BPE tokenizer needs both (or tokenizer.json)");
+        }
+        return vocab;
     }
 
     /** OptConfig's JSON with torch_dtype saying what model.safetensors holds. */

@@ -1,12 +1,13 @@
 package io.collapse.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.StrictJson;
 
 /** What every command shares: DJL offline by default, errors as one line for the user, and one JSON mapper. */
 final class CliSupport {
 
     /** Reads the commands' JSON inputs and writes their {@code --json} documents and bench lines, each on one line. */
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = StrictJson.MAPPER;
 
     private CliSupport() {}
 

@@ -1,7 +1,9 @@
 package io.collapse.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.GenerationConfig;
+import io.collapse.config.StrictJson;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
 import io.collapse.text.OptTokenizer;
@@ -140,7 +142,12 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     static List<int[]> readIds(Path file) throws IOException {
-        JsonNode root = CliSupport.JSON.readTree(file.toFile());
+        JsonNode root;
+        try {
+            root = CliSupport.JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": " + StrictJson.describe(e));
+        }
         List<int[]> rows = new ArrayList<>();
         if (root != null && root.isArray() && root.size() > 0 && root.get(0).isInt()) {
             rows.add(row(root, file, 0));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.StrictJson;
 import io.collapse.eval.Evaluator;
 import io.collapse.eval.SequenceNll;
 import java.io.IOException;
@@ -99,7 +100,7 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file", e);
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
+            throw new IOException(file + ": " + StrictJson.describe(e));
         }
         if (root == null || !root.isArray() || root.isEmpty()) {
             throw new IOException(file + ": expected a non-empty JSON array of token-id arrays");

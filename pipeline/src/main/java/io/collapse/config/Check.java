@@ -13,6 +13,12 @@ public final class Check {
         }
     }
 
+    public static void between(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " must lie in [" + min + ", " + max + "], got " + value);
+        }
+    }
+
     public static void positive(String field, double value) {
         if (!(value > 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(field + " must be a finite number > 0, got " + value);

@@ -23,13 +23,14 @@ import java.util.stream.Collectors;
  */
 public final class ConfigLoader {
 
-    public static final ObjectMapper JSON = new ObjectMapper()
+    public static final ObjectMapper JSON = StrictJson.builder()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             // An absent number is 0 and an absent flag false; each record's validation then names
             // the field where 0 is not allowed ("train.epochs must be >= 1, got 0").
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+            .disable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .build();
 
     private ConfigLoader() {}
 
@@ -41,8 +42,7 @@ public final class ConfigLoader {
         try (InputStream in = Files.newInputStream(file)) {
             tree = JSON.readTree(in);
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ")");
+            throw new IOException(file + ": " + StrictJson.describe(e));
         }
         return fromTree(tree, type, overrides, file.toString());
     }
@@ -58,13 +58,9 @@ public final class ConfigLoader {
             return JSON.treeToValue(root, type);
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
-            throw new IOException(source + ": unknown field '" + path(e) + "'; allowed here: " + known);
+            throw new IOException(source + ": unknown field '" + StrictJson.path(e) + "'; allowed here: " + known);
         } catch (JsonMappingException e) {
-            Throwable cause = e.getCause();
-            String where = path(e);
-            String why = cause instanceof IllegalArgumentException ? cause.getMessage()
-                    : e.getOriginalMessage().startsWith("Cannot map `null` into type") ? "is required" : e.getOriginalMessage();
-            throw new IOException(source + ": " + (where.isEmpty() || why.contains(where) ? "" : where + ": ") + why);
+            throw new IOException(source + ": " + mappingProblem(e));
         }
     }
 
@@ -99,9 +95,13 @@ public final class ConfigLoader {
         node.set(path[path.length - 1], value);
     }
 
-    private static String path(JsonMappingException e) {
-        return e.getPath().stream()
-                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining("."));
+    /** A record's own validation message (it names its field), else the JSON problem at its field. */
+    public static String mappingProblem(JsonMappingException e) {
+        String where = StrictJson.path(e);
+        if (e.getCause() instanceof IllegalArgumentException cause) {
+            return where.isEmpty() || cause.getMessage().contains(where) ? cause.getMessage() : where + ": " + cause.getMessage();
+        }
+        return e.getOriginalMessage().startsWith("Cannot map `null` into type") ? where + ": is required" : StrictJson.describe(e);
     }
+
 }

@@ -36,10 +36,15 @@ public record ExperimentConfig(
                 samplePromptTokens, corpusBatch, corpusShardBlocks);
     }
 
+    /** Prompts decoded at once; far more than any memory holds, small enough that 8 × it fits an int. */
+    public static final int MAX_CORPUS_BATCH = 1 << 16;
+
     public ExperimentConfig {
         dataMode = dataMode == null ? "replace" : dataMode;
         startFrom = startFrom == null ? "base" : startFrom;
         corpusBatch = corpusBatch == null ? 32 : corpusBatch;
+        // Checked before the default shard size is derived from it, so an overflow is blamed on the field set.
+        Check.between("experiment.corpus_batch", corpusBatch, 1, MAX_CORPUS_BATCH);
         corpusShardBlocks = corpusShardBlocks == null ? 8 * corpusBatch : corpusShardBlocks;
         Check.atLeast("experiment.generations", generations, 1);
         Check.range("experiment.keep_fraction", keepFraction, 0.0, 1.0);
@@ -47,7 +52,6 @@ public record ExperimentConfig(
         Check.oneOf("experiment.start_from", startFrom, "base", "previous");
         Check.atLeast("experiment.sample_prompts", samplePrompts, 0);
         Check.atLeast("experiment.sample_prompt_tokens", samplePromptTokens, 1);
-        Check.atLeast("experiment.corpus_batch", corpusBatch, 1);
         Check.atLeast("experiment.corpus_shard_blocks", corpusShardBlocks, 1);
         if (corpusShardBlocks % corpusBatch != 0) {
             throw new IllegalArgumentException("experiment.corpus_shard_blocks (" + corpusShardBlocks

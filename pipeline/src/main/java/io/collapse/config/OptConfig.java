@@ -3,6 +3,8 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -61,13 +63,13 @@ public record OptConfig(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.TRUE : tieWordEmbeddings;
         modelType = modelType == null ? "opt" : modelType;
 
-        positive("vocab_size", vocabSize);
-        positive("hidden_size", hiddenSize);
-        positive("num_hidden_layers", numHiddenLayers);
-        positive("ffn_dim", ffnDim);
-        positive("num_attention_heads", numAttentionHeads);
-        positive("max_position_embeddings", maxPositionEmbeddings);
-        positive("word_embed_proj_dim", wordEmbedProjDim);
+        size("vocab_size", vocabSize);
+        size("hidden_size", hiddenSize);
+        size("num_hidden_layers", numHiddenLayers);
+        size("ffn_dim", ffnDim);
+        size("num_attention_heads", numAttentionHeads);
+        size("max_position_embeddings", maxPositionEmbeddings);
+        size("word_embed_proj_dim", wordEmbedProjDim);
         if (hiddenSize % numAttentionHeads != 0) {
             throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
                     + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
@@ -115,9 +117,10 @@ public record OptConfig(
     public static OptConfig read(Path file) throws IOException {
         try {
             return ConfigLoader.JSON.readValue(file.toFile(), OptConfig.class);
-        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-            Throwable root = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
-            throw new IOException(file + ": " + root.getMessage(), e);
+        } catch (JsonMappingException e) {
+            throw new IOException(file + ": " + ConfigLoader.mappingProblem(e));
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": " + StrictJson.describe(e));
         }
     }
 
@@ -136,9 +139,15 @@ public record OptConfig(
         }
     }
 
-    private static void positive(String field, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException("config: " + field + " must be > 0, got " + value);
+    /**
+     * Far above any OPT (175b: hidden 12288, ffn 49152, 96 layers, 2048 positions), low enough that
+     * derived sizes (positions + 2, heads × head_dim, a product of two) cannot overflow.
+     */
+    static final int MAX_SIZE = 1 << 20;
+
+    private static void size(String field, int value) {
+        if (value <= 0 || value > MAX_SIZE) {
+            throw new IllegalArgumentException("config: " + field + " must lie in [1, " + MAX_SIZE + "], got " + value);
         }
     }
 

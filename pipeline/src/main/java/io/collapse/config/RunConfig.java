@@ -32,6 +32,11 @@ public record RunConfig(
         require("generation", generation);
         require("experiment", experiment);
         device = device == null ? DeviceConfig.DEFAULT : device;
+        if (!model.dtype().equals("float32")) {
+            // Every generation is fine-tuned, and fine-tuning keeps float32 master weights.
+            throw new IllegalArgumentException("model.dtype '" + model.dtype() + "' cannot be trained: training keeps float32"
+                    + " master weights; use model.dtype float32, with train.mixed_precision fp16 or bf16 for half-precision compute");
+        }
         if (generation.maxNewTokens() != data.blockSize()) {
             throw new IllegalArgumentException("generation.max_new_tokens (" + generation.maxNewTokens()
                     + ") must equal data.block_size (" + data.blockSize()

@@ -81,8 +81,9 @@ public final class Experiment {
             throws IOException {
         List<Device> devices = Devices.resolveAll(cfg.device());
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
+        RunManifest.checkConfig(runDir, cfg);
+        RunInputs.check(cfg, runDir); // before the lock, which creates the directory
         try (RunLock lock = RunLock.acquire(runDir, log)) {
-            RunManifest.checkConfig(runDir, cfg);
             RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
             RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
             new Experiment(cfg, runDir, inputs, devices, progressBars, log).loop(listener);

@@ -9,6 +9,7 @@ import io.collapse.config.RunConfig;
 import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
+import io.collapse.data.Manifest;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
@@ -23,6 +24,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What every generation reads: the base model (materialised once in the run directory, so every
@@ -34,6 +37,41 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
         Map<String, String> checksums) {
 
     static final List<String> SPLITS = List.of("train", "valid", "test");
+
+    /**
+     * Checks what the config names — the preset or local base directory, the dataset or corpus
+     * file — so that a mistake is reported before the run directory or the base model is written.
+     */
+    static void check(RunConfig cfg, Path runDir) throws IOException {
+        String base = cfg.model().base();
+        if (!Files.isRegularFile(runDir.resolve(RunFiles.BASE).resolve(HfModelDir.CONFIG))) {
+            if (base.startsWith("preset:")) {
+                OptPresets.get(base.substring("preset:".length()));
+            } else if (looksLikePath(base) && !Files.isRegularFile(Path.of(base).resolve(HfModelDir.CONFIG))) {
+                throw new IOException("model.base: '" + base + "' is not a model directory (no "
+                        + HfModelDir.CONFIG + " there); expected preset:NAME, a local HF directory or a Hub id");
+            }
+        }
+        String dataset = cfg.data().dataset();
+        int colon = dataset.indexOf(':');
+        if (dataset.startsWith("text:") || dataset.startsWith("jsonl:")) {
+            Path file = Path.of(dataset.substring(colon + 1));
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("data.dataset: corpus file " + file + " does not exist");
+            }
+        } else {
+            Set<String> known = Manifest.read(DataPaths.locate().manifestFile()).datasets().keySet();
+            if (!known.contains(dataset)) {
+                throw new IOException("data.dataset: unknown dataset '" + dataset + "'; expected one of "
+                        + new TreeSet<>(known) + ", text:PATH or jsonl:PATH");
+            }
+        }
+    }
+
+    /** A Hub id is {@code org/name}; anything absolute, relative to '.' or '~', or already on disk is meant as a directory. */
+    private static boolean looksLikePath(String base) {
+        return base.startsWith("/") || base.startsWith(".") || base.startsWith("~") || Files.exists(Path.of(base));
+    }
 
     static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintStream log) throws IOException {
         Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), device, log);

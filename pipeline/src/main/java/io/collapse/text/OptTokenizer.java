@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.StrictJson;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.AtomicFiles;
@@ -53,7 +54,7 @@ public final class OptTokenizer implements TextEncoder {
     public static final String SPECIAL_TOKENS_MAP_JSON = "special_tokens_map.json";
 
     private static final String EMBEDDED_DIR = HfModelDir.BUNDLED_TOKENIZER;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
     /** Inverse of {@link ByteLevelBpe#BYTE_TO_CHAR}: character → byte, -1 where none. */
     private static final int[] CHAR_TO_BYTE = charToByte();
 
@@ -375,7 +376,7 @@ public final class OptTokenizer implements TextEncoder {
         try {
             vocab = JSON.readValue(bytes, new TypeReference<LinkedHashMap<String, Integer>>() { });
         } catch (JsonProcessingException e) {
-            throw new CheckpointException(file, "not a JSON object of token → id: " + e.getOriginalMessage());
+            throw new CheckpointException(file, "expected a JSON object of token → id: " + StrictJson.describe(e));
         }
         requireDenseIds(file, vocab);
         return vocab;
@@ -387,7 +388,7 @@ public final class OptTokenizer implements TextEncoder {
         try {
             root = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new CheckpointException(file, "not valid JSON: " + e.getOriginalMessage());
+            throw new CheckpointException(file, StrictJson.describe(e));
         }
         String modelType = root.path("model").path("type").asText("");
         String decoderType = root.path("decoder").path("type").asText("");
@@ -439,6 +440,9 @@ public final class OptTokenizer implements TextEncoder {
             }
             merges.add(pair);
         }
+        if (merges.isEmpty()) {
+            throw new CheckpointException(file, "has no merges; expected one \"left right\" pair per line (OPT's has 50,000)");
+        }
         return merges;
     }
 
@@ -464,7 +468,7 @@ public final class OptTokenizer implements TextEncoder {
             try {
                 root = JSON.readTree(files.get(name));
             } catch (JsonProcessingException e) {
-                throw new CheckpointException(file, "not valid JSON: " + e.getOriginalMessage());
+                throw new CheckpointException(file, StrictJson.describe(e));
             }
             if (!root.isObject()) {
                 throw new CheckpointException(file, "expected a JSON object");

@@ -82,4 +82,21 @@ class RunCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("not a run directory"), r.err());
     }
+
+    @Test
+    void whatAConfigNamesIsCheckedBeforeTheRunDirectoryIsMade() {
+        String[][] cases = {
+                {"model.dtype=float16", "model.dtype 'float16' cannot be trained"},
+                {"model.base=preset:huge", "unknown model preset 'huge'"},
+                {"model.base=" + tmp.resolve("no-model"), "model.base: '" + tmp.resolve("no-model") + "' is not a model directory"},
+                {"data.dataset=wikitext-9", "data.dataset: unknown dataset 'wikitext-9'; expected one of [wikitext-2-raw-v1, wikitext-2-v1]"},
+                {"data.dataset=text:" + tmp.resolve("none.txt"), "data.dataset: corpus file " + tmp.resolve("none.txt") + " does not exist"}};
+        for (String[] c : cases) {
+            Path run = tmp.resolve("run");
+            Cli.Result r = Cli.run("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report", "--set", c[0]);
+            assertEquals(1, r.code(), c[0] + ": " + r.err());
+            assertTrue(r.err().startsWith("error: ") && r.err().contains(c[1]) && r.err().strip().lines().count() == 1, r.err());
+            assertFalse(Files.exists(run), c[0] + " created " + run);
+        }
+    }
 }

@@ -224,6 +224,24 @@ class OptTokenizerTest {
     }
 
     @Test
+    void inconsistentTokenizerFilesAreRefusedNotReplaced() throws IOException {
+        copyResources(tmp, "vocab.json");
+        // Half a BPE pair must not quietly become the bundled tokenizer (issue 15).
+        CheckpointException half = assertThrows(CheckpointException.class, () -> io.collapse.model.hf.HfModelDir.hasTokenizer(tmp));
+        assertTrue(half.getMessage().contains("merges.txt: missing, but vocab.json is there"), half.getMessage());
+
+        Files.writeString(tmp.resolve("merges.txt"), "#version: 0.2\n");
+        CheckpointException empty = assertThrows(CheckpointException.class, () -> OptTokenizer.fromDir(tmp));
+        assertTrue(empty.getMessage().contains("merges.txt: has no merges"), empty.getMessage());
+
+        copyResources(tmp, "merges.txt");
+        String vocab = Files.readString(tmp.resolve("vocab.json"));
+        Files.writeString(tmp.resolve("vocab.json"), vocab.replace("\"</s>\"", "\"</x>\""));
+        CheckpointException eos = assertThrows(CheckpointException.class, () -> OptTokenizer.fromDir(tmp));
+        assertTrue(eos.getMessage().contains("special token '</s>' is not in the vocabulary"), eos.getMessage());
+    }
+
+    @Test
     void invalidUtf8DecodesLikePythonReplace() {
         OptTokenizer tok = OptTokenizer.embedded();
         // "🙂" is F0 9F 99 82, more than one byte-level token; without its last token it is a cut character.

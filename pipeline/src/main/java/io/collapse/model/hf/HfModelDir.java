@@ -1,7 +1,9 @@
 package io.collapse.model.hf;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.StrictJson;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.OptConfig;
 import java.io.IOException;
@@ -44,7 +46,7 @@ public final class HfModelDir {
     /** OPT-125m's tokenizer, bundled: every OPT size uses the same one. */
     public static final String BUNDLED_TOKENIZER = "/io/collapse/text/opt-125m/";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
 
     private HfModelDir() {}
 
@@ -123,8 +125,8 @@ public final class HfModelDir {
         JsonNode root;
         try {
             root = JSON.readTree(index.toFile());
-        } catch (IOException e) {
-            throw new CheckpointException(index, "not valid JSON: " + e.getMessage());
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(index, StrictJson.describe(e));
         }
         JsonNode weightMap = root == null ? null : root.get("weight_map");
         if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
@@ -225,10 +227,24 @@ public final class HfModelDir {
         }
     }
 
-    /** True when {@code dir} holds a tokenizer: tokenizer.json, or vocab.json with merges.txt. */
-    public static boolean hasTokenizer(Path dir) {
-        return dir != null && (Files.isRegularFile(dir.resolve("tokenizer.json"))
-                || (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))));
+    /**
+     * True when {@code dir} holds a tokenizer: tokenizer.json, or vocab.json with merges.txt. Half
+     * of the pair is refused: silently using the bundled tokenizer instead would change every id.
+     */
+    public static boolean hasTokenizer(Path dir) throws CheckpointException {
+        if (dir == null) {
+            return false;
+        }
+        boolean vocab = Files.isRegularFile(dir.resolve("vocab.json"));
+        boolean merges = Files.isRegularFile(dir.resolve("merges.txt"));
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            return true;
+        }
+        if (vocab != merges) {
+            throw new CheckpointException(dir.resolve(vocab ? "merges.txt" : "vocab.json"), "missing, but "
+                    + (vocab ? "vocab.json" : "merges.txt") + " is there: a BPE tokenizer needs both (or tokenizer.json)");
+        }
+        return vocab;
     }
 
     /** OptConfig's JSON with torch_dtype saying what model.safetensors holds. */

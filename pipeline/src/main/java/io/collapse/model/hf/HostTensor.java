@@ -27,17 +27,18 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
 
     public HostTensor {
         data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
-        long expected = numel(shape) * dtype.bytes;
+        long expected = Math.multiplyExact(numel(shape), dtype.bytes);
         if (data.remaining() != expected) {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " " + dtype
                     + " needs " + expected + " bytes, got " + data.remaining());
         }
     }
 
+    /** The element count; ArithmeticException when it overflows a long (a hostile shape). */
     public static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {
-            n *= d;
+            n = Math.multiplyExact(n, d);
         }
         return n;
     }

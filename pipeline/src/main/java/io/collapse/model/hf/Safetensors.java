@@ -1,7 +1,9 @@
 package io.collapse.model.hf;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.StrictJson;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,64 +33,103 @@ public final class Safetensors {
     /** Headers larger than this are refused (the reference implementation's own limit). */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
 
     private Safetensors() {}
 
-    /** Reads every tensor, in file order; the data is memory-mapped, not copied. */
+    /**
+     * Reads every tensor, in file order; the data is memory-mapped, not copied. Every entry is
+     * checked, including ones a caller then drops (a tied lm_head), and the entries must tile the
+     * data section exactly, as the format requires: no two tensors share bytes, no byte is unused.
+     */
     public static Map<String, HostTensor> read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
             Header h = header(file, ch);
-            JsonNode header = h.json();
             long dataStart = 8 + h.length();
-            long dataLen = size - dataStart;
-            Map<String, HostTensor> out = new LinkedHashMap<>();
-            // Tensors come back in data order, as torch writes them.
-            List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            long dataLen = ch.size() - dataStart;
+            List<Entry> entries = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = h.json().fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getKey().equals("__metadata__")) {
-                    entries.add(e);
+                    entries.add(Entry.parse(file, e.getKey(), e.getValue()));
                 }
             }
-            entries.sort((a, b) -> Long.compare(a.getValue().path("data_offsets").path(0).asLong(), b.getValue().path("data_offsets").path(0).asLong()));
-            for (Map.Entry<String, JsonNode> e : entries) {
-                String name = e.getKey();
-                JsonNode t = e.getValue();
-                HostTensor.DType dtype;
-                try {
-                    dtype = HostTensor.DType.valueOf(t.path("dtype").asText());
-                } catch (IllegalArgumentException ex) {
-                    throw new CheckpointException(file, "tensor '" + name + "' has unknown dtype '" + t.path("dtype").asText() + "'");
-                }
-                JsonNode shapeNode = t.path("shape");
-                JsonNode offsets = t.path("data_offsets");
-                if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
-                    throw new CheckpointException(file, "tensor '" + name + "' lacks a shape array or a [begin, end] data_offsets pair");
-                }
-                long[] shape = new long[shapeNode.size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = shapeNode.get(i).asLong();
-                    if (shape[i] < 0) {
-                        throw new CheckpointException(file, "tensor '" + name + "' has a negative dimension");
-                    }
-                }
-                long begin = offsets.get(0).asLong();
-                long end = offsets.get(1).asLong();
-                if (begin < 0 || end < begin || end > dataLen) {
-                    throw new CheckpointException(file, "tensor '" + name + "' has data_offsets [" + begin + ", " + end
-                            + "] outside the data section of " + dataLen + " bytes (truncated file?)");
-                }
-                long need = HostTensor.numel(shape) * dtype.bytes;
-                if (end - begin != need) {
-                    throw new CheckpointException(file, "tensor '" + name + "' spans " + (end - begin) + " bytes but "
-                            + dtype + java.util.Arrays.toString(shape) + " needs " + need);
-                }
-                ByteBuffer data = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin);
-                out.put(name, new HostTensor(dtype, shape, data));
+            // Tensors come back in data order, as torch writes them; empty ones first at a shared offset.
+            entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+            checkTiling(file, entries, dataLen);
+            Map<String, HostTensor> out = new LinkedHashMap<>();
+            for (Entry e : entries) {
+                ByteBuffer data = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), e.end() - e.begin());
+                out.put(e.name(), new HostTensor(e.dtype(), e.shape(), data));
             }
             return out;
+        }
+    }
+
+    /** One header entry, its shape's byte size checked against its offsets. */
+    private record Entry(String name, HostTensor.DType dtype, long[] shape, long begin, long end) {
+
+        static Entry parse(Path file, String name, JsonNode t) throws CheckpointException {
+            HostTensor.DType dtype;
+            try {
+                dtype = HostTensor.DType.valueOf(t.path("dtype").asText());
+            } catch (IllegalArgumentException ex) {
+                throw new CheckpointException(file, "tensor '" + name + "' has unknown dtype '" + t.path("dtype").asText() + "'");
+            }
+            JsonNode shapeNode = t.path("shape");
+            JsonNode offsets = t.path("data_offsets");
+            if (!shapeNode.isArray() || !offsets.isArray() || offsets.size() != 2) {
+                throw new CheckpointException(file, "tensor '" + name + "' lacks a shape array or a [begin, end] data_offsets pair");
+            }
+            long[] shape = new long[shapeNode.size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = nonNegative(file, name, "shape", shapeNode.get(i));
+            }
+            long begin = nonNegative(file, name, "data_offsets", offsets.get(0));
+            long end = nonNegative(file, name, "data_offsets", offsets.get(1));
+            long need;
+            try {
+                need = Math.multiplyExact(HostTensor.numel(shape), dtype.bytes);
+            } catch (ArithmeticException e) {
+                throw new CheckpointException(file, "tensor '" + name + "' " + dtype + Arrays.toString(shape)
+                        + " has more than 2^63 bytes");
+            }
+            if (end - begin != need) {
+                throw new CheckpointException(file, "tensor '" + name + "' spans " + (end - begin) + " bytes ([" + begin + ", "
+                        + end + "]) but " + dtype + Arrays.toString(shape) + " needs " + need);
+            }
+            return new Entry(name, dtype, shape, begin, end);
+        }
+
+        private static long nonNegative(Path file, String name, String field, JsonNode n) throws CheckpointException {
+            if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
+                throw new CheckpointException(file, "tensor '" + name + "' has " + field + " value " + n
+                        + ", expected an integer in [0, 2^63)");
+            }
+            return n.asLong();
+        }
+    }
+
+    /** Sorted entries must cover [0, dataLen) end to end: an overlap would alias two tensors, a gap hide bytes. */
+    private static void checkTiling(Path file, List<Entry> sorted, long dataLen) throws CheckpointException {
+        long at = 0;
+        String previous = "the start of the data section";
+        for (Entry e : sorted) {
+            if (e.end() > dataLen) {
+                throw new CheckpointException(file, "tensor '" + e.name() + "' has data_offsets [" + e.begin() + ", " + e.end()
+                        + "] outside the data section of " + dataLen + " bytes (truncated file?)");
+            }
+            if (e.begin() != at) {
+                throw new CheckpointException(file, "tensor '" + e.name() + "' begins at byte " + e.begin() + " but "
+                        + previous + " ends at " + at + (e.begin() < at ? " (overlapping tensors)" : " (a gap)")
+                        + "; data_offsets must tile the data section exactly");
+            }
+            at = e.end();
+            previous = "tensor '" + e.name() + "'";
+        }
+        if (at != dataLen) {
+            throw new CheckpointException(file, "the tensors end at byte " + at + " but the data section has " + dataLen
+                    + " bytes; data_offsets must tile the data section exactly (trailing bytes)");
         }
     }
 
@@ -170,8 +213,8 @@ public final class Safetensors {
         JsonNode header;
         try {
             header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new CheckpointException(file, "header is not valid JSON: " + e.getMessage());
+        } catch (JsonProcessingException e) {
+            throw new CheckpointException(file, "header: " + StrictJson.describe(e));
         }
         if (header == null || !header.isObject()) {
             throw new CheckpointException(file, "header is not a JSON object");

@@ -14,12 +14,15 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -141,6 +144,140 @@ class TorchPickleTest {
         assertTrue(assertThrows(CheckpointException.class, () -> TorchPickle.read(text)).getMessage().contains("not a torch.save zip"));
     }
 
+    @Test
+    @Timeout(10)
+    void billionLaughsAsDictKeyIsRefusedInsteadOfHashed() throws IOException {
+        // 2^29 leaves through shared references, shallow enough to pass the depth limit: only the
+        // key check stands between it and a hash that would never finish.
+        Pickle p = new Pickle().proto(2).emptyDict();
+        laughs(p, 28).str("v").setItem().stop();
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(zip(Map.of("archive/data.pkl", p.bytes()))));
+        assertTrue(e.getMessage().contains("as a dict key"), e.getMessage());
+    }
+
+    @Test
+    @Timeout(10)
+    void billionLaughsSixtyDeepIsRefusedByDepth() throws IOException {
+        Pickle p = new Pickle().proto(2).emptyDict();
+        laughs(p, 60).str("v").setItem().stop();
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(zip(Map.of("archive/data.pkl", p.bytes()))));
+        assertTrue(e.getMessage().contains("nests containers 33 deep"), e.getMessage());
+    }
+
+    @Test
+    @Timeout(10)
+    void billionLaughsAsRebuildTensorArgumentsIsDescribedShallowly() throws IOException {
+        Pickle p = new Pickle().proto(2).emptyDict().str("w").global("torch._utils", "_rebuild_tensor_v2").mark();
+        p.mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").integer(2).tuple().op('Q');
+        p.integer(0);
+        laughs(p, 28);
+        laughs(p, 28).tuple().reduce().setItem().stop();
+        Path file = zip(Map.of("archive/data.pkl", p.bytes(), "archive/data/0", new byte[8]));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains("calls _rebuild_tensor with (a Storage, 0, a ArrayList of 2, a ArrayList of 2)"), e.getMessage());
+    }
+
+    @Test
+    @Timeout(20)
+    void millionNestedListsAreRefusedWithoutStackOverflow() throws IOException {
+        int n = 1_000_000;
+        Pickle p = new Pickle().proto(2).emptyDict();
+        p.raw("]".repeat(n).getBytes(StandardCharsets.US_ASCII)).raw("a".repeat(n - 1).getBytes(StandardCharsets.US_ASCII));
+        p.str("v").setItem().stop();
+        // 2 MB of pickle: with 64 (empty) storages in the archive it is within the byte budget, so the depth limit must stop it.
+        Map<String, byte[]> entries = new HashMap<>(Map.of("archive/data.pkl", p.bytes()));
+        for (int i = 0; i < 64; i++) {
+            entries.put("archive/data/" + i, new byte[0]);
+        }
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(zip(entries)));
+        assertTrue(e.getMessage().contains("nests containers 33 deep"), e.getMessage());
+    }
+
+    @Test
+    void hugeStringLengthIsRefusedBeforeAllocating() throws IOException {
+        Pickle p = new Pickle().proto(2).emptyDict().op('X').raw(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}).raw(new byte[16]);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(zip(Map.of("archive/data.pkl", p.bytes()))));
+        assertTrue(e.getMessage().contains("declares a string or bytes of 2147483647 bytes, but only 16 remain"), e.getMessage());
+    }
+
+    @Test
+    void storageBombIsRefusedByItsDeclaredSize() throws IOException {
+        Path file = zip(Map.of("archive/data.pkl", twoFloats().bytes(), "archive/data/0", new byte[64 << 20]));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains("archive/data/0 declares 67108864 bytes inflated, expected at most 8"), e.getMessage());
+    }
+
+    @Test
+    void storageBombUnderstatingItsSizeIsStoppedWhileInflating() throws IOException {
+        Path file = zip(Map.of("archive/data.pkl", twoFloats().bytes(), "archive/data/0", new byte[64 << 20]));
+        understateSize(file, "archive/data/0", 8);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains("archive/data/0 inflates past 8 bytes"), e.getMessage());
+    }
+
+    @Test
+    void oversizedPickleIsRefusedBeforeUnpickling() throws IOException {
+        byte[] pkl = new byte[(int) TorchPickle.pickleLimit(0) + 1];
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(zip(Map.of("archive/data.pkl", pkl))));
+        assertTrue(e.getMessage().contains("data.pkl declares"), e.getMessage());
+    }
+
+    @Test
+    void strideThatOverflowsIsRefusedNotWrapped() throws IOException {
+        // (4, 2) with strides (2^62, 1): row i starts at i * 2^62 elements, i * 2^64 bytes, which wraps to row 0.
+        Pickle p = new Pickle().proto(2).emptyDict().str("w")
+                .tensor("FloatStorage", "0", 8, 0, new long[] {4, 2}, new long[] {1L << 62, 1}).setItem().stop();
+        Path file = zip(Map.of("archive/data.pkl", p.bytes(), "archive/data/0", new byte[32]));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains("overflows a 64-bit element index"), e.getMessage());
+    }
+
+    @Test
+    void storageNumelThatOverflowsIsRefused() throws IOException {
+        Pickle p = new Pickle().proto(2).emptyDict().str("w")
+                .tensor("FloatStorage", "0", 1L << 62, 0, new long[] {2}, new long[] {1}).setItem().stop();
+        Path file = zip(Map.of("archive/data.pkl", p.bytes(), "archive/data/0", new byte[8]));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TorchPickle.read(file));
+        assertTrue(e.getMessage().contains("declares storage '0' of 4611686018427387904 elements"), e.getMessage());
+    }
+
+    @Test
+    void broadcastViewLargerThanItsStorageIsRefused() throws IOException {
+        Pickle p = new Pickle().proto(2).emptyDict().str("w")
+                .tensor("FloatStorage", "0", 2, 0, new long[] {1 << 20, 1 << 10}, new long[] {0, 0}).setItem().stop();
+        Path file = zip(Map.of("archive/data.pkl", p.bytes(), "archive/data/0", new byte[8]));
+        assertTrue(assertThrows(CheckpointException.class, () -> TorchPickle.read(file)).getMessage().contains("reaches past its storage"));
+    }
+
+    /** Lists nested {@code depth} deep, each holding its predecessor twice: 2^depth leaves in a few bytes per level. */
+    private static Pickle laughs(Pickle p, int depth) {
+        p.op(']').op('q').op(0);
+        for (int i = 1; i <= depth; i++) {
+            p.op('0').op(']').mark().op('h').op(i - 1).op('h').op(i - 1).op('e').op('q').op(i);
+        }
+        return p;
+    }
+
+    private static Pickle twoFloats() {
+        return new Pickle().proto(2).emptyDict().str("w").tensor("FloatStorage", "0", 2, 0, new int[] {2}, new int[] {1}).setItem().stop();
+    }
+
+    /** Rewrites an entry's uncompressed size in the zip's central directory, as a hostile writer would. */
+    private static void understateSize(Path file, String name, int size) throws IOException {
+        byte[] zip = Files.readAllBytes(file);
+        ByteBuffer b = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] wanted = name.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i + 46 < zip.length; i++) {
+            if (b.getInt(i) == 0x02014b50 && b.getShort(i + 28) == wanted.length
+                    && Arrays.equals(Arrays.copyOfRange(zip, i + 46, i + 46 + wanted.length), wanted)) {
+                b.putInt(i + 24, size);
+                Files.write(file, zip);
+                return;
+            }
+        }
+        throw new AssertionError("no central directory entry for " + name);
+    }
+
     static void assertTensorEquals(HostTensor expected, HostTensor actual, String name) {
         assertEquals(expected.dtype(), actual.dtype(), name);
         assertArrayEquals(expected.shape(), actual.shape(), name);
@@ -251,19 +388,29 @@ class TorchPickleTest {
             return global("collections", "OrderedDict").op(')').reduce();
         }
 
-        Pickle ints(int[] values) {
+        /** LONG1 with 8 bytes: any long. */
+        Pickle longInt(long v) {
+            return op(0x8a).op(8).raw(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array());
+        }
+
+        Pickle longs(long[] values) {
             mark();
-            for (int v : values) {
-                integer(v);
+            for (long v : values) {
+                longInt(v);
             }
             return tuple();
         }
 
         /** _rebuild_tensor_v2((storage pid), offset, size, stride, False, OrderedDict()). */
         Pickle tensor(String storageType, String key, int numel, int offset, int[] size, int[] stride) {
+            return tensor(storageType, key, numel, offset, Arrays.stream(size).asLongStream().toArray(),
+                    Arrays.stream(stride).asLongStream().toArray());
+        }
+
+        Pickle tensor(String storageType, String key, long numel, long offset, long[] size, long[] stride) {
             global("torch._utils", "_rebuild_tensor_v2").mark();
-            mark().str("storage").global("torch", storageType).str(key).str("cpu").integer(numel).tuple().op('Q');
-            integer(offset).ints(size).ints(stride).newFalse().orderedDict();
+            mark().str("storage").global("torch", storageType).str(key).str("cpu").longInt(numel).tuple().op('Q');
+            longInt(offset).longs(size).longs(stride).newFalse().orderedDict();
             return tuple().reduce();
         }
 

@@ -1,0 +1,92 @@
+package io.collapse.config;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 15's careless and hostile configs: each refused in one line naming the file, the field and what was expected. */
+class StrictJsonTest {
+
+    @TempDir Path dir;
+
+    private static final Path SMOKE = Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json");
+
+    /** The smoke config with {@code edit} applied to its text. */
+    private IOException runConfigRefused(String from, String to) throws IOException {
+        String text = Files.readString(SMOKE);
+        assertTrue(text.contains(from), from);
+        Path file = dir.resolve("run.json");
+        Files.writeString(file, text.replace(from, to));
+        IOException e = assertThrows(IOException.class, () -> RunConfig.load(file, List.of()));
+        assertOneLineNamingTheFile(e, file);
+        return e;
+    }
+
+    @Test
+    void trailingContentAfterTheConfigIsRefused() throws IOException {
+        IOException e = runConfigRefused("\"device\": {\"device\": \"cpu\"}\n}", "\"device\": {\"device\": \"cpu\"}\n}\n{}");
+        assertTrue(e.getMessage().contains("unexpected content after the JSON value at line"), e.getMessage());
+        e = runConfigRefused("\"device\": {\"device\": \"cpu\"}\n}", "\"device\": {\"device\": \"cpu\"}\n} garbage");
+        assertTrue(e.getMessage().contains("not valid JSON at line"), e.getMessage());
+    }
+
+    @Test
+    void aDuplicateKeyIsRefused() throws IOException {
+        IOException e = runConfigRefused("\"epochs\": 2,", "\"epochs\": 2, \"epochs\": 3,");
+        assertTrue(e.getMessage().contains("Duplicate field 'epochs'"), e.getMessage());
+    }
+
+    @Test
+    void aFractionWhereAnIntegerBelongsIsRefused() throws IOException {
+        IOException e = runConfigRefused("\"epochs\": 2,", "\"epochs\": 2.7,");
+        assertTrue(e.getMessage().contains("train.epochs: expected an integer in [-2147483648, 2147483647], got 2.7"), e.getMessage());
+    }
+
+    @Test
+    void anIntOverflowNamesTheFieldSet() throws IOException {
+        IOException e = runConfigRefused("\"epochs\": 2,", "\"epochs\": 2147483648,");
+        assertTrue(e.getMessage().contains("train.epochs: expected an integer in [-2147483648, 2147483647], got 2147483648"), e.getMessage());
+        e = runConfigRefused("\"sample_prompt_tokens\": 8", "\"sample_prompt_tokens\": 8, \"corpus_batch\": 1073741824");
+        assertTrue(e.getMessage().contains("experiment.corpus_batch must lie in [1, 65536], got 1073741824"), e.getMessage());
+    }
+
+    @Test
+    void deepNestingIsRefusedWithoutACrash() throws IOException {
+        IOException e = runConfigRefused("\"device\": {\"device\": \"cpu\"}", "\"device\": " + "[".repeat(100_000));
+        assertTrue(e.getMessage().contains("nested more than 64 levels deep"), e.getMessage());
+    }
+
+    @Test
+    void hfConfigErrorsNameTheFileAndFieldWithoutJacksonText() throws IOException {
+        Path file = dir.resolve("config.json");
+        String valid = "{\"vocab_size\": 64, \"hidden_size\": 16, \"num_hidden_layers\": 1, \"ffn_dim\": 32,"
+                + " \"num_attention_heads\": 2, \"max_position_embeddings\": 32}";
+        Files.writeString(file, valid);
+        OptConfig.read(file);
+        for (String[] c : new String[][] {
+                {"\"max_position_embeddings\": 32", "\"max_position_embeddings\": 2147483647",
+                        "config: max_position_embeddings must lie in [1, 1048576], got 2147483647"},
+                {"\"hidden_size\": 16", "\"hidden_size\": 64.9", "hidden_size: expected an integer"},
+                {"\"hidden_size\": 16", "\"hidden_size\": \"big\"", "hidden_size: expected an integer"},
+                {"{", "not json {", "not valid JSON at line 1"}}) {
+            Files.writeString(file, valid.replace(c[0], c[1]));
+            IOException e = assertThrows(IOException.class, () -> OptConfig.read(file));
+            assertOneLineNamingTheFile(e, file);
+            assertTrue(e.getMessage().contains(c[2]), e.getMessage());
+        }
+    }
+
+    static void assertOneLineNamingTheFile(IOException e, Path file) {
+        String m = e.getMessage();
+        assertTrue(m.startsWith(file.toString()), m);
+        assertFalse(m.contains("\n") || m.contains("io.collapse") || m.contains("com.fasterxml") || m.contains("[Source"), m);
+        assertTrue(e.getCause() == null, "a cause would add Jackson's text to the printed line: " + e.getCause());
+    }
+}

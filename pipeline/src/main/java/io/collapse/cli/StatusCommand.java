@@ -71,7 +71,7 @@ public final class StatusCommand implements Callable<Integer> {
         s.put("finished", state.finished());
         s.put("generation", state.finished() ? generations - 1 : state.generation());
         s.put("phase", state.phase());
-        s.put("phases_done", state.completed().size());
+        s.put("phases_done", state.phasesDone());
         s.put("phases_total", totalPhases);
         s.put("train_progress", trainProgress(state));
         s.put("eta_seconds", state.finished() ? 0 : eta(state, totalPhases));
@@ -83,7 +83,7 @@ public final class StatusCommand implements Callable<Integer> {
             out.printf("run        %s (seed %d)  %s%n", cfg.name(), cfg.experiment().seed(), runDir);
             out.printf("state      %s%n", state.finished() ? "finished" : "generation " + state.generation() + " of 0.."
                     + (generations - 1) + ", phase " + state.phase());
-            out.printf("progress   %d/%d phases%s%n", state.completed().size(), totalPhases,
+            out.printf("progress   %d/%d phases%s%n", state.phasesDone(), totalPhases,
                     s.get("train_progress") == null ? "" : ", training " + s.get("train_progress"));
             Object eta = s.get("eta_seconds");
             out.printf("eta        %s%n", eta == null ? "unknown (no phase finished yet)" : format((Double) eta));
@@ -146,7 +146,7 @@ public final class StatusCommand implements Callable<Integer> {
         double mean = all / n;
         double left = 0;
         RunState.Phase[] phases = RunState.Phase.values();
-        for (int i = state.completed().size(); i < totalPhases; i++) {
+        for (int i = state.phasesDone(); i < totalPhases; i++) {
             double[] a = perPhase.get(phases[i % phases.length].id);
             left += a == null ? mean : a[0] / a[1];
         }

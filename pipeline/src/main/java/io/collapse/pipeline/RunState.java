@@ -57,6 +57,11 @@ public record RunState(
 
 
 
+    /** Generation phases finished (the end unit is not a phase). */
+    public int phasesDone() {
+        return (int) completed.stream().filter(u -> !u.equals(END)).count();
+    }
+
     public boolean isDone(int generation, Phase phase) {
         return completed.contains(unit(generation, phase));
     }

@@ -39,7 +39,13 @@ public record CudaHeaders(List<Path> includeDirs, Optional<String> missing) {
 
     /** Preprocesses {@link #PROBE} with torch's includes plus every CUDA include folder found. */
     static CudaHeaders probe(Toolchain tools, Libtorch torch, Path work) throws IOException, InterruptedException {
-        List<Path> dirs = candidateDirs(torch);
+        return probe(tools, torch, work, toolkitDirs());
+    }
+
+    static CudaHeaders probe(Toolchain tools, Libtorch torch, Path work, List<Path> toolkitDirs)
+            throws IOException, InterruptedException {
+        List<Path> dirs = new ArrayList<>(toolkitDirs);
+        dirs.addAll(pipDirs(torch));
         Path probe = work.resolve("cuda_probe.cc");
         Files.writeString(probe, PROBE);
         List<String> cmd = new ArrayList<>(List.of(tools.cxx().toString(), "-E", "-std=c++17", "-o", "/dev/null"));
@@ -63,8 +69,8 @@ public record CudaHeaders(List<Path> includeDirs, Optional<String> missing) {
         return List.of(torch.includeDir(), torch.includeDir().resolve("torch/csrc/api/include"));
     }
 
-    /** {@code $CUDA_HOME}, {@code /usr/local/cuda}, and pip's {@code site-packages/nvidia/*}{@code /include} beside torch. */
-    static List<Path> candidateDirs(Libtorch torch) throws IOException {
+    /** A CUDA toolkit's headers: {@code $CUDA_HOME}, {@code $CUDA_PATH}, {@code /usr/local/cuda}. */
+    static List<Path> toolkitDirs() {
         List<Path> out = new ArrayList<>();
         for (String env : List.of("CUDA_HOME", "CUDA_PATH")) {
             String v = System.getenv(env);
@@ -75,6 +81,12 @@ public record CudaHeaders(List<Path> includeDirs, Optional<String> missing) {
         if (Files.isDirectory(Path.of("/usr/local/cuda/include"))) {
             out.add(Path.of("/usr/local/cuda/include"));
         }
+        return out;
+    }
+
+    /** pip's CUDA wheels beside torch: {@code site-packages/nvidia/*}{@code /include}. */
+    static List<Path> pipDirs(Libtorch torch) throws IOException {
+        List<Path> out = new ArrayList<>();
         Path nvidia = torch.root().resolveSibling("nvidia");
         if (Files.isDirectory(nvidia)) {
             try (Stream<Path> s = Files.list(nvidia)) {

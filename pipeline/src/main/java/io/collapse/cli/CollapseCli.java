@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             ScoreCommand.class,
             EvalCommand.class,
             TrainCommand.class,
+            NativeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

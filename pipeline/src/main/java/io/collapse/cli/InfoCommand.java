@@ -6,6 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Platform;
 import ai.djl.util.Utils;
+import io.collapse.nativelib.JniRecord;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,6 +49,16 @@ final class InfoCommand implements Callable<Integer> {
                 + ":" + platform.getClassifier();
     }
 
+    /** The JNI actually mapped into this process, and whether DJL shipped it or {@code collapse native build} made it. */
+    private static void jniSource(Map<String, Object> info) throws java.io.IOException {
+        Optional<Path> jni = JniRecord.loadedJni();
+        info.put("jni_library", jni.map(Path::toString).orElse("(not found in /proc/self/maps)"));
+        if (jni.isPresent()) {
+            String flavor = String.valueOf(info.get("pytorch_flavor")).replace("-precxx11", "");
+            info.put("jni_origin", JniRecord.origin(jni.get(), Platform.detectPlatform("pytorch").getClassifier(), flavor));
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Engine engine = Engine.getEngine("PyTorch");
@@ -60,6 +72,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("libtorch_cuda_build", Files.exists(libtorch.resolve("libtorch_cuda.so"))
                 || Files.exists(libtorch.resolve("torch_cuda.dll")));
         info.put("pytorch_flavor", Utils.getEnvOrSystemProperty("PYTORCH_FLAVOR", Platform.detectPlatform("pytorch").getFlavor()));
+        jniSource(info);
         info.put("pytorch_library_path", Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH"));
         info.put("pytorch_version_env", Utils.getEnvOrSystemProperty("PYTORCH_VERSION"));
         info.put("djl_offline", Boolean.getBoolean("ai.djl.offline"));

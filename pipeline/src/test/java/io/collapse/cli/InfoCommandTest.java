@@ -10,24 +10,32 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class InfoCommandTest {
 
     @Test
-    void namesTheLibtorchInUseAndWhetherCudaIsVisible() throws Exception {
-        Assumptions.assumeTrue(Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH") == null
-                && Utils.getEnvOrSystemProperty("PYTORCH_VERSION") == null, "libtorch overridden by the environment");
+    void namesTheLibtorchAndJniInUseAndWhetherCudaIsVisible() throws Exception {
         StringWriter out = new StringWriter();
         var cl = CollapseCli.commandLine();
         cl.setOut(new PrintWriter(out));
         assertEquals(0, cl.execute("info", "--json"));
         JsonNode info = new ObjectMapper().readTree(out.toString());
-        // The build bundles the CPU libtorch jar (pom: pytorch-native-cpu, classifier linux-x86_64).
-        assertTrue(info.path("libtorch_source").asText().startsWith("bundled jar ai.djl.pytorch:pytorch-native-cpu:"
-                + info.path("pytorch_version").asText()), info.toString());
-        assertEquals("cpu", info.path("pytorch_flavor").asText());
+        String override = Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH");
+        if (override == null) {
+            // The build bundles the CPU libtorch jar (pom: pytorch-native-cpu, classifier linux-x86_64) and its JNI.
+            assertTrue(info.path("libtorch_source").asText().startsWith("bundled jar ai.djl.pytorch:pytorch-native-cpu:"
+                    + info.path("pytorch_version").asText()), info.toString());
+            assertEquals("cpu", info.path("pytorch_flavor").asText());
+            assertTrue(info.path("jni_origin").asText().startsWith("DJL prebuilt (pytorch-jni jar"), info.toString());
+        } else {
+            // `collapse native build`'s exports: that libtorch, and the JNI built against it, not DJL's 2.7.1 one.
+            assertEquals("PYTORCH_LIBRARY_PATH", info.path("libtorch_source").asText());
+            assertEquals(Path.of(override).toAbsolutePath().normalize(), Path.of(info.path("libtorch_dir").asText()).normalize());
+            assertEquals(Utils.getEnvOrSystemProperty("PYTORCH_VERSION"), info.path("pytorch_version").asText());
+            assertTrue(info.path("jni_origin").asText().startsWith("self-built by collapse native build"), info.toString());
+        }
+        assertTrue(info.path("jni_library").asText().endsWith("libdjl_torch.so"), info.toString());
         Path dir = Path.of(info.path("libtorch_dir").asText());
         assertTrue(Files.isDirectory(dir) && Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith("libtorch")),
                 "libtorch_dir holds the loaded libraries: " + dir);

@@ -1,0 +1,103 @@
+package io.collapse.nativelib;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where the loaded JNI came from. {@code collapse native build} writes a record beside the library
+ * it installs ({@code <lib>.collapse.json}, with the library's sha256); DJL's prebuilt one is
+ * recognised by its bytes, equal to the {@code jnilib/} resource of the pytorch-jni jar.
+ */
+public final class JniRecord {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JniRecord() {}
+
+    static Path recordFile(Path jni) {
+        return jni.resolveSibling(jni.getFileName() + ".collapse.json");
+    }
+
+    /** Never overwrite a JNI we did not build: at DJL's own version that is its extracted prebuilt one. */
+    static void refuseForeign(Path target) throws IOException {
+        if (Files.exists(target) && readRecord(target).isEmpty()) {
+            throw new IllegalStateException(target + " exists and was not built by collapse (DJL's extracted prebuilt"
+                    + " JNI?); install elsewhere with --cache-dir DIR");
+        }
+    }
+
+    static void write(Path jni, Libtorch torch, String cudaParts) throws IOException {
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("built_by", "collapse native build");
+        rec.put("built_at", Instant.now().toString());
+        rec.put("torch_dir", torch.root().toString());
+        rec.put("torch_version", torch.version());
+        rec.put("flavor", torch.flavor());
+        rec.put("cxx11_abi", torch.cxx11Abi());
+        rec.put("cuda_parts", cudaParts);
+        rec.put("sha256", sha256(jni));
+        Files.writeString(recordFile(jni), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rec) + "\n");
+    }
+
+    /** The record beside {@code jni}, if there is one and it describes these very bytes. */
+    static Optional<JsonNode> readRecord(Path jni) throws IOException {
+        Path rec = recordFile(jni);
+        if (!Files.isRegularFile(rec)) {
+            return Optional.empty();
+        }
+        JsonNode node = JSON.readTree(rec.toFile());
+        return node.path("sha256").asText().equals(sha256(jni)) ? Optional.of(node) : Optional.empty();
+    }
+
+    /** The {@code libdjl_torch.so} this process has mapped (after the engine loaded), read from {@code /proc/self/maps}. */
+    public static Optional<Path> loadedJni() throws IOException {
+        Path maps = Path.of("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return Optional.empty();
+        }
+        return Files.readAllLines(maps).stream()
+                .map(l -> l.substring(l.indexOf('/') < 0 ? l.length() : l.indexOf('/')).strip())
+                .filter(p -> p.endsWith("djl_torch.so"))
+                .findFirst()
+                .map(Path::of);
+    }
+
+    /** "self-built …", "DJL prebuilt …" or "unknown …", in one phrase for {@code collapse info}. */
+    public static String origin(Path jni, String classifier, String flavor) throws IOException {
+        Optional<JsonNode> rec = readRecord(jni);
+        if (rec.isPresent()) {
+            return "self-built by collapse native build against torch " + rec.get().path("torch_version").asText()
+                    + " (" + rec.get().path("torch_dir").asText() + ", " + rec.get().path("built_at").asText() + ")";
+        }
+        String resource = "jnilib/" + classifier + "/" + flavor + "/libdjl_torch.so";
+        try (InputStream in = JniRecord.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in != null && sha256(in.readAllBytes()).equals(sha256(jni))) {
+                return "DJL prebuilt (pytorch-jni jar, " + resource + ")";
+            }
+        }
+        return "unknown (neither DJL's prebuilt " + resource + " nor a collapse native build record)";
+    }
+
+    static String sha256(Path file) throws IOException {
+        return sha256(Files.readAllBytes(file));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.collapse.nativelib;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JniRecordTest {
+
+    @TempDir Path tmp;
+
+    @Test
+    void aRecordVouchesOnlyForTheBytesItWasWrittenFor() throws Exception {
+        Libtorch torch = new Libtorch(tmp.resolve("torch"), "2.13.0+cpu", Optional.empty(), false, true);
+        Path jni = Files.writeString(tmp.resolve("0.36.0-libdjl_torch.so"), "built");
+        JniRecord.write(jni, torch, "CUDA parts: none (CPU libtorch)");
+        assertTrue(JniRecord.origin(jni, "linux-x86_64", "cpu").startsWith("self-built by collapse native build against torch"
+                + " 2.13.0+cpu (" + tmp.resolve("torch")), JniRecord.origin(jni, "linux-x86_64", "cpu"));
+        JniRecord.refuseForeign(jni); // ours: a rebuild may replace it
+        Files.writeString(jni, "replaced by someone else");
+        assertTrue(JniRecord.origin(jni, "linux-x86_64", "cpu").startsWith("unknown"));
+        var e = assertThrows(IllegalStateException.class, () -> JniRecord.refuseForeign(jni));
+        assertTrue(e.getMessage().contains("was not built by collapse"), e.getMessage());
+    }
+
+    @Test
+    void exportsNameTheTorchLibDirVersionAndFlavor() {
+        Libtorch torch = new Libtorch(Path.of("/v/torch"), "2.11.0", Optional.of("13.0"), true, true);
+        assertEquals("export PYTORCH_LIBRARY_PATH=/v/torch/lib PYTORCH_VERSION=2.11.0 PYTORCH_FLAVOR=cu130",
+                JniBuild.exports(torch, null));
+        assertEquals("export PYTORCH_LIBRARY_PATH=/v/torch/lib PYTORCH_VERSION=2.11.0 PYTORCH_FLAVOR=cu130 ENGINE_CACHE_DIR=/c",
+                JniBuild.exports(torch, Path.of("/c")));
+    }
+}

@@ -1,0 +1,54 @@
+package io.collapse.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** run.lock in one process; RunResumeTest covers a second process and a killed holder. */
+class RunLockTest {
+
+    @TempDir Path tmp;
+
+    @Test
+    void aHeldDirectoryIsRefusedNamingTheHolderAndFreeAgainAfterClose() throws IOException {
+        Path run = tmp.resolve("run");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (RunLock held = RunLock.acquire(run, new PrintStream(log))) {
+            RunLock.HeldException e = assertThrows(RunLock.HeldException.class, () -> RunLock.acquire(run, System.out));
+            assertTrue(e.getMessage().contains("is in use by pid " + ProcessHandle.current().pid() + " on host "), e.getMessage());
+        }
+        assertEquals(0, Files.size(run.resolve(RunLock.FILE)), "a clean release empties the file");
+        try (RunLock again = RunLock.acquire(run, new PrintStream(log))) {
+            assertEquals("", log.toString(StandardCharsets.UTF_8), "nothing to take over after a clean release");
+        }
+    }
+
+    @Test
+    void theLockOfAProcessThatDiedIsTakenOverWithANote() throws IOException {
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(run.resolve(RunLock.FILE), "{\"pid\": 999999, \"host\": \"node7\", \"started\": \"2026-11-25T10:00:00Z\"}");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (RunLock lock = RunLock.acquire(run, new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            String note = log.toString(StandardCharsets.UTF_8);
+            assertTrue(note.contains("taking over") && note.contains("pid 999999 on host node7"), note);
+            assertTrue(Files.readString(run.resolve(RunLock.FILE)).contains(Long.toString(ProcessHandle.current().pid())));
+        }
+    }
+
+    @Test
+    void aRunDirectoryThatIsAFileIsRefusedInOneLine() throws IOException {
+        Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+        IOException e = assertThrows(IOException.class, () -> RunLock.acquire(file, System.out));
+        assertTrue(e.getMessage().contains(file + " is a file; expected a directory"), e.getMessage());
+        assertEquals("x", Files.readString(file), "nothing written over it");
+    }
+}

@@ -240,11 +240,7 @@ class RunResumeTest {
     }
 
     private static String lockHolder(Path run) {
-        try {
-            return Files.exists(run.resolve("run.lock")) ? Files.readString(run.resolve("run.lock")) : "";
-        } catch (IOException e) {
-            return "";
-        }
+        return readOrEmpty(run.resolve("run.lock"));
     }
 
     /** The unit the run was in: the generation and phase of the last phase_start event. */
@@ -321,16 +317,17 @@ class RunResumeTest {
     }
 
     private static String state(Path run) {
-        try {
-            return Files.exists(run.resolve("state.json")) ? Files.readString(run.resolve("state.json")) : "";
-        } catch (IOException e) {
-            return "";
-        }
+        return readOrEmpty(run.resolve("state.json"));
     }
 
     private static String events(Path run) {
+        return readOrEmpty(run.resolve("events.jsonl"));
+    }
+
+    /** The file's text, or "" while it does not exist (or is being replaced by a rename). */
+    private static String readOrEmpty(Path file) {
         try {
-            return Files.exists(run.resolve("events.jsonl")) ? Files.readString(run.resolve("events.jsonl")) : "";
+            return Files.exists(file) ? Files.readString(file) : "";
         } catch (IOException e) {
             return "";
         }

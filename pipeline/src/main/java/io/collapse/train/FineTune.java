@@ -1,26 +1,19 @@
 package io.collapse.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.StateDict;
 import io.collapse.model.Tensors;
-import io.collapse.model.hf.HfModelDir;
-import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -118,190 +111,61 @@ public final class FineTune {
             throw new IllegalArgumentException("validation blocks have " + valid.blockSize()
                     + " tokens, training blocks " + train.blockSize());
         }
-        int blockSize = train.blockSize();
         int batchSize = config.batchSize();
         int stepsPerEpoch = (train.numBlocks() + batchSize - 1) / batchSize; // last batch may be short, as drop_last=False
         long totalSteps = (long) stepsPerEpoch * config.epochs();
         LrSchedule schedule = new LrSchedule(config, totalSteps);
-        Map<String, NDArray> params = trainableParameters(model);
         Device device = devices.get(0);
         Path stateDir = outDir.resolve("state");
         Path bestDir = outDir.resolve("best");
         Path lastDir = outDir.resolve("last");
-        String trainSha = train.idsSha256();
-        String validSha = valid.idsSha256();
 
-        Workers workers = null;
         try (NDManager root = NDManager.newBaseManager(device);
                 AdamW optimizer = AdamW.of(config, root);
                 EventLog events = new EventLog(out.eventsFile());
                 Progress progress = new Progress(out.progressBar(), totalSteps)) {
             Emitter emit = (event, fields) -> listener.onEvent(events.append(event, fields));
-
-            // Resume: continue from the last committed checkpoint of the same config and data.
-            TrainState state = TrainState.readIfPresent(stateDir);
-            if (state != null) {
-                checkResumable(state, config, trainSha, validSha, stateDir);
-                state.removeUnreferenced(stateDir); // a write that failed after the last commit
-                NDManager modelManager = params.values().iterator().next().getManager();
-                model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), modelManager, model.dataType());
-                params = trainableParameters(model);
-                optimizer.load(Safetensors.read(stateDir.resolve(state.optimizer())),
-                        state.globalStep(), params);
-                emit.emit("resume", Map.of("epoch", state.epoch(), "step", state.globalStep()));
-            } else {
-                state = new TrainState(1, config, trainSha, validSha, 0, 0, 0, 0, 0, false, null, -1, -1, null, null, List.of(),
-                        null, 0);
-            }
+            TrainState state = resumeOrStart(model, optimizer, config, stateDir, train.idsSha256(), valid.idsSha256(), emit);
+            Map<String, NDArray> params = trainableParameters(model);
             // Made after any resume load: a ParameterStore caches the arrays it has handed out,
             // and the workers copy the weights as they are now.
             ParameterStore ps = new ParameterStore(root, false);
-            workers = Workers.of(model, params, root, ps, devices, computeType(config.mixedPrecision()));
             LossScaler scaler = config.mixedPrecision().equals("fp16")
                     ? new LossScaler(state.lossScale() != null ? state.lossScale() : config.lossScaleInit(),
                             state.lossScaleGoodSteps(), config.lossScaleGrowthInterval())
                     : null;
-            List<TrainState.Validation> history = new ArrayList<>(state.history());
+            Checkpointer checkpointer = new Checkpointer(model, ps, root, valid, config, optimizer, scaler, out, emit,
+                    state.history());
             List<Double> stepLosses = new ArrayList<>();
             progress.resumeAt(state.globalStep());
-
-            long step = state.globalStep();
-            for (int epoch = state.epoch(); epoch < config.epochs() && !state.finished(); epoch++) {
-                int[] order = epochOrder(train.numBlocks(), config.seed(), epoch);
-                boolean resumedEpoch = epoch == state.epoch();
-                int firstStep = resumedEpoch ? state.stepInEpoch() : 0;
-                double epochLossSum = resumedEpoch ? state.epochLossSum() : 0;
-                int epochSteps = resumedEpoch ? state.epochSteps() : 0;
-                double windowLossSum = 0; // since the last validation, which is also the last checkpoint
-                int windowSteps = 0;
-                for (int s = firstStep; s < stepsPerEpoch; s++, step++) {
-                    long startNanos = System.nanoTime();
-                    double lr = schedule.lr(epoch, step);
-                    JniUtils.setSeed(mix(config.seed(), step)); // dropout masks from (seed, step) only
-                    int from = s * batchSize;
-                    int to = Math.min(from + batchSize, train.numBlocks());
-                    long targets = (long) (to - from) * (blockSize - 1);
-
-                    // Forward and backward, micro-batch by micro-batch, each split across the
-                    // workers; each micro loss is scaled by 1/targets of the whole batch (times the
-                    // fp16 loss scale), so the summed gradient is the batch mean's.
-                    double lossScale = scaler == null ? 1 : scaler.scale();
-                    double nllSum = 0;
-                    boolean[] ran = new boolean[workers.size()];
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        for (int mb = from; mb < to; mb += config.microBatch()) {
-                            int mbEnd = Math.min(mb + config.microBatch(), to);
-                            int rows = mbEnd - mb;
-                            int n = workers.size();
-                            List<NDManager> scopes = new ArrayList<>(n);
-                            List<NDArray> microNlls = new ArrayList<>(n);
-                            try {
-                                int rowTo = mb;
-                                for (int w = 0; w < n; w++) {
-                                    int rowFrom = rowTo;
-                                    rowTo = rowFrom + rows / n + (w < rows % n ? 1 : 0); // the first workers take the remainder
-                                    if (rowFrom == rowTo) {
-                                        continue;
-                                    }
-                                    ran[w] = true;
-                                    Workers.Worker worker = workers.get(w);
-                                    NDManager scope = worker.root().newSubManager();
-                                    scopes.add(scope);
-                                    NDArray inputIds = Tensors.of(scope, gather(train, order, rowFrom, rowTo), new Shape(rowTo - rowFrom, blockSize)); // (B, T)
-                                    NDArray logits = worker.model().forward(worker.ps(), inputIds, null, null, true, false).logits(); // (B, T, V)
-                                    NDArray microNll = LmLoss.nllSum(logits, inputIds); // ()
-                                    gc.backward(scaler == null ? microNll.div(Tensors.scalar(microNll, targets))
-                                            : microNll.mul(Tensors.scalar(microNll, lossScale / targets)));
-                                    microNlls.add(microNll);
-                                }
-                                for (NDArray microNll : microNlls) {
-                                    // Host sync, once per micro-batch and worker, after every worker has
-                                    // been given its work, so that several GPUs can run at once.
-                                    nllSum += microNll.getFloat();
-                                }
-                            } finally {
-                                scopes.forEach(NDManager::close);
-                            }
-                        }
-                    }
-                    double loss = nllSum / targets;
-                    if (!Double.isFinite(loss) && scaler == null) {
-                        throw new TrainingDivergedException("the training loss", epoch, step, loss);
-                    }
-
-                    // Gather the float32 gradients of the master weights, clip, update (unless fp16
-                    // overflowed), clear the workers' gradients, copy the new weights to them.
-                    double gradNorm;
-                    boolean applied = true;
-                    try (NDManager update = NDManager.subManagerOf(params.values().iterator().next())) {
-                        Map<String, NDArray> grads = workers.masterGradients(params, update, 1 / lossScale, ran);
-                        gradNorm = Gradients.clipGradNorm(grads.values(), config.maxGradNorm());
-                        if (scaler != null) {
-                            applied = scaler.update(Double.isFinite(gradNorm) && Double.isFinite(loss));
-                            if (scaler.scale() < LossScaler.MIN_SCALE) {
-                                throw new TrainingDivergedException("the fp16 loss scale", epoch, step, scaler.scale());
-                            }
-                        } else if (!Double.isFinite(gradNorm)) {
-                            throw new TrainingDivergedException("the gradient norm", epoch, step, gradNorm);
-                        }
-                        if (applied) {
-                            optimizer.step(params, grads, lr);
-                        }
-                        workers.zeroGradients(ran);
-                        if (applied) {
-                            workers.copyWeights(params);
-                        }
-                    }
-
-                    stepLosses.add(loss);
-                    if (Double.isFinite(loss)) { // a skipped fp16 step still measured the loss, unless it overflowed
-                        epochLossSum += loss;
-                        epochSteps++;
-                        windowLossSum += loss;
-                        windowSteps++;
-                    }
-                    double seconds = (System.nanoTime() - startNanos) / 1e9;
-                    double tokensPerSecond = (to - from) * (double) blockSize / seconds;
-                    progress.step(epoch, config.epochs(), step + 1, loss, tokensPerSecond);
-                    if ((step + 1) % config.logEverySteps() == 0) {
-                        Map<String, Object> fields = ordered("epoch", epoch, "step", step + 1, "loss", loss, "lr", lr,
-                                "grad_norm", gradNorm, "tokens_per_s", tokensPerSecond);
-                        if (scaler != null) {
-                            fields.put("loss_scale", lossScale);
-                            fields.put("skipped", !applied);
-                        }
-                        emit.emit("step", fields);
-                    }
-
-                    // Mid-epoch validation and checkpoint, when asked for.
-                    boolean endOfEpoch = s == stepsPerEpoch - 1;
-                    if (!endOfEpoch && config.validEveryNSteps() > 0 && (step + 1) % config.validEveryNSteps() == 0) {
-                        state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, scaler, state, history,
-                                epoch, s + 1, step + 1, windowLossSum / windowSteps, epochLossSum, epochSteps, false,
-                                out, emit);
-                        windowLossSum = 0;
-                        windowSteps = 0;
-                    }
+            try (Workers workers = Workers.of(model, params, root, ps, devices, computeType(config.mixedPrecision()))) {
+                EpochLoop loop = new EpochLoop(train, config, schedule, stepsPerEpoch, workers, params, optimizer, scaler,
+                        checkpointer, progress, emit);
+                for (int epoch = state.epoch(); epoch < config.epochs() && !state.finished(); epoch++) {
+                    state = loop.run(epoch, state, stepLosses);
                 }
-
-                // End of epoch: validate, keep the best, write last and the resume state.
-                double trainLoss = epochLossSum / epochSteps;
-                boolean last = epoch == config.epochs() - 1;
-                state = validateAndCheckpoint(model, ps, root, valid, config, optimizer, scaler, state, history,
-                        epoch + 1, 0, step, windowLossSum / windowSteps, 0, 0, last, out, emit);
-                emit.emit("epoch", ordered("epoch", epoch, "step", step, "train_loss", trainLoss,
-                        "valid_loss", history.get(history.size() - 1).validLoss(),
-                        "best_valid_loss", state.bestValidLoss()));
             }
             emit.emit("done", ordered("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
                     "best_epoch", state.bestEpoch(), "best_step", state.bestStep()));
             return new Result(state.bestValidLoss(), state.bestEpoch(), state.bestStep(), state.globalStep(),
-                    stepLosses, List.copyOf(history), bestDir, lastDir);
-        } finally {
-            if (workers != null) {
-                workers.close();
-            }
+                    stepLosses, checkpointer.history(), bestDir, lastDir);
         }
+    }
+
+    /** Continues from the last committed checkpoint of the same config and data, or starts. */
+    private static TrainState resumeOrStart(OptForCausalLM model, AdamW optimizer, TrainConfig config, Path stateDir,
+            String trainSha, String validSha, Emitter emit) throws IOException {
+        TrainState state = TrainState.readIfPresent(stateDir);
+        if (state == null) {
+            return TrainState.start(config, trainSha, validSha);
+        }
+        checkResumable(state, config, trainSha, validSha, stateDir);
+        state.removeUnreferenced(stateDir); // a write that failed after the last commit
+        NDManager modelManager = trainableParameters(model).values().iterator().next().getManager();
+        model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), modelManager, model.dataType());
+        optimizer.load(Safetensors.read(stateDir.resolve(state.optimizer())), state.globalStep(), trainableParameters(model));
+        emit.emit("resume", Map.of("epoch", state.epoch(), "step", state.globalStep()));
+        return state;
     }
 
     /** Mean token NLL over all blocks (exp of it is the corpus perplexity), dropout off, no graph. */
@@ -321,44 +185,6 @@ public final class FineTune {
             }
         }
         return nllSum / ((double) blocks.numBlocks() * (blocks.blockSize() - 1));
-    }
-
-    private static TrainState validateAndCheckpoint(OptForCausalLM model, ParameterStore ps, NDManager root,
-            TokenBlocks valid, TrainConfig config, AdamW optimizer, LossScaler scaler, TrainState state,
-            List<TrainState.Validation> history, int nextEpoch, int nextStepInEpoch, long globalStep,
-            double trainLoss, double epochLossSum, int epochSteps, boolean finished, Output out, Emitter emit)
-            throws IOException {
-        int epoch = nextStepInEpoch == 0 ? nextEpoch - 1 : nextEpoch;
-        double validLoss = validationLoss(model, ps, root, valid, config.microBatch());
-        history.add(new TrainState.Validation(epoch, globalStep, validLoss, trainLoss));
-        emit.emit("valid", ordered("epoch", epoch, "step", globalStep, "valid_loss", validLoss,
-                "valid_ppl", Math.exp(validLoss)));
-        if (!Double.isFinite(validLoss)) {
-            throw new TrainingDivergedException("the validation loss", epoch, globalStep, validLoss);
-        }
-
-        Map<String, HostTensor> weights = model.stateDict();
-        boolean better = state.bestValidLoss() == null || validLoss < state.bestValidLoss();
-        if (better) {
-            HfModelDir.write(out.dir().resolve("best"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
-        }
-        HfModelDir.write(out.dir().resolve("last"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
-        Path stateDir = out.dir().resolve("state");
-        String weightsFile = String.format("weights-%09d.safetensors", globalStep);
-        String optimizerFile = String.format("optimizer-%09d.safetensors", globalStep);
-        TrainState.writeSafetensors(stateDir.resolve(weightsFile), weights, Map.of());
-        TrainState.writeSafetensors(stateDir.resolve(optimizerFile), optimizer.state(),
-                Map.of("step", Long.toString(optimizer.stepCount())));
-        TrainState next = new TrainState(1, config, state.trainSha256(), state.validSha256(), nextEpoch,
-                nextStepInEpoch, globalStep, epochLossSum, epochSteps, finished,
-                better ? validLoss : state.bestValidLoss(),
-                better ? epoch : state.bestEpoch(),
-                better ? globalStep : state.bestStep(),
-                weightsFile, optimizerFile, List.copyOf(history),
-                scaler == null ? null : scaler.scale(), scaler == null ? 0 : scaler.goodSteps());
-        next.commit(stateDir);
-        emit.emit("checkpoint", ordered("epoch", epoch, "step", globalStep, "best", better, "dir", out.dir().toString()));
-        return next;
     }
 
     private static void checkResumable(TrainState state, TrainConfig config, String trainSha, String validSha,
@@ -436,7 +262,7 @@ public final class FineTune {
         return z ^ (z >>> 31);
     }
 
-    private static int[] gather(TokenBlocks blocks, int[] order, int from, int to) {
+    static int[] gather(TokenBlocks blocks, int[] order, int from, int to) {
         int t = blocks.blockSize();
         int[] ids = new int[(to - from) * t];
         for (int i = from; i < to; i++) {
@@ -445,7 +271,7 @@ public final class FineTune {
         return ids;
     }
 
-    private static Map<String, Object> ordered(Object... kv) {
+    static Map<String, Object> ordered(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
             m.put((String) kv[i], kv[i + 1]);
@@ -453,8 +279,9 @@ public final class FineTune {
         return m;
     }
 
+    /** Appends an event to events.jsonl and tells the listener. */
     @FunctionalInterface
-    private interface Emitter {
+    interface Emitter {
         void emit(String event, Map<String, Object> fields);
     }
 }

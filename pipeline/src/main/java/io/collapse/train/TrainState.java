@@ -63,6 +63,39 @@ public record TrainState(
             @JsonProperty("valid_loss") double validLoss,
             @JsonProperty("train_loss") double trainLoss) {}
 
+    /**
+     * Where a run continues after a checkpoint.
+     *
+     * @param epoch the epoch to continue in
+     * @param stepInEpoch optimizer steps already done in it (0: the epoch starts)
+     * @param globalStep optimizer steps done in the whole run
+     * @param epochLossSum sum of the step losses of the epoch in progress
+     * @param epochSteps steps summed in {@code epochLossSum}
+     */
+    record Position(int epoch, int stepInEpoch, long globalStep, double epochLossSum, int epochSteps) {}
+
+    /** Before the first step. */
+    static TrainState start(TrainConfig config, String trainSha256, String validSha256) {
+        return new TrainState(1, config, trainSha256, validSha256, 0, 0, 0, 0, 0, false, null, -1, -1, null, null,
+                List.of(), null, 0);
+    }
+
+    /** Whether a validation loss beats the best so far (the first always does). */
+    boolean improvedBy(double validLoss) {
+        return bestValidLoss == null || validLoss < bestValidLoss;
+    }
+
+    /** The state a checkpoint commits: {@code v} becomes the best when it improves on it. */
+    TrainState checkpointed(Position at, boolean finished, Validation v, String weights, String optimizer,
+            List<Validation> history, LossScaler scaler) {
+        boolean better = improvedBy(v.validLoss());
+        return new TrainState(format, config, trainSha256, validSha256, at.epoch(), at.stepInEpoch(), at.globalStep(),
+                at.epochLossSum(), at.epochSteps(), finished,
+                better ? v.validLoss() : bestValidLoss, better ? v.epoch() : bestEpoch, better ? v.step() : bestStep,
+                weights, optimizer, List.copyOf(history),
+                scaler == null ? null : scaler.scale(), scaler == null ? 0 : scaler.goodSteps());
+    }
+
     static final String FILE = "state.json";
 
     private static final ObjectMapper JSON = new ObjectMapper()

@@ -7,9 +7,8 @@ import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
+import io.collapse.eval.PplFile;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -139,11 +138,7 @@ final class EvalCommand implements Callable<Integer> {
         if (file.getFileName().toString().endsWith(".json")) {
             AtomicFiles.writeString(file, CliSupport.JSON.writeValueAsString(ppl) + "\n");
         } else {
-            ByteBuffer bytes = ByteBuffer.allocate(4 * ppl.length).order(ByteOrder.LITTLE_ENDIAN);
-            for (double p : ppl) {
-                bytes.putFloat((float) p);
-            }
-            AtomicFiles.writeBytes(file, bytes.array());
+            PplFile.write(file, ppl);
         }
     }
 }

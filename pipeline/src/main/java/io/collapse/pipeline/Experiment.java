@@ -5,12 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.Checksums;
-import io.collapse.config.ConfigLoader;
 import io.collapse.config.ExperimentConfig;
 import io.collapse.config.RunConfig;
 import io.collapse.data.Mixing;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
+import io.collapse.eval.PplFile;
 import io.collapse.model.Devices;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.HfModelDir;
@@ -19,8 +19,6 @@ import io.collapse.train.EventLog;
 import io.collapse.train.FineTune;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -205,10 +203,10 @@ public final class Experiment {
             scored = Evaluator.evaluate(gen0, corpus, batch, n -> {});
             if (k == 0) {
                 Evaluator.Result real = Evaluator.evaluate(gen0, inputs.train(), batch, n -> {});
-                writeFloats(genDir.resolve(RunFiles.REAL_PPL), real.perSequencePpl());
+                PplFile.write(genDir.resolve(RunFiles.REAL_PPL), real.perSequencePpl());
             }
         }
-        writeFloats(genDir.resolve(RunFiles.CORPUS_PPL), scored.perSequencePpl());
+        PplFile.write(genDir.resolve(RunFiles.CORPUS_PPL), scored.perSequencePpl());
         String sha = corpus.idsSha256();
         double mean = Arrays.stream(scored.perSequencePpl()).average().orElse(Double.NaN);
         GenerationEval.update(genDir, ev -> ev.withCorpus(new GenerationEval.Corpus(corpus.numBlocks(), sha, mean,
@@ -275,14 +273,6 @@ public final class Experiment {
     /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
     private static String modelIdentity(Path genDir) throws IOException {
         return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationEval.read(genDir).train().modelSha256();
-    }
-
-    static void writeFloats(Path file, double[] values) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (double v : values) {
-            buf.putFloat((float) v);
-        }
-        AtomicFiles.writeBytes(file, buf.array());
     }
 
     static DataType dataType(String name) {

@@ -3,6 +3,7 @@ package io.collapse.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.Checksums;
+import io.collapse.eval.PplFile;
 import io.collapse.generate.SyntheticCorpus;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -205,7 +206,7 @@ public final class RunReader {
 
     private static float[] f32(Path file, List<String> warnings) {
         try {
-            return PplFiles.readF32(file);
+            return PplFile.read(file);
         } catch (IOException e) {
             warnings.add(file + ": skipped (" + e.getMessage() + ")");
             return null;

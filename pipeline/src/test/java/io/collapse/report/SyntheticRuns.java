@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.GenerationConfig;
+import io.collapse.eval.PplFile;
 import io.collapse.generate.SyntheticCorpus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -127,9 +128,11 @@ public final class SyntheticRuns {
     }
 
     static void writeF32(Path file, float[] values) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        buf.asFloatBuffer().put(values);
-        Files.write(file, buf.array());
+        double[] wide = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            wide[i] = values[i];
+        }
+        PplFile.write(file, wide);
     }
 
     private static String sha256(byte[] bytes) {

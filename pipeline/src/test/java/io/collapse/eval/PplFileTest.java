@@ -1,4 +1,4 @@
-package io.collapse.report;
+package io.collapse.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,17 +10,17 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PplFilesTest {
+class PplFileTest {
 
     @TempDir Path tmp;
 
     @Test
     void f32WithATornTailIsRefused() throws IOException {
         Path f = tmp.resolve("x.f32");
-        SyntheticRuns.writeF32(f, new float[] {1.5f, 20f});
-        assertArrayEquals(new float[] {1.5f, 20f}, PplFiles.readF32(f));
+        PplFile.write(f, new double[] {1.5, 20});
+        assertArrayEquals(new float[] {1.5f, 20f}, PplFile.read(f));
         Files.write(f, new byte[] {0, 0, (byte) 0xC0, 0x3F, 1});
-        IOException e = assertThrows(IOException.class, () -> PplFiles.readF32(f));
+        IOException e = assertThrows(IOException.class, () -> PplFile.read(f));
         assertTrue(e.getMessage().contains("5 bytes"), e.getMessage());
     }
 }

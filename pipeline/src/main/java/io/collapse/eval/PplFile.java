@@ -1,0 +1,43 @@
+package io.collapse.eval;
+
+import io.collapse.config.AtomicFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Per-sequence perplexity files ({@code corpus-ppl.f32}, {@code real-ppl.f32}, {@code eval
+ * --per-sequence}): float32, little-endian, one value per sequence, nothing else. The one writer and
+ * the one reader of the format.
+ */
+public final class PplFile {
+
+    private PplFile() {}
+
+    /** Writes {@code ppl} as float32 LE, atomically. */
+    public static void write(Path file, double[] ppl) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(4 * ppl.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (double p : ppl) {
+            buf.putFloat((float) p);
+        }
+        AtomicFiles.writeBytes(file, buf.array());
+    }
+
+    /** The values of a file {@link #write} made; a length not a multiple of 4, or a value not a perplexity, throws. */
+    public static float[] read(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length % 4 != 0) {
+            throw new IOException(file + ": " + bytes.length + " bytes is not a whole number of float32 values (half-written?)");
+        }
+        float[] out = new float[bytes.length / 4];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        for (int i = 0; i < out.length; i++) {
+            if (!(out[i] > 0f) || Float.isInfinite(out[i])) {
+                throw new IOException(file + ": value " + i + " is " + out[i] + ", a perplexity must be finite and > 0");
+            }
+        }
+        return out;
+    }
+}

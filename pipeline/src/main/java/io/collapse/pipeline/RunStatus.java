@@ -1,0 +1,162 @@
+package io.collapse.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.RunConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a run is and what it has measured, read from its files only (safe while it runs): its
+ * config, state.json, every generation's eval.json and events.jsonl (for the step in flight and the
+ * ETA). {@link #toMap} is the {@code status --json} document.
+ *
+ * @param trainProgress "epoch E, step S, loss L" of the training in flight, or null
+ * @param etaSeconds seconds left, or null before any phase finished
+ * @param metrics one map per generation with an eval.json
+ */
+public record RunStatus(Path runDir, RunConfig config, RunState state, String trainProgress, Double etaSeconds,
+        List<Map<String, Object>> metrics) {
+
+    public static RunStatus read(Path runDir) throws IOException {
+        RunConfig cfg = RunManifest.readConfig(runDir);
+        RunState state = RunState.read(runDir);
+        List<JsonNode> events = events(runDir);
+        Double eta = state.finished() ? Double.valueOf(0) : eta(state, events, phasesTotal(cfg));
+        return new RunStatus(runDir, cfg, state, trainProgress(state, events), eta, metrics(runDir, cfg));
+    }
+
+    public int generations() {
+        return config.experiment().generations();
+    }
+
+    public int phasesTotal() {
+        return phasesTotal(config);
+    }
+
+    private static int phasesTotal(RunConfig cfg) {
+        return cfg.experiment().generations() * RunState.Phase.values().length;
+    }
+
+    /** The {@code status --json} document. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("run_dir", runDir.toString());
+        s.put("name", config.name());
+        s.put("seed", config.experiment().seed());
+        s.put("generations", generations());
+        s.put("finished", state.finished());
+        s.put("generation", state.finished() ? generations() - 1 : state.generation());
+        s.put("phase", state.phase());
+        s.put("phases_done", state.phasesDone());
+        s.put("phases_total", phasesTotal());
+        s.put("train_progress", trainProgress);
+        s.put("eta_seconds", etaSeconds);
+        s.put("metrics", metrics);
+        return s;
+    }
+
+    private static List<Map<String, Object>> metrics(Path runDir, RunConfig cfg) throws IOException {
+        List<Map<String, Object>> gens = new ArrayList<>();
+        for (int k = 0; k < cfg.experiment().generations(); k++) {
+            Path genDir = RunFiles.gen(runDir, k);
+            if (!Files.exists(genDir.resolve(RunFiles.EVAL))) {
+                continue;
+            }
+            GenerationEval ev = GenerationEval.read(genDir);
+            Map<String, Object> g = new LinkedHashMap<>();
+            g.put("generation", k);
+            if (ev.test() != null) {
+                g.put("test_loss", ev.test().loss());
+                g.put("test_corpus_ppl", ev.test().corpusPpl());
+                g.put("test_mean_batch_ppl", ev.test().meanBatchPpl());
+            }
+            if (ev.corpus() != null) {
+                g.put("corpus_sha256", ev.corpus().sha256());
+                g.put("corpus_mean_ppl_by_gen0", ev.corpus().meanPplByGen0());
+            }
+            gens.add(g);
+        }
+        return gens;
+    }
+
+    /** "step S" of the training in flight, from the last step event. */
+    private static String trainProgress(RunState state, List<JsonNode> events) {
+        if (state.finished() || !state.phase().equals(RunState.Phase.TRAIN.id)) {
+            return null;
+        }
+        JsonNode last = null;
+        for (JsonNode e : events) {
+            if (e.path("event").asText().equals("phase_start")) {
+                last = null;
+            } else if (e.path("event").asText().equals("step")) {
+                last = e;
+            }
+        }
+        return last == null ? null : "epoch " + last.path("epoch").asInt() + ", step " + last.path("step").asLong()
+                + ", loss " + String.format("%.4f", last.path("loss").asDouble());
+    }
+
+    /**
+     * Seconds left: each remaining phase costs what the same phase cost on average so far (any
+     * phase's average when that one has not run yet), less what the phase in flight has used.
+     */
+    private static Double eta(RunState state, List<JsonNode> events, int totalPhases) {
+        Map<String, double[]> perPhase = new HashMap<>(); // phase -> {sum, count}
+        double all = 0;
+        int n = 0;
+        Instant inFlightSince = null;
+        for (JsonNode e : events) {
+            String ev = e.path("event").asText();
+            if (ev.equals("phase_done")) {
+                double sec = e.path("seconds").asDouble();
+                double[] a = perPhase.computeIfAbsent(e.path("phase").asText(), p -> new double[2]);
+                a[0] += sec;
+                a[1]++;
+                all += sec;
+                n++;
+                inFlightSince = null;
+            } else if (ev.equals("phase_start")) {
+                inFlightSince = Instant.parse(e.path("time").asText());
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        double mean = all / n;
+        double left = 0;
+        RunState.Phase[] phases = RunState.Phase.values();
+        for (int i = state.phasesDone(); i < totalPhases; i++) {
+            double[] a = perPhase.get(phases[i % phases.length].id);
+            left += a == null ? mean : a[0] / a[1];
+        }
+        if (inFlightSince != null) {
+            left -= Math.min(Duration.between(inFlightSince, Instant.now()).toMillis() / 1e3, left);
+        }
+        return Math.max(0, left);
+    }
+
+    private static List<JsonNode> events(Path runDir) throws IOException {
+        Path file = runDir.resolve(RunFiles.EVENTS);
+        List<JsonNode> out = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(file)) {
+            try {
+                out.add(ConfigLoader.JSON.readTree(line));
+            } catch (IOException damaged) {
+                // A line a kill tore (the run cuts it at its next start) or a damaged one: skip it.
+            }
+        }
+        return out;
+    }
+}

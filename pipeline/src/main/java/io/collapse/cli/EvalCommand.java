@@ -7,6 +7,7 @@ import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
+import io.collapse.model.MemoryBudget;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -77,6 +78,9 @@ final class EvalCommand implements Callable<Integer> {
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         Evaluator.Result r;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
+            MemoryBudget.require("eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
+                    MemoryBudget.eval(loaded.config(), batchSize, blockSize, modelOptions.dataType().getNumOfBytes()),
+                    loaded.manager().getDevice(), "--batch-size or --block-size");
             TokenBlocks blocks = DataSource.bundled(dataset)
                     .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
             TokenBlocks scored = firstBlocks(blocks, maxBlocks);

@@ -5,6 +5,7 @@ import io.collapse.config.TrainConfig;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.MemoryBudget;
 import io.collapse.text.OptTokenizer;
 import io.collapse.train.FineTune;
 import java.io.PrintWriter;
@@ -111,6 +112,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
+            MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + blockSize + "-token blocks",
+                    MemoryBudget.train(loaded.config(), config.microBatch(), blockSize), loaded.manager().getDevice(),
+                    "--micro-batch or --block-size");
             OptTokenizer tokenizer = loaded.tokenizer();
             List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(DataPaths.locate(cacheDir),
                     List.of("train", "valid"), tokenizer, blockSize);

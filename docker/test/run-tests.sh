@@ -282,10 +282,11 @@ cat >"$fake_launcher" <<'EOF'
 # Records its pid and arguments; FAKE_EXIT sets its exit status; FAKE_WAIT=1 makes it run until
 # SIGTERM, as the JVM would.
 out="${FAKE_OUT:?}"
+# The trap comes before the file the test waits for, or a signal sent at once would find none.
+[ "${FAKE_WAIT:-0}" = 1 ] && trap 'echo TERM >"$out.term"; exit 143' TERM
 { echo "pid:$$"; for a in "$@"; do echo "arg:$a"; done; } >"$out.tmp"
 mv "$out.tmp" "$out"
 if [ "${FAKE_WAIT:-0}" = 1 ]; then
-  trap 'echo TERM >"$out.term"; exit 143' TERM
   # Bounded, so a broken test cannot leave it running.
   for ((i = 0; i < 400; i++)); do sleep 0.05; done
   exit 99

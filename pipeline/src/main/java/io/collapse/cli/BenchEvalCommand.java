@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.OptConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
+import io.collapse.model.MemoryBudget;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
 import java.io.PrintWriter;
@@ -57,6 +58,8 @@ final class BenchEvalCommand implements Callable<Integer> {
         }
         OptConfig config = OptPresets.get(preset);
         Device device = target.device();
+        MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
+                MemoryBudget.eval(config, batchSize, blockSize, 4), device, "--batch-size or --block-size");
         double matmulFlops = MatmulRate.measure(device, target.matmulSize, Math.min(seconds, 5));
 
         TokenBlocks blocks = TokenBlocks.of(BenchCommand.randomTokenIds(0, batchSize * blockSize, config.vocabSize()),

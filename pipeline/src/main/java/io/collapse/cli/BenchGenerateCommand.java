@@ -1,12 +1,14 @@
 package io.collapse.cli;
 
 import ai.djl.engine.Engine;
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.generate.Generator;
+import io.collapse.model.MemoryBudget;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
 import java.io.PrintWriter;
@@ -51,11 +53,23 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    /** The largest batch of each strategy must fit, checked before the first measurement. */
+    private void requireMemory(OptConfig config, Device device) {
+        int batch = batchSizes.stream().mapToInt(Integer::intValue).max().orElse(1);
+        for (String strategy : strategies) {
+            int rows = GenerationConfig.of(strategy, newTokens).rowsPerPrompt();
+            MemoryBudget.require("bench generate: " + strategy + " with --batch-sizes " + batch,
+                    MemoryBudget.decode(config, (long) batch * rows, (long) promptTokens + newTokens, 4), device,
+                    "--batch-sizes, --prompt-tokens or --new-tokens");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         OptConfig config = OptPresets.get(preset);
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager()) {
+            requireMemory(config, manager.getDevice());
             OptForCausalLM model = OptForCausalLM.random(config, 0, manager, DataType.FLOAT32);
             for (String strategy : strategies) {
                 for (int batch : batchSizes) {

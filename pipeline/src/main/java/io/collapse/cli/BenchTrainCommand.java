@@ -7,6 +7,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.MemoryBudget;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
 import io.collapse.train.FineTune;
@@ -77,6 +78,8 @@ final class BenchTrainCommand implements Callable<Integer> {
 
         TrainConfig trainConfig = new TrainConfig(1, batchSize, microBatch, 2e-5, null, null, null, null, "constant", null,
                 null, 0, null, null, null);
+        MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + blockSize + "-token blocks",
+                MemoryBudget.train(config, trainConfig.microBatch(), blockSize), device, "--micro-batch or --block-size");
         List<Double> rates = new ArrayList<>();
         Path out = Files.createTempDirectory("collapse-bench-train-");
         try (NDManager manager = NDManager.newBaseManager(device)) {

@@ -8,6 +8,7 @@ import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
 import io.collapse.eval.PplFile;
+import io.collapse.model.MemoryBudget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,6 +80,12 @@ final class EvalCommand implements Callable<Integer> {
             TokenBlocks blocks = DataSource.bundled(dataset)
                     .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
             TokenBlocks scored = firstBlocks(blocks, maxBlocks);
+            // Before the first batch; a block longer than the model's positions is refused, named, by Evaluator.
+            if (blockSize <= loaded.config().maxPositionEmbeddings()) {
+                MemoryBudget.require("eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
+                        MemoryBudget.eval(loaded.config(), batchSize, blockSize, modelOptions.dataType().getNumOfBytes()),
+                        loaded.manager().getDevice(), "--batch-size or --block-size");
+            }
             try (ProgressBar bar = noProgress ? null : ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build()) {
                 r = Evaluator.evaluate(loaded.model(), scored, batchSize, done -> {
                     if (bar != null) {

@@ -6,6 +6,7 @@ import io.collapse.config.GenerationConfig;
 import io.collapse.config.StrictJson;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
+import io.collapse.model.MemoryBudget;
 import io.collapse.text.OptTokenizer;
 import io.collapse.text.PaddedBatch;
 import java.io.IOException;
@@ -59,6 +60,7 @@ final class GenerateCommand implements Callable<Integer> {
                     ? prompts.texts.stream().map(tokenizer::encode).toList()
                     : readIds(prompts.idsFile);
             PaddedBatch batch = tokenizer.leftPad(rows);
+            requireMemory(loaded, cfg, rows.size(), batch.inputIds()[0].length);
             long start = System.nanoTime();
             GenerateResult result = new Generator(loaded.model(), cfg)
                     .generate(batch.inputIds(), batch.attentionMask(), 0, loaded.manager());
@@ -66,6 +68,18 @@ final class GenerateCommand implements Callable<Integer> {
             print(loaded, tokenizer, rows, batch, cfg, result, seconds);
         }
         return 0;
+    }
+
+    /** Refuses decoding that cannot fit, before the first step (100000 beams got the JVM killed, with no message). */
+    private void requireMemory(ModelOptions.Loaded loaded, GenerationConfig cfg, int prompts, int promptLength) {
+        long rows = (long) prompts * cfg.rowsPerPrompt();
+        String flag = GenerationConfig.BEAM.equals(cfg.strategy()) ? "--num-beams"
+                : GenerationConfig.SAMPLE.equals(cfg.strategy()) ? "--num-return-sequences" : null;
+        String setting = flag == null ? "greedy decoding" : flag + " " + cfg.rowsPerPrompt();
+        MemoryBudget.require("generate: " + setting + " with " + prompts + (prompts == 1 ? " prompt" : " prompts"),
+                MemoryBudget.decode(loaded.config(), rows, (long) promptLength + cfg.maxNewTokens(),
+                        modelOptions.dataType().getNumOfBytes()),
+                loaded.manager().getDevice(), (flag == null ? "" : flag + ", ") + "the number of prompts or --max-new-tokens");
     }
 
     /** The continuations, without their EOS and pads, as text (and one JSON object with {@code --json}). */

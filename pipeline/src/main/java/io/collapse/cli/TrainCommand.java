@@ -5,6 +5,7 @@ import io.collapse.config.TrainConfig;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.MemoryBudget;
 import io.collapse.text.OptTokenizer;
 import io.collapse.train.FineTune;
 import java.io.PrintWriter;
@@ -117,6 +118,12 @@ final class TrainCommand implements Callable<Integer> {
             String dataset = source.name();
             TokenBlocks train = EvalCommand.firstBlocks(splits.get(0).blocks(), trainBlocks == 0 ? null : trainBlocks);
             TokenBlocks valid = EvalCommand.firstBlocks(splits.get(1).blocks(), validBlocks == 0 ? null : validBlocks);
+            // Before the first step; a block longer than the model's positions is refused, named, by FineTune.
+            if (blockSize <= loaded.config().maxPositionEmbeddings()) {
+                MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + blockSize + "-token blocks",
+                        MemoryBudget.train(loaded.config(), config.microBatch(), blockSize), loaded.manager().getDevice(),
+                        "--micro-batch or --block-size");
+            }
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);
             FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
             double seconds = (System.nanoTime() - start) / 1e9;

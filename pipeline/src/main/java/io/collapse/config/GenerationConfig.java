@@ -96,6 +96,11 @@ public record GenerationConfig(
         Check.oneOf("generation.beam_length_rule", beamLengthRule, HF_4_35, HF_4_36);
     }
 
+    /** Rows decoded for each prompt: its beams, else its samples. */
+    public int rowsPerPrompt() {
+        return BEAM.equals(strategy) ? numBeams : numReturnSequences;
+    }
+
     /** The released code's corpus writer: beam 5, repetition penalty 3, exactly {@code newTokens} new tokens. */
     public static GenerationConfig paper(int newTokens) {
         return new GenerationConfig(BEAM, 5, 1, 1.0, "false", newTokens, newTokens, 3.0, 0, null, null, null, null,

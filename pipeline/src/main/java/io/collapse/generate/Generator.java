@@ -63,7 +63,7 @@ public final class Generator {
         }
         int[][] mask = attentionMask != null ? attentionMask : defaultMask(inputIds);
         int promptLength = inputIds[0].length;
-        int copies = GenerationConfig.BEAM.equals(cfg.strategy()) ? cfg.numBeams() : cfg.numReturnSequences();
+        int copies = cfg.rowsPerPrompt();
         try (DecodeState state = new DecodeState(model, inputIds, mask, copies, cfg.useCache(), manager)) {
             List<LogitsProcessor> processors = LogitsProcessor.processors(cfg, promptLength, eosId);
             switch (cfg.strategy()) {

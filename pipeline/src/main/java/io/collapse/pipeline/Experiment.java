@@ -80,7 +80,7 @@ public final class Experiment {
         List<Device> devices = Devices.resolveAll(cfg.device());
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
         RunManifest.checkConfig(runDir, cfg);
-        RunInputs.check(cfg, runDir); // before the lock, which creates the directory
+        RunInputs.check(cfg, runDir, devices.get(0)); // before the lock, which creates the directory
         try (RunLock lock = RunLock.acquire(runDir, log)) {
             RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
             RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());

@@ -4,13 +4,16 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.DataConfig;
+import io.collapse.config.GenerationConfig;
 import io.collapse.config.ModelConfig;
+import io.collapse.config.OptConfig;
 import io.collapse.config.RunConfig;
 import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.Manifest;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.MemoryBudget;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.OptPresets;
 import io.collapse.model.hf.HfModelDir;
@@ -40,17 +43,13 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
 
     /**
      * Checks what the config names — the preset or local base directory, the dataset or corpus
-     * file — so that a mistake is reported before the run directory or the base model is written.
+     * file — and that its batches fit on {@code device}, so that a mistake is reported before the
+     * run directory or the base model is written.
      */
-    static void check(RunConfig cfg, Path runDir) throws IOException {
-        String base = cfg.model().base();
-        if (!Files.isRegularFile(runDir.resolve(RunFiles.BASE).resolve(HfModelDir.CONFIG))) {
-            if (base.startsWith("preset:")) {
-                OptPresets.get(base.substring("preset:".length()));
-            } else if (looksLikePath(base) && !Files.isRegularFile(Path.of(base).resolve(HfModelDir.CONFIG))) {
-                throw new IOException("model.base: '" + base + "' is not a model directory (no "
-                        + HfModelDir.CONFIG + " there); expected preset:NAME, a local HF directory or a Hub id");
-            }
+    static void check(RunConfig cfg, Path runDir, Device device) throws IOException {
+        OptConfig model = baseConfig(cfg.model().base(), runDir);
+        if (model != null) {
+            requireMemory(cfg, model, device);
         }
         String dataset = cfg.data().dataset();
         int colon = dataset.indexOf(':');
@@ -66,6 +65,46 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
                         + new TreeSet<>(known) + ", text:PATH or jsonl:PATH");
             }
         }
+    }
+
+    /**
+     * The base model's shape, known before anything is fetched or written: the run's own copy, a
+     * preset or a local directory's config.json; null for a Hub id not yet downloaded.
+     */
+    private static OptConfig baseConfig(String base, Path runDir) throws IOException {
+        Path own = runDir.resolve(RunFiles.BASE).resolve(HfModelDir.CONFIG);
+        if (Files.isRegularFile(own)) {
+            return OptConfig.read(own);
+        }
+        if (base.startsWith("preset:")) {
+            return OptPresets.get(base.substring("preset:".length()));
+        }
+        if (!looksLikePath(base)) {
+            return null;
+        }
+        Path config = Path.of(base).resolve(HfModelDir.CONFIG);
+        if (!Files.isRegularFile(config)) {
+            throw new IOException("model.base: '" + base + "' is not a model directory (no "
+                    + HfModelDir.CONFIG + " there); expected preset:NAME, a local HF directory or a Hub id");
+        }
+        return OptConfig.read(config);
+    }
+
+    /**
+     * Refuses a corpus batch or a micro-batch that cannot fit on the device. Evaluation and scoring
+     * use the micro-batch too, with less memory than training, so the training check covers them.
+     */
+    private static void requireMemory(RunConfig cfg, OptConfig model, Device device) {
+        int blockSize = cfg.data().blockSize();
+        int corpusBatch = cfg.experiment().corpusBatch();
+        GenerationConfig g = cfg.generation();
+        MemoryBudget.require("run: experiment.corpus_batch " + corpusBatch + " × " + g.rowsPerPrompt()
+                        + (GenerationConfig.BEAM.equals(g.strategy()) ? " beams" : " rows") + " per prompt",
+                MemoryBudget.decode(model, (long) corpusBatch * g.rowsPerPrompt(), (long) blockSize + g.maxNewTokens(), 4),
+                device, "experiment.corpus_batch or generation.num_beams");
+        MemoryBudget.require("run: train.micro_batch " + cfg.train().microBatch() + " of " + blockSize + "-token blocks",
+                MemoryBudget.train(model, cfg.train().microBatch(), blockSize),
+                device, "train.micro_batch");
     }
 
     /** A Hub id is {@code org/name}; anything absolute, relative to '.' or '~', or already on disk is meant as a directory. */

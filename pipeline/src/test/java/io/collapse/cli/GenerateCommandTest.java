@@ -5,8 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.collapse.model.MemoryBudget;
+import io.collapse.model.OptForCausalLM;
+import io.collapse.model.OptPresets;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.HostTensor;
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,5 +78,29 @@ class GenerateCommandTest {
         run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "x", "--dtype", "int8");
         assertEquals(1, run.code());
         assertTrue(run.err().contains("--dtype: expected float32 or float16, got 'int8'"), run.err());
+    }
+
+    /** Issue 15: the kernel killed the JVM at 21.9 GB; now one line at start, with the estimate and the limit. */
+    @Test
+    void beamsThatCannotFitAreRefusedAtStart() throws Exception {
+        Path tiny = tmp.resolve("tiny");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OptForCausalLM model = OptForCausalLM.random(OptPresets.get("tiny"), 0, manager, DataType.FLOAT32);
+            HfModelDir.write(tiny, model.config(), model.stateDict(), HostTensor.DType.F32, null);
+        }
+        // The issue's 100000 beams where they cannot fit (over 47 GB, logits 40.2 GB of it), and 10^7 anywhere.
+        long total = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        long need = MemoryBudget.decode(OptPresets.get("tiny"), 100_000, 64, 4).bytes();
+        List<String> cases = total < need ? List.of("100000", "10000000") : List.of("10000000");
+        for (String beams : cases) {
+            long start = System.nanoTime();
+            Cli.Result run = Cli.run("generate", "--model", tiny.toString(), "--prompt", "The tower is",
+                    "--num-beams", beams, "--device", "cpu");
+            assertEquals(1, run.code(), run.err());
+            assertTrue(run.err().matches("error: generate: --num-beams " + beams + " with 1 prompt needs about [0-9.]+ GB"
+                    + " for logits and cache; this machine has [0-9.]+ GB of memory \\(lower --num-beams, the number"
+                    + " of prompts or --max-new-tokens\\)\\R"), run.err());
+            assertTrue(System.nanoTime() - start < 30e9, "refused at start, not after decoding");
+        }
     }
 }

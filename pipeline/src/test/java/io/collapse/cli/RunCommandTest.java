@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,10 +91,17 @@ class RunCommandTest {
                 {"model.base=preset:huge", "unknown model preset 'huge'"},
                 {"model.base=" + tmp.resolve("no-model"), "model.base: '" + tmp.resolve("no-model") + "' is not a model directory"},
                 {"data.dataset=wikitext-9", "data.dataset: unknown dataset 'wikitext-9'; expected one of [wikitext-2-raw-v1, wikitext-2-v1]"},
-                {"data.dataset=text:" + tmp.resolve("none.txt"), "data.dataset: corpus file " + tmp.resolve("none.txt") + " does not exist"}};
+                {"data.dataset=text:" + tmp.resolve("none.txt"), "data.dataset: corpus file " + tmp.resolve("none.txt") + " does not exist"},
+                // Memory no machine has: 32 prompts × 100000 beams; a micro-batch of 10^6 blocks.
+                {"generation.num_beams=100000", "run: experiment.corpus_batch 32 × 100000 beams per prompt needs about"},
+                {"train.batch_size=1000000 train.micro_batch=1000000", "run: train.micro_batch 1000000 of 16-token blocks needs about"}};
         for (String[] c : cases) {
             Path run = tmp.resolve("run");
-            Cli.Result r = Cli.run("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report", "--set", c[0]);
+            List<String> args = new ArrayList<>(List.of("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report"));
+            for (String set : c[0].split(" ")) {
+                args.addAll(List.of("--set", set));
+            }
+            Cli.Result r = Cli.run(args.toArray(String[]::new));
             assertEquals(1, r.code(), c[0] + ": " + r.err());
             assertTrue(r.err().startsWith("error: ") && r.err().contains(c[1]) && r.err().strip().lines().count() == 1, r.err());
             assertFalse(Files.exists(run), c[0] + " created " + run);

@@ -104,7 +104,9 @@ public final class TorchPickle {
                 throw e.problem;
             } catch (RuntimeException e) {
                 // Pyrolite signals malformed input with PickleException and assorted other unchecked ones (an empty stack, a bad cast).
-                throw new CheckpointException(file, "data.pkl is not a pickled state dict: " + e.getMessage());
+                // Some of its messages end in a line break (found by HostileInputsFuzzTest): one line for the user.
+                throw new CheckpointException(file, "data.pkl is not a pickled state dict: "
+                        + String.valueOf(e.getMessage()).strip().replaceAll("\\s*\\R\\s*", " "));
             } catch (CheckpointException e) {
                 throw e;
             } catch (IOException e) {

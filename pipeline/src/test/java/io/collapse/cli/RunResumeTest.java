@@ -77,17 +77,7 @@ class RunResumeTest {
 
     @Test
     void damagedFilesOfAFinishedRunAreFoundAndRedoneAlone() throws Exception {
-        Path run = tmp.resolve("damaged");
-        try (var files = Files.walk(reference)) {
-            for (Path f : files.toList()) {
-                Path to = run.resolve(reference.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(f, to);
-                }
-            }
-        }
+        Path run = copyOf(reference, tmp.resolve("damaged"));
         Path weights = run.resolve("gen-01/model/model.safetensors");
         Files.write(weights, java.util.Arrays.copyOf(Files.readAllBytes(weights), (int) Files.size(weights) / 2));
         Path shard = run.resolve("gen-00/corpus/shard-00001.bin");

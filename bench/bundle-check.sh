@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The offline bundle as a bare machine runs it: `env -i` with PATH=/usr/bin:/bin (no Maven, no
-# JAVA_HOME, nothing of this shell), against a CPU libtorch named like `native build` prints it:
+# The offline bundle as a bare machine runs it: `env -i` (nothing of this shell, no JAVA_HOME) with
+# a PATH of only the basic tools the launchers use, linked from /usr/bin:/bin — no mvn, no java —
+# against a CPU libtorch named like `native build` prints it:
 #
 #   bench/bundle-check.sh BUNDLE_DIR PYTORCH_LIBRARY_PATH PYTORCH_VERSION [PACKAGE...]
 #
@@ -17,13 +18,17 @@ packages=("$@")
 if [ ${#packages[@]} -eq 0 ]; then
   packages=(io.collapse.model)
 fi
-bare=(env -i PATH=/usr/bin:/bin PYTORCH_LIBRARY_PATH="$lib" PYTORCH_VERSION="$version" PYTORCH_FLAVOR=cpu)
-if "${bare[@]}" bash -c 'command -v mvn' > /dev/null; then
-  echo "error: mvn is on /usr/bin:/bin; this check needs a PATH without Maven" >&2
-  exit 2
-fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+mkdir "$work/bin"
+for tool in bash env dirname basename mkdir mv rm tar xz grep cat; do
+  ln -s "$(PATH=/usr/bin:/bin command -v "$tool")" "$work/bin/$tool"
+done
+bare=(env -i PATH="$work/bin" PYTORCH_LIBRARY_PATH="$lib" PYTORCH_VERSION="$version" PYTORCH_FLAVOR=cpu)
+if "${bare[@]}" bash -c 'command -v mvn || command -v java' > /dev/null; then
+  echo "error: mvn or java is on the bare PATH" >&2
+  exit 2
+fi
 
 echo "== info"
 "${bare[@]}" "$bundle/collapse" info | tee "$work/info.txt"

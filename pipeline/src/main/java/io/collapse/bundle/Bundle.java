@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * DIR/run-tests              the test suite through JUnit's console launcher
  * DIR/collapse.jar, lib/     the project's jars, no pytorch-native-cpu, natives trimmed to linux-x86_64
  * DIR/runtime/               jlink'ed Java 17 (jdeps' modules + jdk.compiler) with include/jni.h
- * DIR/test/                  test classes and resources, junit-platform-console-standalone.jar
+ * DIR/test/                  test classes and resources (also as src/test/resources), the JUnit console jar
  * DIR/datasets/              the bundled wikitext-2 (runs offline)
  * DIR/third_party/djl-0.36.0-pytorch-jni/   sources for `native build` (found there before ../shared)
  * DIR/bench/                 compare.py and gpu/check.sh (outside the payload)
@@ -92,6 +92,10 @@ public final class Bundle {
         copyJniHeaders(out.resolve("runtime"));
         stripJvm(out.resolve("runtime"), log);
         copyTree(in.target().resolve("test-classes"), out.resolve("test/classes"));
+        // Tests open fixtures as src/test/resources/... from the module folder, as surefire runs
+        // them; run-tests works in test/, where that path leads to the copies among the classes.
+        Files.createDirectories(out.resolve("test/src/test"));
+        Files.createSymbolicLink(out.resolve("test/src/test/resources"), Path.of("../../classes"));
         Files.copy(in.consoleJar(), out.resolve("test/junit-platform-console-standalone.jar"));
         copyTree(in.repo().resolve("datasets"), out.resolve("datasets"));
         copyTree(in.djlSrc(), out.resolve("third_party/djl-0.36.0-pytorch-jni"));

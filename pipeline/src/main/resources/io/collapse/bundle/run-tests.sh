@@ -16,6 +16,7 @@ args=("$@")
 if [ ${#args[@]} -eq 0 ]; then
   args=(--scan-class-path "$here/test/classes")
 fi
+cd "$here/test"  # tests read fixtures as src/test/resources/..., relative to the module folder
 exec "$here/runtime/bin/java" -Xmx4g -Dai.djl.offline=true -Dcollapse.offline=true -Dcollapse.repo="$here" \
   -Dcollapse.test.device="${COLLAPSE_TEST_DEVICE:-cpu}" \
   -jar "$here/test/junit-platform-console-standalone.jar" execute --disable-banner --class-path "$cp" "${args[@]}"

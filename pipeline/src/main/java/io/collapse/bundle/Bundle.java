@@ -92,10 +92,11 @@ public final class Bundle {
         copyJniHeaders(out.resolve("runtime"));
         stripJvm(out.resolve("runtime"), log);
         copyTree(in.target().resolve("test-classes"), out.resolve("test/classes"));
-        // Tests open fixtures as src/test/resources/... from the module folder, as surefire runs
-        // them; run-tests works in test/, where that path leads to the copies among the classes.
+        // Tests open fixtures as src/test/resources/... (and the vocabulary as src/main/resources/...)
+        // from the module folder, as surefire runs them; run-tests works in test/, where they are.
         Files.createDirectories(out.resolve("test/src/test"));
         Files.createSymbolicLink(out.resolve("test/src/test/resources"), Path.of("../../classes"));
+        copyTree(in.repo().resolve("pipeline/src/main/resources"), out.resolve("test/src/main/resources"));
         Files.copy(in.consoleJar(), out.resolve("test/junit-platform-console-standalone.jar"));
         copyTree(in.repo().resolve("datasets"), out.resolve("datasets"));
         copyTree(in.djlSrc(), out.resolve("third_party/djl-0.36.0-pytorch-jni"));

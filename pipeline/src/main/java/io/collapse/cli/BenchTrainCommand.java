@@ -61,6 +61,10 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--matmul-seconds", defaultValue = "5", description = "How long to time the matmul (default: ${DEFAULT-VALUE}).")
     double matmulSeconds;
 
+    @Option(names = "--mixed-precision", defaultValue = "off", paramLabel = "off|fp16|bf16",
+            description = "train.mixed_precision for the timed steps; fp16/bf16 on a GPU only (default: ${DEFAULT-VALUE}).")
+    String mixedPrecision;
+
     @Mixin BenchTarget target;
 
     @Spec CommandSpec spec;
@@ -77,7 +81,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         double matmulBefore = MatmulRate.measure(device, target.matmulSize, matmulSeconds);
 
         TrainConfig trainConfig = new TrainConfig(1, batchSize, microBatch, 2e-5, null, null, null, null, "constant", null,
-                null, 0, null, null, null);
+                null, 0, null, null, null).withMixedPrecision(mixedPrecision, 65536, 2000);
         MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + blockSize + "-token blocks",
                 MemoryBudget.train(config, trainConfig.microBatch(), blockSize), device, "--micro-batch or --block-size");
         List<Double> rates = new ArrayList<>();
@@ -107,6 +111,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         line.put("preset", preset);
         line.put("batch", batchSize);
         line.put("micro_batch", trainConfig.microBatch());
+        line.put("mixed_precision", mixedPrecision);
         line.put("block_size", blockSize);
         line.put("steps_timed", rates.size());
         line.put("tokens_per_s", BenchCommand.round(tokensPerS, 1));

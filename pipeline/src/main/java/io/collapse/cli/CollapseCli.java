@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             TrainCommand.class,
             NativeCommand.class,
+            BundleCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CollapseCli implements Callable<Integer> {

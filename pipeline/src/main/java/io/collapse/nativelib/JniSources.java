@@ -15,8 +15,15 @@ import java.util.stream.Stream;
  */
 public record JniSources(Path root) {
 
-    /** The folder beside the repository that the project's shared material lives in. */
+    /**
+     * The folder beside the repository that the project's shared material lives in; in an offline
+     * bundle ({@code collapse bundle}), its own copy inside, since nothing lies beside it there.
+     */
     public static Path defaultRoot(Path repo) {
+        Path bundled = repo.resolve("third_party/djl-0.36.0-pytorch-jni");
+        if (Files.isDirectory(bundled)) {
+            return bundled;
+        }
         return repo.resolve("../shared/third_party/djl-0.36.0-pytorch-jni").normalize();
     }
 

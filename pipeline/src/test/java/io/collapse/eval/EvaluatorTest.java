@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.TestDevice;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.HfOptFixture;
 import io.collapse.model.OptForCausalLM;
@@ -33,7 +34,7 @@ class EvaluatorTest {
                 ids[r * 64 + t] = (int) rows[r][t];
             }
         }
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = fx.model(manager);
             int arraysBefore = manager.getManagedArrays().size();
             List<Integer> progress = new ArrayList<>();
@@ -60,7 +61,7 @@ class EvaluatorTest {
     @Test
     void unscorableInputIsNamed() throws Exception {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = fx.model(manager);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Evaluator.evaluate(lm, TokenBlocks.of(new int[] {2, 5, 1000, 7}, 2), 4, done -> {}));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.TestDevice;
 import io.collapse.model.HfOptFixture;
 import io.collapse.model.OptForCausalLM;
 import java.io.IOException;
@@ -24,7 +25,7 @@ class SequenceNllTest {
         HfOptFixture fx = HfOptFixture.load(caseName);
         JsonNode expected = fx.forward(input);
         long[][] mask = fx.attentionMask(input);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = fx.model(manager);
             NDArray ids = manager.create(fx.inputIds(input));
             NDArray maskArray = mask == null ? null : manager.create(mask);
@@ -47,7 +48,7 @@ class SequenceNllTest {
 
     @Test
     void countsOnlyTargetsWithARealPredecessor() {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             // Uniform logits over 4 ids: every scored target costs ln 4.
             NDArray logits = manager.zeros(new ai.djl.ndarray.types.Shape(2, 4, 4));
             NDArray ids = manager.create(new long[][] {{1, 1, 3, 2}, {3, 2, 0, 1}});

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +22,7 @@ class LogitsProcessorTest {
 
     @BeforeEach
     void open() {
-        manager = NDManager.newBaseManager();
+        manager = TestDevice.manager();
     }
 
     @AfterEach

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.model.OptForCausalLM;
@@ -32,7 +33,7 @@ class SamplingTest {
 
     @BeforeAll
     static void load() throws Exception {
-        manager = NDManager.newBaseManager();
+        manager = TestDevice.manager();
         model = OptForCausalLM.fromStateDict(OptConfig.read(CASE.resolve("config.json")),
                 Safetensors.read(CASE.resolve("model.safetensors")), manager, DataType.FLOAT32);
         JsonNode padded = new ObjectMapper().readTree(CASE.resolve("expected.json").toFile()).get("inputs").get("padded");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.model.OptForCausalLM;
@@ -35,7 +36,7 @@ class SyntheticCorpusTest {
 
     @BeforeAll
     static void load() throws Exception {
-        manager = NDManager.newBaseManager();
+        manager = TestDevice.manager();
         model = OptForCausalLM.fromStateDict(OptConfig.read(CASE.resolve("config.json")),
                 Safetensors.read(CASE.resolve("model.safetensors")), manager, DataType.FLOAT32);
         SplittableRandom random = new SplittableRandom(42);

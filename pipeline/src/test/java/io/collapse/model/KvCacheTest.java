@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.TestDevice;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +26,7 @@ class KvCacheTest {
         long[][] mask = fx.attentionMask(input);
         int t = ids[0].length;
         int prompt = 40; // the padded rows' first real tokens lie inside the prompt or later
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = mask == null ? manager.ones(idArray.getShape(), DataType.INT64) : manager.create(mask);
@@ -57,7 +58,7 @@ class KvCacheTest {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
         long[][] ids = fx.inputIds("padded");
         long[][] mask = fx.attentionMask("padded");
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = manager.create(mask);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
@@ -27,7 +28,7 @@ class OptForCausalLMStateTest {
     @Test
     void saveThenLoadIsBitIdentical(@TempDir Path dir) throws IOException {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_B);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = fx.model(manager);
             Map<String, HostTensor> saved = lm.stateDict();
             assertEquals(fx.weights().keySet(), saved.keySet());
@@ -52,7 +53,7 @@ class OptForCausalLMStateTest {
             original.put(e.getKey().substring("model.".length()), toHalf(e.getValue()));
         }
         original.put("lm_head.weight", fx.weights().get("model.decoder.embed_tokens.weight"));
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), original, manager, DataType.FLOAT32);
             Map<String, HostTensor> sd = lm.stateDict();
             for (var e : original.entrySet()) {
@@ -73,7 +74,7 @@ class OptForCausalLMStateTest {
             HfOptFixture fx = HfOptFixture.load(caseName);
             // decoder.* names, no lm_head: facebook/opt-125m's own layout.
             Map<String, HostTensor> bin = io.collapse.model.hf.TorchPickle.read(fx.dir().resolve("pytorch_model.bin"));
-            try (NDManager manager = NDManager.newBaseManager()) {
+            try (NDManager manager = TestDevice.manager()) {
                 Map<String, HostTensor> sd =
                         OptForCausalLM.fromStateDict(fx.config(), bin, manager, DataType.FLOAT32).stateDict();
                 assertEquals(fx.weights().keySet(), sd.keySet());
@@ -128,7 +129,7 @@ class OptForCausalLMStateTest {
     @Test
     void seededInitIsReproducibleAndFollowsHfInitWeights() {
         OptConfig tiny = OptPresets.get("tiny");
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             Map<String, HostTensor> a = OptForCausalLM.random(tiny, 7, manager, DataType.FLOAT32).stateDict();
             Map<String, HostTensor> b = OptForCausalLM.random(tiny, 7, manager, DataType.FLOAT32).stateDict();
             Map<String, HostTensor> c = OptForCausalLM.random(tiny, 8, manager, DataType.FLOAT32).stateDict();
@@ -162,7 +163,7 @@ class OptForCausalLMStateTest {
 
     @Test
     void bfloat16ModelIsRefusedBeforeTheEngineAborts() {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             var e = assertThrows(IllegalArgumentException.class,
                     () -> OptForCausalLM.random(OptPresets.get("tiny"), 1, manager, DataType.BFLOAT16));
             assertTrue(e.getMessage().contains("expected float32 or float16"), e.getMessage());
@@ -172,7 +173,7 @@ class OptForCausalLMStateTest {
     @Test
     void sequencesLongerThanThePositionTableAreRefused() {
         OptConfig tiny = OptPresets.get("tiny");
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = OptForCausalLM.random(tiny, 1, manager, DataType.FLOAT32);
             NDArray ids = manager.ones(new ai.djl.ndarray.types.Shape(1, tiny.maxPositionEmbeddings() + 1), DataType.INT64);
             var e = assertThrows(IllegalArgumentException.class, () -> lm.forward(ids, null, null));
@@ -182,7 +183,7 @@ class OptForCausalLMStateTest {
 
     @Test
     void forwardWithoutWeightsIsRefused() {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = new OptForCausalLM(OptPresets.get("tiny"));
             var e = assertThrows(IllegalStateException.class, () -> lm.initialize(manager, DataType.FLOAT32));
             assertTrue(e.getMessage().contains("initWeights or loadStateDict"), e.getMessage());
@@ -190,7 +191,7 @@ class OptForCausalLMStateTest {
     }
 
     private static HostTensor toHalf(HostTensor t) {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = TestDevice.manager()) {
             NDArray half = m.create(t.toFloats()).toType(DataType.FLOAT16, false);
             ByteBuffer bytes = half.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             return new HostTensor(HostTensor.DType.F16, t.shape(), bytes);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.TestDevice;
 import io.collapse.model.hf.HostTensor;
 import java.io.IOException;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,7 +32,7 @@ class OptForCausalLMTest {
         long[][] mask = fx.attentionMask(input);
         int b = ids.length;
         int t = ids[0].length;
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = mask == null ? null : manager.create(mask);
@@ -105,7 +106,7 @@ class OptForCausalLMTest {
     void halfPrecisionStaysCloseToFloat32() throws IOException {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
         DataType dtype = DataType.FLOAT16;
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             NDArray ids = manager.create(fx.inputIds("padded"));
             NDArray mask = manager.create(fx.attentionMask("padded"));
             NDArray full = fx.model(manager).forward(ids, mask, null).logits();

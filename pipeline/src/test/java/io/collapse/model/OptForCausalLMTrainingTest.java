@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -26,13 +27,13 @@ class OptForCausalLMTrainingTest {
     @Test
     void everyParameterGetsAGradientAndNothingLeaksIntoTheModelManager() {
         OptConfig tiny = OptPresets.get("tiny");
-        try (NDManager root = NDManager.newBaseManager()) {
+        try (NDManager root = TestDevice.manager()) {
             NDManager weights = root.newSubManager();
             OptForCausalLM lm = OptForCausalLM.random(tiny, 3, weights, DataType.FLOAT32);
             // A forward or backward that attached anything to the model's manager would throw.
             // (Reading a gradient does attach it there, hence the check on a copy below.)
             weights.cap();
-            try (NDManager step = NDManager.newBaseManager();
+            try (NDManager step = TestDevice.manager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray ids = step.randomInteger(3, tiny.vocabSize(), new ai.djl.ndarray.types.Shape(2, 16), DataType.INT64);
                 NDArray mask = step.ones(ids.getShape(), DataType.INT64);
@@ -64,7 +65,7 @@ class OptForCausalLMTrainingTest {
         double beta1 = 0.9;
         double beta2 = 0.999;
         double eps = 1e-8;
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = fx.model(manager);
             Map<String, Parameter> params = StateDict.parameters(lm);
             Map<String, NDArray> m = new HashMap<>();
@@ -110,7 +111,7 @@ class OptForCausalLMTrainingTest {
     @Test
     void padRowGetsNoGradientThroughTheLookupAsTorchPaddingIdx() {
         OptConfig tiny = OptPresets.get("tiny");
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = OptForCausalLM.random(tiny, 3, manager, DataType.FLOAT32);
             int pad = tiny.padTokenId();
             try (NDManager step = manager.newSubManager();
@@ -149,7 +150,7 @@ class OptForCausalLMTrainingTest {
     @Test
     void dropoutOnlyWhileTraining() {
         OptConfig tiny = OptPresets.get("tiny");
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM lm = OptForCausalLM.random(tiny, 3, manager, DataType.FLOAT32);
             NDArray ids = manager.create(new long[][] {{2, 100, 200, 300, 400}});
             ParameterStore ps = new ParameterStore(manager, false);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.collapse.TestDevice;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class AdamWTest {
         for (int i = 0; i < 3; i++) q[i] = q0[i];
         double[] mp = new double[6], vp = new double[6], mq = new double[3], vq = new double[3];
 
-        try (NDManager root = NDManager.newBaseManager();
+        try (NDManager root = TestDevice.manager();
                 NDManager model = root.newSubManager();
                 AdamW opt = new AdamW(root, B1, B2, EPS, WD)) {
             Map<String, NDArray> params = params(model, p0, q0);
@@ -105,7 +106,7 @@ class AdamWTest {
     void savedStateResumesBitwise() {
         float[] p0 = {0.1f, -0.2f, 0.3f, 1.5f, -2.5f, 0f};
         float[] q0 = {1f, -0.5f, 0.25f};
-        try (NDManager root = NDManager.newBaseManager();
+        try (NDManager root = TestDevice.manager();
                 AdamW a = new AdamW(root, B1, B2, EPS, WD);
                 AdamW b = new AdamW(root, B1, B2, EPS, WD)) {
             Map<String, NDArray> pa = params(root, p0, q0);

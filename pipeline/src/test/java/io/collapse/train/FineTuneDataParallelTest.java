@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.model.OptForCausalLM;
@@ -33,6 +34,8 @@ class FineTuneDataParallelTest {
     }
 
     private FineTune.Result train(Path out, TrainConfig config, int replicas) throws Exception {
+        // Two replicas on one CPU stand in for two GPUs; a one-GPU machine has no second device to replicate on.
+        TestDevice.assumeCpu("data parallelism rehearsed with CPU replicas");
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
             List<Device> devices = java.util.Collections.nCopies(replicas, Device.cpu());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
+import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.DataPaths;
@@ -76,7 +77,7 @@ class FineTuneLearnsTest {
                 false, 1, 2, 2, 0.02, true, "opt");
         TrainConfig trainConfig = new TrainConfig(1, 8, 8, 3e-3, null, null, null, 0.01, "warmup-cosine", 10, 1.0, 0, null,
                 20, null);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM model = OptForCausalLM.random(config, 3, manager, DataType.FLOAT32);
             double startLoss = FineTune.validationLoss(model, new ParameterStore(manager, false), manager, validBlocks, 16);
             FineTune.Result result = FineTune.run(model, trainBlocks, validBlocks, trainConfig, FineTune.Output.quiet(tmp.resolve("out")), FineTune.Listener.NONE);

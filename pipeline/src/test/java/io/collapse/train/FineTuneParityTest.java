@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
@@ -55,7 +56,7 @@ class FineTuneParityTest {
         TokenBlocks blocks = TokenBlocks.of(ids, cols);
         TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, "constant", 0, 0.0, 0, null, null, null);
 
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM model = OptForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),
                     manager, DataType.FLOAT32);
             FineTune.Result result = FineTune.run(model, blocks, blocks, train, FineTune.Output.quiet(tmp.resolve("out")), FineTune.Listener.NONE);

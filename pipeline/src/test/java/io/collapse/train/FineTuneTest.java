@@ -1,5 +1,6 @@
 package io.collapse.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
@@ -29,6 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FineTuneTest {
+
+    /** Relative difference allowed between repeated GPU runs (see assertSameLosses); not yet measured on a GPU. */
+    private static final double GPU_REPEAT_TOL = 1e-5;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -60,7 +65,7 @@ class FineTuneTest {
     }
 
     private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
             return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
         }
@@ -72,8 +77,8 @@ class FineTuneTest {
         FineTune.Result a = train(tmp.resolve("a"), config, FineTune.Listener.NONE);
         FineTune.Result b = train(tmp.resolve("b"), config, FineTune.Listener.NONE);
         assertEquals(12, a.stepLosses().size()); // 22 blocks / 4 = 5 full steps + 1 short, 2 epochs
-        assertEquals(a.stepLosses(), b.stepLosses()); // Double.equals: bitwise
-        assertEquals(a.history(), b.history());
+        assertSameLosses(a.stepLosses(), b.stepLosses());
+        assertSameRun(a, b);
         assertTrue(a.stepLosses().get(11) < a.stepLosses().get(0), "loss went down: " + a.stepLosses());
     }
 
@@ -85,7 +90,7 @@ class FineTuneTest {
         for (int micro : new int[] {8, 2, 1}) {
             TrainConfig config = new TrainConfig(1, 8, micro, 1e-2, null, null, null, 0.0, "constant", null, null, 5,
                     null, null, null);
-            try (NDManager manager = NDManager.newBaseManager()) {
+            try (NDManager manager = TestDevice.manager()) {
                 OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.0), 11, manager, DataType.FLOAT32);
                 Path out = tmp.resolve("micro" + micro);
                 FineTune.Result r = FineTune.run(model, train, train, config, FineTune.Output.quiet(out), FineTune.Listener.NONE);
@@ -124,13 +129,16 @@ class FineTuneTest {
 
         FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
         List<Double> tail = full.stepLosses().subList(8, 12);
-        assertEquals(tail, resumed.stepLosses()); // bitwise
-        assertEquals(full.history(), resumed.history());
-        assertEquals(full.bestValidLoss(), resumed.bestValidLoss());
+        assertSameLosses(tail, resumed.stepLosses());
+        assertSameRun(full, resumed);
         Map<String, HostTensor> a = Safetensors.read(tmp.resolve("full/last/model.safetensors"));
         Map<String, HostTensor> b = Safetensors.read(out.resolve("last/model.safetensors"));
         for (String key : a.keySet()) {
-            assertEquals(a.get(key).data(), b.get(key).data(), key);
+            if (TestDevice.isGpu()) {
+                assertArrayEquals(a.get(key).toFloats(), b.get(key).toFloats(), (float) GPU_REPEAT_TOL, key);
+            } else {
+                assertEquals(a.get(key).data(), b.get(key).data(), key); // bitwise
+            }
         }
         // Only the files of the committed state remain.
         try (var files = Files.list(out.resolve("state"))) {
@@ -140,7 +148,33 @@ class FineTuneTest {
         // A finished run resumes to nothing more.
         FineTune.Result again = train(out, config, FineTune.Listener.NONE);
         assertTrue(again.stepLosses().isEmpty());
-        assertEquals(full.bestValidLoss(), again.bestValidLoss());
+        assertEquals(full.bestValidLoss(), again.bestValidLoss(), GPU_REPEAT_TOL * Math.abs(full.bestValidLoss()));
+    }
+
+    /**
+     * Repeating a run (same seed, or resumed) gives the same numbers bitwise on the CPU. On a GPU
+     * only up to {@link #GPU_REPEAT_TOL}: CUDA's embedding backward adds rows with atomics, so the
+     * summation order, and the last bits, can change from run to run.
+     */
+    private static void assertSameLosses(List<Double> want, List<Double> got) {
+        if (!TestDevice.isGpu()) {
+            assertEquals(want, got); // Double.equals: bitwise
+            return;
+        }
+        assertEquals(want.size(), got.size());
+        for (int i = 0; i < want.size(); i++) {
+            assertEquals(want.get(i), got.get(i), GPU_REPEAT_TOL * Math.abs(want.get(i)), "step loss " + i);
+        }
+    }
+
+    private static void assertSameRun(FineTune.Result want, FineTune.Result got) {
+        if (!TestDevice.isGpu()) {
+            assertEquals(want.history(), got.history());
+            assertEquals(want.bestValidLoss(), got.bestValidLoss());
+            return;
+        }
+        assertEquals(want.history().size(), got.history().size());
+        assertEquals(want.bestValidLoss(), got.bestValidLoss(), GPU_REPEAT_TOL * Math.abs(want.bestValidLoss()));
     }
 
     @Test
@@ -174,7 +208,7 @@ class FineTuneTest {
 
     @Test
     void stepsLeaveNothingInTheModelManager() throws Exception {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
             int arrays = manager.getManagedArrays().size();
             // After step 1, anything attached to the model's manager throws.
@@ -191,7 +225,7 @@ class FineTuneTest {
 
     @Test
     void divergenceStopsWithEpochStepAndValue() throws Exception {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = TestDevice.manager()) {
             OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
             NDArray fc1 = StateDict.parameters(model).get("model.decoder.layers.1.fc1.bias").getArray();
             fc1.set(nanBuffer((int) fc1.size()));

@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import io.collapse.TestDevice;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class GradientsTest {
 
     @Test
     void clipsTheGlobalNormLikeTorch() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = TestDevice.manager()) {
             List<NDArray> params = withGradients(m, new float[] {3, 0}, new float[] {0, 0, 4}); // norm 5
             assertEquals(5.0, Gradients.clipNorm(params, 1.0), 1e-6);
             double coef = 1.0 / (5.0 + 1e-6);
@@ -38,7 +39,7 @@ class GradientsTest {
 
     @Test
     void leavesSmallGradientsAndOffSettingAlone() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = TestDevice.manager()) {
             List<NDArray> params = withGradients(m, new float[] {0.3f, 0}, new float[] {0, 0, 0.4f});
             assertEquals(0.5, Gradients.clipNorm(params, 1.0), 1e-6);
             assertArrayEquals(new float[] {0.3f, 0}, params.get(0).getGradient().toFloatArray());
@@ -50,7 +51,7 @@ class GradientsTest {
 
     @Test
     void zeroResetsAccumulatedGradients() {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = TestDevice.manager()) {
             List<NDArray> params = withGradients(m, new float[] {1, 2}, new float[] {3, 4, 5});
             Gradients.zero(params);
             assertArrayEquals(new float[] {0, 0}, params.get(0).getGradient().toFloatArray());

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The GPU check: everything a short, offline GPU machine can tell us, in one command, from the
+# offline bundle (`collapse bundle --out DIR`; no Maven, no Java, no internet needed there):
+#
+#   DIR/bench/gpu/check.sh OUT_DIR
+#
+# Steps, each with its own time limit; a failing step is recorded and the rest still run:
+#   probe         nvidia-smi, python3's torch/transformers, java, a HuggingFace cache with opt-125m
+#   native_build  collapse native build --torch <python3's torch> (installed under OUT_DIR)
+#   info          collapse info through that JNI
+#   tests         the model/train/eval/generate tests on the device (JUnit console launcher)
+#   compare_fp32  bench/compare.py: collapse vs HF transformers, fp32 training
+#   compare_bf16  the same with bf16 mixed-precision training
+#   pipeline      one generation, OPT-125m preset, a slice of wikitext-2, seconds per phase
+# OUT_DIR/summary.tsv has each step's rc and seconds (rc 124: its time limit), OUT_DIR/<step>.log
+# its output. The whole stays under CHECK_BUDGET_S (default 470 s): a step gets what is left.
+#
+# Rehearsal on a CPU (slower: scale the limits and the budget):
+#   CHECK_DEVICE=cpu CHECK_PYTHON=/path/to/venv/bin/python3 CHECK_LIMIT_SCALE=4 CHECK_BUDGET_S=2400 check.sh OUT_DIR
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bundle="$(cd "${COLLAPSE_BUNDLE:-$here/../..}" && pwd)"
+collapse="$bundle/collapse"
+device="${CHECK_DEVICE:-gpu}"
+python="${CHECK_PYTHON:-python3}"
+budget="${CHECK_BUDGET_S:-470}"
+threads="${CHECK_THREADS:-$(nproc)}"
+scale="${CHECK_LIMIT_SCALE:-1}"  # multiplies every step's limit: a rehearsal on 2 slow cores needs more
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 OUT_DIR" >&2
+  exit 2
+fi
+if [ ! -x "$collapse" ] || [ ! -x "$bundle/run-tests" ]; then
+  echo "error: $bundle is not a collapse bundle (no collapse/run-tests launchers); build one with" \
+    "./collapse bundle --out DIR and run DIR/bench/gpu/check.sh" >&2
+  exit 2
+fi
+out="$1"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+start_all=$SECONDS
+printf 'step\trc\tseconds\tlimit_s\n' > "$out/summary.tsv"
+
+# step NAME LIMIT_S COMMAND...: runs COMMAND with its output in OUT/NAME.log, under the smaller of
+# LIMIT_S and what is left of the budget, and records rc and seconds in the summary.
+step() {
+  local name="$1" limit=$(($2 * scale))
+  shift 2
+  local left=$((budget - (SECONDS - start_all)))
+  if [ "$left" -lt "$limit" ]; then
+    limit="$left"
+  fi
+  if [ "$limit" -lt 5 ]; then
+    printf '%s\t%s\t%s\t%s\n' "$name" "skipped" 0 "$limit" >> "$out/summary.tsv"
+    echo "== $name: skipped (budget spent)"
+    return
+  fi
+  echo "== $name (limit ${limit} s)"
+  local t0=$SECONDS rc=0
+  # A child bash, so that `timeout` can run this script's functions (exported below) too.
+  timeout --kill-after=10 "$limit" bash -c '"$@"' "$name" "$@" > "$out/$name.log" 2>&1 || rc=$?
+  printf '%s\t%s\t%s\t%s\n' "$name" "$rc" $((SECONDS - t0)) "$limit" >> "$out/summary.tsv"
+  echo "   rc $rc in $((SECONDS - t0)) s"
+}
+
+probe() {
+  echo "date: $(date -u +%FT%TZ)  host: $(hostname)  cores: $(nproc)  device asked: $device"
+  echo "--- nvidia-smi"
+  nvidia-smi || echo "(no nvidia-smi)"
+  echo "--- $python"
+  "$python" -c 'import torch, os; print("torch", torch.__version__, "cuda", torch.version.cuda,
+"cuda_available", torch.cuda.is_available(), "dir", os.path.dirname(torch.__file__))' || echo "(no torch)"
+  "$python" -c 'import transformers; print("transformers", transformers.__version__)' || echo "(no transformers)"
+  echo "--- java on PATH"
+  if command -v java > /dev/null; then java -version 2>&1; else echo "(no java on PATH; the bundle's runtime is used)"; fi
+  "$collapse" --version && "$bundle/runtime/bin/java" -version 2>&1
+  echo "--- compilers"
+  command -v g++ nvcc || true
+  echo "--- HuggingFace cache"
+  local hub="${HF_HUB_CACHE:-${HF_HOME:-$HOME/.cache/huggingface}/hub}"
+  ls -d "$hub"/models--facebook--opt-125m 2> /dev/null && find "$hub/models--facebook--opt-125m" -maxdepth 3 | head -20 \
+    || echo "(no facebook/opt-125m under $hub)"
+}
+
+native_build() {
+  local torch_dir
+  torch_dir="$("$python" -c 'import torch, os; print(os.path.dirname(torch.__file__))')" || return 3
+  "$collapse" native build --torch "$torch_dir" --cache-dir "$out/engine-cache" --jobs "$(nproc)"
+}
+
+# The variables native build printed (its last `export` line), for every later step.
+load_exports() {
+  local line
+  line="$(grep '^export ' "$out/native_build.log" 2> /dev/null | tail -1)"
+  if [ -n "$line" ]; then
+    echo "$line" > "$out/env.sh"
+    # shellcheck disable=SC1091
+    source "$out/env.sh"
+    export PYTORCH_LIBRARY_PATH PYTORCH_VERSION PYTORCH_FLAVOR ENGINE_CACHE_DIR
+  else
+    echo "# native build printed no export line; later steps use the environment as it was" > "$out/env.sh"
+  fi
+}
+
+tests() {
+  COLLAPSE_TEST_DEVICE="$device" "$bundle/run-tests" --reports-dir "$out/tests" --details=tree \
+    --select-package io.collapse.model --select-package io.collapse.train \
+    --select-package io.collapse.eval --select-package io.collapse.generate
+}
+
+compare() {
+  "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --dtype "$1" \
+    --threads "$threads" --rounds 1 --train-steps 3 --eval-seconds 5 --gen-batches "${CHECK_GEN_BATCHES:-1,16}" \
+    --pipeline-train-blocks 0 --out "$out/compare"
+}
+
+pipeline() {
+  "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --threads "$threads" \
+    --pipeline-only --pipeline-train-blocks "${CHECK_PIPELINE_BLOCKS:-256}" --out "$out/pipeline"
+}
+
+export bundle collapse device python threads out
+export -f probe native_build tests compare pipeline
+step probe 30 probe
+step native_build "${CHECK_BUILD_LIMIT_S:-200}" native_build
+load_exports
+step info 60 "$collapse" info
+step tests 150 tests
+step compare_fp32 90 compare fp32
+if [ "$device" = gpu ]; then
+  step compare_bf16 60 compare bf16
+else
+  printf '%s\t%s\t%s\t%s\n' compare_bf16 "skipped" 0 0 >> "$out/summary.tsv"  # bf16 is refused on the CPU
+fi
+step pipeline 90 pipeline
+
+echo "== summary ($((SECONDS - start_all)) s; $out)"
+column -t -s $'\t' "$out/summary.tsv" 2> /dev/null || cat "$out/summary.tsv"

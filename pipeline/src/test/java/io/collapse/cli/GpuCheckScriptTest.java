@@ -1,0 +1,102 @@
+package io.collapse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * Keeps bench/gpu/check.sh and bench/compare.py from rotting: the GPU check runs rarely, offline and
+ * without a second chance, so every step it names and every collapse command and option it (and the
+ * benchmark it drives) calls must exist here, where a rename fails a test instead.
+ */
+class GpuCheckScriptTest {
+
+    private static final Path REPO = Path.of(System.getProperty("collapse.repo", "..")).toAbsolutePath().normalize();
+
+    /** The steps issue 12 asks of the check, in order. */
+    private static final List<String> STEPS = List.of("probe", "native_build", "info", "tests", "compare_fp32",
+            "compare_bf16", "pipeline");
+
+    private static final Pattern STEP = Pattern.compile("^\\s*step (\\S+) \\S+ (\\S+)", Pattern.MULTILINE);
+
+    @Test
+    void theStepsAreTheIssuesAndEachRunsSomethingDefined() throws Exception {
+        String script = Files.readString(REPO.resolve("bench/gpu/check.sh"));
+        List<String> names = new ArrayList<>();
+        Matcher m = STEP.matcher(script);
+        while (m.find()) {
+            names.add(m.group(1));
+            String runs = m.group(2);
+            assertTrue(runs.equals("\"$collapse\"") || script.contains("\n" + runs + "() {"),
+                    "step " + m.group(1) + " runs " + runs + ", which check.sh does not define");
+        }
+        assertEquals(STEPS, names);
+        assertTrue(script.contains("compare_bf16"), "a skipped bf16 step still appears in the summary");
+    }
+
+    @Test
+    void everyCollapseCommandAndOptionOfTheCheckExists() throws Exception {
+        String script = Files.readString(REPO.resolve("bench/gpu/check.sh"));
+        Matcher m = Pattern.compile("\"\\$collapse\" ([a-z][^\\n]*)").matcher(script);
+        int calls = 0;
+        while (m.find()) {
+            List<String> words = List.of(m.group(1).split("\\s+"));
+            CommandLine cmd = subcommand(words);
+            for (String w : words) {
+                if (w.startsWith("--")) {
+                    assertNotNull(cmd.getCommandSpec().findOption(w), cmd.getCommandName() + " has no option " + w);
+                }
+            }
+            calls++;
+        }
+        assertTrue(calls >= 2, "check.sh calls native build and info");
+    }
+
+    @Test
+    void everyCollapseOptionOfTheBenchmarkExists() throws Exception {
+        String py = Files.readString(REPO.resolve("bench/compare.py"));
+        for (String sub : List.of("train", "eval", "generate")) {
+            assertTrue(py.contains("\"bench\", \"" + sub + "\""), "compare.py runs bench " + sub);
+        }
+        assertTrue(py.contains("[\"run\", \"smoke\""), "compare.py runs the pipeline");
+        CommandLine root = CollapseCli.commandLine();
+        List<CommandLine> targets = List.of(root.getSubcommands().get("run"),
+                root.getSubcommands().get("bench").getSubcommands().get("train"),
+                root.getSubcommands().get("bench").getSubcommands().get("eval"),
+                root.getSubcommands().get("bench").getSubcommands().get("generate"));
+        String collapseSide = py.substring(py.indexOf("# ---- collapse side"), py.indexOf("# ---- driver"));
+        Matcher m = Pattern.compile("\"(--[a-z-]+)\"").matcher(collapseSide);
+        while (m.find()) {
+            String option = m.group(1);
+            if (py.contains("add_argument(\"" + option + "\"")) {
+                continue; // compare.py's own option, passed to its HF child
+            }
+            assertTrue(targets.stream().anyMatch(c -> c.getCommandSpec().findOption(option) != null),
+                    "no collapse run/bench command has " + option);
+        }
+    }
+
+    private static CommandLine subcommand(List<String> words) {
+        CommandLine cmd = CollapseCli.commandLine();
+        for (String w : words) {
+            CommandLine next = cmd.getSubcommands().get(w);
+            if (next == null) {
+                break;
+            }
+            cmd = next;
+        }
+        assertFalse(cmd.getCommandSpec().name().equals(CollapseCli.commandLine().getCommandSpec().name()),
+                "\"$collapse\" " + words + " names no command");
+        return cmd;
+    }
+}

@@ -1,5 +1,6 @@
 package io.collapse.bundle;
 
+import io.collapse.config.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -95,7 +96,7 @@ public final class Bundle {
         // The fuzz tests need Jazzer's agent and jars (8 MiB), which the bundle does not carry:
         // fuzzing is for development machines, and run-tests scans every class it finds.
         if (Files.exists(out.resolve("test/classes/io/collapse/fuzz"))) {
-            deleteTree(out.resolve("test/classes/io/collapse/fuzz"));
+            AtomicFiles.deleteTree(out.resolve("test/classes/io/collapse/fuzz"));
         }
         // Tests open fixtures as src/test/resources/... (and the vocabulary as src/main/resources/...)
         // from the module folder, as surefire runs them; run-tests works in test/, where they are.
@@ -213,15 +214,7 @@ public final class Bundle {
             }
         }
         for (String entry : PAYLOAD) {
-            deleteTree(out.resolve(entry));
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
+            AtomicFiles.deleteTree(out.resolve(entry));
         }
     }
 

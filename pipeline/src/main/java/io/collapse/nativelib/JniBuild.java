@@ -1,6 +1,7 @@
 package io.collapse.nativelib;
 
 import ai.djl.util.Platform;
+import io.collapse.config.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -75,7 +76,7 @@ public final class JniBuild {
         install(lib, target);
         String cudaParts = Files.readString(work.resolve("cuda-parts.txt"));
         JniRecord.write(target, torch, cudaParts);
-        deleteTree(work);
+        AtomicFiles.deleteTree(work);
         return new Result(torch, target, cudaParts, took, exports(torch, opt.cacheDir() != null ? cacheDir : null));
     }
 
@@ -212,19 +213,8 @@ public final class JniBuild {
         }
     }
 
-    /** Temp name in the target folder, then a rename: a killed build never leaves half a library where DJL looks. */
+    /** Through AtomicFiles: a killed build never leaves half a library where DJL looks. */
     private static void install(Path lib, Path target) throws IOException {
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), "jni", ".tmp");
-        Files.copy(lib, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        AtomicFiles.writeFile(target, tmp -> Files.copy(lib, tmp, StandardCopyOption.REPLACE_EXISTING));
     }
 }

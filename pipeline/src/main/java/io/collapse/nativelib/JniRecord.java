@@ -2,14 +2,12 @@ package io.collapse.nativelib;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +44,7 @@ public final class JniRecord {
         rec.put("flavor", torch.flavor());
         rec.put("cxx11_abi", torch.cxx11Abi());
         rec.put("cuda_parts", cudaParts);
-        rec.put("sha256", sha256(jni));
+        rec.put("sha256", Checksums.sha256(jni));
         Files.writeString(recordFile(jni), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rec) + "\n");
     }
 
@@ -57,7 +55,7 @@ public final class JniRecord {
             return Optional.empty();
         }
         JsonNode node = JSON.readTree(rec.toFile());
-        return node.path("sha256").asText().equals(sha256(jni)) ? Optional.of(node) : Optional.empty();
+        return node.path("sha256").asText().equals(Checksums.sha256(jni)) ? Optional.of(node) : Optional.empty();
     }
 
     /** The {@code libdjl_torch.so} this process has mapped (after the engine loaded), read from {@code /proc/self/maps}. */
@@ -82,22 +80,10 @@ public final class JniRecord {
         }
         String resource = "jnilib/" + classifier + "/" + flavor + "/libdjl_torch.so";
         try (InputStream in = JniRecord.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in != null && sha256(in.readAllBytes()).equals(sha256(jni))) {
+            if (in != null && Checksums.sha256(in.readAllBytes()).equals(Checksums.sha256(jni))) {
                 return "DJL prebuilt (pytorch-jni jar, " + resource + ")";
             }
         }
         return "unknown (neither DJL's prebuilt " + resource + " nor a collapse native build record)";
-    }
-
-    static String sha256(Path file) throws IOException {
-        return sha256(Files.readAllBytes(file));
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -11,7 +11,7 @@
  *   <li>{@link io.collapse.nativelib.JniRecord}: which JNI a process loaded, and whether we built it.
  * </ul>
  *
- * <p>Stands at the far left of the package order: it imports nothing of collapse, only DJL's
- * utilities (cache dir, platform classifier) and Jackson.
+ * <p>Stands just right of config/ (its file helpers, AtomicFiles and Checksums); otherwise it
+ * imports only DJL's utilities (cache dir, platform classifier) and Jackson.
  */
 package io.collapse.nativelib;

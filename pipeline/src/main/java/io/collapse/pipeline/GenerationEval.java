@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.ConfigLoader;
+import io.collapse.config.StrictJson;
 import io.collapse.eval.Evaluator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -95,7 +96,7 @@ public record GenerationEval(
         try {
             return ConfigLoader.JSON.readValue(file.toFile(), GenerationEval.class);
         } catch (IOException e) {
-            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            String why = e instanceof JsonProcessingException j ? StrictJson.describe(j) : e.getMessage();
             throw new IOException(file + ": not a valid generation record (" + why + ")", e);
         }
     }

@@ -36,8 +36,10 @@ final class RunCheck {
                     + ", rebuilding the state from the run's files");
             RunState state = RunState.fresh();
             for (int k = 0; k < generations; k++) {
+                Path genDir = RunFiles.gen(runDir, k);
+                GenerationEval ev = readOrSetAside(genDir, log);
                 for (RunState.Phase phase : RunState.Phase.values()) {
-                    if (problem(RunFiles.gen(runDir, k), k, phase) != null) {
+                    if (problem(genDir, ev, k, phase) != null) {
                         return state;
                     }
                     state = state.complete(k, phase, generations);
@@ -59,16 +61,15 @@ final class RunCheck {
     }
 
     static RunState verify(Path runDir, RunState state, int generations, PrintStream log) throws IOException {
-        for (int k = 0; k < generations; k++) {
-            setAsideIfDamaged(RunFiles.gen(runDir, k), log);
-        }
         List<String> damaged = new ArrayList<>();
         for (int k = 0; k < generations; k++) {
+            Path genDir = RunFiles.gen(runDir, k);
+            GenerationEval ev = readOrSetAside(genDir, log);
             for (RunState.Phase phase : RunState.Phase.values()) {
                 if (!state.isDone(k, phase)) {
                     continue;
                 }
-                String problem = problem(RunFiles.gen(runDir, k), k, phase);
+                String problem = problem(genDir, ev, k, phase);
                 if (problem != null) {
                     log.println("warning: " + RunState.unit(k, phase) + ": " + problem + "; redoing it");
                     damaged.add(RunState.unit(k, phase));
@@ -82,16 +83,16 @@ final class RunCheck {
      * eval.json holds the records of its generation's train, eval and score units; when it cannot
      * be read it is kept aside as {@code eval.json.damaged}, and the checks below find those units
      * without their records and redo them (training again gives the same bytes).
+     *
+     * @return the record, empty when there is none (or it was set aside)
      */
-    private static void setAsideIfDamaged(Path genDir, PrintStream log) throws IOException {
-        if (!Files.exists(genDir.resolve(RunFiles.EVAL))) {
-            return;
-        }
+    private static GenerationEval readOrSetAside(Path genDir, PrintStream log) throws IOException {
         try {
-            GenerationEval.read(genDir);
+            return GenerationEval.read(genDir);
         } catch (IOException e) {
             Path aside = keepAside(genDir.resolve(RunFiles.EVAL));
             log.println("warning: " + e.getMessage() + "; kept as " + genDir.getFileName() + "/" + aside.getFileName());
+            return GenerationEval.read(genDir);
         }
     }
 
@@ -102,9 +103,8 @@ final class RunCheck {
     }
 
     /** What is wrong with a finished unit's output, or null. */
-    private static String problem(Path genDir, int k, RunState.Phase phase) {
+    private static String problem(Path genDir, GenerationEval ev, int k, RunState.Phase phase) {
         try {
-            GenerationEval ev = GenerationEval.read(genDir);
             switch (phase) {
                 case TRAIN -> {
                     Path model = genDir.resolve(RunFiles.MODEL);

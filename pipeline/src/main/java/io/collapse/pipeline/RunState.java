@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.collapse.config.AtomicFiles;
 import io.collapse.config.ConfigLoader;
+import io.collapse.config.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,7 +117,7 @@ public record RunState(
             }
             return s;
         } catch (IOException e) {
-            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            String why = e instanceof JsonProcessingException j ? StrictJson.describe(j) : e.getMessage();
             throw new IOException(file + ": not a valid run state (" + why + ")", e);
         }
     }

@@ -1,6 +1,6 @@
 package io.collapse.bundle;
 
-import io.collapse.config.AtomicFiles;
+import io.collapse.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,13 +1,13 @@
 package io.collapse.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.collapse.config.AtomicFiles;
-import io.collapse.config.ConsoleBars;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
 import io.collapse.eval.PplFile;
+import io.collapse.io.AtomicFiles;
+import io.collapse.io.ConsoleBars;
 import io.collapse.model.MemoryBudget;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.collapse.cli;
 
-import io.collapse.config.AtomicFiles;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.io.AtomicFiles;
 import io.collapse.pipeline.Experiment;
 import io.collapse.pipeline.RunFiles;
 import io.collapse.pipeline.RunLock;
@@ -18,10 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Runs the experiment: one run directory per (config, seed). Re-running the same command continues

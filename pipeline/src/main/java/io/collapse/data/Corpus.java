@@ -1,6 +1,6 @@
 package io.collapse.data;
 
-import io.collapse.config.Checksums;
+import io.collapse.io.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

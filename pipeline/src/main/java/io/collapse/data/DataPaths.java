@@ -1,6 +1,6 @@
 package io.collapse.data;
 
-import io.collapse.config.CacheDir;
+import io.collapse.io.CacheDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.collapse.data;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collapse.config.Checksums;
+import io.collapse.io.Checksums;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

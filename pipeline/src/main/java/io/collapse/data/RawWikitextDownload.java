@@ -1,6 +1,6 @@
 package io.collapse.data;
 
-import io.collapse.config.AtomicFiles;
+import io.collapse.io.AtomicFiles;
 import io.collapse.model.hf.HubDownloader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.collapse.data;
 
-import io.collapse.config.Checksums;
+import io.collapse.io.Checksums;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.collapse.data;
 
-import io.collapse.config.Checksums;
+import io.collapse.io.Checksums;
 import io.collapse.text.TextEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

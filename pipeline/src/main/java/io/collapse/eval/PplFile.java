@@ -1,6 +1,6 @@
 package io.collapse.eval;
 
-import io.collapse.config.AtomicFiles;
+import io.collapse.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,7 +1,7 @@
 package io.collapse.nativelib;
 
 import ai.djl.util.Platform;
-import io.collapse.config.AtomicFiles;
+import io.collapse.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

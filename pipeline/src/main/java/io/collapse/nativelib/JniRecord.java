@@ -2,7 +2,7 @@ package io.collapse.nativelib;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collapse.config.Checksums;
+import io.collapse.io.Checksums;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package io.collapse.pipeline;
 
-import io.collapse.config.AtomicFiles;
-import io.collapse.config.Checksums;
 import io.collapse.generate.SyntheticCorpus;
+import io.collapse.io.AtomicFiles;
+import io.collapse.io.Checksums;
 import io.collapse.model.hf.HfModelDir;
 import java.io.IOException;
 import java.io.PrintStream;

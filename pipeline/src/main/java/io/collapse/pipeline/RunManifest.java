@@ -2,9 +2,9 @@ package io.collapse.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.collapse.config.AtomicFiles;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package io.collapse.report;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.collapse.config.AtomicFiles;
 import io.collapse.config.ConfigLoader;
+import io.collapse.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,9 +2,9 @@ package io.collapse.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collapse.config.Checksums;
 import io.collapse.eval.PplFile;
 import io.collapse.generate.SyntheticCorpus;
+import io.collapse.io.Checksums;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

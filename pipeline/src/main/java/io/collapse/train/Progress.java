@@ -1,6 +1,6 @@
 package io.collapse.train;
 
-import io.collapse.config.ConsoleBars;
+import io.collapse.io.ConsoleBars;
 import me.tongfei.progressbar.ProgressBar;
 
 /** The console progress bar of a run (steps, ETA, loss, tokens/s), or nothing when switched off. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.collapse.config.Checksums;
+import io.collapse.io.Checksums;
 import io.collapse.model.hf.HubDownloader;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import io.collapse.config.Checksums;
+import io.collapse.io.Checksums;
 import io.collapse.model.hf.HubDownloader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

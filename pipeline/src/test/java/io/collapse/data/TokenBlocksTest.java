@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.collapse.config.Checksums;
+import io.collapse.io.Checksums;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.collapse.model.hf;
 
-import io.collapse.config.AtomicFiles;
-import io.collapse.config.Checksums;
-import io.collapse.config.ConsoleBars;
+import io.collapse.io.AtomicFiles;
+import io.collapse.io.Checksums;
+import io.collapse.io.ConsoleBars;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package io.collapse.model.hf;
 
-import io.collapse.config.CacheDir;
+import io.collapse.io.CacheDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

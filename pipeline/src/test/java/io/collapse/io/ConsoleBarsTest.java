@@ -1,4 +1,4 @@
-package io.collapse.config;
+package io.collapse.io;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.collapse.config;
+package io.collapse.io;
 
 import java.io.PrintStream;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;

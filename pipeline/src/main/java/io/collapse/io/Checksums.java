@@ -1,4 +1,4 @@
-package io.collapse.config;
+package io.collapse.io;
 
 import java.io.IOException;
 import java.io.InputStream;

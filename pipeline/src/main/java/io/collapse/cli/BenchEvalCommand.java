@@ -4,19 +4,20 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import io.collapse.config.OptConfig;
+import io.collapse.config.LmConfig;
+import io.collapse.config.Presets;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
+import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.OptPresets;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -56,7 +57,7 @@ final class BenchEvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0,"
                     + " --matmul-size >= 1; got " + batchSize + ", " + blockSize + ", " + seconds + ", " + target.matmulSize);
         }
-        OptConfig config = OptPresets.get(preset);
+        LmConfig config = Presets.get(preset);
         Device device = target.device();
         MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
                 MemoryBudget.eval(config, batchSize, blockSize, 4), device, "--batch-size or --block-size");
@@ -67,7 +68,7 @@ final class BenchEvalCommand implements Callable<Integer> {
         int batches = 0;
         double elapsed;
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            OptForCausalLM model = OptForCausalLM.random(config, 0, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(config, 0, manager, DataType.FLOAT32);
             Evaluator.evaluate(model, blocks, batchSize, done -> {}); // warm-up: first native calls, allocator
             long start = System.nanoTime();
             do {
@@ -77,7 +78,7 @@ final class BenchEvalCommand implements Callable<Integer> {
             } while (elapsed < seconds);
         }
         double tokensPerS = (double) batches * batchSize * blockSize / elapsed;
-        long n = matmulParams(config);
+        long n = config.matmulParameters();
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("bench", "eval");
         line.put("preset", preset);
@@ -99,13 +100,5 @@ final class BenchEvalCommand implements Callable<Integer> {
         out.println(CliSupport.JSON.writeValueAsString(line));
         out.flush();
         return 0;
-    }
-
-    /** Weights of the matmuls one token goes through (see the class comment). */
-    static long matmulParams(OptConfig c) {
-        long h = c.hiddenSize();
-        long perLayer = 4 * h * h + 2 * h * c.ffnDim();
-        long projections = c.hasProjection() ? 2 * h * c.wordEmbedProjDim() : 0;
-        return c.numHiddenLayers() * perLayer + projections + (long) c.vocabSize() * c.wordEmbedProjDim();
     }
 }

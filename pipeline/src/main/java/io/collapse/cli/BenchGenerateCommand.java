@@ -1,16 +1,17 @@
 package io.collapse.cli;
 
-import ai.djl.engine.Engine;
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.GenerationConfig;
-import io.collapse.config.OptConfig;
+import io.collapse.config.LmConfig;
+import io.collapse.config.Presets;
 import io.collapse.generate.Generator;
+import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.OptPresets;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -54,7 +55,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     /** The largest batch of each strategy must fit, checked before the first measurement. */
-    private void requireMemory(OptConfig config, Device device) {
+    private void requireMemory(LmConfig config, Device device) {
         int batch = batchSizes.stream().mapToInt(Integer::intValue).max().orElse(1);
         for (String strategy : strategies) {
             int rows = GenerationConfig.of(strategy, newTokens).rowsPerPrompt();
@@ -66,11 +67,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OptConfig config = OptPresets.get(preset);
+        LmConfig config = Presets.get(preset);
         PrintWriter out = spec.commandLine().getOut();
         try (NDManager manager = NDManager.newBaseManager()) {
             requireMemory(config, manager.getDevice());
-            OptForCausalLM model = OptForCausalLM.random(config, 0, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(config, 0, manager, DataType.FLOAT32);
             for (String strategy : strategies) {
                 for (int batch : batchSizes) {
                     for (boolean cache : new boolean[] {true, false}) {

@@ -4,12 +4,13 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import io.collapse.config.OptConfig;
+import io.collapse.config.LmConfig;
+import io.collapse.config.Presets;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.OptPresets;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.train.FineTune;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -22,15 +23,15 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
  * Training speed of the real loop ({@link FineTune#run}: forward, backward, clipping, AdamW) on a
  * randomly initialised preset, and an MFU estimate: 6·N·tokens/s (forward 2·N, backward 4·N per
- * token, N as in {@link BenchEvalCommand#matmulParams}) over the measured float32 matmul rate
+ * token, N as in {@link LmConfig#matmulParameters}) over the measured float32 matmul rate
  * (the better of a measurement before and one after the run).
  * Tokens/s is the median of the per-step rates after {@code --warmup} steps; validation and
  * checkpoint writing are outside the steps and not counted.
@@ -76,7 +77,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                     + " --warmup >= 0, --matmul-size >= 1, --matmul-seconds > 0; got " + batchSize + ", " + blockSize + ", "
                     + steps + ", " + warmup + ", " + target.matmulSize + ", " + matmulSeconds);
         }
-        OptConfig config = OptPresets.get(preset);
+        LmConfig config = Presets.get(preset);
         Device device = target.device();
         double matmulBefore = MatmulRate.measure(device, target.matmulSize, matmulSeconds);
 
@@ -87,7 +88,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         List<Double> rates = new ArrayList<>();
         Path out = Files.createTempDirectory("collapse-bench-train-");
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            OptForCausalLM model = OptForCausalLM.random(config, 0, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(config, 0, manager, DataType.FLOAT32);
             FineTune.run(model, randomBlocks(config.vocabSize(), (warmup + steps) * batchSize, 1),
                     randomBlocks(config.vocabSize(), batchSize, 2), trainConfig, FineTune.Output.quiet(out), event -> {
                         if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() > warmup) {
@@ -105,7 +106,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         // catch a busy moment, which would inflate the MFU.
         double matmulFlops = Math.max(matmulBefore, MatmulRate.measure(device, target.matmulSize, matmulSeconds));
         double tokensPerS = rates.stream().sorted().toList().get(rates.size() / 2);
-        long n = BenchEvalCommand.matmulParams(config);
+        long n = config.matmulParameters();
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("bench", "train");
         line.put("preset", preset);

@@ -4,9 +4,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.DeviceConfig;
-import io.collapse.config.OptConfig;
+import io.collapse.config.LmConfig;
+import io.collapse.model.CausalLM;
 import io.collapse.model.Devices;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.ModelSource;
 import io.collapse.text.OptTokenizer;
@@ -45,9 +46,9 @@ public final class ModelOptions {
     Path hubCache;
 
     /** A loaded model and the manager that owns its parameters; closing frees them. */
-    public record Loaded(Path dir, OptForCausalLM model, NDManager manager) implements AutoCloseable {
+    public record Loaded(Path dir, CausalLM model, NDManager manager) implements AutoCloseable {
 
-        public OptConfig config() {
+        public LmConfig config() {
             return model.config();
         }
 
@@ -80,7 +81,7 @@ public final class ModelOptions {
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(dir);
         NDManager manager = NDManager.newBaseManager(dev);
         try {
-            return new Loaded(dir, OptForCausalLM.fromStateDict(checkpoint.config(), checkpoint.tensors(), manager, dt),
+            return new Loaded(dir, AutoModelForCausalLM.fromStateDict(checkpoint.config(), checkpoint.tensors(), manager, dt),
                     manager);
         } catch (IllegalArgumentException e) {
             manager.close();

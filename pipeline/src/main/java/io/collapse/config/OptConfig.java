@@ -3,13 +3,6 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
 
 /**
  * An OPT decoder's shape and behaviour, read from and written to HF's {@code config.json}.
@@ -41,10 +34,7 @@ public record OptConfig(
         @JsonProperty("eos_token_id") Integer eosTokenId,
         @JsonProperty("init_std") Double initStd,
         @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
-        @JsonProperty("model_type") String modelType) {
-
-    /** Activations HF's ACT2FN offers that this decoder implements. */
-    public static final Set<String> ACTIVATIONS = Set.of("relu", "gelu", "gelu_new", "gelu_pytorch_tanh", "silu", "swish");
+        @JsonProperty("model_type") String modelType) implements LmConfig {
 
     /** Fills HF's OPTConfig defaults for absent optional keys, then validates. */
     public OptConfig {
@@ -74,10 +64,7 @@ public record OptConfig(
             throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
                     + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
         }
-        if (!ACTIVATIONS.contains(activationFunction)) {
-            throw new IllegalArgumentException("config: activation_function '" + activationFunction
-                    + "' is not supported; expected one of " + List.copyOf(new java.util.TreeSet<>(ACTIVATIONS)));
-        }
+        Activation.fromHf("activation_function", activationFunction);
         probability("dropout", dropout);
         probability("attention_dropout", attentionDropout);
         if (!"opt".equals(modelType)) {
@@ -95,8 +82,8 @@ public record OptConfig(
         }
     }
 
-    public int headDim() {
-        return hiddenSize / numAttentionHeads;
+    public Activation activation() {
+        return Activation.fromHf("activation_function", activationFunction);
     }
 
     /** project_in/project_out exist when the embedding width differs from the decoder width. */
@@ -114,29 +101,46 @@ public record OptConfig(
         return maxPositionEmbeddings + 2;
     }
 
-    public static OptConfig read(Path file) throws IOException {
-        try {
-            return ConfigLoader.JSON.readValue(file.toFile(), OptConfig.class);
-        } catch (JsonMappingException e) {
-            throw new IOException(file + ": " + ConfigLoader.mappingProblem(e));
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": " + StrictJson.describe(e));
-        }
+    @Override
+    public String toJson(String torchDtype) {
+        return LmConfig.json(this, "OPTForCausalLM", torchDtype);
     }
 
-    /**
-     * HF's config.json: our fields plus the keys transformers needs to pick the class, with
-     * {@code torch_dtype} ({@code float32}, {@code float16}, {@code bfloat16}) naming what the weights file holds.
-     */
-    public String toJson(String torchDtype) {
-        try {
-            ObjectNode tree = ConfigLoader.JSON.valueToTree(this);
-            tree.putArray("architectures").add("OPTForCausalLM");
-            tree.put("torch_dtype", torchDtype);
-            return ConfigLoader.JSON.writeValueAsString(tree);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    @Override
+    public int intermediateSize() {
+        return ffnDim;
+    }
+
+    @Override
+    public double initializerRange() {
+        return initStd;
+    }
+
+    @Override
+    public boolean tiedLmHead() {
+        return true;
+    }
+
+    /** OPTForCausalLM's names start {@code model.decoder.}; facebook/opt checkpoints leave out {@code model.}. */
+    @Override
+    public String basePrefix() {
+        return "model";
+    }
+
+    @Override
+    public long matmulParameters() {
+        long h = hiddenSize;
+        long perLayer = 4 * h * h + 2 * h * ffnDim;
+        long projections = hasProjection() ? 2 * h * wordEmbedProjDim : 0;
+        return numHiddenLayers * perLayer + projections + (long) vocabSize * wordEmbedProjDim;
+    }
+
+    /** Token and position embeddings, 4 attention and 2 MLP matrices a layer; the head is tied. */
+    @Override
+    public long matrixParameters() {
+        long h = hiddenSize;
+        long layer = 4 * h * h + 2 * h * ffnDim;
+        return (long) vocabSize * wordEmbedProjDim + (long) positionRows() * h + numHiddenLayers * layer;
     }
 
     /**

@@ -6,9 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import io.collapse.config.OptConfig;
+import io.collapse.config.LmConfig;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.CausalLM;
 import io.collapse.model.Tensors;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -43,8 +43,8 @@ public final class Evaluator {
      *
      * @param progress told the number of blocks done after each batch
      */
-    public static Result evaluate(OptForCausalLM model, TokenBlocks blocks, int batchSize, IntConsumer progress) {
-        OptConfig config = model.config();
+    public static Result evaluate(CausalLM model, TokenBlocks blocks, int batchSize, IntConsumer progress) {
+        LmConfig config = model.config();
         int t = blocks.blockSize();
         if (blocks.numBlocks() == 0) {
             throw new IllegalArgumentException("nothing to evaluate: the corpus has no blocks");
@@ -96,7 +96,7 @@ public final class Evaluator {
      * @return the NLL of every sequence, in the order given
      * @throws IllegalArgumentException naming the sequence (and position) that is not scorable
      */
-    public static SequenceNll score(OptForCausalLM model, List<int[]> sequences, int batchSize) {
+    public static SequenceNll score(CausalLM model, List<int[]> sequences, int batchSize) {
         checkSequences(sequences, model.config());
         checkBatchSize(batchSize);
         int pad = model.config().padTokenId();
@@ -138,7 +138,7 @@ public final class Evaluator {
      *
      * @throws IllegalArgumentException naming the first bad sequence and position
      */
-    public static void checkSequences(List<int[]> sequences, OptConfig config) {
+    public static void checkSequences(List<int[]> sequences, LmConfig config) {
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("no sequences to score");
         }
@@ -164,7 +164,7 @@ public final class Evaluator {
     }
 
     /** The device the model's parameters live on. */
-    private static Device device(OptForCausalLM model) {
+    private static Device device(CausalLM model) {
         return model.getParameters().valueAt(0).getArray().getDevice();
     }
 
@@ -174,7 +174,7 @@ public final class Evaluator {
      * @param mask 1 real, 0 pad, row-major like {@code ids}; null means all real
      * @return the NLL sum and the target count of each row
      */
-    private static float[][] forwardNll(OptForCausalLM model, ParameterStore ps, NDManager root, int[] ids, int[] mask,
+    private static float[][] forwardNll(CausalLM model, ParameterStore ps, NDManager root, int[] ids, int[] mask,
             int n, int t) {
         try (NDManager step = root.newSubManager()) {
             NDArray inputIds = Tensors.of(step, ids, new Shape(n, t)); // (B, T)

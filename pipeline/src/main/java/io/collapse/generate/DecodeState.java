@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.collapse.model.CausalLM;
+import io.collapse.model.CausalLMOutput;
 import io.collapse.model.KvCache;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.OptOutput;
 import io.collapse.model.Tensors;
 import java.util.Arrays;
 
@@ -21,7 +21,7 @@ import java.util.Arrays;
  */
 final class DecodeState implements AutoCloseable {
 
-    private final OptForCausalLM model;
+    private final CausalLM model;
     private final NDManager manager;
     private final boolean useCache;
     private final int copies;
@@ -34,7 +34,7 @@ final class DecodeState implements AutoCloseable {
      * @param attentionMask (B, T) 1 for real tokens, 0 for pads
      * @param copies rows per prompt (beams, or samples per prompt); row r continues prompt r / copies
      */
-    DecodeState(OptForCausalLM model, int[][] prompts, int[][] attentionMask, int copies, boolean useCache,
+    DecodeState(CausalLM model, int[][] prompts, int[][] attentionMask, int copies, boolean useCache,
             NDManager parent) {
         this.model = model;
         this.manager = parent.newSubManager();
@@ -79,7 +79,7 @@ final class DecodeState implements AutoCloseable {
                 firstIds[b] = ids[b * copies];
                 firstMask[b] = mask[b * copies];
             }
-            OptOutput out = model.forwardLast(array(step, firstIds, 0), array(step, firstMask, 0),
+            CausalLMOutput out = model.forwardLast(array(step, firstIds, 0), array(step, firstMask, 0),
                     KvCache.empty(model.config().numHiddenLayers()));
             cache = keep(out);
             NDArray logits = out.logits(); // (B, V)
@@ -93,7 +93,7 @@ final class DecodeState implements AutoCloseable {
             reorderCache(expand);
             return logits.get(new NDIndex("{}", Tensors.of(step, expand))); // (R, V)
         }
-        OptOutput out = model.forwardLast(array(step, ids, (int) cache.length()), array(step, mask, 0), cache);
+        CausalLMOutput out = model.forwardLast(array(step, ids, (int) cache.length()), array(step, mask, 0), cache);
         KvCache grown = keep(out);
         cache.close();
         cache = grown;
@@ -138,7 +138,7 @@ final class DecodeState implements AutoCloseable {
     }
 
     /** The grown cache moves from the step's manager to this state's; the step's arrays are closed with it. */
-    private KvCache keep(OptOutput out) {
+    private KvCache keep(CausalLMOutput out) {
         KvCache grown = out.cache();
         grown.attach(manager);
         return grown;

@@ -3,7 +3,7 @@ package io.collapse.generate;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.collapse.config.GenerationConfig;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.CausalLM;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,12 +13,12 @@ import java.util.List;
  */
 public final class Generator {
 
-    private final OptForCausalLM model;
+    private final CausalLM model;
     private final GenerationConfig cfg;
     private final int padId;
     private final int eosId;
 
-    public Generator(OptForCausalLM model, GenerationConfig cfg) {
+    public Generator(CausalLM model, GenerationConfig cfg) {
         this.model = model;
         this.cfg = cfg;
         this.padId = model.config().padTokenId();

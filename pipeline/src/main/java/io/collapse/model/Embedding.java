@@ -25,11 +25,11 @@ public final class Embedding extends HfBlock {
         this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(rows, dim));
     }
 
-    NDArray weight(ParameterStore ps, ai.djl.Device device, boolean training) {
+    public NDArray weight(ParameterStore ps, ai.djl.Device device, boolean training) {
         return ps.getValue(weight, device, training);
     }
 
-    NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
+    public NDArray forward(ParameterStore ps, NDArray ids, boolean training) {
         NDArray w = ps.getValue(weight, ids.getDevice(), training);
         NDArray out = ai.djl.nn.core.Embedding.embedding(ids, w, SparseFormat.DENSE).head(); // (..., dim)
         if (training && paddingIdx != null) {

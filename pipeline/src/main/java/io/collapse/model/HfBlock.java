@@ -10,11 +10,11 @@ import ai.djl.nn.Parameter;
 
 /**
  * A block whose parameters carry HF's names ({@code weight}, {@code bias}) and whose arrays are set
- * from a checkpoint or a seeded init ({@link OptForCausalLM#loadStateDict}, {@link
- * OptForCausalLM#initWeights}), never by DJL initializers: DJL's {@code initialize} only marks the
+ * from a checkpoint or a seeded init ({@link CausalLM#loadStateDict}, {@link
+ * CausalLM#initWeights}), never by DJL initializers: DJL's {@code initialize} only marks the
  * block ready and switches gradients on.
  */
-abstract class HfBlock extends AbstractBlock {
+public abstract class HfBlock extends AbstractBlock {
 
     /** A parameter whose shape the checkpoint must match; its array is set once the weights are known. */
     protected final Parameter hfParameter(String name, Parameter.Type type, Shape shape) {
@@ -33,7 +33,7 @@ abstract class HfBlock extends AbstractBlock {
         for (Parameter p : getDirectParameters().values()) {
             if (!p.isInitialized()) {
                 throw new IllegalStateException(getClass().getSimpleName() + ": parameter '" + p.getName()
-                        + "' has no value; build the model with OptForCausalLM.initWeights or loadStateDict first");
+                        + "' has no value; build the model with CausalLM.initWeights or loadStateDict first");
             }
         }
         super.initialize(manager, dataType, inputShapes);

@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Keys and values of every decoder layer for the positions seen so far, for incremental decoding.
  * Each array is (B, H, S, D): batch rows, heads, cached positions, head_dim. A cache is immutable:
- * {@link OptForCausalLM#forward} returns a grown one, {@link #reorder} a reindexed one; the caller
+ * {@link CausalLM#forward} returns a grown one, {@link #reorder} a reindexed one; the caller
  * closes the old one when it is done with it (or lets its manager do it). As an {@link NDResource}
  * it can be handed up with {@code manager.ret(cache)}.
  */

@@ -25,7 +25,7 @@ public final class LayerNorm extends HfBlock {
         this.bias = affine ? hfParameter("bias", Parameter.Type.BETA, new Shape(size)) : null;
     }
 
-    NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         if (weight == null) {
             NDArray centred = x.sub(x.mean(new int[] {-1}, true));
             NDArray var = centred.square().mean(new int[] {-1}, true);

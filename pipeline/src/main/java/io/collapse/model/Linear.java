@@ -23,7 +23,7 @@ public final class Linear extends HfBlock {
         this.bias = withBias ? hfParameter("bias", Parameter.Type.BIAS, new Shape(out)) : null;
     }
 
-    NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         if (bias == null) {
             return ai.djl.nn.core.Linear.linear(x, w).head();

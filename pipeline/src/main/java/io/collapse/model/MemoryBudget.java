@@ -3,7 +3,7 @@ package io.collapse.model;
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
 import com.sun.management.OperatingSystemMXBean;
-import io.collapse.config.OptConfig;
+import io.collapse.config.LmConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 
@@ -32,9 +32,9 @@ public final class MemoryBudget {
      * cached positions: the step's logits and their log-softmax (2 × (R, V) float32), the KV cache
      * (layers × 2 × (R, heads, S, head_dim)) and the weights.
      */
-    public static Need decode(OptConfig c, long rows, long positions, long bytesPerParam) {
+    public static Need decode(LmConfig c, long rows, long positions, long bytesPerParam) {
         long logits = times(2, rows, c.vocabSize(), FLOAT32);
-        long cache = times(c.numHiddenLayers(), 2, rows, c.hiddenSize(), positions, FLOAT32);
+        long cache = times(c.numHiddenLayers(), 2, rows, (long) c.numKeyValueHeads() * c.headDim(), positions, FLOAT32);
         return new Need(plus(logits, cache, times(parameters(c), bytesPerParam)), "logits and cache");
     }
 
@@ -43,24 +43,21 @@ public final class MemoryBudget {
      * AdamW's two moments in float32 (16 bytes a parameter), the (B, T, V) logits, their log-softmax
      * and their gradient, and every layer's (B, heads, T, T) attention weights kept for backward.
      */
-    public static Need train(OptConfig c, long batch, long length) {
+    public static Need train(LmConfig c, long batch, long length) {
         long logits = times(3, batch, length, c.vocabSize(), FLOAT32);
         long attention = times(c.numHiddenLayers(), batch, c.numAttentionHeads(), length, length, FLOAT32);
         return new Need(plus(logits, attention, times(parameters(c), 4, FLOAT32)), "weights, optimizer state and logits");
     }
 
     /** One forward of {@code batch} blocks: the weights, the (B, T, V) logits and their log-softmax. */
-    public static Need eval(OptConfig c, long batch, long length, long bytesPerParam) {
+    public static Need eval(LmConfig c, long batch, long length, long bytesPerParam) {
         long logits = times(2, batch, length, c.vocabSize(), FLOAT32);
         return new Need(plus(logits, times(parameters(c), bytesPerParam)), "weights and logits");
     }
 
     /** The big matrices only (embeddings, attention and MLP weights); biases and norms are noise. */
-    static long parameters(OptConfig c) {
-        long h = c.hiddenSize();
-        long embeddings = plus(times(c.vocabSize(), c.wordEmbedProjDim()), times(c.positionRows(), h));
-        long layer = plus(times(4, h, h), times(2, h, c.ffnDim()));
-        return plus(embeddings, times(c.numHiddenLayers(), layer));
+    static long parameters(LmConfig c) {
+        return c.matrixParameters();
     }
 
     /**

@@ -12,19 +12,19 @@ import java.util.List;
  * HF's {@code nn.ModuleList}: children named "0", "1", … so that keys read {@code layers.3.fc1.weight}.
  * Its owner calls the children itself; the list has no forward of its own.
  */
-final class ModuleList<B extends Block> extends HfBlock {
+public final class ModuleList<B extends Block> extends HfBlock {
 
     private final List<B> items = new ArrayList<>();
 
-    void add(B block) {
+    public void add(B block) {
         items.add(addChildBlock(Integer.toString(items.size()), block));
     }
 
-    B get(int i) {
+    public B get(int i) {
         return items.get(i);
     }
 
-    int size() {
+    public int size() {
         return items.size();
     }
 

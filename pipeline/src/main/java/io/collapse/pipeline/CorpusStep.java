@@ -6,7 +6,7 @@ import io.collapse.config.GenerationConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.generate.Generator;
 import io.collapse.generate.SyntheticCorpus;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.CausalLM;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ final class CorpusStep {
     private CorpusStep() {}
 
     /** Writes (or resumes) the corpus: one continuation per prompt block. Returns the block count. */
-    static int write(OptForCausalLM model, String modelId, TokenBlocks prompts, GenerationConfig generation,
+    static int write(CausalLM model, String modelId, TokenBlocks prompts, GenerationConfig generation,
             ExperimentConfig e, Path dir, boolean progressBar, NDManager manager) throws IOException {
         List<int[]> blocks = new ArrayList<>(prompts.numBlocks());
         for (int i = 0; i < prompts.numBlocks(); i++) {

@@ -11,8 +11,9 @@ import io.collapse.eval.Evaluator;
 import io.collapse.eval.PplFile;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.model.CausalLM;
 import io.collapse.model.Devices;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.train.EventLog;
@@ -147,7 +148,7 @@ public final class Experiment {
                 : runDir.resolve(RunFiles.BASE);
         FineTune.Result r;
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            OptForCausalLM model = load(start, manager);
+            CausalLM model = load(start, manager);
             FineTune.Output out = new FineTune.Output(genDir.resolve(RunFiles.TRAIN), runDir.resolve(RunFiles.EVENTS),
                     runDir.resolve(RunFiles.BASE), progressBars);
             r = FineTune.run(model, data, inputs.valid(), cfg.train().withSeed(Seeds.train(e.seed(), k)), out,
@@ -170,7 +171,7 @@ public final class Experiment {
         Evaluator.Result valid;
         List<GenerationEval.Sample> samples;
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            OptForCausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
+            CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
             test = Evaluator.evaluate(model, inputs.test(), batch, n -> {});
             valid = Evaluator.evaluate(model, inputs.valid(), batch, n -> {});
             samples = Samples.continue_(model, inputs, cfg, manager);
@@ -185,7 +186,7 @@ public final class Experiment {
         Path genDir = RunFiles.gen(runDir, k);
         int blocks;
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            OptForCausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
+            CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
             blocks = CorpusStep.write(model, modelIdentity(genDir), inputs.train(), cfg.generation(), cfg.experiment(),
                     genDir.resolve(RunFiles.CORPUS), progressBars, manager);
         }
@@ -199,7 +200,7 @@ public final class Experiment {
         int batch = cfg.train().microBatch();
         Evaluator.Result scored;
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            OptForCausalLM gen0 = load(RunFiles.gen(runDir, 0).resolve(RunFiles.MODEL), manager);
+            CausalLM gen0 = load(RunFiles.gen(runDir, 0).resolve(RunFiles.MODEL), manager);
             scored = Evaluator.evaluate(gen0, corpus, batch, n -> {});
             if (k == 0) {
                 Evaluator.Result real = Evaluator.evaluate(gen0, inputs.train(), batch, n -> {});
@@ -265,9 +266,9 @@ public final class Experiment {
                 : (int) Math.round(e.keepFraction() * inputs.train().numBlocks());
     }
 
-    private OptForCausalLM load(Path dir, NDManager manager) throws IOException {
+    private CausalLM load(Path dir, NDManager manager) throws IOException {
         HfModelDir.Checkpoint c = HfModelDir.read(dir);
-        return OptForCausalLM.fromStateDict(c.config(), c.tensors(), manager, dtype);
+        return AutoModelForCausalLM.fromStateDict(c.config(), c.tensors(), manager, dtype);
     }
 
     /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */

@@ -5,17 +5,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.DataConfig;
 import io.collapse.config.GenerationConfig;
+import io.collapse.config.LmConfig;
 import io.collapse.config.ModelConfig;
-import io.collapse.config.OptConfig;
+import io.collapse.config.Presets;
 import io.collapse.config.RunConfig;
 import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.Manifest;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.OptPresets;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.ModelSource;
@@ -47,7 +48,7 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
      * run directory or the base model is written.
      */
     static void check(RunConfig cfg, Path runDir, Device device) throws IOException {
-        OptConfig model = baseConfig(cfg.model().base(), runDir);
+        LmConfig model = baseConfig(cfg.model().base(), runDir);
         if (model != null) {
             requireMemory(cfg, model, device);
         }
@@ -71,13 +72,13 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
      * The base model's shape, known before anything is fetched or written: the run's own copy, a
      * preset or a local directory's config.json; null for a Hub id not yet downloaded.
      */
-    private static OptConfig baseConfig(String base, Path runDir) throws IOException {
+    private static LmConfig baseConfig(String base, Path runDir) throws IOException {
         Path own = runDir.resolve(RunFiles.BASE).resolve(HfModelDir.CONFIG);
         if (Files.isRegularFile(own)) {
-            return OptConfig.read(own);
+            return LmConfig.read(own);
         }
         if (base.startsWith("preset:")) {
-            return OptPresets.get(base.substring("preset:".length()));
+            return Presets.get(base.substring("preset:".length()));
         }
         if (!looksLikePath(base)) {
             return null;
@@ -87,14 +88,14 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
             throw new IOException("model.base: '" + base + "' is not a model directory (no "
                     + HfModelDir.CONFIG + " there); expected preset:NAME, a local HF directory or a Hub id");
         }
-        return OptConfig.read(config);
+        return LmConfig.read(config);
     }
 
     /**
      * Refuses a corpus batch or a micro-batch that cannot fit on the device. Evaluation and scoring
      * use the micro-batch too, with less memory than training, so the training check covers them.
      */
-    private static void requireMemory(RunConfig cfg, OptConfig model, Device device) {
+    private static void requireMemory(RunConfig cfg, LmConfig model, Device device) {
         int blockSize = cfg.data().blockSize();
         int corpusBatch = cfg.experiment().corpusBatch();
         GenerationConfig g = cfg.generation();
@@ -159,7 +160,7 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
             String preset = m.base().substring("preset:".length());
             log.println("creating base model: preset " + preset + ", init seed " + m.initSeed());
             try (NDManager manager = NDManager.newBaseManager(device)) {
-                OptForCausalLM model = OptForCausalLM.random(OptPresets.get(preset), m.initSeed(), manager, DataType.FLOAT32);
+                CausalLM model = AutoModelForCausalLM.random(Presets.get(preset), m.initSeed(), manager, DataType.FLOAT32);
                 HfModelDir.write(dir, model.config(), model.stateDict(), HostTensor.DType.F32, null);
             }
         } else {

@@ -5,7 +5,7 @@ import io.collapse.config.RunConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.CausalLM;
 import io.collapse.text.OptTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +38,7 @@ final class Samples {
         return out.toString();
     }
 
-    static List<GenerationEval.Sample> continue_(OptForCausalLM model, RunInputs inputs, RunConfig cfg, NDManager manager) {
+    static List<GenerationEval.Sample> continue_(CausalLM model, RunInputs inputs, RunConfig cfg, NDManager manager) {
         int n = Math.min(cfg.experiment().samplePrompts(), inputs.test().numBlocks());
         if (n == 0) {
             return List.of();

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.CausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import java.io.IOException;
@@ -19,7 +19,7 @@ import java.util.Map;
  */
 final class Checkpointer {
 
-    private final OptForCausalLM model;
+    private final CausalLM model;
     private final ParameterStore ps;
     private final NDManager root;
     private final TokenBlocks valid;
@@ -30,7 +30,7 @@ final class Checkpointer {
     private final FineTune.Emitter emit;
     private final List<TrainState.Validation> history;
 
-    Checkpointer(OptForCausalLM model, ParameterStore ps, NDManager root, TokenBlocks valid, TrainConfig config,
+    Checkpointer(CausalLM model, ParameterStore ps, NDManager root, TokenBlocks valid, TrainConfig config,
             AdamW optimizer, LossScaler scaler, FineTune.Output out, FineTune.Emitter emit, List<TrainState.Validation> history) {
         this.model = model;
         this.ps = ps;

@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.CausalLM;
 import io.collapse.model.StateDict;
 import io.collapse.model.Tensors;
 import io.collapse.model.hf.Safetensors;
@@ -79,19 +79,19 @@ public final class FineTune {
      *
      * @throws TrainingDivergedException when the loss or the gradient norm is not finite
      */
-    public static Result run(OptForCausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
+    public static Result run(CausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
             Output out, Listener listener) throws IOException {
         return run(model, train, valid, config, out, listener, List.of(deviceOf(model)));
     }
 
     /**
-     * As {@link #run(OptForCausalLM, TokenBlocks, TokenBlocks, TrainConfig, Output, Listener)},
+     * As {@link #run(CausalLM, TokenBlocks, TokenBlocks, TrainConfig, Output, Listener)},
      * data-parallel over {@code devices} (the first must hold {@code model}): a replica of the model
      * on every other device, each micro-batch split into contiguous row ranges, one per replica,
      * their gradients summed on the first device, one optimizer step there, the new weights copied
      * to the replicas. With dropout on, the masks differ from a one-device run (as in torch DDP).
      */
-    public static Result run(OptForCausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
+    public static Result run(CausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
             Output out, Listener listener, List<Device> devices) throws IOException {
         Path outDir = out.dir();
         if (devices.isEmpty() || !devices.get(0).equals(deviceOf(model))) {
@@ -153,7 +153,7 @@ public final class FineTune {
     }
 
     /** Continues from the last committed checkpoint of the same config and data, or starts. */
-    private static TrainState resumeOrStart(OptForCausalLM model, AdamW optimizer, TrainConfig config, Path stateDir,
+    private static TrainState resumeOrStart(CausalLM model, AdamW optimizer, TrainConfig config, Path stateDir,
             String trainSha, String validSha, Emitter emit) throws IOException {
         TrainState state = TrainState.readIfPresent(stateDir);
         if (state == null) {
@@ -169,7 +169,7 @@ public final class FineTune {
     }
 
     /** Mean token NLL over all blocks (exp of it is the corpus perplexity), dropout off, no graph. */
-    public static double validationLoss(OptForCausalLM model, ParameterStore ps, NDManager root, TokenBlocks blocks,
+    public static double validationLoss(CausalLM model, ParameterStore ps, NDManager root, TokenBlocks blocks,
             int batchSize) {
         double nllSum = 0;
         int[] all = new int[blocks.numBlocks()];
@@ -223,12 +223,12 @@ public final class FineTune {
         };
     }
 
-    static Device deviceOf(OptForCausalLM model) {
+    static Device deviceOf(CausalLM model) {
         return trainableParameters(model).values().iterator().next().getDevice();
     }
 
     /** HF parameter name → array, each parameter once (the tied LM head is embed_tokens). */
-    static Map<String, NDArray> trainableParameters(OptForCausalLM model) {
+    static Map<String, NDArray> trainableParameters(CausalLM model) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : StateDict.parameters(model).entrySet()) {
             if (e.getValue().requiresGradient()) {

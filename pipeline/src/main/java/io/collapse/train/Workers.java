@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
-import io.collapse.model.OptForCausalLM;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HostTensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ final class Workers implements AutoCloseable {
      * @param root parent of the per-micro-batch scopes, on the worker's device
      * @param owned a copy made here (closed with this), not the caller's model
      */
-    record Worker(OptForCausalLM model, Map<String, NDArray> params, NDManager root, ParameterStore ps, boolean owned) {}
+    record Worker(CausalLM model, Map<String, NDArray> params, NDManager root, ParameterStore ps, boolean owned) {}
 
     private final List<Worker> list;
     private final Device masterDevice;
@@ -39,7 +40,7 @@ final class Workers implements AutoCloseable {
     }
 
     /** A worker per device in {@code computeType}; the model itself is the first when that is float32. */
-    static Workers of(OptForCausalLM model, Map<String, NDArray> params, NDManager root, ParameterStore ps,
+    static Workers of(CausalLM model, Map<String, NDArray> params, NDManager root, ParameterStore ps,
             List<Device> devices, DataType computeType) {
         List<Worker> list = new ArrayList<>();
         Map<String, HostTensor> weights = null;
@@ -51,7 +52,7 @@ final class Workers implements AutoCloseable {
             weights = weights == null ? model.stateDict() : weights;
             NDManager m = NDManager.newBaseManager(devices.get(i));
             try {
-                OptForCausalLM copy = OptForCausalLM.fromStateDict(model.config(), weights, m, computeType);
+                CausalLM copy = AutoModelForCausalLM.fromStateDict(model.config(), weights, m, computeType);
                 list.add(new Worker(copy, FineTune.trainableParameters(copy), m, new ParameterStore(m, false), true));
             } catch (RuntimeException e) {
                 m.close();

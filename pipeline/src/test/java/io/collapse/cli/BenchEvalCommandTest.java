@@ -2,11 +2,12 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.LmConfig;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.OptConfig;
-import io.collapse.model.OptPresets;
+import io.collapse.config.Presets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -17,10 +18,10 @@ class BenchEvalCommandTest {
     void countsTheMatmulWeightsATokenGoesThrough() throws Exception {
         // opt-125m: 12 layers × (4·768² + 2·768·3072) + the tied LM head 50272·768.
         assertEquals(12L * (4 * 768 * 768 + 2 * 768 * 3072) + 50272L * 768,
-                BenchEvalCommand.matmulParams(OptPresets.get("opt-125m")));
+                Presets.get("opt-125m").matmulParameters());
         // case b projects 32-wide embeddings to 64: project_in and project_out count, the head is 50272·32.
-        OptConfig caseB = OptConfig.read(Path.of("src/test/resources/hf-opt/case-b-postln-proj/config.json"));
-        assertEquals(2L * (4 * 64 * 64 + 2 * 64 * 256) + 2L * 64 * 32 + 50272L * 32, BenchEvalCommand.matmulParams(caseB));
+        OptConfig caseB = (OptConfig) LmConfig.read(Path.of("src/test/resources/hf-opt/case-b-postln-proj/config.json"));
+        assertEquals(2L * (4 * 64 * 64 + 2 * 64 * 256) + 2L * 64 * 32 + 50272L * 32, caseB.matmulParameters());
     }
 
     @Test
@@ -32,7 +33,7 @@ class BenchEvalCommandTest {
         assertEquals(1, lines.length, run.out());
         JsonNode line = new ObjectMapper().readTree(lines[0]);
         assertEquals("eval", line.get("bench").asText());
-        assertEquals(2 * BenchEvalCommand.matmulParams(OptPresets.get("tiny")), line.get("flops_per_token").asLong());
+        assertEquals(2 * Presets.get("tiny").matmulParameters(), line.get("flops_per_token").asLong());
         assertTrue(line.get("batches").asInt() >= 1, lines[0]);
         assertTrue(line.get("tokens_per_s").asDouble() > 0, lines[0]);
         assertTrue(line.get("matmul_gflops_per_s").asDouble() > 0, lines[0]);

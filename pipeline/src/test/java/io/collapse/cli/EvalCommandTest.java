@@ -2,6 +2,8 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -10,12 +12,11 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Presets;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.SequenceNll;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.OptPresets;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.text.OptTokenizer;
@@ -46,9 +47,9 @@ class EvalCommandTest {
     static void tinyModelDir() throws Exception {
         modelDir = shared.resolve("tiny");
         cacheDir = shared.resolve("cache");
-        OptConfig config = OptPresets.get("tiny");
+        OptConfig config = (OptConfig) Presets.get("tiny");
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.random(config, 7, manager, DataType.FLOAT32);
+            CausalLM lm = AutoModelForCausalLM.random(config, 7, manager, DataType.FLOAT32);
             HfModelDir.write(modelDir, config, lm.stateDict(), HostTensor.DType.F32, null);
         }
     }
@@ -72,7 +73,7 @@ class EvalCommandTest {
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(modelDir);
         SequenceNll nll = new SequenceNll();
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(checkpoint.config(), checkpoint.tensors(), manager,
+            CausalLM lm = AutoModelForCausalLM.fromStateDict(checkpoint.config(), checkpoint.tensors(), manager,
                     DataType.FLOAT32);
             for (int from = 0; from < BLOCKS; from += 4) {
                 try (NDManager step = manager.newSubManager()) {

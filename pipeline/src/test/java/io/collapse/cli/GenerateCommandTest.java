@@ -2,17 +2,18 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.OperatingSystemMXBean;
+import io.collapse.config.Presets;
 import io.collapse.model.MemoryBudget;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.OptPresets;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
-import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,12 +86,12 @@ class GenerateCommandTest {
     void beamsThatCannotFitAreRefusedAtStart() throws Exception {
         Path tiny = tmp.resolve("tiny");
         try (NDManager manager = NDManager.newBaseManager()) {
-            OptForCausalLM model = OptForCausalLM.random(OptPresets.get("tiny"), 0, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(Presets.get("tiny"), 0, manager, DataType.FLOAT32);
             HfModelDir.write(tiny, model.config(), model.stateDict(), HostTensor.DType.F32, null);
         }
         // The 100000 beams where they cannot fit (over 47 GB, logits 40.2 GB of it), and 10^7 anywhere.
         long total = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        long need = MemoryBudget.decode(OptPresets.get("tiny"), 100_000, 64, 4).bytes();
+        long need = MemoryBudget.decode(Presets.get("tiny"), 100_000, 64, 4).bytes();
         List<String> cases = total < need ? List.of("100000", "10000000") : List.of("10000000");
         for (String beams : cases) {
             long start = System.nanoTime();

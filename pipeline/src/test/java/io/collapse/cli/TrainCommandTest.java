@@ -2,6 +2,7 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.LmConfig;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,7 +53,7 @@ class TrainCommandTest {
         assertEquals(4, doc.path("config").path("micro_batch").asInt());
         double best = doc.path("best_valid_loss").asDouble();
         assertTrue(Double.isFinite(best) && best > 0, r.out());
-        assertEquals(OptConfig.read(model.resolve("config.json")), OptConfig.read(out.resolve("best/config.json")));
+        assertEquals((OptConfig) LmConfig.read(model.resolve("config.json")), (OptConfig) LmConfig.read(out.resolve("best/config.json")));
         assertTrue(HfModelDir.hasTokenizer(out.resolve("best")));
         long stepEvents = Files.readAllLines(out.resolve("events.jsonl")).stream()
                 .filter(l -> l.contains("\"event\":\"step\"")).count();

@@ -69,7 +69,7 @@ class StrictJsonTest {
         String valid = "{\"vocab_size\": 64, \"hidden_size\": 16, \"num_hidden_layers\": 1, \"ffn_dim\": 32,"
                 + " \"num_attention_heads\": 2, \"max_position_embeddings\": 32}";
         Files.writeString(file, valid);
-        OptConfig.read(file);
+        LmConfig.read(file);
         for (String[] c : new String[][] {
                 {"\"max_position_embeddings\": 32", "\"max_position_embeddings\": 2147483647",
                         "config: max_position_embeddings must lie in [1, 1048576], got 2147483647"},
@@ -77,7 +77,7 @@ class StrictJsonTest {
                 {"\"hidden_size\": 16", "\"hidden_size\": \"big\"", "hidden_size: expected an integer"},
                 {"{", "not json {", "not valid JSON at line 1"}}) {
             Files.writeString(file, valid.replace(c[0], c[1]));
-            IOException e = assertThrows(IOException.class, () -> OptConfig.read(file));
+            IOException e = assertThrows(IOException.class, () -> LmConfig.read(file));
             assertOneLineNamingTheFile(e, file);
             assertTrue(e.getMessage().contains(c[2]), e.getMessage());
         }

@@ -3,13 +3,13 @@ package io.collapse.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.model.CausalLM;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.HfOptFixture;
-import io.collapse.model.OptForCausalLM;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ class EvaluatorTest {
             }
         }
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = fx.model(manager);
+            CausalLM lm = fx.model(manager);
             int arraysBefore = manager.getManagedArrays().size();
             List<Integer> progress = new ArrayList<>();
             Evaluator.Result r = Evaluator.evaluate(lm, TokenBlocks.of(ids, 64), 2, progress::add);
@@ -62,7 +62,7 @@ class EvaluatorTest {
     void unscorableInputIsNamed() throws Exception {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = fx.model(manager);
+            CausalLM lm = fx.model(manager);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Evaluator.evaluate(lm, TokenBlocks.of(new int[] {2, 5, 1000, 7}, 2), 4, done -> {}));
             assertTrue(e.getMessage().contains("token id 1000 but the model's vocab_size is 1000"), e.getMessage());

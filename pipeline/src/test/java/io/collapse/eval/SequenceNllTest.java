@@ -2,13 +2,13 @@ package io.collapse.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import io.collapse.model.CausalLM;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
 import io.collapse.model.HfOptFixture;
-import io.collapse.model.OptForCausalLM;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,7 +26,7 @@ class SequenceNllTest {
         JsonNode expected = fx.forward(input);
         long[][] mask = fx.attentionMask(input);
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = fx.model(manager);
+            CausalLM lm = fx.model(manager);
             NDArray ids = manager.create(fx.inputIds(input));
             NDArray maskArray = mask == null ? null : manager.create(mask);
             NDArray logits = lm.forward(ids, maskArray, null).logits();

@@ -2,13 +2,14 @@ package io.collapse.generate;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.GenerationConfig;
-import io.collapse.model.OptForCausalLM;
-import io.collapse.model.OptPresets;
+import io.collapse.config.Presets;
 import org.junit.jupiter.api.Test;
 
 class GeneratorTest {
@@ -18,7 +19,7 @@ class GeneratorTest {
     void aManagerOnAnotherDeviceIsRefused() {
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu());
                 NDManager gpu = NDManager.newBaseManager(Device.gpu(0))) {
-            OptForCausalLM model = OptForCausalLM.random(OptPresets.get("tiny"), 0, cpu, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(Presets.get("tiny"), 0, cpu, DataType.FLOAT32);
             GenerationConfig cfg = new GenerationConfig("greedy", null, null, null, null, 2, 2, 1.0, null, null, null,
                     null, 0L, null, true);
             int arrays = gpu.getManagedArrays().size();

@@ -3,6 +3,9 @@ package io.collapse.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.LmConfig;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,7 +14,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
-import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,8 +58,8 @@ class HfGenerateParityTest {
     private Stream<DynamicTest> cases(String name, boolean everyRecordWithoutCache) throws Exception {
         Path dir = FIXTURES.resolve(name);
         JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
-        OptConfig config = OptConfig.read(dir.resolve("config.json"));
-        OptForCausalLM model = OptForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),
+        OptConfig config = (OptConfig) LmConfig.read(dir.resolve("config.json"));
+        CausalLM model = AutoModelForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),
                 manager, DataType.FLOAT32);
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonNode record : expected.get("generate")) {
@@ -78,7 +80,7 @@ class HfGenerateParityTest {
     void newTokenLengthRuleKeepsThePapersWinners() throws Exception {
         Path dir = FIXTURES.resolve("case-a-preln");
         JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
-        OptForCausalLM model = OptForCausalLM.fromStateDict(OptConfig.read(dir.resolve("config.json")),
+        CausalLM model = AutoModelForCausalLM.fromStateDict((OptConfig) LmConfig.read(dir.resolve("config.json")),
                 Safetensors.read(dir.resolve("model.safetensors")), manager, DataType.FLOAT32);
         JsonNode record = null;
         for (JsonNode r : expected.get("generate")) {
@@ -109,7 +111,7 @@ class HfGenerateParityTest {
                 kwargs.path("repetition_penalty").asDouble(1.0), null, null, null, null, null, null, useCache);
     }
 
-    private static void check(OptForCausalLM model, JsonNode expected, JsonNode record, boolean useCache) {
+    private static void check(CausalLM model, JsonNode expected, JsonNode record, boolean useCache) {
         JsonNode input = expected.get("inputs").get(record.get("prompt").asText());
         int[][] ids = ints(input.get("input_ids"));
         int[][] mask = record.get("attention_mask_passed").asBoolean() ? ints(input.get("attention_mask")) : null;

@@ -3,6 +3,9 @@ package io.collapse.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.LmConfig;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,7 +14,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
-import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,14 +29,14 @@ class SamplingTest {
 
     private static final Path CASE = Path.of("src/test/resources/hf-opt/case-a-preln");
     private static NDManager manager;
-    private static OptForCausalLM model;
+    private static CausalLM model;
     private static int[][] prompts;
     private static int[][] mask;
 
     @BeforeAll
     static void load() throws Exception {
         manager = TestDevice.manager();
-        model = OptForCausalLM.fromStateDict(OptConfig.read(CASE.resolve("config.json")),
+        model = AutoModelForCausalLM.fromStateDict((OptConfig) LmConfig.read(CASE.resolve("config.json")),
                 Safetensors.read(CASE.resolve("model.safetensors")), manager, DataType.FLOAT32);
         JsonNode padded = new ObjectMapper().readTree(CASE.resolve("expected.json").toFile()).get("inputs").get("padded");
         prompts = HfGenerateParityTest.ints(padded.get("input_ids"));

@@ -5,13 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.LmConfig;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
-import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +31,7 @@ class SyntheticCorpusTest {
 
     private static final Path CASE = Path.of("src/test/resources/hf-opt/case-a-preln");
     private static NDManager manager;
-    private static OptForCausalLM model;
+    private static CausalLM model;
     private static List<int[]> prompts;
 
     @TempDir Path tmp;
@@ -37,7 +39,7 @@ class SyntheticCorpusTest {
     @BeforeAll
     static void load() throws Exception {
         manager = TestDevice.manager();
-        model = OptForCausalLM.fromStateDict(OptConfig.read(CASE.resolve("config.json")),
+        model = AutoModelForCausalLM.fromStateDict((OptConfig) LmConfig.read(CASE.resolve("config.json")),
                 Safetensors.read(CASE.resolve("model.safetensors")), manager, DataType.FLOAT32);
         SplittableRandom random = new SplittableRandom(42);
         prompts = new ArrayList<>();

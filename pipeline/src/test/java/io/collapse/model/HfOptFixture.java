@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
@@ -23,7 +25,7 @@ public record HfOptFixture(String name, Path dir, OptConfig config, Map<String, 
 
     public static HfOptFixture load(String name) throws IOException {
         Path dir = resource("hf-opt/" + name);
-        return new HfOptFixture(name, dir, OptConfig.read(dir.resolve("config.json")),
+        return new HfOptFixture(name, dir, (OptConfig) LmConfig.read(dir.resolve("config.json")),
                 Safetensors.read(dir.resolve("model.safetensors")),
                 new ObjectMapper().readTree(dir.resolve("expected.json").toFile()),
                 Safetensors.read(dir.resolve("expected_tensors.safetensors")));
@@ -48,8 +50,8 @@ public record HfOptFixture(String name, Path dir, OptConfig config, Map<String, 
     }
 
     /** The case's model in float32, its parameters in {@code manager}. */
-    public OptForCausalLM model(NDManager manager) {
-        return OptForCausalLM.fromStateDict(config, weights, manager, DataType.FLOAT32);
+    public CausalLM model(NDManager manager) {
+        return AutoModelForCausalLM.fromStateDict(config, weights, manager, DataType.FLOAT32);
     }
 
     /** inputs.{batch,padded}.input_ids as long[B][T]. */

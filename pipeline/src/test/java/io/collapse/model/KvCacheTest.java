@@ -27,7 +27,7 @@ class KvCacheTest {
         int t = ids[0].length;
         int prompt = 40; // the padded rows' first real tokens lie inside the prompt or later
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = fx.model(manager);
+            CausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = mask == null ? manager.ones(idArray.getShape(), DataType.INT64) : manager.create(mask);
             NDArray full = lm.forward(idArray, maskArray, null).logits(); // (B, T, V)
@@ -39,7 +39,7 @@ class KvCacheTest {
                     NDArray newIds = idArray.get(step, new NDIndex(":, " + start + ":" + end));
                     NDArray maskSoFar = maskArray.get(step, new NDIndex(":, :" + end));
                     // The prompt through forward (all its logits), then one token at a time as a decoder does.
-                    OptOutput out = start == 0 ? lm.forward(newIds, maskSoFar, cache) : lm.forwardLast(newIds, maskSoFar, cache);
+                    CausalLMOutput out = start == 0 ? lm.forward(newIds, maskSoFar, cache) : lm.forwardLast(newIds, maskSoFar, cache);
                     assertEquals(end, out.cache().length());
                     NDArray got = start == 0 ? out.logits() : out.logits().expandDims(1); // (B, T_new, V)
                     NDArray want = full.get(step, new NDIndex(":, " + start + ":" + end));
@@ -59,7 +59,7 @@ class KvCacheTest {
         long[][] ids = fx.inputIds("padded");
         long[][] mask = fx.attentionMask("padded");
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = fx.model(manager);
+            CausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = manager.create(mask);
             NDArray prefixIds = idArray.get(":, :50");

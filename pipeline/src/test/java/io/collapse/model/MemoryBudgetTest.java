@@ -3,6 +3,7 @@ package io.collapse.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.Presets;
 
 import ai.djl.Device;
 import io.collapse.config.OptConfig;
@@ -10,12 +11,12 @@ import org.junit.jupiter.api.Test;
 
 class MemoryBudgetTest {
 
-    static final OptConfig OPT_125M = OptPresets.get("opt-125m");
+    static final OptConfig OPT_125M = (OptConfig) Presets.get("opt-125m");
     static final long GB = 1_000_000_000L;
 
     @Test
     void decodeCountsTwoLogitMatricesAndTheCache() {
-        OptConfig tiny = OptPresets.get("tiny");
+        OptConfig tiny = (OptConfig) Presets.get("tiny");
         long logits = 2L * 100_000 * 50272 * 4; // the 100000 beams: 40.2 GB
         long cache = 2L * 2 * 100_000 * 64 * 10 * 4;
         long weights = 4 * MemoryBudget.parameters(tiny);
@@ -29,7 +30,7 @@ class MemoryBudgetTest {
         assertTrue(MemoryBudget.train(OPT_125M, 32, 64).bytes() < 8 * GB);
         assertTrue(MemoryBudget.eval(OPT_125M, 32, 64, 4).bytes() < 4 * GB);
         // configs/demo-cpu.json: tiny, the same corpus batch and beams, micro-batch 8.
-        OptConfig tiny = OptPresets.get("tiny");
+        OptConfig tiny = (OptConfig) Presets.get("tiny");
         assertTrue(MemoryBudget.decode(tiny, 32 * 5, 128, 4).bytes() < GB);
         assertTrue(MemoryBudget.train(tiny, 8, 64).bytes() < GB);
     }

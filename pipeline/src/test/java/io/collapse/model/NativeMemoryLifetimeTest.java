@@ -1,6 +1,7 @@
 package io.collapse.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -50,7 +51,7 @@ class NativeMemoryLifetimeTest {
         Map<String, float[]> out = new LinkedHashMap<>();
         List<ByteBuffer> filler = new ArrayList<>();
         try (NDManager root = TestDevice.manager()) {
-            OptForCausalLM lm = OptForCausalLM.random(config, 5, root, DataType.FLOAT32);
+            CausalLM lm = AutoModelForCausalLM.random(config, 5, root, DataType.FLOAT32);
             try (NDManager step = root.newSubManager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray ids = step.arange(0, 64, 1, DataType.INT64).mul(37).mod(61).reshape(new Shape(4, 16)); // (B, T)

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.Presets;
+import io.collapse.model.auto.AutoModelForCausalLM;
+import io.collapse.model.opt.OptForCausalLM;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -29,7 +32,7 @@ class OptForCausalLMStateTest {
     void saveThenLoadIsBitIdentical(@TempDir Path dir) throws IOException {
         HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_B);
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = fx.model(manager);
+            CausalLM lm = fx.model(manager);
             Map<String, HostTensor> saved = lm.stateDict();
             assertEquals(fx.weights().keySet(), saved.keySet());
             for (String k : saved.keySet()) {
@@ -37,7 +40,7 @@ class OptForCausalLMStateTest {
             }
             Path file = dir.resolve("model.safetensors");
             Safetensors.write(file, saved, Map.of());
-            OptForCausalLM again = OptForCausalLM.fromStateDict(fx.config(), Safetensors.read(file), manager, DataType.FLOAT32);
+            CausalLM again = AutoModelForCausalLM.fromStateDict(fx.config(), Safetensors.read(file), manager, DataType.FLOAT32);
             Map<String, HostTensor> reloaded = again.stateDict();
             for (String k : saved.keySet()) {
                 assertEquals(saved.get(k).data(), reloaded.get(k).data(), k);
@@ -54,14 +57,14 @@ class OptForCausalLMStateTest {
         }
         original.put("lm_head.weight", fx.weights().get("model.decoder.embed_tokens.weight"));
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = OptForCausalLM.fromStateDict(fx.config(), original, manager, DataType.FLOAT32);
+            CausalLM lm = AutoModelForCausalLM.fromStateDict(fx.config(), original, manager, DataType.FLOAT32);
             Map<String, HostTensor> sd = lm.stateDict();
             for (var e : original.entrySet()) {
                 if (!e.getKey().equals("lm_head.weight")) {
                     assertArrayEquals(e.getValue().toFloats(), sd.get("model." + e.getKey()).toFloats(), e.getKey());
                 }
             }
-            OptForCausalLM half = OptForCausalLM.fromStateDict(fx.config(), original, manager, DataType.FLOAT16);
+            CausalLM half = AutoModelForCausalLM.fromStateDict(fx.config(), original, manager, DataType.FLOAT16);
             assertEquals(DataType.FLOAT16, half.dataType());
             assertArrayEquals(sd.get("model.decoder.layers.0.fc1.weight").toFloats(),
                     half.stateDict().get("model.decoder.layers.0.fc1.weight").toFloats());
@@ -76,7 +79,7 @@ class OptForCausalLMStateTest {
             Map<String, HostTensor> bin = io.collapse.model.hf.TorchPickle.read(fx.dir().resolve("pytorch_model.bin"));
             try (NDManager manager = TestDevice.manager()) {
                 Map<String, HostTensor> sd =
-                        OptForCausalLM.fromStateDict(fx.config(), bin, manager, DataType.FLOAT32).stateDict();
+                        AutoModelForCausalLM.fromStateDict(fx.config(), bin, manager, DataType.FLOAT32).stateDict();
                 assertEquals(fx.weights().keySet(), sd.keySet());
                 for (String k : sd.keySet()) {
                     assertEquals(fx.weights().get(k).data(), sd.get(k).data(), caseName + " " + k);
@@ -128,11 +131,11 @@ class OptForCausalLMStateTest {
 
     @Test
     void seededInitIsReproducibleAndFollowsHfInitWeights() {
-        OptConfig tiny = OptPresets.get("tiny");
+        OptConfig tiny = (OptConfig) Presets.get("tiny");
         try (NDManager manager = TestDevice.manager()) {
-            Map<String, HostTensor> a = OptForCausalLM.random(tiny, 7, manager, DataType.FLOAT32).stateDict();
-            Map<String, HostTensor> b = OptForCausalLM.random(tiny, 7, manager, DataType.FLOAT32).stateDict();
-            Map<String, HostTensor> c = OptForCausalLM.random(tiny, 8, manager, DataType.FLOAT32).stateDict();
+            Map<String, HostTensor> a = AutoModelForCausalLM.random(tiny, 7, manager, DataType.FLOAT32).stateDict();
+            Map<String, HostTensor> b = AutoModelForCausalLM.random(tiny, 7, manager, DataType.FLOAT32).stateDict();
+            Map<String, HostTensor> c = AutoModelForCausalLM.random(tiny, 8, manager, DataType.FLOAT32).stateDict();
             for (String k : a.keySet()) {
                 assertEquals(a.get(k).data(), b.get(k).data(), k + " differs between two inits with seed 7");
             }
@@ -165,16 +168,16 @@ class OptForCausalLMStateTest {
     void bfloat16ModelIsRefusedBeforeTheEngineAborts() {
         try (NDManager manager = TestDevice.manager()) {
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> OptForCausalLM.random(OptPresets.get("tiny"), 1, manager, DataType.BFLOAT16));
+                    () -> AutoModelForCausalLM.random(Presets.get("tiny"), 1, manager, DataType.BFLOAT16));
             assertTrue(e.getMessage().contains("expected float32 or float16"), e.getMessage());
         }
     }
 
     @Test
     void sequencesLongerThanThePositionTableAreRefused() {
-        OptConfig tiny = OptPresets.get("tiny");
+        OptConfig tiny = (OptConfig) Presets.get("tiny");
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = OptForCausalLM.random(tiny, 1, manager, DataType.FLOAT32);
+            CausalLM lm = AutoModelForCausalLM.random(tiny, 1, manager, DataType.FLOAT32);
             NDArray ids = manager.ones(new ai.djl.ndarray.types.Shape(1, tiny.maxPositionEmbeddings() + 1), DataType.INT64);
             var e = assertThrows(IllegalArgumentException.class, () -> lm.forward(ids, null, null));
             assertTrue(e.getMessage().contains("exceeds max_position_embeddings 256"), e.getMessage());
@@ -184,7 +187,7 @@ class OptForCausalLMStateTest {
     @Test
     void forwardWithoutWeightsIsRefused() {
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = new OptForCausalLM(OptPresets.get("tiny"));
+            OptForCausalLM lm = new OptForCausalLM((OptConfig) Presets.get("tiny"));
             var e = assertThrows(IllegalStateException.class, () -> lm.initialize(manager, DataType.FLOAT32));
             assertTrue(e.getMessage().contains("initWeights or loadStateDict"), e.getMessage());
         }

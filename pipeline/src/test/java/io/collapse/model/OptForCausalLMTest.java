@@ -2,6 +2,7 @@ package io.collapse.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -33,10 +34,10 @@ class OptForCausalLMTest {
         int b = ids.length;
         int t = ids[0].length;
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = fx.model(manager);
+            CausalLM lm = fx.model(manager);
             NDArray idArray = manager.create(ids);
             NDArray maskArray = mask == null ? null : manager.create(mask);
-            OptOutput out = lm.forward(new ParameterStore(manager, false), idArray, maskArray, null, false, true);
+            CausalLMOutput out = lm.forward(new ParameterStore(manager, false), idArray, maskArray, null, false, true);
             boolean[][] valid = valid(mask, b, t);
 
             int layers = fx.config().numHiddenLayers();
@@ -110,7 +111,7 @@ class OptForCausalLMTest {
             NDArray ids = manager.create(fx.inputIds("padded"));
             NDArray mask = manager.create(fx.attentionMask("padded"));
             NDArray full = fx.model(manager).forward(ids, mask, null).logits();
-            OptForCausalLM half = OptForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, dtype);
+            CausalLM half = AutoModelForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, dtype);
             NDArray logits = half.forward(ids, mask, null).logits();
             assertEquals(DataType.FLOAT32, logits.getDataType());
             NDArray valid = mask.toType(DataType.FLOAT32, false).expandDims(-1);

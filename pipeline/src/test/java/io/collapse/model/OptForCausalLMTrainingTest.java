@@ -3,6 +3,8 @@ package io.collapse.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.Presets;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -11,9 +13,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -26,10 +28,10 @@ class OptForCausalLMTrainingTest {
 
     @Test
     void everyParameterGetsAGradientAndNothingLeaksIntoTheModelManager() {
-        OptConfig tiny = OptPresets.get("tiny");
+        OptConfig tiny = (OptConfig) Presets.get("tiny");
         try (NDManager root = TestDevice.manager()) {
             NDManager weights = root.newSubManager();
-            OptForCausalLM lm = OptForCausalLM.random(tiny, 3, weights, DataType.FLOAT32);
+            CausalLM lm = AutoModelForCausalLM.random(tiny, 3, weights, DataType.FLOAT32);
             // A forward or backward that attached anything to the model's manager would throw.
             // (Reading a gradient does attach it there, hence the check on a copy below.)
             weights.cap();
@@ -66,7 +68,7 @@ class OptForCausalLMTrainingTest {
         double beta2 = 0.999;
         double eps = 1e-8;
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = fx.model(manager);
+            CausalLM lm = fx.model(manager);
             Map<String, Parameter> params = StateDict.parameters(lm);
             Map<String, NDArray> m = new HashMap<>();
             Map<String, NDArray> v = new HashMap<>();
@@ -110,9 +112,9 @@ class OptForCausalLMTrainingTest {
 
     @Test
     void padRowGetsNoGradientThroughTheLookupAsTorchPaddingIdx() {
-        OptConfig tiny = OptPresets.get("tiny");
+        OptConfig tiny = (OptConfig) Presets.get("tiny");
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = OptForCausalLM.random(tiny, 3, manager, DataType.FLOAT32);
+            CausalLM lm = AutoModelForCausalLM.random(tiny, 3, manager, DataType.FLOAT32);
             int pad = tiny.padTokenId();
             try (NDManager step = manager.newSubManager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -129,9 +131,9 @@ class OptForCausalLMTrainingTest {
 
     @Test
     void aDjlTrainerDrivesTheBlock() {
-        OptConfig tiny = OptPresets.get("tiny");
+        OptConfig tiny = (OptConfig) Presets.get("tiny");
         try (ai.djl.Model model = ai.djl.Model.newInstance("opt")) {
-            OptForCausalLM lm = OptForCausalLM.random(tiny, 3, model.getNDManager(), DataType.FLOAT32);
+            CausalLM lm = AutoModelForCausalLM.random(tiny, 3, model.getNDManager(), DataType.FLOAT32);
             model.setBlock(lm);
             var config = new ai.djl.training.DefaultTrainingConfig(ai.djl.training.loss.Loss.l2Loss());
             try (ai.djl.training.Trainer trainer = model.newTrainer(config)) {
@@ -149,9 +151,9 @@ class OptForCausalLMTrainingTest {
 
     @Test
     void dropoutOnlyWhileTraining() {
-        OptConfig tiny = OptPresets.get("tiny");
+        OptConfig tiny = (OptConfig) Presets.get("tiny");
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM lm = OptForCausalLM.random(tiny, 3, manager, DataType.FLOAT32);
+            CausalLM lm = AutoModelForCausalLM.random(tiny, 3, manager, DataType.FLOAT32);
             NDArray ids = manager.create(new long[][] {{2, 100, 200, 300, 400}});
             ParameterStore ps = new ParameterStore(manager, false);
             NDArray eval1 = lm.forward(ps, ids, null, null, false, false).logits();

@@ -1,6 +1,7 @@
 package io.collapse.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import io.collapse.model.opt.OptForCausalLM;
 
 import java.io.IOException;
 import java.util.List;

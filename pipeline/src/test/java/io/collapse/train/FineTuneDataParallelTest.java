@@ -3,6 +3,8 @@ package io.collapse.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
@@ -10,7 +12,6 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
-import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ class FineTuneDataParallelTest {
         // Two replicas on one CPU stand in for two GPUs; a one-GPU machine has no second device to replicate on.
         TestDevice.assumeCpu("data parallelism rehearsed with CPU replicas");
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
             List<Device> devices = java.util.Collections.nCopies(replicas, Device.cpu());
             return FineTune.run(model, FineTuneMixedPrecisionTest.blocks(22, 16, 1),
                     FineTuneMixedPrecisionTest.blocks(6, 16, 2), config, FineTune.Output.quiet(out),
@@ -104,7 +105,7 @@ class FineTuneDataParallelTest {
     void fp16ReplicaStepsLeaveNothingInTheModelManager() throws Exception {
         System.setProperty(FineTune.FP16_ON_CPU, "true");
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
             int arrays = manager.getManagedArrays().size();
             // After step 1, anything attached to the master model's manager throws.
             FineTune.Listener capAfterFirstStep = event -> {
@@ -126,7 +127,7 @@ class FineTuneDataParallelTest {
     void theFirstDeviceMustHoldTheModel() throws Exception {
         TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, null, null, null, null, 7, null, null, null);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTune.run(model,
                     FineTuneMixedPrecisionTest.blocks(8, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2), config,
                     FineTune.Output.quiet(tmp.resolve("x")), FineTune.Listener.NONE, List.of(Device.gpu(0), Device.cpu())));

@@ -1,6 +1,8 @@
 package io.collapse.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,7 +13,6 @@ import io.collapse.config.TrainConfig;
 import io.collapse.data.DataPaths;
 import io.collapse.data.Examples;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.OptForCausalLM;
 import io.collapse.text.OptTokenizer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +79,7 @@ class FineTuneLearnsTest {
         TrainConfig trainConfig = new TrainConfig(1, 8, 8, 3e-3, null, null, null, 0.01, "warmup-cosine", 10, 1.0, 0, null,
                 20, null);
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM model = OptForCausalLM.random(config, 3, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(config, 3, manager, DataType.FLOAT32);
             double startLoss = FineTune.validationLoss(model, new ParameterStore(manager, false), manager, validBlocks, 16);
             FineTune.Result result = FineTune.run(model, trainBlocks, validBlocks, trainConfig, FineTune.Output.quiet(tmp.resolve("out")), FineTune.Listener.NONE);
             double ratio = Math.exp(result.bestValidLoss()) / Math.exp(startLoss);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -13,7 +15,6 @@ import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Files;
@@ -71,7 +72,7 @@ class FineTuneMixedPrecisionTest {
 
     private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
             return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
         }
     }
@@ -136,7 +137,7 @@ class FineTuneMixedPrecisionTest {
         Path out = tmp.resolve("overflow");
         Map<String, HostTensor> before;
         try (NDManager manager = TestDevice.manager()) {
-            before = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32).stateDict();
+            before = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32).stateDict();
         }
         train(out, config(1, 0, "fp16", 0x1p40, 2000), FineTune.Listener.NONE);
         List<JsonNode> steps = steps(out);

@@ -1,6 +1,8 @@
 package io.collapse.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,7 +13,6 @@ import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,7 +58,7 @@ class FineTuneParityTest {
         TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, "constant", 0, 0.0, 0, null, null, null);
 
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM model = OptForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),
+            CausalLM model = AutoModelForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),
                     manager, DataType.FLOAT32);
             FineTune.Result result = FineTune.run(model, blocks, blocks, train, FineTune.Output.quiet(tmp.resolve("out")), FineTune.Listener.NONE);
 

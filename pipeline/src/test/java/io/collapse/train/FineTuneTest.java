@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.LmConfig;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -16,7 +19,6 @@ import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.OptForCausalLM;
 import io.collapse.model.StateDict;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
@@ -66,7 +68,7 @@ class FineTuneTest {
 
     private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
             return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
         }
     }
@@ -91,7 +93,7 @@ class FineTuneTest {
             TrainConfig config = new TrainConfig(1, 8, micro, 1e-2, null, null, null, 0.0, "constant", null, null, 5,
                     null, null, null);
             try (NDManager manager = TestDevice.manager()) {
-                OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.0), 11, manager, DataType.FLOAT32);
+                CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.0), 11, manager, DataType.FLOAT32);
                 Path out = tmp.resolve("micro" + micro);
                 FineTune.Result r = FineTune.run(model, train, train, config, FineTune.Output.quiet(out), FineTune.Listener.NONE);
                 losses.add(r.stepLosses().get(0));
@@ -185,7 +187,7 @@ class FineTuneTest {
         assertTrue(Files.exists(out.resolve("best/model.safetensors")));
         assertTrue(Files.exists(out.resolve("best/config.json")));
         assertTrue(HfModelDir.hasTokenizer(out.resolve("best")), "best/ is a whole HF directory");
-        assertEquals(tinyConfig(0.1), OptConfig.read(out.resolve("last/config.json")));
+        assertEquals(tinyConfig(0.1), (OptConfig) LmConfig.read(out.resolve("last/config.json")));
         assertEquals(r.bestValidLoss(), r.history().stream().mapToDouble(TrainState.Validation::validLoss).min().orElseThrow());
 
         List<String> lines = Files.readAllLines(out.resolve("events.jsonl"));
@@ -209,7 +211,7 @@ class FineTuneTest {
     @Test
     void stepsLeaveNothingInTheModelManager() throws Exception {
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
             int arrays = manager.getManagedArrays().size();
             // After step 1, anything attached to the model's manager throws.
             FineTune.Listener capAfterFirstStep = event -> {
@@ -226,7 +228,7 @@ class FineTuneTest {
     @Test
     void divergenceStopsWithEpochStepAndValue() throws Exception {
         try (NDManager manager = TestDevice.manager()) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
             NDArray fc1 = StateDict.parameters(model).get("model.decoder.layers.1.fc1.bias").getArray();
             fc1.set(nanBuffer((int) fc1.size()));
             Path out = tmp.resolve("nan");

@@ -3,7 +3,7 @@ package io.collapse.model.hf;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.collapse.config.OptConfig;
+import io.collapse.config.LmConfig;
 import io.collapse.config.StrictJson;
 import io.collapse.io.AtomicFiles;
 import java.io.IOException;
@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -51,10 +52,11 @@ public final class HfModelDir {
     private HfModelDir() {}
 
     /**
-     * A checkpoint with HF's {@code OPTForCausalLM} names ({@code model.decoder.…}); no lm_head,
-     * which OPT ties to the token embedding. {@code weights} is the file (or index) read.
+     * A checkpoint with the names of HF's {@code …ForCausalLM} class ({@code model.decoder.…} for
+     * OPT); no head tensor where the model ties it to the token embedding. {@code weights} is the
+     * file (or index) read.
      */
-    public record Checkpoint(OptConfig config, Map<String, HostTensor> tensors, Path weights) {}
+    public record Checkpoint(LmConfig config, Map<String, HostTensor> tensors, Path weights) {}
 
     /** Reads config.json and the weights, the first of {@link #WEIGHTS_FILES} present. */
     public static Checkpoint read(Path dir) throws IOException {
@@ -67,7 +69,7 @@ public final class HfModelDir {
         if (!Files.isRegularFile(configFile)) {
             throw new CheckpointException(configFile, "missing: an HF model directory needs config.json");
         }
-        OptConfig config = OptConfig.read(configFile);
+        LmConfig config = LmConfig.read(configFile);
         Path weights = weightsFile(dir);
         Map<String, HostTensor> raw;
         if (weights.endsWith(SAFETENSORS)) {
@@ -79,7 +81,7 @@ public final class HfModelDir {
         } else {
             raw = readSharded(weights, TorchPickle::read);
         }
-        return new Checkpoint(config, normalizeNames(weights, raw), weights);
+        return new Checkpoint(config, normalizeNames(weights, raw, config), weights);
     }
 
     /** The weights file {@link #read} would use. */
@@ -92,21 +94,13 @@ public final class HfModelDir {
         throw new CheckpointException(dir, "missing weights: none of " + String.join(", ", WEIGHTS_FILES));
     }
 
-    /**
-     * HF names: the original opt checkpoints say {@code decoder.…} (OPTModel's names), HF's
-     * OPTForCausalLM says {@code model.decoder.…}; lm_head.weight is dropped since OPT ties it.
-     */
-    static Map<String, HostTensor> normalizeNames(Path source, Map<String, HostTensor> raw) throws CheckpointException {
-        Map<String, HostTensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, HostTensor> e : raw.entrySet()) {
-            String name = e.getKey();
-            if (name.equals("lm_head.weight")) {
-                continue;
-            }
-            String hfName = name.startsWith("decoder.") ? "model." + name : name;
-            if (out.put(hfName, e.getValue()) != null) {
-                throw new CheckpointException(source, "tensor '" + hfName + "' is given twice (with and without the 'model.' prefix)");
-            }
+    /** The tensors under the model's names ({@link LmConfig#canonical}), a tied head dropped. */
+    static Map<String, HostTensor> normalizeNames(Path source, Map<String, HostTensor> raw, LmConfig config)
+            throws CheckpointException {
+        List<String> problems = new ArrayList<>();
+        Map<String, HostTensor> out = config.canonical(raw, false, problems);
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(source, problems.get(0));
         }
         return out;
     }
@@ -161,7 +155,7 @@ public final class HfModelDir {
      * and deleted only after the new one is in place (the next write restores it if a kill came
      * between the two renames).
      */
-    public static void write(Path dir, OptConfig config, Map<String, HostTensor> tensors, HostTensor.DType dtype,
+    public static void write(Path dir, LmConfig config, Map<String, HostTensor> tensors, HostTensor.DType dtype,
             Path tokenizerDir) throws IOException {
         if (!(dtype == HostTensor.DType.F32 || dtype == HostTensor.DType.F16 || dtype == HostTensor.DType.BF16)) {
             throw new IllegalArgumentException("export dtype must be F32, F16 or BF16, got " + dtype);
@@ -176,7 +170,7 @@ public final class HfModelDir {
         try {
             Files.writeString(tmp.resolve(CONFIG), configJson(config, dtype), StandardCharsets.UTF_8);
             Map<String, HostTensor> converted = new LinkedHashMap<>();
-            normalizeNames(target, tensors).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
+            normalizeNames(target, tensors, config).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
             copyTokenizer(tokenizerDir, tmp);
             fsyncFiles(tmp);
@@ -247,8 +241,8 @@ public final class HfModelDir {
         return vocab;
     }
 
-    /** OptConfig's JSON with torch_dtype saying what model.safetensors holds. */
-    private static String configJson(OptConfig config, HostTensor.DType dtype) {
+    /** LmConfig's JSON with torch_dtype saying what model.safetensors holds. */
+    private static String configJson(LmConfig config, HostTensor.DType dtype) {
         return config.toJson(switch (dtype) {
             case F16 -> "float16";
             case BF16 -> "bfloat16";

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.collapse.config.OptConfig;
+import io.collapse.config.Presets;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -45,7 +47,7 @@ class HfModelDirTest {
         HfModelDir.Checkpoint fromSt = HfModelDir.read(modelDir(CASE_B, "model.safetensors"));
         HfModelDir.Checkpoint fromBin = HfModelDir.read(modelDir(CASE_B, "pytorch_model.bin"));
         assertTrue(fromBin.weights().endsWith("pytorch_model.bin"));
-        assertEquals(32, fromSt.config().wordEmbedProjDim());
+        assertEquals(32, ((OptConfig) fromSt.config()).wordEmbedProjDim());
         // Two shards and an index, as save_pretrained(max_shard_size=...) writes them.
         Path sharded = modelDir(CASE_B);
         Map<String, HostTensor> first = new TreeMap<>();
@@ -85,9 +87,9 @@ class HfModelDirTest {
         raw.put("lm_head.weight", t);
         Path file = Path.of("model.safetensors");
         assertEquals(List.of("model.decoder.embed_tokens.weight", "model.decoder.final_layer_norm.weight"),
-                List.copyOf(HfModelDir.normalizeNames(file, raw).keySet()));
+                List.copyOf(HfModelDir.normalizeNames(file, raw, Presets.get("tiny")).keySet()));
         raw.put("model.decoder.embed_tokens.weight", t);
-        var e = assertThrows(CheckpointException.class, () -> HfModelDir.normalizeNames(file, raw));
+        var e = assertThrows(CheckpointException.class, () -> HfModelDir.normalizeNames(file, raw, Presets.get("tiny")));
         assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("given twice"), e.getMessage());
     }
 

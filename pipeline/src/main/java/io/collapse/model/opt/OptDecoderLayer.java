@@ -1,13 +1,17 @@
-package io.collapse.model;
+package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.collapse.config.Activation;
 import io.collapse.config.OptConfig;
+import io.collapse.model.Activations;
+import io.collapse.model.HfBlock;
+import io.collapse.model.LayerNorm;
+import io.collapse.model.Linear;
 
 /**
  * HF's {@code OPTDecoderLayer}: self-attention and a ReLU (by default) MLP, each with a residual.
@@ -18,7 +22,7 @@ public final class OptDecoderLayer extends HfBlock {
 
     private final boolean normBefore;
     private final float dropout;
-    private final String activation;
+    private final Activation activation;
     private final OptAttention selfAttn;
     private final LayerNorm selfAttnLayerNorm;
     private final Linear fc1;
@@ -29,7 +33,7 @@ public final class OptDecoderLayer extends HfBlock {
         int c = config.hiddenSize();
         this.normBefore = config.doLayerNormBefore();
         this.dropout = config.dropout().floatValue();
-        this.activation = config.activationFunction();
+        this.activation = config.activation();
         this.selfAttn = addChildBlock("self_attn", new OptAttention(config));
         this.selfAttnLayerNorm = addChildBlock("self_attn_layer_norm", new LayerNorm(c, config.layerNormElementwiseAffine()));
         this.fc1 = addChildBlock("fc1", new Linear(c, config.ffnDim(), config.enableBias()));
@@ -54,7 +58,7 @@ public final class OptDecoderLayer extends HfBlock {
 
         residual = h;
         NDArray f = normBefore ? finalLayerNorm.forward(ps, h, training) : h;
-        f = activate(fc1.forward(ps, f, training)); // (B, T, F)
+        f = Activations.apply(activation, fc1.forward(ps, f, training)); // (B, T, F)
         f = fc2.forward(ps, f, training); // (B, T, C)
         h = residual.add(dropout(f, training));
         if (!normBefore) {
@@ -65,24 +69,6 @@ public final class OptDecoderLayer extends HfBlock {
 
     private NDArray dropout(NDArray x, boolean training) {
         return training && dropout > 0 ? Dropout.dropout(x, dropout, true).head() : x;
-    }
-
-    /** HF's ACT2FN for the names OptConfig accepts. */
-    private NDArray activate(NDArray x) {
-        return switch (activation) {
-            case "relu" -> Activation.relu(x);
-            case "gelu" -> Activation.gelu(x); // exact (erf) form, as torch's default
-            case "gelu_new", "gelu_pytorch_tanh" -> geluTanh(x);
-            case "silu", "swish" -> x.mul(Activation.sigmoid(x));
-            default -> throw new IllegalStateException("activation " + activation); // OptConfig rejects others
-        };
-    }
-
-    /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-    private static NDArray geluTanh(NDArray x) {
-        NDArray cube = x.pow(Tensors.scalar(x, 3));
-        NDArray inner = x.add(cube.mul(Tensors.scalar(x, 0.044715f))).mul(Tensors.scalar(x, (float) Math.sqrt(2 / Math.PI)));
-        return x.mul(Tensors.scalar(x, 0.5f)).mul(Activation.tanh(inner).add(Tensors.scalar(x, 1)));
     }
 
     /** DJL entry for the block alone: (hidden, additive mask) -> (hidden, key, value). */

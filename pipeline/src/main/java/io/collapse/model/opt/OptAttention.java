@@ -1,4 +1,4 @@
-package io.collapse.model;
+package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -8,6 +8,10 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.collapse.config.OptConfig;
+import io.collapse.model.AttentionMasks;
+import io.collapse.model.HfBlock;
+import io.collapse.model.Linear;
+import io.collapse.model.Tensors;
 
 /**
  * HF's {@code OPTAttention}: multi-head self-attention with k/v/q/out projections, all heads in one
@@ -61,7 +65,7 @@ public final class OptAttention extends HfBlock {
         DataType dtype = hidden.getDataType();
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(attnMask); // (B, H, T, S)
         // As HF: clamp so that a masked score plus the mask cannot reach -inf.
-        scores = scores.maximum(Tensors.scalar(scores, OptDecoder.minValue(dtype)));
+        scores = scores.maximum(Tensors.scalar(scores, AttentionMasks.minValue(dtype)));
         // HF's softmax runs in float32 for half precision. Training cannot cast: DJL's toType runs
         // without autograd (NoGradGuard in its JNI), so a half-precision training copy takes torch's
         // half softmax, which accumulates in float32 itself and rounds only its output.

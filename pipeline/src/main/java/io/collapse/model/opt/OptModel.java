@@ -1,10 +1,11 @@
-package io.collapse.model;
+package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.collapse.config.OptConfig;
+import io.collapse.model.HfBlock;
 
 /** HF's {@code OPTModel}: only a wrapper around the decoder, kept so that keys start {@code model.decoder.}. */
 public final class OptModel extends HfBlock {

@@ -1,4 +1,4 @@
-package io.collapse.model;
+package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -9,6 +9,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.collapse.config.OptConfig;
+import io.collapse.model.AttentionMasks;
+import io.collapse.model.CausalLM;
+import io.collapse.model.Embedding;
+import io.collapse.model.HfBlock;
+import io.collapse.model.KvCache;
+import io.collapse.model.LayerNorm;
+import io.collapse.model.Linear;
+import io.collapse.model.ModuleList;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,12 +60,9 @@ public final class OptDecoder extends HfBlock {
         }
     }
 
-    Embedding embedTokens() {
+    public Embedding embedTokens() {
         return embedTokens;
     }
-
-    /** What the decoder hands to the LM head; keys/values are null without a cache. */
-    record Result(NDArray hidden, List<NDArray> keys, List<NDArray> values, NDList hiddenStates) {}
 
     /**
      * @param inputIds (B, T) int64, the new tokens
@@ -65,7 +70,7 @@ public final class OptDecoder extends HfBlock {
      * @param cache cached keys/values of the first P positions, or null (no cache wanted)
      * @return hidden (B, T, E): the LM head's input
      */
-    Result forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
+    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
             boolean outputHiddenStates) {
         long past = cache == null ? 0 : cache.length();
         NDArray tokens = embedTokens.forward(ps, inputIds, training); // (B, T, E)
@@ -74,7 +79,7 @@ public final class OptDecoder extends HfBlock {
         }
         NDArray positions = embedPositions.forward(ps, positionIds(attentionMask, past), training); // (B, T, C)
         NDArray hidden = tokens.add(positions); // (B, T, C)
-        NDArray attnMask = causalMask(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
+        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
 
         NDList hiddenStates = outputHiddenStates ? new NDList() : null;
         List<NDArray> keys = cache == null ? null : new ArrayList<>();
@@ -101,7 +106,7 @@ public final class OptDecoder extends HfBlock {
         if (outputHiddenStates) {
             hiddenStates.add(hidden);
         }
-        return new Result(hidden, keys, values, hiddenStates);
+        return new CausalLM.Body(hidden, keys, values, hiddenStates);
     }
 
     /**
@@ -117,34 +122,6 @@ public final class OptDecoder extends HfBlock {
             positions = positions.get(new NDIndex(":, " + past + ":")); // (B, T)
         }
         return positions.add(POSITION_OFFSET);
-    }
-
-    /**
-     * The additive 4-D mask: a new query at absolute position P + i sees keys j ≤ P + i that are real
-     * tokens; everything else gets the dtype's minimum (as HF, not -inf, so a pad query whose keys
-     * are all masked still has a finite softmax).
-     *
-     * @param attentionMask (B, S) int64
-     * @return (B, 1, T, S) in {@code dtype}
-     */
-    static NDArray causalMask(NDArray attentionMask, long newPositions, long past, DataType dtype) {
-        NDManager m = attentionMask.getManager();
-        long s = past + newPositions;
-        NDArray keyPos = m.arange(0, (int) s, 1, DataType.INT64).reshape(1, 1, 1, s); // (1, 1, 1, S)
-        NDArray queryPos = m.arange((int) past, (int) s, 1, DataType.INT64).reshape(1, 1, newPositions, 1); // (1, 1, T, 1)
-        NDArray causal = keyPos.lte(queryPos); // (1, 1, T, S)
-        NDArray realKey = attentionMask.neq(0).reshape(attentionMask.getShape().get(0), 1, 1, s); // (B, 1, 1, S)
-        NDArray allowed = causal.logicalAnd(realKey); // (B, 1, T, S)
-        return allowed.logicalNot().toType(dtype, false).mul(minValue(dtype));
-    }
-
-    /** torch.finfo(dtype).min, HF's "masked" value. */
-    static float minValue(DataType dtype) {
-        return switch (dtype) {
-            case FLOAT16 -> -65504f;
-            case BFLOAT16 -> -3.3895314e38f;
-            default -> -Float.MAX_VALUE;
-        };
     }
 
     /** DJL entry for the decoder alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, E)). */

@@ -1,18 +1,17 @@
-package io.collapse.model;
+package io.collapse.config;
 
-import io.collapse.config.OptConfig;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Named OPT shapes. {@code tiny} is for tests and CPU demos (OPT-125m's vocabulary, so the real
+ * Named model shapes, randomly initialised by {@code preset:NAME} bases. {@code tiny} is for tests and CPU demos (OPT-125m's vocabulary, so the real
  * tokenizer fits); {@code opt-125m} is facebook/opt-125m's config.json, the paper's model.
  */
-public final class OptPresets {
+public final class Presets {
 
-    private OptPresets() {}
+    private Presets() {}
 
-    private static final Map<String, OptConfig> PRESETS = Map.of(
+    private static final Map<String, LmConfig> PRESETS = Map.of(
             "tiny", config(64, 2, 4, 256, 256),
             "opt-125m", config(768, 12, 12, 3072, 2048));
 
@@ -22,8 +21,8 @@ public final class OptPresets {
     }
 
     /** @throws IllegalArgumentException naming the known presets when {@code name} is not one */
-    public static OptConfig get(String name) {
-        OptConfig config = PRESETS.get(name);
+    public static LmConfig get(String name) {
+        LmConfig config = PRESETS.get(name);
         if (config == null) {
             throw new IllegalArgumentException("unknown model preset '" + name + "'; expected one of " + names());
         }

@@ -1,0 +1,161 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A causal language model's {@code config.json}, whatever its family: what the pipeline (training,
+ * evaluation, decoding, memory estimates, checkpoints) needs to know without knowing the family.
+ * Each family's record (OPT's {@link OptConfig}…) keeps HF's field names; {@link #read} picks the
+ * record from {@code model_type}, as HF's {@code AutoConfig} does.
+ */
+public interface LmConfig {
+
+    /** HF's {@code model_type} → the record that reads it. A new family adds its line here. */
+    Map<String, Class<? extends LmConfig>> MODEL_TYPES = new TreeMap<>(Map.of(
+            "opt", OptConfig.class));
+
+    String modelType();
+
+    int vocabSize();
+
+    int hiddenSize();
+
+    int numHiddenLayers();
+
+    int numAttentionHeads();
+
+    /** Key/value heads: fewer than the query heads under grouped-query attention. */
+    default int numKeyValueHeads() {
+        return numAttentionHeads();
+    }
+
+    default int headDim() {
+        return hiddenSize() / numAttentionHeads();
+    }
+
+    /** The MLP's inner width (OPT's ffn_dim, GPT-2's n_inner, Llama's intermediate_size). */
+    int intermediateSize();
+
+    int maxPositionEmbeddings();
+
+    /** Null where the model has no pad token (GPT-2, Llama): then padding uses {@link #padOrEos}. */
+    Integer padTokenId();
+
+    Integer bosTokenId();
+
+    Integer eosTokenId();
+
+    /** The id that pads batches and finished hypotheses: pad, or eos where there is no pad (HF generate's rule). */
+    default int padOrEos() {
+        if (padTokenId() != null) {
+            return padTokenId();
+        }
+        if (eosTokenId() == null) {
+            throw new IllegalArgumentException("config: the model has neither pad_token_id nor eos_token_id");
+        }
+        return eosTokenId();
+    }
+
+    /** Std of the normal init of weights (OPT's init_std, HF's initializer_range elsewhere). */
+    double initializerRange();
+
+    /** True when the LM head shares the token embedding (no lm_head tensor of its own): HF's tie_word_embeddings. */
+    boolean tiedLmHead();
+
+    /**
+     * HF's {@code base_model_prefix} ({@code model} for OPT and Llama, {@code transformer} for GPT-2,
+     * {@code gpt_neox} for GPT-NeoX): checkpoints of the bare model leave it out of their names.
+     */
+    String basePrefix();
+
+    /** The LM head's tensor name outside the base model ({@code lm_head.weight}, NeoX's {@code embed_out.weight}). */
+    default String headTensor() {
+        return "lm_head.weight";
+    }
+
+    /** Names in checkpoints that are buffers, not parameters, and that HF ignores on load (GPT-2's {@code attn.bias}). */
+    default boolean ignoredTensor(String name) {
+        return false;
+    }
+
+    /** The weight matrices' parameter count (embeddings, attention, MLP, head), for memory estimates. */
+    long matrixParameters();
+
+    /** Weights of the matmuls one token goes through (layers, projections, LM head): a forward costs 2 flops each. */
+    long matmulParameters();
+
+    /** HF's config.json, with {@code torch_dtype} naming what the weights file holds. */
+    String toJson(String torchDtype);
+
+    /**
+     * A checkpoint tensor's name as the model names it: the base-model prefix added where a
+     * checkpoint of the bare model left it out ({@code decoder.…} → {@code model.decoder.…}).
+     */
+    default String canonicalName(String name) {
+        String prefix = basePrefix() + ".";
+        return name.startsWith(prefix) || name.equals(headTensor()) ? name : prefix + name;
+    }
+
+    /**
+     * A checkpoint's tensors under the model's names ({@link #canonicalName}), without the buffers
+     * HF ignores and, unless {@code keepTiedHead}, without a tied model's head tensor. A name given
+     * both with and without the prefix goes to {@code problems}.
+     */
+    default <T> Map<String, T> canonical(Map<String, T> raw, boolean keepTiedHead, List<String> problems) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (Map.Entry<String, T> e : raw.entrySet()) {
+            String name = e.getKey();
+            if (ignoredTensor(name) || (!keepTiedHead && tiedLmHead() && name.equals(headTensor()))) {
+                continue;
+            }
+            String key = canonicalName(name);
+            if (out.put(key, e.getValue()) != null) {
+                problems.add("tensor '" + key + "' is given twice (with and without the '" + basePrefix() + ".' prefix)");
+            }
+        }
+        return out;
+    }
+
+    /** Reads config.json, picking the family from {@code model_type} (OPT where it is absent, as old OPT configs are). */
+    static LmConfig read(Path file) throws IOException {
+        try {
+            JsonNode tree = ConfigLoader.JSON.readTree(file.toFile());
+            if (!(tree instanceof ObjectNode)) {
+                throw new IOException(file + ": expected a JSON object");
+            }
+            JsonNode type = tree.get("model_type");
+            String modelType = type == null || type.isNull() ? "opt" : type.asText();
+            Class<? extends LmConfig> record = MODEL_TYPES.get(modelType);
+            if (record == null) {
+                throw new IOException(file + ": model_type '" + modelType + "' is not supported; expected one of "
+                        + List.copyOf(MODEL_TYPES.keySet()));
+            }
+            return ConfigLoader.JSON.treeToValue(tree, record);
+        } catch (JsonMappingException e) {
+            throw new IOException(file + ": " + ConfigLoader.mappingProblem(e));
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": " + StrictJson.describe(e));
+        }
+    }
+
+    /** {@code tree} plus HF's {@code architectures} and {@code torch_dtype}, as {@code save_pretrained} writes them. */
+    static String json(LmConfig config, String architecture, String torchDtype) {
+        try {
+            ObjectNode tree = ConfigLoader.JSON.valueToTree(config);
+            tree.putArray("architectures").add(architecture);
+            tree.put("torch_dtype", torchDtype);
+            return ConfigLoader.JSON.writeValueAsString(tree);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

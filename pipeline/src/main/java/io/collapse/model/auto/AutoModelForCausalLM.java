@@ -1,0 +1,39 @@
+package io.collapse.model.auto;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.collapse.config.LmConfig;
+import io.collapse.config.OptConfig;
+import io.collapse.model.CausalLM;
+import io.collapse.model.hf.HostTensor;
+import io.collapse.model.opt.OptForCausalLM;
+import java.util.Map;
+
+/** HF's {@code AutoModelForCausalLM}: the family's model class for a config. A new family adds its case to {@link #of}. */
+public final class AutoModelForCausalLM {
+
+    private AutoModelForCausalLM() {}
+
+    /** A model without weights (see {@link CausalLM}'s life cycle). */
+    public static CausalLM of(LmConfig config) {
+        if (config instanceof OptConfig opt) {
+            return new OptForCausalLM(opt);
+        }
+        throw new IllegalArgumentException("no model for model_type '" + config.modelType() + "'");
+    }
+
+    /** A model on {@code manager} with the weights of an HF state dict (see {@link CausalLM#loadStateDict}). */
+    public static CausalLM fromStateDict(LmConfig config, Map<String, HostTensor> stateDict, NDManager manager,
+            DataType dtype) {
+        CausalLM lm = of(config);
+        lm.loadStateDict(stateDict, manager, dtype);
+        return lm;
+    }
+
+    /** A model on {@code manager} with HF's random init from {@code seed} (see {@link CausalLM#initWeights}). */
+    public static CausalLM random(LmConfig config, long seed, NDManager manager, DataType dtype) {
+        CausalLM lm = of(config);
+        lm.initWeights(seed, manager, dtype);
+        return lm;
+    }
+}

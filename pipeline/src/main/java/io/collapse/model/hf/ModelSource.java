@@ -8,13 +8,14 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Turns a {@code --model} argument into a local HF model directory, downloading an OPT model from the Hub. */
 public final class ModelSource {
 
     /** What an OPT model directory needs besides its weights. */
-    public static final List<String> OPT_FILES = List.of(
-            HfModelDir.CONFIG, "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
+    public static final List<String> OPT_FILES =
+            Stream.concat(Stream.of(HfModelDir.CONFIG), TokenizerFiles.BPE_LAYOUT.stream()).toList();
 
     /** Weights files in order of preference: facebook/opt-* repositories have only the second. */
     public static final List<String> OPT_WEIGHTS = List.of(HfModelDir.SAFETENSORS, HfModelDir.PYTORCH_BIN);

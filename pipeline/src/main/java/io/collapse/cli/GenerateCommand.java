@@ -59,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
             List<int[]> rows = prompts.texts != null
                     ? prompts.texts.stream().map(tokenizer::encode).toList()
                     : readIds(prompts.idsFile);
-            PaddedBatch batch = tokenizer.leftPad(rows);
+            PaddedBatch batch = PaddedBatch.leftPad(rows, tokenizer.padId());
             requireMemory(loaded, cfg, rows.size(), batch.inputIds()[0].length);
             long start = System.nanoTime();
             GenerateResult result = new Generator(loaded.model(), cfg)

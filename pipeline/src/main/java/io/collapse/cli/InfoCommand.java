@@ -76,7 +76,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("pytorch_library_path", Utils.getEnvOrSystemProperty("PYTORCH_LIBRARY_PATH"));
         info.put("pytorch_version_env", Utils.getEnvOrSystemProperty("PYTORCH_VERSION"));
         info.put("djl_offline", Boolean.getBoolean("ai.djl.offline"));
-        info.put("hub_offline", io.collapse.model.hf.HubDownloader.offlineFromEnvironment());
+        info.put("hub_offline", io.collapse.io.HubDownloader.offlineFromEnvironment());
         info.put("hub_cache_dir", io.collapse.model.hf.ModelSource.defaultCacheDir().toString());
         info.put("cuda_visible", engine.getGpuCount() > 0);
         info.put("gpu_count", engine.getGpuCount());

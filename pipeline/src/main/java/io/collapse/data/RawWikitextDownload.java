@@ -1,7 +1,7 @@
 package io.collapse.data;
 
 import io.collapse.io.AtomicFiles;
-import io.collapse.model.hf.HubDownloader;
+import io.collapse.io.HubDownloader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -1,32 +1,20 @@
 package io.collapse.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.collapse.config.StrictJson;
-import io.collapse.io.AtomicFiles;
-import io.collapse.io.Checksums;
 import io.collapse.model.hf.CheckpointException;
-import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.TokenizerFiles;
+import io.collapse.model.hf.TokenizerSettings;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * OPT's tokenizer: GPT-2 byte-level BPE with OPT's vocabulary, behaving exactly like HF's slow
@@ -43,18 +31,11 @@ import java.util.TreeMap;
  * in Java: it gives the same ids as the slow tokenizer on every fixture and as DJL on every line of
  * wikitext-2, at ~1/15 of DJL's CPU time per line, because DJL's per-call JNI round trips dominate
  * short lines). Decoding is always done here, from the vocabulary, since HF's slow decode is the
- * contract. Immutable and thread-safe; a DJL tokenizer's native handle is freed by DJL's cleaner.
+ * contract. The files themselves (layouts, parsing, writing, fingerprint) are {@link TokenizerFiles}'.
+ * Immutable and thread-safe; a DJL tokenizer's native handle is freed by DJL's cleaner.
  */
 public final class OptTokenizer implements TextEncoder {
 
-    public static final String TOKENIZER_JSON = "tokenizer.json";
-    public static final String VOCAB_JSON = "vocab.json";
-    public static final String MERGES_TXT = "merges.txt";
-    public static final String TOKENIZER_CONFIG_JSON = "tokenizer_config.json";
-    public static final String SPECIAL_TOKENS_MAP_JSON = "special_tokens_map.json";
-
-    private static final String EMBEDDED_DIR = HfModelDir.BUNDLED_TOKENIZER;
-    private static final ObjectMapper JSON = StrictJson.MAPPER;
     /** Inverse of {@link ByteLevelBpe#BYTE_TO_CHAR}: character → byte, -1 where none. */
     private static final int[] CHAR_TO_BYTE = charToByte();
 
@@ -74,31 +55,28 @@ public final class OptTokenizer implements TextEncoder {
     private final int eosId;
     private final int unkId;
     private final int padId;
-    /** The files as read, by name, for {@link #writeTo}. */
-    private final Map<String, byte[]> files;
+    /** The files as read, for {@link #writeTo}. */
+    private final TokenizerFiles files;
     private final String fingerprint;
 
-    private OptTokenizer(Path source, Map<String, byte[]> files) throws IOException {
-        this.files = Map.copyOf(files);
-        this.settings = readSettings(source, files);
+    private OptTokenizer(TokenizerFiles files) throws IOException {
+        this.files = files;
+        this.settings = files.settings(TokenizerSettings.OPT);
+        List<String> modelFiles = files.modelFiles();
         Map<String, Integer> vocab;
-        List<String> modelFiles;
         ByteLevelBpe bpe = null;
-        if (files.containsKey(TOKENIZER_JSON)) {
-            vocab = tokenizerJsonVocab(source.resolve(TOKENIZER_JSON), files.get(TOKENIZER_JSON));
-            modelFiles = List.of(TOKENIZER_JSON);
-        } else if (files.containsKey(VOCAB_JSON) && files.containsKey(MERGES_TXT)) {
-            vocab = readVocab(source.resolve(VOCAB_JSON), files.get(VOCAB_JSON));
-            List<String[]> merges = readMerges(source.resolve(MERGES_TXT), files.get(MERGES_TXT));
+        if (modelFiles.contains(TokenizerFiles.TOKENIZER_JSON)) {
+            JsonNode root = files.tokenizerJson();
+            requireByteLevelBpe(files.source().resolve(TokenizerFiles.TOKENIZER_JSON), root);
+            vocab = files.tokenizerJsonVocab(root);
+        } else {
+            vocab = files.vocabJson();
+            List<String[]> merges = files.merges();
             try {
                 bpe = new ByteLevelBpe(vocab, merges);
             } catch (IllegalArgumentException e) {
-                throw new CheckpointException(source.resolve(MERGES_TXT), e.getMessage());
+                throw new CheckpointException(files.source().resolve(TokenizerFiles.MERGES_TXT), e.getMessage());
             }
-            modelFiles = List.of(VOCAB_JSON, MERGES_TXT);
-        } else {
-            throw new CheckpointException(source, "no " + TOKENIZER_JSON + " and no " + VOCAB_JSON + " + "
-                    + MERGES_TXT + "; found " + files.keySet());
         }
         tokenById = new String[vocab.size()];
         vocab.forEach((token, id) -> tokenById[id] = token);
@@ -107,7 +85,7 @@ public final class OptTokenizer implements TextEncoder {
             bytesById[id] = tokenBytes(tokenById[id]);
         }
         special = new boolean[tokenById.length];
-        Path config = source.resolve(TOKENIZER_CONFIG_JSON);
+        Path config = files.source().resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON);
         for (String token : settings.specialTokens()) {
             special[idOf(vocab, token, config)] = true;
         }
@@ -116,8 +94,8 @@ public final class OptTokenizer implements TextEncoder {
         unkId = idOf(vocab, settings.unkToken(), config);
         padId = idOf(vocab, settings.padToken(), config);
         engine = bpe != null ? javaEngine(bpe, vocab)
-                : djlEngine(source.resolve(TOKENIZER_JSON), files.get(TOKENIZER_JSON));
-        fingerprint = fingerprint(modelFiles, files, settings);
+                : djlEngine(files.source().resolve(TokenizerFiles.TOKENIZER_JSON), files.bytes(TokenizerFiles.TOKENIZER_JSON));
+        fingerprint = files.fingerprint(settings);
     }
 
     /**
@@ -130,18 +108,7 @@ public final class OptTokenizer implements TextEncoder {
      * @throws CheckpointException naming the file and the problem when the files cannot be used
      */
     public static OptTokenizer fromDir(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new CheckpointException(dir, "not a directory; expected a tokenizer directory with "
-                    + TOKENIZER_JSON + " or " + VOCAB_JSON + " + " + MERGES_TXT);
-        }
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        for (String name : HfModelDir.TOKENIZER_FILES) {
-            Path file = dir.resolve(name);
-            if (Files.isRegularFile(file)) {
-                files.put(name, Files.readAllBytes(file));
-            }
-        }
-        return new OptTokenizer(dir, files);
+        return new OptTokenizer(TokenizerFiles.read(dir));
     }
 
     /** facebook/opt-125m's tokenizer, bundled on the classpath; loaded once, then shared. */
@@ -153,18 +120,8 @@ public final class OptTokenizer implements TextEncoder {
         static final OptTokenizer INSTANCE = load();
 
         private static OptTokenizer load() {
-            Map<String, byte[]> files = new LinkedHashMap<>();
             try {
-                for (String name : List.of(VOCAB_JSON, MERGES_TXT, TOKENIZER_CONFIG_JSON, SPECIAL_TOKENS_MAP_JSON)) {
-                    try (InputStream in = OptTokenizer.class.getResourceAsStream(EMBEDDED_DIR + name)) {
-                        if (in == null) {
-                            throw new IllegalStateException("classpath resource " + EMBEDDED_DIR + name
-                                    + " is missing; the build must bundle the opt-125m tokenizer");
-                        }
-                        files.put(name, in.readAllBytes());
-                    }
-                }
-                return new OptTokenizer(Path.of("classpath", EMBEDDED_DIR.split("/")), files);
+                return new OptTokenizer(TokenizerFiles.bundled());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -240,24 +197,6 @@ public final class OptTokenizer implements TextEncoder {
                 .replace(" 're", "'re");
     }
 
-    /** Left-pads to the longest sequence with {@link #padId()}, as HF's {@code padding=True} for OPT. */
-    public PaddedBatch leftPad(List<int[]> seqs) {
-        int width = 0;
-        for (int[] s : seqs) {
-            width = Math.max(width, s.length);
-        }
-        int[][] ids = new int[seqs.size()][width];      // (B, T)
-        int[][] mask = new int[seqs.size()][width];     // (B, T)
-        for (int b = 0; b < seqs.size(); b++) {
-            int[] s = seqs.get(b);
-            int pads = width - s.length;
-            Arrays.fill(ids[b], 0, pads, padId);
-            System.arraycopy(s, 0, ids[b], pads, s.length);
-            Arrays.fill(mask[b], pads, width, 1);
-        }
-        return new PaddedBatch(ids, mask);
-    }
-
     /** Number of tokens with an id (HF's {@code len(tokenizer)}: 50265 for OPT, below the model's 50272). */
     public int vocabSize() {
         return tokenById.length;
@@ -305,13 +244,7 @@ public final class OptTokenizer implements TextEncoder {
      * the source had none. Each file is written atomically.
      */
     public void writeTo(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Map<String, byte[]> out = new LinkedHashMap<>(files);
-        out.putIfAbsent(TOKENIZER_CONFIG_JSON, configJson());
-        out.putIfAbsent(SPECIAL_TOKENS_MAP_JSON, specialTokensMapJson());
-        for (Map.Entry<String, byte[]> e : out.entrySet()) {
-            AtomicFiles.writeBytes(dir.resolve(e.getKey()), e.getValue());
-        }
+        files.withDefaults(settings.toFiles()).writeTo(dir);
     }
 
     // ---- encoding engines ----
@@ -369,170 +302,14 @@ public final class OptTokenizer implements TextEncoder {
         };
     }
 
-    // ---- reading the files ----
-
-    private static Map<String, Integer> readVocab(Path file, byte[] bytes) throws IOException {
-        Map<String, Integer> vocab;
-        try {
-            vocab = JSON.readValue(bytes, new TypeReference<LinkedHashMap<String, Integer>>() { });
-        } catch (JsonProcessingException e) {
-            throw new CheckpointException(file, "expected a JSON object of token → id: " + StrictJson.describe(e));
-        }
-        requireDenseIds(file, vocab);
-        return vocab;
-    }
-
-    /** The vocabulary of a tokenizer.json: its BPE model's vocab plus its added tokens. */
-    private static Map<String, Integer> tokenizerJsonVocab(Path file, byte[] bytes) throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw new CheckpointException(file, StrictJson.describe(e));
-        }
+    /** OPT's tokenizer is a byte-level BPE: decode maps byte-level characters back to bytes. */
+    private static void requireByteLevelBpe(Path file, JsonNode root) throws CheckpointException {
         String modelType = root.path("model").path("type").asText("");
         String decoderType = root.path("decoder").path("type").asText("");
         if (!modelType.equals("BPE") || !decoderType.equals("ByteLevel")) {
             throw new CheckpointException(file, "model.type is '" + modelType + "' and decoder.type '" + decoderType
                     + "'; expected a byte-level BPE tokenizer ('BPE', 'ByteLevel') as OPT's");
         }
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        root.path("model").path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
-        for (JsonNode added : root.path("added_tokens")) {
-            String content = added.path("content").asText();
-            int id = added.path("id").asInt();
-            Integer existing = vocab.putIfAbsent(content, id);
-            if (existing != null && existing != id) {
-                throw new CheckpointException(file, "added token '" + content + "' has id " + id
-                        + " but the model vocab gives it " + existing);
-            }
-        }
-        requireDenseIds(file, vocab);
-        return vocab;
-    }
-
-    /** Ids must be exactly 0..n-1, each once, so id → token is an array and decode is total below n. */
-    private static void requireDenseIds(Path file, Map<String, Integer> vocab) throws CheckpointException {
-        boolean[] seen = new boolean[vocab.size()];
-        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
-            int id = e.getValue();
-            if (id < 0 || id >= seen.length || seen[id]) {
-                throw new CheckpointException(file, "token '" + e.getKey() + "' has id " + id + "; expected each id 0.."
-                        + (seen.length - 1) + " exactly once");
-            }
-            seen[id] = true;
-        }
-    }
-
-    /** merges.txt: an optional "#version" line, then one "left right" pair per line in rank order. */
-    private static List<String[]> readMerges(Path file, byte[] bytes) throws CheckpointException {
-        String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
-        List<String[]> merges = new ArrayList<>(lines.length);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            if (line.isEmpty() || (i == 0 && line.startsWith("#version"))) {
-                continue;
-            }
-            String[] pair = line.split(" ", -1);
-            if (pair.length != 2 || pair[0].isEmpty() || pair[1].isEmpty()) {
-                throw new CheckpointException(file, "line " + (i + 1) + " is '" + line
-                        + "'; expected two tokens separated by one space");
-            }
-            merges.add(pair);
-        }
-        if (merges.isEmpty()) {
-            throw new CheckpointException(file, "has no merges; expected one \"left right\" pair per line (OPT's has 50,000)");
-        }
-        return merges;
-    }
-
-    /**
-     * tokenizer_config.json, then special_tokens_map.json over it (HF's from_pretrained order);
-     * absent keys keep OPT's values.
-     */
-    private static TokenizerSettings readSettings(Path source, Map<String, byte[]> files) throws IOException {
-        TokenizerSettings opt = TokenizerSettings.OPT;
-        String[] tokens = {opt.bosToken(), opt.eosToken(), opt.unkToken(), opt.padToken()};
-        String[] keys = {"bos_token", "eos_token", "unk_token", "pad_token"};
-        Map<String, String> extras = new TreeMap<>(); // mask/sep/cls by key, then additional ones
-        List<String> additional = new ArrayList<>();
-        boolean addBos = opt.addBosToken();
-        boolean prefixSpace = opt.addPrefixSpace();
-        boolean cleanUp = opt.cleanUpTokenizationSpaces();
-        for (String name : List.of(TOKENIZER_CONFIG_JSON, SPECIAL_TOKENS_MAP_JSON)) {
-            if (!files.containsKey(name)) {
-                continue;
-            }
-            Path file = source.resolve(name);
-            JsonNode root;
-            try {
-                root = JSON.readTree(files.get(name));
-            } catch (JsonProcessingException e) {
-                throw new CheckpointException(file, StrictJson.describe(e));
-            }
-            if (!root.isObject()) {
-                throw new CheckpointException(file, "expected a JSON object");
-            }
-            for (int k = 0; k < keys.length; k++) {
-                String t = tokenContent(file, keys[k], root.get(keys[k]));
-                tokens[k] = t == null ? tokens[k] : t;
-            }
-            for (String key : List.of("cls_token", "mask_token", "sep_token")) {
-                String t = tokenContent(file, key, root.get(key));
-                if (t != null) {
-                    extras.put(key, t);
-                }
-            }
-            JsonNode more = root.get("additional_special_tokens");
-            if (more != null && more.isArray()) {
-                additional.clear();
-                for (JsonNode t : more) {
-                    additional.add(tokenContent(file, "additional_special_tokens", t));
-                }
-            }
-            addBos = flag(file, root, "add_bos_token", addBos);
-            prefixSpace = flag(file, root, "add_prefix_space", prefixSpace);
-            cleanUp = flag(file, root, "clean_up_tokenization_spaces", cleanUp);
-            JsonNode errors = root.get("errors");
-            if (errors != null && !errors.asText().equals("replace")) {
-                throw new CheckpointException(file, "errors is '" + errors.asText()
-                        + "'; only 'replace' (OPT's) is implemented");
-            }
-        }
-        List<String> extraSpecial = new ArrayList<>(extras.values());
-        extraSpecial.addAll(additional);
-        return new TokenizerSettings(tokens[0], tokens[1], tokens[2], tokens[3], extraSpecial, addBos, prefixSpace, cleanUp);
-    }
-
-    /** A special token given as a string or as an AddedToken object; null when absent or null. */
-    private static String tokenContent(Path file, String key, JsonNode node) throws CheckpointException {
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (node.isTextual()) {
-            return node.asText();
-        }
-        if (node.isObject() && node.path("content").isTextual()) {
-            for (String flag : List.of("lstrip", "rstrip", "single_word")) {
-                if (node.path(flag).asBoolean(false)) {
-                    throw new CheckpointException(file, key + " '" + node.path("content").asText() + "' has " + flag
-                            + "=true; only tokens without stripping or single_word (as OPT's) are implemented");
-                }
-            }
-            return node.path("content").asText();
-        }
-        throw new CheckpointException(file, key + " is " + node + "; expected a string or an object with 'content'");
-    }
-
-    private static boolean flag(Path file, JsonNode root, String key, boolean current) throws CheckpointException {
-        JsonNode v = root.get(key);
-        if (v == null || v.isNull()) {
-            return current;
-        }
-        if (!v.isBoolean()) {
-            throw new CheckpointException(file, key + " is " + v + "; expected true or false");
-        }
-        return v.asBoolean();
     }
 
     private static int idOf(Map<String, Integer> vocab, String token, Path config) throws CheckpointException {
@@ -566,45 +343,5 @@ public final class OptTokenizer implements TextEncoder {
             map[ByteLevelBpe.BYTE_TO_CHAR[b]] = b;
         }
         return map;
-    }
-
-    // ---- writing ----
-
-    private byte[] configJson() throws JsonProcessingException {
-        ObjectNode root = specialTokensNode();
-        root.put("add_bos_token", settings.addBosToken());
-        root.put("add_prefix_space", settings.addPrefixSpace());
-        root.put("clean_up_tokenization_spaces", settings.cleanUpTokenizationSpaces());
-        root.put("errors", "replace");
-        root.put("padding_side", "left");
-        root.put("tokenizer_class", "GPT2Tokenizer");
-        return JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(root);
-    }
-
-    private byte[] specialTokensMapJson() throws JsonProcessingException {
-        return JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(specialTokensNode());
-    }
-
-    private ObjectNode specialTokensNode() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("bos_token", settings.bosToken());
-        root.put("eos_token", settings.eosToken());
-        root.put("unk_token", settings.unkToken());
-        root.put("pad_token", settings.padToken());
-        if (!settings.extraSpecialTokens().isEmpty()) {
-            settings.extraSpecialTokens().forEach(root.putArray("additional_special_tokens")::add);
-        }
-        return root;
-    }
-
-    private static String fingerprint(List<String> modelFiles, Map<String, byte[]> files, TokenizerSettings settings) {
-        MessageDigest sha = Checksums.newSha256();
-        for (String name : modelFiles) {
-            byte[] bytes = files.get(name);
-            sha.update((name + "\n" + bytes.length + "\n").getBytes(StandardCharsets.UTF_8));
-            sha.update(bytes);
-        }
-        sha.update(settings.toString().getBytes(StandardCharsets.UTF_8));
-        return Checksums.hex(sha);
     }
 }

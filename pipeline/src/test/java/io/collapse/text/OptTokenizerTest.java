@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.model.hf.CheckpointException;
+import io.collapse.model.hf.TokenizerSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,7 +80,7 @@ class OptTokenizerTest {
         JsonNode b = fixture.get("batch_padding");
         List<int[]> seqs = new ArrayList<>();
         b.get("texts").forEach(t -> seqs.add(tok.encode(t.asText())));
-        PaddedBatch batch = tok.leftPad(seqs);
+        PaddedBatch batch = PaddedBatch.leftPad(seqs, tok.padId());
         assertArrayEquals(matrix(b.get("input_ids")), batch.inputIds());
         assertArrayEquals(matrix(b.get("attention_mask")), batch.attentionMask());
     }

@@ -7,7 +7,6 @@ import io.collapse.config.LmConfig;
 import io.collapse.config.StrictJson;
 import io.collapse.io.AtomicFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,13 +38,6 @@ public final class HfModelDir {
 
     /** Weights files in the order {@link #read} prefers them (transformers' own order). */
     public static final List<String> WEIGHTS_FILES = List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN, PYTORCH_BIN_INDEX);
-
-    /** Tokenizer files of a GPT-2-style BPE tokenizer, copied when present. */
-    public static final List<String> TOKENIZER_FILES = List.of(
-            "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json");
-
-    /** OPT-125m's tokenizer, bundled: every OPT size uses the same one. */
-    public static final String BUNDLED_TOKENIZER = "/io/collapse/text/opt-125m/";
 
     private static final ObjectMapper JSON = StrictJson.MAPPER;
 
@@ -229,14 +221,16 @@ public final class HfModelDir {
         if (dir == null) {
             return false;
         }
-        boolean vocab = Files.isRegularFile(dir.resolve("vocab.json"));
-        boolean merges = Files.isRegularFile(dir.resolve("merges.txt"));
-        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+        boolean vocab = Files.isRegularFile(dir.resolve(TokenizerFiles.VOCAB_JSON));
+        boolean merges = Files.isRegularFile(dir.resolve(TokenizerFiles.MERGES_TXT));
+        if (Files.isRegularFile(dir.resolve(TokenizerFiles.TOKENIZER_JSON))) {
             return true;
         }
         if (vocab != merges) {
-            throw new CheckpointException(dir.resolve(vocab ? "merges.txt" : "vocab.json"), "missing, but "
-                    + (vocab ? "vocab.json" : "merges.txt") + " is there: a BPE tokenizer needs both (or tokenizer.json)");
+            String have = vocab ? TokenizerFiles.VOCAB_JSON : TokenizerFiles.MERGES_TXT;
+            String lack = vocab ? TokenizerFiles.MERGES_TXT : TokenizerFiles.VOCAB_JSON;
+            throw new CheckpointException(dir.resolve(lack), "missing, but " + have
+                    + " is there: a BPE tokenizer needs both (or tokenizer.json)");
         }
         return vocab;
     }
@@ -250,26 +244,9 @@ public final class HfModelDir {
         });
     }
 
+    /** The tokenizer of {@code tokenizerDir} when it has one, else the bundled one, byte for byte. */
     private static void copyTokenizer(Path tokenizerDir, Path into) throws IOException {
-        if (hasTokenizer(tokenizerDir)) {
-            for (String name : TOKENIZER_FILES) {
-                Path src = tokenizerDir.resolve(name);
-                if (Files.isRegularFile(src)) {
-                    Files.copy(src, into.resolve(name));
-                }
-            }
-            return;
-        }
-        for (String name : TOKENIZER_FILES) {
-            try (InputStream in = HfModelDir.class.getResourceAsStream(BUNDLED_TOKENIZER + name)) {
-                if (in != null) {
-                    Files.copy(in, into.resolve(name));
-                }
-            }
-        }
-        if (!hasTokenizer(into)) {
-            throw new IOException("the bundled tokenizer files are missing from the classpath at " + BUNDLED_TOKENIZER);
-        }
+        (hasTokenizer(tokenizerDir) ? TokenizerFiles.read(tokenizerDir) : TokenizerFiles.bundled()).writeTo(into);
     }
 
     /** Flushes the files directly in {@code dir}. */

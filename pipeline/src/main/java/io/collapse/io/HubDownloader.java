@@ -1,8 +1,5 @@
-package io.collapse.model.hf;
+package io.collapse.io;
 
-import io.collapse.io.AtomicFiles;
-import io.collapse.io.Checksums;
-import io.collapse.io.ConsoleBars;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -19,8 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,18 +29,12 @@ import me.tongfei.progressbar.ProgressBar;
  * ({@code {endpoint}/datasets/{repo}/resolve/{revision}/{file}}) into a folder the caller names.
  * Each file arrives as {@code <file>.part}, is synced and renamed, so the cache holds whole files
  * only; an interrupted transfer resumes from the {@code .part} size with an HTTP Range request.
- * Offline mode never touches the network.
+ * Offline mode never touches the network. Which files make a model is the caller's business
+ * ({@code model.hf.ModelSource} for OPT).
  */
 public final class HubDownloader {
 
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
-
-    /** What an OPT model directory needs besides its weights. */
-    public static final List<String> OPT_FILES = List.of(
-            HfModelDir.CONFIG, "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json");
-
-    /** Weights files in order of preference: facebook/opt-* repositories have only the second. */
-    public static final List<String> OPT_WEIGHTS = List.of(HfModelDir.SAFETENSORS, HfModelDir.PYTORCH_BIN);
 
     private static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -115,6 +106,11 @@ public final class HubDownloader {
         return this;
     }
 
+    /** Where files come from, without a trailing slash. */
+    public String endpoint() {
+        return endpoint;
+    }
+
     /** True when this downloader refuses every transfer; callers that know a better remedy say it first. */
     public boolean isOffline() {
         return offline;
@@ -142,7 +138,7 @@ public final class HubDownloader {
         if (missing.isEmpty()) {
             return dir;
         }
-        refuseIfOffline(repoId, dir, missing);
+        refuseIfOffline(repoId, dir, missing, "");
         for (String file : missing) {
             if (!fetch(url(repoId, revision, file), file, dir)) {
                 throw new IOException(url(repoId, revision, file) + ": 404 not found (is '" + file + "' in " + repoId + "@" + revision + "?)");
@@ -152,37 +148,26 @@ public final class HubDownloader {
     }
 
     /**
-     * An OPT model: config and tokenizer files plus the first weights file of {@link #OPT_WEIGHTS}
-     * the repository has (model.safetensors, else pytorch_model.bin). Cached files are reused as is.
+     * Fetches {@code file} of the model repository into its cache folder ({@link #repoDir}), kept
+     * there if it already is; false when the Hub says 404, for a caller with a next choice.
      */
-    public Path downloadModel(String repoId, String revision, Path cacheDir) throws IOException {
+    public boolean downloadIfFound(String repoId, String revision, String file, Path cacheDir) throws IOException {
         Path dir = repoDir(cacheDir, repoId, revision);
-        boolean haveWeights = OPT_WEIGHTS.stream().anyMatch(f -> Files.isRegularFile(dir.resolve(f)));
-        List<String> missing = new ArrayList<>(OPT_FILES.stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).toList());
-        if (!haveWeights) {
-            missing.add(String.join(" or ", OPT_WEIGHTS));
+        if (Files.isRegularFile(dir.resolve(file))) {
+            return true;
         }
-        if (missing.isEmpty()) {
-            return dir;
-        }
-        refuseIfOffline(repoId, dir, missing);
-        download(repoId, revision, OPT_FILES, cacheDir);
-        if (!haveWeights) {
-            for (String weights : OPT_WEIGHTS) {
-                if (fetch(url(repoId, revision, weights), weights, dir)) {
-                    return dir;
-                }
-            }
-            throw new IOException(repoId + "@" + revision + " has none of " + OPT_WEIGHTS + " at " + endpoint);
-        }
-        return dir;
+        refuseIfOffline(repoId, dir, List.of(file), "");
+        return fetch(url(repoId, revision, file), file, dir);
     }
 
-    private void refuseIfOffline(String repoId, Path dir, List<String> missing) throws IOException {
+    /**
+     * Throws {@link #OFFLINE_REFUSAL} naming the repository, the files {@code missing} and the
+     * folder they go into, then {@code otherRemedy} (e.g. ", or pass --model DIR"); does nothing online.
+     */
+    public void refuseIfOffline(String repoId, Path dir, List<String> missing, String otherRemedy) throws IOException {
         if (offline) {
             throw new IOException(OFFLINE_REFUSAL + ": cannot download " + repoId
-                    + ". Put " + String.join(", ", missing) + " into " + dir.toAbsolutePath()
-                    + ", or pass --model DIR with a local HF model directory");
+                    + ". Put " + String.join(", ", missing) + " into " + dir.toAbsolutePath() + otherRemedy);
         }
     }
 
@@ -307,7 +292,7 @@ public final class HubDownloader {
             // A CDN's own ETag means something else; only the Hub's count.
             boolean hub = at.getHost() != null && at.getHost().equals(uri.getHost());
             for (String header : hub ? List.of("X-Linked-Etag", "ETag") : List.of("X-Linked-Etag")) {
-                String etag = response.headers().firstValue(header).orElse("").replaceAll("^W/|\"", "").toLowerCase(java.util.Locale.ROOT);
+                String etag = response.headers().firstValue(header).orElse("").replaceAll("^W/|\"", "").toLowerCase(Locale.ROOT);
                 if (sha256 == null && SHA256.matcher(etag).matches()) {
                     sha256 = etag;
                 }

@@ -1,0 +1,110 @@
+package io.collapse.io;
+
+import static io.collapse.io.FakeHub.DATASET;
+import static io.collapse.io.FakeHub.REPO;
+import static io.collapse.io.FakeHub.sha256;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Hub client against {@link FakeHub}; an OPT model's download is in model.hf's ModelSourceTest. */
+class HubDownloaderTest {
+
+    @TempDir Path cache;
+    private FakeHub server;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = new FakeHub();
+        server.files.put("vocab.json", "{\"a\": 0, \"b\": 1}\n".repeat(100).getBytes(StandardCharsets.UTF_8));
+        server.files.put("pytorch_model.bin", "PK weights, served from the CDN\n".repeat(100).getBytes(StandardCharsets.UTF_8));
+        server.etags.put("pytorch_model.bin", sha256(server.files.get("pytorch_model.bin")));
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void retriesWithinOneCallResumeToo() throws IOException {
+        server.dropsLeft.put("vocab.json", 2);
+        Path dir = server.hub().setAttempts(3).download(REPO, "main", List.of("vocab.json"), cache);
+        assertArrayEquals(server.files.get("vocab.json"), Files.readAllBytes(dir.resolve("vocab.json")));
+        List<String> vocabRequests = server.requests.stream().filter(r -> r.contains("vocab.json")).toList();
+        assertEquals(3, vocabRequests.size(), vocabRequests.toString());
+        assertTrue(vocabRequests.get(1).contains("bytes=") && vocabRequests.get(2).contains("bytes="), vocabRequests.toString());
+    }
+
+    @Test
+    void aChecksumMismatchKeepsNothing() throws IOException {
+        server.etags.put("vocab.json", sha256("something else".getBytes()));
+        IOException e = assertThrows(IOException.class, () -> server.hub().download(REPO, "main", List.of("vocab.json"), cache));
+        assertTrue(e.getMessage().contains("sha256"), e.getMessage());
+        Path dir = HubDownloader.repoDir(cache, REPO, "main");
+        assertFalse(Files.exists(dir.resolve("vocab.json")));
+        assertFalse(Files.exists(dir.resolve("vocab.json.part")));
+
+        server.etags.put("pytorch_model.bin", sha256(new byte[0]));
+        e = assertThrows(IOException.class, () -> server.hub().download(REPO, "main", List.of("pytorch_model.bin"), cache));
+        assertTrue(e.getMessage().contains("sha256 " + sha256(server.files.get("pytorch_model.bin"))), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("pytorch_model.bin")));
+    }
+
+    @Test
+    void aMissingRequiredFileIsA404Error() {
+        IOException e = assertThrows(IOException.class, () -> server.hub().download(REPO, "main", List.of("nope.json"), cache));
+        assertTrue(e.getMessage().contains("404") && e.getMessage().contains("nope.json"), e.getMessage());
+    }
+
+    @Test
+    void anOptionalFileIsFalseOn404AndCachedOnceFound() throws IOException {
+        HubDownloader hub = server.hub();
+        assertFalse(hub.downloadIfFound(REPO, "main", "model.safetensors", cache));
+        assertTrue(hub.downloadIfFound(REPO, "main", "pytorch_model.bin", cache));
+        Path dir = HubDownloader.repoDir(cache, REPO, "main");
+        assertArrayEquals(server.files.get("pytorch_model.bin"), Files.readAllBytes(dir.resolve("pytorch_model.bin")));
+        assertFalse(Files.exists(dir.resolve("model.safetensors")));
+        int before = server.requests.size();
+        assertTrue(hub.setOffline(true).downloadIfFound(REPO, "main", "pytorch_model.bin", cache), "cached: no request, even offline");
+        assertEquals(before, server.requests.size());
+    }
+
+    @Test
+    void aDatasetFileComesFromTheDatasetsPathIntoTheGivenFolderAndResumes() throws IOException {
+        byte[] zip = "not really a zip, but bytes enough to cut in half\n".repeat(64).getBytes(StandardCharsets.UTF_8);
+        server.files.put("data.zip", zip);
+        server.etags.put("data.zip", sha256(zip));
+        server.dropsLeft.put("data.zip", 1);
+        Path dir = cache.resolve("staging");
+        HubDownloader hub = server.hub();
+        assertEquals(server.endpoint() + "/datasets/" + DATASET + "/resolve/main/data.zip",
+                hub.datasetUrl(DATASET, "main", "data.zip"));
+        assertEquals(Optional.of(dir.resolve("data.zip")), hub.downloadDatasetFile(DATASET, "main", "data.zip", dir));
+        assertArrayEquals(zip, Files.readAllBytes(dir.resolve("data.zip")));
+        assertTrue(server.requests.contains("/datasets/" + DATASET + "/resolve/main/data.zip bytes=" + zip.length / 2 + "-"),
+                server.requests.toString());
+        assertFalse(Files.exists(dir.resolve("data.zip.part")));
+        assertEquals(Optional.empty(), hub.downloadDatasetFile(DATASET, "main", "missing.zip", dir));
+
+        int before = server.requests.size();
+        IOException e = assertThrows(IOException.class, () -> server.hub().setOffline(true).downloadDatasetFile(DATASET, "main", "other.zip", dir));
+        assertEquals(before, server.requests.size());
+        assertTrue(e.getMessage().startsWith(HubDownloader.OFFLINE_REFUSAL), e.getMessage());
+        assertTrue(e.getMessage().contains(hub.datasetUrl(DATASET, "main", "other.zip"))
+                && e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
+    }
+}

@@ -1,0 +1,120 @@
+package io.collapse.model.hf;
+
+import static io.collapse.io.FakeHub.REPO;
+import static io.collapse.io.FakeHub.sha256;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.collapse.io.FakeHub;
+import io.collapse.io.HubDownloader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An OPT model from a local directory or from {@link FakeHub}, a stand-in for the Hub. */
+class ModelSourceTest {
+
+    static final Path TOKENIZER = Path.of("src/main/resources/io/collapse/text/opt-125m");
+
+    @TempDir Path cache;
+    private FakeHub server;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = new FakeHub();
+        Path caseB = HfModelDirTest.CASE_B;
+        server.files.put("config.json", Files.readAllBytes(caseB.resolve("config.json")));
+        server.files.put("pytorch_model.bin", Files.readAllBytes(caseB.resolve("pytorch_model.bin")));
+        for (String f : List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")) {
+            server.files.put(f, Files.readAllBytes(TOKENIZER.resolve(f)));
+        }
+        server.etags.put("pytorch_model.bin", sha256(server.files.get("pytorch_model.bin")));
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void downloadsAnOptModelFallingBackFromSafetensorsToBin() throws IOException {
+        Path dir = ModelSource.downloadModel(server.hub().setToken("secret"), REPO, "main", cache);
+        assertEquals(cache.resolve("models--facebook--opt-125m/main"), dir);
+        for (Map.Entry<String, byte[]> e : server.files.entrySet()) {
+            assertArrayEquals(e.getValue(), Files.readAllBytes(dir.resolve(e.getKey())), e.getKey());
+        }
+        assertFalse(Files.exists(dir.resolve("model.safetensors")));
+        assertTrue(server.requests.contains("/" + REPO + "/resolve/main/model.safetensors auth"), server.requests.toString());
+        assertTrue(server.requests.contains("/cdn/pytorch_model.bin auth"), server.requests.toString());
+        try (var listing = Files.list(dir)) {
+            assertEquals(List.of(), listing.filter(p -> p.toString().endsWith(".part")).toList());
+        }
+        assertTrue(server.progress.toString().contains("pytorch_model.bin"), "progress bar names the file");
+
+        // Cached: the model directory reads, and a second call asks the server nothing.
+        assertEquals(HfModelDir.read(HfModelDirTest.CASE_B).tensors().keySet(), HfModelDir.read(dir).tensors().keySet());
+        int before = server.requests.size();
+        assertEquals(dir, ModelSource.resolve(REPO, cache, server.hub()));
+        assertEquals(before, server.requests.size());
+    }
+
+    @Test
+    void aDroppedTransferResumesWithRangeOnTheNextAttempt() throws IOException {
+        server.dropsLeft.put("pytorch_model.bin", 1);
+        IOException e = assertThrows(IOException.class, () -> ModelSource.downloadModel(server.hub().setAttempts(1), REPO, "main", cache));
+        assertTrue(e.getMessage().contains("run again to resume"), e.getMessage());
+        Path dir = HubDownloader.repoDir(cache, REPO, "main");
+        long partial = Files.size(dir.resolve("pytorch_model.bin.part"));
+        assertTrue(partial > 0 && partial < server.files.get("pytorch_model.bin").length, "partial " + partial);
+        assertFalse(Files.exists(dir.resolve("pytorch_model.bin")));
+
+        ModelSource.downloadModel(server.hub().setAttempts(1), REPO, "main", cache);
+        assertTrue(server.requests.contains("/cdn/pytorch_model.bin bytes=" + partial + "-"), server.requests.toString());
+        assertArrayEquals(server.files.get("pytorch_model.bin"), Files.readAllBytes(dir.resolve("pytorch_model.bin")));
+        assertFalse(Files.exists(dir.resolve("pytorch_model.bin.part")));
+    }
+
+    @Test
+    void offlineRefusesBeforeAnyRequestAndSaysWhatToPutWhere() {
+        IOException e = assertThrows(IOException.class, () -> ModelSource.downloadModel(server.hub().setOffline(true), REPO, "main", cache));
+        assertEquals(List.of(), server.requests);
+        String msg = e.getMessage();
+        assertTrue(msg.contains("offline"), msg);
+        assertTrue(msg.contains(HubDownloader.repoDir(cache, REPO, "main").toAbsolutePath().toString()), msg);
+        assertTrue(msg.contains("config.json") && msg.contains("pytorch_model.bin") && msg.contains("merges.txt"), msg);
+        assertTrue(msg.contains("--model DIR"), msg);
+    }
+
+    @Test
+    void theDefaultHubCacheIsHubUnderTheSharedCacheRoot() {
+        String saved = System.getProperty("collapse.cache");
+        try {
+            System.setProperty("collapse.cache", cache.resolve("root").toString());
+            assertEquals(cache.resolve("root/hub"), ModelSource.defaultCacheDir());
+        } finally {
+            if (saved == null) {
+                System.clearProperty("collapse.cache");
+            } else {
+                System.setProperty("collapse.cache", saved);
+            }
+        }
+    }
+
+    @Test
+    void modelSourceUsesALocalDirectoryAsIs() throws IOException {
+        assertEquals(HfModelDirTest.CASE_A, ModelSource.resolve(HfModelDirTest.CASE_A.toString(), cache, server.hub().setOffline(true)));
+        assertEquals(List.of(), server.requests);
+        IOException e = assertThrows(IOException.class, () -> ModelSource.resolve("no/such-model", cache, server.hub().setOffline(true)));
+        assertTrue(e.getMessage().contains("not a local directory") && e.getMessage().contains("offline"), e.getMessage());
+        assertThrows(IOException.class, () -> ModelSource.resolve("../../etc", cache, server.hub()));
+    }
+}

@@ -1,0 +1,59 @@
+package io.collapse.model.hf;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenizerFilesTest {
+
+    @TempDir Path tmp;
+
+    @Test
+    void theBundledFilesAreTheBpeLayoutAndWriteBackByteForByte() throws IOException {
+        TokenizerFiles bundled = TokenizerFiles.bundled();
+        assertEquals(List.of(TokenizerFiles.VOCAB_JSON, TokenizerFiles.MERGES_TXT), bundled.modelFiles());
+        assertFalse(bundled.isTokenizerJson());
+        bundled.writeTo(tmp);
+        TokenizerFiles reread = TokenizerFiles.read(tmp);
+        for (String name : TokenizerFiles.BPE_LAYOUT) {
+            assertArrayEquals(bundled.bytes(name), Files.readAllBytes(tmp.resolve(name)), name);
+        }
+        assertFalse(reread.has(TokenizerFiles.TOKENIZER_JSON));
+        assertEquals(bundled.fingerprint(TokenizerSettings.OPT), reread.fingerprint(TokenizerSettings.OPT));
+        assertEquals(TokenizerFiles.ALL.subList(0, TokenizerFiles.BPE_LAYOUT.size()), TokenizerFiles.BPE_LAYOUT);
+        assertEquals(List.of(HfModelDir.CONFIG, "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"),
+                ModelSource.OPT_FILES, "what an OPT repository must have");
+    }
+
+    @Test
+    void defaultsFillOnlyWhatIsMissing() throws IOException {
+        Files.writeString(tmp.resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON), "{\"add_bos_token\": false}");
+        TokenizerFiles files = TokenizerFiles.read(tmp).withDefaults(Map.of(
+                TokenizerFiles.TOKENIZER_CONFIG_JSON, "{}".getBytes(StandardCharsets.UTF_8),
+                TokenizerFiles.SPECIAL_TOKENS_MAP_JSON, "{\"pad_token\": \"<p>\"}".getBytes(StandardCharsets.UTF_8)));
+        TokenizerSettings settings = files.settings(TokenizerSettings.OPT);
+        assertFalse(settings.addBosToken(), "the file read wins over the default");
+        assertEquals("<p>", settings.padToken());
+        assertEquals("</s>", settings.bosToken(), "keys no file gives keep the defaults");
+    }
+
+    @Test
+    void neitherLayoutIsNamedWhenTheModelFilesAreAskedFor() throws IOException {
+        Files.writeString(tmp.resolve(TokenizerFiles.VOCAB_JSON), "{\"a\": 0}");
+        TokenizerFiles files = TokenizerFiles.read(tmp);
+        CheckpointException e = assertThrows(CheckpointException.class, files::modelFiles);
+        assertTrue(e.getMessage().contains("no tokenizer.json and no vocab.json + merges.txt; found [vocab.json]"), e.getMessage());
+        assertThrows(CheckpointException.class, () -> TokenizerFiles.read(tmp.resolve(TokenizerFiles.VOCAB_JSON)));
+    }
+}

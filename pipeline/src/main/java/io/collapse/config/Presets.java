@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Named model shapes, randomly initialised by {@code preset:NAME} bases. {@code tiny} is for tests and CPU demos (OPT-125m's vocabulary, so the real
- * tokenizer fits); {@code opt-125m} is facebook/opt-125m's config.json, the paper's model.
+ * Named model shapes, randomly initialised by {@code preset:NAME} bases. {@code tiny} is for tests
+ * and CPU demos (OPT-125m's vocabulary, so the bundled tokenizer fits); {@code opt-125m} is
+ * facebook/opt-125m's config.json, the paper's model.
  */
 public final class Presets {
 

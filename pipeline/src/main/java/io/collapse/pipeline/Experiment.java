@@ -3,8 +3,10 @@ package io.collapse.pipeline;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.config.DataMode;
 import io.collapse.config.ExperimentConfig;
 import io.collapse.config.RunConfig;
+import io.collapse.config.StartFrom;
 import io.collapse.data.Mixing;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
@@ -143,7 +145,7 @@ public final class Experiment {
         Path genDir = RunFiles.gen(runDir, k);
         TokenBlocks data = trainingData(k);
         ExperimentConfig e = cfg.experiment();
-        Path start = k > 0 && e.startFrom().equals("previous") ? RunFiles.gen(runDir, k - 1).resolve(RunFiles.MODEL)
+        Path start = k > 0 && e.startFrom() == StartFrom.PREVIOUS ? RunFiles.gen(runDir, k - 1).resolve(RunFiles.MODEL)
                 : runDir.resolve(RunFiles.BASE);
         FineTune.Result r;
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -244,7 +246,7 @@ public final class Experiment {
             return inputs.train();
         }
         ExperimentConfig e = cfg.experiment();
-        if (e.dataMode().equals("accumulate")) {
+        if (e.dataMode() == DataMode.ACCUMULATE) {
             List<TokenBlocks> all = new ArrayList<>();
             all.add(inputs.train());
             for (int j = 0; j < k; j++) {
@@ -261,7 +263,7 @@ public final class Experiment {
             return data.numBlocks();
         }
         ExperimentConfig e = cfg.experiment();
-        return e.dataMode().equals("accumulate") ? inputs.train().numBlocks()
+        return e.dataMode() == DataMode.ACCUMULATE ? inputs.train().numBlocks()
                 : (int) Math.round(e.keepFraction() * inputs.train().numBlocks());
     }
 

@@ -8,6 +8,7 @@ import io.collapse.config.GenerationConfig;
 import io.collapse.config.ModelConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.RunConfig;
+import io.collapse.config.Strategy;
 import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
@@ -99,7 +100,7 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
         int corpusBatch = cfg.experiment().corpusBatch();
         GenerationConfig g = cfg.generation();
         MemoryBudget.require("run: experiment.corpus_batch " + corpusBatch + " × " + g.rowsPerPrompt()
-                        + (GenerationConfig.BEAM.equals(g.strategy()) ? " beams" : " rows") + " per prompt",
+                        + (g.strategy() == Strategy.BEAM ? " beams" : " rows") + " per prompt",
                 MemoryBudget.decode(model, (long) corpusBatch * g.rowsPerPrompt(), (long) blockSize + g.maxNewTokens(), 4),
                 device, "experiment.corpus_batch or generation.num_beams");
         MemoryBudget.require("run: train.micro_batch " + cfg.train().microBatch() + " of " + blockSize + "-token blocks",
@@ -122,9 +123,9 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
             checksums.put(SPLITS.get(i), splits.get(i).text().sourceSha256());
         }
         return new RunInputs(tokenizer,
-                head(splits.get(0).blocks(), d.trainBlocks(), "data.train_blocks"),
-                head(splits.get(1).blocks(), d.validBlocks(), "data.valid_blocks"),
-                head(splits.get(2).blocks(), d.testBlocks(), "data.test_blocks"),
+                splits.get(0).blocks().first(d.trainBlocks(), "data.train_blocks"),
+                splits.get(1).blocks().first(d.validBlocks(), "data.valid_blocks"),
+                splits.get(2).blocks().first(d.testBlocks(), "data.test_blocks"),
                 checksums);
     }
 
@@ -137,14 +138,6 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
             return DataSource.userFile(Corpus.Format.JSONL, Path.of(dataset.substring(6)), null, null);
         }
         return DataSource.bundled(dataset);
-    }
-
-    /** The first {@code n} blocks (all when n is 0). */
-    static TokenBlocks head(TokenBlocks blocks, int n, String field) {
-        if (n > blocks.numBlocks()) {
-            throw new IllegalArgumentException(field + " = " + n + " but the split has only " + blocks.numBlocks() + " blocks");
-        }
-        return blocks.head(n == 0 ? blocks.numBlocks() : n);
     }
 
     /**

@@ -20,7 +20,7 @@ import io.collapse.model.hf.HostTensor;
 import io.collapse.train.EventLog;
 import io.collapse.train.FineTune;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,10 +56,10 @@ public final class Experiment {
     private final List<Device> devices; // training, data-parallel when more than one
     private final DataType dtype;
     private final boolean progressBars;
-    private final PrintStream log;
+    private final PrintWriter log;
 
     private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, List<Device> devices, boolean progressBars,
-            PrintStream log) {
+            PrintWriter log) {
         this.cfg = cfg;
         this.runDir = runDir;
         this.inputs = inputs;
@@ -77,7 +77,7 @@ public final class Experiment {
      *
      * @throws RunLock.HeldException when another process is working in {@code runDir}
      */
-    public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintStream log, Listener listener)
+    public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintWriter log, Listener listener)
             throws IOException {
         List<Device> devices = Devices.resolveAll(cfg.device());
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);

@@ -22,7 +22,7 @@ import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.ModelSource;
 import io.collapse.text.OptTokenizer;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -113,7 +113,7 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
         return base.startsWith("/") || base.startsWith(".") || base.startsWith("~") || Files.exists(Path.of(base));
     }
 
-    static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintStream log) throws IOException {
+    static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintWriter log) throws IOException {
         Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), device, log);
         OptTokenizer tokenizer = OptTokenizer.fromDir(base);
         DataConfig d = cfg.data();
@@ -144,7 +144,7 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
      * The run's own copy of the base model as an HF directory: a preset is created from its seed, a
      * directory or Hub id is read (downloaded when needed) and re-written in float32 safetensors.
      */
-    static Path ensureBase(ModelConfig m, Path dir, Device device, PrintStream log) throws IOException {
+    static Path ensureBase(ModelConfig m, Path dir, Device device, PrintWriter log) throws IOException {
         if (Files.isRegularFile(dir.resolve(HfModelDir.CONFIG))) {
             return dir;
         }

@@ -66,7 +66,7 @@ public final class Experiment {
         this.inputs = inputs;
         this.device = devices.get(0);
         this.devices = devices;
-        this.dtype = dataType(cfg.model().dtype());
+        this.dtype = CausalLM.dataType("model.dtype", cfg.model().dtype());
         this.progressBars = progressBars;
         this.log = log;
     }
@@ -276,15 +276,6 @@ public final class Experiment {
     /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
     private static String modelIdentity(Path genDir) throws IOException {
         return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationEval.read(genDir).train().modelSha256();
-    }
-
-    static DataType dataType(String name) {
-        return switch (name) {
-            case "float32" -> DataType.FLOAT32;
-            case "bfloat16" -> DataType.BFLOAT16;
-            case "float16" -> DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("model.dtype: unknown '" + name + "'");
-        };
     }
 
     static Map<String, Object> ordered(Object... kv) {

@@ -106,8 +106,10 @@ public final class HfModelDir {
     /**
      * A sharded checkpoint's index ({@code model.safetensors.index.json} or
      * {@code pytorch_model.bin.index.json}): {@code weight_map} sends each tensor name to its shard file.
+     *
+     * @return tensor name → shard file name (a plain name next to the index)
      */
-    static Map<String, HostTensor> readSharded(Path index, ShardReader reader) throws IOException {
+    public static Map<String, String> weightMap(Path index) throws IOException {
         JsonNode root;
         try {
             root = JSON.readTree(index.toFile());
@@ -118,20 +120,32 @@ public final class HfModelDir {
         if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
             throw new CheckpointException(index, "has no \"weight_map\" object of tensor name -> shard file");
         }
-        Set<String> shards = new LinkedHashSet<>();
-        weightMap.fields().forEachRemaining(e -> shards.add(e.getValue().asText()));
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String shard = e.getValue().asText();
+            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith(".")) {
+                throw new CheckpointException(index, "points at shard '" + shard + "', which is not a file name next to it");
+            }
+            out.put(e.getKey(), shard);
+        }
+        return out;
+    }
+
+    /** Reads every shard an index names, checking that each holds the tensors the index sends to it. */
+    static Map<String, HostTensor> readSharded(Path index, ShardReader reader) throws IOException {
+        Map<String, String> weightMap = weightMap(index);
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        for (String shard : shards) {
+        for (String shard : new LinkedHashSet<>(weightMap.values())) {
             Path file = index.resolveSibling(shard);
-            if (shard.contains("/") || shard.contains("\\") || !Files.isRegularFile(file)) {
+            if (!Files.isRegularFile(file)) {
                 throw new CheckpointException(index, "points at shard '" + shard + "', which is missing next to it");
             }
             out.putAll(reader.read(file));
         }
-        for (Iterator<String> it = weightMap.fieldNames(); it.hasNext(); ) {
-            String name = it.next();
-            if (!out.containsKey(name)) {
-                throw new CheckpointException(index, "maps tensor '" + name + "' to shard '" + weightMap.get(name).asText()
+        for (Map.Entry<String, String> e : weightMap.entrySet()) {
+            if (!out.containsKey(e.getKey())) {
+                throw new CheckpointException(index, "maps tensor '" + e.getKey() + "' to shard '" + e.getValue()
                         + "', which does not contain it");
             }
         }

@@ -7,18 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.stream.Stream;
 
-/** Turns a {@code --model} argument into a local HF model directory, downloading an OPT model from the Hub. */
+/** Turns a {@code --model} argument into a local HF model directory, downloading it from the Hub where needed. */
 public final class ModelSource {
-
-    /** What an OPT model directory needs besides its weights. */
-    public static final List<String> OPT_FILES =
-            Stream.concat(Stream.of(HfModelDir.CONFIG), TokenizerFiles.BPE_LAYOUT.stream()).toList();
-
-    /** Weights files in order of preference: facebook/opt-* repositories have only the second. */
-    public static final List<String> OPT_WEIGHTS = List.of(HfModelDir.SAFETENSORS, HfModelDir.PYTORCH_BIN);
 
     private ModelSource() {}
 
@@ -69,29 +62,56 @@ public final class ModelSource {
     }
 
     /**
-     * An OPT model: config and tokenizer files plus the first weights file of {@link #OPT_WEIGHTS}
-     * the repository has (model.safetensors, else pytorch_model.bin). Cached files are reused as is.
+     * A model of any family: config.json, the tokenizer files the repository has (tokenizer.json,
+     * or vocab.json with merges.txt, and their config files) and the first weights of
+     * {@link HfModelDir#WEIGHTS_FILES} it has, a sharded index with every shard it names.
+     * A complete cached copy is reused without a request.
      */
     public static Path downloadModel(HubDownloader hub, String repoId, String revision, Path cacheDir) throws IOException {
         Path dir = HubDownloader.repoDir(cacheDir, repoId, revision);
-        boolean haveWeights = OPT_WEIGHTS.stream().anyMatch(f -> Files.isRegularFile(dir.resolve(f)));
-        List<String> missing = new ArrayList<>(OPT_FILES.stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).toList());
-        if (!haveWeights) {
-            missing.add(String.join(" or ", OPT_WEIGHTS));
-        }
+        List<String> missing = missing(dir);
         if (missing.isEmpty()) {
             return dir;
         }
         hub.refuseIfOffline(repoId, dir, missing, ", or pass --model DIR with a local HF model directory");
-        hub.download(repoId, revision, OPT_FILES, cacheDir);
-        if (!haveWeights) {
-            for (String weights : OPT_WEIGHTS) {
-                if (hub.downloadIfFound(repoId, revision, weights, cacheDir)) {
-                    return dir;
-                }
-            }
-            throw new IOException(repoId + "@" + revision + " has none of " + OPT_WEIGHTS + " at " + hub.endpoint());
+        hub.download(repoId, revision, List.of(HfModelDir.CONFIG), cacheDir);
+        for (String file : TokenizerFiles.ALL) {
+            hub.downloadIfFound(repoId, revision, file, cacheDir);
         }
-        return dir;
+        if (!HfModelDir.hasTokenizer(dir)) {
+            throw new IOException(repoId + "@" + revision + " has no tokenizer (tokenizer.json, or vocab.json with merges.txt) at "
+                    + hub.endpoint());
+        }
+        for (String weights : HfModelDir.WEIGHTS_FILES) {
+            if (hub.downloadIfFound(repoId, revision, weights, cacheDir)) {
+                if (weights.endsWith(".index.json")) {
+                    hub.download(repoId, revision, shards(dir.resolve(weights)), cacheDir);
+                }
+                return dir;
+            }
+        }
+        throw new IOException(repoId + "@" + revision + " has none of " + HfModelDir.WEIGHTS_FILES + " at " + hub.endpoint());
+    }
+
+    /** What a cached copy lacks, for the offline message; empty when it is complete. */
+    private static List<String> missing(Path dir) throws IOException {
+        List<String> missing = new ArrayList<>();
+        if (!Files.isRegularFile(dir.resolve(HfModelDir.CONFIG))) {
+            missing.add(HfModelDir.CONFIG);
+        }
+        if (!Files.isDirectory(dir) || !HfModelDir.hasTokenizer(dir)) {
+            missing.add("tokenizer.json (or vocab.json and merges.txt)");
+        }
+        Path weights = HfModelDir.WEIGHTS_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).findFirst().orElse(null);
+        if (weights == null) {
+            missing.add(String.join(" or ", HfModelDir.WEIGHTS_FILES));
+        } else if (weights.toString().endsWith(".index.json")) {
+            shards(weights).stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).forEach(missing::add);
+        }
+        return missing;
+    }
+
+    private static List<String> shards(Path index) throws IOException {
+        return List.copyOf(new LinkedHashSet<>(HfModelDir.weightMap(index).values()));
     }
 }

@@ -67,6 +67,43 @@ class ModelSourceTest {
         assertEquals(before, server.requests.size());
     }
 
+    /** A Llama-style repository: tokenizer.json only, safetensors in two shards behind an index. */
+    @Test
+    void downloadsATokenizerJsonModelWithShardedSafetensors() throws IOException {
+        server.files.clear();
+        server.files.put("config.json", Files.readAllBytes(HfModelDirTest.CASE_B.resolve("config.json")));
+        server.files.put("tokenizer.json", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, HostTensor> tensors = Safetensors.read(HfModelDirTest.CASE_B.resolve("model.safetensors"));
+        Map<String, HostTensor> first = new java.util.TreeMap<>();
+        Map<String, HostTensor> second = new java.util.TreeMap<>();
+        Map<String, String> weightMap = new java.util.TreeMap<>();
+        tensors.forEach((name, t) -> {
+            boolean one = name.contains("embed");
+            (one ? first : second).put(name, t);
+            weightMap.put(name, one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+        });
+        Path scratch = cache.resolve("scratch");
+        Files.createDirectories(scratch);
+        Safetensors.write(scratch.resolve("a"), first, Map.of());
+        Safetensors.write(scratch.resolve("b"), second, Map.of());
+        server.files.put("model-00001-of-00002.safetensors", Files.readAllBytes(scratch.resolve("a")));
+        server.files.put("model-00002-of-00002.safetensors", Files.readAllBytes(scratch.resolve("b")));
+        server.files.put("model.safetensors.index.json",
+                new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(Map.of("weight_map", weightMap)));
+
+        Path dir = ModelSource.downloadModel(server.hub(), REPO, "main", cache);
+        assertEquals(tensors.keySet(), HfModelDir.read(dir).tensors().keySet());
+        assertFalse(Files.exists(dir.resolve("vocab.json")), "only the files the repository has");
+        int before = server.requests.size();
+        assertEquals(dir, ModelSource.downloadModel(server.hub(), REPO, "main", cache));
+        assertEquals(before, server.requests.size(), "a complete cached copy asks nothing");
+
+        Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
+        IOException e = assertThrows(IOException.class,
+                () -> ModelSource.downloadModel(server.hub().setOffline(true), REPO, "main", cache));
+        assertTrue(e.getMessage().contains("model-00002-of-00002.safetensors"), e.getMessage());
+    }
+
     @Test
     void aDroppedTransferResumesWithRangeOnTheNextAttempt() throws IOException {
         server.dropsLeft.put("pytorch_model.bin", 1);

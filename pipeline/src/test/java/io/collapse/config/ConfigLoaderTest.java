@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,25 @@ class ConfigLoaderTest {
             assertEquals(3.0, p.generation().repetitionPenalty());
             assertEquals(10, p.experiment().generations());
             assertEquals("facebook/opt-125m", p.model().base());
+        }
+    }
+
+    /** One config per model family for the paper's regime (b): the paper's recipe with another base model. */
+    @Test
+    void everyFamilyConfigIsThePapersRecipeWithAnotherBase() throws IOException {
+        RunConfig paper = bundled("paper-10ep-10pct", List.of());
+        Map<String, String> bases = Map.of("gpt2-paper", "openai-community/gpt2", "smollm2-paper", "HuggingFaceTB/SmolLM2-135M",
+                "qwen2.5-paper", "Qwen/Qwen2.5-0.5B", "pythia-paper", "EleutherAI/pythia-160m");
+        for (Map.Entry<String, String> e : bases.entrySet()) {
+            RunConfig c = bundled(e.getKey(), List.of());
+            assertEquals(e.getValue(), c.model().base(), e.getKey());
+            assertEquals(paper.train(), c.train(), e.getKey());
+            assertEquals(paper.generation(), c.generation(), e.getKey());
+            assertEquals(paper.experiment(), c.experiment(), e.getKey());
+            assertEquals(paper.data(), c.data(), e.getKey());
+        }
+        try (var files = Files.list(REPO.resolve("configs"))) {
+            assertEquals(8, files.filter(f -> f.toString().endsWith(".json")).count(), "a new config needs a test here");
         }
     }
 

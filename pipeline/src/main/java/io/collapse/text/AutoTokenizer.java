@@ -64,21 +64,19 @@ public final class AutoTokenizer {
         return tokenizer;
     }
 
-    /** Refuses a tokenizer whose ids do not all index the model's embedding (naming both files). */
+    /**
+     * Refuses a tokenizer whose ids do not all index the model's embedding, naming both files. Token
+     * ids are dense (0..n-1, checked when the vocabulary is read), so n within vocab_size puts the
+     * bos/eos/pad/unk ids within it too; the message names them.
+     */
     public static void requireFits(Tokenizer tokenizer, String tokenizerFile, LmConfig config, Path configFile)
             throws CheckpointException {
         int rows = config.vocabSize();
         if (tokenizer.vocabSize() > rows) {
-            throw new CheckpointException(Path.of(tokenizerFile), "has " + tokenizer.vocabSize() + " tokens but "
-                    + configFile + " says vocab_size " + rows + "; the tokenizer does not belong to this model");
-        }
-        String[] names = {"bos", "eos", "pad", "unk"};
-        int[] ids = {tokenizer.bosId(), tokenizer.eosId(), tokenizer.padId(), tokenizer.unkId()};
-        for (int k = 0; k < ids.length; k++) {
-            if (ids[k] >= rows) {
-                throw new CheckpointException(Path.of(tokenizerFile), names[k] + " id " + ids[k] + " is outside "
-                        + configFile + "'s vocab_size " + rows + "; the tokenizer does not belong to this model");
-            }
+            throw new CheckpointException(Path.of(tokenizerFile), "has " + tokenizer.vocabSize() + " tokens (bos "
+                    + tokenizer.bosId() + ", eos " + tokenizer.eosId() + ", pad " + tokenizer.padId() + ", unk "
+                    + tokenizer.unkId() + ") but " + configFile + " says vocab_size " + rows
+                    + "; ids past it have no embedding row, so the tokenizer does not belong to this model");
         }
     }
 

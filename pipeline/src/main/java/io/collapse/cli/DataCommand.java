@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
+import io.collapse.text.AutoTokenizer;
 import io.collapse.text.OptTokenizer;
 import io.collapse.text.TextEncoder;
 import java.io.PrintWriter;
@@ -65,7 +66,7 @@ final class DataCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         DataSource dataSource = source.dataSource(valid, test);
-        TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : OptTokenizer.fromDir(tokenizer);
+        TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : AutoTokenizer.fromDir(tokenizer);
         DataPaths paths = DataPaths.locate(cacheDir);
         List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? Corpus.SPLITS : splits, encoder, blockSize);
         double seconds = (System.nanoTime() - start) / 1e9;

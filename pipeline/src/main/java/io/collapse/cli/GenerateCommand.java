@@ -7,8 +7,8 @@ import io.collapse.config.StrictJson;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
 import io.collapse.model.MemoryBudget;
-import io.collapse.text.OptTokenizer;
 import io.collapse.text.PaddedBatch;
+import io.collapse.text.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -55,11 +55,11 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         GenerationConfig cfg = generation.config();
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
-            OptTokenizer tokenizer = loaded.tokenizer();
+            Tokenizer tokenizer = loaded.tokenizer();
             List<int[]> rows = prompts.texts != null
                     ? prompts.texts.stream().map(tokenizer::encode).toList()
                     : readIds(prompts.idsFile);
-            PaddedBatch batch = PaddedBatch.leftPad(rows, tokenizer.padId());
+            PaddedBatch batch = PaddedBatch.leftPad(rows, tokenizer.batchPadId());
             requireMemory(loaded, cfg, rows.size(), batch.inputIds()[0].length);
             long start = System.nanoTime();
             GenerateResult result = new Generator(loaded.model(), cfg)
@@ -86,7 +86,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The continuations, without their EOS and pads, as text (and one JSON object with {@code --json}). */
-    private void print(ModelOptions.Loaded loaded, OptTokenizer tokenizer, List<int[]> rows, PaddedBatch batch,
+    private void print(ModelOptions.Loaded loaded, Tokenizer tokenizer, List<int[]> rows, PaddedBatch batch,
             GenerationConfig cfg, GenerateResult result, double seconds) throws IOException {
         int perPrompt = result.sequences().length / rows.size();
         int eos = loaded.config().eosTokenId();
@@ -143,7 +143,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** Text of ids; ids the tokenizer lacks (OPT's spare rows 50265..50271) show as {@code <|id|>}. */
-    static String decode(OptTokenizer tokenizer, int[] ids) {
+    static String decode(Tokenizer tokenizer, int[] ids) {
         StringBuilder text = new StringBuilder();
         int from = 0;
         for (int i = 0; i <= ids.length; i++) {

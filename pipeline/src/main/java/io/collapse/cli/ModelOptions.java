@@ -10,7 +10,9 @@ import io.collapse.model.Devices;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.ModelSource;
+import io.collapse.text.AutoTokenizer;
 import io.collapse.text.OptTokenizer;
+import io.collapse.text.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -52,9 +54,10 @@ public final class ModelOptions {
             return model.config();
         }
 
-        /** The directory's tokenizer, else the bundled OPT-125m one (every OPT size shares it). */
-        public OptTokenizer tokenizer() throws IOException {
-            return HfModelDir.hasTokenizer(dir) ? OptTokenizer.fromDir(dir) : OptTokenizer.embedded();
+        /** The directory's tokenizer (checked against the model's vocab_size), else the bundled OPT-125m one (every OPT size shares it). */
+        public Tokenizer tokenizer() throws IOException {
+            return HfModelDir.hasTokenizer(dir) ? AutoTokenizer.forModel(dir, config(), dir.resolve(HfModelDir.CONFIG))
+                    : OptTokenizer.embedded();
         }
 
         @Override

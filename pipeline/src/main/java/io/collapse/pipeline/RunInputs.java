@@ -21,7 +21,8 @@ import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.ModelSource;
-import io.collapse.text.OptTokenizer;
+import io.collapse.text.AutoTokenizer;
+import io.collapse.text.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ import java.util.TreeSet;
  *
  * @param checksums sha256 of each split's source, recorded in run.json
  */
-record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, TokenBlocks test,
+record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, TokenBlocks test,
         Map<String, String> checksums) {
 
     static final List<String> SPLITS = List.of("train", "valid", "test");
@@ -116,7 +117,8 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
 
     static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintWriter log) throws IOException {
         Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), device, log);
-        OptTokenizer tokenizer = OptTokenizer.fromDir(base);
+        Path config = base.resolve(HfModelDir.CONFIG);
+        Tokenizer tokenizer = AutoTokenizer.forModel(base, LmConfig.read(config), config);
         DataConfig d = cfg.data();
         List<DataSource.LoadedSplit> splits = source(d.dataset()).load(DataPaths.locate(), SPLITS, tokenizer, d.blockSize());
         Map<String, String> checksums = new LinkedHashMap<>();

@@ -6,7 +6,7 @@ import io.collapse.data.TokenBlocks;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
 import io.collapse.model.CausalLM;
-import io.collapse.text.OptTokenizer;
+import io.collapse.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,15 +20,15 @@ final class Samples {
     private Samples() {}
 
     /**
-     * Readable text: special tokens skipped, and the model's padding rows (ids 50265–50271, which the
-     * tokenizer has no text for and a weak model does emit) shown as a marker.
+     * Readable text: special tokens skipped, and the model's padding rows (OPT: ids 50265–50271, which
+     * the tokenizer has no text for and a weak model does emit) shown as a marker.
      */
-    static String text(OptTokenizer tokenizer, int[] ids) {
+    static String text(Tokenizer tokenizer, int[] ids) {
         StringBuilder out = new StringBuilder();
         int start = 0;
         for (int i = 0; i <= ids.length; i++) {
             if (i == ids.length || ids[i] >= tokenizer.vocabSize()) {
-                out.append(tokenizer.decode(Arrays.copyOfRange(ids, start, i), true, true));
+                out.append(tokenizer.decode(Arrays.copyOfRange(ids, start, i), true));
                 if (i < ids.length) {
                     out.append("<id ").append(ids[i]).append('>');
                 }

@@ -34,7 +34,7 @@ import java.util.Map;
  * contract. The files themselves (layouts, parsing, writing, fingerprint) are {@link TokenizerFiles}'.
  * Immutable and thread-safe; a DJL tokenizer's native handle is freed by DJL's cleaner.
  */
-public final class OptTokenizer implements TextEncoder {
+public final class OptTokenizer implements Tokenizer {
 
     /** Inverse of {@link ByteLevelBpe#BYTE_TO_CHAR}: character → byte, -1 where none. */
     private static final int[] CHAR_TO_BYTE = charToByte();
@@ -135,11 +135,13 @@ public final class OptTokenizer implements TextEncoder {
     }
 
     /** Ids of one text without the leading bos (HF's {@code add_special_tokens=False}). */
+    @Override
     public int[] encodeWithoutSpecial(String text) {
         return engine.encode(text, false);
     }
 
     /** The token strings of {@link #encodeWithoutSpecial} (byte-level characters: "Ġworld"). */
+    @Override
     public List<String> tokens(String text) {
         int[] ids = encodeWithoutSpecial(text);
         List<String> out = new ArrayList<>(ids.length);
@@ -150,8 +152,15 @@ public final class OptTokenizer implements TextEncoder {
     }
 
     /** HF's {@code decode(ids)} defaults: special tokens kept, clean-up as the config says (OPT: on). */
+    @Override
     public String decode(int[] ids) {
         return decode(ids, false, settings.cleanUpTokenizationSpaces());
+    }
+
+    /** HF 4.35's {@code decode(ids, skip_special_tokens)}: clean-up as the config says (OPT: on). */
+    @Override
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        return decode(ids, skipSpecialTokens, settings.cleanUpTokenizationSpaces());
     }
 
     /**
@@ -198,33 +207,45 @@ public final class OptTokenizer implements TextEncoder {
     }
 
     /** Number of tokens with an id (HF's {@code len(tokenizer)}: 50265 for OPT, below the model's 50272). */
+    @Override
     public int vocabSize() {
         return tokenById.length;
     }
 
+    @Override
     public int padId() {
         return padId;
     }
 
+    @Override
     public int bosId() {
         return bosId;
     }
 
+    @Override
     public int eosId() {
         return eosId;
     }
 
+    @Override
     public int unkId() {
         return unkId;
     }
 
     /** The token string of one id (HF's {@code convert_ids_to_tokens}), e.g. "Ġworld". */
+    @Override
     public String token(int id) {
         if (id < 0 || id >= tokenById.length) {
             throw new IllegalArgumentException("token id " + id + " is not in the tokenizer's vocabulary (ids 0.."
                     + (tokenById.length - 1) + ")");
         }
         return tokenById[id];
+    }
+
+    /** OPT's tokenizer_config.json says "left" (HF 4.35's slow tokenizer pads where it is told). */
+    @Override
+    public String paddingSide() {
+        return "left";
     }
 
     public TokenizerSettings settings() {
@@ -243,6 +264,7 @@ public final class OptTokenizer implements TextEncoder {
      * {@code tokenizer_config.json} / {@code special_tokens_map.json} made from the settings where
      * the source had none. Each file is written atomically.
      */
+    @Override
     public void writeTo(Path dir) throws IOException {
         files.withDefaults(settings.toFiles()).writeTo(dir);
     }

@@ -356,7 +356,7 @@ class OptTokenizerTest {
         }
     }
 
-    private static int[] ints(JsonNode array) {
+    static int[] ints(JsonNode array) {
         int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = array.get(i).asInt();
@@ -364,7 +364,7 @@ class OptTokenizerTest {
         return out;
     }
 
-    private static int[][] matrix(JsonNode rows) {
+    static int[][] matrix(JsonNode rows) {
         int[][] out = new int[rows.size()][];
         for (int i = 0; i < out.length; i++) {
             out[i] = ints(rows.get(i));
@@ -372,7 +372,7 @@ class OptTokenizerTest {
         return out;
     }
 
-    private static List<String> strings(JsonNode array) {
+    static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(s -> out.add(s.asText()));
         return out;

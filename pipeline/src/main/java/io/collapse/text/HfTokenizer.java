@@ -1,0 +1,314 @@
+package io.collapse.text;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.config.StrictJson;
+import io.collapse.io.Checksums;
+import io.collapse.model.hf.CheckpointException;
+import io.collapse.model.hf.TokenizerFiles;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Any family's tokenizer.json, giving the ids of transformers 5.17's {@code AutoTokenizer}: the
+ * tokenizer class is chosen as AutoTokenizer chooses it ({@link TokenizerClass#choose}), the file is
+ * rewritten as that class's {@code __init__} rebuilds it, the special tokens come from the config
+ * files over the class's defaults ({@link HfTokenizerConfig}), the post-processor is rebuilt from
+ * {@code add_bos_token}/{@code add_eos_token} when the config sets either (Llama/TinyLlama add
+ * {@code <s>}; GPT-2, Pythia, Qwen2 and SmolLM2 add nothing) and DJL's HuggingFace tokenizers runs
+ * the result, encode and decode. Decoding never cleans up spaces for a BPE model, as in 5.17.
+ * Immutable and thread-safe; the native handle is freed by DJL's cleaner.
+ */
+public final class HfTokenizer implements Tokenizer {
+
+    private final TokenizerFiles files;
+    private final TokenizerClass tokenizerClass;
+    private final HuggingFaceTokenizer engine;
+    private final String[] tokenById;
+    private final int bosId;
+    private final int eosId;
+    private final int unkId;
+    private final int padId;
+    private final String paddingSide;
+    private final boolean cleanUp;
+    private final String fingerprint;
+
+    private HfTokenizer(TokenizerFiles files, String modelType) throws IOException {
+        this.files = files;
+        Path file = files.source().resolve(TokenizerFiles.TOKENIZER_JSON);
+        Path configFile = files.source().resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON);
+        HfTokenizerConfig config = HfTokenizerConfig.read(files);
+        tokenizerClass = TokenizerClass.choose(config.tokenizerClass(), modelType);
+        if (tokenizerClass == null) {
+            throw new CheckpointException(configFile, "tokenizer_class '" + config.tokenizerClass()
+                    + "' is not supported; expected one of " + Arrays.stream(TokenizerClass.values()).map(c -> c.hfName).toList()
+                    + " or PreTrainedTokenizerFast");
+        }
+        ObjectNode root = (ObjectNode) files.tokenizerJson().deepCopy();
+        if (tokenizerClass != TokenizerClass.BACKEND && !TokenizerClass.isBpe(root)) {
+            throw new CheckpointException(file, "model.type is '" + root.path("model").path("type").asText()
+                    + "'; " + tokenizerClass.hfName + " rebuilds a BPE");
+        }
+        boolean prefixSpace = config.addPrefixSpace() != null ? config.addPrefixSpace() : tokenizerClass.defaultAddPrefixSpace();
+        tokenizerClass.rebuild(root, prefixSpace, Boolean.TRUE.equals(config.legacy()));
+        String[] named = {
+            config.token("bos_token", tokenizerClass.bosToken), config.token("eos_token", tokenizerClass.eosToken),
+            config.token("unk_token", tokenizerClass.unkToken), config.token("pad_token", tokenizerClass.padToken)};
+        Map<String, Integer> vocab = addedTokens(root, file, config, named, tokenizerClass != TokenizerClass.BACKEND);
+        postProcessor(root, config, named[0], named[1], vocab);
+        root.putNull("truncation");
+        root.putNull("padding");
+        Map<String, Integer> all = files.tokenizerJsonVocab(root);
+        tokenById = new String[all.size()];
+        all.forEach((token, id) -> tokenById[id] = token);
+        bosId = idOf(all, named[0]);
+        eosId = idOf(all, named[1]);
+        unkId = idOf(all, named[2]);
+        padId = idOf(all, named[3]);
+        paddingSide = config.paddingSide() != null ? config.paddingSide() : tokenizerClass.paddingSide;
+        cleanUp = config.cleanUp() && (!TokenizerClass.isBpe(root) || config.cleanUpForBpe());
+        byte[] json = StrictJson.MAPPER.writeValueAsBytes(root);
+        fingerprint = Checksums.sha256(concat(json, ("\n" + paddingSide + "\n" + cleanUp).getBytes(StandardCharsets.UTF_8)));
+        try {
+            engine = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
+                    Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"));
+        } catch (RuntimeException e) {
+            throw new CheckpointException(file, "HuggingFace tokenizers cannot load it: " + e.getMessage());
+        }
+    }
+
+    /** The tokenizer of a directory with a tokenizer.json; {@code modelType} is config.json's (null when none). */
+    public static HfTokenizer fromFiles(TokenizerFiles files, String modelType) throws IOException {
+        return new HfTokenizer(files, modelType);
+    }
+
+    /**
+     * The added tokens the class ends with: the config's added_tokens_decoder when the class rebuilds
+     * (the file's list is dropped), else the file's; then every named and extra special token not yet
+     * there, as a special token with the id the vocabulary gives it.
+     *
+     * @return the model vocabulary's token → id, for the post-processor's ids
+     */
+    private static Map<String, Integer> addedTokens(ObjectNode root, Path file, HfTokenizerConfig config, String[] named,
+            boolean rebuilt) throws CheckpointException {
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        root.path("model").path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+        Map<String, JsonNode> fileAdded = new LinkedHashMap<>();
+        root.path("added_tokens").forEach(t -> fileAdded.put(t.path("content").asText(), t));
+        Map<String, ObjectNode> out = new LinkedHashMap<>();
+        if (!rebuilt) {
+            fileAdded.forEach((c, t) -> out.put(c, (ObjectNode) t.deepCopy()));
+        }
+        for (HfTokenizerConfig.AddedToken t : config.addedTokens() == null ? List.<HfTokenizerConfig.AddedToken>of() : config.addedTokens()) {
+            out.putIfAbsent(t.content(), added(t.id(), t.content(), t.special(), t.normalized(), t.lstrip(), t.rstrip(), t.singleWord()));
+        }
+        List<String> specials = new ArrayList<>(Arrays.asList(named));
+        specials.addAll(config.extraSpecial());
+        for (String s : specials) {
+            if (s == null) {
+                continue;
+            }
+            ObjectNode t = out.get(s);
+            if (t != null) {
+                t.put("special", true);
+                continue;
+            }
+            Integer id = vocab.containsKey(s) ? vocab.get(s) : fileAdded.containsKey(s) ? fileAdded.get(s).path("id").asInt() : null;
+            if (id == null) {
+                throw new CheckpointException(file, "special token '" + s + "' (from the tokenizer config or the class's"
+                        + " defaults) is in neither the vocab nor the added tokens");
+            }
+            out.put(s, added(id, s, true, false, false, false, false));
+        }
+        ArrayNode list = root.putArray("added_tokens");
+        out.values().stream().sorted((a, b) -> Integer.compare(a.get("id").asInt(), b.get("id").asInt())).forEach(list::add);
+        return vocab;
+    }
+
+    private static ObjectNode added(int id, String content, boolean special, boolean normalized, boolean lstrip,
+            boolean rstrip, boolean singleWord) {
+        ObjectNode t = StrictJson.MAPPER.createObjectNode();
+        t.put("id", id);
+        t.put("content", content);
+        t.put("single_word", singleWord);
+        t.put("lstrip", lstrip);
+        t.put("rstrip", rstrip);
+        t.put("normalized", normalized);
+        t.put("special", special);
+        return t;
+    }
+
+    /**
+     * HF's {@code update_post_processor}, run when the config sets add_bos_token or add_eos_token, or
+     * the file has no post-processor: a template of bos (when added and defined), $A, eos (likewise).
+     */
+    private static void postProcessor(ObjectNode root, HfTokenizerConfig config, String bos, String eos,
+            Map<String, Integer> vocab) {
+        if (config.addBosToken() == null && config.addEosToken() == null && !root.path("post_processor").isNull()
+                && !root.path("post_processor").isMissingNode()) {
+            return;
+        }
+        boolean addBos = Boolean.TRUE.equals(config.addBosToken()) && bos != null;
+        boolean addEos = Boolean.TRUE.equals(config.addEosToken()) && eos != null;
+        ObjectNode post = StrictJson.MAPPER.createObjectNode();
+        post.put("type", "TemplateProcessing");
+        ArrayNode single = post.putArray("single");
+        template(single, 0, addBos ? bos : null, addEos ? eos : null);
+        ArrayNode pair = post.putArray("pair");
+        template(pair, 0, addBos ? bos : null, addEos ? eos : null);
+        template(pair, 1, addBos ? bos : null, addEos ? eos : null);
+        ObjectNode specials = post.putObject("special_tokens");
+        for (String t : new String[] {addBos ? bos : null, addEos ? eos : null}) {
+            if (t != null && !specials.has(t)) {
+                ObjectNode s = specials.putObject(t);
+                s.put("id", t);
+                s.putArray("ids").add(vocab.containsKey(t) ? vocab.get(t) : idInAdded(root, t));
+                s.putArray("tokens").add(t);
+            }
+        }
+        root.set("post_processor", post);
+    }
+
+    /** [bos:typeId] $A or $B:typeId [eos:typeId], bos/eos null when not added. */
+    private static void template(ArrayNode into, int typeId, String bos, String eos) {
+        if (bos != null) {
+            into.addObject().putObject("SpecialToken").put("id", bos).put("type_id", typeId);
+        }
+        into.addObject().putObject("Sequence").put("id", typeId == 0 ? "A" : "B").put("type_id", typeId);
+        if (eos != null) {
+            into.addObject().putObject("SpecialToken").put("id", eos).put("type_id", typeId);
+        }
+    }
+
+    private static int idInAdded(ObjectNode root, String content) {
+        for (JsonNode t : root.path("added_tokens")) {
+            if (t.path("content").asText().equals(content)) {
+                return t.path("id").asInt();
+            }
+        }
+        throw new IllegalStateException("'" + content + "' has no id; addedTokens ran first and checks that");
+    }
+
+    private static int idOf(Map<String, Integer> vocab, String token) {
+        return token == null ? -1 : vocab.get(token);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return ids(engine.encode(text, true, false).getIds());
+    }
+
+    @Override
+    public int[] encodeWithoutSpecial(String text) {
+        return ids(engine.encode(text, false, false).getIds());
+    }
+
+    private static int[] ids(long[] ids) {
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
+        }
+        return out;
+    }
+
+    @Override
+    public List<String> tokens(String text) {
+        int[] ids = encodeWithoutSpecial(text);
+        List<String> out = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            out.add(tokenById[id]);
+        }
+        return out;
+    }
+
+    @Override
+    public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    @Override
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        long[] longs = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            requireId(ids[i]);
+            longs[i] = ids[i];
+        }
+        String text = engine.decode(longs, skipSpecialTokens);
+        return cleanUp ? OptTokenizer.cleanUpTokenization(text) : text;
+    }
+
+    @Override
+    public String token(int id) {
+        requireId(id);
+        return tokenById[id];
+    }
+
+    private void requireId(int id) {
+        if (id < 0 || id >= tokenById.length) {
+            throw new IllegalArgumentException("token id " + id + " is not in the tokenizer's vocabulary (ids 0.."
+                    + (tokenById.length - 1) + "); the model's embedding may have more rows than the vocabulary");
+        }
+    }
+
+    @Override
+    public int vocabSize() {
+        return tokenById.length;
+    }
+
+    @Override
+    public int bosId() {
+        return bosId;
+    }
+
+    @Override
+    public int eosId() {
+        return eosId;
+    }
+
+    @Override
+    public int padId() {
+        return padId;
+    }
+
+    @Override
+    public int unkId() {
+        return unkId;
+    }
+
+    @Override
+    public String paddingSide() {
+        return paddingSide;
+    }
+
+    /** Which transformers class AutoTokenizer would use (e.g. "LlamaTokenizer"). */
+    public String tokenizerClass() {
+        return tokenizerClass.hfName;
+    }
+
+    /** sha256 over the tokenizer.json as rewritten (specials, post-processor included), padding side and clean-up. */
+    @Override
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** The source files, byte for byte (the rewriting is redone at every load). */
+    @Override
+    public void writeTo(Path dir) throws IOException {
+        files.writeTo(dir);
+    }
+}

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
+import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.HfFixture;
@@ -47,7 +48,7 @@ public class FineTuneParityTest {
             }
         }
         TokenBlocks blocks = TokenBlocks.of(ids, cols);
-        TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, "constant", 0, 0.0, 0, null, null, null);
+        TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, Schedule.CONSTANT, 0, 0.0, 0, null, null, null);
 
         try (NDManager manager = TestDevice.manager()) {
             CausalLM model = AutoModelForCausalLM.fromStateDict(fx.configWithoutDropout(), fx.weights(), manager,

@@ -90,7 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
             GenerationConfig cfg, GenerateResult result, double seconds) throws IOException {
         int perPrompt = result.sequences().length / rows.size();
         int eos = loaded.config().eosTokenId();
-        int pad = loaded.config().padTokenId();
+        int pad = loaded.config().padOrEos();
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < result.sequences().length; i++) {
             int[] fresh = trimEnd(result.newTokens(i), eos, pad);

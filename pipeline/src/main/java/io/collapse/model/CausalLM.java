@@ -48,6 +48,16 @@ public abstract class CausalLM extends HfBlock {
     protected abstract Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training, boolean outputHiddenStates);
 
+    /**
+     * The body for families whose positions depend on the caller ({@link PositionIds}: HF's forward
+     * and generate number left-padded rows differently); they override this one and call it with
+     * {@link PositionIds#FORWARD} from the other. Others (OPT) ignore {@code positions}.
+     */
+    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
+            boolean outputHiddenStates, PositionIds positions) {
+        return body(ps, inputIds, attentionMask, cache, training, outputHiddenStates);
+    }
+
     /** The LM head's weight (V, E): the token embedding where tied. */
     protected abstract NDArray headWeight(ParameterStore ps, Device device, boolean training);
 
@@ -72,7 +82,13 @@ public abstract class CausalLM extends HfBlock {
      */
     public CausalLMOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training, boolean outputHiddenStates) {
-        return run(ps, inputIds, attentionMask, cache, training, outputHiddenStates, false);
+        return forward(ps, inputIds, attentionMask, cache, training, outputHiddenStates, PositionIds.FORWARD);
+    }
+
+    /** As above, with positions numbered by the given rule (GENERATE: the prompt logits of HF's generate). */
+    public CausalLMOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
+            boolean training, boolean outputHiddenStates, PositionIds positions) {
+        return run(ps, inputIds, attentionMask, cache, training, outputHiddenStates, false, positions);
     }
 
     /** Inference: no dropout, no hidden states, parameters read directly. */
@@ -83,14 +99,16 @@ public abstract class CausalLM extends HfBlock {
     /**
      * Inference for decoding: as {@link #forward(NDArray, NDArray, KvCache)} but the LM head runs on
      * the last position only, so the logits are (B, V) — with 50272 ids a prompt's full logits would
-     * cost T times the memory and matmul for nothing.
+     * cost T times the memory and matmul for nothing. Positions are numbered as HF's generate
+     * numbers them ({@link PositionIds#GENERATE}).
      */
     public CausalLMOutput forwardLast(NDArray inputIds, NDArray attentionMask, KvCache cache) {
-        return run(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false, true);
+        return run(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false, true,
+                PositionIds.GENERATE);
     }
 
     private CausalLMOutput run(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
-            boolean training, boolean outputHiddenStates, boolean lastOnly) {
+            boolean training, boolean outputHiddenStates, boolean lastOnly, PositionIds positions) {
         Shape maskShape = checkInputs(inputIds, attentionMask, cache);
         try (NDManager scope = NDManager.subManagerOf(inputIds)) {
             scope.tempAttachAll(inputIds);
@@ -104,7 +122,7 @@ public abstract class CausalLM extends HfBlock {
             NDArray mask = attentionMask == null
                     ? scope.ones(maskShape, DataType.INT64)
                     : attentionMask.toType(DataType.INT64, false); // (B, S)
-            Body r = body(ps, ids, mask, cache, training, outputHiddenStates);
+            Body r = body(ps, ids, mask, cache, training, outputHiddenStates, positions);
             NDArray head = headWeight(ps, r.hidden().getDevice(), training); // (V, E)
             NDArray hidden = lastOnly ? r.hidden().get(":, -1, :") : r.hidden(); // (B, E) or (B, T, E)
             NDArray logits = ai.djl.nn.core.Linear.linear(hidden, head).head(); // (B, V) or (B, T, V)

@@ -149,13 +149,13 @@ public record OptConfig(
      */
     static final int MAX_SIZE = 1 << 20;
 
-    private static void size(String field, int value) {
+    static void size(String field, int value) {
         if (value <= 0 || value > MAX_SIZE) {
             throw new IllegalArgumentException("config: " + field + " must lie in [1, " + MAX_SIZE + "], got " + value);
         }
     }
 
-    private static void probability(String field, double value) {
+    static void probability(String field, double value) {
         if (!(value >= 0 && value < 1)) {
             throw new IllegalArgumentException("config: " + field + " must lie in [0, 1), got " + value);
         }

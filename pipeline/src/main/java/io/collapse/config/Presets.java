@@ -6,7 +6,9 @@ import java.util.Map;
 /**
  * Named model shapes, randomly initialised by {@code preset:NAME} bases. {@code tiny} is for tests
  * and CPU demos (OPT-125m's vocabulary, so the bundled tokenizer fits); {@code opt-125m} is
- * facebook/opt-125m's config.json, the paper's model.
+ * facebook/opt-125m's config.json, the paper's model. {@code tiny-llama} is the Llama architecture
+ * at demo size, also with OPT's vocabulary and special ids (pad 1, bos = eos 2) so that the bundled
+ * OPT tokenizer drives it; {@code smollm2-135m} is HuggingFaceTB/SmolLM2-135M's shape.
  */
 public final class Presets {
 
@@ -14,7 +16,9 @@ public final class Presets {
 
     private static final Map<String, LmConfig> PRESETS = Map.of(
             "tiny", config(64, 2, 4, 256, 256),
-            "opt-125m", config(768, 12, 12, 3072, 2048));
+            "opt-125m", config(768, 12, 12, 3072, 2048),
+            "tiny-llama", llama(50272, 64, 2, 4, 2, 176, 256, 10000, 1e-6, 0.02, 1, 2, 2),
+            "smollm2-135m", llama(49152, 576, 30, 9, 3, 1536, 8192, 100000, 1e-5, 0.041666666666666664, null, 0, 0));
 
     /** Preset names, sorted. */
     public static List<String> names() {
@@ -34,5 +38,12 @@ public final class Presets {
     private static OptConfig config(int hidden, int layers, int heads, int ffn, int maxPositions) {
         return new OptConfig(50272, hidden, layers, ffn, heads, maxPositions, true, hidden, "relu", true, true,
                 0.1, 0.0, false, 1, 2, 2, 0.02, true, "opt");
+    }
+
+    /** A Llama with a tied head, no biases, SiLU and plain RoPE. */
+    private static LlamaConfig llama(int vocab, int hidden, int layers, int heads, int kvHeads, int inner, int maxPositions,
+            double theta, double eps, double initStd, Integer pad, int bos, int eos) {
+        return new LlamaConfig(vocab, hidden, inner, layers, heads, kvHeads, 0, maxPositions, eps, RopeParameters.plain(theta),
+                null, null, false, false, "silu", true, initStd, 0.0, null, pad, bos, eos, "llama");
     }
 }

@@ -1,0 +1,105 @@
+package io.collapse.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.collapse.config.LlamaConfig;
+import io.collapse.model.AttentionMasks;
+import io.collapse.model.CausalLM;
+import io.collapse.model.Embedding;
+import io.collapse.model.HfBlock;
+import io.collapse.model.KvCache;
+import io.collapse.model.ModuleList;
+import io.collapse.model.PositionIds;
+import io.collapse.model.Rotary;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * HF's {@code LlamaModel} (Qwen2's too): token embedding, decoder layers, final RMSNorm, and the
+ * rotary embedding (no parameters: positions enter only through the rotation of q and k). Letters:
+ * B batch, T new positions, P cached positions, S = P + T, C hidden size.
+ */
+public final class LlamaModel extends HfBlock {
+
+    private final LlamaConfig config;
+    private final Rotary rotary;
+    private final Embedding embedTokens;
+    private final ModuleList<LlamaDecoderLayer> layers;
+    private final LlamaRMSNorm norm;
+
+    public LlamaModel(LlamaConfig config) {
+        this.config = config;
+        this.rotary = new Rotary(config.headDim(), config.ropeParameters());
+        // Registered first: CausalLM takes the first parameter for the token embedding.
+        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), config.padTokenId()));
+        this.layers = addChildBlock("layers", new ModuleList<>());
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new LlamaDecoderLayer(config, rotary));
+        }
+        this.norm = addChildBlock("norm", new LlamaRMSNorm(config.hiddenSize(), config.rmsNormEps()));
+    }
+
+    public Embedding embedTokens() {
+        return embedTokens;
+    }
+
+    public Rotary rotary() {
+        return rotary;
+    }
+
+    /**
+     * @param inputIds (B, T) int64
+     * @param attentionMask (B, S) int64
+     * @param positions how HF would number the new positions (its forward or its generate)
+     * @return hidden (B, T, C) after the final norm, the keys/values of all S positions when a cache was passed
+     */
+    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
+            boolean outputHiddenStates, PositionIds positions) {
+        long past = cache == null ? 0 : cache.length();
+        NDArray hidden = embedTokens.forward(ps, inputIds, training); // (B, T, C)
+        NDList cosSin = rotary.cosSin(positions.of(attentionMask, past), hidden.getDataType()); // (B or 1, T, D) each
+        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
+
+        NDList hiddenStates = outputHiddenStates ? new NDList() : null;
+        List<NDArray> keys = cache == null ? null : new ArrayList<>();
+        List<NDArray> values = cache == null ? null : new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            if (outputHiddenStates) {
+                hiddenStates.add(hidden);
+            }
+            NDArray pastKey = cache == null ? null : cache.key(i);
+            NDArray pastValue = cache == null ? null : cache.value(i);
+            NDList out = layers.get(i).forward(ps, hidden, attnMask, cosSin.get(0), cosSin.get(1), pastKey, pastValue,
+                    training);
+            hidden = out.get(0);
+            if (cache != null) {
+                keys.add(out.get(1));
+                values.add(out.get(2));
+            }
+        }
+        hidden = norm.forward(ps, hidden, training); // (B, T, C)
+        if (outputHiddenStates) {
+            hiddenStates.add(hidden); // HF's last hidden state is the normed one
+        }
+        return new CausalLM.Body(hidden, keys, values, hiddenStates);
+    }
+
+    /** DJL entry for the model alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, C)). */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray ids = inputs.get(0);
+        NDArray mask = inputs.size() > 1
+                ? inputs.get(1).toType(DataType.INT64, false)
+                : ids.getManager().ones(ids.getShape(), DataType.INT64);
+        return new NDList(forward(ps, ids, mask, null, training, false, PositionIds.FORWARD).hidden());
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(config.hiddenSize())};
+    }
+}

@@ -9,14 +9,13 @@ import ai.djl.util.PairList;
 import io.collapse.config.LlamaConfig;
 import io.collapse.model.AttentionMasks;
 import io.collapse.model.CausalLM;
+import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
 import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.ModuleList;
 import io.collapse.model.PositionIds;
 import io.collapse.model.Rotary;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * HF's {@code LlamaModel} (Qwen2's too): token embedding, decoder layers, final RMSNorm, and the
@@ -64,28 +63,10 @@ public final class LlamaModel extends HfBlock {
         NDList cosSin = rotary.cosSin(positions.of(attentionMask, past), hidden.getDataType()); // (B or 1, T, D) each
         NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
 
-        NDList hiddenStates = outputHiddenStates ? new NDList() : null;
-        List<NDArray> keys = cache == null ? null : new ArrayList<>();
-        List<NDArray> values = cache == null ? null : new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            if (outputHiddenStates) {
-                hiddenStates.add(hidden);
-            }
-            NDArray pastKey = cache == null ? null : cache.key(i);
-            NDArray pastValue = cache == null ? null : cache.value(i);
-            NDList out = layers.get(i).forward(ps, hidden, attnMask, cosSin.get(0), cosSin.get(1), pastKey, pastValue,
-                    training);
-            hidden = out.get(0);
-            if (cache != null) {
-                keys.add(out.get(1));
-                values.add(out.get(2));
-            }
-        }
-        hidden = norm.forward(ps, hidden, training); // (B, T, C)
-        if (outputHiddenStates) {
-            hiddenStates.add(hidden); // HF's last hidden state is the normed one
-        }
-        return new CausalLM.Body(hidden, keys, values, hiddenStates);
+        CausalLM.Body body = DecoderLayers.run(layers.size(), hidden, cache, outputHiddenStates,
+                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, cosSin.get(0), cosSin.get(1), pastKey,
+                        pastValue, training));
+        return DecoderLayers.finish(body, norm.forward(ps, body.hidden(), training)); // (B, T, C)
     }
 
     /** DJL entry for the model alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, C)). */

@@ -292,6 +292,21 @@ public abstract class CausalLM extends HfBlock {
     }
 
     /**
+     * The one parser of dtype names (a config's {@code model.dtype}, a command's {@code --dtype}):
+     * float32, float16 or bfloat16 (which {@link #loadStateDict} then refuses on the CPU).
+     *
+     * @throws IllegalArgumentException naming {@code field} and the accepted names
+     */
+    public static DataType dataType(String field, String name) {
+        return switch (name) {
+            case "float32" -> DataType.FLOAT32;
+            case "float16" -> DataType.FLOAT16;
+            case "bfloat16" -> DataType.BFLOAT16;
+            default -> throw new IllegalArgumentException(field + ": expected float32, float16 or bfloat16, got '" + name + "'");
+        };
+    }
+
+    /**
      * float32, or float16 for inference on GPUs, or bfloat16 on GPUs. Not bfloat16 on the CPU:
      * DJL 0.36's PyTorch engine aborts the JVM converting an array to it there (checkpoints stored
      * as BF16 load fine into float32).

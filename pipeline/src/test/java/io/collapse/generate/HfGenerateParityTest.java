@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Strategy;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ class HfGenerateParityTest {
 
     static GenerationConfig configOf(JsonNode kwargs, boolean useCache) {
         int beams = kwargs.path("num_beams").asInt(1);
-        return new GenerationConfig(beams > 1 ? "beam" : "greedy", beams, kwargs.path("num_return_sequences").asInt(1),
+        return new GenerationConfig(beams > 1 ? Strategy.BEAM : Strategy.GREEDY, beams, kwargs.path("num_return_sequences").asInt(1),
                 null, null, kwargs.path("min_new_tokens").asInt(0), kwargs.get("max_new_tokens").asInt(),
                 kwargs.path("repetition_penalty").asDouble(1.0), null, null, null, null, null, null, useCache);
     }

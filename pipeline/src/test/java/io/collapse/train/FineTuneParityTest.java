@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.hf.Safetensors;
@@ -55,7 +56,7 @@ class FineTuneParityTest {
             }
         }
         TokenBlocks blocks = TokenBlocks.of(ids, cols);
-        TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, "constant", 0, 0.0, 0, null, null, null);
+        TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, Schedule.CONSTANT, 0, 0.0, 0, null, null, null);
 
         try (NDManager manager = TestDevice.manager()) {
             CausalLM model = AutoModelForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),

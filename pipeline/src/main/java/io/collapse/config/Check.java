@@ -32,6 +32,20 @@ public final class Check {
         }
     }
 
+    /** A size in a model's config.json (widths, layers, heads, positions, vocab): 1 to {@link OptConfig#MAX_SIZE}. */
+    public static void modelSize(String field, int value) {
+        if (value <= 0 || value > OptConfig.MAX_SIZE) {
+            throw new IllegalArgumentException("config: " + field + " must lie in [1, " + OptConfig.MAX_SIZE + "], got " + value);
+        }
+    }
+
+    /** A dropout probability in a model's config.json: [0, 1). */
+    public static void dropout(String field, double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException("config: " + field + " must lie in [0, 1), got " + value);
+        }
+    }
+
     public static void oneOf(String field, String value, String... allowed) {
         if (!Arrays.asList(allowed).contains(value)) {
             throw new IllegalArgumentException(notOneOf(field, value, Arrays.asList(allowed)));

@@ -90,7 +90,7 @@ public record LlamaConfig(
             throw new IllegalArgumentException("config: rms_norm_eps must lie in (0, 1), got " + rmsNormEps);
         }
         Activation.fromHf("hidden_act", hiddenAct);
-        OptConfig.probability("attention_dropout", attentionDropout);
+        Check.dropout("attention_dropout", attentionDropout);
         if (!(initializerRange > 0 && initializerRange < 10)) {
             throw new IllegalArgumentException("config: initializer_range must lie in (0, 10), got " + initializerRange);
         }
@@ -107,14 +107,14 @@ public record LlamaConfig(
 
     private static void validate(int vocab, int hidden, int inner, int layers, int heads, int kvHeads, int headDim,
             int positions) {
-        OptConfig.size("vocab_size", vocab);
-        OptConfig.size("hidden_size", hidden);
-        OptConfig.size("intermediate_size", inner);
-        OptConfig.size("num_hidden_layers", layers);
-        OptConfig.size("num_attention_heads", heads);
-        OptConfig.size("num_key_value_heads", kvHeads);
-        OptConfig.size("head_dim", headDim);
-        OptConfig.size("max_position_embeddings", positions);
+        Check.modelSize("vocab_size", vocab);
+        Check.modelSize("hidden_size", hidden);
+        Check.modelSize("intermediate_size", inner);
+        Check.modelSize("num_hidden_layers", layers);
+        Check.modelSize("num_attention_heads", heads);
+        Check.modelSize("num_key_value_heads", kvHeads);
+        Check.modelSize("head_dim", headDim);
+        Check.modelSize("max_position_embeddings", positions);
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException("config: num_key_value_heads (" + kvHeads
                     + ") must divide num_attention_heads (" + heads + ")");

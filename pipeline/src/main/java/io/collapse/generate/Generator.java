@@ -21,7 +21,7 @@ public final class Generator {
     public Generator(CausalLM model, GenerationConfig cfg) {
         this.model = model;
         this.cfg = cfg;
-        this.padId = model.config().padTokenId();
+        this.padId = model.config().padOrEos();
         this.eosId = model.config().eosTokenId();
     }
 

@@ -49,12 +49,15 @@ public abstract class CausalLM extends HfBlock {
             boolean training, boolean outputHiddenStates);
 
     /**
-     * The body for families whose positions depend on the caller ({@link PositionIds}: HF's forward
-     * and generate number left-padded rows differently); they override this one and call it with
-     * {@link PositionIds#FORWARD} from the other. Others (OPT) ignore {@code positions}.
+     * The body with HF's {@code position_ids} given (B, T) int64, or null for the family's own
+     * rule. Families whose positions only the mask decides (OPT, as transformers 4.35) keep this
+     * default, which refuses explicit positions.
      */
-    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
-            boolean outputHiddenStates, PositionIds positions) {
+    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+            boolean training, boolean outputHiddenStates) {
+        if (positionIds != null) {
+            throw new IllegalArgumentException(config().modelType() + " takes no position_ids: its positions follow the attention mask");
+        }
         return body(ps, inputIds, attentionMask, cache, training, outputHiddenStates);
     }
 
@@ -82,13 +85,18 @@ public abstract class CausalLM extends HfBlock {
      */
     public CausalLMOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training, boolean outputHiddenStates) {
-        return forward(ps, inputIds, attentionMask, cache, training, outputHiddenStates, PositionIds.FORWARD);
+        return run(ps, inputIds, attentionMask, null, cache, training, outputHiddenStates, false);
     }
 
-    /** As above, with positions numbered by the given rule (GENERATE: the prompt logits of HF's generate). */
-    public CausalLMOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
-            boolean training, boolean outputHiddenStates, PositionIds positions) {
-        return run(ps, inputIds, attentionMask, cache, training, outputHiddenStates, false, positions);
+    /**
+     * As {@link #forward(ParameterStore, NDArray, NDArray, KvCache, boolean, boolean)} with HF's
+     * {@code position_ids} (B, T) given: what HF's forward does when the caller passes them. Without
+     * them a family takes HF generate's positions ({@link PositionIds#fromMask}), which differ from
+     * HF's forward only under left padding.
+     */
+    public CausalLMOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
+        return run(ps, inputIds, attentionMask, positionIds, cache, training, outputHiddenStates, false);
     }
 
     /** Inference: no dropout, no hidden states, parameters read directly. */
@@ -99,17 +107,20 @@ public abstract class CausalLM extends HfBlock {
     /**
      * Inference for decoding: as {@link #forward(NDArray, NDArray, KvCache)} but the LM head runs on
      * the last position only, so the logits are (B, V) — with 50272 ids a prompt's full logits would
-     * cost T times the memory and matmul for nothing. Positions are numbered as HF's generate
-     * numbers them ({@link PositionIds#GENERATE}).
+     * cost T times the memory and matmul for nothing.
      */
     public CausalLMOutput forwardLast(NDArray inputIds, NDArray attentionMask, KvCache cache) {
-        return run(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false, true,
-                PositionIds.GENERATE);
+        return run(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, null, cache, false, false,
+                true);
     }
 
-    private CausalLMOutput run(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
-            boolean training, boolean outputHiddenStates, boolean lastOnly, PositionIds positions) {
+    private CausalLMOutput run(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates, boolean lastOnly) {
         Shape maskShape = checkInputs(inputIds, attentionMask, cache);
+        if (positionIds != null && !positionIds.getShape().equals(inputIds.getShape())) {
+            throw new IllegalArgumentException("position_ids must be (B, T) = " + inputIds.getShape() + ", got "
+                    + positionIds.getShape());
+        }
         try (NDManager scope = NDManager.subManagerOf(inputIds)) {
             scope.tempAttachAll(inputIds);
             if (attentionMask != null) {
@@ -118,11 +129,15 @@ public abstract class CausalLM extends HfBlock {
             if (cache != null) {
                 scope.tempAttachAll(cache);
             }
+            if (positionIds != null) {
+                scope.tempAttachAll(positionIds);
+            }
+            NDArray positions = positionIds == null ? null : positionIds.toType(DataType.INT64, false); // (B, T)
             NDArray ids = inputIds.toType(DataType.INT64, false);
             NDArray mask = attentionMask == null
                     ? scope.ones(maskShape, DataType.INT64)
                     : attentionMask.toType(DataType.INT64, false); // (B, S)
-            Body r = body(ps, ids, mask, cache, training, outputHiddenStates, positions);
+            Body r = body(ps, ids, mask, positions, cache, training, outputHiddenStates);
             NDArray head = headWeight(ps, r.hidden().getDevice(), training); // (V, E)
             NDArray hidden = lastOnly ? r.hidden().get(":, -1, :") : r.hidden(); // (B, E) or (B, T, E)
             NDArray logits = ai.djl.nn.core.Linear.linear(hidden, head).head(); // (B, V) or (B, T, V)

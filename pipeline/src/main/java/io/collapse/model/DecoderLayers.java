@@ -4,33 +4,34 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
- * The loop every family's body runs over its decoder layers: each layer gets the hidden state and
- * its cached keys/values, the grown keys/values are collected when there is a cache, and HF's
- * {@code hidden_states} (each layer's input) when asked. The family then applies its final norm
- * and appends the final hidden state. Letters: B batch, T new positions, C hidden size.
+ * The walk through the decoder layers that every family's body makes: each layer's input kept as
+ * HF's {@code hidden_states} when asked, each layer's keys and values collected for the grown
+ * cache, then the family's final step (norm, projection) whose output is the last hidden state.
  */
 public final class DecoderLayers {
 
     private DecoderLayers() {}
 
-    /** Layer {@code index} on hidden (B, T, C) with its past key/value (null without a cache) → (hidden, key, value). */
+    /** One layer: (hidden (B, T, C), cached key and value (B, H, P, D) or null) -> (hidden, key, value (B, H, S, D)). */
     @FunctionalInterface
     public interface Layer {
         NDList forward(int index, NDArray hidden, NDArray pastKey, NDArray pastValue);
     }
 
     /**
-     * @param hidden (B, T, C) the first layer's input
-     * @return the last layer's output (before any final norm), the keys/values of every layer when
-     *     {@code cache} is not null, the layers' inputs when {@code outputHiddenStates}
+     * @param hidden (B, T, C) the embeddings
+     * @param cache the first P positions' keys/values, or null (none wanted)
+     * @param finish the step after the last layer (ln_f, final_layer_norm, project_out)
      */
-    public static CausalLM.Body run(int numLayers, NDArray hidden, KvCache cache, boolean outputHiddenStates, Layer layer) {
+    public static CausalLM.Body run(NDArray hidden, KvCache cache, int layers, boolean outputHiddenStates, Layer layer,
+            UnaryOperator<NDArray> finish) {
         NDList hiddenStates = outputHiddenStates ? new NDList() : null;
         List<NDArray> keys = cache == null ? null : new ArrayList<>();
         List<NDArray> values = cache == null ? null : new ArrayList<>();
-        for (int i = 0; i < numLayers; i++) {
+        for (int i = 0; i < layers; i++) {
             if (outputHiddenStates) {
                 hiddenStates.add(hidden);
             }
@@ -43,14 +44,10 @@ public final class DecoderLayers {
                 values.add(out.get(2));
             }
         }
-        return new CausalLM.Body(hidden, keys, values, hiddenStates);
-    }
-
-    /** {@code body} with its hidden state replaced by {@code last} (after the final norm), which also ends the hidden states. */
-    public static CausalLM.Body finish(CausalLM.Body body, NDArray last) {
-        if (body.hiddenStates() != null) {
-            body.hiddenStates().add(last);
+        hidden = finish.apply(hidden);
+        if (outputHiddenStates) {
+            hiddenStates.add(hidden);
         }
-        return new CausalLM.Body(last, body.keys(), body.values(), body.hiddenStates());
+        return new CausalLM.Body(hidden, keys, values, hiddenStates);
     }
 }

@@ -14,8 +14,8 @@ import java.util.Arrays;
 /**
  * HF's {@code LlamaForCausalLM} and {@code Qwen2ForCausalLM}: the model ({@code model.}) plus an
  * {@code lm_head} of its own, or none where tie_word_embeddings shares {@code embed_tokens}
- * (SmolLM2, Llama 3.2 1B). Positions follow HF's forward or generate as the caller asks
- * ({@link PositionIds}).
+ * (SmolLM2, Llama 3.2 1B). Positions are HF's position_ids when given, else HF generate's
+ * ({@link PositionIds#fromMask}), which HF's forward shares except under left padding.
  */
 public final class LlamaForCausalLM extends CausalLM {
 
@@ -44,13 +44,13 @@ public final class LlamaForCausalLM extends CausalLM {
     @Override
     protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
             boolean outputHiddenStates) {
-        return body(ps, inputIds, attentionMask, cache, training, outputHiddenStates, PositionIds.FORWARD);
+        return model.forward(ps, inputIds, attentionMask, null, cache, training, outputHiddenStates);
     }
 
     @Override
-    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
-            boolean outputHiddenStates, PositionIds positions) {
-        return model.forward(ps, inputIds, attentionMask, cache, training, outputHiddenStates, positions);
+    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+            boolean training, boolean outputHiddenStates) {
+        return model.forward(ps, inputIds, attentionMask, positionIds, cache, training, outputHiddenStates);
     }
 
     @Override

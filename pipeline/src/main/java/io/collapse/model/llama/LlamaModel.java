@@ -53,20 +53,21 @@ public final class LlamaModel extends HfBlock {
     /**
      * @param inputIds (B, T) int64
      * @param attentionMask (B, S) int64
-     * @param positions how HF would number the new positions (its forward or its generate)
+     * @param positionIds (B, T) int64 HF's position_ids, or null for HF generate's ({@link PositionIds#fromMask})
      * @return hidden (B, T, C) after the final norm, the keys/values of all S positions when a cache was passed
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
-            boolean outputHiddenStates, PositionIds positions) {
+    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+            boolean training, boolean outputHiddenStates) {
         long past = cache == null ? 0 : cache.length();
         NDArray hidden = embedTokens.forward(ps, inputIds, training); // (B, T, C)
-        NDList cosSin = rotary.cosSin(positions.of(attentionMask, past), hidden.getDataType()); // (B or 1, T, D) each
+        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+        NDList cosSin = rotary.cosSin(positions, hidden.getDataType()); // (B, T, D) each
         NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
 
-        CausalLM.Body body = DecoderLayers.run(layers.size(), hidden, cache, outputHiddenStates,
+        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
                 (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, cosSin.get(0), cosSin.get(1), pastKey,
-                        pastValue, training));
-        return DecoderLayers.finish(body, norm.forward(ps, body.hidden(), training)); // (B, T, C)
+                        pastValue, training),
+                last -> norm.forward(ps, last, training)); // HF's last hidden state is the normed one
     }
 
     /** DJL entry for the model alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, C)). */
@@ -76,7 +77,7 @@ public final class LlamaModel extends HfBlock {
         NDArray mask = inputs.size() > 1
                 ? inputs.get(1).toType(DataType.INT64, false)
                 : ids.getManager().ones(ids.getShape(), DataType.INT64);
-        return new NDList(forward(ps, ids, mask, null, training, false, PositionIds.FORWARD).hidden());
+        return new NDList(forward(ps, ids, mask, null, null, training, false).hidden());
     }
 
     @Override

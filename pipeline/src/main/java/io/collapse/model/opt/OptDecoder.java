@@ -80,16 +80,12 @@ public final class OptDecoder extends HfBlock {
         NDArray hidden = tokens.add(positions); // (B, T, C)
         NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
 
-        CausalLM.Body body = DecoderLayers.run(layers.size(), hidden, cache, outputHiddenStates,
-                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, pastKey, pastValue, training));
-        NDArray last = body.hidden(); // (B, T, C)
-        if (finalLayerNorm != null) {
-            last = finalLayerNorm.forward(ps, last, training);
-        }
-        if (projectOut != null) {
-            last = projectOut.forward(ps, last, training); // (B, T, E)
-        }
-        return DecoderLayers.finish(body, last);
+        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
+                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, pastKey, pastValue, training),
+                h -> {
+                    NDArray out = finalLayerNorm == null ? h : finalLayerNorm.forward(ps, h, training);
+                    return projectOut == null ? out : projectOut.forward(ps, out, training); // (B, T, E)
+                });
     }
 
     /**

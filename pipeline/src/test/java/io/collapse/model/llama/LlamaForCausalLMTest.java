@@ -15,7 +15,6 @@ import io.collapse.config.RopeParameters;
 import io.collapse.model.CausalLM;
 import io.collapse.model.CausalLMOutput;
 import io.collapse.model.KvCache;
-import io.collapse.model.PositionIds;
 import io.collapse.model.StateDict;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import java.util.List;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Llama family's own contract on random weights (HF parity is FamilyParityTest's, over the
  * hf-families fixtures): HF's parameter names and order, and decoding with the cache giving the
- * logits of one full forward numbered as generate numbers it, under left padding and GQA.
+ * logits of one full forward (both number positions as HF's generate), under left padding and GQA.
  */
 class LlamaForCausalLMTest {
 
@@ -65,8 +64,7 @@ class LlamaForCausalLMTest {
             CausalLM lm = AutoModelForCausalLM.random(qwen2(2), 5, m, DataType.FLOAT32);
             NDArray idArray = m.create(ids);
             NDArray maskArray = m.create(mask);
-            NDArray full = lm.forward(new ParameterStore(m, false), idArray, maskArray, null, false, false,
-                    PositionIds.GENERATE).logits(); // (B, S, V)
+            NDArray full = lm.forward(new ParameterStore(m, false), idArray, maskArray, null, false, false).logits(); // (B, S, V)
 
             CausalLMOutput out = lm.forwardLast(idArray.get(new NDIndex(":, :{}", prompt)),
                     maskArray.get(new NDIndex(":, :{}", prompt)), KvCache.empty(2));

@@ -22,7 +22,9 @@ public interface LmConfig {
     /** HF's {@code model_type} → the record that reads it. A new family adds its line here. */
     Map<String, Class<? extends LmConfig>> MODEL_TYPES = new TreeMap<>(Map.of(
             "gpt2", Gpt2Config.class,
-            "opt", OptConfig.class));
+            "llama", LlamaConfig.class,
+            "opt", OptConfig.class,
+            "qwen2", LlamaConfig.class));
 
     String modelType();
 

@@ -6,7 +6,9 @@ import java.util.Map;
 /**
  * Named model shapes, randomly initialised by {@code preset:NAME} bases. {@code tiny} is for tests
  * and CPU demos (OPT-125m's vocabulary, so the bundled tokenizer fits); {@code opt-125m} is
- * facebook/opt-125m's config.json, the paper's model.
+ * facebook/opt-125m's config.json, the paper's model. {@code tiny-pythia} is a GPT-NeoX of
+ * {@code tiny}'s size, also with OPT's vocabulary of 50272 (Pythia's is 50304) so that demo runs
+ * can use the bundled tokenizer; {@code pythia-160m} is EleutherAI/pythia-160m's shape.
  */
 public final class Presets {
 
@@ -14,7 +16,9 @@ public final class Presets {
 
     private static final Map<String, LmConfig> PRESETS = Map.of(
             "tiny", config(64, 2, 4, 256, 256),
-            "opt-125m", config(768, 12, 12, 3072, 2048));
+            "opt-125m", config(768, 12, 12, 3072, 2048),
+            "tiny-pythia", pythia(50272, 64, 2, 4, 256, 256),
+            "pythia-160m", pythia(50304, 768, 12, 12, 3072, 2048));
 
     /** Preset names, sorted. */
     public static List<String> names() {
@@ -34,5 +38,15 @@ public final class Presets {
     private static OptConfig config(int hidden, int layers, int heads, int ffn, int maxPositions) {
         return new OptConfig(50272, hidden, layers, ffn, heads, maxPositions, true, hidden, "relu", true, true,
                 0.1, 0.0, false, 1, 2, 2, 0.02, true, "opt");
+    }
+
+    /**
+     * Pythia's settings (config.json of EleutherAI/pythia-160m: parallel residual, rotary on 25% of
+     * each head with base 10000, exact gelu, untied embed_out, bos = eos = 0, init 0.02) at another size.
+     */
+    private static GptNeoXConfig pythia(int vocab, int hidden, int layers, int heads, int intermediate,
+            int maxPositions) {
+        return new GptNeoXConfig(vocab, hidden, layers, heads, intermediate, "gelu", null, 0.25, 10000.0, null,
+                maxPositions, 1e-5, true, true, 0.0, 0.0, 0.02, null, 0, 0, false, "gpt_neox");
     }
 }

@@ -23,6 +23,11 @@ public final class Linear extends HfBlock {
         this.bias = withBias ? hfParameter("bias", Parameter.Type.BIAS, new Shape(out)) : null;
     }
 
+    /** The weight (out, in) itself: an untied LM head hands it to {@link CausalLM}. */
+    public NDArray weight(ParameterStore ps, ai.djl.Device device, boolean training) {
+        return ps.getValue(weight, device, training);
+    }
+
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         if (bias == null) {

@@ -29,6 +29,7 @@ class PackageOrderTest {
             Map.entry("model", 4),
             // The families: peers that import model, never each other.
             Map.entry("model.opt", 5),
+            Map.entry("model.gpt2", 5),
             Map.entry("model.neox", 5),
             Map.entry("model.auto", 6),
             Map.entry("text", 7),

@@ -5,9 +5,11 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.Presets;
+import io.collapse.config.Strategy;
 import io.collapse.generate.Generator;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
@@ -55,11 +57,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     /** The largest batch of each strategy must fit, checked before the first measurement. */
-    private void requireMemory(LmConfig config, Device device) {
+    private void requireMemory(LmConfig config, List<GenerationConfig> hfDefaults, Device device) {
         int batch = batchSizes.stream().mapToInt(Integer::intValue).max().orElse(1);
-        for (String strategy : strategies) {
-            int rows = GenerationConfig.of(strategy, newTokens).rowsPerPrompt();
-            MemoryBudget.require("bench generate: " + strategy + " with --batch-sizes " + batch,
+        for (GenerationConfig g : hfDefaults) {
+            int rows = g.rowsPerPrompt();
+            MemoryBudget.require("bench generate: " + g.strategy() + " with --batch-sizes " + batch,
                     MemoryBudget.decode(config, (long) batch * rows, (long) promptTokens + newTokens, 4), device,
                     "--batch-sizes, --prompt-tokens or --new-tokens");
         }
@@ -69,17 +71,21 @@ final class BenchGenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LmConfig config = Presets.get(preset);
         PrintWriter out = spec.commandLine().getOut();
+        // HF's defaults for each strategy, as GenerationConfig.of gives them; a bad name fails naming generation.strategy.
+        List<GenerationConfig> hfDefaults = strategies.stream().map(s -> ConfigLoader.fromFields("generation",
+                GenerationConfig.class, Map.of(), Map.of("strategy", s, "max_new_tokens", newTokens))).toList();
         try (NDManager manager = NDManager.newBaseManager()) {
-            requireMemory(config, manager.getDevice());
+            requireMemory(config, hfDefaults, manager.getDevice());
             CausalLM model = AutoModelForCausalLM.random(config, 0, manager, DataType.FLOAT32);
-            for (String strategy : strategies) {
+            for (GenerationConfig hf : hfDefaults) {
+                Strategy strategy = hf.strategy();
                 for (int batch : batchSizes) {
                     for (boolean cache : new boolean[] {true, false}) {
                         if (!cache && batch > noCacheMaxBatch) {
                             continue;
                         }
                         GenerationConfig cfg = new GenerationConfig(strategy, null, null, null, null, newTokens,
-                                newTokens, GenerationConfig.BEAM.equals(strategy) ? 3.0 : 1.0, null, null, null, null,
+                                newTokens, strategy == Strategy.BEAM ? 3.0 : 1.0, null, null, null, null,
                                 0L, null, cache);
                         int[][] prompts = prompts(batch, config.vocabSize());
                         Generator generator = new Generator(model, cfg);

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.LmConfig;
 import io.collapse.config.Presets;
 import io.collapse.config.TrainConfig;
@@ -81,8 +82,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         Device device = target.device();
         double matmulBefore = MatmulRate.measure(device, target.matmulSize, matmulSeconds);
 
-        TrainConfig trainConfig = new TrainConfig(1, batchSize, microBatch, 2e-5, null, null, null, null, "constant", null,
-                null, 0, null, null, null).withMixedPrecision(mixedPrecision, 65536, 2000);
+        Map<String, Object> timed = ConfigLoader.fields("epochs", 1, "batch_size", batchSize, "micro_batch", microBatch,
+                "learning_rate", 2e-5, "schedule", "constant", "mixed_precision", mixedPrecision);
+        TrainConfig trainConfig = ConfigLoader.fromFields("train", TrainConfig.class, Map.of(), timed);
         MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + blockSize + "-token blocks",
                 MemoryBudget.train(config, trainConfig.microBatch(), blockSize), device, "--micro-batch or --block-size");
         List<Double> rates = new ArrayList<>();

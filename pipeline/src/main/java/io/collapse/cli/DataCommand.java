@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Reads a dataset, checks it, cuts it into token blocks (cached) and prints what came out per split. */
 @Command(
@@ -28,37 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
         })
 final class DataCommand implements Callable<Integer> {
 
-    static final class Source {
-        @Option(names = "--dataset", paramLabel = "NAME",
-                description = "Bundled dataset: wikitext-2-v1, or wikitext-2-raw-v1 (the paper's; its train split is"
-                        + " downloaded from the HuggingFace Hub once, unless HF_HUB_OFFLINE, COLLAPSE_OFFLINE or"
-                        + " -Dcollapse.offline forbids it).")
-        String dataset;
-
-        @Option(names = "--text", paramLabel = "FILE",
-                description = "Your corpus, one example per line (a whitespace-only line is an empty example; other"
-                        + " lines are kept verbatim with their newline). .gz is read as gzip.")
-        Path text;
-
-        @Option(names = "--jsonl", paramLabel = "FILE",
-                description = "Your corpus, one JSON object per line with a string field \"text\"; blank lines skipped.")
-        Path jsonl;
-
-        /** The chosen source; {@code valid} and {@code test} (either may be null) go with a user corpus only. */
-        DataSource dataSource(Path valid, Path test) {
-            return dataset != null ? new DataSource(dataset, null, null, valid, test)
-                    : DataSource.userFile(text != null ? Corpus.Format.TEXT : Corpus.Format.JSONL,
-                            text != null ? text : jsonl, valid, test);
-        }
-
-        /** The dataset name, or the corpus file as given. */
-        String name() {
-            return dataset != null ? dataset : (text != null ? text : jsonl).toString();
-        }
-    }
-
     @ArgGroup(exclusive = true, multiplicity = "1")
-    Source source;
+    DataSourceOptions source;
 
     @Option(names = "--valid", paramLabel = "FILE", description = "Validation file for --text/--jsonl (same format).")
     Path valid;

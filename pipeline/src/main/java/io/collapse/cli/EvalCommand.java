@@ -79,7 +79,7 @@ final class EvalCommand implements Callable<Integer> {
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             TokenBlocks blocks = DataSource.bundled(dataset)
                     .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
-            TokenBlocks scored = firstBlocks(blocks, maxBlocks);
+            TokenBlocks scored = blocks.first(maxBlocks == null ? 0 : maxBlocks, "--max-blocks");
             // Before the first batch; a block longer than the model's positions is refused, named, by Evaluator.
             if (blockSize <= loaded.config().maxPositionEmbeddings()) {
                 MemoryBudget.require("eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
@@ -134,11 +134,6 @@ final class EvalCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /** The first {@code max} blocks; null, or more than there are, means all. */
-    static TokenBlocks firstBlocks(TokenBlocks blocks, Integer max) {
-        return max == null || max >= blocks.numBlocks() ? blocks : blocks.head(max);
     }
 
     private static void writePerSequence(Path file, double[] ppl) throws java.io.IOException {

@@ -73,8 +73,11 @@ final class GenerateCommand implements Callable<Integer> {
     /** Refuses decoding that cannot fit, before the first step (100000 beams got the JVM killed, with no message). */
     private void requireMemory(ModelOptions.Loaded loaded, GenerationConfig cfg, int prompts, int promptLength) {
         long rows = (long) prompts * cfg.rowsPerPrompt();
-        String flag = GenerationConfig.BEAM.equals(cfg.strategy()) ? "--num-beams"
-                : GenerationConfig.SAMPLE.equals(cfg.strategy()) ? "--num-return-sequences" : null;
+        String flag = switch (cfg.strategy()) {
+            case BEAM -> "--num-beams";
+            case SAMPLE -> "--num-return-sequences";
+            case GREEDY -> null;
+        };
         String setting = flag == null ? "greedy decoding" : flag + " " + cfg.rowsPerPrompt();
         MemoryBudget.require("generate: " + setting + " with " + prompts + (prompts == 1 ? " prompt" : " prompts"),
                 MemoryBudget.decode(loaded.config(), rows, (long) promptLength + cfg.maxNewTokens(),

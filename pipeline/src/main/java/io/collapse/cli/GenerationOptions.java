@@ -1,6 +1,8 @@
 package io.collapse.cli;
 
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The decoding flags, shared by every command that generates; unset flags take GenerationConfig's defaults. */
@@ -51,10 +53,14 @@ final class GenerationOptions {
     @Option(names = "--no-cache", description = "Rerun the full forward every step instead of using the KV cache.")
     boolean noCache;
 
-    /** The validated settings; a bad value fails naming its field. */
+    /** The validated settings, read as the generation section of a config; a bad value fails naming its field. */
     GenerationConfig config() {
-        return new GenerationConfig(strategy, numBeams, numReturnSequences, lengthPenalty, earlyStopping, minNewTokens,
-                maxNewTokens, repetitionPenalty, noRepeatNgramSize, temperature, topK, topP, seed, beamLengthRule,
-                !noCache);
+        Map<String, Object> given = ConfigLoader.fields("strategy", strategy, "num_beams", numBeams,
+                "num_return_sequences", numReturnSequences, "length_penalty", lengthPenalty,
+                "early_stopping", earlyStopping, "min_new_tokens", minNewTokens, "max_new_tokens", maxNewTokens,
+                "repetition_penalty", repetitionPenalty, "no_repeat_ngram_size", noRepeatNgramSize,
+                "temperature", temperature, "top_k", topK, "top_p", topP, "seed", seed,
+                "beam_length_rule", beamLengthRule, "use_cache", !noCache);
+        return ConfigLoader.fromFields("generation", GenerationConfig.class, Map.of(), given);
     }
 }

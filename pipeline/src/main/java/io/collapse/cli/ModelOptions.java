@@ -30,8 +30,8 @@ public final class ModelOptions {
     String model;
 
     @Option(names = "--dtype", defaultValue = "float32",
-            description = "Parameter dtype: float32 or float16 (default: ${DEFAULT-VALUE}); logits and losses are"
-                    + " float32 either way.")
+            description = "Parameter dtype: float32, float16 or (on a GPU) bfloat16 (default: ${DEFAULT-VALUE});"
+                    + " logits and losses are float32 either way.")
     String dtype;
 
     @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
@@ -94,11 +94,7 @@ public final class ModelOptions {
 
     /** {@code --dtype} as a DJL type. */
     public DataType dataType() {
-        return switch (dtype) {
-            case "float32" -> DataType.FLOAT32;
-            case "float16" -> DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("--dtype: expected float32 or float16, got '" + dtype + "'");
-        };
+        return CausalLM.dataType("--dtype", dtype);
     }
 
     /** {@code --device} through {@link Devices#resolve}: a GPU that is not visible fails here, at start. */

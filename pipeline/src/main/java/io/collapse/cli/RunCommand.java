@@ -1,23 +1,17 @@
 package io.collapse.cli;
 
-import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
-import io.collapse.io.AtomicFiles;
-import io.collapse.pipeline.Experiment;
 import io.collapse.pipeline.RunFiles;
 import io.collapse.pipeline.RunLock;
-import io.collapse.report.Report;
-import java.io.IOException;
-import java.io.InputStream;
+import io.collapse.pipeline.RunPlan;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -60,11 +54,7 @@ public final class RunCommand implements Callable<Integer> {
             description = "Root of run directories (default: $COLLAPSE_RUN_ROOT, else <repo>/checkpoints).")
     Path runsRoot;
 
-    @Option(names = "--no-progress", description = "No progress bars (log lines only).")
-    boolean noProgress;
-
-    @Option(names = "--no-report", description = "Do not write the report after each generation.")
-    boolean noReport;
+    @Mixin RunDisplayOptions display;
 
     @Spec CommandSpec spec;
 
@@ -73,101 +63,34 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<RunConfig> base = new ArrayList<>();
         for (String c : configs.isEmpty() ? List.of(DEFAULT_CONFIG) : configs) {
-            base.add(loadConfig(c, overrides));
+            base.add(RunConfig.load(c, overrides));
         }
-        List<Long> runSeeds = seeds != null ? seeds : seed != null ? List.of(seed) : null;
-        List<RunConfig> runs = new ArrayList<>();
-        for (RunConfig c : base) {
-            if (runSeeds == null) {
-                runs.add(c);
-            } else {
-                runSeeds.forEach(s -> runs.add(c.withSeed(s)));
-            }
+        RunPlan plan = RunPlan.of(base, seeds != null ? seeds : seed != null ? List.of(seed) : null, runDir, sweepDir,
+                runsRoot);
+        if (plan.isSweep()) {
+            plan.writeSweep();
         }
-        boolean sweep = runs.size() > 1;
-        if (sweep && runDir != null) {
-            throw new IllegalArgumentException("--run-dir names one run; a sweep (" + runs.size() + " runs) takes --sweep-dir");
-        }
-        Path root = runsRoot != null ? runsRoot : defaultRunsRoot();
-        Path sweepRoot = sweep ? (sweepDir != null ? sweepDir : root.resolve("sweep")) : null;
-        List<Path> dirs = new ArrayList<>();
-        for (RunConfig c : runs) {
-            String name = c.name() + "-seed" + c.experiment().seed();
-            dirs.add(runDir != null ? runDir : (sweep ? sweepRoot : root).resolve(name));
-        }
-        if (sweep) {
-            writeSweep(sweepRoot, dirs);
-        }
-        for (int i = 0; i < runs.size(); i++) {
-            RunConfig c = runs.get(i);
-            Path dir = dirs.get(i);
-            out.println((Files.exists(dir.resolve(RunFiles.RUN)) ? "resuming " : "starting ") + c.name()
-                    + " (seed " + c.experiment().seed() + ") in " + dir);
+        for (RunPlan.Run run : plan.runs()) {
+            RunConfig c = run.config();
+            out.println((Files.exists(run.dir().resolve(RunFiles.RUN)) ? "resuming " : "starting ") + c.name()
+                    + " (seed " + c.experiment().seed() + ") in " + run.dir());
             out.flush();
             try {
-                Experiment.run(c, dir, !noProgress, System.out, noReport ? Experiment.Listener.NONE : (d, k) -> {
-                    Report.write(List.of(d), d.resolve(RunFiles.REPORT));
-                    if (sweep) {
-                        Report.write(List.of(sweepRoot), sweepRoot.resolve(RunFiles.REPORT));
-                    }
-                });
+                display.run(c, run.dir(), plan.sweepRoot(), out);
             } catch (RunLock.HeldException e) {
-                if (!sweep) {
+                if (!plan.isSweep()) {
                     throw e;
                 }
                 // A sweep submitted twice shares the work: each process takes the runs nobody holds.
                 out.println("skipping: " + e.getMessage());
                 continue;
             }
-            out.println(summary(dir));
+            out.println(RunPlan.summary(run.dir()));
         }
-        if (sweep) {
-            out.println("sweep report: " + sweepRoot.resolve(RunFiles.REPORT).resolve("index.html"));
+        if (plan.isSweep()) {
+            out.println("sweep report: " + plan.sweepRoot().resolve(RunFiles.REPORT).resolve("index.html"));
         }
         out.flush();
         return 0;
-    }
-
-    /** A config file, or a bundled config by file name ("paper-5ep-no-data" or "configs/paper-5ep-no-data.json"). */
-    static RunConfig loadConfig(String arg, List<String> overrides) throws IOException {
-        Path file = Path.of(arg);
-        if (Files.isRegularFile(file)) {
-            return RunConfig.load(file, overrides);
-        }
-        String name = file.getFileName().toString();
-        name = name.endsWith(".json") ? name : name + ".json";
-        try (InputStream in = RunCommand.class.getResourceAsStream("/configs/" + name)) {
-            if (in == null) {
-                throw new IOException("config not found: " + arg + " (neither a file nor a bundled config; bundled: "
-                        + "demo-cpu, paper-5ep-no-data, paper-10ep-10pct, smoke)");
-            }
-            return ConfigLoader.fromTree(ConfigLoader.JSON.readTree(in), RunConfig.class, overrides, "bundled configs/" + name);
-        }
-    }
-
-    static Path defaultRunsRoot() {
-        String env = System.getenv("COLLAPSE_RUN_ROOT");
-        String prop = System.getProperty("collapse.run.root");
-        if (prop != null) {
-            return Path.of(prop);
-        }
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        return Path.of(System.getProperty("collapse.repo", ".")).resolve("checkpoints");
-    }
-
-    private static void writeSweep(Path sweepRoot, List<Path> dirs) throws IOException {
-        Map<String, Object> sweep = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>();
-        dirs.forEach(d -> names.add(d.getFileName().toString()));
-        sweep.put("runs", names);
-        AtomicFiles.writeString(sweepRoot.resolve("sweep.json"), ConfigLoader.JSON.writeValueAsString(sweep));
-    }
-
-    static String summary(Path dir) {
-        return "results: " + dir + "\n  per generation: " + dir.resolve("gen-NN").resolve(RunFiles.EVAL)
-                + "\n  report: " + dir.resolve(RunFiles.REPORT).resolve("index.html")
-                + "\n  status: ./collapse status " + dir;
     }
 }

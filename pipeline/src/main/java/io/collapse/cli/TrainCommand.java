@@ -1,13 +1,15 @@
 package io.collapse.cli;
 
 import ai.djl.ndarray.types.DataType;
+import io.collapse.config.Check;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.MemoryBudget;
-import io.collapse.text.OptTokenizer;
 import io.collapse.train.FineTune;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -30,7 +32,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
-    DataCommand.Source source;
+    DataSourceOptions source;
 
     @Option(names = "--valid", paramLabel = "FILE",
             description = "Validation file for --text/--jsonl (same format); else held out from the end of the file.")
@@ -53,42 +55,42 @@ final class TrainCommand implements Callable<Integer> {
             description = "Cache for dataset downloads and blocks (default: -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
     Path cacheDir;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "Epochs (paper: 5, or 10 with 10%% original data kept; default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", description = "Epochs (paper: 5, or 10 with 10%% original data kept; default: 5).")
+    Integer epochs;
 
-    @Option(names = "--batch-size", defaultValue = "128", description = "Blocks per optimizer step (paper: 128; default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Blocks per optimizer step (paper: 128; default: 128).")
+    Integer batchSize;
 
     @Option(names = "--micro-batch", description = "Blocks per forward/backward; gradients accumulate up to --batch-size (default: the batch size).")
     Integer microBatch;
 
-    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (paper: 2e-5; default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", description = "Peak learning rate (paper: 2e-5; default: 2e-5).")
+    Double lr;
 
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (torch's default, as the released code; default: ${DEFAULT-VALUE}).")
-    double weightDecay;
+    @Option(names = "--weight-decay", description = "AdamW weight decay (torch's default, as the released code; default: 0.01).")
+    Double weightDecay;
 
-    @Option(names = "--schedule", defaultValue = "paper-epoch-linear",
-            description = "paper-epoch-linear, epoch-cosine, warmup-linear, warmup-cosine or constant (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule",
+            description = "paper-epoch-linear, epoch-cosine, warmup-linear, warmup-cosine or constant (default: paper-epoch-linear).")
     String schedule;
 
-    @Option(names = "--warmup-steps", defaultValue = "0", description = "Warmup steps of the per-step schedules (default: ${DEFAULT-VALUE}).")
-    int warmupSteps;
+    @Option(names = "--warmup-steps", description = "Warmup steps of the per-step schedules (default: 0).")
+    Integer warmupSteps;
 
-    @Option(names = "--max-grad-norm", defaultValue = "0", description = "Clip the gradient norm to this; 0 = off (default).")
-    double maxGradNorm;
+    @Option(names = "--max-grad-norm", description = "Clip the gradient norm to this; 0 = off (default).")
+    Double maxGradNorm;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Data order and dropout seed (paper: 0..4; default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", description = "Data order and dropout seed (paper: 0..4; default: 0).")
+    Long seed;
 
-    @Option(names = "--valid-every", defaultValue = "0", description = "Also validate and checkpoint every N steps; 0 = per epoch only (default).")
-    int validEvery;
+    @Option(names = "--valid-every", description = "Also validate and checkpoint every N steps; 0 = per epoch only (default).")
+    Integer validEvery;
 
-    @Option(names = "--log-every", defaultValue = "1", description = "One step event in events.jsonl every N steps (default: ${DEFAULT-VALUE}).")
-    int logEvery;
+    @Option(names = "--log-every", description = "One step event in events.jsonl every N steps (default: 1).")
+    Integer logEvery;
 
-    @Option(names = "--mixed-precision", defaultValue = "off",
-            description = "off, fp16 (float16 compute, float32 master weights, dynamic loss scaling) or bf16; GPU only (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mixed-precision",
+            description = "off, fp16 (float16 compute, float32 master weights, dynamic loss scaling) or bf16; GPU only (default: off).")
     String mixedPrecision;
 
     @Option(names = "--no-progress", description = "No progress bar.")
@@ -101,23 +103,18 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainConfig config = new TrainConfig(epochs, batchSize, microBatch, lr, null, null, null, weightDecay, schedule,
-                warmupSteps, maxGradNorm, seed, validEvery, logEvery, null, mixedPrecision, null, null);
+        TrainConfig config = trainConfig();
+        Check.atLeast("--train-blocks", trainBlocks, 0);
+        Check.atLeast("--valid-blocks", validBlocks, 0);
         if (modelOptions.dataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("--dtype: training runs in float32, got " + modelOptions.dtype);
         }
-        if (trainBlocks < 0 || validBlocks < 0) {
-            throw new IllegalArgumentException("--train-blocks and --valid-blocks must be >= 0, got " + trainBlocks
-                    + " and " + validBlocks);
-        }
         long start = System.nanoTime();
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
-            OptTokenizer tokenizer = loaded.tokenizer();
             List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(DataPaths.locate(cacheDir),
-                    List.of("train", "valid"), tokenizer, blockSize);
-            String dataset = source.name();
-            TokenBlocks train = EvalCommand.firstBlocks(splits.get(0).blocks(), trainBlocks == 0 ? null : trainBlocks);
-            TokenBlocks valid = EvalCommand.firstBlocks(splits.get(1).blocks(), validBlocks == 0 ? null : validBlocks);
+                    List.of("train", "valid"), loaded.tokenizer(), blockSize);
+            TokenBlocks train = splits.get(0).blocks().first(trainBlocks, "--train-blocks");
+            TokenBlocks valid = splits.get(1).blocks().first(validBlocks, "--valid-blocks");
             // Before the first step; a block longer than the model's positions is refused, named, by FineTune.
             if (blockSize <= loaded.config().maxPositionEmbeddings()) {
                 MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + blockSize + "-token blocks",
@@ -126,10 +123,27 @@ final class TrainCommand implements Callable<Integer> {
             }
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);
             FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
-            double seconds = (System.nanoTime() - start) / 1e9;
+            print(loaded.dir(), train, valid, config, result, output, (System.nanoTime() - start) / 1e9);
+        }
+        return 0;
+    }
 
+    /** The paper's recipe with the options given on top; an option not given leaves the config's default. */
+    TrainConfig trainConfig() {
+        Map<String, Object> given = ConfigLoader.fields("epochs", epochs, "batch_size", batchSize, "micro_batch", microBatch,
+                "learning_rate", lr, "weight_decay", weightDecay, "schedule", schedule,
+                "warmup_steps", warmupSteps, "max_grad_norm", maxGradNorm, "seed", seed,
+                "valid_every_n_steps", validEvery, "log_every_steps", logEvery, "mixed_precision", mixedPrecision);
+        return ConfigLoader.fromFields("train", TrainConfig.class, TrainConfig.PAPER, given);
+    }
+
+    private void print(Path model, TokenBlocks train, TokenBlocks valid, TrainConfig config, FineTune.Result result,
+            FineTune.Output output, double seconds) throws IOException {
+        String dataset = source.name();
+        PrintWriter w = spec.commandLine().getOut();
+        if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("model", loaded.dir().toString());
+            doc.put("model", model.toString());
             doc.put("dataset", dataset);
             doc.put("train_blocks", train.numBlocks());
             doc.put("valid_blocks", valid.numBlocks());
@@ -142,19 +156,15 @@ final class TrainCommand implements Callable<Integer> {
             doc.put("best_dir", result.bestDir().toString());
             doc.put("last_dir", result.lastDir().toString());
             doc.put("seconds", Math.round(seconds * 10) / 10.0);
-            PrintWriter w = spec.commandLine().getOut();
-            if (json) {
-                w.println(CliSupport.JSON.writeValueAsString(doc));
-            } else {
-                w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
-                        loaded.dir(), dataset, train.numBlocks(), valid.numBlocks(), blockSize, result.steps(), seconds);
-                w.printf("best validation loss %.4f (perplexity %.2f) at epoch %d, step %d%n", result.bestValidLoss(),
-                        Math.exp(result.bestValidLoss()), result.bestEpoch(), result.bestStep());
-                w.printf("best model: %s%nlast model: %s%nevents: %s%n", result.bestDir(), result.lastDir(),
-                        output.eventsFile());
-            }
-            w.flush();
+            w.println(CliSupport.JSON.writeValueAsString(doc));
+        } else {
+            w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
+                    model, dataset, train.numBlocks(), valid.numBlocks(), blockSize, result.steps(), seconds);
+            w.printf("best validation loss %.4f (perplexity %.2f) at epoch %d, step %d%n", result.bestValidLoss(),
+                    Math.exp(result.bestValidLoss()), result.bestEpoch(), result.bestStep());
+            w.printf("best model: %s%nlast model: %s%nevents: %s%n", result.bestDir(), result.lastDir(),
+                    output.eventsFile());
         }
-        return 0;
+        w.flush();
     }
 }

@@ -1,6 +1,7 @@
 package io.collapse.config;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /** Validation for config records: every message names the field, the value and what is allowed. */
 public final class Check {
@@ -31,11 +32,34 @@ public final class Check {
         }
     }
 
+    /** A size in a model's config.json (widths, layers, heads, positions, vocab): 1 to {@link OptConfig#MAX_SIZE}. */
+    public static void modelSize(String field, int value) {
+        if (value <= 0 || value > OptConfig.MAX_SIZE) {
+            throw new IllegalArgumentException("config: " + field + " must lie in [1, " + OptConfig.MAX_SIZE + "], got " + value);
+        }
+    }
+
+    /** A dropout probability in a model's config.json: [0, 1). */
+    public static void dropout(String field, double value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException("config: " + field + " must lie in [0, 1), got " + value);
+        }
+    }
+
     public static void oneOf(String field, String value, String... allowed) {
         if (!Arrays.asList(allowed).contains(value)) {
-            throw new IllegalArgumentException(field + " must be one of " + Arrays.toString(allowed)
-                    + ", got " + (value == null ? "nothing" : "'" + value + "'"));
+            throw new IllegalArgumentException(notOneOf(field, value, Arrays.asList(allowed)));
         }
+    }
+
+    /** The message of a value outside {@code allowed}: the one {@link #oneOf} throws, also for enum fields. */
+    static String notOneOf(String field, Object value, Object allowed) {
+        return field + " must be one of " + allowed + ", got " + (value == null ? "nothing" : "'" + value + "'");
+    }
+
+    /** A config enum's name in JSON and on the command line: {@code PAPER_EPOCH_LINEAR} is {@code paper-epoch-linear}. */
+    static String configName(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public static void notBlank(String field, String value) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -13,7 +14,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -45,6 +49,36 @@ public final class ConfigLoader {
             throw new IOException(file + ": " + StrictJson.describe(e));
         }
         return fromTree(tree, type, overrides, file.toString());
+    }
+
+    /**
+     * A config section from a command's options: {@code fields} (JSON names; null values left out, so
+     * the record's defaults apply) over {@code base}. A bad value fails as the config file's would,
+     * naming {@code section.field}.
+     */
+    public static <T> T fromFields(String section, Class<T> type, Map<String, ?> base, Map<String, ?> fields) {
+        ObjectNode tree = JSON.valueToTree(base);
+        fields.forEach((name, value) -> {
+            if (value != null) {
+                tree.set(name, JSON.valueToTree(value));
+            }
+        });
+        try {
+            return JSON.treeToValue(tree, type);
+        } catch (JsonMappingException e) {
+            throw new IllegalArgumentException(mappingProblem(e, section + "."), e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(section + ": " + StrictJson.describe(e), e);
+        }
+    }
+
+    /** {@code name, value, name, value…} as a map for {@link #fromFields}; a null value stands for "not given". */
+    public static Map<String, Object> fields(Object... namesAndValues) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            fields.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return fields;
     }
 
     public static <T> T fromTree(JsonNode tree, Class<T> type, List<String> overrides, String source) throws IOException {
@@ -97,7 +131,16 @@ public final class ConfigLoader {
 
     /** A record's own validation message (it names its field), else the JSON problem at its field. */
     public static String mappingProblem(JsonMappingException e) {
-        String where = StrictJson.path(e);
+        return mappingProblem(e, "");
+    }
+
+    /** As {@link #mappingProblem(JsonMappingException)}, the field named {@code section.field} (section "": as it stands). */
+    private static String mappingProblem(JsonMappingException e, String section) {
+        String path = StrictJson.path(e);
+        String where = path.isEmpty() ? "" : section + path;
+        if (e instanceof InvalidFormatException f && f.getTargetType().isEnum()) {
+            return Check.notOneOf(where, f.getValue(), Arrays.asList(f.getTargetType().getEnumConstants()));
+        }
         if (e.getCause() instanceof IllegalArgumentException cause) {
             return where.isEmpty() || cause.getMessage().contains(where) ? cause.getMessage() : where + ": " + cause.getMessage();
         }

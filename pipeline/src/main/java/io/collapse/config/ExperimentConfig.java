@@ -22,8 +22,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public record ExperimentConfig(
         @JsonProperty("generations") int generations,
         @JsonProperty("keep_fraction") double keepFraction,
-        @JsonProperty("data_mode") String dataMode,
-        @JsonProperty("start_from") String startFrom,
+        @JsonProperty("data_mode") DataMode dataMode,
+        @JsonProperty("start_from") StartFrom startFrom,
         @JsonProperty("seed") long seed,
         @JsonProperty("sample_prompts") int samplePrompts,
         @JsonProperty("sample_prompt_tokens") int samplePromptTokens,
@@ -40,16 +40,14 @@ public record ExperimentConfig(
     public static final int MAX_CORPUS_BATCH = 1 << 16;
 
     public ExperimentConfig {
-        dataMode = dataMode == null ? "replace" : dataMode;
-        startFrom = startFrom == null ? "base" : startFrom;
+        dataMode = dataMode == null ? DataMode.REPLACE : dataMode;
+        startFrom = startFrom == null ? StartFrom.BASE : startFrom;
         corpusBatch = corpusBatch == null ? 32 : corpusBatch;
         // Checked before the default shard size is derived from it, so an overflow is blamed on the field set.
         Check.between("experiment.corpus_batch", corpusBatch, 1, MAX_CORPUS_BATCH);
         corpusShardBlocks = corpusShardBlocks == null ? 8 * corpusBatch : corpusShardBlocks;
         Check.atLeast("experiment.generations", generations, 1);
         Check.range("experiment.keep_fraction", keepFraction, 0.0, 1.0);
-        Check.oneOf("experiment.data_mode", dataMode, "replace", "accumulate");
-        Check.oneOf("experiment.start_from", startFrom, "base", "previous");
         Check.atLeast("experiment.sample_prompts", samplePrompts, 0);
         Check.atLeast("experiment.sample_prompt_tokens", samplePromptTokens, 1);
         Check.atLeast("experiment.corpus_shard_blocks", corpusShardBlocks, 1);

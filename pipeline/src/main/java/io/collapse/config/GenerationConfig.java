@@ -31,7 +31,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     tested against
  */
 public record GenerationConfig(
-        @JsonProperty("strategy") String strategy,
+        @JsonProperty("strategy") Strategy strategy,
         @JsonProperty("num_beams") Integer numBeams,
         @JsonProperty("num_return_sequences") Integer numReturnSequences,
         @JsonProperty("length_penalty") Double lengthPenalty,
@@ -47,16 +47,12 @@ public record GenerationConfig(
         @JsonProperty("beam_length_rule") String beamLengthRule,
         @JsonProperty("use_cache") Boolean useCache) {
 
-    public static final String GREEDY = "greedy";
-    public static final String BEAM = "beam";
-    public static final String SAMPLE = "sample";
     public static final String HF_4_35 = "hf-4.35";
     public static final String HF_4_36 = "hf-4.36";
 
     public GenerationConfig {
-        strategy = strategy == null ? BEAM : strategy;
-        Check.oneOf("generation.strategy", strategy, GREEDY, BEAM, SAMPLE);
-        numBeams = numBeams == null ? (BEAM.equals(strategy) ? 5 : 1) : numBeams;
+        strategy = strategy == null ? Strategy.BEAM : strategy;
+        numBeams = numBeams == null ? (strategy == Strategy.BEAM ? 5 : 1) : numBeams;
         numReturnSequences = numReturnSequences == null ? 1 : numReturnSequences;
         lengthPenalty = lengthPenalty == null ? 1.0 : lengthPenalty;
         earlyStopping = earlyStopping == null ? "false" : earlyStopping;
@@ -74,13 +70,13 @@ public record GenerationConfig(
         Check.atLeast("generation.max_new_tokens", maxNewTokens, 1);
         Check.range("generation.min_new_tokens", minNewTokens, 0, maxNewTokens);
         Check.atLeast("generation.num_return_sequences", numReturnSequences, 1);
-        if (BEAM.equals(strategy)) {
+        if (strategy == Strategy.BEAM) {
             Check.atLeast("generation.num_beams (beam search; 1 is greedy)", numBeams, 2);
             Check.range("generation.num_return_sequences (at most num_beams)", numReturnSequences, 1, numBeams);
         } else {
             Check.range("generation.num_beams (" + strategy + ")", numBeams, 1, 1);
         }
-        if (GREEDY.equals(strategy)) {
+        if (strategy == Strategy.GREEDY) {
             Check.range("generation.num_return_sequences (greedy)", numReturnSequences, 1, 1);
         }
         if (!Double.isFinite(lengthPenalty)) {
@@ -98,17 +94,17 @@ public record GenerationConfig(
 
     /** Rows decoded for each prompt: its beams, else its samples. */
     public int rowsPerPrompt() {
-        return BEAM.equals(strategy) ? numBeams : numReturnSequences;
+        return strategy == Strategy.BEAM ? numBeams : numReturnSequences;
     }
 
     /** The released code's corpus writer: beam 5, repetition penalty 3, exactly {@code newTokens} new tokens. */
     public static GenerationConfig paper(int newTokens) {
-        return new GenerationConfig(BEAM, 5, 1, 1.0, "false", newTokens, newTokens, 3.0, 0, null, null, null, null,
+        return new GenerationConfig(Strategy.BEAM, 5, 1, 1.0, "false", newTokens, newTokens, 3.0, 0, null, null, null, null,
                 HF_4_35, true);
     }
 
     /** HF's defaults for a strategy (beam: 5 beams; sample: multinomial with top_k 50). */
-    public static GenerationConfig of(String strategy, int maxNewTokens) {
+    public static GenerationConfig of(Strategy strategy, int maxNewTokens) {
         return new GenerationConfig(strategy, null, null, null, null, null, maxNewTokens, null, null, null, null,
                 null, null, null, null);
     }

@@ -53,20 +53,20 @@ public record OptConfig(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.TRUE : tieWordEmbeddings;
         modelType = modelType == null ? "opt" : modelType;
 
-        size("vocab_size", vocabSize);
-        size("hidden_size", hiddenSize);
-        size("num_hidden_layers", numHiddenLayers);
-        size("ffn_dim", ffnDim);
-        size("num_attention_heads", numAttentionHeads);
-        size("max_position_embeddings", maxPositionEmbeddings);
-        size("word_embed_proj_dim", wordEmbedProjDim);
+        Check.modelSize("vocab_size", vocabSize);
+        Check.modelSize("hidden_size", hiddenSize);
+        Check.modelSize("num_hidden_layers", numHiddenLayers);
+        Check.modelSize("ffn_dim", ffnDim);
+        Check.modelSize("num_attention_heads", numAttentionHeads);
+        Check.modelSize("max_position_embeddings", maxPositionEmbeddings);
+        Check.modelSize("word_embed_proj_dim", wordEmbedProjDim);
         if (hiddenSize % numAttentionHeads != 0) {
             throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
                     + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
         }
         Activation.fromHf("activation_function", activationFunction);
-        probability("dropout", dropout);
-        probability("attention_dropout", attentionDropout);
+        Check.dropout("dropout", dropout);
+        Check.dropout("attention_dropout", attentionDropout);
         if (!"opt".equals(modelType)) {
             throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'opt'");
         }
@@ -148,16 +148,4 @@ public record OptConfig(
      * derived sizes (positions + 2, heads × head_dim, a product of two) cannot overflow.
      */
     static final int MAX_SIZE = 1 << 20;
-
-    private static void size(String field, int value) {
-        if (value <= 0 || value > MAX_SIZE) {
-            throw new IllegalArgumentException("config: " + field + " must lie in [1, " + MAX_SIZE + "], got " + value);
-        }
-    }
-
-    private static void probability(String field, double value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException("config: " + field + " must lie in [0, 1), got " + value);
-        }
-    }
 }

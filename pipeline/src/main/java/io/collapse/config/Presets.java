@@ -6,9 +6,12 @@ import java.util.Map;
 /**
  * Named model shapes, randomly initialised by {@code preset:NAME} bases. {@code tiny} is for tests
  * and CPU demos (OPT-125m's vocabulary, so the bundled tokenizer fits); {@code opt-125m} is
- * facebook/opt-125m's config.json, the paper's model. {@code tiny-pythia} is a GPT-NeoX of
- * {@code tiny}'s size, also with OPT's vocabulary of 50272 (Pythia's is 50304) so that demo runs
- * can use the bundled tokenizer; {@code pythia-160m} is EleutherAI/pythia-160m's shape.
+ * facebook/opt-125m's config.json, the paper's model. {@code tiny-gpt2} is {@code tiny}'s shape as
+ * GPT-2, with OPT-125m's vocabulary (50272 ids, bos = eos = {@code </s>} = 2) so that the bundled
+ * OPT tokenizer fits the demo; no pad token, as GPT-2 (padding uses eos). {@code gpt2} is
+ * openai-community/gpt2's config.json (124M: vocab 50257, bos = eos = 50256). {@code tiny-pythia}
+ * is a GPT-NeoX of {@code tiny}'s size, also with OPT's vocabulary of 50272 (Pythia's is 50304) so
+ * that demo runs can use the bundled tokenizer; {@code pythia-160m} is EleutherAI/pythia-160m's shape.
  */
 public final class Presets {
 
@@ -17,6 +20,8 @@ public final class Presets {
     private static final Map<String, LmConfig> PRESETS = Map.of(
             "tiny", config(64, 2, 4, 256, 256),
             "opt-125m", config(768, 12, 12, 3072, 2048),
+            "tiny-gpt2", gpt2(50272, 2, 64, 2, 4, 256),
+            "gpt2", gpt2(50257, 50256, 768, 12, 12, 1024),
             "tiny-pythia", pythia(50272, 64, 2, 4, 256, 256),
             "pythia-160m", pythia(50304, 768, 12, 12, 3072, 2048));
 
@@ -38,6 +43,12 @@ public final class Presets {
     private static OptConfig config(int hidden, int layers, int heads, int ffn, int maxPositions) {
         return new OptConfig(50272, hidden, layers, ffn, heads, maxPositions, true, hidden, "relu", true, true,
                 0.1, 0.0, false, 1, 2, 2, 0.02, true, "opt");
+    }
+
+    /** gpt2's settings (gelu_new, dropouts 0.1, eps 1e-5, initializer_range 0.02, tied head) at another size. */
+    private static Gpt2Config gpt2(int vocab, int bosEos, int hidden, int layers, int heads, int positions) {
+        return new Gpt2Config(vocab, positions, hidden, layers, heads, null, null, null, null, null, null, null, null,
+                null, null, null, null, bosEos, bosEos, null, null);
     }
 
     /**

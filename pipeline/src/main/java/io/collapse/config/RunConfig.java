@@ -2,6 +2,8 @@ package io.collapse.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -46,6 +48,23 @@ public record RunConfig(
 
     public static RunConfig load(Path file, List<String> overrides) throws IOException {
         return ConfigLoader.load(file, RunConfig.class, overrides);
+    }
+
+    /** A config file, or a bundled config by file name ("paper-5ep-no-data" or "configs/paper-5ep-no-data.json"). */
+    public static RunConfig load(String fileOrBundled, List<String> overrides) throws IOException {
+        Path file = Path.of(fileOrBundled);
+        if (Files.isRegularFile(file)) {
+            return load(file, overrides);
+        }
+        String name = file.getFileName().toString();
+        name = name.endsWith(".json") ? name : name + ".json";
+        try (InputStream in = RunConfig.class.getResourceAsStream("/configs/" + name)) {
+            if (in == null) {
+                throw new IOException("config not found: " + fileOrBundled + " (neither a file nor a bundled config;"
+                        + " bundled: demo-cpu, paper-5ep-no-data, paper-10ep-10pct, smoke)");
+            }
+            return ConfigLoader.fromTree(ConfigLoader.JSON.readTree(in), RunConfig.class, overrides, "bundled configs/" + name);
+        }
     }
 
     /** The same experiment with another master seed (a sweep's run). */

@@ -1,6 +1,7 @@
 package io.collapse.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Map;
 
 /**
  * One fine-tuning run: optimizer, schedule, batching, checks and logging.
@@ -47,20 +48,16 @@ public record TrainConfig(
         @JsonProperty("adam_beta2") Double adamBeta2,
         @JsonProperty("adam_epsilon") Double adamEpsilon,
         @JsonProperty("weight_decay") Double weightDecay,
-        @JsonProperty("schedule") String schedule,
+        @JsonProperty("schedule") Schedule schedule,
         @JsonProperty("warmup_steps") Integer warmupSteps,
         @JsonProperty("max_grad_norm") Double maxGradNorm,
         @JsonProperty("seed") long seed,
         @JsonProperty("valid_every_n_steps") Integer validEveryNSteps,
         @JsonProperty("log_every_steps") Integer logEverySteps,
         @JsonProperty("dtype") String dtype,
-        @JsonProperty("mixed_precision") String mixedPrecision,
+        @JsonProperty("mixed_precision") MixedPrecision mixedPrecision,
         @JsonProperty("loss_scale_init") Double lossScaleInit,
         @JsonProperty("loss_scale_growth_interval") Integer lossScaleGrowthInterval) {
-
-    public static final String[] MIXED_PRECISION = {"off", "fp16", "bf16"};
-
-    public static final String[] SCHEDULES = {"paper-epoch-linear", "epoch-cosine", "warmup-linear", "warmup-cosine", "constant"};
 
     public TrainConfig {
         microBatch = microBatch == null ? Integer.valueOf(batchSize) : microBatch;
@@ -68,13 +65,13 @@ public record TrainConfig(
         adamBeta2 = adamBeta2 == null ? 0.999 : adamBeta2;
         adamEpsilon = adamEpsilon == null ? 1e-8 : adamEpsilon;
         weightDecay = weightDecay == null ? 0.01 : weightDecay;
-        schedule = schedule == null ? "paper-epoch-linear" : schedule;
+        schedule = schedule == null ? Schedule.PAPER_EPOCH_LINEAR : schedule;
         warmupSteps = warmupSteps == null ? 0 : warmupSteps;
         maxGradNorm = maxGradNorm == null ? 0.0 : maxGradNorm;
         validEveryNSteps = validEveryNSteps == null ? 0 : validEveryNSteps;
         logEverySteps = logEverySteps == null ? 1 : logEverySteps;
         dtype = dtype == null ? "float32" : dtype;
-        mixedPrecision = mixedPrecision == null ? "off" : mixedPrecision;
+        mixedPrecision = mixedPrecision == null ? MixedPrecision.OFF : mixedPrecision;
         lossScaleInit = lossScaleInit == null ? 65536.0 : lossScaleInit;
         lossScaleGrowthInterval = lossScaleGrowthInterval == null ? 2000 : lossScaleGrowthInterval;
 
@@ -94,9 +91,8 @@ public record TrainConfig(
         }
         Check.positive("train.adam_epsilon", adamEpsilon);
         Check.range("train.weight_decay", weightDecay, 0.0, 1.0);
-        Check.oneOf("train.schedule", schedule, SCHEDULES);
         Check.atLeast("train.warmup_steps", warmupSteps, 0);
-        if (warmupSteps > 0 && isPerEpochSchedule(schedule)) {
+        if (warmupSteps > 0 && schedule.perEpoch()) {
             throw new IllegalArgumentException("train.warmup_steps must be 0 with schedule '" + schedule
                     + "' (stepped per epoch), got " + warmupSteps);
         }
@@ -104,22 +100,27 @@ public record TrainConfig(
         Check.atLeast("train.valid_every_n_steps", validEveryNSteps, 0);
         Check.atLeast("train.log_every_steps", logEverySteps, 1);
         Check.oneOf("train.dtype", dtype, "float32");
-        Check.oneOf("train.mixed_precision", mixedPrecision, MIXED_PRECISION);
         Check.positive("train.loss_scale_init", lossScaleInit);
         Check.atLeast("train.loss_scale_growth_interval", lossScaleGrowthInterval, 1);
     }
 
     /** Without the mixed-precision fields (all at their defaults: off). */
     public TrainConfig(int epochs, int batchSize, Integer microBatch, double learningRate, Double adamBeta1,
-            Double adamBeta2, Double adamEpsilon, Double weightDecay, String schedule, Integer warmupSteps,
+            Double adamBeta2, Double adamEpsilon, Double weightDecay, Schedule schedule, Integer warmupSteps,
             Double maxGradNorm, long seed, Integer validEveryNSteps, Integer logEverySteps, String dtype) {
         this(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, schedule,
                 warmupSteps, maxGradNorm, seed, validEveryNSteps, logEverySteps, dtype, null, null, null);
     }
 
-    /** The paper's setting: 128 blocks a step, lr 2e-5, linear 1.0 → 0.1 per epoch, AdamW as released. */
+    /**
+     * The paper's recipe as a config file states it: regime (a)'s 5 epochs, 128 blocks a step, lr
+     * 2e-5; every other field at its default (linear 1.0 → 0.1 per epoch, AdamW as released).
+     */
+    public static final Map<String, Object> PAPER = Map.of("epochs", 5, "batch_size", 128, "learning_rate", 2e-5);
+
+    /** The paper's recipe with {@code epochs} epochs and data order {@code seed}. */
     public static TrainConfig paper(int epochs, long seed) {
-        return new TrainConfig(epochs, 128, null, 2e-5, null, null, null, null, null, null, null, seed, null, null, null);
+        return ConfigLoader.fromFields("train", TrainConfig.class, PAPER, Map.of("epochs", epochs, "seed", seed));
     }
 
     /** The same settings with another seed (each generation of a run trains with its own). */
@@ -130,7 +131,7 @@ public record TrainConfig(
     }
 
     /** The same settings with another mixed-precision mode and fp16 loss-scaler settings. */
-    public TrainConfig withMixedPrecision(String mode, double scaleInit, int growthInterval) {
+    public TrainConfig withMixedPrecision(MixedPrecision mode, double scaleInit, int growthInterval) {
         return new TrainConfig(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay,
                 schedule, warmupSteps, maxGradNorm, seed, validEveryNSteps, logEverySteps, dtype, mode, scaleInit,
                 growthInterval);
@@ -139,10 +140,5 @@ public record TrainConfig(
     /** Micro-batches whose gradients make one optimizer step. */
     public int accumulationSteps() {
         return batchSize / microBatch;
-    }
-
-    /** Whether the learning rate changes only at epoch boundaries. */
-    public static boolean isPerEpochSchedule(String schedule) {
-        return schedule.startsWith("paper-") || schedule.startsWith("epoch-");
     }
 }

@@ -94,6 +94,22 @@ public final class TokenBlocks {
         return new TokenBlocks(blockSize, numBlocks, examples, tokens, idAt);
     }
 
+    /**
+     * The first {@code n} blocks, 0 meaning all: the one rule of every "use the first N blocks"
+     * setting ({@code data.train_blocks} and its siblings, {@code train --train-blocks}, {@code eval
+     * --max-blocks}). More than there are is refused, naming {@code setting}: a run must not quietly
+     * use fewer blocks than it says.
+     */
+    public TokenBlocks first(int n, String setting) {
+        if (n < 0) {
+            throw new IllegalArgumentException(setting + " must be >= 0, got " + n);
+        }
+        if (n > numBlocks) {
+            throw new IllegalArgumentException(setting + " = " + n + " but the split has only " + numBlocks + " blocks");
+        }
+        return head(n == 0 ? numBlocks : n);
+    }
+
     /** The first {@code n} blocks (this corpus itself when it has exactly n), e.g. a CPU-sized slice. */
     public TokenBlocks head(int n) {
         if (n < 0 || n > numBlocks) {

@@ -90,8 +90,9 @@ public final class Evaluator {
 
     /**
      * Scores sequences of any lengths. They are sorted by length and batched {@code batchSize} at a
-     * time, each batch left-padded with pad_token_id under an attention mask, which gives what
-     * scoring each alone gives (up to float rounding): OPT's positions follow the mask.
+     * time, each batch left-padded with pad_token_id (eos where the model has none) under an
+     * attention mask, which gives what scoring each alone gives (up to float rounding): positions
+     * follow the mask (OPT's rule, HF generate's for the other families).
      *
      * @return the NLL of every sequence, in the order given
      * @throws IllegalArgumentException naming the sequence (and position) that is not scorable
@@ -99,7 +100,7 @@ public final class Evaluator {
     public static SequenceNll score(CausalLM model, List<int[]> sequences, int batchSize) {
         checkSequences(sequences, model.config());
         checkBatchSize(batchSize);
-        int pad = model.config().padTokenId();
+        int pad = model.config().padOrEos();
         double[] sums = new double[sequences.size()];
         long[] counts = new long[sequences.size()];
         Integer[] byLength = IntStream.range(0, sequences.size()).boxed()

@@ -21,7 +21,7 @@ public final class Generator {
     public Generator(CausalLM model, GenerationConfig cfg) {
         this.model = model;
         this.cfg = cfg;
-        this.padId = model.config().padTokenId();
+        this.padId = model.config().padOrEos();
         this.eosId = model.config().eosTokenId();
     }
 
@@ -67,11 +67,11 @@ public final class Generator {
         try (DecodeState state = new DecodeState(model, inputIds, mask, copies, cfg.useCache(), manager)) {
             List<LogitsProcessor> processors = LogitsProcessor.processors(cfg, promptLength, eosId);
             switch (cfg.strategy()) {
-                case GenerationConfig.BEAM:
+                case BEAM:
                     return BeamSearch.run(manager, state, processors, cfg, padId, eosId);
-                case GenerationConfig.GREEDY:
+                case GREEDY:
                     return Sampling.run(manager, state, processors, Sampler.GREEDY, cfg.maxNewTokens(), padId, eosId);
-                default:
+                default: // SAMPLE
                     List<LogitsProcessor> all = new ArrayList<>(processors);
                     all.addAll(LogitsProcessor.warpers(cfg));
                     Sampler sampler = Sampler.multinomial(cfg.seed(), firstPromptIndex, copies, state.rows());

@@ -48,6 +48,19 @@ public abstract class CausalLM extends HfBlock {
     protected abstract Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training, boolean outputHiddenStates);
 
+    /**
+     * The body with HF's {@code position_ids} given (B, T) int64, or null for the family's own
+     * rule. Families whose positions only the mask decides (OPT, as transformers 4.35) keep this
+     * default, which refuses explicit positions.
+     */
+    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+            boolean training, boolean outputHiddenStates) {
+        if (positionIds != null) {
+            throw new IllegalArgumentException(config().modelType() + " takes no position_ids: its positions follow the attention mask");
+        }
+        return body(ps, inputIds, attentionMask, cache, training, outputHiddenStates);
+    }
+
     /** The LM head's weight (V, E): the token embedding where tied. */
     protected abstract NDArray headWeight(ParameterStore ps, Device device, boolean training);
 
@@ -72,7 +85,18 @@ public abstract class CausalLM extends HfBlock {
      */
     public CausalLMOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
             boolean training, boolean outputHiddenStates) {
-        return run(ps, inputIds, attentionMask, cache, training, outputHiddenStates, false);
+        return run(ps, inputIds, attentionMask, null, cache, training, outputHiddenStates, false);
+    }
+
+    /**
+     * As {@link #forward(ParameterStore, NDArray, NDArray, KvCache, boolean, boolean)} with HF's
+     * {@code position_ids} (B, T) given: what HF's forward does when the caller passes them. Without
+     * them a family takes HF generate's positions ({@link PositionIds#fromMask}), which differ from
+     * HF's forward only under left padding.
+     */
+    public CausalLMOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
+        return run(ps, inputIds, attentionMask, positionIds, cache, training, outputHiddenStates, false);
     }
 
     /** Inference: no dropout, no hidden states, parameters read directly. */
@@ -86,12 +110,17 @@ public abstract class CausalLM extends HfBlock {
      * cost T times the memory and matmul for nothing.
      */
     public CausalLMOutput forwardLast(NDArray inputIds, NDArray attentionMask, KvCache cache) {
-        return run(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, cache, false, false, true);
+        return run(new ParameterStore(inputIds.getManager(), false), inputIds, attentionMask, null, cache, false, false,
+                true);
     }
 
-    private CausalLMOutput run(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
-            boolean training, boolean outputHiddenStates, boolean lastOnly) {
+    private CausalLMOutput run(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates, boolean lastOnly) {
         Shape maskShape = checkInputs(inputIds, attentionMask, cache);
+        if (positionIds != null && !positionIds.getShape().equals(inputIds.getShape())) {
+            throw new IllegalArgumentException("position_ids must be (B, T) = " + inputIds.getShape() + ", got "
+                    + positionIds.getShape());
+        }
         try (NDManager scope = NDManager.subManagerOf(inputIds)) {
             scope.tempAttachAll(inputIds);
             if (attentionMask != null) {
@@ -100,11 +129,15 @@ public abstract class CausalLM extends HfBlock {
             if (cache != null) {
                 scope.tempAttachAll(cache);
             }
+            if (positionIds != null) {
+                scope.tempAttachAll(positionIds);
+            }
+            NDArray positions = positionIds == null ? null : positionIds.toType(DataType.INT64, false); // (B, T)
             NDArray ids = inputIds.toType(DataType.INT64, false);
             NDArray mask = attentionMask == null
                     ? scope.ones(maskShape, DataType.INT64)
                     : attentionMask.toType(DataType.INT64, false); // (B, S)
-            Body r = body(ps, ids, mask, cache, training, outputHiddenStates);
+            Body r = body(ps, ids, mask, positions, cache, training, outputHiddenStates);
             NDArray head = headWeight(ps, r.hidden().getDevice(), training); // (V, E)
             NDArray hidden = lastOnly ? r.hidden().get(":, -1, :") : r.hidden(); // (B, E) or (B, T, E)
             NDArray logits = ai.djl.nn.core.Linear.linear(hidden, head).head(); // (B, V) or (B, T, V)
@@ -271,6 +304,21 @@ public abstract class CausalLM extends HfBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0].add(config().vocabSize())};
+    }
+
+    /**
+     * The one parser of dtype names (a config's {@code model.dtype}, a command's {@code --dtype}):
+     * float32, float16 or bfloat16 (which {@link #loadStateDict} then refuses on the CPU).
+     *
+     * @throws IllegalArgumentException naming {@code field} and the accepted names
+     */
+    public static DataType dataType(String field, String name) {
+        return switch (name) {
+            case "float32" -> DataType.FLOAT32;
+            case "float16" -> DataType.FLOAT16;
+            case "bfloat16" -> DataType.BFLOAT16;
+            default -> throw new IllegalArgumentException(field + ": expected float32, float16 or bfloat16, got '" + name + "'");
+        };
     }
 
     /**

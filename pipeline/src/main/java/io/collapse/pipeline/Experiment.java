@@ -3,8 +3,10 @@ package io.collapse.pipeline;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.config.DataMode;
 import io.collapse.config.ExperimentConfig;
 import io.collapse.config.RunConfig;
+import io.collapse.config.StartFrom;
 import io.collapse.data.Mixing;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
@@ -19,7 +21,7 @@ import io.collapse.model.hf.HostTensor;
 import io.collapse.train.EventLog;
 import io.collapse.train.FineTune;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,16 +57,16 @@ public final class Experiment {
     private final List<Device> devices; // training, data-parallel when more than one
     private final DataType dtype;
     private final boolean progressBars;
-    private final PrintStream log;
+    private final PrintWriter log;
 
     private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, List<Device> devices, boolean progressBars,
-            PrintStream log) {
+            PrintWriter log) {
         this.cfg = cfg;
         this.runDir = runDir;
         this.inputs = inputs;
         this.device = devices.get(0);
         this.devices = devices;
-        this.dtype = dataType(cfg.model().dtype());
+        this.dtype = CausalLM.dataType("model.dtype", cfg.model().dtype());
         this.progressBars = progressBars;
         this.log = log;
     }
@@ -76,7 +78,7 @@ public final class Experiment {
      *
      * @throws RunLock.HeldException when another process is working in {@code runDir}
      */
-    public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintStream log, Listener listener)
+    public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintWriter log, Listener listener)
             throws IOException {
         List<Device> devices = Devices.resolveAll(cfg.device());
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
@@ -144,7 +146,7 @@ public final class Experiment {
         Path genDir = RunFiles.gen(runDir, k);
         TokenBlocks data = trainingData(k);
         ExperimentConfig e = cfg.experiment();
-        Path start = k > 0 && e.startFrom().equals("previous") ? RunFiles.gen(runDir, k - 1).resolve(RunFiles.MODEL)
+        Path start = k > 0 && e.startFrom() == StartFrom.PREVIOUS ? RunFiles.gen(runDir, k - 1).resolve(RunFiles.MODEL)
                 : runDir.resolve(RunFiles.BASE);
         FineTune.Result r;
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -245,7 +247,7 @@ public final class Experiment {
             return inputs.train();
         }
         ExperimentConfig e = cfg.experiment();
-        if (e.dataMode().equals("accumulate")) {
+        if (e.dataMode() == DataMode.ACCUMULATE) {
             List<TokenBlocks> all = new ArrayList<>();
             all.add(inputs.train());
             for (int j = 0; j < k; j++) {
@@ -262,7 +264,7 @@ public final class Experiment {
             return data.numBlocks();
         }
         ExperimentConfig e = cfg.experiment();
-        return e.dataMode().equals("accumulate") ? inputs.train().numBlocks()
+        return e.dataMode() == DataMode.ACCUMULATE ? inputs.train().numBlocks()
                 : (int) Math.round(e.keepFraction() * inputs.train().numBlocks());
     }
 
@@ -274,15 +276,6 @@ public final class Experiment {
     /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
     private static String modelIdentity(Path genDir) throws IOException {
         return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationEval.read(genDir).train().modelSha256();
-    }
-
-    static DataType dataType(String name) {
-        return switch (name) {
-            case "float32" -> DataType.FLOAT32;
-            case "bfloat16" -> DataType.BFLOAT16;
-            case "float16" -> DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("model.dtype: unknown '" + name + "'");
-        };
     }
 
     static Map<String, Object> ordered(Object... kv) {

@@ -5,7 +5,7 @@ import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
 import io.collapse.model.hf.HfModelDir;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ final class RunCheck {
      * is rebuilt from the outputs themselves: every unit, in order, up to the first whose files do
      * not check out.
      */
-    static RunState readState(Path runDir, int generations, PrintStream log) throws IOException {
+    static RunState readState(Path runDir, int generations, PrintWriter log) throws IOException {
         try {
             return RunState.read(runDir);
         } catch (IOException e) {
@@ -60,7 +60,7 @@ final class RunCheck {
         }
     }
 
-    static RunState verify(Path runDir, RunState state, int generations, PrintStream log) throws IOException {
+    static RunState verify(Path runDir, RunState state, int generations, PrintWriter log) throws IOException {
         List<String> damaged = new ArrayList<>();
         for (int k = 0; k < generations; k++) {
             Path genDir = RunFiles.gen(runDir, k);
@@ -86,7 +86,7 @@ final class RunCheck {
      *
      * @return the record, empty when there is none (or it was set aside)
      */
-    private static GenerationEval readOrSetAside(Path genDir, PrintStream log) throws IOException {
+    private static GenerationEval readOrSetAside(Path genDir, PrintWriter log) throws IOException {
         try {
             return GenerationEval.read(genDir);
         } catch (IOException e) {

@@ -9,6 +9,7 @@ import io.collapse.config.LmConfig;
 import io.collapse.config.ModelConfig;
 import io.collapse.config.Presets;
 import io.collapse.config.RunConfig;
+import io.collapse.config.Strategy;
 import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
@@ -22,7 +23,7 @@ import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.ModelSource;
 import io.collapse.text.OptTokenizer;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -100,7 +101,7 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
         int corpusBatch = cfg.experiment().corpusBatch();
         GenerationConfig g = cfg.generation();
         MemoryBudget.require("run: experiment.corpus_batch " + corpusBatch + " × " + g.rowsPerPrompt()
-                        + (GenerationConfig.BEAM.equals(g.strategy()) ? " beams" : " rows") + " per prompt",
+                        + (g.strategy() == Strategy.BEAM ? " beams" : " rows") + " per prompt",
                 MemoryBudget.decode(model, (long) corpusBatch * g.rowsPerPrompt(), (long) blockSize + g.maxNewTokens(), 4),
                 device, "experiment.corpus_batch or generation.num_beams");
         MemoryBudget.require("run: train.micro_batch " + cfg.train().microBatch() + " of " + blockSize + "-token blocks",
@@ -113,7 +114,7 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
         return base.startsWith("/") || base.startsWith(".") || base.startsWith("~") || Files.exists(Path.of(base));
     }
 
-    static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintStream log) throws IOException {
+    static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintWriter log) throws IOException {
         Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), device, log);
         OptTokenizer tokenizer = OptTokenizer.fromDir(base);
         DataConfig d = cfg.data();
@@ -123,9 +124,9 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
             checksums.put(SPLITS.get(i), splits.get(i).text().sourceSha256());
         }
         return new RunInputs(tokenizer,
-                head(splits.get(0).blocks(), d.trainBlocks(), "data.train_blocks"),
-                head(splits.get(1).blocks(), d.validBlocks(), "data.valid_blocks"),
-                head(splits.get(2).blocks(), d.testBlocks(), "data.test_blocks"),
+                splits.get(0).blocks().first(d.trainBlocks(), "data.train_blocks"),
+                splits.get(1).blocks().first(d.validBlocks(), "data.valid_blocks"),
+                splits.get(2).blocks().first(d.testBlocks(), "data.test_blocks"),
                 checksums);
     }
 
@@ -140,19 +141,11 @@ record RunInputs(OptTokenizer tokenizer, TokenBlocks train, TokenBlocks valid, T
         return DataSource.bundled(dataset);
     }
 
-    /** The first {@code n} blocks (all when n is 0). */
-    static TokenBlocks head(TokenBlocks blocks, int n, String field) {
-        if (n > blocks.numBlocks()) {
-            throw new IllegalArgumentException(field + " = " + n + " but the split has only " + blocks.numBlocks() + " blocks");
-        }
-        return blocks.head(n == 0 ? blocks.numBlocks() : n);
-    }
-
     /**
      * The run's own copy of the base model as an HF directory: a preset is created from its seed, a
      * directory or Hub id is read (downloaded when needed) and re-written in float32 safetensors.
      */
-    static Path ensureBase(ModelConfig m, Path dir, Device device, PrintStream log) throws IOException {
+    static Path ensureBase(ModelConfig m, Path dir, Device device, PrintWriter log) throws IOException {
         if (Files.isRegularFile(dir.resolve(HfModelDir.CONFIG))) {
             return dir;
         }

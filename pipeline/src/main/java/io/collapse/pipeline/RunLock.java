@@ -3,7 +3,7 @@ package io.collapse.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -50,7 +50,7 @@ public final class RunLock implements AutoCloseable {
      *
      * @param log told when the lock of a process that died is taken over
      */
-    public static RunLock acquire(Path runDir, PrintStream log) throws IOException {
+    public static RunLock acquire(Path runDir, PrintWriter log) throws IOException {
         if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
             throw new IOException("run directory " + runDir + " is a file; expected a directory (or a path that does not exist yet)");
         }

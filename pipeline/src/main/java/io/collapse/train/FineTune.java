@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.collapse.config.MixedPrecision;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
@@ -130,7 +131,7 @@ public final class FineTune {
             // Made after any resume load: a ParameterStore caches the arrays it has handed out,
             // and the workers copy the weights as they are now.
             ParameterStore ps = new ParameterStore(root, false);
-            LossScaler scaler = config.mixedPrecision().equals("fp16")
+            LossScaler scaler = config.mixedPrecision() == MixedPrecision.FP16
                     ? new LossScaler(state.lossScale() != null ? state.lossScale() : config.lossScaleInit(),
                             state.lossScaleGoodSteps(), config.lossScaleGrowthInterval())
                     : null;
@@ -203,23 +204,23 @@ public final class FineTune {
     public static final String FP16_ON_CPU = "collapse.fp16_on_cpu";
 
     /** Refuses, before anything runs, a mixed-precision mode the devices cannot do. */
-    public static void checkMixedPrecision(String mode, List<Device> devices) {
+    public static void checkMixedPrecision(MixedPrecision mode, List<Device> devices) {
         boolean onCpu = devices.stream().anyMatch(d -> d.getDeviceType().equals(Device.Type.CPU));
-        if (mode.equals("bf16") && onCpu) {
+        if (mode == MixedPrecision.BF16 && onCpu) {
             throw new IllegalArgumentException("train.mixed_precision=bf16 needs a GPU: DJL 0.36 aborts the JVM when it"
                     + " converts to bfloat16 on the CPU (devices " + devices + "); use mixed_precision=off on the CPU");
         }
-        if (mode.equals("fp16") && onCpu && !Boolean.getBoolean(FP16_ON_CPU)) {
+        if (mode == MixedPrecision.FP16 && onCpu && !Boolean.getBoolean(FP16_ON_CPU)) {
             throw new IllegalArgumentException("train.mixed_precision=fp16 is for GPUs (devices " + devices
                     + "); on the CPU use mixed_precision=off, or -D" + FP16_ON_CPU + "=true to force it (slow, for tests)");
         }
     }
 
-    private static DataType computeType(String mixedPrecision) {
+    private static DataType computeType(MixedPrecision mixedPrecision) {
         return switch (mixedPrecision) {
-            case "fp16" -> DataType.FLOAT16;
-            case "bf16" -> DataType.BFLOAT16;
-            default -> DataType.FLOAT32;
+            case FP16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
+            case OFF -> DataType.FLOAT32;
         };
     }
 

@@ -28,12 +28,11 @@ public final class LrSchedule {
     public double lr(int epoch, long step) {
         double base = config.learningRate();
         return switch (config.schedule()) {
-            case "paper-epoch-linear" -> base * lrFactor(epoch, config.epochs());
-            case "epoch-cosine" -> epochCosineLr(base, epoch, config.epochs());
-            case "warmup-linear" -> base * warmupLinearFactor(step, config.warmupSteps(), totalSteps);
-            case "warmup-cosine" -> base * warmupCosineFactor(step, config.warmupSteps(), totalSteps);
-            case "constant" -> base * warmupConstantFactor(step, config.warmupSteps());
-            default -> throw new IllegalStateException("unknown schedule " + config.schedule());
+            case PAPER_EPOCH_LINEAR -> base * lrFactor(epoch, config.epochs());
+            case EPOCH_COSINE -> epochCosineLr(base, epoch, config.epochs());
+            case WARMUP_LINEAR -> base * warmupLinearFactor(step, config.warmupSteps(), totalSteps);
+            case WARMUP_COSINE -> base * warmupCosineFactor(step, config.warmupSteps(), totalSteps);
+            case CONSTANT -> base * warmupConstantFactor(step, config.warmupSteps());
         };
     }
 

@@ -78,7 +78,7 @@ class GenerateCommandTest {
         // The model comes through ModelOptions, as for score and eval.
         run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "x", "--dtype", "int8");
         assertEquals(1, run.code());
-        assertTrue(run.err().contains("--dtype: expected float32 or float16, got 'int8'"), run.err());
+        assertTrue(run.err().contains("--dtype: expected float32, float16 or bfloat16, got 'int8'"), run.err());
     }
 
     /** Issue 15: the kernel killed the JVM at 21.9 GB; now one line at start, with the estimate and the limit. */

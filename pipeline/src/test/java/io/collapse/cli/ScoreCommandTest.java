@@ -146,7 +146,7 @@ class ScoreCommandTest {
         Cli.Result run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString(),
                 "--dtype", "int8");
         assertEquals(1, run.code());
-        assertTrue(run.err().contains("--dtype: expected float32 or float16, got 'int8'"), run.err());
+        assertTrue(run.err().contains("--dtype: expected float32, float16 or bfloat16, got 'int8'"), run.err());
         run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString(), "--device", "tpu");
         assertEquals(1, run.code());
         assertTrue(run.err().contains("device.device must be one of cpu, gpu, gpu:N, auto; got 'tpu'"), run.err());

@@ -1,21 +1,29 @@
 package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.collapse.config.LmConfig;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.MixedPrecision;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Schedule;
+import io.collapse.config.TrainConfig;
 import io.collapse.model.hf.HfModelDir;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 class TrainCommandTest {
 
@@ -30,6 +38,40 @@ class TrainCommandTest {
             List<String> all = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
             return Files.write(tmp.resolve(name), all.subList(from, to));
         }
+    }
+
+    /** The options after the required ones, parsed as the command line would. */
+    private static TrainCommand parsed(String... options) {
+        TrainCommand command = new TrainCommand();
+        List<String> args = new ArrayList<>(List.of("--model", "m", "--dataset", "wikitext-2-v1", "--out", "o"));
+        args.addAll(List.of(options));
+        new CommandLine(command).parseArgs(args.toArray(String[]::new));
+        return command;
+    }
+
+    @Test
+    void optionsNotGivenLeaveThePaperRecipeWhoseDefaultsTheHelpStates() {
+        assertEquals(TrainConfig.paper(5, 0), parsed().trainConfig());
+        TrainConfig c = parsed("--batch-size", "16", "--schedule", "constant", "--mixed-precision", "bf16").trainConfig();
+        assertEquals(16, c.microBatch()); // follows the batch size, as in a config file
+        assertEquals(Schedule.CONSTANT, c.schedule());
+        assertEquals(MixedPrecision.BF16, c.mixedPrecision());
+        var e = assertThrows(IllegalArgumentException.class, () -> parsed("--schedule", "cosine").trainConfig());
+        assertEquals("train.schedule must be one of [paper-epoch-linear, epoch-cosine, warmup-linear, warmup-cosine,"
+                + " constant], got 'cosine'", e.getMessage());
+
+        JsonNode defaults = JSON.valueToTree(TrainConfig.paper(5, 0));
+        Map<String, String> fields = Map.of("--epochs", "epochs", "--batch-size", "batch_size", "--lr", "learning_rate",
+                "--weight-decay", "weight_decay", "--schedule", "schedule", "--warmup-steps", "warmup_steps",
+                "--seed", "seed", "--log-every", "log_every_steps", "--mixed-precision", "mixed_precision");
+        CommandSpec spec = new CommandLine(new TrainCommand()).getCommandSpec();
+        fields.forEach((option, field) -> {
+            String help = spec.findOption(option).description()[0];
+            String stated = help.substring(help.lastIndexOf("default: ") + 9, help.lastIndexOf(')'));
+            JsonNode value = defaults.get(field);
+            assertTrue(value.isNumber() ? Double.parseDouble(stated) == value.asDouble() : stated.equals(value.asText()),
+                    option + " says default " + stated + ", the config has " + value);
+        });
     }
 
     @Test

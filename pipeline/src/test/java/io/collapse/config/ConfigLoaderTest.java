@@ -37,7 +37,7 @@ class ConfigLoaderTest {
         for (RunConfig p : List.of(a, b)) {
             assertEquals(128, p.train().batchSize());
             assertEquals(2e-5, p.train().learningRate());
-            assertEquals("beam", p.generation().strategy());
+            assertEquals(Strategy.BEAM, p.generation().strategy());
             assertEquals(5, (int) p.generation().numBeams());
             assertEquals(64, (int) p.generation().minNewTokens());
             assertEquals(64, (int) p.generation().maxNewTokens());
@@ -53,7 +53,7 @@ class ConfigLoaderTest {
                 "experiment.data_mode=accumulate", "model.base=preset:opt-125m"));
         assertEquals(7, c.train().epochs());
         assertEquals(0.5, c.experiment().keepFraction());
-        assertEquals("accumulate", c.experiment().dataMode());
+        assertEquals(DataMode.ACCUMULATE, c.experiment().dataMode());
         assertEquals("preset:opt-125m", c.model().base());
     }
 
@@ -61,6 +61,25 @@ class ConfigLoaderTest {
     void anUnknownFieldIsNamedWithTheAllowedOnes() {
         IOException e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epoch=3")));
         assertTrue(e.getMessage().contains("unknown field 'train.epoch'") && e.getMessage().contains("epochs"), e.getMessage());
+    }
+
+    @Test
+    void enumFieldsReadAndWriteTheirConfigNamesAndRefuseOthersAsBefore() throws Exception {
+        RunConfig c = bundled("smoke", List.of("train.schedule=warmup-cosine", "train.mixed_precision=off",
+                "experiment.start_from=previous", "generation.strategy=sample", "generation.num_beams=1"));
+        assertEquals(Schedule.WARMUP_COSINE, c.train().schedule());
+        assertEquals(StartFrom.PREVIOUS, c.experiment().startFrom());
+        String json = ConfigLoader.JSON.writeValueAsString(c);
+        assertTrue(json.contains("\"schedule\" : \"warmup-cosine\"") && json.contains("\"mixed_precision\" : \"off\"")
+                && json.contains("\"start_from\" : \"previous\"") && json.contains("\"data_mode\" : \"replace\"")
+                && json.contains("\"strategy\" : \"sample\""), json);
+        IOException e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.schedule=cosine")));
+        assertTrue(e.getMessage().endsWith("smoke.json: train.schedule must be one of [paper-epoch-linear, epoch-cosine,"
+                + " warmup-linear, warmup-cosine, constant], got 'cosine'"), e.getMessage());
+        // A number is not an enum's position in our declaration.
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.mixed_precision=1")));
+        assertTrue(e.getMessage().endsWith("smoke.json: train.mixed_precision must be one of [off, fp16, bf16], got '1'"),
+                e.getMessage());
     }
 
     @Test

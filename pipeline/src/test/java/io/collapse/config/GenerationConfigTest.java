@@ -29,19 +29,19 @@ class GenerationConfigTest {
     @Test
     void badValuesNameTheField() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig("beam", 5, 6, null, null, null, 8, null, null, null, null, null, null, null, null));
+                () -> new GenerationConfig(Strategy.BEAM, 5, 6, null, null, null, 8, null, null, null, null, null, null, null, null));
         assertTrue(e.getMessage().contains("num_return_sequences"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig("beam", null, null, null, "sometimes", null, 8, null, null, null, null, null, null, null, null));
+                () -> new GenerationConfig(Strategy.BEAM, null, null, null, "sometimes", null, 8, null, null, null, null, null, null, null, null));
         assertTrue(e.getMessage().contains("early_stopping"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig("greedy", null, null, null, null, 9, 8, null, null, null, null, null, null, null, null));
+                () -> new GenerationConfig(Strategy.GREEDY, null, null, null, null, 9, 8, null, null, null, null, null, null, null, null));
         assertTrue(e.getMessage().contains("min_new_tokens"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig("sample", null, null, null, null, null, 8, null, null, null, null, 1.5, null, null, null));
+                () -> new GenerationConfig(Strategy.SAMPLE, null, null, null, null, null, 8, null, null, null, null, 1.5, null, null, null));
         assertTrue(e.getMessage().contains("top_p"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig("beam", null, null, null, null, null, 8, null, null, null, null, null, null, "hf-5", null));
+                () -> new GenerationConfig(Strategy.BEAM, null, null, null, null, null, 8, null, null, null, null, null, null, "hf-5", null));
         assertTrue(e.getMessage().contains("beam_length_rule"), e.getMessage());
     }
 }

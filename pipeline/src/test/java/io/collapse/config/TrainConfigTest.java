@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TrainConfigTest {
@@ -19,7 +20,7 @@ class TrainConfigTest {
         assertEquals(0.999, c.adamBeta2());
         assertEquals(1e-8, c.adamEpsilon());
         assertEquals(0.01, c.weightDecay());
-        assertEquals("paper-epoch-linear", c.schedule());
+        assertEquals(Schedule.PAPER_EPOCH_LINEAR, c.schedule());
         assertEquals(0.0, c.maxGradNorm());
     }
 
@@ -43,7 +44,8 @@ class TrainConfigTest {
                 () -> new TrainConfig(5, 128, 48, 2e-5, null, null, null, null, null, null, null, 0, null, null, null));
         assertTrue(e.getMessage().contains("train.micro_batch (48)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new TrainConfig(5, 128, null, 2e-5, null, null, null, null, "linear", null, null, 0, null, null, null));
+                () -> ConfigLoader.fromFields("train", TrainConfig.class, Map.of(),
+                        Map.of("epochs", 5, "batch_size", 128, "learning_rate", 2e-5, "schedule", "linear")));
         assertTrue(e.getMessage().contains("train.schedule") && e.getMessage().contains("paper-epoch-linear"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new TrainConfig(0, 128, null, 2e-5, null, null, null, null, null, null, null, 0, null, null, null));

@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.HfOptFixture;
+import io.collapse.model.HfFixture;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ class EvaluatorTest {
 
     @Test
     void blocksGiveTransformersLossAndEveryDefinition() throws Exception {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         JsonNode expected = fx.forward("batch");
         long[][] rows = fx.inputIds("batch");
         int[] ids = new int[rows.length * 64];
@@ -60,7 +60,7 @@ class EvaluatorTest {
 
     @Test
     void unscorableInputIsNamed() throws Exception {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         try (NDManager manager = TestDevice.manager()) {
             CausalLM lm = fx.model(manager);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -8,32 +8,36 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
-import io.collapse.model.HfOptFixture;
+import io.collapse.model.HfFixture;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Loss and both perplexities against transformers' numbers for the fixture batches. */
-class SequenceNllTest {
+public class SequenceNllTest {
 
     static final double TOL = 1e-5;
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("io.collapse.model.HfOptFixture#casesAndInputs")
+    @MethodSource("io.collapse.model.HfFixture#casesAndInputs")
     void matchesTransformersLossAndPerplexities(String caseName, String input) throws IOException {
-        HfOptFixture fx = HfOptFixture.load(caseName);
-        JsonNode expected = fx.forward(input);
-        long[][] mask = fx.attentionMask(input);
+        checkNll(HfFixture.load(caseName), input);
+    }
+
+    /** A forward record's loss, per-sequence NLL and perplexities, from our logits of the same call. */
+    public static void checkNll(HfFixture fx, String record) {
+        JsonNode expected = fx.forward(record);
+        long[][] mask = fx.maskOf(record);
         try (NDManager manager = TestDevice.manager()) {
             CausalLM lm = fx.model(manager);
-            NDArray ids = manager.create(fx.inputIds(input));
+            NDArray ids = manager.create(fx.inputIds(fx.inputOf(record)));
             NDArray maskArray = mask == null ? null : manager.create(mask);
-            NDArray logits = lm.forward(ids, maskArray, null).logits();
+            NDArray logits = fx.run(lm, manager, record, false).logits();
             SequenceNll nll = new SequenceNll();
             nll.add(SequenceNll.perRow(logits, ids, maskArray));
 
-            assertRel(expected.path("loss_hf").asDouble(), nll.meanNll(), "loss_hf");
+            assertRel(expected.path("loss_hf").asDouble(), nll.meanNll(), record + " loss_hf");
             double[] perSeq = nll.perSequenceMeanNll();
             assertEquals(expected.path("per_sequence_mean_nll").size(), perSeq.length);
             for (int i = 0; i < perSeq.length; i++) {
@@ -68,6 +72,9 @@ class SequenceNllTest {
 
     static void assertRel(double want, double got, String what) {
         double rel = Math.abs(got - want) / Math.abs(want);
+        if (Boolean.getBoolean("collapse.parity.print")) {
+            System.out.printf("parity %-50s %.3g%n", what, rel);
+        }
         assertEquals(0, rel, TOL, what + ": want " + want + ", got " + got);
     }
 }

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.Presets;
+import io.collapse.config.Strategy;
 import org.junit.jupiter.api.Test;
 
 class GeneratorTest {
@@ -20,7 +21,7 @@ class GeneratorTest {
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu());
                 NDManager gpu = NDManager.newBaseManager(Device.gpu(0))) {
             CausalLM model = AutoModelForCausalLM.random(Presets.get("tiny"), 0, cpu, DataType.FLOAT32);
-            GenerationConfig cfg = new GenerationConfig("greedy", null, null, null, null, 2, 2, 1.0, null, null, null,
+            GenerationConfig cfg = new GenerationConfig(Strategy.GREEDY, null, null, null, null, 2, 2, 1.0, null, null, null,
                     null, 0L, null, true);
             int arrays = gpu.getManagedArrays().size();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
+import io.collapse.config.Strategy;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,14 +102,14 @@ class LogitsProcessorTest {
     void temperatureDividesAndWarpersFollowHfOrder() {
         NDArray out = new LogitsProcessor.Temperature(0.5f).process(scores(new float[][] {{1f, -2f}}), null);
         assertArrayEquals(new float[] {2f, -4f}, row(out, 0));
-        GenerationConfig cfg = new GenerationConfig("sample", null, null, null, null, 2, 8, 3.0, 2, 0.7, 10, 0.9,
+        GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, null, null, null, null, 2, 8, 3.0, 2, 0.7, 10, 0.9,
                 null, null, null);
         List<LogitsProcessor> procs = LogitsProcessor.processors(cfg, 5, 2);
         assertEquals(List.of(LogitsProcessor.RepetitionPenalty.class, LogitsProcessor.NoRepeatNGram.class,
                 LogitsProcessor.MinNewTokens.class), procs.stream().map(Object::getClass).toList());
         assertEquals(List.of(LogitsProcessor.Temperature.class, LogitsProcessor.TopK.class, LogitsProcessor.TopP.class),
                 LogitsProcessor.warpers(cfg).stream().map(Object::getClass).toList());
-        assertTrue(LogitsProcessor.warpers(GenerationConfig.of("sample", 4)).size() == 1);
+        assertTrue(LogitsProcessor.warpers(GenerationConfig.of(Strategy.SAMPLE, 4)).size() == 1);
     }
 
     @Test

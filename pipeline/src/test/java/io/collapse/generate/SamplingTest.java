@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Strategy;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -50,7 +51,7 @@ class SamplingTest {
 
     private static GenerationConfig sample(long seed, int returns, double temperature, int topK, double topP,
             boolean cache) {
-        return new GenerationConfig("sample", 1, returns, null, null, 0, 12, 1.5, null, temperature, topK, topP, seed,
+        return new GenerationConfig(Strategy.SAMPLE, 1, returns, null, null, 0, 12, 1.5, null, temperature, topK, topP, seed,
                 null, cache);
     }
 
@@ -95,7 +96,7 @@ class SamplingTest {
 
     @Test
     void topKOneIsGreedy() {
-        GenerationConfig greedy = new GenerationConfig("greedy", 1, 1, null, null, 0, 12, 1.5, null, null, null, null,
+        GenerationConfig greedy = new GenerationConfig(Strategy.GREEDY, 1, 1, null, null, 0, 12, 1.5, null, null, null, null,
                 null, null, true);
         assertTrue(Arrays.deepEquals(run(greedy, prompts, mask, 0), run(sample(99, 1, 1.0, 1, 1.0, true), prompts, mask, 0)));
     }

@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Strategy;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ class SyntheticCorpusTest {
     }
 
     private static Generator beam() {
-        return new Generator(model, new GenerationConfig("beam", 3, 1, null, null, 8, 8, 3.0, null, null, null, null,
+        return new Generator(model, new GenerationConfig(Strategy.BEAM, 3, 1, null, null, 8, 8, 3.0, null, null, null, null,
                 null, null, true));
     }
 
@@ -140,7 +141,7 @@ class SyntheticCorpusTest {
     void refusesAnotherJobsDirectoryAndRedoesCorruptShards() throws Exception {
         Path dir = tmp.resolve("c");
         assertThrows(IllegalStateException.class, () -> write(dir, beam(), 2, killAfterShard(0)));
-        Generator other = new Generator(model, new GenerationConfig("beam", 3, 1, null, null, 8, 8, 2.0, null, null,
+        Generator other = new Generator(model, new GenerationConfig(Strategy.BEAM, 3, 1, null, null, 8, 8, 2.0, null, null,
                 null, null, null, null, true));
         IOException e = assertThrows(IOException.class, () -> write(dir, other, 2, SyntheticCorpus.Progress.NONE));
         assertTrue(e.getMessage().contains("different corpus"), e.getMessage());
@@ -165,7 +166,7 @@ class SyntheticCorpusTest {
 
     @Test
     void sampledCorpusDoesNotDependOnTheBatchSize() throws Exception {
-        GenerationConfig cfg = new GenerationConfig("sample", 1, 1, null, null, 8, 8, 1.2, null, 0.9, 0, 0.95, 7L,
+        GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, 1, 1, null, null, 8, 8, 1.2, null, 0.9, 0, 0.95, 7L,
                 null, true);
         write(tmp.resolve("b1"), new Generator(model, cfg), 1, SyntheticCorpus.Progress.NONE);
         write(tmp.resolve("b4"), new Generator(model, cfg), 4, SyntheticCorpus.Progress.NONE);

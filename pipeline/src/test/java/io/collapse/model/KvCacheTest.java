@@ -19,9 +19,14 @@ class KvCacheTest {
     static final double TOL = 1e-5;
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("io.collapse.model.HfOptFixture#casesAndInputs")
+    @MethodSource("io.collapse.model.HfFixture#casesAndInputs")
     void tokenByTokenEqualsFullForward(String caseName, String input) throws IOException {
-        HfOptFixture fx = HfOptFixture.load(caseName);
+        checkCacheDecoding(HfFixture.load(caseName), input);
+    }
+
+    /** A 40-token prompt through the cache, then one token at a time: the logits of one full forward. */
+    static void checkCacheDecoding(HfFixture fx, String input) {
+        String caseName = fx.name() + " " + input;
         long[][] ids = fx.inputIds(input);
         long[][] mask = fx.attentionMask(input);
         int t = ids[0].length;
@@ -55,7 +60,7 @@ class KvCacheTest {
 
     @Test
     void reorderAndKeepRowsFollowTheBatchIndex() throws IOException {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         long[][] ids = fx.inputIds("padded");
         long[][] mask = fx.attentionMask("padded");
         try (NDManager manager = TestDevice.manager()) {
@@ -91,6 +96,7 @@ class KvCacheTest {
         float diff = want.sub(got).abs().mul(valid).max().getFloat();
         float scale = want.abs().mul(valid).max().getFloat();
         assertTrue(scale > 0, what + ": nothing compared");
+        OptForCausalLMTest.report(what, diff / scale);
         assertTrue(diff / scale < TOL, what + ": relative error " + diff / scale + " (max abs diff " + diff + ")");
     }
 }

@@ -30,7 +30,7 @@ class OptForCausalLMStateTest {
 
     @Test
     void saveThenLoadIsBitIdentical(@TempDir Path dir) throws IOException {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_B);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_B);
         try (NDManager manager = TestDevice.manager()) {
             CausalLM lm = fx.model(manager);
             Map<String, HostTensor> saved = lm.stateDict();
@@ -50,7 +50,7 @@ class OptForCausalLMStateTest {
 
     @Test
     void acceptsOriginalNamesHalfPrecisionAndTiedLmHead() throws IOException {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         Map<String, HostTensor> original = new LinkedHashMap<>();
         for (var e : fx.weights().entrySet()) {
             original.put(e.getKey().substring("model.".length()), toHalf(e.getValue()));
@@ -73,8 +73,8 @@ class OptForCausalLMStateTest {
 
     @Test
     void originalPytorchCheckpointGivesTheSameWeights() throws IOException {
-        for (String caseName : new String[] {HfOptFixture.CASE_A, HfOptFixture.CASE_B}) {
-            HfOptFixture fx = HfOptFixture.load(caseName);
+        for (String caseName : new String[] {HfFixture.CASE_A, HfFixture.CASE_B}) {
+            HfFixture fx = HfFixture.load(caseName);
             // decoder.* names, no lm_head: facebook/opt-125m's own layout.
             Map<String, HostTensor> bin = io.collapse.model.hf.TorchPickle.read(fx.dir().resolve("pytorch_model.bin"));
             try (NDManager manager = TestDevice.manager()) {
@@ -90,42 +90,42 @@ class OptForCausalLMStateTest {
 
     @Test
     void missingTensorIsNamed() throws IOException {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
         sd.remove("model.decoder.layers.1.fc2.bias");
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new OptForCausalLM(fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
+                () -> new OptForCausalLM((OptConfig) fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
         assertTrue(e.getMessage().contains("missing tensors ['model.decoder.layers.1.fc2.bias']"), e.getMessage());
     }
 
     @Test
     void unexpectedTensorIsNamed() throws IOException {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
         sd.put("model.decoder.layers.2.fc1.bias", fx.weights().get("model.decoder.layers.1.fc1.bias"));
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new OptForCausalLM(fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
+                () -> new OptForCausalLM((OptConfig) fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
         assertTrue(e.getMessage().contains("unexpected tensors ['model.decoder.layers.2.fc1.bias']"), e.getMessage());
     }
 
     @Test
     void wrongShapeSaysExpectedAndActual() throws IOException {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
         sd.put("model.decoder.layers.0.fc1.weight", HostTensor.ofFloats(new float[64 * 128], 128, 64));
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new OptForCausalLM(fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
+                () -> new OptForCausalLM((OptConfig) fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
         assertTrue(e.getMessage().contains(
                 "tensor 'model.decoder.layers.0.fc1.weight' has shape [128, 64] but the config expects (256, 64)"), e.getMessage());
     }
 
     @Test
     void untiedLmHeadIsRefused() throws IOException {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
         sd.put("lm_head.weight", HostTensor.ofFloats(new float[10 * 64], 10, 64));
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new OptForCausalLM(fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
+                () -> new OptForCausalLM((OptConfig) fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
         assertTrue(e.getMessage().contains("'lm_head.weight' has shape [10, 64]"), e.getMessage());
     }
 

@@ -25,25 +25,30 @@ class OptForCausalLMTest {
     static final double TOL = 1e-4;
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("io.collapse.model.HfOptFixture#casesAndInputs")
+    @MethodSource("io.collapse.model.HfFixture#casesAndInputs")
     void forwardMatchesTransformers(String caseName, String input) throws IOException {
-        HfOptFixture fx = HfOptFixture.load(caseName);
-        JsonNode expected = fx.forward(input);
-        long[][] ids = fx.inputIds(input);
-        long[][] mask = fx.attentionMask(input);
+        checkForward(HfFixture.load(caseName), input);
+    }
+
+    /**
+     * A forward record of any fixture: every hidden state, the full logits where stored, the logits
+     * slice, logsumexp, argmax and next-token logits at the valid positions.
+     */
+    static void checkForward(HfFixture fx, String record) {
+        JsonNode expected = fx.forward(record);
+        long[][] ids = fx.inputIds(fx.inputOf(record));
+        long[][] mask = fx.maskOf(record);
         int b = ids.length;
         int t = ids[0].length;
         try (NDManager manager = TestDevice.manager()) {
             CausalLM lm = fx.model(manager);
-            NDArray idArray = manager.create(ids);
-            NDArray maskArray = mask == null ? null : manager.create(mask);
-            CausalLMOutput out = lm.forward(new ParameterStore(manager, false), idArray, maskArray, null, false, true);
+            CausalLMOutput out = fx.run(lm, manager, record, true);
             boolean[][] valid = valid(mask, b, t);
 
             int layers = fx.config().numHiddenLayers();
             assertEquals(layers + 1, out.hiddenStates().size());
             for (int i = 0; i <= layers; i++) {
-                String name = "forward." + input + ".hidden_states." + i;
+                String name = "forward." + record + ".hidden_states." + i;
                 HostTensor want = fx.tensors().get(name);
                 assertArrayEqualsShape(want.shape(), out.hiddenStates().get(i).getShape().getShape(), name);
                 assertClose(want.toFloats(), out.hiddenStates().get(i).toFloatArray(), valid, name);
@@ -52,9 +57,9 @@ class OptForCausalLMTest {
             int v = fx.config().vocabSize();
             assertArrayEqualsShape(new long[] {b, t, v}, out.logits().getShape().getShape(), "logits");
             float[] logits = out.logits().toFloatArray();
-            HostTensor full = fx.tensors().get("forward." + input + ".logits");
+            HostTensor full = fx.tensors().get("forward." + record + ".logits");
             if (full != null) {
-                assertClose(full.toFloats(), logits, valid, "logits");
+                assertClose(full.toFloats(), logits, valid, record + " logits");
             }
 
             JsonNode slice = expected.path("logits_slice");
@@ -74,7 +79,7 @@ class OptForCausalLMTest {
                     }
                 }
             }
-            assertClose(want, got, sliceValid, "logits_slice");
+            assertClose(want, got, sliceValid, record + " logits_slice");
 
             float[] lse = out.logits().logSoftmax(-1).neg().add(out.logits()).toFloatArray(); // logsumexp, per entry
             float[] wantLse = new float[b * t];
@@ -98,14 +103,14 @@ class OptForCausalLMTest {
                     }
                 }
             }
-            assertClose(wantLse, gotLse, valid, "logsumexp");
-            assertClose(wantNext, gotNext, nextValid, "next_token_logit");
+            assertClose(wantLse, gotLse, valid, record + " logsumexp");
+            assertClose(wantNext, gotNext, nextValid, record + " next_token_logit");
         }
     }
 
     @org.junit.jupiter.api.Test
     void halfPrecisionStaysCloseToFloat32() throws IOException {
-        HfOptFixture fx = HfOptFixture.load(HfOptFixture.CASE_A);
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         DataType dtype = DataType.FLOAT16;
         try (NDManager manager = TestDevice.manager()) {
             NDArray ids = manager.create(fx.inputIds("padded"));
@@ -152,7 +157,15 @@ class OptForCausalLMTest {
         }
         assertTrue(checked > 0, what + ": nothing compared");
         double rel = maxDiff / maxAbs;
+        report(what, rel);
         assertTrue(rel < TOL, what + ": relative error " + rel + " (max abs diff " + maxDiff + ", scale " + maxAbs + ")");
+    }
+
+    /** With -Dcollapse.parity.print=true, each comparison's relative error goes to stdout (for reports). */
+    static void report(String what, double rel) {
+        if (Boolean.getBoolean("collapse.parity.print")) {
+            System.out.printf("parity %-50s %.3g%n", what, rel);
+        }
     }
 
     static void assertArrayEqualsShape(long[] want, long[] got, String what) {

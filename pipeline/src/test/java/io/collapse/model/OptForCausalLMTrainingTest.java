@@ -59,9 +59,9 @@ class OptForCausalLMTrainingTest {
      * embedding, pad row) against torch's, not an optimizer.
      */
     @ParameterizedTest
-    @ValueSource(strings = {HfOptFixture.CASE_A, HfOptFixture.CASE_B})
+    @ValueSource(strings = {HfFixture.CASE_A, HfFixture.CASE_B})
     void threeAdamWStepsReproduceTransformersLosses(String caseName) throws IOException {
-        HfOptFixture fx = HfOptFixture.load(caseName);
+        HfFixture fx = HfFixture.load(caseName);
         JsonNode expected = fx.expected().path("train_steps");
         double lr = 1e-3;
         double beta1 = 0.9;

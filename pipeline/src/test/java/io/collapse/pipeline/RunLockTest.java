@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +23,12 @@ class RunLockTest {
     void aHeldDirectoryIsRefusedNamingTheHolderAndFreeAgainAfterClose() throws IOException {
         Path run = tmp.resolve("run");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (RunLock held = RunLock.acquire(run, new PrintStream(log))) {
-            RunLock.HeldException e = assertThrows(RunLock.HeldException.class, () -> RunLock.acquire(run, System.out));
+        try (RunLock held = RunLock.acquire(run, new PrintWriter(log, true))) {
+            RunLock.HeldException e = assertThrows(RunLock.HeldException.class, () -> RunLock.acquire(run, new PrintWriter(System.out, true)));
             assertTrue(e.getMessage().contains("is in use by pid " + ProcessHandle.current().pid() + " on host "), e.getMessage());
         }
         assertEquals(0, Files.size(run.resolve(RunLock.FILE)), "a clean release empties the file");
-        try (RunLock again = RunLock.acquire(run, new PrintStream(log))) {
+        try (RunLock again = RunLock.acquire(run, new PrintWriter(log, true))) {
             assertEquals("", log.toString(StandardCharsets.UTF_8), "nothing to take over after a clean release");
         }
     }
@@ -37,7 +38,7 @@ class RunLockTest {
         Path run = Files.createDirectories(tmp.resolve("run"));
         Files.writeString(run.resolve(RunLock.FILE), "{\"pid\": 999999, \"host\": \"node7\", \"started\": \"2026-11-25T10:00:00Z\"}");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        try (RunLock lock = RunLock.acquire(run, new PrintStream(log, true, StandardCharsets.UTF_8))) {
+        try (RunLock lock = RunLock.acquire(run, new PrintWriter(new OutputStreamWriter(log, StandardCharsets.UTF_8), true))) {
             String note = log.toString(StandardCharsets.UTF_8);
             assertTrue(note.contains("taking over") && note.contains("pid 999999 on host node7"), note);
             assertTrue(Files.readString(run.resolve(RunLock.FILE)).contains(Long.toString(ProcessHandle.current().pid())));
@@ -47,7 +48,7 @@ class RunLockTest {
     @Test
     void aRunDirectoryThatIsAFileIsRefusedInOneLine() throws IOException {
         Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
-        IOException e = assertThrows(IOException.class, () -> RunLock.acquire(file, System.out));
+        IOException e = assertThrows(IOException.class, () -> RunLock.acquire(file, new PrintWriter(System.out, true)));
         assertTrue(e.getMessage().contains(file + " is a file; expected a directory"), e.getMessage());
         assertEquals("x", Files.readString(file), "nothing written over it");
     }

@@ -10,7 +10,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
+import io.collapse.config.MixedPrecision;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
@@ -50,7 +52,7 @@ class FineTuneDataParallelTest {
     void twoReplicasGiveTheOneDeviceLossesAndWeights() throws Exception {
         // 22 blocks in batches of 6 (micro-batches of 3): 3 rows split 2 + 1; the short last batch of 4
         // has a micro-batch of 1 row, which only the first replica runs.
-        TrainConfig config = new TrainConfig(2, 6, 3, 3e-3, null, null, null, 0.01, "paper-epoch-linear", null, 1.0,
+        TrainConfig config = new TrainConfig(2, 6, 3, 3e-3, null, null, null, 0.01, Schedule.PAPER_EPOCH_LINEAR, null, 1.0,
                 7, 0, null, null);
         FineTune.Result one = train(tmp.resolve("one"), config, 1);
         FineTune.Result two = train(tmp.resolve("two"), config, 2);
@@ -83,8 +85,8 @@ class FineTuneDataParallelTest {
     void fp16WithTwoReplicasTracksOneReplica() throws Exception {
         System.setProperty(FineTune.FP16_ON_CPU, "true");
         try {
-            TrainConfig config = new TrainConfig(1, 6, 3, 3e-3, null, null, null, 0.01, "constant", null, 1.0,
-                    7, 0, null, null).withMixedPrecision("fp16", 65536, 2000);
+            TrainConfig config = new TrainConfig(1, 6, 3, 3e-3, null, null, null, 0.01, Schedule.CONSTANT, null, 1.0,
+                    7, 0, null, null).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
             FineTune.Result one = train(tmp.resolve("one"), config, 1);
             FineTune.Result two = train(tmp.resolve("two"), config, 2);
             double worst = 0;
@@ -113,8 +115,8 @@ class FineTuneDataParallelTest {
                     manager.cap();
                 }
             };
-            TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, 0.01, "constant", null, 1.0,
-                    7, 2, null, null).withMixedPrecision("fp16", 65536, 2000);
+            TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, 0.01, Schedule.CONSTANT, null, 1.0,
+                    7, 2, null, null).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
             FineTune.run(model, FineTuneMixedPrecisionTest.blocks(12, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2),
                     config, FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep, List.of(Device.cpu(), Device.cpu()));
             assertEquals(arrays, manager.getManagedArrays().size());

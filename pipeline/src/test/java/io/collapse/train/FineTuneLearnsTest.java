@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.DataPaths;
 import io.collapse.data.Examples;
@@ -76,7 +77,7 @@ class FineTuneLearnsTest {
 
         OptConfig config = new OptConfig(KEEP + 1, 32, 2, 128, 4, BLOCK, true, 64, "relu", true, true, 0.1, 0.0,
                 false, 1, 2, 2, 0.02, true, "opt");
-        TrainConfig trainConfig = new TrainConfig(1, 8, 8, 3e-3, null, null, null, 0.01, "warmup-cosine", 10, 1.0, 0, null,
+        TrainConfig trainConfig = new TrainConfig(1, 8, 8, 3e-3, null, null, null, 0.01, Schedule.WARMUP_COSINE, 10, 1.0, 0, null,
                 20, null);
         try (NDManager manager = TestDevice.manager()) {
             CausalLM model = AutoModelForCausalLM.random(config, 3, manager, DataType.FLOAT32);

@@ -12,7 +12,9 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
+import io.collapse.config.MixedPrecision;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.hf.HostTensor;
@@ -65,8 +67,8 @@ class FineTuneMixedPrecisionTest {
         return TokenBlocks.of(ids, blockSize);
     }
 
-    private static TrainConfig config(int epochs, int validEvery, String mode, double scaleInit, int growth) {
-        return new TrainConfig(epochs, 4, 2, 3e-3, null, null, null, 0.01, "paper-epoch-linear", null, 1.0,
+    private static TrainConfig config(int epochs, int validEvery, MixedPrecision mode, double scaleInit, int growth) {
+        return new TrainConfig(epochs, 4, 2, 3e-3, null, null, null, 0.01, Schedule.PAPER_EPOCH_LINEAR, null, 1.0,
                 7, validEvery, null, null).withMixedPrecision(mode, scaleInit, growth);
     }
 
@@ -90,8 +92,8 @@ class FineTuneMixedPrecisionTest {
 
     @Test
     void fp16LossesTrackFloat32() throws Exception {
-        FineTune.Result fp32 = train(tmp.resolve("fp32"), config(2, 0, "off", 65536, 2000), FineTune.Listener.NONE);
-        FineTune.Result fp16 = train(tmp.resolve("fp16"), config(2, 0, "fp16", 65536, 2000), FineTune.Listener.NONE);
+        FineTune.Result fp32 = train(tmp.resolve("fp32"), config(2, 0, MixedPrecision.OFF, 65536, 2000), FineTune.Listener.NONE);
+        FineTune.Result fp16 = train(tmp.resolve("fp16"), config(2, 0, MixedPrecision.FP16, 65536, 2000), FineTune.Listener.NONE);
         assertEquals(fp32.stepLosses().size(), fp16.stepLosses().size());
         double worst = 0;
         for (int i = 0; i < fp32.stepLosses().size(); i++) {
@@ -118,8 +120,8 @@ class FineTuneMixedPrecisionTest {
     @Test
     void bf16LossesTrackFloat32OnAGpu() throws Exception {
         Assumptions.assumeTrue(TestDevice.isGpu(), "bf16 is refused on the CPU; runs with -Dcollapse.test.device=gpu");
-        FineTune.Result fp32 = train(tmp.resolve("fp32"), config(2, 0, "off", 65536, 2000), FineTune.Listener.NONE);
-        FineTune.Result bf16 = train(tmp.resolve("bf16"), config(2, 0, "bf16", 65536, 2000), FineTune.Listener.NONE);
+        FineTune.Result fp32 = train(tmp.resolve("fp32"), config(2, 0, MixedPrecision.OFF, 65536, 2000), FineTune.Listener.NONE);
+        FineTune.Result bf16 = train(tmp.resolve("bf16"), config(2, 0, MixedPrecision.BF16, 65536, 2000), FineTune.Listener.NONE);
         double worst = 0;
         for (int i = 0; i < fp32.stepLosses().size(); i++) {
             worst = Math.max(worst, Math.abs(fp32.stepLosses().get(i) - bf16.stepLosses().get(i)));
@@ -139,7 +141,7 @@ class FineTuneMixedPrecisionTest {
         try (NDManager manager = TestDevice.manager()) {
             before = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32).stateDict();
         }
-        train(out, config(1, 0, "fp16", 0x1p40, 2000), FineTune.Listener.NONE);
+        train(out, config(1, 0, MixedPrecision.FP16, 0x1p40, 2000), FineTune.Listener.NONE);
         List<JsonNode> steps = steps(out);
         assertEquals(6, steps.size());
         for (int i = 0; i < steps.size(); i++) {
@@ -158,7 +160,7 @@ class FineTuneMixedPrecisionTest {
 
     @Test
     void theScaleDoublesAfterGrowthIntervalGoodStepsAndResumesWithItsState() throws Exception {
-        TrainConfig config = config(2, 2, "fp16", 16, 3);
+        TrainConfig config = config(2, 2, MixedPrecision.FP16, 16, 3);
         Path fullDir = tmp.resolve("full");
         FineTune.Result full = train(fullDir, config, FineTune.Listener.NONE);
         List<Double> scales = steps(fullDir).stream().map(s -> s.path("loss_scale").asDouble()).toList();
@@ -187,11 +189,11 @@ class FineTuneMixedPrecisionTest {
     @Test
     void halfPrecisionOnTheCpuIsRefusedUpFront() throws Exception {
         IllegalArgumentException bf16 = assertThrows(IllegalArgumentException.class,
-                () -> train(tmp.resolve("bf16"), config(1, 0, "bf16", 65536, 2000), FineTune.Listener.NONE));
+                () -> train(tmp.resolve("bf16"), config(1, 0, MixedPrecision.BF16, 65536, 2000), FineTune.Listener.NONE));
         assertTrue(bf16.getMessage().contains("bf16 needs a GPU"), bf16.getMessage());
         System.clearProperty(FineTune.FP16_ON_CPU);
         IllegalArgumentException fp16 = assertThrows(IllegalArgumentException.class,
-                () -> train(tmp.resolve("fp16"), config(1, 0, "fp16", 65536, 2000), FineTune.Listener.NONE));
+                () -> train(tmp.resolve("fp16"), config(1, 0, MixedPrecision.FP16, 65536, 2000), FineTune.Listener.NONE));
         assertTrue(fp16.getMessage().contains("-D" + FineTune.FP16_ON_CPU + "=true"), fp16.getMessage());
         assertTrue(!Files.exists(tmp.resolve("bf16")) && !Files.exists(tmp.resolve("fp16")), "nothing written");
     }

@@ -7,13 +7,11 @@ import io.collapse.model.auto.AutoModelForCausalLM;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.TestDevice;
-import io.collapse.config.OptConfig;
+import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
-import io.collapse.model.hf.Safetensors;
+import io.collapse.model.HfFixture;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,41 +25,37 @@ import org.junit.jupiter.params.provider.ValueSource;
  * so the step losses are the losses before each step and the last validation (on the same blocks)
  * is the loss after the third.
  */
-class FineTuneParityTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+public class FineTuneParityTest {
 
     @TempDir Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"case-a-preln", "case-b-postln-proj"})
+    @ValueSource(strings = {HfFixture.CASE_A, HfFixture.CASE_B})
     void threeAdamWStepsMatchTransformers(String caseName) throws Exception {
-        Path dir = Path.of(getClass().getResource("/hf-opt/" + caseName + "/config.json").toURI()).getParent();
-        JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
-        JsonNode steps = expected.path("train_steps");
+        checkThreeAdamWSteps(HfFixture.load(caseName), tmp);
+    }
 
-        // Dropout off the way model.eval() has it: the same config with both dropouts 0.
-        ObjectNode configJson = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
-        configJson.put("dropout", 0.0).put("attention_dropout", 0.0);
-        OptConfig config = JSON.treeToValue(configJson, OptConfig.class);
-
-        JsonNode batch = expected.path("inputs").path("batch").path("input_ids");
-        int rows = batch.size();
-        int cols = batch.get(0).size();
+    /** The fixture's train_steps through {@link FineTune#run}, dropout off as model.eval() has it. */
+    public static void checkThreeAdamWSteps(HfFixture fx, Path tmp) throws Exception {
+        JsonNode steps = fx.expected().path("train_steps");
+        long[][] batch = fx.inputIds("batch");
+        int rows = batch.length;
+        int cols = batch[0].length;
         int[] ids = new int[rows * cols];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                ids[r * cols + c] = batch.get(r).get(c).asInt();
+                ids[r * cols + c] = (int) batch[r][c];
             }
         }
         TokenBlocks blocks = TokenBlocks.of(ids, cols);
-        TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, "constant", 0, 0.0, 0, null, null, null);
+        TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, Schedule.CONSTANT, 0, 0.0, 0, null, null, null);
 
         try (NDManager manager = TestDevice.manager()) {
-            CausalLM model = AutoModelForCausalLM.fromStateDict(config, Safetensors.read(dir.resolve("model.safetensors")),
-                    manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.fromStateDict(fx.configWithoutDropout(), fx.weights(), manager,
+                    DataType.FLOAT32);
             FineTune.Result result = FineTune.run(model, blocks, blocks, train, FineTune.Output.quiet(tmp.resolve("out")), FineTune.Listener.NONE);
 
+            String caseName = fx.name();
             List<Double> before = result.stepLosses();
             assertEquals(3, before.size());
             for (int i = 0; i < 3; i++) {

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.StateDict;
@@ -62,7 +63,7 @@ class FineTuneTest {
     }
 
     private static TrainConfig config(int epochs, int batch, int micro, int validEvery) {
-        return new TrainConfig(epochs, batch, micro, 3e-3, null, null, null, 0.01, "paper-epoch-linear", null, 1.0,
+        return new TrainConfig(epochs, batch, micro, 3e-3, null, null, null, 0.01, Schedule.PAPER_EPOCH_LINEAR, null, 1.0,
                 7, validEvery, null, null);
     }
 
@@ -90,7 +91,7 @@ class FineTuneTest {
         List<float[]> weights = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
         for (int micro : new int[] {8, 2, 1}) {
-            TrainConfig config = new TrainConfig(1, 8, micro, 1e-2, null, null, null, 0.0, "constant", null, null, 5,
+            TrainConfig config = new TrainConfig(1, 8, micro, 1e-2, null, null, null, 0.0, Schedule.CONSTANT, null, null, 5,
                     null, null, null);
             try (NDManager manager = TestDevice.manager()) {
                 CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.0), 11, manager, DataType.FLOAT32);

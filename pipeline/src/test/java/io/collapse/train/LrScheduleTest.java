@@ -3,12 +3,13 @@ package io.collapse.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import org.junit.jupiter.api.Test;
 
 class LrScheduleTest {
 
-    private static TrainConfig config(int epochs, String schedule, int warmup) {
+    private static TrainConfig config(int epochs, Schedule schedule, int warmup) {
         return new TrainConfig(epochs, 8, 4, 1e-3, null, null, null, null, schedule, warmup, null, 0, null, null, null);
     }
 
@@ -26,7 +27,7 @@ class LrScheduleTest {
 
     @Test
     void paperScheduleIsConstantWithinAnEpoch() {
-        LrSchedule s = new LrSchedule(config(3, "paper-epoch-linear", 0), 30);
+        LrSchedule s = new LrSchedule(config(3, Schedule.PAPER_EPOCH_LINEAR, 0), 30);
         for (long step = 0; step < 30; step++) {
             int epoch = (int) (step / 10);
             double expected = 1e-3 * (1.0 - 0.45 * epoch); // 1.0, 0.55, 0.1
@@ -38,7 +39,7 @@ class LrScheduleTest {
     void warmupLinearMatchesHfFormulaStepByStep() {
         long total = 20;
         int warmup = 5;
-        LrSchedule s = new LrSchedule(config(2, "warmup-linear", warmup), total);
+        LrSchedule s = new LrSchedule(config(2, Schedule.WARMUP_LINEAR, warmup), total);
         for (long step = 0; step <= total + 2; step++) {
             double expected = step < warmup ? step / 5.0 : Math.max(0, (20.0 - step) / 15.0);
             assertEquals(1e-3 * expected, s.lr((int) Math.min(1, step / 10), step), 1e-15, "step " + step);
@@ -50,7 +51,7 @@ class LrScheduleTest {
     void warmupCosineMatchesHfFormulaStepByStep() {
         long total = 17;
         int warmup = 3;
-        LrSchedule s = new LrSchedule(config(1, "warmup-cosine", warmup), total);
+        LrSchedule s = new LrSchedule(config(1, Schedule.WARMUP_COSINE, warmup), total);
         for (long step = 0; step <= total; step++) {
             double expected = step < warmup
                     ? step / 3.0
@@ -63,7 +64,7 @@ class LrScheduleTest {
 
     @Test
     void constantHasOnlyItsWarmup() {
-        LrSchedule s = new LrSchedule(config(1, "constant", 4), 10);
+        LrSchedule s = new LrSchedule(config(1, Schedule.CONSTANT, 4), 10);
         double[] expected = {0, 0.25, 0.5, 0.75, 1, 1, 1, 1, 1, 1};
         for (int step = 0; step < 10; step++) {
             assertEquals(1e-3 * expected[step], s.lr(0, step), 1e-15);
@@ -72,7 +73,7 @@ class LrScheduleTest {
 
     @Test
     void epochCosineIsTorchCosineAnnealingPerEpoch() {
-        LrSchedule s = new LrSchedule(config(5, "epoch-cosine", 0), 50);
+        LrSchedule s = new LrSchedule(config(5, Schedule.EPOCH_COSINE, 0), 50);
         for (int epoch = 0; epoch < 5; epoch++) {
             double expected = 1e-6 + (1e-3 - 1e-6) * (1 + Math.cos(Math.PI * epoch / 5)) / 2;
             assertEquals(expected, s.lr(epoch, epoch * 10L + 3), 1e-15);

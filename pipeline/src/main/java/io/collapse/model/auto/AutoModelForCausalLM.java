@@ -2,10 +2,12 @@ package io.collapse.model.auto;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.config.Gpt2Config;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.model.CausalLM;
+import io.collapse.model.gpt2.Gpt2LMHeadModel;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.neox.GptNeoXForCausalLM;
 import io.collapse.model.opt.OptForCausalLM;
@@ -20,6 +22,9 @@ public final class AutoModelForCausalLM {
     public static CausalLM of(LmConfig config) {
         if (config instanceof OptConfig opt) {
             return new OptForCausalLM(opt);
+        }
+        if (config instanceof Gpt2Config gpt2) {
+            return new Gpt2LMHeadModel(gpt2);
         }
         if (config instanceof GptNeoXConfig neox) {
             return new GptNeoXForCausalLM(neox);

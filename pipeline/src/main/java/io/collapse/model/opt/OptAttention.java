@@ -2,13 +2,11 @@ package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.collapse.config.OptConfig;
-import io.collapse.model.AttentionMasks;
+import io.collapse.model.Attention;
 import io.collapse.model.HfBlock;
 import io.collapse.model.Linear;
 import io.collapse.model.Tensors;
@@ -51,39 +49,13 @@ public final class OptAttention extends HfBlock {
      */
     NDList forward(ParameterStore ps, NDArray hidden, NDArray attnMask, NDArray pastKey, NDArray pastValue,
             boolean training) {
-        Shape shape = hidden.getShape();
-        long b = shape.get(0);
-        long t = shape.get(1);
         // HF scales q, not the scores.
-        NDArray q = split(qProj.forward(ps, hidden, training).mul(Tensors.scalar(hidden, scaling)), b, t); // (B, H, T, D)
-        NDArray k = split(kProj.forward(ps, hidden, training), b, t); // (B, H, T, D)
-        NDArray v = split(vProj.forward(ps, hidden, training), b, t); // (B, H, T, D)
-        if (pastKey != null) {
-            k = pastKey.concat(k, 2); // (B, H, S, D)
-            v = pastValue.concat(v, 2); // (B, H, S, D)
-        }
-        DataType dtype = hidden.getDataType();
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(attnMask); // (B, H, T, S)
-        // As HF: clamp so that a masked score plus the mask cannot reach -inf.
-        scores = scores.maximum(Tensors.scalar(scores, AttentionMasks.minValue(dtype)));
-        // HF's softmax runs in float32 for half precision. Training cannot cast: DJL's toType runs
-        // without autograd (NoGradGuard in its JNI), so a half-precision training copy takes torch's
-        // half softmax, which accumulates in float32 itself and rounds only its output.
-        NDArray probs = dtype == DataType.FLOAT32 || training
-                ? scores.softmax(-1)
-                : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(dtype, false); // (B, H, T, S)
-        if (training && attentionDropout > 0) {
-            probs = Dropout.dropout(probs, attentionDropout, true).head();
-        }
-        NDArray context = probs.matMul(v) // (B, H, T, D)
-                .transpose(0, 2, 1, 3) // (B, T, H, D)
-                .reshape(b, t, (long) heads * headDim); // (B, T, C)
-        return new NDList(outProj.forward(ps, context, training), k, v);
-    }
-
-    /** (B, T, C) -> (B, T, H, D) -> (B, H, T, D). */
-    private NDArray split(NDArray x, long b, long t) {
-        return x.reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
+        NDArray scaled = qProj.forward(ps, hidden, training).mul(Tensors.scalar(hidden, scaling)); // (B, T, C)
+        NDArray q = Attention.splitHeads(scaled, heads, headDim); // (B, H, T, D)
+        NDArray k = Attention.splitHeads(kProj.forward(ps, hidden, training), heads, headDim); // (B, H, T, D)
+        NDArray v = Attention.splitHeads(vProj.forward(ps, hidden, training), heads, headDim); // (B, H, T, D)
+        NDList attn = Attention.attend(q, k, v, pastKey, pastValue, attnMask, attentionDropout, training);
+        return new NDList(outProj.forward(ps, attn.get(0), training), attn.get(1), attn.get(2));
     }
 
     /** DJL entry for the block alone: (hidden, additive mask) -> (output, key, value). */

@@ -11,14 +11,13 @@ import ai.djl.util.PairList;
 import io.collapse.config.OptConfig;
 import io.collapse.model.AttentionMasks;
 import io.collapse.model.CausalLM;
+import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
 import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.LayerNorm;
 import io.collapse.model.Linear;
 import io.collapse.model.ModuleList;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * HF's {@code OPTDecoder}: token and learned position embeddings, optional project_in/project_out
@@ -81,32 +80,12 @@ public final class OptDecoder extends HfBlock {
         NDArray hidden = tokens.add(positions); // (B, T, C)
         NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
 
-        NDList hiddenStates = outputHiddenStates ? new NDList() : null;
-        List<NDArray> keys = cache == null ? null : new ArrayList<>();
-        List<NDArray> values = cache == null ? null : new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            if (outputHiddenStates) {
-                hiddenStates.add(hidden);
-            }
-            NDArray pastKey = cache == null ? null : cache.key(i);
-            NDArray pastValue = cache == null ? null : cache.value(i);
-            NDList out = layers.get(i).forward(ps, hidden, attnMask, pastKey, pastValue, training);
-            hidden = out.get(0);
-            if (cache != null) {
-                keys.add(out.get(1));
-                values.add(out.get(2));
-            }
-        }
-        if (finalLayerNorm != null) {
-            hidden = finalLayerNorm.forward(ps, hidden, training);
-        }
-        if (projectOut != null) {
-            hidden = projectOut.forward(ps, hidden, training); // (B, T, E)
-        }
-        if (outputHiddenStates) {
-            hiddenStates.add(hidden);
-        }
-        return new CausalLM.Body(hidden, keys, values, hiddenStates);
+        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
+                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, pastKey, pastValue, training),
+                h -> {
+                    NDArray out = finalLayerNorm == null ? h : finalLayerNorm.forward(ps, h, training);
+                    return projectOut == null ? out : projectOut.forward(ps, out, training); // (B, T, E)
+                });
     }
 
     /**

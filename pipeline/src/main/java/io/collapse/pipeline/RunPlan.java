@@ -1,0 +1,89 @@
+package io.collapse.pipeline;
+
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.RunConfig;
+import io.collapse.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where the runs of one {@code collapse run} go: one run directory per (config, seed), named
+ * {@code <name>-seed<S>}; a sweep (more than one run) puts them under one folder listed in its
+ * {@code sweep.json}.
+ *
+ * @param runs every run with its directory, configs first, then seeds
+ * @param sweepRoot the sweep's folder, null for a single run
+ */
+public record RunPlan(List<Run> runs, Path sweepRoot) {
+
+    /** One experiment and its run directory. */
+    public record Run(RunConfig config, Path dir) {}
+
+    public RunPlan {
+        runs = List.copyOf(runs);
+    }
+
+    /**
+     * @param seeds one run per seed and config (null: each config's own experiment.seed)
+     * @param runDir the directory of a single run (null: {@code root/<name>-seed<S>})
+     * @param sweepDir a sweep's folder (null: {@code root/sweep})
+     * @param root where run directories go (null: {@link #defaultRoot()})
+     */
+    public static RunPlan of(List<RunConfig> configs, List<Long> seeds, Path runDir, Path sweepDir, Path root) {
+        List<RunConfig> all = new ArrayList<>();
+        for (RunConfig c : configs) {
+            if (seeds == null) {
+                all.add(c);
+            } else {
+                seeds.forEach(s -> all.add(c.withSeed(s)));
+            }
+        }
+        boolean sweep = all.size() > 1;
+        if (sweep && runDir != null) {
+            throw new IllegalArgumentException("--run-dir names one run; a sweep (" + all.size() + " runs) takes --sweep-dir");
+        }
+        Path runsRoot = root != null ? root : defaultRoot();
+        Path sweepRoot = sweep ? (sweepDir != null ? sweepDir : runsRoot.resolve("sweep")) : null;
+        List<Run> runs = new ArrayList<>();
+        for (RunConfig c : all) {
+            String name = c.name() + "-seed" + c.experiment().seed();
+            runs.add(new Run(c, runDir != null ? runDir : (sweep ? sweepRoot : runsRoot).resolve(name)));
+        }
+        return new RunPlan(runs, sweepRoot);
+    }
+
+    public boolean isSweep() {
+        return sweepRoot != null;
+    }
+
+    /** A sweep's {@code sweep.json}: the names of its run directories, which the sweep report reads. */
+    public void writeSweep() throws IOException {
+        Map<String, Object> sweep = new LinkedHashMap<>();
+        sweep.put("runs", runs.stream().map(r -> r.dir().getFileName().toString()).toList());
+        AtomicFiles.writeString(sweepRoot.resolve("sweep.json"), ConfigLoader.JSON.writeValueAsString(sweep));
+    }
+
+    /** -Dcollapse.run.root, else $COLLAPSE_RUN_ROOT, else {@code <repo>/checkpoints}. */
+    static Path defaultRoot() {
+        String prop = System.getProperty("collapse.run.root");
+        if (prop != null) {
+            return Path.of(prop);
+        }
+        String env = System.getenv("COLLAPSE_RUN_ROOT");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("collapse.repo", ".")).resolve("checkpoints");
+    }
+
+    /** Where a run's results are, for the user at its end. */
+    public static String summary(Path dir) {
+        return "results: " + dir + "\n  per generation: " + dir.resolve("gen-NN").resolve(RunFiles.EVAL)
+                + "\n  report: " + dir.resolve(RunFiles.REPORT).resolve("index.html")
+                + "\n  status: ./collapse status " + dir;
+    }
+}

@@ -1,0 +1,39 @@
+package io.collapse.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.RunConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunPlanTest {
+
+    @TempDir Path tmp;
+
+    @Test
+    void oneRunIsNamedByConfigAndSeedAndASweepGoesUnderItsFolderWithSweepJson() throws Exception {
+        RunConfig smoke = RunConfig.load("smoke", List.of());
+        RunPlan single = RunPlan.of(List.of(smoke), List.of(7L), null, null, tmp);
+        assertNull(single.sweepRoot());
+        assertEquals(List.of(tmp.resolve(smoke.name() + "-seed7")), single.runs().stream().map(RunPlan.Run::dir).toList());
+        assertEquals(tmp.resolve("mine"), RunPlan.of(List.of(smoke), null, tmp.resolve("mine"), null, tmp).runs().get(0).dir());
+
+        RunPlan sweep = RunPlan.of(List.of(smoke), List.of(1L, 2L), null, null, tmp);
+        assertEquals(tmp.resolve("sweep"), sweep.sweepRoot());
+        assertEquals(List.of(1L, 2L), sweep.runs().stream().map(r -> r.config().experiment().seed()).toList());
+        assertEquals(tmp.resolve("sweep").resolve(smoke.name() + "-seed2"), sweep.runs().get(1).dir());
+        sweep.writeSweep();
+        assertEquals(ConfigLoader.JSON.valueToTree(Map.of("runs", List.of(smoke.name() + "-seed1", smoke.name() + "-seed2"))),
+                ConfigLoader.JSON.readTree(tmp.resolve("sweep/sweep.json").toFile()));
+
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> RunPlan.of(List.of(smoke), List.of(1L, 2L), tmp.resolve("one"), null, tmp));
+        assertEquals("--run-dir names one run; a sweep (2 runs) takes --sweep-dir", e.getMessage());
+    }
+}

@@ -62,12 +62,12 @@ public record GptNeoXConfig(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.FALSE : tieWordEmbeddings;
         modelType = modelType == null ? "gpt_neox" : modelType;
 
-        size("vocab_size", vocabSize);
-        size("hidden_size", hiddenSize);
-        size("num_hidden_layers", numHiddenLayers);
-        size("num_attention_heads", numAttentionHeads);
-        size("intermediate_size", intermediateSize);
-        size("max_position_embeddings", maxPositionEmbeddings);
+        Check.modelSize("vocab_size", vocabSize);
+        Check.modelSize("hidden_size", hiddenSize);
+        Check.modelSize("num_hidden_layers", numHiddenLayers);
+        Check.modelSize("num_attention_heads", numAttentionHeads);
+        Check.modelSize("intermediate_size", intermediateSize);
+        Check.modelSize("max_position_embeddings", maxPositionEmbeddings);
         if (hiddenSize % numAttentionHeads != 0) {
             throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
                     + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
@@ -75,8 +75,8 @@ public record GptNeoXConfig(
         Activation.fromHf("hidden_act", hiddenAct);
         Check.positive("config: layer_norm_eps", layerNormEps);
         Check.positive("config: initializer_range", initRange);
-        probability("attention_dropout", attentionDropout);
-        probability("hidden_dropout", hiddenDropout);
+        Check.dropout("attention_dropout", attentionDropout);
+        Check.dropout("hidden_dropout", hiddenDropout);
         if (!"gpt_neox".equals(modelType)) {
             throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'gpt_neox'");
         }
@@ -191,15 +191,5 @@ public record GptNeoXConfig(
         long h = hiddenSize;
         long head = tieWordEmbeddings ? 0 : (long) vocabSize * hiddenSize;
         return (long) vocabSize * hiddenSize + numHiddenLayers * (4 * h * h + 2 * h * intermediateSize) + head;
-    }
-
-    private static void size(String field, int value) {
-        Check.between("config: " + field, value, 1, OptConfig.MAX_SIZE);
-    }
-
-    private static void probability(String field, double value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException("config: " + field + " must lie in [0, 1), got " + value);
-        }
     }
 }

@@ -10,8 +10,9 @@ import java.util.Map;
  * GPT-2, with OPT-125m's vocabulary (50272 ids, bos = eos = {@code </s>} = 2) so that the bundled
  * OPT tokenizer fits the demo; no pad token, as GPT-2 (padding uses eos). {@code gpt2} is
  * openai-community/gpt2's config.json (124M: vocab 50257, bos = eos = 50256). {@code tiny-pythia}
- * is a GPT-NeoX of {@code tiny}'s size, also with OPT's vocabulary of 50272 (Pythia's is 50304) so
- * that demo runs can use the bundled tokenizer; {@code pythia-160m} is EleutherAI/pythia-160m's shape.
+ * is {@code tiny}'s shape as GPT-NeoX, also with OPT-125m's vocabulary and bos = eos = 2 (Pythia's
+ * are 50304 ids and 0) so that the bundled OPT tokenizer fits the demo; no pad token, as Pythia.
+ * {@code pythia-160m} is EleutherAI/pythia-160m's config.json (162M, untied embed_out).
  */
 public final class Presets {
 
@@ -22,8 +23,8 @@ public final class Presets {
             "opt-125m", config(768, 12, 12, 3072, 2048),
             "tiny-gpt2", gpt2(50272, 2, 64, 2, 4, 256),
             "gpt2", gpt2(50257, 50256, 768, 12, 12, 1024),
-            "tiny-pythia", pythia(50272, 64, 2, 4, 256, 256),
-            "pythia-160m", pythia(50304, 768, 12, 12, 3072, 2048));
+            "tiny-pythia", pythia(50272, 2, 64, 2, 4, 256, 256),
+            "pythia-160m", pythia(50304, 0, 768, 12, 12, 3072, 2048));
 
     /** Preset names, sorted. */
     public static List<String> names() {
@@ -53,11 +54,11 @@ public final class Presets {
 
     /**
      * Pythia's settings (config.json of EleutherAI/pythia-160m: parallel residual, rotary on 25% of
-     * each head with base 10000, exact gelu, untied embed_out, bos = eos = 0, init 0.02) at another size.
+     * each head with base 10000, exact gelu, untied embed_out, no dropout, init 0.02) at another size.
      */
-    private static GptNeoXConfig pythia(int vocab, int hidden, int layers, int heads, int intermediate,
+    private static GptNeoXConfig pythia(int vocab, int bosEos, int hidden, int layers, int heads, int intermediate,
             int maxPositions) {
         return new GptNeoXConfig(vocab, hidden, layers, heads, intermediate, "gelu", null, 0.25, 10000.0, null,
-                maxPositions, 1e-5, true, true, 0.0, 0.0, 0.02, null, 0, 0, false, "gpt_neox");
+                maxPositions, 1e-5, true, true, 0.0, 0.0, 0.02, null, bosEos, bosEos, false, "gpt_neox");
     }
 }

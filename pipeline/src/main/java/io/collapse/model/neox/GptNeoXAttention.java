@@ -2,13 +2,11 @@ package io.collapse.model.neox;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.collapse.config.GptNeoXConfig;
-import io.collapse.model.AttentionMasks;
+import io.collapse.model.Attention;
 import io.collapse.model.HfBlock;
 import io.collapse.model.Linear;
 import io.collapse.model.Rotary;
@@ -16,7 +14,8 @@ import io.collapse.model.Tensors;
 
 /**
  * HF's {@code GPTNeoXAttention}: one fused {@code query_key_value} projection, rotary positions on
- * the first rotary_ndims of each query and key head, softmax(q·kᵀ/√D + mask)·v, {@code dense}.
+ * the first rotary_ndims of each query and key head, softmax(q·kᵀ/√D + mask)·v
+ * ({@link Attention#attend}), {@code dense}.
  * Letters: B batch, T new positions, P cached positions, S = P + T key positions, H heads,
  * D head_size, R rotary dims, C = H·D hidden size.
  */
@@ -59,30 +58,12 @@ public final class GptNeoXAttention extends HfBlock {
                 .reshape(b, t, heads, 3L * headSize) // (B, T, H, 3D)
                 .transpose(0, 2, 1, 3); // (B, H, T, 3D)
         NDList parts = qkv.split(3, 3); // (B, H, T, D) three times
-        NDArray q = rotary.apply(parts.get(0), rope.get(0), rope.get(1)); // (B, H, T, D)
+        // HF scales the scores after q·kᵀ; scaling q first is the same up to rounding, and exact
+        // where 1/√D is a power of two (Pythia: D = 64 → 1/8).
+        NDArray q = rotary.apply(parts.get(0), rope.get(0), rope.get(1)).mul(Tensors.scalar(hidden, scaling)); // (B, H, T, D)
         NDArray k = rotary.apply(parts.get(1), rope.get(0), rope.get(1)); // (B, H, T, D)
-        NDArray v = parts.get(2); // (B, H, T, D)
-        if (pastKey != null) {
-            k = pastKey.concat(k, 2); // (B, H, S, D)
-            v = pastValue.concat(v, 2); // (B, H, S, D)
-        }
-        DataType dtype = hidden.getDataType();
-        // HF scales the scores, not q (OPT scales q): the same up to rounding, kept as HF does it.
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Tensors.scalar(q, scaling)).add(attnMask); // (B, H, T, S)
-        // Not in HF: keeps a fully masked row (a pad query) finite where a half-precision sum reaches -inf.
-        scores = scores.maximum(Tensors.scalar(scores, AttentionMasks.minValue(dtype)));
-        // HF's softmax runs in float32 and casts back; training cannot cast under DJL's autograd
-        // (see OptAttention), where torch's half softmax accumulates in float32 itself.
-        NDArray probs = dtype == DataType.FLOAT32 || training
-                ? scores.softmax(-1)
-                : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(dtype, false); // (B, H, T, S)
-        if (training && attentionDropout > 0) {
-            probs = Dropout.dropout(probs, attentionDropout, true).head();
-        }
-        NDArray context = probs.matMul(v) // (B, H, T, D)
-                .transpose(0, 2, 1, 3) // (B, T, H, D)
-                .reshape(b, t, (long) heads * headSize); // (B, T, C)
-        return new NDList(dense.forward(ps, context, training), k, v);
+        NDList out = Attention.attend(q, k, parts.get(2), pastKey, pastValue, attnMask, attentionDropout, training);
+        return new NDList(dense.forward(ps, out.get(0), training), out.get(1), out.get(2)); // (B, T, C), keys, values
     }
 
     /** DJL entry for the block alone: (hidden, additive mask, cos, sin) -> (output, key, value). */

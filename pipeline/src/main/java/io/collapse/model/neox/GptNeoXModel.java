@@ -2,7 +2,6 @@ package io.collapse.model.neox;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
@@ -11,14 +10,14 @@ import ai.djl.util.PairList;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.AttentionMasks;
 import io.collapse.model.CausalLM;
+import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
 import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.LayerNorm;
 import io.collapse.model.ModuleList;
+import io.collapse.model.PositionIds;
 import io.collapse.model.Rotary;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * HF's {@code GPTNeoXModel}: the token embedding {@code embed_in} (no learned positions: rotary
@@ -28,6 +27,7 @@ import java.util.List;
 public final class GptNeoXModel extends HfBlock {
 
     private final GptNeoXConfig config;
+    private final float hiddenDropout;
     private final Rotary rotary;
     private final Embedding embedIn;
     private final ModuleList<GptNeoXLayer> layers;
@@ -35,6 +35,7 @@ public final class GptNeoXModel extends HfBlock {
 
     public GptNeoXModel(GptNeoXConfig config) {
         this.config = config;
+        this.hiddenDropout = config.hiddenDropout().floatValue();
         this.rotary = new Rotary(config.rotaryNdims(), config.rope());
         // Registration order is HF's __init__ order: embed_in first (CausalLM reads it as the token embedding).
         this.embedIn = addChildBlock("embed_in", new Embedding(config.vocabSize(), config.hiddenSize(), null));
@@ -53,55 +54,23 @@ public final class GptNeoXModel extends HfBlock {
     /**
      * @param inputIds (B, T) int64, the new tokens
      * @param attentionMask (B, S) 1 for real tokens, 0 for pads, covering cached and new positions
+     * @param positionIds (B, T) int64 rotary positions, or null for HF generate's ({@link PositionIds#fromMask})
      * @param cache cached keys/values of the first P positions, or null (no cache wanted)
      * @return hidden (B, T, C) after final_layer_norm: the LM head's input
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
-            boolean outputHiddenStates) {
+    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+            boolean training, boolean outputHiddenStates) {
         long past = cache == null ? 0 : cache.length();
         NDArray hidden = embedIn.forward(ps, inputIds, training); // (B, T, C)
-        float hiddenDropout = config.hiddenDropout().floatValue();
         if (training && hiddenDropout > 0) {
             hidden = Dropout.dropout(hidden, hiddenDropout, true).head(); // HF's emb_dropout
         }
         NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
-        NDList rope = rotary.cosSin(positionIds(attentionMask, past), hidden.getDataType()); // (B, T, R) twice
-
-        NDList hiddenStates = outputHiddenStates ? new NDList() : null;
-        List<NDArray> keys = cache == null ? null : new ArrayList<>();
-        List<NDArray> values = cache == null ? null : new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            if (outputHiddenStates) {
-                hiddenStates.add(hidden);
-            }
-            NDArray pastKey = cache == null ? null : cache.key(i);
-            NDArray pastValue = cache == null ? null : cache.value(i);
-            NDList out = layers.get(i).forward(ps, hidden, attnMask, rope, pastKey, pastValue, training);
-            hidden = out.get(0);
-            if (cache != null) {
-                keys.add(out.get(1));
-                values.add(out.get(2));
-            }
-        }
-        hidden = finalLayerNorm.forward(ps, hidden, training); // (B, T, C)
-        if (outputHiddenStates) {
-            hiddenStates.add(hidden);
-        }
-        return new CausalLM.Body(hidden, keys, values, hiddenStates);
-    }
-
-    /**
-     * generate()'s position ids in transformers 5.17: {@code cumsum(mask) - 1}, pads set to 0, so a
-     * row's first real token is at position 0 however much left padding precedes it. (5.17's bare
-     * forward without position_ids takes {@code arange(P, S)} instead, pads counted; the two agree
-     * wherever there is no padding, which is all that training and scoring pass.)
-     *
-     * @param attentionMask (B, S) int64
-     * @return (B, T) int64, the positions of the T = S - P new tokens
-     */
-    static NDArray positionIds(NDArray attentionMask, long past) {
-        NDArray positions = attentionMask.cumSum(1).sub(1).mul(attentionMask); // (B, S), pads 0
-        return past > 0 ? positions.get(new NDIndex(":, " + past + ":")) : positions; // (B, T)
+        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+        NDList rope = rotary.cosSin(positions, hidden.getDataType()); // cos, sin (B, T, R)
+        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
+                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, rope, pastKey, pastValue, training),
+                h -> finalLayerNorm.forward(ps, h, training));
     }
 
     /** DJL entry for the model alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, C)). */
@@ -111,7 +80,7 @@ public final class GptNeoXModel extends HfBlock {
         NDArray mask = inputs.size() > 1
                 ? inputs.get(1).toType(DataType.INT64, false)
                 : ids.getManager().ones(ids.getShape(), DataType.INT64);
-        return new NDList(forward(ps, ids, mask, null, training, false).hidden());
+        return new NDList(forward(ps, ids, mask, null, null, training, false).hidden());
     }
 
     @Override

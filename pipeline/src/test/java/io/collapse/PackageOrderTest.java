@@ -30,6 +30,7 @@ class PackageOrderTest {
             // The families: peers that import model, never each other.
             Map.entry("model.opt", 5),
             Map.entry("model.gpt2", 5),
+            Map.entry("model.llama", 5),
             Map.entry("model.neox", 5),
             Map.entry("model.auto", 6),
             Map.entry("text", 7),

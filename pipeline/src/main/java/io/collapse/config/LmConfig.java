@@ -23,7 +23,9 @@ public interface LmConfig {
     Map<String, Class<? extends LmConfig>> MODEL_TYPES = new TreeMap<>(Map.of(
             "gpt2", Gpt2Config.class,
             "gpt_neox", GptNeoXConfig.class,
-            "opt", OptConfig.class));
+            "llama", LlamaConfig.class,
+            "opt", OptConfig.class,
+            "qwen2", LlamaConfig.class));
 
     String modelType();
 

@@ -9,10 +9,13 @@ import java.util.Map;
  * facebook/opt-125m's config.json, the paper's model. {@code tiny-gpt2} is {@code tiny}'s shape as
  * GPT-2, with OPT-125m's vocabulary (50272 ids, bos = eos = {@code </s>} = 2) so that the bundled
  * OPT tokenizer fits the demo; no pad token, as GPT-2 (padding uses eos). {@code gpt2} is
- * openai-community/gpt2's config.json (124M: vocab 50257, bos = eos = 50256). {@code tiny-pythia}
- * is {@code tiny}'s shape as GPT-NeoX, also with OPT-125m's vocabulary and bos = eos = 2 (Pythia's
- * are 50304 ids and 0) so that the bundled OPT tokenizer fits the demo; no pad token, as Pythia.
- * {@code pythia-160m} is EleutherAI/pythia-160m's config.json (162M, untied embed_out).
+ * openai-community/gpt2's config.json (124M: vocab 50257, bos = eos = 50256).
+ * {@code tiny-llama} is the Llama architecture at demo size, also with OPT's vocabulary and special ids
+ * (pad 1, bos = eos 2) so that the bundled OPT tokenizer drives it; {@code smollm2-135m} is
+ * HuggingFaceTB/SmolLM2-135M's shape. {@code tiny-pythia} is {@code tiny}'s shape as GPT-NeoX, also
+ * with OPT-125m's vocabulary and bos = eos = 2 (Pythia's are 50304 ids and 0) so that the bundled OPT
+ * tokenizer fits the demo; no pad token, as Pythia. {@code pythia-160m} is EleutherAI/pythia-160m's
+ * config.json (162M, untied embed_out).
  */
 public final class Presets {
 
@@ -23,6 +26,8 @@ public final class Presets {
             "opt-125m", config(768, 12, 12, 3072, 2048),
             "tiny-gpt2", gpt2(50272, 2, 64, 2, 4, 256),
             "gpt2", gpt2(50257, 50256, 768, 12, 12, 1024),
+            "tiny-llama", llama(50272, 64, 2, 4, 2, 176, 256, 10000, 1e-6, 0.02, 1, 2, 2),
+            "smollm2-135m", llama(49152, 576, 30, 9, 3, 1536, 8192, 100000, 1e-5, 0.041666666666666664, null, 0, 0),
             "tiny-pythia", pythia(50272, 2, 64, 2, 4, 256, 256),
             "pythia-160m", pythia(50304, 0, 768, 12, 12, 3072, 2048));
 
@@ -50,6 +55,13 @@ public final class Presets {
     private static Gpt2Config gpt2(int vocab, int bosEos, int hidden, int layers, int heads, int positions) {
         return new Gpt2Config(vocab, positions, hidden, layers, heads, null, null, null, null, null, null, null, null,
                 null, null, null, null, bosEos, bosEos, null, null);
+    }
+
+    /** A Llama with a tied head, no biases, SiLU and plain RoPE. */
+    private static LlamaConfig llama(int vocab, int hidden, int layers, int heads, int kvHeads, int inner, int maxPositions,
+            double theta, double eps, double initStd, Integer pad, int bos, int eos) {
+        return new LlamaConfig(vocab, hidden, inner, layers, heads, kvHeads, 0, maxPositions, eps, RopeParameters.plain(theta),
+                null, null, false, false, "silu", true, initStd, 0.0, null, pad, bos, eos, "llama");
     }
 
     /**

@@ -23,7 +23,7 @@ public final class Linear extends HfBlock {
         this.bias = withBias ? hfParameter("bias", Parameter.Type.BIAS, new Shape(out)) : null;
     }
 
-    /** The weight (out, in) itself: an untied LM head hands it to {@link CausalLM}. */
+    /** The weight (out, in): an untied LM head hands it to {@link CausalLM}'s head matmul. */
     public NDArray weight(ParameterStore ps, ai.djl.Device device, boolean training) {
         return ps.getValue(weight, device, training);
     }

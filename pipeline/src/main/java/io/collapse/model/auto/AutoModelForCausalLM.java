@@ -4,12 +4,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.Gpt2Config;
 import io.collapse.config.GptNeoXConfig;
+import io.collapse.config.LlamaConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.model.CausalLM;
 import io.collapse.model.gpt2.Gpt2LMHeadModel;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.neox.GptNeoXForCausalLM;
+import io.collapse.model.llama.LlamaForCausalLM;
 import io.collapse.model.opt.OptForCausalLM;
 import java.util.Map;
 
@@ -25,6 +27,9 @@ public final class AutoModelForCausalLM {
         }
         if (config instanceof Gpt2Config gpt2) {
             return new Gpt2LMHeadModel(gpt2);
+        }
+        if (config instanceof LlamaConfig llama) {
+            return new LlamaForCausalLM(llama);
         }
         if (config instanceof GptNeoXConfig neox) {
             return new GptNeoXForCausalLM(neox);

@@ -1,0 +1,203 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import java.io.IOException;
+
+/**
+ * A Llama-architecture decoder (HF's {@code LlamaConfig}, model_type {@code llama}: Llama 2/3.x,
+ * TinyLlama, SmolLM2) or its Qwen2 variant ({@code Qwen2Config}, {@code qwen2}: Qwen2/2.5, q/k/v
+ * biases always on, o_proj never). HF's names and defaults; the rope settings are read from 5.x's
+ * {@code rope_parameters} or 4.x's {@code rope_scaling} + {@code rope_theta} and written back as
+ * 5.x writes them.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record LlamaConfig(
+        @JsonProperty("vocab_size") int vocabSize,
+        @JsonProperty("hidden_size") int hiddenSize,
+        @JsonProperty("intermediate_size") int intermediateSize,
+        @JsonProperty("num_hidden_layers") int numHiddenLayers,
+        @JsonProperty("num_attention_heads") int numAttentionHeads,
+        // Absent or 0: as many as the query heads. Fewer than the query heads: grouped-query attention (SmolLM2-135M 9/3, Llama 3.2 1B 32/8).
+        @JsonProperty("num_key_value_heads") int numKeyValueHeads,
+        // Absent or 0: hidden/heads, as HF fills it; set where heads × head_dim != hidden_size.
+        @JsonProperty("head_dim") int headDim,
+        // Absent or 0: HF's default (2048 Llama, 32768 Qwen2).
+        @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
+        @JsonProperty("rms_norm_eps") Double rmsNormEps,
+        @JsonProperty("rope_parameters") RopeParameters ropeParameters,
+        // 4.x's names, read only: folded into rope_parameters as 5.x's standardize_rope_params does.
+        @JsonProperty(value = "rope_scaling", access = JsonProperty.Access.WRITE_ONLY) RopeParameters ropeScaling,
+        @JsonProperty(value = "rope_theta", access = JsonProperty.Access.WRITE_ONLY) Double ropeTheta,
+        // Llama only: biases on q/k/v/o (Qwen2 has q/k/v biases whatever it says).
+        @JsonProperty("attention_bias") Boolean attentionBias,
+        @JsonProperty("mlp_bias") Boolean mlpBias,
+        @JsonProperty("hidden_act") String hiddenAct,
+        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
+        // Absent or 0: 0.02.
+        @JsonProperty("initializer_range") double initializerRange,
+        @JsonProperty("attention_dropout") Double attentionDropout,
+        // Qwen2 only: sliding-window attention, which is not implemented.
+        @JsonProperty("use_sliding_window") Boolean useSlidingWindow,
+        @JsonProperty("pad_token_id") @JsonDeserialize(using = OneId.class) Integer padTokenId,
+        @JsonProperty("bos_token_id") @JsonDeserialize(using = OneId.class) Integer bosTokenId,
+        @JsonProperty("eos_token_id") @JsonDeserialize(using = OneId.class) Integer eosTokenId,
+        @JsonProperty("model_type") String modelType) implements LmConfig {
+
+    /** Fills HF's defaults (LlamaConfig's or Qwen2Config's by model_type) for absent keys, then validates. */
+    public LlamaConfig {
+        modelType = modelType == null ? "llama" : modelType;
+        if (!modelType.equals("llama") && !modelType.equals("qwen2")) {
+            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'llama' or 'qwen2'");
+        }
+        boolean qwen2 = modelType.equals("qwen2");
+        numKeyValueHeads = numKeyValueHeads == 0 ? numAttentionHeads : numKeyValueHeads;
+        if (headDim == 0 && numAttentionHeads > 0) {
+            if (hiddenSize % numAttentionHeads != 0) {
+                throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
+                        + ") must be divisible by num_attention_heads (" + numAttentionHeads + ") when head_dim is not given");
+            }
+            headDim = hiddenSize / numAttentionHeads;
+        }
+        maxPositionEmbeddings = maxPositionEmbeddings == 0 ? (qwen2 ? 32768 : 2048) : maxPositionEmbeddings;
+        rmsNormEps = rmsNormEps == null ? 1e-6 : rmsNormEps;
+        RopeParameters given = ropeScaling != null ? ropeScaling : ropeParameters;
+        ropeParameters = (given == null ? new RopeParameters(null, null, null, null, null, null) : given)
+                .filled(ropeTheta, maxPositionEmbeddings);
+        ropeScaling = null;
+        ropeTheta = ropeParameters.ropeTheta();
+        attentionBias = qwen2 ? null : attentionBias == null ? Boolean.FALSE : attentionBias;
+        mlpBias = qwen2 ? null : mlpBias == null ? Boolean.FALSE : mlpBias;
+        hiddenAct = hiddenAct == null ? "silu" : hiddenAct;
+        tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.FALSE : tieWordEmbeddings;
+        initializerRange = initializerRange == 0 ? 0.02 : initializerRange;
+        attentionDropout = attentionDropout == null ? 0.0 : attentionDropout;
+        useSlidingWindow = qwen2 ? (useSlidingWindow == null ? Boolean.FALSE : useSlidingWindow) : null;
+        if (!qwen2) {
+            bosTokenId = bosTokenId == null ? Integer.valueOf(1) : bosTokenId;
+            eosTokenId = eosTokenId == null ? Integer.valueOf(2) : eosTokenId;
+        }
+        validate(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
+                maxPositionEmbeddings);
+        if (!(rmsNormEps > 0 && rmsNormEps < 1)) {
+            throw new IllegalArgumentException("config: rms_norm_eps must lie in (0, 1), got " + rmsNormEps);
+        }
+        Activation.fromHf("hidden_act", hiddenAct);
+        Check.dropout("attention_dropout", attentionDropout);
+        if (!(initializerRange > 0 && initializerRange < 10)) {
+            throw new IllegalArgumentException("config: initializer_range must lie in (0, 10), got " + initializerRange);
+        }
+        if (Boolean.TRUE.equals(useSlidingWindow)) {
+            throw new IllegalArgumentException("config: use_sliding_window=true is not supported (Qwen2 sliding-window attention)");
+        }
+        for (Integer id : new Integer[] {padTokenId, bosTokenId, eosTokenId}) {
+            if (id != null && (id < 0 || id >= vocabSize)) {
+                throw new IllegalArgumentException("config: special token id " + id
+                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
+            }
+        }
+    }
+
+    private static void validate(int vocab, int hidden, int inner, int layers, int heads, int kvHeads, int headDim,
+            int positions) {
+        Check.modelSize("vocab_size", vocab);
+        Check.modelSize("hidden_size", hidden);
+        Check.modelSize("intermediate_size", inner);
+        Check.modelSize("num_hidden_layers", layers);
+        Check.modelSize("num_attention_heads", heads);
+        Check.modelSize("num_key_value_heads", kvHeads);
+        Check.modelSize("head_dim", headDim);
+        Check.modelSize("max_position_embeddings", positions);
+        if (heads % kvHeads != 0) {
+            throw new IllegalArgumentException("config: num_key_value_heads (" + kvHeads
+                    + ") must divide num_attention_heads (" + heads + ")");
+        }
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("config: head_dim (" + headDim + ") must be even for rotary embeddings");
+        }
+        if ((long) heads * headDim > OptConfig.MAX_SIZE) {
+            throw new IllegalArgumentException("config: num_attention_heads × head_dim must be at most " + OptConfig.MAX_SIZE);
+        }
+    }
+
+    /** Qwen2: q/k/v carry biases. */
+    public boolean isQwen2() {
+        return modelType.equals("qwen2");
+    }
+
+    /** Biases on q_proj, k_proj, v_proj: Qwen2 always, Llama when attention_bias. */
+    public boolean qkvBias() {
+        return isQwen2() || attentionBias;
+    }
+
+    /** A bias on o_proj: Llama when attention_bias, Qwen2 never. */
+    public boolean oProjBias() {
+        return !isQwen2() && attentionBias;
+    }
+
+    public boolean mlpBiasOn() {
+        return !isQwen2() && mlpBias;
+    }
+
+    public Activation activation() {
+        return Activation.fromHf("hidden_act", hiddenAct);
+    }
+
+    @Override
+    public boolean tiedLmHead() {
+        return tieWordEmbeddings;
+    }
+
+    @Override
+    public String basePrefix() {
+        return "model";
+    }
+
+    @Override
+    public String toJson(String torchDtype) {
+        return LmConfig.json(this, isQwen2() ? "Qwen2ForCausalLM" : "LlamaForCausalLM", torchDtype);
+    }
+
+    /** q, k, v, o and the three MLP matrices of one layer. */
+    private long layerMatrices() {
+        long c = hiddenSize;
+        long q = (long) numAttentionHeads * headDim;
+        long kv = (long) numKeyValueHeads * headDim;
+        return c * q + 2 * c * kv + q * c + 3 * c * intermediateSize;
+    }
+
+    @Override
+    public long matmulParameters() {
+        return numHiddenLayers * layerMatrices() + (long) vocabSize * hiddenSize;
+    }
+
+    /** The token embedding, the layers and, untied, the LM head (no position table: rotary). */
+    @Override
+    public long matrixParameters() {
+        long embed = (long) vocabSize * hiddenSize;
+        return embed + numHiddenLayers * layerMatrices() + (tieWordEmbeddings ? 0 : embed);
+    }
+
+    /** A token id that config.json may give as a list (Llama 3 instruct's eos): one id is taken, several refused. */
+    static final class OneId extends JsonDeserializer<Integer> {
+        @Override
+        public Integer deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            JsonNode node = ctxt.readTree(p);
+            if (node.isArray() && node.size() == 1) {
+                node = node.get(0);
+            }
+            if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+                throw new IllegalArgumentException("config: " + p.currentName() + " " + node
+                        + " is not supported; expected one token id (several eos ids are not implemented)");
+            }
+            return node.intValue();
+        }
+    }
+}

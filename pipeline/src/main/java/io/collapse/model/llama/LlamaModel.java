@@ -1,0 +1,87 @@
+package io.collapse.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.collapse.config.LlamaConfig;
+import io.collapse.model.AttentionMasks;
+import io.collapse.model.CausalLM;
+import io.collapse.model.DecoderLayers;
+import io.collapse.model.Embedding;
+import io.collapse.model.HfBlock;
+import io.collapse.model.KvCache;
+import io.collapse.model.ModuleList;
+import io.collapse.model.PositionIds;
+import io.collapse.model.Rotary;
+
+/**
+ * HF's {@code LlamaModel} (Qwen2's too): token embedding, decoder layers, final RMSNorm, and the
+ * rotary embedding (no parameters: positions enter only through the rotation of q and k). Letters:
+ * B batch, T new positions, P cached positions, S = P + T, C hidden size.
+ */
+public final class LlamaModel extends HfBlock {
+
+    private final LlamaConfig config;
+    private final Rotary rotary;
+    private final Embedding embedTokens;
+    private final ModuleList<LlamaDecoderLayer> layers;
+    private final LlamaRMSNorm norm;
+
+    public LlamaModel(LlamaConfig config) {
+        this.config = config;
+        this.rotary = new Rotary(config.headDim(), config.ropeParameters());
+        // Registered first: CausalLM takes the first parameter for the token embedding.
+        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), config.padTokenId()));
+        this.layers = addChildBlock("layers", new ModuleList<>());
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new LlamaDecoderLayer(config, rotary));
+        }
+        this.norm = addChildBlock("norm", new LlamaRMSNorm(config.hiddenSize(), config.rmsNormEps()));
+    }
+
+    public Embedding embedTokens() {
+        return embedTokens;
+    }
+
+    public Rotary rotary() {
+        return rotary;
+    }
+
+    /**
+     * @param inputIds (B, T) int64
+     * @param attentionMask (B, S) int64
+     * @param positionIds (B, T) int64 HF's position_ids, or null for HF generate's ({@link PositionIds#fromMask})
+     * @return hidden (B, T, C) after the final norm, the keys/values of all S positions when a cache was passed
+     */
+    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+            boolean training, boolean outputHiddenStates) {
+        long past = cache == null ? 0 : cache.length();
+        NDArray hidden = embedTokens.forward(ps, inputIds, training); // (B, T, C)
+        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+        NDList cosSin = rotary.cosSin(positions, hidden.getDataType()); // (B, T, D) each
+        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
+
+        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
+                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, cosSin.get(0), cosSin.get(1), pastKey,
+                        pastValue, training),
+                last -> norm.forward(ps, last, training)); // HF's last hidden state is the normed one
+    }
+
+    /** DJL entry for the model alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, C)). */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray ids = inputs.get(0);
+        NDArray mask = inputs.size() > 1
+                ? inputs.get(1).toType(DataType.INT64, false)
+                : ids.getManager().ones(ids.getShape(), DataType.INT64);
+        return new NDList(forward(ps, ids, mask, null, null, training, false).hidden());
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(config.hiddenSize())};
+    }
+}

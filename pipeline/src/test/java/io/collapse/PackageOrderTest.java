@@ -31,6 +31,7 @@ class PackageOrderTest {
             Map.entry("model.opt", 5),
             Map.entry("model.gpt2", 5),
             Map.entry("model.llama", 5),
+            Map.entry("model.neox", 5),
             Map.entry("model.auto", 6),
             Map.entry("text", 7),
             Map.entry("data", 8),

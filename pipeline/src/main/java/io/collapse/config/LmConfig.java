@@ -22,6 +22,7 @@ public interface LmConfig {
     /** HF's {@code model_type} → the record that reads it. A new family adds its line here. */
     Map<String, Class<? extends LmConfig>> MODEL_TYPES = new TreeMap<>(Map.of(
             "gpt2", Gpt2Config.class,
+            "gpt_neox", GptNeoXConfig.class,
             "llama", LlamaConfig.class,
             "opt", OptConfig.class,
             "qwen2", LlamaConfig.class));

@@ -12,7 +12,10 @@ import java.util.Map;
  * openai-community/gpt2's config.json (124M: vocab 50257, bos = eos = 50256).
  * {@code tiny-llama} is the Llama architecture at demo size, also with OPT's vocabulary and special ids
  * (pad 1, bos = eos 2) so that the bundled OPT tokenizer drives it; {@code smollm2-135m} is
- * HuggingFaceTB/SmolLM2-135M's shape.
+ * HuggingFaceTB/SmolLM2-135M's shape. {@code tiny-pythia} is {@code tiny}'s shape as GPT-NeoX, also
+ * with OPT-125m's vocabulary and bos = eos = 2 (Pythia's are 50304 ids and 0) so that the bundled OPT
+ * tokenizer fits the demo; no pad token, as Pythia. {@code pythia-160m} is EleutherAI/pythia-160m's
+ * config.json (162M, untied embed_out).
  */
 public final class Presets {
 
@@ -24,7 +27,9 @@ public final class Presets {
             "tiny-gpt2", gpt2(50272, 2, 64, 2, 4, 256),
             "gpt2", gpt2(50257, 50256, 768, 12, 12, 1024),
             "tiny-llama", llama(50272, 64, 2, 4, 2, 176, 256, 10000, 1e-6, 0.02, 1, 2, 2),
-            "smollm2-135m", llama(49152, 576, 30, 9, 3, 1536, 8192, 100000, 1e-5, 0.041666666666666664, null, 0, 0));
+            "smollm2-135m", llama(49152, 576, 30, 9, 3, 1536, 8192, 100000, 1e-5, 0.041666666666666664, null, 0, 0),
+            "tiny-pythia", pythia(50272, 2, 64, 2, 4, 256, 256),
+            "pythia-160m", pythia(50304, 0, 768, 12, 12, 3072, 2048));
 
     /** Preset names, sorted. */
     public static List<String> names() {
@@ -57,5 +62,15 @@ public final class Presets {
             double theta, double eps, double initStd, Integer pad, int bos, int eos) {
         return new LlamaConfig(vocab, hidden, inner, layers, heads, kvHeads, 0, maxPositions, eps, RopeParameters.plain(theta),
                 null, null, false, false, "silu", true, initStd, 0.0, null, pad, bos, eos, "llama");
+    }
+
+    /**
+     * Pythia's settings (config.json of EleutherAI/pythia-160m: parallel residual, rotary on 25% of
+     * each head with base 10000, exact gelu, untied embed_out, no dropout, init 0.02) at another size.
+     */
+    private static GptNeoXConfig pythia(int vocab, int bosEos, int hidden, int layers, int heads, int intermediate,
+            int maxPositions) {
+        return new GptNeoXConfig(vocab, hidden, layers, heads, intermediate, "gelu", null, 0.25, 10000.0, null,
+                maxPositions, 1e-5, true, true, 0.0, 0.0, 0.02, null, bosEos, bosEos, false, "gpt_neox");
     }
 }

@@ -3,12 +3,14 @@ package io.collapse.model.auto;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.Gpt2Config;
+import io.collapse.config.GptNeoXConfig;
 import io.collapse.config.LlamaConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.model.CausalLM;
 import io.collapse.model.gpt2.Gpt2LMHeadModel;
 import io.collapse.model.hf.HostTensor;
+import io.collapse.model.neox.GptNeoXForCausalLM;
 import io.collapse.model.llama.LlamaForCausalLM;
 import io.collapse.model.opt.OptForCausalLM;
 import java.util.Map;
@@ -28,6 +30,9 @@ public final class AutoModelForCausalLM {
         }
         if (config instanceof LlamaConfig llama) {
             return new LlamaForCausalLM(llama);
+        }
+        if (config instanceof GptNeoXConfig neox) {
+            return new GptNeoXForCausalLM(neox);
         }
         throw new IllegalArgumentException("no model for model_type '" + config.modelType() + "'");
     }

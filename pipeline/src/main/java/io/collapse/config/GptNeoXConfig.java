@@ -1,0 +1,195 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A GPT-NeoX decoder's shape and behaviour (EleutherAI's Pythia), read from and written to HF's
+ * {@code config.json}. Field names are HF's. Rotary settings live in {@code rope_parameters}
+ * (rope_type, rope_theta, partial_rotary_factor) as transformers 5.x writes them; older configs
+ * (Pythia's, 4.x) say {@code rotary_pct} and {@code rotary_emb_base} instead, or {@code rope_scaling}:
+ * they are folded into {@code rope_parameters} here with 5.17's precedence and not written back.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record GptNeoXConfig(
+        @JsonProperty("vocab_size") int vocabSize,
+        @JsonProperty("hidden_size") int hiddenSize,
+        @JsonProperty("num_hidden_layers") int numHiddenLayers,
+        @JsonProperty("num_attention_heads") int numAttentionHeads,
+        @JsonProperty("intermediate_size") int intermediateSize,
+        @JsonProperty("hidden_act") String hiddenAct,
+        @JsonProperty("rope_parameters") Map<String, Object> ropeParameters,
+        // 4.x names, read only: folded into rope_parameters (which wins where both name a value).
+        @JsonProperty("rotary_pct") Double rotaryPct,
+        @JsonProperty("rotary_emb_base") Double rotaryEmbBase,
+        // Older still: replaces rope_parameters altogether when present, as 5.17 does.
+        @JsonProperty("rope_scaling") Map<String, Object> ropeScaling,
+        @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
+        @JsonProperty("layer_norm_eps") Double layerNormEps,
+        // true: x + attn(ln1(x)) + mlp(ln2(x)) (Pythia, NeoX-20B); false: the usual sequential block.
+        @JsonProperty("use_parallel_residual") Boolean useParallelResidual,
+        @JsonProperty("attention_bias") Boolean attentionBias,
+        @JsonProperty("attention_dropout") Double attentionDropout,
+        @JsonProperty("hidden_dropout") Double hiddenDropout,
+        @JsonProperty("initializer_range") Double initRange,
+        @JsonProperty("pad_token_id") Integer padTokenId,
+        @JsonProperty("bos_token_id") Integer bosTokenId,
+        @JsonProperty("eos_token_id") Integer eosTokenId,
+        // Pythia: false, a separate embed_out.
+        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
+        @JsonProperty("model_type") String modelType) implements LmConfig {
+
+    /** Fills HF's GPTNeoXConfig defaults (5.17) for absent optional keys, then validates. */
+    public GptNeoXConfig {
+        hiddenAct = hiddenAct == null ? "gelu" : hiddenAct;
+        ropeParameters = rope(ropeScaling != null ? ropeScaling : ropeParameters, rotaryPct, rotaryEmbBase);
+        rotaryPct = null;
+        rotaryEmbBase = null;
+        ropeScaling = null;
+        layerNormEps = layerNormEps == null ? 1e-5 : layerNormEps;
+        useParallelResidual = useParallelResidual == null ? Boolean.TRUE : useParallelResidual;
+        attentionBias = attentionBias == null ? Boolean.TRUE : attentionBias;
+        attentionDropout = attentionDropout == null ? 0.0 : attentionDropout;
+        hiddenDropout = hiddenDropout == null ? 0.0 : hiddenDropout;
+        initRange = initRange == null ? 0.02 : initRange;
+        bosTokenId = bosTokenId == null ? 0 : bosTokenId;
+        eosTokenId = eosTokenId == null ? 2 : eosTokenId;
+        tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.FALSE : tieWordEmbeddings;
+        modelType = modelType == null ? "gpt_neox" : modelType;
+
+        Check.modelSize("vocab_size", vocabSize);
+        Check.modelSize("hidden_size", hiddenSize);
+        Check.modelSize("num_hidden_layers", numHiddenLayers);
+        Check.modelSize("num_attention_heads", numAttentionHeads);
+        Check.modelSize("intermediate_size", intermediateSize);
+        Check.modelSize("max_position_embeddings", maxPositionEmbeddings);
+        if (hiddenSize % numAttentionHeads != 0) {
+            throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
+                    + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
+        }
+        Activation.fromHf("hidden_act", hiddenAct);
+        Check.positive("config: layer_norm_eps", layerNormEps);
+        Check.positive("config: initializer_range", initRange);
+        Check.dropout("attention_dropout", attentionDropout);
+        Check.dropout("hidden_dropout", hiddenDropout);
+        if (!"gpt_neox".equals(modelType)) {
+            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'gpt_neox'");
+        }
+        int headDim = hiddenSize / numAttentionHeads;
+        int rotary = (int) (headDim * ((Number) ropeParameters.get("partial_rotary_factor")).doubleValue());
+        if (rotary < 2 || rotary % 2 != 0) {
+            throw new IllegalArgumentException("config: rope_parameters.partial_rotary_factor × head_dim (" + headDim
+                    + ") must give an even number of rotary dims >= 2, got " + rotary);
+        }
+        for (Integer id : new Integer[] {padTokenId, bosTokenId, eosTokenId}) {
+            if (id != null && (id < 0 || id >= vocabSize)) {
+                throw new IllegalArgumentException("config: special token id " + id
+                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
+            }
+        }
+    }
+
+    /**
+     * 5.17's {@code convert_rope_params_to_dict}: the given dict (or {}), then rope_theta from
+     * rotary_emb_base (default 10000) and partial_rotary_factor from rotary_pct (default 0.25) where
+     * the dict has none; rope_type from the old key {@code type}, else "default". Only "default"
+     * RoPE is implemented: NeoX checkpoints (Pythia, NeoX-20B) use nothing else.
+     */
+    private static Map<String, Object> rope(Map<String, Object> given, Double rotaryPct, Double rotaryEmbBase) {
+        Map<String, Object> rope = new TreeMap<>(given == null ? Map.of() : given);
+        rope.putIfAbsent("rope_theta", rotaryEmbBase == null ? 10000.0 : rotaryEmbBase);
+        rope.putIfAbsent("partial_rotary_factor", rotaryPct == null ? 0.25 : rotaryPct);
+        Object type = rope.containsKey("rope_type") ? rope.get("rope_type") : rope.getOrDefault("type", "default");
+        if (!"default".equals(type)) {
+            throw new IllegalArgumentException("config: rope_parameters.rope_type '" + type
+                    + "' is not supported for gpt_neox; expected 'default'");
+        }
+        rope.put("rope_type", "default");
+        rope.remove("type");
+        for (String key : new String[] {"rope_theta", "partial_rotary_factor"}) {
+            if (!(rope.get(key) instanceof Number)) {
+                throw new IllegalArgumentException("config: rope_parameters." + key + " must be a number, got " + rope.get(key));
+            }
+        }
+        Check.positive("config: rope_parameters.rope_theta", ((Number) rope.get("rope_theta")).doubleValue());
+        Check.range("config: rope_parameters.partial_rotary_factor",
+                ((Number) rope.get("partial_rotary_factor")).doubleValue(), 0, 1);
+        return Collections.unmodifiableMap(rope);
+    }
+
+    public Activation activation() {
+        return Activation.fromHf("hidden_act", hiddenAct);
+    }
+
+    /** Plain RoPE with the config's theta (rope_type "default", the only one NeoX checkpoints use). */
+    public RopeParameters rope() {
+        return RopeParameters.plain(((Number) ropeParameters.get("rope_theta")).doubleValue());
+    }
+
+    /** HF's {@code rotary_ndims}: the leading dims of each head that are rotated (Pythia: 25% of 64 = 16). */
+    public int rotaryNdims() {
+        return (int) (headDim() * ((Number) ropeParameters.get("partial_rotary_factor")).doubleValue());
+    }
+
+    @Override
+    public double initializerRange() {
+        return initRange;
+    }
+
+    @Override
+    public String toJson(String torchDtype) {
+        return LmConfig.json(this, "GPTNeoXForCausalLM", torchDtype);
+    }
+
+    @Override
+    public boolean tiedLmHead() {
+        return tieWordEmbeddings;
+    }
+
+    @Override
+    public String basePrefix() {
+        return "gpt_neox";
+    }
+
+    /** Pythia's name for the LM head; 5.17 calls it {@code lm_head} in memory and renames on load. */
+    @Override
+    public String headTensor() {
+        return "embed_out.weight";
+    }
+
+    /** 5.17's own name for the head ({@code lm_head.weight}) is taken as {@code embed_out.weight}. */
+    @Override
+    public String canonicalName(String name) {
+        return name.equals("lm_head.weight") ? headTensor() : LmConfig.super.canonicalName(name);
+    }
+
+    /**
+     * Buffers that old checkpoints carry and HF drops on load: the causal mask {@code attention.bias},
+     * {@code attention.masked_bias} and the rotary {@code inv_freq} (recomputed from the config).
+     */
+    @Override
+    public boolean ignoredTensor(String name) {
+        return name.endsWith(".attention.bias") || name.endsWith(".attention.masked_bias")
+                || name.endsWith(".rotary_emb.inv_freq");
+    }
+
+    /** Per layer query_key_value (3·C²), dense (C²) and the MLP (2·C·I); then the LM head. */
+    @Override
+    public long matmulParameters() {
+        long h = hiddenSize;
+        return numHiddenLayers * (4 * h * h + 2 * h * intermediateSize) + (long) vocabSize * hiddenSize;
+    }
+
+    /** embed_in, the layers' matrices and, untied, embed_out. */
+    @Override
+    public long matrixParameters() {
+        long h = hiddenSize;
+        long head = tieWordEmbeddings ? 0 : (long) vocabSize * hiddenSize;
+        return (long) vocabSize * hiddenSize + numHiddenLayers * (4 * h * h + 2 * h * intermediateSize) + head;
+    }
+}

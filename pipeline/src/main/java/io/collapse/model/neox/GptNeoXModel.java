@@ -1,0 +1,90 @@
+package io.collapse.model.neox;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.collapse.config.GptNeoXConfig;
+import io.collapse.model.AttentionMasks;
+import io.collapse.model.CausalLM;
+import io.collapse.model.DecoderLayers;
+import io.collapse.model.Embedding;
+import io.collapse.model.HfBlock;
+import io.collapse.model.KvCache;
+import io.collapse.model.LayerNorm;
+import io.collapse.model.ModuleList;
+import io.collapse.model.PositionIds;
+import io.collapse.model.Rotary;
+
+/**
+ * HF's {@code GPTNeoXModel}: the token embedding {@code embed_in} (no learned positions: rotary
+ * positions act inside attention), the layers and a final_layer_norm. Letters: B batch, T new
+ * positions, P cached positions, S = P + T, C hidden_size, R rotary dims.
+ */
+public final class GptNeoXModel extends HfBlock {
+
+    private final GptNeoXConfig config;
+    private final float hiddenDropout;
+    private final Rotary rotary;
+    private final Embedding embedIn;
+    private final ModuleList<GptNeoXLayer> layers;
+    private final LayerNorm finalLayerNorm;
+
+    public GptNeoXModel(GptNeoXConfig config) {
+        this.config = config;
+        this.hiddenDropout = config.hiddenDropout().floatValue();
+        this.rotary = new Rotary(config.rotaryNdims(), config.rope());
+        // Registration order is HF's __init__ order: embed_in first (CausalLM reads it as the token embedding).
+        this.embedIn = addChildBlock("embed_in", new Embedding(config.vocabSize(), config.hiddenSize(), null));
+        this.layers = addChildBlock("layers", new ModuleList<>());
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new GptNeoXLayer(config));
+        }
+        this.finalLayerNorm = addChildBlock("final_layer_norm",
+                new LayerNorm(config.hiddenSize(), true, config.layerNormEps().floatValue()));
+    }
+
+    public Embedding embedIn() {
+        return embedIn;
+    }
+
+    /**
+     * @param inputIds (B, T) int64, the new tokens
+     * @param attentionMask (B, S) 1 for real tokens, 0 for pads, covering cached and new positions
+     * @param positionIds (B, T) int64 rotary positions, or null for HF generate's ({@link PositionIds#fromMask})
+     * @param cache cached keys/values of the first P positions, or null (no cache wanted)
+     * @return hidden (B, T, C) after final_layer_norm: the LM head's input
+     */
+    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+            boolean training, boolean outputHiddenStates) {
+        long past = cache == null ? 0 : cache.length();
+        NDArray hidden = embedIn.forward(ps, inputIds, training); // (B, T, C)
+        if (training && hiddenDropout > 0) {
+            hidden = Dropout.dropout(hidden, hiddenDropout, true).head(); // HF's emb_dropout
+        }
+        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
+        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+        NDList rope = rotary.cosSin(positions, hidden.getDataType()); // cos, sin (B, T, R)
+        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
+                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, rope, pastKey, pastValue, training),
+                h -> finalLayerNorm.forward(ps, h, training));
+    }
+
+    /** DJL entry for the model alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, C)). */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray ids = inputs.get(0);
+        NDArray mask = inputs.size() > 1
+                ? inputs.get(1).toType(DataType.INT64, false)
+                : ids.getManager().ones(ids.getShape(), DataType.INT64);
+        return new NDList(forward(ps, ids, mask, null, null, training, false).hidden());
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].add(config.hiddenSize())};
+    }
+}

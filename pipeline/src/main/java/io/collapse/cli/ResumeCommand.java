@@ -34,7 +34,7 @@ public final class ResumeCommand implements Callable<Integer> {
         RunConfig cfg = RunManifest.readConfig(runDir);
         spec.commandLine().getOut().println("resuming " + cfg.name() + " (seed " + cfg.experiment().seed() + ") in " + runDir);
         spec.commandLine().getOut().flush();
-        Experiment.run(cfg, runDir, !noProgress, System.out, noReport ? Experiment.Listener.NONE
+        Experiment.run(cfg, runDir, CorpusBar.runBars(!noProgress), System.out, noReport ? Experiment.Listener.NONE
                 : (d, k) -> Report.write(List.of(d), d.resolve(RunFiles.REPORT)));
         spec.commandLine().getOut().println(RunCommand.summary(runDir));
         return 0;

@@ -105,7 +105,7 @@ public final class RunCommand implements Callable<Integer> {
                     + " (seed " + c.experiment().seed() + ") in " + dir);
             out.flush();
             try {
-                Experiment.run(c, dir, !noProgress, System.out, noReport ? Experiment.Listener.NONE : (d, k) -> {
+                Experiment.run(c, dir, CorpusBar.runBars(!noProgress), System.out, noReport ? Experiment.Listener.NONE : (d, k) -> {
                     Report.write(List.of(d), d.resolve(RunFiles.REPORT));
                     if (sweep) {
                         Report.write(List.of(sweepRoot), sweepRoot.resolve(RunFiles.REPORT));

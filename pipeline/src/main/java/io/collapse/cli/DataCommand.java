@@ -1,9 +1,9 @@
 package io.collapse.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
+import io.collapse.data.DatasetText;
 import io.collapse.text.OptTokenizer;
 import io.collapse.text.TextEncoder;
 import java.io.PrintWriter;
@@ -47,7 +47,7 @@ final class DataCommand implements Callable<Integer> {
         /** The chosen source; {@code valid} and {@code test} (either may be null) go with a user corpus only. */
         DataSource dataSource(Path valid, Path test) {
             return dataset != null ? new DataSource(dataset, null, null, valid, test)
-                    : DataSource.userFile(text != null ? Corpus.Format.TEXT : Corpus.Format.JSONL,
+                    : DataSource.userFile(text != null ? DatasetText.Format.TEXT : DatasetText.Format.JSONL,
                             text != null ? text : jsonl, valid, test);
         }
 
@@ -96,7 +96,7 @@ final class DataCommand implements Callable<Integer> {
         DataSource dataSource = source.dataSource(valid, test);
         TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : OptTokenizer.fromDir(tokenizer);
         DataPaths paths = DataPaths.locate(cacheDir);
-        List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? Corpus.SPLITS : splits, encoder, blockSize);
+        List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? DatasetText.SPLITS : splits, encoder, blockSize);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         String name = source.name();

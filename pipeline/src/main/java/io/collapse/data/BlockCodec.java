@@ -54,7 +54,8 @@ public final class BlockCodec {
     /** All blocks' ids, {@code width} bytes each. */
     public static byte[] encode(TokenBlocks blocks, int width) {
         dtype(width); // rejects any other width
-        ByteBuffer data = ByteBuffer.allocate(blocks.numBlocks() * blocks.blockSize() * width).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = ByteBuffer.allocate(blocks.numBlocks() * blocks.blockSize() * width)
+                .order(ByteOrder.LITTLE_ENDIAN);
         int[] block = new int[blocks.blockSize()];
         for (int i = 0; i < blocks.numBlocks(); i++) {
             blocks.copyBlock(i, block, 0);

@@ -67,7 +67,8 @@ public final class SyntheticCorpus {
             byte[] bytes = BlockCodec.encode(TokenBlocks.of(ids, cfg.maxNewTokens()), BlockCodec.width(dtype));
             String file = String.format("shard-%05d.bin", s);
             AtomicFiles.writeBytes(dir.resolve(file), bytes);
-            done.add(new CorpusManifest.Shard(file, to - from, Checksums.sha256(bytes), Arrays.copyOfRange(indices, from, to)));
+            done.add(new CorpusManifest.Shard(file, to - from, Checksums.sha256(bytes),
+                    Arrays.copyOfRange(indices, from, to)));
             manifest = fresh.with(s == shards - 1, shortBlocks, done);
             manifest.write(dir);
             progress.shardWritten(s, shards);

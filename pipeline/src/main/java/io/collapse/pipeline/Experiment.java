@@ -168,7 +168,7 @@ public final class Experiment {
         Path modelDir = genDir.resolve(RunFiles.MODEL);
         HfModelDir.write(modelDir, best.config(), best.tensors(), HostTensor.DType.F32, runDir.resolve(RunFiles.BASE));
         String sha = Checksums.sha256(HfModelDir.weightsFile(modelDir));
-        GenerationEval.update(genDir, ev -> ev.withTrain(new GenerationEval.Train(cfg.train().epochs(), r.bestEpoch(),
+        GenerationRecord.update(genDir, ev -> ev.withTrain(new GenerationRecord.Train(cfg.train().epochs(), r.bestEpoch(),
                 r.bestValidLoss(), data.numBlocks(), originalKept(k, data), sha)));
         return ordered("best_valid_loss", r.bestValidLoss(), "best_epoch", r.bestEpoch(), "train_blocks", data.numBlocks());
     }
@@ -179,15 +179,15 @@ public final class Experiment {
         int batch = cfg.train().microBatch();
         Evaluator.Result test;
         Evaluator.Result valid;
-        List<GenerationEval.Sample> samples;
+        List<GenerationRecord.Sample> samples;
         try (NDManager manager = NDManager.newBaseManager(device)) {
             OptForCausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
             test = Evaluator.evaluate(model, inputs.test(), batch, n -> {});
             valid = Evaluator.evaluate(model, inputs.valid(), batch, n -> {});
             samples = Samples.continue_(model, inputs, cfg, manager);
         }
-        GenerationEval.update(genDir, ev -> ev.withTest(GenerationEval.Split.of(test)).withValid(GenerationEval.Split.of(valid))
-                .withSamples(samples));
+        GenerationRecord.update(genDir, ev -> ev.withTest(GenerationRecord.Split.of(test))
+                .withValid(GenerationRecord.Split.of(valid)).withSamples(samples));
         return ordered("test_loss", test.loss(), "test_corpus_ppl", test.corpusPpl(), "test_mean_batch_ppl", test.meanBatchPpl());
     }
 
@@ -224,7 +224,7 @@ public final class Experiment {
         PplFile.write(genDir.resolve(RunFiles.CORPUS_PPL), scored.perSequencePpl());
         String sha = corpus.idsSha256();
         double mean = Arrays.stream(scored.perSequencePpl()).average().orElse(Double.NaN);
-        GenerationEval.update(genDir, ev -> ev.withCorpus(new GenerationEval.Corpus(corpus.numBlocks(), sha, mean,
+        GenerationRecord.update(genDir, ev -> ev.withCorpus(new GenerationRecord.CorpusScore(corpus.numBlocks(), sha, mean,
                 scored.corpusPpl())));
         return ordered("corpus_blocks", corpus.numBlocks(), "corpus_mean_ppl_by_gen0", mean);
     }
@@ -287,7 +287,7 @@ public final class Experiment {
 
     /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
     private static String modelIdentity(Path genDir) throws IOException {
-        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationEval.read(genDir).train().modelSha256();
+        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationRecord.read(genDir).train().modelSha256();
     }
 
     static DataType dataType(String name) {

@@ -1,9 +1,9 @@
 package io.collapse.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
+import io.collapse.data.DatasetText;
 import io.collapse.text.AutoTokenizer;
 import io.collapse.text.OptTokenizer;
 import io.collapse.text.TextEncoder;
@@ -68,7 +68,7 @@ final class DataCommand implements Callable<Integer> {
         DataSource dataSource = source.dataSource(valid, test);
         TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : AutoTokenizer.fromDir(tokenizer);
         DataPaths paths = DataPaths.locate(cacheDir);
-        List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? Corpus.SPLITS : splits, encoder, blockSize);
+        List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? DatasetText.SPLITS : splits, encoder, blockSize);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         String name = source.name();

@@ -1,7 +1,7 @@
 package io.collapse.cli;
 
-import io.collapse.data.Corpus;
 import io.collapse.data.DataSource;
+import io.collapse.data.DatasetText;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -26,7 +26,7 @@ final class DataSourceOptions {
     /** The chosen source; {@code valid} and {@code test} (either may be null) go with a user corpus only. */
     DataSource dataSource(Path valid, Path test) {
         return dataset != null ? new DataSource(dataset, null, null, valid, test)
-                : DataSource.userFile(text != null ? Corpus.Format.TEXT : Corpus.Format.JSONL,
+                : DataSource.userFile(text != null ? DatasetText.Format.TEXT : DatasetText.Format.JSONL,
                         text != null ? text : jsonl, valid, test);
     }
 

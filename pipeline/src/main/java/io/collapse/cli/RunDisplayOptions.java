@@ -20,7 +20,7 @@ final class RunDisplayOptions {
 
     /** Runs (or continues) the experiment in {@code dir}, logging to {@code out}; a sweep's report is rewritten too. */
     void run(RunConfig cfg, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
-        Experiment.run(cfg, dir, !noProgress, out, noReport ? Experiment.Listener.NONE : (d, k) -> {
+        Experiment.run(cfg, dir, CorpusBar.runBars(!noProgress), out, noReport ? Experiment.Listener.NONE : (d, k) -> {
             Report.write(List.of(d), d.resolve(RunFiles.REPORT));
             if (sweepRoot != null) {
                 Report.write(List.of(sweepRoot), sweepRoot.resolve(RunFiles.REPORT));

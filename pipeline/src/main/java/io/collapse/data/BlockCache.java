@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * size) and named {@code <first 32 hex of sha256(key)>.blocks}, so a changed input or tokenizer
  * simply misses. Layout: the 8 bytes {@code CLPSBLKS}, a little-endian uint32 header length, the
  * header (UTF-8 JSON: the key, counts, {@code width} and {@code data_sha256}), zero padding to a
- * multiple of 8, then the ids, little-endian, uint16 when every id fits (OPT's 50272 do) else int32.
+ * multiple of 8, then the ids in {@link BlockCodec}'s form, uint16 when every id fits (OPT's 50272 do) else int32.
  * A file that fails any check (truncated, bad header, data checksum) is rebuilt with a warning.
  */
 public final class BlockCache {
@@ -92,26 +92,8 @@ public final class BlockCache {
     }
 
     private static void write(Path file, Key key, String source, TokenBlocks blocks) throws IOException {
-        int n = blocks.numBlocks() * blocks.blockSize();
-        int[] block = new int[blocks.blockSize()];
-        boolean fitsUint16 = true;
-        for (int i = 0; i < blocks.numBlocks() && fitsUint16; i++) {
-            blocks.copyBlock(i, block, 0);
-            fitsUint16 = Arrays.stream(block).allMatch(id -> id >= 0 && id <= 0xFFFF);
-        }
-        int width = fitsUint16 ? 2 : 4;
-        ByteBuffer data = ByteBuffer.allocate(n * width).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < blocks.numBlocks(); i++) {
-            blocks.copyBlock(i, block, 0);
-            for (int id : block) {
-                if (width == 2) {
-                    data.putShort((short) id);
-                } else {
-                    data.putInt(id);
-                }
-            }
-        }
-        data.flip();
+        int width = BlockCodec.fitsUint16(blocks) ? BlockCodec.UINT16 : BlockCodec.INT32;
+        byte[] data = BlockCodec.encode(blocks, width);
 
         ObjectNode header = JSON.createObjectNode();
         header.put("format", FORMAT);
@@ -123,14 +105,14 @@ public final class BlockCache {
         header.put("tokens", blocks.tokens());
         header.put("blocks", blocks.numBlocks());
         header.put("width", width);
-        header.put("data_sha256", Checksums.sha256(data.array()));
+        header.put("data_sha256", Checksums.sha256(data));
         byte[] headerBytes = JSON.writeValueAsBytes(header);
         int prefixLen = align8(MAGIC.length + 4 + headerBytes.length);
         ByteBuffer prefix = ByteBuffer.allocate(prefixLen).order(ByteOrder.LITTLE_ENDIAN);
         prefix.put(MAGIC).putInt(headerBytes.length).put(headerBytes); // the rest stays zero: padding
         AtomicFiles.write(file, out -> {
             out.write(prefix.array());
-            out.write(data.array());
+            out.write(data);
         });
     }
 
@@ -184,7 +166,7 @@ public final class BlockCache {
             if (!actual.equals(h.path("data_sha256").asText())) {
                 throw new CorruptCacheException("data sha256 " + actual + ", header says " + h.path("data_sha256").asText());
             }
-            return TokenBlocks.mapped(data, width, key.blockSize(), blocks, examples, tokens);
+            return BlockCodec.decode(data, width, key.blockSize(), blocks, examples, tokens);
         }
     }
 

@@ -8,13 +8,13 @@ import java.util.List;
 
 /**
  * What to read: a bundled dataset by name, or the user's own corpus file (with optional valid and
- * test files; see {@link Corpus#userFiles} for the held-out split when they are absent).
+ * test files; see {@link DatasetText#userFiles} for the held-out split when they are absent).
  *
  * @param dataset bundled dataset name, or null for a user corpus
  * @param file    user corpus (train), or null for a bundled dataset
  * @param format  how {@code file}, {@code valid} and {@code test} hold examples; null for a bundled dataset
  */
-public record DataSource(String dataset, Path file, Corpus.Format format, Path valid, Path test) {
+public record DataSource(String dataset, Path file, DatasetText.Format format, Path valid, Path test) {
 
     public DataSource {
         if ((dataset == null) == (file == null)) {
@@ -33,7 +33,7 @@ public record DataSource(String dataset, Path file, Corpus.Format format, Path v
         return new DataSource(dataset, null, null, null, null);
     }
 
-    public static DataSource userFile(Corpus.Format format, Path train, Path valid, Path test) {
+    public static DataSource userFile(DatasetText.Format format, Path train, Path valid, Path test) {
         return new DataSource(null, train, format, valid, test);
     }
 
@@ -48,18 +48,18 @@ public record DataSource(String dataset, Path file, Corpus.Format format, Path v
     public List<LoadedSplit> load(DataPaths paths, List<String> splits, TextEncoder encoder, int blockSize)
             throws IOException {
         for (String s : splits) {
-            if (!Corpus.SPLITS.contains(s)) {
-                throw new IllegalArgumentException("split '" + s + "': expected one of " + Corpus.SPLITS);
+            if (!DatasetText.SPLITS.contains(s)) {
+                throw new IllegalArgumentException("split '" + s + "': expected one of " + DatasetText.SPLITS);
             }
         }
-        Corpus corpus = dataset != null
-                ? Corpus.bundled(paths, Manifest.read(paths.manifestFile()), dataset, splits,
+        DatasetText text = dataset != null
+                ? DatasetText.bundled(paths, DatasetManifest.read(paths.manifestFile()), dataset, splits,
                         RawWikitextDownload.fromEnvironment(paths))
-                : Corpus.userFiles(format, file, valid, test);
+                : DatasetText.userFiles(format, file, valid, test);
         BlockCache cache = new BlockCache(paths.blockCacheDir());
         List<LoadedSplit> loaded = new ArrayList<>();
         for (String s : splits) {
-            loaded.add(cache.loadSplit(corpus.split(s), encoder, blockSize));
+            loaded.add(cache.loadSplit(text.split(s), encoder, blockSize));
         }
         return loaded;
     }

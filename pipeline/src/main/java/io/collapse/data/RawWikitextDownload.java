@@ -40,13 +40,13 @@ public final class RawWikitextDownload {
     }
 
     /** Where {@code split} of {@code dataset} is kept once downloaded (or where a user may put it). */
-    public Path localFile(String dataset, Manifest.SplitFile split) {
+    public Path localFile(String dataset, DatasetManifest.SplitFile split) {
         return downloadRoot.resolve(dataset).resolve(split.name());
     }
 
     /** The URL of the zip holding {@code split}. */
-    public URI url(Manifest.SplitFile split) {
-        Manifest.Download d = split.download();
+    public URI url(DatasetManifest.SplitFile split) {
+        DatasetManifest.Download d = split.download();
         return URI.create(hub.datasetUrl(d.hubDataset(), REVISION, d.hubFile()));
     }
 
@@ -57,7 +57,7 @@ public final class RawWikitextDownload {
      *     mismatch or a bad zip (a bad download caches nothing), or when the Hub has no such file
      * @throws IOException when the transfer fails (see {@link HubDownloader})
      */
-    public byte[] fetch(String dataset, Manifest.SplitFile split) throws IOException {
+    public byte[] fetch(String dataset, DatasetManifest.SplitFile split) throws IOException {
         Path local = localFile(dataset, split);
         if (Files.isRegularFile(local)) {
             byte[] content = Files.readAllBytes(local);
@@ -70,7 +70,7 @@ public final class RawWikitextDownload {
                     + HubDownloader.OFFLINE_REFUSAL + ": put " + split.name() + " (git blob " + split.gitBlob() + ") at "
                     + local + ", or use the bundled wikitext-2-v1 (online, it is downloaded from " + url + ")");
         }
-        Manifest.Download d = split.download();
+        DatasetManifest.Download d = split.download();
         Files.createDirectories(local.getParent());
         // The zip only carries the member: it goes to a folder of its own (with the downloader's
         // .part and lock), removed with it, so the cache holds verified files only.

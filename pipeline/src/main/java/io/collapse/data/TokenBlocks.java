@@ -4,8 +4,6 @@ import io.collapse.io.Checksums;
 import io.collapse.text.TextEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.IntBuffer;
-import java.nio.ShortBuffer;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +11,8 @@ import java.util.function.IntUnaryOperator;
 
 /**
  * A corpus cut into blocks of {@code blockSize} token ids, read-only. The ids live in an
- * {@code int[]} or in a memory-mapped cache file (uint16 or int32, little-endian); callers see ids.
+ * {@code int[]} or in a file's bytes ({@link BlockCodec}: a memory-mapped cache file, a corpus's
+ * shards); callers see ids.
  */
 public final class TokenBlocks {
 
@@ -23,7 +22,8 @@ public final class TokenBlocks {
     private final long tokens;
     private final IntUnaryOperator idAt; // index in [0, numBlocks * blockSize) -> token id
 
-    private TokenBlocks(int blockSize, int numBlocks, long examples, long tokens, IntUnaryOperator idAt) {
+    /** Over ids read by {@code idAt}; {@link BlockCodec} makes them over a file's bytes. */
+    TokenBlocks(int blockSize, int numBlocks, long examples, long tokens, IntUnaryOperator idAt) {
         if (blockSize < 1) {
             throw new IllegalArgumentException("blockSize: expected >= 1, got " + blockSize);
         }
@@ -76,22 +76,6 @@ public final class TokenBlocks {
         int n = (int) (total / blockSize);
         int[] kept = Arrays.copyOf(ids, n * blockSize);
         return new TokenBlocks(blockSize, n, examples.size(), total, i -> kept[i]);
-    }
-
-    /** Blocks over a mapped cache file's data: {@code width} 2 (uint16) or 4 (int32), little-endian. */
-    static TokenBlocks mapped(ByteBuffer data, int width, int blockSize, int numBlocks, long examples, long tokens) {
-        ByteBuffer le = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        IntUnaryOperator idAt;
-        if (width == 2) {
-            ShortBuffer shorts = le.asShortBuffer();
-            idAt = i -> Short.toUnsignedInt(shorts.get(i));
-        } else if (width == 4) {
-            IntBuffer ints = le.asIntBuffer();
-            idAt = ints::get;
-        } else {
-            throw new IllegalArgumentException("width: expected 2 or 4 bytes per id, got " + width);
-        }
-        return new TokenBlocks(blockSize, numBlocks, examples, tokens, idAt);
     }
 
     /**

@@ -11,6 +11,9 @@ import io.collapse.data.Mixing;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
 import io.collapse.eval.PplFile;
+import io.collapse.generate.CorpusProgress;
+import io.collapse.generate.Generator;
+import io.collapse.generate.SyntheticCorpus;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
 import io.collapse.model.CausalLM;
@@ -29,6 +32,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The experiment of the paper, generation by generation: generation k trains (from the base model,
@@ -50,24 +54,31 @@ public final class Experiment {
         Listener NONE = (runDir, generation) -> {};
     }
 
+    /**
+     * The progress a run shows, drawn by the caller (cli/): training's bar, and one corpus bar per
+     * corpus phase, made from the tokens per block and closed when the phase ends.
+     */
+    public record Bars(boolean training, IntFunction<CorpusProgress> corpus) {
+        public static final Bars NONE = new Bars(false, tokensPerBlock -> CorpusProgress.NONE);
+    }
+
     private final RunConfig cfg;
     private final Path runDir;
     private final RunInputs inputs;
     private final Device device; // the model's: evaluation, generation, the first training replica
     private final List<Device> devices; // training, data-parallel when more than one
     private final DataType dtype;
-    private final boolean progressBars;
+    private final Bars bars;
     private final PrintWriter log;
 
-    private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, List<Device> devices, boolean progressBars,
-            PrintWriter log) {
+    private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, List<Device> devices, Bars bars, PrintWriter log) {
         this.cfg = cfg;
         this.runDir = runDir;
         this.inputs = inputs;
         this.device = devices.get(0);
         this.devices = devices;
         this.dtype = CausalLM.dataType("model.dtype", cfg.model().dtype());
-        this.progressBars = progressBars;
+        this.bars = bars;
         this.log = log;
     }
 
@@ -78,7 +89,7 @@ public final class Experiment {
      *
      * @throws RunLock.HeldException when another process is working in {@code runDir}
      */
-    public static void run(RunConfig cfg, Path runDir, boolean progressBars, PrintWriter log, Listener listener)
+    public static void run(RunConfig cfg, Path runDir, Bars bars, PrintWriter log, Listener listener)
             throws IOException {
         List<Device> devices = Devices.resolveAll(cfg.device());
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
@@ -87,7 +98,7 @@ public final class Experiment {
         try (RunLock lock = RunLock.acquire(runDir, log)) {
             RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
             RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
-            new Experiment(cfg, runDir, inputs, devices, progressBars, log).loop(listener);
+            new Experiment(cfg, runDir, inputs, devices, bars, log).loop(listener);
         }
     }
 
@@ -152,7 +163,7 @@ public final class Experiment {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             CausalLM model = load(start, manager);
             FineTune.Output out = new FineTune.Output(genDir.resolve(RunFiles.TRAIN), runDir.resolve(RunFiles.EVENTS),
-                    runDir.resolve(RunFiles.BASE), progressBars);
+                    runDir.resolve(RunFiles.BASE), bars.training());
             r = FineTune.run(model, data, inputs.valid(), cfg.train().withSeed(Seeds.train(e.seed(), k)), out,
                     FineTune.Listener.NONE, devices);
         }
@@ -160,7 +171,7 @@ public final class Experiment {
         Path modelDir = genDir.resolve(RunFiles.MODEL);
         HfModelDir.write(modelDir, best.config(), best.tensors(), HostTensor.DType.F32, runDir.resolve(RunFiles.BASE));
         String sha = Checksums.sha256(HfModelDir.weightsFile(modelDir));
-        GenerationEval.update(genDir, ev -> ev.withTrain(new GenerationEval.Train(cfg.train().epochs(), r.bestEpoch(),
+        GenerationRecord.update(genDir, ev -> ev.withTrain(new GenerationRecord.Train(cfg.train().epochs(), r.bestEpoch(),
                 r.bestValidLoss(), data.numBlocks(), originalKept(k, data), sha)));
         return ordered("best_valid_loss", r.bestValidLoss(), "best_epoch", r.bestEpoch(), "train_blocks", data.numBlocks());
     }
@@ -171,15 +182,15 @@ public final class Experiment {
         int batch = cfg.train().microBatch();
         Evaluator.Result test;
         Evaluator.Result valid;
-        List<GenerationEval.Sample> samples;
+        List<GenerationRecord.Sample> samples;
         try (NDManager manager = NDManager.newBaseManager(device)) {
             CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
             test = Evaluator.evaluate(model, inputs.test(), batch, n -> {});
             valid = Evaluator.evaluate(model, inputs.valid(), batch, n -> {});
             samples = Samples.continue_(model, inputs, cfg, manager);
         }
-        GenerationEval.update(genDir, ev -> ev.withTest(GenerationEval.Split.of(test)).withValid(GenerationEval.Split.of(valid))
-                .withSamples(samples));
+        GenerationRecord.update(genDir, ev -> ev.withTest(GenerationRecord.Split.of(test))
+                .withValid(GenerationRecord.Split.of(valid)).withSamples(samples));
         return ordered("test_loss", test.loss(), "test_corpus_ppl", test.corpusPpl(), "test_mean_batch_ppl", test.meanBatchPpl());
     }
 
@@ -189,8 +200,12 @@ public final class Experiment {
         int blocks;
         try (NDManager manager = NDManager.newBaseManager(device)) {
             CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
-            blocks = CorpusStep.write(model, modelIdentity(genDir), inputs.train(), cfg.generation(), cfg.experiment(),
-                    genDir.resolve(RunFiles.CORPUS), progressBars, manager);
+            ExperimentConfig e = cfg.experiment();
+            try (CorpusProgress progress = bars.corpus().apply(cfg.generation().maxNewTokens())) {
+                blocks = SyntheticCorpus.write(genDir.resolve(RunFiles.CORPUS), new Generator(model, cfg.generation()),
+                        inputs.train(), modelIdentity(genDir), e.corpusShardBlocks(), e.corpusBatch(), manager,
+                        progress).blocks();
+            }
         }
         return ordered("corpus_blocks", blocks); // its checksum is recorded by the score phase, which reads it anyway
     }
@@ -198,7 +213,7 @@ public final class Experiment {
     /** Per-block perplexity of gen-k's corpus (and, for k = 0, of the original data) under generation 0. */
     private Map<String, Object> score(int k) throws IOException {
         Path genDir = RunFiles.gen(runDir, k);
-        TokenBlocks corpus = CorpusStep.read(genDir.resolve(RunFiles.CORPUS));
+        TokenBlocks corpus = SyntheticCorpus.read(genDir.resolve(RunFiles.CORPUS));
         int batch = cfg.train().microBatch();
         Evaluator.Result scored;
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -212,7 +227,7 @@ public final class Experiment {
         PplFile.write(genDir.resolve(RunFiles.CORPUS_PPL), scored.perSequencePpl());
         String sha = corpus.idsSha256();
         double mean = Arrays.stream(scored.perSequencePpl()).average().orElse(Double.NaN);
-        GenerationEval.update(genDir, ev -> ev.withCorpus(new GenerationEval.Corpus(corpus.numBlocks(), sha, mean,
+        GenerationRecord.update(genDir, ev -> ev.withCorpus(new GenerationRecord.CorpusScore(corpus.numBlocks(), sha, mean,
                 scored.corpusPpl())));
         return ordered("corpus_blocks", corpus.numBlocks(), "corpus_mean_ppl_by_gen0", mean);
     }
@@ -251,11 +266,11 @@ public final class Experiment {
             List<TokenBlocks> all = new ArrayList<>();
             all.add(inputs.train());
             for (int j = 0; j < k; j++) {
-                all.add(CorpusStep.read(RunFiles.gen(runDir, j).resolve(RunFiles.CORPUS)));
+                all.add(SyntheticCorpus.read(RunFiles.gen(runDir, j).resolve(RunFiles.CORPUS)));
             }
             return Mixing.accumulate(all);
         }
-        TokenBlocks previous = CorpusStep.read(RunFiles.gen(runDir, k - 1).resolve(RunFiles.CORPUS));
+        TokenBlocks previous = SyntheticCorpus.read(RunFiles.gen(runDir, k - 1).resolve(RunFiles.CORPUS));
         return Mixing.keepOriginal(inputs.train(), previous, e.keepFraction(), Seeds.mixing(e.seed(), k));
     }
 
@@ -275,7 +290,7 @@ public final class Experiment {
 
     /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
     private static String modelIdentity(Path genDir) throws IOException {
-        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationEval.read(genDir).train().modelSha256();
+        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationRecord.read(genDir).train().modelSha256();
     }
 
     static Map<String, Object> ordered(Object... kv) {

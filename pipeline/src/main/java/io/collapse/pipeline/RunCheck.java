@@ -37,7 +37,7 @@ final class RunCheck {
             RunState state = RunState.fresh();
             for (int k = 0; k < generations; k++) {
                 Path genDir = RunFiles.gen(runDir, k);
-                GenerationEval ev = readOrSetAside(genDir, log);
+                GenerationRecord ev = readOrSetAside(genDir, log);
                 for (RunState.Phase phase : RunState.Phase.values()) {
                     if (problem(genDir, ev, k, phase) != null) {
                         return state;
@@ -64,7 +64,7 @@ final class RunCheck {
         List<String> damaged = new ArrayList<>();
         for (int k = 0; k < generations; k++) {
             Path genDir = RunFiles.gen(runDir, k);
-            GenerationEval ev = readOrSetAside(genDir, log);
+            GenerationRecord ev = readOrSetAside(genDir, log);
             for (RunState.Phase phase : RunState.Phase.values()) {
                 if (!state.isDone(k, phase)) {
                     continue;
@@ -86,13 +86,13 @@ final class RunCheck {
      *
      * @return the record, empty when there is none (or it was set aside)
      */
-    private static GenerationEval readOrSetAside(Path genDir, PrintWriter log) throws IOException {
+    private static GenerationRecord readOrSetAside(Path genDir, PrintWriter log) throws IOException {
         try {
-            return GenerationEval.read(genDir);
+            return GenerationRecord.read(genDir);
         } catch (IOException e) {
             Path aside = keepAside(genDir.resolve(RunFiles.EVAL));
             log.println("warning: " + e.getMessage() + "; kept as " + genDir.getFileName() + "/" + aside.getFileName());
-            return GenerationEval.read(genDir);
+            return GenerationRecord.read(genDir);
         }
     }
 
@@ -103,7 +103,7 @@ final class RunCheck {
     }
 
     /** What is wrong with a finished unit's output, or null. */
-    private static String problem(Path genDir, GenerationEval ev, int k, RunState.Phase phase) {
+    private static String problem(Path genDir, GenerationRecord ev, int k, RunState.Phase phase) {
         try {
             switch (phase) {
                 case TRAIN -> {

@@ -10,10 +10,10 @@ import io.collapse.config.ModelConfig;
 import io.collapse.config.Presets;
 import io.collapse.config.RunConfig;
 import io.collapse.config.Strategy;
-import io.collapse.data.Corpus;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
-import io.collapse.data.Manifest;
+import io.collapse.data.DatasetManifest;
+import io.collapse.data.DatasetText;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
@@ -62,7 +62,7 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
                 throw new IOException("data.dataset: corpus file " + file + " does not exist");
             }
         } else {
-            Set<String> known = Manifest.read(DataPaths.locate().manifestFile()).datasets().keySet();
+            Set<String> known = DatasetManifest.read(DataPaths.locate().manifestFile()).datasets().keySet();
             if (!known.contains(dataset)) {
                 throw new IOException("data.dataset: unknown dataset '" + dataset + "'; expected one of "
                         + new TreeSet<>(known) + ", text:PATH or jsonl:PATH");
@@ -135,10 +135,10 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
     /** {@code text:PATH} and {@code jsonl:PATH} name a user corpus; anything else a dataset. */
     static DataSource source(String dataset) {
         if (dataset.startsWith("text:")) {
-            return DataSource.userFile(Corpus.Format.TEXT, Path.of(dataset.substring(5)), null, null);
+            return DataSource.userFile(DatasetText.Format.TEXT, Path.of(dataset.substring(5)), null, null);
         }
         if (dataset.startsWith("jsonl:")) {
-            return DataSource.userFile(Corpus.Format.JSONL, Path.of(dataset.substring(6)), null, null);
+            return DataSource.userFile(DatasetText.Format.JSONL, Path.of(dataset.substring(6)), null, null);
         }
         return DataSource.bundled(dataset);
     }

@@ -71,7 +71,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
             if (!Files.exists(genDir.resolve(RunFiles.EVAL))) {
                 continue;
             }
-            GenerationEval ev = GenerationEval.read(genDir);
+            GenerationRecord ev = GenerationRecord.read(genDir);
             Map<String, Object> g = new LinkedHashMap<>();
             g.put("generation", k);
             if (ev.test() != null) {

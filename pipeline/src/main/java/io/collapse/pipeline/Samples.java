@@ -38,7 +38,7 @@ final class Samples {
         return out.toString();
     }
 
-    static List<GenerationEval.Sample> continue_(CausalLM model, RunInputs inputs, RunConfig cfg, NDManager manager) {
+    static List<GenerationRecord.Sample> continue_(CausalLM model, RunInputs inputs, RunConfig cfg, NDManager manager) {
         int n = Math.min(cfg.experiment().samplePrompts(), inputs.test().numBlocks());
         if (n == 0) {
             return List.of();
@@ -52,9 +52,9 @@ final class Samples {
         Generator generator = new Generator(model, cfg.generation());
         GenerateResult r = generator.generate(prompts, null, 0, manager);
         int perPrompt = r.sequences().length / n;
-        List<GenerationEval.Sample> out = new ArrayList<>();
+        List<GenerationRecord.Sample> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(new GenerationEval.Sample(i, text(inputs.tokenizer(), prompts[i]),
+            out.add(new GenerationRecord.Sample(i, text(inputs.tokenizer(), prompts[i]),
                     text(inputs.tokenizer(), r.newTokens(i * perPrompt))));
         }
         return out;

@@ -1,5 +1,6 @@
 package io.collapse.report;
 
+import io.collapse.data.TokenBlocks;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -41,11 +42,12 @@ public record RunData(
             int vocabularyCoverage,
             double repeated4gramRate) {
 
-        static TokenStats of(int[][] blocks) {
-            long tokens = 0;
-            for (int[] b : blocks) {
-                tokens += b.length;
+        static TokenStats of(TokenBlocks corpus) {
+            int[][] blocks = new int[corpus.numBlocks()][]; // the form Metrics reads
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = corpus.block(i);
             }
+            long tokens = (long) corpus.numBlocks() * corpus.blockSize();
             return new TokenStats(
                     blocks.length,
                     tokens,

@@ -3,6 +3,7 @@ package io.collapse.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.eval.PplFile;
+import io.collapse.generate.CorpusManifest;
 import io.collapse.generate.SyntheticCorpus;
 import io.collapse.io.Checksums;
 import java.io.IOException;
@@ -129,7 +130,7 @@ public final class RunReader {
         }
         RunData.TokenStats tokens = null;
         Path corpusDir = genDir.resolve("corpus");
-        if (Files.exists(corpusDir.resolve(SyntheticCorpus.MANIFEST))) {
+        if (Files.exists(corpusDir.resolve(CorpusManifest.FILE))) {
             try {
                 tokens = tokenStats(corpusDir);
             } catch (IOException | RuntimeException e) {
@@ -151,7 +152,7 @@ public final class RunReader {
         String key = corpusKey(corpusDir);
         RunData.TokenStats stats = TOKEN_STATS.get(key);
         if (stats == null) {
-            stats = RunData.TokenStats.of(SyntheticCorpus.read(corpusDir).toArray(new int[0][]));
+            stats = RunData.TokenStats.of(SyntheticCorpus.read(corpusDir));
             if (key.equals(corpusKey(corpusDir))) { // not rewritten while it was read
                 TOKEN_STATS.put(key, stats);
             }
@@ -166,9 +167,9 @@ public final class RunReader {
      */
     private static String corpusKey(Path corpusDir) throws IOException {
         StringBuilder key = new StringBuilder(corpusDir.toAbsolutePath().normalize().toString()).append('\n')
-                .append(Checksums.sha256(Files.readAllBytes(corpusDir.resolve(SyntheticCorpus.MANIFEST))));
-        SyntheticCorpus.Manifest manifest = SyntheticCorpus.readManifest(corpusDir);
-        for (SyntheticCorpus.Shard shard : manifest.shards()) {
+                .append(Checksums.sha256(Files.readAllBytes(corpusDir.resolve(CorpusManifest.FILE))));
+        CorpusManifest manifest = CorpusManifest.read(corpusDir);
+        for (CorpusManifest.Shard shard : manifest.shards()) {
             Path file = corpusDir.resolve(shard.file());
             key.append('\n').append(shard.file()).append(' ');
             if (Files.isRegularFile(file)) {

@@ -48,7 +48,7 @@ class DataSourceTest {
     @Test
     void userCorpusAndBadArguments() throws IOException {
         Path train = Files.writeString(tmp.resolve("c.txt"), " a b\n \n c\n d\n");
-        var loaded = DataSource.userFile(Corpus.Format.TEXT, train, null, null)
+        var loaded = DataSource.userFile(DatasetText.Format.TEXT, train, null, null)
                 .load(DataPaths.locate(tmp), List.of("train", "valid", "test"), new ByteEncoder(), 2);
         assertEquals(2, loaded.get(0).blocks().examples());
         assertEquals(1 + " a b\n".getBytes(StandardCharsets.UTF_8).length + 1, loaded.get(0).blocks().tokens());
@@ -57,6 +57,6 @@ class DataSourceTest {
         var e = assertThrows(IllegalArgumentException.class, () -> DataSource.bundled("wikitext-2-v1")
                 .load(DataPaths.locate(tmp), List.of("validation"), new ByteEncoder(), 64));
         assertEquals("split 'validation': expected one of [train, valid, test]", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new DataSource("x", train, Corpus.Format.TEXT, null, null));
+        assertThrows(IllegalArgumentException.class, () -> new DataSource("x", train, DatasetText.Format.TEXT, null, null));
     }
 }

@@ -81,10 +81,10 @@ class RawWikitextDownloadTest {
     }
 
     /** The raw train entry, with the git blob id of our fake file injected. */
-    private static Manifest.SplitFile trainSpec() {
-        return new Manifest.SplitFile("wiki.train.raw", null, null,
+    private static DatasetManifest.SplitFile trainSpec() {
+        return new DatasetManifest.SplitFile("wiki.train.raw", null, null,
                 Checksums.gitBlob(TRAIN.getBytes(StandardCharsets.UTF_8)), null, null,
-                new Manifest.Download("ggml-org/ci", "wikitext-2-raw-v1.zip", MEMBER));
+                new DatasetManifest.Download("ggml-org/ci", "wikitext-2-raw-v1.zip", MEMBER));
     }
 
     private List<Path> filesUnder(Path dir) throws IOException {

@@ -15,11 +15,11 @@ import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Strategy;
+import io.collapse.data.TokenBlocks;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -33,7 +33,7 @@ class SyntheticCorpusTest {
     private static final Path CASE = Path.of("src/test/resources/hf-opt/case-a-preln");
     private static NDManager manager;
     private static CausalLM model;
-    private static List<int[]> prompts;
+    private static TokenBlocks prompts;
 
     @TempDir Path tmp;
 
@@ -43,14 +43,11 @@ class SyntheticCorpusTest {
         model = AutoModelForCausalLM.fromStateDict((OptConfig) LmConfig.read(CASE.resolve("config.json")),
                 Safetensors.read(CASE.resolve("model.safetensors")), manager, DataType.FLOAT32);
         SplittableRandom random = new SplittableRandom(42);
-        prompts = new ArrayList<>();
-        for (int b = 0; b < 10; b++) {
-            int[] block = new int[16];
-            for (int t = 0; t < block.length; t++) {
-                block[t] = 4 + random.nextInt(996);
-            }
-            prompts.add(block);
+        int[] ids = new int[10 * 16];
+        for (int t = 0; t < ids.length; t++) {
+            ids[t] = 4 + random.nextInt(996);
         }
+        prompts = TokenBlocks.of(ids, 16);
     }
 
     @AfterAll
@@ -63,13 +60,13 @@ class SyntheticCorpusTest {
                 null, null, true));
     }
 
-    private static SyntheticCorpus.Manifest write(Path dir, Generator g, int batch, SyntheticCorpus.Progress p)
+    private static CorpusManifest write(Path dir, Generator g, int batch, CorpusProgress p)
             throws IOException {
-        return SyntheticCorpus.write(dir, g, prompts, null, "case-a", 4, batch, manager, p);
+        return SyntheticCorpus.write(dir, g, prompts, "case-a", 4, batch, manager, p);
     }
 
     /** Stops the writer like a kill would, once {@code blocks} blocks are decoded (mid-shard if not a multiple of 4). */
-    private static SyntheticCorpus.Progress killAtBlocks(int blocks) {
+    private static CorpusProgress killAtBlocks(int blocks) {
         return (done, total) -> {
             if (done >= blocks) {
                 throw new IllegalStateException("killed");
@@ -78,8 +75,8 @@ class SyntheticCorpusTest {
     }
 
     /** Stops the writer right after shard {@code shard} is committed. */
-    private static SyntheticCorpus.Progress killAfterShard(int shard) {
-        return new SyntheticCorpus.Progress() {
+    private static CorpusProgress killAfterShard(int shard) {
+        return new CorpusProgress() {
             @Override
             public void blocksDone(int done, int total) {}
 
@@ -101,36 +98,36 @@ class SyntheticCorpusTest {
     @Test
     void writesOneBlockPerPromptInShardsWithChecksums() throws Exception {
         Path dir = tmp.resolve("full");
-        SyntheticCorpus.Manifest m = write(dir, beam(), 2, SyntheticCorpus.Progress.NONE);
+        CorpusManifest m = write(dir, beam(), 2, CorpusProgress.NONE);
         assertTrue(m.complete());
-        assertEquals(List.of(4, 4, 2), m.shards().stream().map(SyntheticCorpus.Shard::blocks).toList());
+        assertEquals(List.of(4, 4, 2), m.shards().stream().map(CorpusManifest.Shard::blocks).toList());
         assertEquals(List.of("manifest.json", "shard-00000.bin", "shard-00001.bin", "shard-00002.bin"), files(dir));
         assertEquals("uint16", m.dtype());
         assertEquals(4 * 8 * 2, Files.size(dir.resolve("shard-00000.bin")), "4 blocks of 8 uint16 ids");
         assertEquals(2 * 8 * 2, Files.size(dir.resolve("shard-00002.bin")));
         assertArrayEquals(new long[] {8, 9}, m.shards().get(2).promptIndices());
-        List<int[]> blocks = SyntheticCorpus.read(dir);
-        assertEquals(10, blocks.size());
+        TokenBlocks blocks = SyntheticCorpus.read(dir);
+        assertEquals(10, blocks.numBlocks());
         // Block i is the new tokens of prompt i.
         try (NDManager scope = manager.newSubManager()) {
-            GenerateResult direct = beam().generate(new int[][] {prompts.get(5)}, null, 5, scope);
-            assertArrayEquals(direct.newTokens(0), blocks.get(5));
+            GenerateResult direct = beam().generate(new int[][] {prompts.block(5)}, null, 5, scope);
+            assertArrayEquals(direct.newTokens(0), blocks.block(5));
         }
     }
 
     @Test
     void aKilledWriterResumesToIdenticalBytes() throws Exception {
         Path full = tmp.resolve("full");
-        write(full, beam(), 2, SyntheticCorpus.Progress.NONE);
+        write(full, beam(), 2, CorpusProgress.NONE);
         Path killed = tmp.resolve("killed");
         // Killed in the middle of shard 1 (after 6 blocks), then again after shard 1, then finished.
         assertThrows(IllegalStateException.class, () -> write(killed, beam(), 2, killAtBlocks(6)));
         assertEquals(List.of("manifest.json", "shard-00000.bin"), files(killed));
-        assertFalse(SyntheticCorpus.readManifest(killed).complete());
+        assertFalse(CorpusManifest.read(killed).complete());
         assertThrows(IOException.class, () -> SyntheticCorpus.read(killed), "an incomplete corpus is not readable");
         assertThrows(IllegalStateException.class, () -> write(killed, beam(), 2, killAfterShard(1)));
-        assertEquals(2, SyntheticCorpus.readManifest(killed).shards().size());
-        write(killed, beam(), 2, SyntheticCorpus.Progress.NONE);
+        assertEquals(2, CorpusManifest.read(killed).shards().size());
+        write(killed, beam(), 2, CorpusProgress.NONE);
         assertEquals(files(full), files(killed));
         for (String f : files(full)) {
             assertArrayEquals(Files.readAllBytes(full.resolve(f)), Files.readAllBytes(killed.resolve(f)), f);
@@ -143,16 +140,16 @@ class SyntheticCorpusTest {
         assertThrows(IllegalStateException.class, () -> write(dir, beam(), 2, killAfterShard(0)));
         Generator other = new Generator(model, new GenerationConfig(Strategy.BEAM, 3, 1, null, null, 8, 8, 2.0, null, null,
                 null, null, null, null, true));
-        IOException e = assertThrows(IOException.class, () -> write(dir, other, 2, SyntheticCorpus.Progress.NONE));
+        IOException e = assertThrows(IOException.class, () -> write(dir, other, 2, CorpusProgress.NONE));
         assertTrue(e.getMessage().contains("different corpus"), e.getMessage());
         Path shard = dir.resolve("shard-00000.bin");
         byte[] bytes = Files.readAllBytes(shard);
         bytes[3] ^= 1;
         Files.write(shard, bytes);
         // A damaged shard is redone, not trusted: the result equals an undamaged run's.
-        write(dir, beam(), 2, SyntheticCorpus.Progress.NONE);
+        write(dir, beam(), 2, CorpusProgress.NONE);
         Path clean = tmp.resolve("clean");
-        write(clean, beam(), 2, SyntheticCorpus.Progress.NONE);
+        write(clean, beam(), 2, CorpusProgress.NONE);
         for (String f : files(clean)) {
             assertArrayEquals(Files.readAllBytes(clean.resolve(f)), Files.readAllBytes(dir.resolve(f)), f);
         }
@@ -168,12 +165,13 @@ class SyntheticCorpusTest {
     void sampledCorpusDoesNotDependOnTheBatchSize() throws Exception {
         GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, 1, 1, null, null, 8, 8, 1.2, null, 0.9, 0, 0.95, 7L,
                 null, true);
-        write(tmp.resolve("b1"), new Generator(model, cfg), 1, SyntheticCorpus.Progress.NONE);
-        write(tmp.resolve("b4"), new Generator(model, cfg), 4, SyntheticCorpus.Progress.NONE);
-        List<int[]> one = SyntheticCorpus.read(tmp.resolve("b1"));
-        List<int[]> four = SyntheticCorpus.read(tmp.resolve("b4"));
-        for (int i = 0; i < one.size(); i++) {
-            assertArrayEquals(one.get(i), four.get(i), "block " + i);
+        write(tmp.resolve("b1"), new Generator(model, cfg), 1, CorpusProgress.NONE);
+        write(tmp.resolve("b4"), new Generator(model, cfg), 4, CorpusProgress.NONE);
+        TokenBlocks one = SyntheticCorpus.read(tmp.resolve("b1"));
+        TokenBlocks four = SyntheticCorpus.read(tmp.resolve("b4"));
+        assertEquals(10, four.numBlocks());
+        for (int i = 0; i < one.numBlocks(); i++) {
+            assertArrayEquals(one.block(i), four.block(i), "block " + i);
         }
     }
 }

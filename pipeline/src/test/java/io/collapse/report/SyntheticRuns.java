@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.GenerationConfig;
 import io.collapse.eval.PplFile;
-import io.collapse.generate.SyntheticCorpus;
+import io.collapse.generate.CorpusManifest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -91,7 +91,7 @@ public final class SyntheticRuns {
      */
     static void corpus(Path dir, Random rnd, int vocab, double loops) throws IOException {
         Files.createDirectories(dir);
-        List<SyntheticCorpus.Shard> shards = new ArrayList<>();
+        List<CorpusManifest.Shard> shards = new ArrayList<>();
         int[] sizes = {SEQUENCES / 2, SEQUENCES - SEQUENCES / 2};
         for (int s = 0; s < sizes.length; s++) {
             ByteBuffer buf = ByteBuffer.allocate(sizes[s] * BLOCK * 2).order(ByteOrder.LITTLE_ENDIAN);
@@ -105,11 +105,11 @@ public final class SyntheticRuns {
             String file = String.format("shard-%05d.bin", s);
             Files.write(dir.resolve(file), buf.array());
             long[] prompts = java.util.stream.LongStream.range(s * (long) sizes[0], s * (long) sizes[0] + sizes[s]).toArray();
-            shards.add(new SyntheticCorpus.Shard(file, sizes[s], sha256(buf.array()), prompts));
+            shards.add(new CorpusManifest.Shard(file, sizes[s], sha256(buf.array()), prompts));
         }
-        SyntheticCorpus.Manifest manifest = new SyntheticCorpus.Manifest(SyntheticCorpus.FORMAT, true, SEQUENCES, BLOCK,
+        CorpusManifest manifest = new CorpusManifest(CorpusManifest.FORMAT, true, SEQUENCES, BLOCK,
                 "uint16", SEQUENCES / 2, SEQUENCES / 2, "synthetic", "none", GenerationConfig.paper(BLOCK), 0, shards);
-        JSON.writeValue(dir.resolve(SyntheticCorpus.MANIFEST).toFile(), manifest);
+        JSON.writeValue(dir.resolve(CorpusManifest.FILE).toFile(), manifest);
     }
 
     static void eval(Path file, int g, double testPpl) throws IOException {

@@ -11,14 +11,14 @@ import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 /** A dataset's splits as examples: a bundled dataset, or the user's own corpus. */
-public record Corpus(String name, List<SplitText> splits) {
+public record DatasetText(String name, List<SplitText> splits) {
 
     public static final List<String> SPLITS = List.of("train", "valid", "test");
 
     /** Share of a user corpus's examples held out per missing split (valid, test), from the end of the file. */
     public static final double HELD_OUT_FRACTION = 0.05;
 
-    public Corpus {
+    public DatasetText {
         splits = List.copyOf(splits);
     }
 
@@ -33,11 +33,11 @@ public record Corpus(String name, List<SplitText> splits) {
      * Splits of a bundled dataset (in the order asked), each checked against the manifest; a split
      * that is not bundled comes from {@code downloader}.
      */
-    public static Corpus bundled(DataPaths paths, Manifest manifest, String dataset, List<String> splits,
+    public static DatasetText bundled(DataPaths paths, DatasetManifest manifest, String dataset, List<String> splits,
             RawWikitextDownload downloader) throws IOException {
         List<SplitText> texts = new ArrayList<>();
         for (String split : splits) {
-            Manifest.SplitFile f = manifest.split(dataset, split);
+            DatasetManifest.SplitFile f = manifest.split(dataset, split);
             String source;
             byte[] content;
             if (f.file() != null) {
@@ -53,7 +53,7 @@ public record Corpus(String name, List<SplitText> splits) {
             String sha256 = f.sha256() != null ? f.sha256() : Checksums.sha256(content);
             texts.add(new SplitText(split, source, sha256, Examples.fromText(Examples.decodeUtf8(content, source))));
         }
-        return new Corpus(dataset, texts);
+        return new DatasetText(dataset, texts);
     }
 
     /** How a user corpus file holds its examples. */
@@ -70,7 +70,7 @@ public record Corpus(String name, List<SplitText> splits) {
      * train keeps the first 90%, valid the next 5%, test the last 5%; with one missing, it takes the
      * last 5%. 5% is {@code max(1, floor(n * 0.05))} examples.
      */
-    public static Corpus userFiles(Format format, Path train, Path valid, Path test) throws IOException {
+    public static DatasetText userFiles(Format format, Path train, Path valid, Path test) throws IOException {
         SplitText all = readUser(format, train, "train");
         List<String> examples = all.examples();
         int missing = (valid == null ? 1 : 0) + (test == null ? 1 : 0);
@@ -93,7 +93,7 @@ public record Corpus(String name, List<SplitText> splits) {
                 next += heldOut;
             }
         }
-        return new Corpus(train.getFileName().toString(), splits);
+        return new DatasetText(train.getFileName().toString(), splits);
     }
 
     private static SplitText readUser(Format format, Path file, String split) throws IOException {

@@ -14,16 +14,18 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * gen-NN/eval.json: what one generation measured. Each phase fills its own section, so the file
- * grows as the generation advances; a reader (status, report) takes what is there.
+ * gen-NN/eval.json: what one generation recorded, phase by phase: its training, test and
+ * validation scores, sample continuations, and its corpus as scored by generation 0. Each phase
+ * fills its own section, so the file grows as the generation advances; a reader (status, report)
+ * takes what is there.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record GenerationEval(
+public record GenerationRecord(
         @JsonProperty("generation") int generation,
         @JsonProperty("train") Train train,
         @JsonProperty("test") Split test,
         @JsonProperty("valid") Split valid,
-        @JsonProperty("corpus") Corpus corpus,
+        @JsonProperty("corpus") CorpusScore corpus,
         @JsonProperty("real_data_ppl_file") String realDataPplFile,
         @JsonProperty("samples") List<Sample> samples) {
 
@@ -54,7 +56,7 @@ public record GenerationEval(
     }
 
     /** This generation's synthetic corpus, scored by generation 0. */
-    public record Corpus(
+    public record CorpusScore(
             @JsonProperty("blocks") int blocks,
             @JsonProperty("sha256") String sha256,
             @JsonProperty("mean_ppl_by_gen0") double meanPplByGen0,
@@ -65,36 +67,36 @@ public record GenerationEval(
             @JsonProperty("prompt") String prompt,
             @JsonProperty("continuation") String continuation) {}
 
-    public GenerationEval withTrain(Train t) {
-        return new GenerationEval(generation, t, test, valid, corpus, realDataPplFile, samples);
+    public GenerationRecord withTrain(Train t) {
+        return new GenerationRecord(generation, t, test, valid, corpus, realDataPplFile, samples);
     }
 
-    public GenerationEval withTest(Split s) {
-        return new GenerationEval(generation, train, s, valid, corpus, realDataPplFile, samples);
+    public GenerationRecord withTest(Split s) {
+        return new GenerationRecord(generation, train, s, valid, corpus, realDataPplFile, samples);
     }
 
-    public GenerationEval withValid(Split s) {
-        return new GenerationEval(generation, train, test, s, corpus, realDataPplFile, samples);
+    public GenerationRecord withValid(Split s) {
+        return new GenerationRecord(generation, train, test, s, corpus, realDataPplFile, samples);
     }
 
-    public GenerationEval withCorpus(Corpus c) {
+    public GenerationRecord withCorpus(CorpusScore c) {
         String real = generation == 0 ? RunFiles.REAL_PPL : null;
-        return new GenerationEval(generation, train, test, valid, c, real, samples);
+        return new GenerationRecord(generation, train, test, valid, c, real, samples);
     }
 
-    public GenerationEval withSamples(List<Sample> s) {
-        return new GenerationEval(generation, train, test, valid, corpus, realDataPplFile, s);
+    public GenerationRecord withSamples(List<Sample> s) {
+        return new GenerationRecord(generation, train, test, valid, corpus, realDataPplFile, s);
     }
 
     /** The generation's eval.json, or an empty one when not yet written. */
-    public static GenerationEval read(Path genDir) throws IOException {
+    public static GenerationRecord read(Path genDir) throws IOException {
         Path file = genDir.resolve(RunFiles.EVAL);
         if (!Files.exists(file)) {
             int k = Integer.parseInt(genDir.getFileName().toString().substring(4));
-            return new GenerationEval(k, null, null, null, null, null, null);
+            return new GenerationRecord(k, null, null, null, null, null, null);
         }
         try {
-            return ConfigLoader.JSON.readValue(file.toFile(), GenerationEval.class);
+            return ConfigLoader.JSON.readValue(file.toFile(), GenerationRecord.class);
         } catch (IOException e) {
             String why = e instanceof JsonProcessingException j ? StrictJson.describe(j) : e.getMessage();
             throw new IOException(file + ": not a valid generation record (" + why + ")", e);
@@ -102,8 +104,8 @@ public record GenerationEval(
     }
 
     /** Read, change, write back atomically. */
-    static void update(Path genDir, UnaryOperator<GenerationEval> change) throws IOException {
-        GenerationEval next = change.apply(read(genDir));
+    static void update(Path genDir, UnaryOperator<GenerationRecord> change) throws IOException {
+        GenerationRecord next = change.apply(read(genDir));
         AtomicFiles.writeString(genDir.resolve(RunFiles.EVAL), ConfigLoader.JSON.writeValueAsString(next));
     }
 }

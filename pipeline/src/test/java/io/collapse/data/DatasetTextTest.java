@@ -17,7 +17,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CorpusTest {
+class DatasetTextTest {
 
     @TempDir Path tmp;
 
@@ -29,12 +29,12 @@ class CorpusTest {
     @Test
     void everyBundledSplitMatchesTheManifest() throws IOException {
         DataPaths paths = DataPaths.locate(tmp);
-        Manifest manifest = Manifest.read(paths.manifestFile());
+        DatasetManifest manifest = DatasetManifest.read(paths.manifestFile());
         for (var ds : Map.of("wikitext-2-v1", List.of("train", "valid", "test"),
                 "wikitext-2-raw-v1", List.of("valid", "test")).entrySet()) {
-            Corpus corpus = Corpus.bundled(paths, manifest, ds.getKey(), ds.getValue(), offline());
+            DatasetText corpus = DatasetText.bundled(paths, manifest, ds.getKey(), ds.getValue(), offline());
             for (String split : ds.getValue()) {
-                Manifest.SplitFile f = manifest.split(ds.getKey(), split);
+                DatasetManifest.SplitFile f = manifest.split(ds.getKey(), split);
                 SplitText text = corpus.split(split);
                 assertEquals(f.sha256(), text.sourceSha256(), ds + "/" + split);
                 // one example per line, blank lines included
@@ -51,7 +51,7 @@ class CorpusTest {
     @Test
     void wikitextValidStartsAsHfShowsIt() throws IOException {
         DataPaths paths = DataPaths.locate(tmp);
-        SplitText valid = Corpus.bundled(paths, Manifest.read(paths.manifestFile()), "wikitext-2-v1",
+        SplitText valid = DatasetText.bundled(paths, DatasetManifest.read(paths.manifestFile()), "wikitext-2-v1",
                 List.of("valid"), offline()).split("valid");
         assertEquals("", valid.examples().get(0));
         assertEquals(" = Homarus gammarus = \n", valid.examples().get(1));
@@ -63,7 +63,7 @@ class CorpusTest {
     void rawTrainOfflineFailsAtOnceSayingWhereToPutTheFile() throws IOException {
         DataPaths paths = DataPaths.locate(tmp);
         RawWikitextDownload downloader = offline();
-        var e = assertThrows(DataException.class, () -> Corpus.bundled(paths, Manifest.read(paths.manifestFile()),
+        var e = assertThrows(DataException.class, () -> DatasetText.bundled(paths, DatasetManifest.read(paths.manifestFile()),
                 "wikitext-2-raw-v1", List.of("train"), downloader));
         Path expected = tmp.resolve("downloads/wikitext-2-raw-v1/wiki.train.raw");
         assertTrue(e.getMessage().contains(expected.toString()), e.getMessage());
@@ -92,7 +92,7 @@ class CorpusTest {
         Path dir = fakeDatasets(content, wrong);
         DataPaths paths = new DataPaths(dir, tmp.resolve("cache"));
         var e = assertThrows(DataException.class,
-                () -> Corpus.bundled(paths, Manifest.read(paths.manifestFile()), "toy", List.of("test"), offline()));
+                () -> DatasetText.bundled(paths, DatasetManifest.read(paths.manifestFile()), "toy", List.of("test"), offline()));
         assertTrue(e.getMessage().contains(dir.resolve("toy/t.txt.gz").toString()), e.getMessage());
         assertTrue(e.getMessage().contains("is " + actual + ", expected " + wrong), e.getMessage());
     }
@@ -102,16 +102,16 @@ class CorpusTest {
         String content = "x\n";
         Path dir = fakeDatasets(content, Checksums.sha256(content.getBytes(StandardCharsets.UTF_8)));
         DataPaths paths = new DataPaths(dir, tmp.resolve("cache"));
-        Manifest manifest = Manifest.read(paths.manifestFile());
-        assertEquals(List.of("x\n"), Corpus.bundled(paths, manifest, "toy", List.of("test"), offline()).split("test").examples());
+        DatasetManifest manifest = DatasetManifest.read(paths.manifestFile());
+        assertEquals(List.of("x\n"), DatasetText.bundled(paths, manifest, "toy", List.of("test"), offline()).split("test").examples());
         var missing = assertThrows(DataException.class,
-                () -> Corpus.bundled(paths, manifest, "toy", List.of("valid"), offline()));
+                () -> DatasetText.bundled(paths, manifest, "toy", List.of("valid"), offline()));
         assertTrue(missing.getMessage().startsWith("missing file " + dir.resolve("toy/v.txt.gz")), missing.getMessage());
         var unknown = assertThrows(IllegalArgumentException.class,
-                () -> Corpus.bundled(paths, manifest, "nope", List.of("test"), offline()));
+                () -> DatasetText.bundled(paths, manifest, "nope", List.of("test"), offline()));
         assertTrue(unknown.getMessage().contains("unknown dataset 'nope'"), unknown.getMessage());
         var noSplit = assertThrows(IllegalArgumentException.class,
-                () -> Corpus.bundled(paths, manifest, "toy", List.of("train"), offline()));
+                () -> DatasetText.bundled(paths, manifest, "toy", List.of("train"), offline()));
         assertTrue(noSplit.getMessage().contains("has no split 'train'"), noSplit.getMessage());
     }
 
@@ -136,7 +136,7 @@ class CorpusTest {
             sb.append(i % 7 == 0 ? " \n" : " line " + i + "\n");
         }
         Path train = Files.writeString(tmp.resolve("c.txt"), sb);
-        Corpus corpus = Corpus.userFiles(Corpus.Format.TEXT, train, null, null);
+        DatasetText corpus = DatasetText.userFiles(DatasetText.Format.TEXT, train, null, null);
         // 45 examples: 5% is 2 each for valid and test, from the end
         assertEquals(41, corpus.split("train").examples().size());
         assertEquals(List.of(" line 41\n", ""), corpus.split("valid").examples());
@@ -144,7 +144,7 @@ class CorpusTest {
         assertEquals(corpus.split("train").sourceSha256(), corpus.split("test").sourceSha256());
 
         Path valid = Files.writeString(tmp.resolve("v.txt"), "v1\n \n");
-        Corpus withValid = Corpus.userFiles(Corpus.Format.TEXT, train, valid, null);
+        DatasetText withValid = DatasetText.userFiles(DatasetText.Format.TEXT, train, valid, null);
         assertEquals(43, withValid.split("train").examples().size());
         assertEquals(List.of("v1\n", ""), withValid.split("valid").examples());
         assertEquals(List.of(" line 43\n", " line 44\n"), withValid.split("test").examples());
@@ -153,15 +153,15 @@ class CorpusTest {
     @Test
     void userJsonlAndTooSmallCorpus() throws IOException {
         Path train = Files.writeString(tmp.resolve("c.jsonl"), "{\"text\": \"a\"}\n{\"text\": \"b\"}\n{\"text\": \"c\"}\n");
-        Corpus corpus = Corpus.userFiles(Corpus.Format.JSONL, train, null, null);
+        DatasetText corpus = DatasetText.userFiles(DatasetText.Format.JSONL, train, null, null);
         assertEquals(List.of("a"), corpus.split("train").examples());
         assertEquals(List.of("b"), corpus.split("valid").examples());
         assertEquals(List.of("c"), corpus.split("test").examples());
         Path tiny = Files.writeString(tmp.resolve("tiny.txt"), "only\n");
-        var e = assertThrows(IllegalArgumentException.class, () -> Corpus.userFiles(Corpus.Format.TEXT, tiny, null, null));
+        var e = assertThrows(IllegalArgumentException.class, () -> DatasetText.userFiles(DatasetText.Format.TEXT, tiny, null, null));
         assertTrue(e.getMessage().startsWith(tiny + ": 1 examples are too few"), e.getMessage());
         var missing = assertThrows(DataException.class,
-                () -> Corpus.userFiles(Corpus.Format.TEXT, tmp.resolve("absent.txt"), null, null));
+                () -> DatasetText.userFiles(DatasetText.Format.TEXT, tmp.resolve("absent.txt"), null, null));
         assertTrue(missing.getMessage().contains(tmp.resolve("absent.txt").toString()), missing.getMessage());
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
  * {@code datasets/manifest.json}: for every bundled dataset and split, the file and the checksums of
  * its decompressed content. Tests build their own instances to inject checksums.
  */
-public record Manifest(
+public record DatasetManifest(
         int format,
         String licence,
         String citation,
@@ -20,7 +20,7 @@ public record Manifest(
     public static final int FORMAT = 1;
     private static final String MANIFEST_NAME = "datasets/" + DataPaths.MANIFEST;
 
-    public Manifest {
+    public DatasetManifest {
         if (format != FORMAT) {
             throw new IllegalArgumentException("manifest format " + format + ", expected " + FORMAT);
         }
@@ -97,9 +97,9 @@ public record Manifest(
         }
     }
 
-    public static Manifest read(Path file) throws IOException {
+    public static DatasetManifest read(Path file) throws IOException {
         try {
-            return new ObjectMapper().readValue(file.toFile(), Manifest.class);
+            return new ObjectMapper().readValue(file.toFile(), DatasetManifest.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new IOException("cannot read dataset manifest " + file + ": " + e.getMessage(), e);
         }

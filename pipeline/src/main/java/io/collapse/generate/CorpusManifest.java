@@ -1,0 +1,93 @@
+package io.collapse.generate;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.collapse.config.GenerationConfig;
+import io.collapse.io.AtomicFiles;
+import io.collapse.io.Checksums;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A synthetic corpus's {@code manifest.json}: counts, the sha256 of every shard, the source prompt
+ * index of every block, the decoding settings, the model's identity and a digest of the prompts.
+ * {@code complete} turns true with the last shard.
+ */
+public record CorpusManifest(
+        @JsonProperty("format") int format,
+        @JsonProperty("complete") boolean complete,
+        @JsonProperty("blocks") int blocks,
+        @JsonProperty("block_size") int blockSize,
+        @JsonProperty("dtype") String dtype,
+        @JsonProperty("shard_blocks") int shardBlocks,
+        @JsonProperty("batch_size") int batchSize,
+        @JsonProperty("model") String model,
+        @JsonProperty("prompts_sha256") String promptsSha256,
+        @JsonProperty("generation") GenerationConfig generation,
+        @JsonProperty("short_blocks") int shortBlocks,
+        @JsonProperty("shards") List<Shard> shards) {
+
+    public static final String FILE = "manifest.json";
+    public static final int FORMAT = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** One finished shard. */
+    public record Shard(
+            @JsonProperty("file") String file,
+            @JsonProperty("blocks") int blocks,
+            @JsonProperty("sha256") String sha256,
+            // prompt_indices[i]: the index (in the caller's prompt numbering) that block i continues.
+            @JsonProperty("prompt_indices") long[] promptIndices) {}
+
+    /** Whether a manifest found on disk belongs to the same job (then its shards are reused). */
+    boolean sameJob(CorpusManifest o) {
+        return format == o.format && blocks == o.blocks && blockSize == o.blockSize && dtype.equals(o.dtype)
+                && shardBlocks == o.shardBlocks && batchSize == o.batchSize && model.equals(o.model)
+                && promptsSha256.equals(o.promptsSha256) && generation.equals(o.generation);
+    }
+
+    int blocksWritten() {
+        return shards.stream().mapToInt(Shard::blocks).sum();
+    }
+
+    /** This manifest with {@code shards} done, complete when {@code complete}. */
+    CorpusManifest with(boolean complete, int shortBlocks, List<Shard> shards) {
+        return new CorpusManifest(format, complete, blocks, blockSize, dtype, shardBlocks, batchSize, model,
+                promptsSha256, generation, shortBlocks, List.copyOf(shards));
+    }
+
+    /** The manifest in {@code dir}, or null when there is none. */
+    public static CorpusManifest read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return JSON.readValue(file.toFile(), CorpusManifest.class);
+        } catch (IOException e) {
+            throw new IOException(file + ": not a synthetic corpus manifest (" + e.getMessage() + ")", e);
+        }
+    }
+
+    void write(Path dir) throws IOException {
+        AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+    }
+
+    /** The bytes of {@code shard}, checked against the sha256 listed here. */
+    static byte[] verifiedShard(Path dir, Shard shard) throws IOException {
+        Path file = dir.resolve(shard.file());
+        if (!Files.exists(file)) {
+            throw new IOException(file + ": listed in " + FILE + " but missing");
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        String actual = Checksums.sha256(bytes);
+        if (!actual.equals(shard.sha256())) {
+            throw new IOException(file + ": sha256 " + actual + " does not match the manifest's " + shard.sha256());
+        }
+        return bytes;
+    }
+}

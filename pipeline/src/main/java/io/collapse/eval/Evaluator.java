@@ -1,14 +1,13 @@
 package io.collapse.eval;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.LmConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
+import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -61,8 +60,8 @@ public final class Evaluator {
         SequenceNll all = new SequenceNll();
         double batchPplSum = 0;
         int batches = 0;
-        try (NDManager root = NDManager.newBaseManager(device(model))) {
-            ParameterStore ps = new ParameterStore(root, false);
+        try (Scope root = Scope.under(model.getParameters().valueAt(0).getArray())) { // counted in the model's manager
+            ParameterStore ps = new ParameterStore(root.manager(), false);
             for (int from = 0; from < blocks.numBlocks(); from += batchSize) {
                 int n = Math.min(batchSize, blocks.numBlocks() - from);
                 int[] ids = new int[n * t];
@@ -105,8 +104,8 @@ public final class Evaluator {
         long[] counts = new long[sequences.size()];
         Integer[] byLength = IntStream.range(0, sequences.size()).boxed()
                 .sorted(Comparator.comparingInt(i -> sequences.get(i).length)).toArray(Integer[]::new);
-        try (NDManager root = NDManager.newBaseManager(device(model))) {
-            ParameterStore ps = new ParameterStore(root, false);
+        try (Scope root = Scope.under(model.getParameters().valueAt(0).getArray())) { // counted in the model's manager
+            ParameterStore ps = new ParameterStore(root.manager(), false);
             for (int from = 0; from < byLength.length; from += batchSize) {
                 int n = Math.min(batchSize, byLength.length - from);
                 int t = sequences.get(byLength[from + n - 1]).length;
@@ -164,22 +163,17 @@ public final class Evaluator {
         }
     }
 
-    /** The device the model's parameters live on. */
-    private static Device device(CausalLM model) {
-        return model.getParameters().valueAt(0).getArray().getDevice();
-    }
-
     /**
      * One forward pass of {@code n} rows of {@code t} ids.
      *
      * @param mask 1 real, 0 pad, row-major like {@code ids}; null means all real
      * @return the NLL sum and the target count of each row
      */
-    private static float[][] forwardNll(CausalLM model, ParameterStore ps, NDManager root, int[] ids, int[] mask,
+    private static float[][] forwardNll(CausalLM model, ParameterStore ps, Scope root, int[] ids, int[] mask,
             int n, int t) {
-        try (NDManager step = root.newSubManager()) {
-            NDArray inputIds = Tensors.of(step, ids, new Shape(n, t)); // (B, T)
-            NDArray attnMask = mask == null ? null : Tensors.of(step, mask, new Shape(n, t)); // (B, T)
+        try (Scope step = root.child()) {
+            NDArray inputIds = Tensors.of(step.manager(), ids, new Shape(n, t)); // (B, T)
+            NDArray attnMask = mask == null ? null : Tensors.of(step.manager(), mask, new Shape(n, t)); // (B, T)
             NDArray logits = model.forward(ps, inputIds, attnMask, null, false, false).logits(); // (B, T, V)
             NDList perRow = SequenceNll.perRow(logits, inputIds, attnMask);
             return new float[][] {perRow.get(0).toFloatArray(), perRow.get(1).toFloatArray()}; // host sync, once per batch

@@ -2,8 +2,8 @@ package io.collapse.eval;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.model.Scope;
 import io.collapse.train.LmLoss;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,20 +31,16 @@ public final class SequenceNll {
      *     logits' manager
      */
     public static NDList perRow(NDArray logits, NDArray inputIds, NDArray attentionMask) {
-        try (NDManager scope = NDManager.subManagerOf(logits)) {
-            scope.tempAttachAll(logits, inputIds);
-            if (attentionMask != null) {
-                scope.tempAttachAll(attentionMask);
-            }
+        try (Scope scope = Scope.borrowing(logits, inputIds, attentionMask)) {
             long t = inputIds.getShape().get(1);
             // float32 before log-softmax: half-precision logits would round the NLL.
             NDArray nll = LmLoss.tokenNll(logits.toType(DataType.FLOAT32, false), inputIds); // (B, T-1)
             NDArray weight = attentionMask == null
-                    ? scope.ones(nll.getShape(), DataType.FLOAT32)
+                    ? scope.manager().ones(nll.getShape(), DataType.FLOAT32)
                     : attentionMask.get(":, :" + (t - 1)).mul(attentionMask.get(":, 1:")).toType(DataType.FLOAT32, false); // (B, T-1)
             NDArray sum = nll.mul(weight).sum(new int[] {1}); // (B)
             NDArray count = weight.sum(new int[] {1}); // (B)
-            return scope.ret(new NDList(sum, count));
+            return scope.keep(new NDList(sum, count));
         }
     }
 

@@ -2,10 +2,10 @@ package io.collapse.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.collapse.config.GenerationConfig;
+import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +27,7 @@ final class BeamSearch {
     private BeamSearch() {}
 
     /** @param state the prompts expanded to N consecutive rows each */
-    static GenerateResult run(NDManager manager, DecodeState state, List<LogitsProcessor> processors,
+    static GenerateResult run(DecodeState state, List<LogitsProcessor> processors,
             GenerationConfig cfg, int padId, int eosId) {
         int beams = cfg.numBeams();
         int prompts = state.rows() / beams;
@@ -57,11 +57,11 @@ final class BeamSearch {
             float[] topScores;
             long[] topIndices;
             long vocab;
-            try (NDManager step = manager.newSubManager()) {
+            try (Scope step = state.step()) {
                 NDArray logProbs = state.nextLogits(step).logSoftmax(1); // (A·N, V)
                 NDArray scores = LogitsProcessor.applyAll(processors, logProbs, state.ids());
                 vocab = scores.getShape().get(1);
-                NDArray running = Tensors.of(step, beamScores, new Shape(beamScores.length, 1)); // (A·N, 1)
+                NDArray running = Tensors.of(step.manager(), beamScores, new Shape(beamScores.length, 1)); // (A·N, 1)
                 NDArray candidates = scores.add(running).reshape(openCount, beams * vocab); // (A, N·V)
                 NDList top = candidates.topK(2 * beams, 1, true, true);
                 topScores = top.get(0).toFloatArray(); // (A, 2N)

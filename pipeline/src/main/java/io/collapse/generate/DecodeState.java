@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.collapse.model.CausalLM;
 import io.collapse.model.CausalLMOutput;
 import io.collapse.model.KvCache;
+import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import java.util.Arrays;
 
@@ -18,11 +19,14 @@ import java.util.Arrays;
  * <p>With the cache, the prompt runs once per prompt (not once per beam or sample) and the cache is
  * then expanded to the copies; each later step feeds only the new column. Without it, every step
  * reruns the full forward over the whole rows, as the reference the cache is tested against.
+ *
+ * <p>The cache lives in this state's scope; each decoding step runs in a {@link #step} scope under
+ * it, which keeps the grown cache and takes the one it replaces along when it closes.
  */
 final class DecodeState implements AutoCloseable {
 
     private final CausalLM model;
-    private final NDManager manager;
+    private final Scope scope;
     private final boolean useCache;
     private final int copies;
     private int[][] ids; // (R, L)
@@ -37,7 +41,7 @@ final class DecodeState implements AutoCloseable {
     DecodeState(CausalLM model, int[][] prompts, int[][] attentionMask, int copies, boolean useCache,
             NDManager parent) {
         this.model = model;
-        this.manager = parent.newSubManager();
+        this.scope = Scope.of(parent);
         this.useCache = useCache;
         this.copies = copies;
         this.ids = new int[prompts.length * copies][];
@@ -62,13 +66,19 @@ final class DecodeState implements AutoCloseable {
         return ids;
     }
 
+    /** A scope for one decoding step, under this state's: what {@link #nextLogits} makes goes in it. */
+    Scope step() {
+        return scope.child();
+    }
+
     /**
-     * Next-token logits (R, V) float32 of every row. Inputs and outputs of the forward are attached
-     * to {@code step}, except the grown cache, which this state keeps.
+     * Next-token logits (R, V) float32 of every row. Inputs and outputs of the forward stay in
+     * {@code step}, except the grown cache, which this state keeps.
      */
-    NDArray nextLogits(NDManager step) {
+    NDArray nextLogits(Scope step) {
+        NDManager m = step.manager();
         if (!useCache) {
-            return model.forwardLast(array(step, ids, 0), array(step, mask, 0), null).logits();
+            return model.forwardLast(array(m, ids, 0), array(m, mask, 0), null).logits();
         }
         if (cache == null) {
             // The prompt, once per prompt; then every copy gets the prompt's cache and logits.
@@ -79,9 +89,9 @@ final class DecodeState implements AutoCloseable {
                 firstIds[b] = ids[b * copies];
                 firstMask[b] = mask[b * copies];
             }
-            CausalLMOutput out = model.forwardLast(array(step, firstIds, 0), array(step, firstMask, 0),
+            CausalLMOutput out = model.forwardLast(array(m, firstIds, 0), array(m, firstMask, 0),
                     KvCache.empty(model.config().numHiddenLayers()));
-            cache = keep(out);
+            cache = step.keep(out.cache());
             NDArray logits = out.logits(); // (B, V)
             if (copies == 1) {
                 return logits;
@@ -91,12 +101,11 @@ final class DecodeState implements AutoCloseable {
                 expand[r] = r / copies;
             }
             reorderCache(expand);
-            return logits.get(new NDIndex("{}", Tensors.of(step, expand))); // (R, V)
+            return logits.get(new NDIndex("{}", Tensors.of(m, expand))); // (R, V)
         }
-        CausalLMOutput out = model.forwardLast(array(step, ids, (int) cache.length()), array(step, mask, 0), cache);
-        KvCache grown = keep(out);
-        cache.close();
-        cache = grown;
+        CausalLMOutput out = model.forwardLast(array(m, ids, (int) cache.length()), array(m, mask, 0), cache);
+        step.own(cache); // the cache it grew from closes with the step
+        cache = step.keep(out.cache());
         return out.logits(); // (R, V)
     }
 
@@ -132,16 +141,10 @@ final class DecodeState implements AutoCloseable {
     }
 
     private void reorderCache(long[] rows) {
-        KvCache reordered = cache.keepRows(rows, manager);
-        cache.close();
-        cache = reordered;
-    }
-
-    /** The grown cache moves from the step's manager to this state's; the step's arrays are closed with it. */
-    private KvCache keep(CausalLMOutput out) {
-        KvCache grown = out.cache();
-        grown.attach(manager);
-        return grown;
+        try (Scope reorder = scope.child()) {
+            reorder.own(cache); // the old rows and the index close here
+            cache = reorder.keep(cache.reorder(Tensors.of(reorder.manager(), rows)));
+        }
     }
 
     /** Columns {@code from..} of the rows as an int64 (R, L − from) array, as the model and torch's gather/scatter want them. */
@@ -158,6 +161,6 @@ final class DecodeState implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        scope.close();
     }
 }

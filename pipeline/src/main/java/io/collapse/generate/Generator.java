@@ -68,14 +68,14 @@ public final class Generator {
             List<LogitsProcessor> processors = LogitsProcessor.processors(cfg, promptLength, eosId);
             switch (cfg.strategy()) {
                 case BEAM:
-                    return BeamSearch.run(manager, state, processors, cfg, padId, eosId);
+                    return BeamSearch.run(state, processors, cfg, padId, eosId);
                 case GREEDY:
-                    return Sampling.run(manager, state, processors, Sampler.GREEDY, cfg.maxNewTokens(), padId, eosId);
+                    return Sampling.run(state, processors, Sampler.GREEDY, cfg.maxNewTokens(), padId, eosId);
                 default: // SAMPLE
                     List<LogitsProcessor> all = new ArrayList<>(processors);
                     all.addAll(LogitsProcessor.warpers(cfg));
                     Sampler sampler = Sampler.multinomial(cfg.seed(), firstPromptIndex, copies, state.rows());
-                    return Sampling.run(manager, state, all, sampler, cfg.maxNewTokens(), padId, eosId);
+                    return Sampling.run(state, all, sampler, cfg.maxNewTokens(), padId, eosId);
             }
         }
     }

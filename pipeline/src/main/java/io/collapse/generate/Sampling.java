@@ -1,8 +1,8 @@
 package io.collapse.generate;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +21,7 @@ final class Sampling {
      * @param state the prompts, already expanded to their rows (n consecutive rows per prompt)
      * @param processors HF's logits processors, then (sampling only) the warpers
      */
-    static GenerateResult run(NDManager manager, DecodeState state, List<LogitsProcessor> processors,
+    static GenerateResult run(DecodeState state, List<LogitsProcessor> processors,
             Sampler sampler, int maxNewTokens, int padId, int eosId) {
         int rows = state.rows();
         int promptLength = state.length();
@@ -40,10 +40,10 @@ final class Sampling {
         while (steps < maxNewTokens && active.length > 0) {
             int[] next;
             float[] score;
-            try (NDManager step = manager.newSubManager()) {
+            try (Scope step = state.step()) {
                 NDArray scores = LogitsProcessor.applyAll(processors, state.nextLogits(step), state.ids()); // (R, V)
                 next = sampler.choose(scores, active);
-                NDArray index = Tensors.of(step, toLongs(next), new Shape(next.length, 1)); // (R, 1)
+                NDArray index = Tensors.of(step.manager(), toLongs(next), new Shape(next.length, 1)); // (R, 1)
                 score = scores.gather(index, 1).toFloatArray();
             }
             int[] keep = new int[active.length];

@@ -121,21 +121,11 @@ public abstract class CausalLM extends HfBlock {
             throw new IllegalArgumentException("position_ids must be (B, T) = " + inputIds.getShape() + ", got "
                     + positionIds.getShape());
         }
-        try (NDManager scope = NDManager.subManagerOf(inputIds)) {
-            scope.tempAttachAll(inputIds);
-            if (attentionMask != null) {
-                scope.tempAttachAll(attentionMask);
-            }
-            if (cache != null) {
-                scope.tempAttachAll(cache);
-            }
-            if (positionIds != null) {
-                scope.tempAttachAll(positionIds);
-            }
+        try (Scope scope = Scope.borrowing(inputIds, attentionMask, cache, positionIds)) {
             NDArray positions = positionIds == null ? null : positionIds.toType(DataType.INT64, false); // (B, T)
             NDArray ids = inputIds.toType(DataType.INT64, false);
             NDArray mask = attentionMask == null
-                    ? scope.ones(maskShape, DataType.INT64)
+                    ? scope.manager().ones(maskShape, DataType.INT64)
                     : attentionMask.toType(DataType.INT64, false); // (B, S)
             Body r = body(ps, ids, mask, positions, cache, training, outputHiddenStates);
             NDArray head = headWeight(ps, r.hidden().getDevice(), training); // (V, E)
@@ -145,12 +135,11 @@ public abstract class CausalLM extends HfBlock {
                 // Training needs a cast autograd sees (toType is not one in DJL): type promotion
                 // with a float32 zero of shape (1) casts inside the graph, exactly.
                 logits = training
-                        ? logits.add(scope.zeros(new Shape(1), DataType.FLOAT32))
+                        ? logits.add(scope.manager().zeros(new Shape(1), DataType.FLOAT32))
                         : logits.toType(DataType.FLOAT32, false);
             }
-            KvCache grown = cache == null ? null : scope.ret(KvCache.of(r.keys(), r.values()));
-            NDList hiddenStates = r.hiddenStates() == null ? null : scope.ret(r.hiddenStates());
-            return new CausalLMOutput(scope.ret(logits), grown, hiddenStates);
+            KvCache grown = cache == null ? null : scope.keep(KvCache.of(r.keys(), r.values()));
+            return new CausalLMOutput(scope.keep(logits), grown, scope.keep(r.hiddenStates()));
         }
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.collapse.config.TrainConfig;
+import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import io.collapse.model.hf.HostTensor;
 import java.util.LinkedHashMap;
@@ -21,8 +22,9 @@ import java.util.Map;
  * denom = sqrt(v) / sqrt(1 - beta2^t) + eps
  * p += -(lr / (1 - beta1^t)) * m / denom
  * </pre>
- * Moments are float32 and live in this optimizer's own manager; every update runs in a scope
- * that borrows the parameter and its moments, so temporaries never reach the model's manager.
+ * Moments are float32 and live in this optimizer's own scope; every parameter's update runs in a
+ * scope that borrows the parameter and its moments, so temporaries never reach the model's manager
+ * and at most one parameter's worth of them is alive at a time.
  * Every parameter has its own step count in torch; they are always equal, so one count is kept.
  */
 public final class AdamW implements AutoCloseable {
@@ -34,7 +36,8 @@ public final class AdamW implements AutoCloseable {
     private final double beta2;
     private final double eps;
     private final double weightDecay;
-    private final NDManager manager;
+    private final NDManager parent;
+    private Scope moments;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
     private long step;
@@ -44,7 +47,8 @@ public final class AdamW implements AutoCloseable {
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        this.manager = parent.newSubManager();
+        this.parent = parent;
+        this.moments = Scope.of(parent);
     }
 
     public static AdamW of(TrainConfig config, NDManager parent) {
@@ -71,15 +75,9 @@ public final class AdamW implements AutoCloseable {
             NDArray p = e.getValue();
             NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(p));
             NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(p));
-            try (NDManager scope = NDManager.subManagerOf(p)) {
-                scope.tempAttachAll(p, m, v);
-                NDArray g;
-                if (grads == null) {
-                    g = p.getGradient(); // joins p's manager: the scope
-                } else {
-                    g = grads.get(e.getKey());
-                    scope.tempAttachAll(g);
-                }
+            NDArray given = grads == null ? null : grads.get(e.getKey());
+            try (Scope scope = Scope.borrowing(p, m, v, given)) {
+                NDArray g = given != null ? given : p.getGradient(); // a gradient read joins p's manager: the scope
                 if (weightDecay != 0) {
                     p.muli(1 - lr * weightDecay);
                 }
@@ -106,6 +104,10 @@ public final class AdamW implements AutoCloseable {
 
     /** Restores what {@link #state()} saved, with the step count saved beside it. */
     public void load(Map<String, HostTensor> state, long stepCount, Map<String, NDArray> params) {
+        moments.close(); // the moments loaded replace any this optimizer had
+        moments = Scope.of(parent);
+        expAvg.clear();
+        expAvgSq.clear();
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             String name = e.getKey();
             HostTensor m = state.get(EXP_AVG + name);
@@ -114,8 +116,8 @@ public final class AdamW implements AutoCloseable {
                 throw new IllegalArgumentException("optimizer state lacks the moments of parameter '" + name + "'");
             }
             Shape shape = e.getValue().getShape();
-            replace(expAvg, name, fromHost(m, e.getValue(), shape));
-            replace(expAvgSq, name, fromHost(v, e.getValue(), shape));
+            expAvg.put(name, fromHost(m, e.getValue(), shape));
+            expAvgSq.put(name, fromHost(v, e.getValue(), shape));
         }
         if (state.size() != 2 * params.size()) {
             throw new IllegalArgumentException("optimizer state holds " + state.size() / 2
@@ -126,18 +128,11 @@ public final class AdamW implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        moments.close();
     }
 
     private NDArray zerosLike(NDArray p) {
-        return manager.zeros(p.getShape(), DataType.FLOAT32, p.getDevice());
-    }
-
-    private static void replace(Map<String, NDArray> moments, String name, NDArray value) {
-        NDArray old = moments.put(name, value);
-        if (old != null) {
-            old.close();
-        }
+        return moments.manager().zeros(p.getShape(), DataType.FLOAT32, p.getDevice());
     }
 
     private NDArray fromHost(HostTensor t, NDArray like, Shape shape) {
@@ -145,12 +140,9 @@ public final class AdamW implements AutoCloseable {
             throw new IllegalArgumentException("optimizer moment of shape " + java.util.Arrays.toString(t.shape())
                     + " does not fit parameter of shape " + shape);
         }
-        NDArray host = Tensors.of(manager, t.toFloats(), shape);
-        if (host.getDevice().equals(like.getDevice())) {
-            return host;
-        }
-        try (host) {
-            return host.toDevice(like.getDevice(), true);
+        try (Scope scope = moments.child()) {
+            // The host copy itself when it is on the parameter's device already, else its upload.
+            return scope.keep(Tensors.of(scope.manager(), t.toFloats(), shape).toDevice(like.getDevice(), false));
         }
     }
 

@@ -2,10 +2,8 @@ package io.collapse.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.collapse.data.TokenBlocks;
+import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,38 +25,38 @@ final class Backward {
     private Backward() {}
 
     /**
-     * Blocks {@code order[from..to)} of {@code train}, {@code microBatch} rows at a time.
+     * The rows of {@code batch}, {@code microBatch} rows at a time.
      *
      * @param scaler fp16's loss scaler, or null
      */
-    static Result run(Workers workers, TokenBlocks train, int[] order, int from, int to, int microBatch, LossScaler scaler) {
-        long targets = (long) (to - from) * (train.blockSize() - 1);
+    static Result run(Workers workers, Batch batch, int microBatch, LossScaler scaler) {
+        long targets = (long) batch.rows() * (batch.blocks().blockSize() - 1);
         // Without a scaler the loss is divided by the count, as torch's mean does (x / n, not x · (1/n)).
         UnaryOperator<NDArray> scale = scaler == null ? nll -> nll.div(Tensors.scalar(nll, targets))
                 : nll -> nll.mul(Tensors.scalar(nll, scaler.scale() / targets));
         double nllSum = 0;
         boolean[] ran = new boolean[workers.size()];
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            for (int mb = from; mb < to; mb += microBatch) {
-                nllSum = microBatch(workers, train, order, mb, Math.min(mb + microBatch, to), scale, gc, ran, nllSum);
+            for (int mb = batch.from(); mb < batch.to(); mb += microBatch) {
+                nllSum = microBatch(workers, batch.slice(mb, Math.min(mb + microBatch, batch.to())), scale, gc, ran, nllSum);
             }
         }
         return new Result(nllSum / targets, ran);
     }
 
     /**
-     * Rows {@code [from, to)}, the first workers taking one more row when they do not divide evenly.
+     * The rows of a micro-batch, split across the workers, the first workers taking one more row
+     * when they do not divide evenly; all it makes closes after the backward passes.
      *
      * @return {@code nllSum} plus each worker's summed NLL, added in worker order
      */
-    private static double microBatch(Workers workers, TokenBlocks train, int[] order, int from, int to,
-            UnaryOperator<NDArray> scale, GradientCollector gc, boolean[] ran, double nllSum) {
-        int rows = to - from;
+    private static double microBatch(Workers workers, Batch micro, UnaryOperator<NDArray> scale, GradientCollector gc,
+            boolean[] ran, double nllSum) {
+        int rows = micro.rows();
         int n = workers.size();
-        List<NDManager> scopes = new ArrayList<>(n);
         List<NDArray> nlls = new ArrayList<>(n);
-        try {
-            int rowTo = from;
+        try (Scope scope = workers.microBatchScope()) {
+            int rowTo = micro.from();
             for (int w = 0; w < n; w++) {
                 int rowFrom = rowTo;
                 rowTo = rowFrom + rows / n + (w < rows % n ? 1 : 0);
@@ -67,10 +65,7 @@ final class Backward {
                 }
                 ran[w] = true;
                 Workers.Worker worker = workers.get(w);
-                NDManager scope = worker.root().newSubManager();
-                scopes.add(scope);
-                NDArray inputIds = Tensors.of(scope, FineTune.gather(train, order, rowFrom, rowTo),
-                        new Shape(rowTo - rowFrom, train.blockSize())); // (B, T)
+                NDArray inputIds = micro.slice(rowFrom, rowTo).inputIds(scope.child(worker.device()).manager()); // (B, T)
                 NDArray logits = worker.model().forward(worker.ps(), inputIds, null, null, true, false).logits(); // (B, T, V)
                 NDArray nll = LmLoss.nllSum(logits, inputIds); // ()
                 gc.backward(scale.apply(nll));
@@ -83,8 +78,6 @@ final class Backward {
                 sum += nll.getFloat();
             }
             return sum;
-        } finally {
-            scopes.forEach(NDManager::close);
         }
     }
 }

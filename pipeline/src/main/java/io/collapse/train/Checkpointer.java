@@ -1,10 +1,9 @@
 package io.collapse.train;
 
-import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
+import io.collapse.model.Scope;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import java.io.IOException;
@@ -19,28 +18,21 @@ import java.util.Map;
  */
 final class Checkpointer {
 
-    private final CausalLM model;
+    private final FineTune.Run run;
+    private final Scope root;
     private final ParameterStore ps;
-    private final NDManager root;
     private final TokenBlocks valid;
-    private final TrainConfig config;
-    private final AdamW optimizer;
-    private final LossScaler scaler; // or null
-    private final FineTune.Output out;
-    private final FineTune.Emitter emit;
     private final List<TrainState.Validation> history;
 
-    Checkpointer(CausalLM model, ParameterStore ps, NDManager root, TokenBlocks valid, TrainConfig config,
-            AdamW optimizer, LossScaler scaler, FineTune.Output out, FineTune.Emitter emit, List<TrainState.Validation> history) {
-        this.model = model;
-        this.ps = ps;
+    /**
+     * @param root the run's scope, under which every validation batch runs
+     * @param history the validations of the run so far (those before a resume)
+     */
+    Checkpointer(FineTune.Run run, Scope root, ParameterStore ps, TokenBlocks valid, List<TrainState.Validation> history) {
+        this.run = run;
         this.root = root;
+        this.ps = ps;
         this.valid = valid;
-        this.config = config;
-        this.optimizer = optimizer;
-        this.scaler = scaler;
-        this.out = out;
-        this.emit = emit;
         this.history = new ArrayList<>(history);
     }
 
@@ -59,15 +51,17 @@ final class Checkpointer {
             throws IOException {
         int epoch = next.stepInEpoch() == 0 ? next.epoch() - 1 : next.epoch();
         long step = next.globalStep();
-        double validLoss = FineTune.validationLoss(model, ps, root, valid, config.microBatch());
+        CausalLM model = run.model();
+        double validLoss = FineTune.validationLoss(model, ps, root.manager(), valid, run.config().microBatch());
         TrainState.Validation v = new TrainState.Validation(epoch, step, validLoss, trainLoss);
         history.add(v);
-        emit.emit("valid", FineTune.ordered("epoch", epoch, "step", step, "valid_loss", validLoss,
+        run.emit().emit("valid", FineTune.ordered("epoch", epoch, "step", step, "valid_loss", validLoss,
                 "valid_ppl", Math.exp(validLoss)));
         if (!Double.isFinite(validLoss)) {
             throw new TrainingDivergedException("the validation loss", epoch, step, validLoss);
         }
 
+        FineTune.Output out = run.out();
         Map<String, HostTensor> weights = model.stateDict();
         boolean better = state.improvedBy(validLoss);
         if (better) {
@@ -78,11 +72,12 @@ final class Checkpointer {
         String weightsFile = String.format("weights-%09d.safetensors", step);
         String optimizerFile = String.format("optimizer-%09d.safetensors", step);
         TrainState.writeSafetensors(stateDir.resolve(weightsFile), weights, Map.of());
-        TrainState.writeSafetensors(stateDir.resolve(optimizerFile), optimizer.state(),
-                Map.of("step", Long.toString(optimizer.stepCount())));
-        TrainState committed = state.checkpointed(next, finished, v, weightsFile, optimizerFile, history, scaler);
+        TrainState.writeSafetensors(stateDir.resolve(optimizerFile), run.optimizer().state(),
+                Map.of("step", Long.toString(run.optimizer().stepCount())));
+        TrainState committed = state.toBuilder().position(next, finished).bestIfImproved(v)
+                .files(weightsFile, optimizerFile).history(history).lossScale(run.scaler()).build();
         committed.commit(stateDir);
-        emit.emit("checkpoint", FineTune.ordered("epoch", epoch, "step", step, "best", better, "dir", out.dir().toString()));
+        run.emit().emit("checkpoint", FineTune.ordered("epoch", epoch, "step", step, "best", better, "dir", out.dir().toString()));
         return committed;
     }
 }

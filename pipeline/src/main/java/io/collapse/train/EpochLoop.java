@@ -1,10 +1,10 @@
 package io.collapse.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.Scope;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -21,27 +21,33 @@ final class EpochLoop {
     private final LrSchedule schedule;
     private final int stepsPerEpoch;
     private final Workers workers;
-    private final Map<String, NDArray> params;
     private final AdamW optimizer;
     private final LossScaler scaler; // or null
     private final Checkpointer checkpointer;
     private final Progress progress;
     private final FineTune.Emitter emit;
 
-    EpochLoop(TokenBlocks train, TrainConfig config, LrSchedule schedule, int stepsPerEpoch, Workers workers,
-            Map<String, NDArray> params, AdamW optimizer, LossScaler scaler, Checkpointer checkpointer, Progress progress,
-            FineTune.Emitter emit) {
+    EpochLoop(FineTune.Run run, TokenBlocks train, Workers workers, Checkpointer checkpointer, Progress progress) {
         this.train = train;
-        this.config = config;
-        this.schedule = schedule;
-        this.stepsPerEpoch = stepsPerEpoch;
+        this.config = run.config();
+        this.stepsPerEpoch = stepsPerEpoch(train, config);
+        this.schedule = new LrSchedule(config, totalSteps(train, config));
         this.workers = workers;
-        this.params = params;
-        this.optimizer = optimizer;
-        this.scaler = scaler;
+        this.optimizer = run.optimizer();
+        this.scaler = run.scaler();
         this.checkpointer = checkpointer;
         this.progress = progress;
-        this.emit = emit;
+        this.emit = run.emit();
+    }
+
+    /** Optimizer steps per epoch: the last batch may be short, as with drop_last=False. */
+    static int stepsPerEpoch(TokenBlocks train, TrainConfig config) {
+        return (train.numBlocks() + config.batchSize() - 1) / config.batchSize();
+    }
+
+    /** Optimizer steps of the whole run. */
+    static long totalSteps(TokenBlocks train, TrainConfig config) {
+        return (long) stepsPerEpoch(train, config) * config.epochs();
     }
 
     /**
@@ -93,7 +99,7 @@ final class EpochLoop {
         int from = s * config.batchSize();
         int to = Math.min(from + config.batchSize(), train.numBlocks());
         double lossScale = scaler == null ? 1 : scaler.scale();
-        Backward.Result b = Backward.run(workers, train, order, from, to, config.microBatch(), scaler);
+        Backward.Result b = Backward.run(workers, new Batch(train, order, from, to), config.microBatch(), scaler);
         if (!Double.isFinite(b.loss()) && scaler == null) {
             throw new TrainingDivergedException("the training loss", epoch, step, b.loss());
         }
@@ -101,21 +107,28 @@ final class EpochLoop {
         double tokensPerSecond = (to - from) * (double) train.blockSize() / ((System.nanoTime() - startNanos) / 1e9);
         progress.step(epoch, config.epochs(), step + 1, b.loss(), tokensPerSecond);
         if ((step + 1) % config.logEverySteps() == 0) {
-            emit.emit("step", stepFields(epoch, step, b.loss(), lr, u, tokensPerSecond, lossScale));
+            emit.emit("step", stepFields(epoch, step, lr, u, tokensPerSecond));
         }
         return b.loss();
     }
 
-    /** What an optimizer step did: the gradient norm before clipping, and whether it was applied. */
-    private record Update(double gradNorm, boolean applied) {}
+    /**
+     * What an optimizer step did.
+     *
+     * @param loss the batch's mean loss
+     * @param lossScale fp16's loss scale the step ran with (1 without a scaler)
+     * @param gradNorm the gradient norm before clipping
+     * @param applied whether the weights were updated (fp16 skips a step whose gradients overflowed)
+     */
+    private record Update(double loss, double lossScale, double gradNorm, boolean applied) {}
 
     /**
      * Gathers the float32 gradients of the master weights, clips them, updates (unless fp16
      * overflowed), clears the workers' gradients and copies the new weights to them.
      */
     private Update update(Backward.Result b, double lossScale, double lr, int epoch, long step) {
-        try (NDManager scope = NDManager.subManagerOf(params.values().iterator().next())) {
-            Map<String, NDArray> grads = workers.masterGradients(params, scope, 1 / lossScale, b.ran());
+        try (Scope scope = workers.borrowParameters()) {
+            Map<String, NDArray> grads = workers.masterGradients(1 / lossScale, b.ran());
             double gradNorm = Gradients.clipGradNorm(grads.values(), config.maxGradNorm());
             boolean applied = true;
             if (scaler != null) {
@@ -127,23 +140,23 @@ final class EpochLoop {
                 throw new TrainingDivergedException("the gradient norm", epoch, step, gradNorm);
             }
             if (applied) {
-                optimizer.step(params, grads, lr);
+                optimizer.step(workers.master(), grads, lr);
             }
             workers.zeroGradients(b.ran());
             if (applied) {
-                workers.copyWeights(params);
+                workers.copyWeights();
             }
-            return new Update(gradNorm, applied);
+            return new Update(b.loss(), lossScale, gradNorm, applied);
         }
     }
 
-    private Map<String, Object> stepFields(int epoch, long step, double loss, double lr, Update u,
-            double tokensPerSecond, double lossScale) {
-        Map<String, Object> fields = FineTune.ordered("epoch", epoch, "step", step + 1, "loss", loss, "lr", lr,
+    private Map<String, Object> stepFields(int epoch, long step, double lr, Update u, double tokensPerSecond) {
+        Map<String, Object> fields = FineTune.ordered("epoch", epoch, "step", step + 1, "loss", u.loss(), "lr", lr,
                 "grad_norm", u.gradNorm(), "tokens_per_s", tokensPerSecond);
         if (scaler != null) {
-            fields.put("loss_scale", lossScale);
+            fields.put("loss_scale", u.lossScale());
             fields.put("skipped", !u.applied());
         }
         return fields;
-    }}
+    }
+}

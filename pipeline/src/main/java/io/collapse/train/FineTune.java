@@ -4,15 +4,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.MixedPrecision;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
+import io.collapse.model.Scope;
 import io.collapse.model.StateDict;
-import io.collapse.model.Tensors;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -112,36 +111,30 @@ public final class FineTune {
             throw new IllegalArgumentException("validation blocks have " + valid.blockSize()
                     + " tokens, training blocks " + train.blockSize());
         }
-        int batchSize = config.batchSize();
-        int stepsPerEpoch = (train.numBlocks() + batchSize - 1) / batchSize; // last batch may be short, as drop_last=False
-        long totalSteps = (long) stepsPerEpoch * config.epochs();
-        LrSchedule schedule = new LrSchedule(config, totalSteps);
-        Device device = devices.get(0);
+        long totalSteps = EpochLoop.totalSteps(train, config);
         Path stateDir = outDir.resolve("state");
-        Path bestDir = outDir.resolve("best");
-        Path lastDir = outDir.resolve("last");
-
-        try (NDManager root = NDManager.newBaseManager(device);
-                AdamW optimizer = AdamW.of(config, root);
+        // Under the model's manager: every array the run holds counts in that manager's arrays.
+        try (Scope root = Scope.under(trainableParameters(model).values().iterator().next());
+                AdamW optimizer = AdamW.of(config, root.manager());
                 EventLog events = new EventLog(out.eventsFile());
                 Progress progress = new Progress(out.progressBar(), totalSteps)) {
             Emitter emit = (event, fields) -> listener.onEvent(events.append(event, fields));
-            TrainState state = resumeOrStart(model, optimizer, config, stateDir, train.idsSha256(), valid.idsSha256(), emit);
-            Map<String, NDArray> params = trainableParameters(model);
+            TrainState fresh = TrainState.start(config, train.idsSha256(), valid.idsSha256());
+            TrainState state = resumeOrStart(model, optimizer, fresh, stateDir, emit);
             // Made after any resume load: a ParameterStore caches the arrays it has handed out,
             // and the workers copy the weights as they are now.
-            ParameterStore ps = new ParameterStore(root, false);
+            ParameterStore ps = new ParameterStore(root.manager(), false);
             LossScaler scaler = config.mixedPrecision() == MixedPrecision.FP16
                     ? new LossScaler(state.lossScale() != null ? state.lossScale() : config.lossScaleInit(),
                             state.lossScaleGoodSteps(), config.lossScaleGrowthInterval())
                     : null;
-            Checkpointer checkpointer = new Checkpointer(model, ps, root, valid, config, optimizer, scaler, out, emit,
-                    state.history());
+            Run run = new Run(model, config, optimizer, scaler, out, emit);
+            Checkpointer checkpointer = new Checkpointer(run, root, ps, valid, state.history());
             List<Double> stepLosses = new ArrayList<>();
             progress.resumeAt(state.globalStep());
-            try (Workers workers = Workers.of(model, params, root, ps, devices, computeType(config.mixedPrecision()))) {
-                EpochLoop loop = new EpochLoop(train, config, schedule, stepsPerEpoch, workers, params, optimizer, scaler,
-                        checkpointer, progress, emit);
+            try (Workers workers = Workers.of(model, trainableParameters(model), root, ps, devices,
+                    computeType(config.mixedPrecision()))) {
+                EpochLoop loop = new EpochLoop(run, train, workers, checkpointer, progress);
                 for (int epoch = state.epoch(); epoch < config.epochs() && !state.finished(); epoch++) {
                     state = loop.run(epoch, state, stepLosses);
                 }
@@ -149,18 +142,18 @@ public final class FineTune {
             emit.emit("done", ordered("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
                     "best_epoch", state.bestEpoch(), "best_step", state.bestStep()));
             return new Result(state.bestValidLoss(), state.bestEpoch(), state.bestStep(), state.globalStep(),
-                    stepLosses, checkpointer.history(), bestDir, lastDir);
+                    stepLosses, checkpointer.history(), outDir.resolve("best"), outDir.resolve("last"));
         }
     }
 
-    /** Continues from the last committed checkpoint of the same config and data, or starts. */
-    private static TrainState resumeOrStart(CausalLM model, AdamW optimizer, TrainConfig config, Path stateDir,
-            String trainSha, String validSha, Emitter emit) throws IOException {
+    /** Continues from the last committed checkpoint of the same config and data as {@code fresh}, or starts. */
+    private static TrainState resumeOrStart(CausalLM model, AdamW optimizer, TrainState fresh, Path stateDir,
+            Emitter emit) throws IOException {
         TrainState state = TrainState.readIfPresent(stateDir);
         if (state == null) {
-            return TrainState.start(config, trainSha, validSha);
+            return fresh;
         }
-        checkResumable(state, config, trainSha, validSha, stateDir);
+        checkResumable(state, fresh, stateDir);
         state.removeUnreferenced(stateDir); // a write that failed after the last commit
         NDManager modelManager = trainableParameters(model).values().iterator().next().getManager();
         model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), modelManager, model.dataType());
@@ -178,9 +171,9 @@ public final class FineTune {
             all[i] = i;
         }
         for (int from = 0; from < all.length; from += batchSize) {
-            int to = Math.min(from + batchSize, all.length);
-            try (NDManager scope = root.newSubManager()) {
-                NDArray inputIds = Tensors.of(scope, gather(blocks, all, from, to), new Shape(to - from, blocks.blockSize())); // (B, T)
+            try (Scope scope = Scope.of(root)) {
+                NDArray inputIds = new Batch(blocks, all, from, Math.min(from + batchSize, all.length))
+                        .inputIds(scope.manager()); // (B, T)
                 NDArray logits = model.forward(ps, inputIds, null, null, false, false).logits(); // (B, T, V)
                 nllSum += LmLoss.nllSum(logits, inputIds).getFloat(); // host sync, once per batch
             }
@@ -188,13 +181,12 @@ public final class FineTune {
         return nllSum / ((double) blocks.numBlocks() * (blocks.blockSize() - 1));
     }
 
-    private static void checkResumable(TrainState state, TrainConfig config, String trainSha, String validSha,
-            Path stateDir) {
-        if (!state.config().equals(config)) {
+    private static void checkResumable(TrainState state, TrainState fresh, Path stateDir) {
+        if (!state.config().equals(fresh.config())) {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written with another train config "
-                    + state.config() + "; this run asks for " + config + ". Use a fresh output folder.");
+                    + state.config() + "; this run asks for " + fresh.config() + ". Use a fresh output folder.");
         }
-        if (!state.trainSha256().equals(trainSha) || !state.validSha256().equals(validSha)) {
+        if (!state.trainSha256().equals(fresh.trainSha256()) || !state.validSha256().equals(fresh.validSha256())) {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE)
                     + " was written for other training/validation blocks (sha256 differs); use a fresh output folder.");
         }
@@ -263,15 +255,6 @@ public final class FineTune {
         return z ^ (z >>> 31);
     }
 
-    static int[] gather(TokenBlocks blocks, int[] order, int from, int to) {
-        int t = blocks.blockSize();
-        int[] ids = new int[(to - from) * t];
-        for (int i = from; i < to; i++) {
-            blocks.copyBlock(order[i], ids, (i - from) * t);
-        }
-        return ids;
-    }
-
     static Map<String, Object> ordered(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
@@ -279,6 +262,14 @@ public final class FineTune {
         }
         return m;
     }
+
+    /**
+     * What the parts of one run share, made once by {@link #run}: the epoch loop and the
+     * checkpointer read it.
+     *
+     * @param scaler fp16's loss scaler, or null
+     */
+    record Run(CausalLM model, TrainConfig config, AdamW optimizer, LossScaler scaler, Output out, Emitter emit) {}
 
     /** Appends an event to events.jsonl and tells the listener. */
     @FunctionalInterface

@@ -3,9 +3,9 @@ package io.collapse.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.collapse.model.Scope;
 import java.util.Collection;
 
 /** What the training loop does to the gradients of the parameters between backward and update. */
@@ -19,10 +19,7 @@ public final class Gradients {
      * The norm comes back even when not clipping: the loop logs it and stops when it is not finite.
      */
     public static double clipNorm(Collection<NDArray> params, double maxNorm) {
-        try (NDManager scope = NDManager.subManagerOf(params.iterator().next())) {
-            for (NDArray p : params) {
-                p.tempAttach(scope);
-            }
+        try (Scope scope = Scope.borrowing(params)) {
             NDList grads = new NDList(params.size());
             for (NDArray p : params) {
                 grads.add(p.getGradient()); // joins p's manager: the scope

@@ -76,24 +76,99 @@ public record TrainState(
 
     /** Before the first step. */
     static TrainState start(TrainConfig config, String trainSha256, String validSha256) {
-        return new TrainState(1, config, trainSha256, validSha256, 0, 0, 0, 0, 0, false, null, -1, -1, null, null,
-                List.of(), null, 0);
+        return new Builder(config, trainSha256, validSha256).build();
     }
 
     /** Whether a validation loss beats the best so far (the first always does). */
     boolean improvedBy(double validLoss) {
-        return bestValidLoss == null || validLoss < bestValidLoss;
+        return improves(validLoss, bestValidLoss);
     }
 
-    /** The state a checkpoint commits: {@code v} becomes the best when it improves on it. */
-    TrainState checkpointed(Position at, boolean finished, Validation v, String weights, String optimizer,
-            List<Validation> history, LossScaler scaler) {
-        boolean better = improvedBy(v.validLoss());
-        return new TrainState(format, config, trainSha256, validSha256, at.epoch(), at.stepInEpoch(), at.globalStep(),
-                at.epochLossSum(), at.epochSteps(), finished,
-                better ? v.validLoss() : bestValidLoss, better ? v.epoch() : bestEpoch, better ? v.step() : bestStep,
-                weights, optimizer, List.copyOf(history),
-                scaler == null ? null : scaler.scale(), scaler == null ? 0 : scaler.goodSteps());
+    private static boolean improves(double validLoss, Double best) {
+        return best == null || validLoss < best;
+    }
+
+    /** A builder holding this state's values, to set what a checkpoint changes. */
+    Builder toBuilder() {
+        Builder b = new Builder(config, trainSha256, validSha256);
+        b.format = format;
+        b.at = new Position(epoch, stepInEpoch, globalStep, epochLossSum, epochSteps);
+        b.finished = finished;
+        b.bestValidLoss = bestValidLoss;
+        b.bestEpoch = bestEpoch;
+        b.bestStep = bestStep;
+        b.weights = weights;
+        b.optimizer = optimizer;
+        b.history = history;
+        b.lossScale = lossScale;
+        b.lossScaleGoodSteps = lossScaleGoodSteps;
+        return b;
+    }
+
+    /** A state under construction: each setter names the fields it sets; {@link #build} makes the record. */
+    static final class Builder {
+        private final TrainConfig config;
+        private final String trainSha256;
+        private final String validSha256;
+        private int format = 1;
+        private Position at = new Position(0, 0, 0, 0, 0);
+        private boolean finished;
+        private Double bestValidLoss;
+        private int bestEpoch = -1;
+        private long bestStep = -1;
+        private String weights;
+        private String optimizer;
+        private List<Validation> history = List.of();
+        private Double lossScale;
+        private int lossScaleGoodSteps;
+
+        private Builder(TrainConfig config, String trainSha256, String validSha256) {
+            this.config = config;
+            this.trainSha256 = trainSha256;
+            this.validSha256 = validSha256;
+        }
+
+        /** Where the run continues, and whether it is done. */
+        Builder position(Position at, boolean finished) {
+            this.at = at;
+            this.finished = finished;
+            return this;
+        }
+
+        /** {@code v} becomes the best validation when it improves on the best so far. */
+        Builder bestIfImproved(Validation v) {
+            if (improves(v.validLoss(), bestValidLoss)) {
+                bestValidLoss = v.validLoss();
+                bestEpoch = v.epoch();
+                bestStep = v.step();
+            }
+            return this;
+        }
+
+        /** The weight and optimizer files in the state folder that this state names. */
+        Builder files(String weights, String optimizer) {
+            this.weights = weights;
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        Builder history(List<Validation> history) {
+            this.history = List.copyOf(history);
+            return this;
+        }
+
+        /** fp16's loss scale and its count of finite steps (none without a scaler). */
+        Builder lossScale(LossScaler scaler) {
+            this.lossScale = scaler == null ? null : scaler.scale();
+            this.lossScaleGoodSteps = scaler == null ? 0 : scaler.goodSteps();
+            return this;
+        }
+
+        TrainState build() {
+            return new TrainState(format, config, trainSha256, validSha256, at.epoch(), at.stepInEpoch(),
+                    at.globalStep(), at.epochLossSum(), at.epochSteps(), finished, bestValidLoss, bestEpoch, bestStep,
+                    weights, optimizer, history, lossScale, lossScaleGoodSteps);
+        }
     }
 
     static final String FILE = "state.json";

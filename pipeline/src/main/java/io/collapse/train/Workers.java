@@ -2,11 +2,11 @@ package io.collapse.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import io.collapse.model.CausalLM;
+import io.collapse.model.Scope;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HostTensor;
 import java.util.ArrayList;
@@ -18,49 +18,67 @@ import java.util.Map;
  * The copies of the model that run forward and backward, one per training device. With float32
  * compute the first is the model itself (the master weights the optimizer updates); with mixed
  * precision every worker is a float16/bfloat16 copy and the model only holds the float32 master.
- * Copies live in their own managers on their devices; their weights follow the master after
- * every applied step.
+ * Copies live in their own scopes under the run's root, on their devices; their weights follow the
+ * master after every applied step.
  */
 final class Workers implements AutoCloseable {
 
     /**
      * One copy.
      *
-     * @param root parent of the per-micro-batch scopes, on the worker's device
-     * @param owned a copy made here (closed with this), not the caller's model
+     * @param device where its forward and backward run
+     * @param owned the scope of a copy made here (closed with this), or null for the caller's model
      */
-    record Worker(CausalLM model, Map<String, NDArray> params, NDManager root, ParameterStore ps, boolean owned) {}
+    record Worker(CausalLM model, Map<String, NDArray> params, Device device, ParameterStore ps, Scope owned) {}
 
     private final List<Worker> list;
-    private final Device masterDevice;
+    private final Map<String, NDArray> master;
+    private final Scope root;
 
-    private Workers(List<Worker> list, Device masterDevice) {
+    private Workers(List<Worker> list, Map<String, NDArray> master, Scope root) {
         this.list = list;
-        this.masterDevice = masterDevice;
+        this.master = master;
+        this.root = root;
     }
 
-    /** A worker per device in {@code computeType}; the model itself is the first when that is float32. */
-    static Workers of(CausalLM model, Map<String, NDArray> params, NDManager root, ParameterStore ps,
+    /**
+     * A worker per device in {@code computeType}; the model itself is the first when that is float32.
+     *
+     * @param master the model's trainable parameters, which the optimizer updates
+     * @param root the run's scope: the copies' scopes and every micro-batch's are made under it
+     */
+    static Workers of(CausalLM model, Map<String, NDArray> master, Scope root, ParameterStore ps,
             List<Device> devices, DataType computeType) {
         List<Worker> list = new ArrayList<>();
         Map<String, HostTensor> weights = null;
         for (int i = 0; i < devices.size(); i++) {
             if (i == 0 && computeType == DataType.FLOAT32) {
-                list.add(new Worker(model, params, root, ps, false));
+                list.add(new Worker(model, master, devices.get(0), ps, null));
                 continue;
             }
             weights = weights == null ? model.stateDict() : weights;
-            NDManager m = NDManager.newBaseManager(devices.get(i));
+            Scope scope = root.child(devices.get(i));
             try {
-                CausalLM copy = AutoModelForCausalLM.fromStateDict(model.config(), weights, m, computeType);
-                list.add(new Worker(copy, FineTune.trainableParameters(copy), m, new ParameterStore(m, false), true));
+                CausalLM copy = AutoModelForCausalLM.fromStateDict(model.config(), weights, scope.manager(), computeType);
+                list.add(new Worker(copy, FineTune.trainableParameters(copy), devices.get(i),
+                        new ParameterStore(scope.manager(), false), scope));
             } catch (RuntimeException e) {
-                m.close();
-                new Workers(list, devices.get(0)).close();
+                scope.close();
+                new Workers(list, master, root).close();
                 throw e;
             }
         }
-        return new Workers(List.copyOf(list), devices.get(0));
+        return new Workers(List.copyOf(list), master, root);
+    }
+
+    /** The master weights: the model's trainable parameters. */
+    Map<String, NDArray> master() {
+        return master;
+    }
+
+    /** A scope for one micro-batch's forward and backward: under the run's root, closed after backward. */
+    Scope microBatchScope() {
+        return root.child();
     }
 
     int size() {
@@ -72,18 +90,27 @@ final class Workers implements AutoCloseable {
     }
 
     /**
-     * The float32 gradient of every master parameter: the sum over the workers that ran this step
-     * of their gradients, cast to float32, moved to the master's device, times {@code invScale}.
-     * With the model as the only worker these are its own gradient arrays, untouched. Everything
-     * made here, and the parameters themselves, are attached to {@code scope} until it closes.
+     * A scope that borrows every parameter, the master's and the copies': the gradients read while
+     * it is open, and everything made from them, close with it.
      */
-    Map<String, NDArray> masterGradients(Map<String, NDArray> master, NDManager scope, double invScale, boolean[] ran) {
-        scope.tempAttachAll(master.values().toArray(new NDArray[0]));
+    Scope borrowParameters() {
+        Scope scope = Scope.borrowing(master.values());
         for (Worker w : list) {
-            if (w.owned()) {
-                scope.tempAttachAll(w.params().values().toArray(new NDArray[0]));
+            if (w.owned() != null) {
+                scope.borrow(w.params().values().toArray(new NDArray[0]));
             }
         }
+        return scope;
+    }
+
+    /**
+     * The float32 gradient of every master parameter: the sum over the workers that ran this step
+     * of their gradients, cast to float32, moved to the master's device, times {@code invScale}.
+     * With the model as the only worker these are its own gradient arrays, untouched. Call it in
+     * {@link #borrowParameters}' scope, which then holds all it makes.
+     */
+    Map<String, NDArray> masterGradients(double invScale, boolean[] ran) {
+        Device masterDevice = list.get(0).device();
         Map<String, NDArray> grads = new LinkedHashMap<>();
         for (String name : master.keySet()) {
             NDArray sum = null;
@@ -112,14 +139,11 @@ final class Workers implements AutoCloseable {
         }
     }
 
-    /**
-     * Copies the updated master weights into every copy, in place, cast and moved; in the scope
-     * {@link #masterGradients} attached everything to.
-     */
-    void copyWeights(Map<String, NDArray> master) {
+    /** Copies the updated master weights into every copy, in place, cast and moved; in {@link #borrowParameters}' scope. */
+    void copyWeights() {
         NDIndex all = new NDIndex("...");
         for (Worker w : list) {
-            if (!w.owned()) {
+            if (w.owned() == null) {
                 continue;
             }
             for (Map.Entry<String, NDArray> e : w.params().entrySet()) {
@@ -133,8 +157,8 @@ final class Workers implements AutoCloseable {
     @Override
     public void close() {
         for (Worker w : list) {
-            if (w.owned()) {
-                w.root().close();
+            if (w.owned() != null) {
+                w.owned().close();
             }
         }
     }

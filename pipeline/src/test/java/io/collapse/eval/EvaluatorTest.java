@@ -7,6 +7,7 @@ import io.collapse.model.CausalLM;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.HfFixture;
@@ -55,6 +56,22 @@ class EvaluatorTest {
             double meanBatch = (Math.exp((nll.get(0).asDouble() + nll.get(1).asDouble()) / 2) + Math.exp(nll.get(2).asDouble())) / 2;
             assertRel(meanBatch, r.meanBatchPpl(), "meanBatchPpl");
             assertEquals(2, r.batchSize());
+        }
+    }
+
+    /** The evaluator's scope lives under the model's manager; a batch that left an array in it would show. */
+    @Test
+    void batchesLeaveTheArrayCountAsTheyFoundIt() throws Exception {
+        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
+        try (NDManager manager = TestDevice.manager()) {
+            CausalLM lm = fx.model(manager);
+            LiveArrays live = new LiveArrays(manager);
+            int[] ids = new int[5 * 16];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = 4 + (i * 37) % 900;
+            }
+            Evaluator.evaluate(lm, TokenBlocks.of(ids, 16), 1, done -> live.sample());
+            live.assertSteady(0, 5);
         }
     }
 

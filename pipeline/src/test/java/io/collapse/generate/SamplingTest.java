@@ -11,13 +11,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Strategy;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,6 +102,55 @@ class SamplingTest {
         GenerationConfig greedy = new GenerationConfig(Strategy.GREEDY, 1, 1, null, null, 0, 12, 1.5, null, null, null, null,
                 null, null, true);
         assertTrue(Arrays.deepEquals(run(greedy, prompts, mask, 0), run(sample(99, 1, 1.0, 1, 1.0, true), prompts, mask, 0)));
+    }
+
+    /**
+     * The decoder's scope (the KV cache) lives across steps under the caller's manager: counted at
+     * the same point of every step after the prompt's, the arrays alive there stay as many.
+     */
+    @Test
+    void samplingStepsLeaveTheArrayCountAsTheyFoundIt() {
+        GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, 1, 2, null, null, 8, 8, 1.5, null, 1.0, 50, 1.0, 1L,
+                null, true);
+        try (NDManager caller = manager.newSubManager()) {
+            LiveArrays live = new LiveArrays(caller);
+            List<LogitsProcessor> processors = new ArrayList<>(LogitsProcessor.processors(cfg, prompts[0].length, eos()));
+            processors.add(counting(live));
+            try (DecodeState state = new DecodeState(model, prompts, mask, 2, true, caller)) {
+                Sampling.run(state, processors, Sampler.multinomial(1, 0, 2, state.rows()), 8, pad(), eos());
+            }
+            live.assertSteady(1, 7); // step 0 runs the prompt
+        }
+    }
+
+    /** As above for beam search, whose every step also reorders the cache to the chosen beams. */
+    @Test
+    void beamStepsLeaveTheArrayCountAsTheyFoundIt() {
+        GenerationConfig cfg = GenerationConfig.paper(8);
+        try (NDManager caller = manager.newSubManager()) {
+            LiveArrays live = new LiveArrays(caller);
+            List<LogitsProcessor> processors = new ArrayList<>(LogitsProcessor.processors(cfg, prompts[0].length, eos()));
+            processors.add(counting(live));
+            try (DecodeState state = new DecodeState(model, prompts, mask, cfg.numBeams(), true, caller)) {
+                BeamSearch.run(state, processors, cfg, pad(), eos());
+            }
+            live.assertSteady(1, 7);
+        }
+    }
+
+    private static int pad() {
+        return model.config().padTokenId();
+    }
+
+    private static int eos() {
+        return model.config().eosTokenId();
+    }
+
+    private static LogitsProcessor counting(LiveArrays live) {
+        return (scores, ids) -> {
+            live.sample();
+            return scores;
+        };
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.collapse.model.auto.AutoModelForCausalLM;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
 import io.collapse.config.MixedPrecision;
 import io.collapse.config.OptConfig;
@@ -109,10 +110,15 @@ class FineTuneDataParallelTest {
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
             int arrays = manager.getManagedArrays().size();
-            // After step 1, anything attached to the master model's manager throws.
+            // After step 1, anything attached to the master model's manager throws; the replica's
+            // scope and the run's live under it, so the count after every step covers them.
+            LiveArrays live = new LiveArrays(manager);
             FineTune.Listener capAfterFirstStep = event -> {
-                if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() == 1) {
-                    manager.cap();
+                if (event.get("event").equals("step")) {
+                    live.sample();
+                    if (((Number) event.get("step")).longValue() == 1) {
+                        manager.cap();
+                    }
                 }
             };
             TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, 0.01, Schedule.CONSTANT, null, 1.0,
@@ -120,6 +126,7 @@ class FineTuneDataParallelTest {
             FineTune.run(model, FineTuneMixedPrecisionTest.blocks(12, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2),
                     config, FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep, List.of(Device.cpu(), Device.cpu()));
             assertEquals(arrays, manager.getManagedArrays().size());
+            live.assertSteady(0, 3); // 12 blocks in batches of 4, one epoch
         } finally {
             System.clearProperty(FineTune.FP16_ON_CPU);
         }

@@ -18,10 +18,16 @@ public final class Generator {
     private final int padId;
     private final int eosId;
 
+    /** Pads finished rows with the model's pad id, else its eos id (HF generate's default). */
     public Generator(CausalLM model, GenerationConfig cfg) {
+        this(model, cfg, model.config().padOrEos());
+    }
+
+    /** As HF's {@code generate(pad_token_id=…)}: {@code padId} fills finished rows and marks prompt padding. */
+    public Generator(CausalLM model, GenerationConfig cfg, int padId) {
         this.model = model;
         this.cfg = cfg;
-        this.padId = model.config().padOrEos();
+        this.padId = padId;
         this.eosId = model.config().eosTokenId();
     }
 

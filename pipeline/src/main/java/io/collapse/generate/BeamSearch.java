@@ -138,12 +138,14 @@ final class BeamSearch {
             longest = Math.max(longest, h.tokens().length);
         }
         int width = Math.min(longest + 1, maxLength);
+        // HF fills with `pad_token_id or eos_token_id`: a pad id of 0 is falsy in Python, so eos fills instead.
+        int fill = padId != 0 ? padId : eosId;
         int[][] sequences = new int[best.size()][];
         float[] scores = new float[best.size()];
         for (int i = 0; i < best.size(); i++) {
             int[] hyp = best.get(i).tokens();
             int[] row = new int[width];
-            Arrays.fill(row, padId);
+            Arrays.fill(row, fill);
             System.arraycopy(hyp, 0, row, 0, hyp.length);
             if (hyp.length < width) {
                 row[hyp.length] = eosId;

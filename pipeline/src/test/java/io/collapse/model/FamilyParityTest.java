@@ -87,6 +87,22 @@ class FamilyParityTest {
     }
 
     /**
+     * HF's mask for a prompt passed without one: pads masked where the pad id occurs and differs
+     * from eos, else null (all ones) — what {@code Generator} does with a null mask.
+     */
+    private static long[][] inferredMask(long[][] ids, JsonNode pad, Integer eos) {
+        if (!pad.isInt() || (eos != null && pad.asInt() == eos)
+                || java.util.Arrays.stream(ids).flatMapToLong(java.util.Arrays::stream).noneMatch(id -> id == pad.asInt())) {
+            return null;
+        }
+        long[][] mask = new long[ids.length][];
+        for (int r = 0; r < ids.length; r++) {
+            mask[r] = java.util.Arrays.stream(ids[r]).map(id -> id == pad.asInt() ? 0 : 1).toArray();
+        }
+        return mask;
+    }
+
+    /**
      * The positions HF's generate fed (prefill, then each decode step's one token) are what our
      * default gives for the prompt's mask grown by one real column a step ({@link PositionIds#fromMask}).
      */
@@ -96,7 +112,9 @@ class FamilyParityTest {
             return;
         }
         long[][] ids = fx.inputIds(record.get("prompt").asText());
-        long[][] prompt = record.get("attention_mask_passed").asBoolean() ? fx.attentionMask(record.get("prompt").asText()) : null;
+        long[][] prompt = record.get("attention_mask_passed").asBoolean()
+                ? fx.attentionMask(record.get("prompt").asText())
+                : inferredMask(ids, record.get("kwargs").path("pad_token_id"), fx.config().eosTokenId());
         int steps = used.get("decode").get(0).size();
         int t = ids[0].length;
         long[][] grown = new long[ids.length][t + steps];

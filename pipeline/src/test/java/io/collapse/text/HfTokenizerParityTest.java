@@ -89,6 +89,33 @@ class HfTokenizerParityTest {
         }
     }
 
+    /** The model fixtures' own tokenizers (bench/fixtures/make_family_fixtures.py): a second, independent set of cases. */
+    static Stream<Arguments> familyCases() throws IOException, URISyntaxException {
+        Path root = Path.of(HfTokenizerParityTest.class.getResource("/hf-families/tokenizers").toURI());
+        List<Arguments> out = new ArrayList<>();
+        for (String name : List.of("gpt2", "llama2", "pythia", "qwen2", "smollm2")) {
+            JsonNode f = JSON.readTree(Files.readString(root.resolve(name + "_tokenizer_cases.json")));
+            for (JsonNode c : f.get("cases")) {
+                out.add(Arguments.of(name + "/" + c.get("name").asText(), root.resolve(name), c));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("familyCases")
+    void matchesTheModelFixturesTokenizers(String name, Path dir, JsonNode c) throws Exception {
+        Tokenizer tok = AutoTokenizer.fromDir(dir);
+        String text = c.get("text").asText();
+        int[] ids = OptTokenizerTest.ints(c.get("ids"));
+        assertArrayEquals(ids, tok.encode(text), "ids");
+        assertArrayEquals(OptTokenizerTest.ints(c.get("ids_without_special_tokens")), tok.encodeWithoutSpecial(text),
+                "ids_without_special_tokens");
+        assertEquals(OptTokenizerTest.strings(c.get("tokens")), tok.tokens(text), "tokens");
+        assertEquals(c.get("decode").asText(), tok.decode(ids), "decode");
+        assertEquals(c.get("decode_skip_special").asText(), tok.decode(ids, true), "decode_skip_special");
+    }
+
     static Stream<String> styles() {
         return STYLES.stream();
     }

@@ -41,25 +41,14 @@ public abstract class CausalLM extends HfBlock {
      *
      * @param inputIds (B, T) int64 new tokens
      * @param attentionMask (B, S) int64: 1 real token, 0 pad, covering the cached positions too
+     * @param positionIds (B, T) int64, HF's {@code position_ids}, or null for the family's own rule
+     *     (from the mask, as HF's generate); OPT, whose positions only the mask decides, refuses them
      * @param cache keys/values of the first P positions, or null (no cache wanted)
      * @return hidden (B, T, E) for the LM head, the per-layer keys/values of all S positions when a
      *     cache was passed, HF's {@code hidden_states} when asked
      */
-    protected abstract Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache,
-            boolean training, boolean outputHiddenStates);
-
-    /**
-     * The body with HF's {@code position_ids} given (B, T) int64, or null for the family's own
-     * rule. Families whose positions only the mask decides (OPT, as transformers 4.35) keep this
-     * default, which refuses explicit positions.
-     */
-    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
-            boolean training, boolean outputHiddenStates) {
-        if (positionIds != null) {
-            throw new IllegalArgumentException(config().modelType() + " takes no position_ids: its positions follow the attention mask");
-        }
-        return body(ps, inputIds, attentionMask, cache, training, outputHiddenStates);
-    }
+    protected abstract Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates);
 
     /** The LM head's weight (V, E): the token embedding where tied. */
     protected abstract NDArray headWeight(ParameterStore ps, Device device, boolean training);

@@ -1,11 +1,9 @@
 package io.collapse.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * HF's {@code Conv1D} (GPT-2's projections): a linear layer whose {@code weight} is stored (in, out),
@@ -28,16 +26,5 @@ public final class Conv1D extends HfBlock {
         // torch's linear on the transposed view is HF's addmm(bias, x, weight): one fused matmul, no copy.
         NDArray w = ps.getValue(weight, x.getDevice(), training).transpose(); // (out, in)
         return ai.djl.nn.core.Linear.linear(x, w, ps.getValue(bias, x.getDevice(), training)).head(); // (..., out)
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.head(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape s = inputShapes[0];
-        return new Shape[] {s.slice(0, s.dimension() - 1).add(out)};
     }
 }

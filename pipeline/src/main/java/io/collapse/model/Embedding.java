@@ -1,12 +1,10 @@
 package io.collapse.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * HF's {@code nn.Embedding}: a {@code weight} (rows, dim) looked up by int64 ids; (...) → (..., dim).
@@ -38,15 +36,5 @@ public final class Embedding extends HfBlock {
             out = out.mul(isPad.neg().add(Tensors.scalar(isPad, 1))).add(out.stopGradient().mul(isPad));
         }
         return out;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.head(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0].add(dim)};
     }
 }

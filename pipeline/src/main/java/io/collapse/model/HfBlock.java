@@ -1,12 +1,15 @@
 package io.collapse.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 
 /**
  * A block whose parameters carry HF's names ({@code weight}, {@code bias}) and whose arrays are set
@@ -37,6 +40,20 @@ public abstract class HfBlock extends AbstractBlock {
             }
         }
         super.initialize(manager, dataType, inputShapes);
+    }
+
+    /**
+     * Only the whole model ({@link CausalLM}) is a DJL entry; its blocks are called through their
+     * typed {@code forward}, which names what each input is.
+     */
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " is called through its typed forward");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " is called through its typed forward");
     }
 
     /**

@@ -1,11 +1,9 @@
 package io.collapse.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * HF's {@code nn.LayerNorm} over the last axis (eps 1e-5 unless given: GPT-2's layer_norm_epsilon)
@@ -40,15 +38,5 @@ public final class LayerNorm extends HfBlock {
         }
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(size),
                 ps.getValue(weight, x.getDevice(), training), ps.getValue(bias, x.getDevice(), training), eps).head();
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.head(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

@@ -1,11 +1,9 @@
 package io.collapse.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * HF's {@code nn.Linear}: {@code weight} (out, in) and an optional {@code bias} (out), computing
@@ -34,16 +32,5 @@ public final class Linear extends HfBlock {
             return ai.djl.nn.core.Linear.linear(x, w).head();
         }
         return ai.djl.nn.core.Linear.linear(x, w, ps.getValue(bias, x.getDevice(), training)).head();
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.head(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape s = inputShapes[0];
-        return new Shape[] {s.slice(0, s.dimension() - 1).add(out)};
     }
 }

@@ -2,10 +2,8 @@ package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.Attention;
 import io.collapse.model.Conv1D;
@@ -60,18 +58,5 @@ public final class Gpt2Attention extends HfBlock {
             out = Dropout.dropout(out, residPdrop, true).head();
         }
         return new NDList(out, attn.get(1), attn.get(2));
-    }
-
-    /** DJL entry for the block alone: (hidden, additive mask) -> (output, key, value). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return forward(ps, inputs.get(0), inputs.get(1), null, null, training);
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape h = inputShapes[0];
-        Shape kv = new Shape(h.get(0), heads, h.get(1), headDim);
-        return new Shape[] {h, kv, kv};
     }
 }

@@ -2,9 +2,7 @@ package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.HfBlock;
 import io.collapse.model.LayerNorm;
@@ -38,16 +36,5 @@ public final class Gpt2Block extends HfBlock {
         NDArray h = a.get(0).add(hidden); // (B, T, C)
         h = h.add(mlp.forward(ps, ln2.forward(ps, h, training), training)); // (B, T, C)
         return new NDList(h, a.get(1), a.get(2));
-    }
-
-    /** DJL entry for the block alone: (hidden, additive mask) -> (hidden, key, value). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return forward(ps, inputs.get(0), inputs.get(1), null, null, training);
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return attn.getOutputShapes(inputShapes);
     }
 }

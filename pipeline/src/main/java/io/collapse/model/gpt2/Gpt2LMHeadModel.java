@@ -33,12 +33,6 @@ public final class Gpt2LMHeadModel extends CausalLM {
         return config;
     }
 
-    @Override
-    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
-            boolean outputHiddenStates) {
-        return transformer.forward(ps, inputIds, attentionMask, null, cache, training, outputHiddenStates);
-    }
-
     /** HF's GPT-2 takes position_ids: generate passes its own, a bare forward an arange (pads counted). */
     @Override
     protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,

@@ -1,11 +1,8 @@
 package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.Activation;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.Activations;
@@ -32,15 +29,5 @@ public final class Gpt2Mlp extends HfBlock {
         NDArray f = Activations.apply(activation, cFc.forward(ps, hidden, training)); // (B, T, F)
         f = cProj.forward(ps, f, training); // (B, T, C)
         return training && residPdrop > 0 ? Dropout.dropout(f, residPdrop, true).head() : f;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.head(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

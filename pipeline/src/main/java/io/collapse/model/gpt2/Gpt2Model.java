@@ -1,12 +1,8 @@
 package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.AttentionMasks;
 import io.collapse.model.CausalLM;
@@ -69,20 +65,5 @@ public final class Gpt2Model extends HfBlock {
         return DecoderLayers.run(hidden, cache, h.size(), outputHiddenStates,
                 (i, x, pastKey, pastValue) -> h.get(i).forward(ps, x, attnMask, pastKey, pastValue, training),
                 x -> lnF.forward(ps, x, training)); // (B, T, C)
-    }
-
-    /** DJL entry for the model alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, C)). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray ids = inputs.get(0);
-        NDArray mask = inputs.size() > 1
-                ? inputs.get(1).toType(DataType.INT64, false)
-                : ids.getManager().ones(ids.getShape(), DataType.INT64);
-        return new NDList(forward(ps, ids, mask, null, null, training, false).hidden());
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0].add(config.hiddenSize())};
     }
 }

@@ -2,9 +2,7 @@ package io.collapse.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.LlamaConfig;
 import io.collapse.model.Attention;
 import io.collapse.model.HfBlock;
@@ -64,18 +62,5 @@ public final class LlamaAttention extends HfBlock {
         NDArray v = Attention.splitHeads(vProj.forward(ps, hidden, training), kvHeads, headDim); // (B, KV, T, D)
         NDList out = Attention.attend(q, k, v, pastKey, pastValue, attnMask, attentionDropout, training);
         return new NDList(oProj.forward(ps, out.get(0), training), out.get(1), out.get(2));
-    }
-
-    /** DJL entry for the block alone is not offered: it needs the model's rotary cos/sin. */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        throw new UnsupportedOperationException("LlamaAttention is called through LlamaModel (it needs cos/sin)");
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape h = inputShapes[0];
-        Shape kv = new Shape(h.get(0), kvHeads, h.get(1), headDim);
-        return new Shape[] {h, kv, kv};
     }
 }

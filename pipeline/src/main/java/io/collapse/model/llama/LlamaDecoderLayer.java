@@ -2,9 +2,7 @@ package io.collapse.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.LlamaConfig;
 import io.collapse.model.HfBlock;
 import io.collapse.model.Rotary;
@@ -37,15 +35,5 @@ public final class LlamaDecoderLayer extends HfBlock {
         NDArray h = hidden.add(attn.get(0)); // (B, T, C)
         h = h.add(mlp.forward(ps, postAttentionLayernorm.forward(ps, h, training), training)); // (B, T, C)
         return new NDList(h, attn.get(1), attn.get(2));
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        throw new UnsupportedOperationException("LlamaDecoderLayer is called through LlamaModel (it needs cos/sin)");
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return selfAttn.getOutputShapes(inputShapes);
     }
 }

@@ -42,12 +42,6 @@ public final class LlamaForCausalLM extends CausalLM {
     }
 
     @Override
-    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
-            boolean outputHiddenStates) {
-        return model.forward(ps, inputIds, attentionMask, null, cache, training, outputHiddenStates);
-    }
-
-    @Override
     protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
             boolean training, boolean outputHiddenStates) {
         return model.forward(ps, inputIds, attentionMask, positionIds, cache, training, outputHiddenStates);

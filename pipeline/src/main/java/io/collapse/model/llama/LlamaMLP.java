@@ -1,10 +1,7 @@
 package io.collapse.model.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.Activation;
 import io.collapse.config.LlamaConfig;
 import io.collapse.model.Activations;
@@ -33,15 +30,5 @@ public final class LlamaMLP extends HfBlock {
         NDArray gate = Activations.apply(activation, gateProj.forward(ps, x, training)); // (B, T, F)
         NDArray up = upProj.forward(ps, x, training); // (B, T, F)
         return downProj.forward(ps, gate.mul(up), training); // (B, T, C)
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.head(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

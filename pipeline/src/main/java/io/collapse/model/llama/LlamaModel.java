@@ -2,10 +2,7 @@ package io.collapse.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.LlamaConfig;
 import io.collapse.model.AttentionMasks;
 import io.collapse.model.CausalLM;
@@ -68,20 +65,5 @@ public final class LlamaModel extends HfBlock {
                 (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, cosSin.get(0), cosSin.get(1), pastKey,
                         pastValue, training),
                 last -> norm.forward(ps, last, training)); // HF's last hidden state is the normed one
-    }
-
-    /** DJL entry for the model alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, C)). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray ids = inputs.get(0);
-        NDArray mask = inputs.size() > 1
-                ? inputs.get(1).toType(DataType.INT64, false)
-                : ids.getManager().ones(ids.getShape(), DataType.INT64);
-        return new NDList(forward(ps, ids, mask, null, null, training, false).hidden());
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0].add(config.hiddenSize())};
     }
 }

@@ -1,12 +1,10 @@
 package io.collapse.model.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.model.HfBlock;
 import io.collapse.model.Tensors;
 
@@ -37,15 +35,5 @@ public final class LlamaRMSNorm extends HfBlock {
             h = h.toType(dtype, false);
         }
         return ps.getValue(weight, x.getDevice(), training).mul(h);
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.head(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

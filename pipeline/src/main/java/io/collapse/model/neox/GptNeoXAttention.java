@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.Attention;
 import io.collapse.model.HfBlock;
@@ -64,18 +63,5 @@ public final class GptNeoXAttention extends HfBlock {
         NDArray k = rotary.apply(parts.get(1), rope.get(0), rope.get(1)); // (B, H, T, D)
         NDList out = Attention.attend(q, k, parts.get(2), pastKey, pastValue, attnMask, attentionDropout, training);
         return new NDList(dense.forward(ps, out.get(0), training), out.get(1), out.get(2)); // (B, T, C), keys, values
-    }
-
-    /** DJL entry for the block alone: (hidden, additive mask, cos, sin) -> (output, key, value). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return forward(ps, inputs.get(0), inputs.get(1), new NDList(inputs.get(2), inputs.get(3)), null, null, training);
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape h = inputShapes[0];
-        Shape kv = new Shape(h.get(0), heads, h.get(1), headSize);
-        return new Shape[] {h, kv, kv};
     }
 }

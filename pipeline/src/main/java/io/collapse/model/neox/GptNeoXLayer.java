@@ -2,10 +2,8 @@ package io.collapse.model.neox;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.HfBlock;
 import io.collapse.model.LayerNorm;
@@ -63,16 +61,5 @@ public final class GptNeoXLayer extends HfBlock {
 
     private NDArray dropout(NDArray x, boolean training) {
         return training && hiddenDropout > 0 ? Dropout.dropout(x, hiddenDropout, true).head() : x;
-    }
-
-    /** DJL entry for the block alone: (hidden, additive mask, cos, sin) -> (hidden, key, value). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return forward(ps, inputs.get(0), inputs.get(1), new NDList(inputs.get(2), inputs.get(3)), null, null, training);
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return attention.getOutputShapes(inputShapes);
     }
 }

@@ -1,10 +1,7 @@
 package io.collapse.model.neox;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.Activation;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.Activations;
@@ -28,15 +25,5 @@ public final class GptNeoXMLP extends HfBlock {
     public NDArray forward(ParameterStore ps, NDArray hidden, boolean training) {
         NDArray h = Activations.apply(act, denseHTo4h.forward(ps, hidden, training)); // (B, T, I)
         return dense4hToH.forward(ps, h, training); // (B, T, C)
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(forward(ps, inputs.head(), training));
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
     }
 }

@@ -2,9 +2,7 @@ package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.OptConfig;
 import io.collapse.model.Attention;
 import io.collapse.model.HfBlock;
@@ -56,18 +54,5 @@ public final class OptAttention extends HfBlock {
         NDArray v = Attention.splitHeads(vProj.forward(ps, hidden, training), heads, headDim); // (B, H, T, D)
         NDList attn = Attention.attend(q, k, v, pastKey, pastValue, attnMask, attentionDropout, training);
         return new NDList(outProj.forward(ps, attn.get(0), training), attn.get(1), attn.get(2));
-    }
-
-    /** DJL entry for the block alone: (hidden, additive mask) -> (output, key, value). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return forward(ps, inputs.get(0), inputs.get(1), null, null, training);
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape h = inputShapes[0];
-        Shape kv = new Shape(h.get(0), heads, h.get(1), headDim);
-        return new Shape[] {h, kv, kv};
     }
 }

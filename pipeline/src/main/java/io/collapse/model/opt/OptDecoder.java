@@ -1,13 +1,8 @@
 package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.OptConfig;
 import io.collapse.model.AttentionMasks;
 import io.collapse.model.CausalLM;
@@ -101,20 +96,5 @@ public final class OptDecoder extends HfBlock {
             positions = positions.get(new NDIndex(":, " + past + ":")); // (B, T)
         }
         return positions.add(POSITION_OFFSET);
-    }
-
-    /** DJL entry for the decoder alone: (input_ids (B, T) [, attention_mask (B, T)]) -> (hidden (B, T, E)). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray ids = inputs.get(0);
-        NDArray mask = inputs.size() > 1
-                ? inputs.get(1).toType(DataType.INT64, false)
-                : ids.getManager().ones(ids.getShape(), DataType.INT64);
-        return new NDList(forward(ps, ids, mask, null, training, false).hidden());
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0].add(config.wordEmbedProjDim())};
     }
 }

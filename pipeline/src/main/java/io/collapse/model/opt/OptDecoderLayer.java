@@ -2,10 +2,8 @@ package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.Activation;
 import io.collapse.config.OptConfig;
 import io.collapse.model.Activations;
@@ -69,16 +67,5 @@ public final class OptDecoderLayer extends HfBlock {
 
     private NDArray dropout(NDArray x, boolean training) {
         return training && dropout > 0 ? Dropout.dropout(x, dropout, true).head() : x;
-    }
-
-    /** DJL entry for the block alone: (hidden, additive mask) -> (hidden, key, value). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return forward(ps, inputs.get(0), inputs.get(1), null, null, training);
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return selfAttn.getOutputShapes(inputShapes);
     }
 }

@@ -30,9 +30,13 @@ public final class OptForCausalLM extends CausalLM {
         return config;
     }
 
+    /** OPT's positions follow the attention mask alone (transformers 4.35): explicit ones are refused. */
     @Override
-    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
-            boolean outputHiddenStates) {
+    protected Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
+            boolean training, boolean outputHiddenStates) {
+        if (positionIds != null) {
+            throw new IllegalArgumentException("opt takes no position_ids: its positions follow the attention mask");
+        }
         return decoder.forward(ps, inputIds, attentionMask, cache, training, outputHiddenStates);
     }
 

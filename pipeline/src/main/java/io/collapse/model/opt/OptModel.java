@@ -1,9 +1,5 @@
 package io.collapse.model.opt;
 
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.collapse.config.OptConfig;
 import io.collapse.model.HfBlock;
 
@@ -18,16 +14,5 @@ public final class OptModel extends HfBlock {
 
     public OptDecoder decoder() {
         return decoder;
-    }
-
-    /** (input_ids, attention_mask) -> (last hidden state (B, T, E)). */
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return decoder.forward(ps, inputs, training, params);
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return decoder.getOutputShapes(inputShapes);
     }
 }

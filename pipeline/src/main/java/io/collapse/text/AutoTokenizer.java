@@ -6,9 +6,11 @@ import io.collapse.config.LmConfig;
 import io.collapse.config.StrictJson;
 import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.TokenizerFiles;
+import io.collapse.model.hf.TokenizerSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * Picks a directory's tokenizer from its files, as HF's AutoTokenizer picks a class: OPT's
@@ -40,13 +42,23 @@ public final class AutoTokenizer {
         return HfTokenizer.fromFiles(files, modelType);
     }
 
-    /** Without config.json, a tokenizer_config.json naming no class or GPT2Tokenizer (what OPT's says, and writeTo writes) is OPT's. */
+    /**
+     * Without config.json, a tokenizer_config.json naming no class or GPT2Tokenizer (what OPT's says,
+     * and writeTo writes) is OPT's, as long as OPT's special tokens (the config's over
+     * facebook/opt-125m's {@code </s>}/{@code <pad>}) are all in tokenizer.json. A GPT-2-family file
+     * saved on its own (tokenizer.save_pretrained writes no config.json) lacks them: 5.17 loads it
+     * as GPT2Tokenizer, and OptTokenizer could only refuse it.
+     */
     private static boolean optClass(TokenizerFiles files) throws IOException {
         if (!files.has(TokenizerFiles.TOKENIZER_CONFIG_JSON)) {
             return true;
         }
         String name = HfTokenizerConfig.read(files).tokenizerClass();
-        return name == null || name.equals("GPT2Tokenizer") || name.equals("GPT2TokenizerFast");
+        if (name != null && !name.equals("GPT2Tokenizer") && !name.equals("GPT2TokenizerFast")) {
+            return false;
+        }
+        Set<String> vocab = files.tokenizerJsonVocab(files.tokenizerJson()).keySet();
+        return vocab.containsAll(files.settings(TokenizerSettings.OPT).specialTokens());
     }
 
     /**

@@ -63,7 +63,7 @@ public final class HfTokenizer implements Tokenizer {
         String[] named = {
             config.token("bos_token", tokenizerClass.bosToken), config.token("eos_token", tokenizerClass.eosToken),
             config.token("unk_token", tokenizerClass.unkToken), config.token("pad_token", tokenizerClass.padToken)};
-        Map<String, Integer> vocab = addedTokens(root, file, config, named, tokenizerClass != TokenizerClass.BACKEND);
+        Map<String, Integer> vocab = addedTokens(root, config, named, tokenizerClass != TokenizerClass.BACKEND);
         postProcessor(root, config, named[0], named[1], vocab);
         root.putNull("truncation");
         root.putNull("padding");
@@ -93,19 +93,22 @@ public final class HfTokenizer implements Tokenizer {
 
     /**
      * The added tokens the class ends with: the config's added_tokens_decoder when the class rebuilds
-     * (the file's list is dropped), else the file's; then every named and extra special token not yet
-     * there, as a special token with the id the vocabulary gives it.
+     * and the config has one (the file's list is dropped), else the file's; then every named and
+     * extra special token not yet there, as a special token with the id the vocabulary gives it, or
+     * the next free id.
      *
      * @return the model vocabulary's token → id, for the post-processor's ids
      */
-    private static Map<String, Integer> addedTokens(ObjectNode root, Path file, HfTokenizerConfig config, String[] named,
-            boolean rebuilt) throws CheckpointException {
+    private static Map<String, Integer> addedTokens(ObjectNode root, HfTokenizerConfig config, String[] named,
+            boolean rebuilt) {
         Map<String, Integer> vocab = new LinkedHashMap<>();
         root.path("model").path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
         Map<String, JsonNode> fileAdded = new LinkedHashMap<>();
         root.path("added_tokens").forEach(t -> fileAdded.put(t.path("content").asText(), t));
         Map<String, ObjectNode> out = new LinkedHashMap<>();
-        if (!rebuilt) {
+        // from_pretrained takes tokenizer.json's added_tokens as added_tokens_decoder when the config
+        // has none (Pythia's runs of spaces, GPT-NeoX-20B's), so a rebuilding class keeps them too.
+        if (!rebuilt || config.addedTokens() == null) {
             fileAdded.forEach((c, t) -> out.put(c, (ObjectNode) t.deepCopy()));
         }
         for (HfTokenizerConfig.AddedToken t : config.addedTokens() == null ? List.<HfTokenizerConfig.AddedToken>of() : config.addedTokens()) {
@@ -123,15 +126,21 @@ public final class HfTokenizer implements Tokenizer {
                 continue;
             }
             Integer id = vocab.containsKey(s) ? vocab.get(s) : fileAdded.containsKey(s) ? fileAdded.get(s).path("id").asInt() : null;
-            if (id == null) {
-                throw new CheckpointException(file, "special token '" + s + "' (from the tokenizer config or the class's"
-                        + " defaults) is in neither the vocab nor the added tokens");
-            }
-            out.put(s, added(id, s, true, false, false, false, false));
+            // 5.17's __init__ adds a special token the files lack, as tokenizers' add_special_tokens
+            // numbers it: after the model's vocabulary and every added token so far.
+            out.put(s, added(id != null ? id : nextId(vocab, out), s, true, false, false, false, false));
         }
         ArrayNode list = root.putArray("added_tokens");
         out.values().stream().sorted((a, b) -> Integer.compare(a.get("id").asInt(), b.get("id").asInt())).forEach(list::add);
         return vocab;
+    }
+
+    private static int nextId(Map<String, Integer> vocab, Map<String, ObjectNode> added) {
+        int next = vocab.size();
+        for (ObjectNode t : added.values()) {
+            next = Math.max(next, t.get("id").asInt() + 1);
+        }
+        return next;
     }
 
     private static ObjectNode added(int id, String content, boolean special, boolean normalized, boolean lstrip,

@@ -79,6 +79,27 @@ class AutoTokenizerTest {
     }
 
     @Test
+    void aSpecialTokenTheFilesLackGetsTheNextIds() throws Exception {
+        // transformers 5.17 on these files: len 403, pad 401, <x1> 402, [64, 401, 65, 402], "ab".
+        copyStyle("gpt2", tmp);
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"pad_token\": \"<pad>\", \"additional_special_tokens\": [\"<x1>\"]}");
+        Tokenizer tok = AutoTokenizer.fromDir(tmp);
+        assertEquals(403, tok.vocabSize());
+        assertEquals(401, tok.padId());
+        assertArrayEquals(new int[] {64, 401, 65, 402}, tok.encode("a<pad>b<x1>"));
+        assertEquals("ab", tok.decode(tok.encode("a<pad>b<x1>"), true));
+    }
+
+    @Test
+    void aGpt2TokenizerJsonSavedAloneIsNotOpts() throws Exception {
+        // No config.json (tokenizer.save_pretrained writes none) and no </s> or <pad>: 5.17's GPT2Tokenizer.
+        copyStyle("gpt2", tmp);
+        Files.delete(tmp.resolve("config.json"));
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"tokenizer_class\": \"GPT2Tokenizer\"}");
+        assertInstanceOf(HfTokenizer.class, AutoTokenizer.fromDir(tmp));
+    }
+
+    @Test
     void specialTokensMapIsReadOnlyWithoutAddedTokensDecoder() throws Exception {
         // TinyLlama's special_tokens_map.json says pad "</s>", but its tokenizer_config.json has an
         // added_tokens_decoder, so transformers 5.17 never reads the map: no pad.

@@ -66,23 +66,29 @@ class HfTokenizerParityTest {
     @MethodSource("styles")
     void specialIdsSizeAndPaddingAreAutoTokenizers(String style) throws Exception {
         JsonNode f = fixture(style);
-        JsonNode t = f.get("tokenizer");
-        Tokenizer tok = AutoTokenizer.fromDir(dir(style));
+        assertSpecialIdsAndPadding(f.get("tokenizer_class").asText(), f.get("tokenizer"), f.get("batch_left_padded"),
+                AutoTokenizer.fromDir(dir(style)));
+    }
+
+    /**
+     * The class, len(tokenizer), special ids and padding side of {@code t} (a fixture's "tokenizer"),
+     * and the left-padded batch when a pad token resolves ({@code batch} null or JSON null when none).
+     */
+    static void assertSpecialIdsAndPadding(String tokenizerClass, JsonNode t, JsonNode batch, Tokenizer tok) {
         HfTokenizer hf = assertInstanceOf(HfTokenizer.class, tok);
-        assertEquals(f.get("tokenizer_class").asText(), hf.tokenizerClass());
+        assertEquals(tokenizerClass, hf.tokenizerClass());
         assertEquals(t.get("len_tokenizer").asInt(), tok.vocabSize(), "len(tokenizer)");
         assertEquals(t.get("bos_token_id").asInt(-1), tok.bosId(), "bos");
         assertEquals(t.get("eos_token_id").asInt(-1), tok.eosId(), "eos");
         assertEquals(t.get("pad_token_id").asInt(-1), tok.padId(), "pad");
         assertEquals(t.get("unk_token_id").asInt(-1), tok.unkId(), "unk");
         assertEquals(t.get("padding_side").asText(), tok.paddingSide());
-        JsonNode b = f.get("batch_left_padded");
-        if (b != null) {
+        if (batch != null && !batch.isNull()) {
             List<int[]> seqs = new ArrayList<>();
-            b.get("texts").forEach(x -> seqs.add(tok.encode(x.asText())));
-            PaddedBatch batch = PaddedBatch.leftPad(seqs, tok.batchPadId());
-            assertArrayEquals(OptTokenizerTest.matrix(b.get("input_ids")), batch.inputIds());
-            assertArrayEquals(OptTokenizerTest.matrix(b.get("attention_mask")), batch.attentionMask());
+            batch.get("texts").forEach(x -> seqs.add(tok.encode(x.asText())));
+            PaddedBatch padded = PaddedBatch.leftPad(seqs, tok.batchPadId());
+            assertArrayEquals(OptTokenizerTest.matrix(batch.get("input_ids")), padded.inputIds());
+            assertArrayEquals(OptTokenizerTest.matrix(batch.get("attention_mask")), padded.attentionMask());
         } else {
             assertEquals(-1, tok.padId());
             assertEquals(tok.eosId(), tok.batchPadId(), "no pad: prompts are padded with eos, as generate does");
@@ -90,12 +96,21 @@ class HfTokenizerParityTest {
     }
 
     /** The model fixtures' own tokenizers (bench/fixtures/make_family_fixtures.py): a second, independent set of cases. */
+    static final List<String> FAMILIES = List.of("gpt2", "llama2", "pythia", "qwen2", "smollm2");
+
+    static Path familyRoot() throws URISyntaxException {
+        return Path.of(HfTokenizerParityTest.class.getResource("/hf-families/tokenizers").toURI());
+    }
+
+    static JsonNode familyFixture(String name) throws IOException, URISyntaxException {
+        return JSON.readTree(Files.readString(familyRoot().resolve(name + "_tokenizer_cases.json")));
+    }
+
     static Stream<Arguments> familyCases() throws IOException, URISyntaxException {
-        Path root = Path.of(HfTokenizerParityTest.class.getResource("/hf-families/tokenizers").toURI());
+        Path root = familyRoot();
         List<Arguments> out = new ArrayList<>();
-        for (String name : List.of("gpt2", "llama2", "pythia", "qwen2", "smollm2")) {
-            JsonNode f = JSON.readTree(Files.readString(root.resolve(name + "_tokenizer_cases.json")));
-            for (JsonNode c : f.get("cases")) {
+        for (String name : FAMILIES) {
+            for (JsonNode c : familyFixture(name).get("cases")) {
                 out.add(Arguments.of(name + "/" + c.get("name").asText(), root.resolve(name), c));
             }
         }
@@ -114,6 +129,18 @@ class HfTokenizerParityTest {
         assertEquals(OptTokenizerTest.strings(c.get("tokens")), tok.tokens(text), "tokens");
         assertEquals(c.get("decode").asText(), tok.decode(ids), "decode");
         assertEquals(c.get("decode_skip_special").asText(), tok.decode(ids, true), "decode_skip_special");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("families")
+    void theModelFixturesSpecialIdsSizeAndPaddingAreAutoTokenizers(String name) throws Exception {
+        JsonNode t = familyFixture(name).get("tokenizer");
+        assertSpecialIdsAndPadding(t.get("class").asText(), t, familyFixture(name).get("batch_padding"),
+                AutoTokenizer.fromDir(familyRoot().resolve(name)));
+    }
+
+    static Stream<String> families() {
+        return FAMILIES.stream();
     }
 
     static Stream<String> styles() {

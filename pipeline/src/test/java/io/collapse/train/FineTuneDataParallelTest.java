@@ -8,7 +8,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
-import io.collapse.config.OptConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.model.OptForCausalLM;
 import io.collapse.model.hf.HostTensor;
@@ -28,19 +27,14 @@ class FineTuneDataParallelTest {
 
     @TempDir Path tmp;
 
-    private static OptConfig tinyConfig() {
-        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, 0.0, 0.0, false, 1, 2, 2,
-                0.02, true, "opt");
-    }
-
     private FineTune.Result train(Path out, TrainConfig config, int replicas) throws Exception {
         // Two replicas on one CPU stand in for two GPUs; a one-GPU machine has no second device to replicate on.
         TestDevice.assumeCpu("data parallelism rehearsed with CPU replicas");
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            OptForCausalLM model = OptForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
             List<Device> devices = java.util.Collections.nCopies(replicas, Device.cpu());
-            return FineTune.run(model, FineTuneMixedPrecisionTest.blocks(22, 16, 1),
-                    FineTuneMixedPrecisionTest.blocks(6, 16, 2), config, FineTune.Output.quiet(out),
+            return FineTune.run(model, TinyTraining.blocks(22, 16, 1),
+                    TinyTraining.blocks(6, 16, 2), config, FineTune.Output.quiet(out),
                     FineTune.Listener.NONE, devices);
         }
     }
@@ -49,8 +43,7 @@ class FineTuneDataParallelTest {
     void twoReplicasGiveTheOneDeviceLossesAndWeights() throws Exception {
         // 22 blocks in batches of 6 (micro-batches of 3): 3 rows split 2 + 1; the short last batch of 4
         // has a micro-batch of 1 row, which only the first replica runs.
-        TrainConfig config = new TrainConfig(2, 6, 3, 3e-3, null, null, null, 0.01, "paper-epoch-linear", null, 1.0,
-                7, 0, null, null);
+        TrainConfig config = TinyTraining.config(2, 6, 3, "paper-epoch-linear", 0);
         FineTune.Result one = train(tmp.resolve("one"), config, 1);
         FineTune.Result two = train(tmp.resolve("two"), config, 2);
         assertEquals(8, one.stepLosses().size());
@@ -82,8 +75,7 @@ class FineTuneDataParallelTest {
     void fp16WithTwoReplicasTracksOneReplica() throws Exception {
         System.setProperty(FineTune.FP16_ON_CPU, "true");
         try {
-            TrainConfig config = new TrainConfig(1, 6, 3, 3e-3, null, null, null, 0.01, "constant", null, 1.0,
-                    7, 0, null, null).withMixedPrecision("fp16", 65536, 2000);
+            TrainConfig config = TinyTraining.config(1, 6, 3, "constant", 0).withMixedPrecision("fp16", 65536, 2000);
             FineTune.Result one = train(tmp.resolve("one"), config, 1);
             FineTune.Result two = train(tmp.resolve("two"), config, 2);
             double worst = 0;
@@ -104,7 +96,7 @@ class FineTuneDataParallelTest {
     void fp16ReplicaStepsLeaveNothingInTheModelManager() throws Exception {
         System.setProperty(FineTune.FP16_ON_CPU, "true");
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            OptForCausalLM model = OptForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
             int arrays = manager.getManagedArrays().size();
             // After step 1, anything attached to the master model's manager throws.
             FineTune.Listener capAfterFirstStep = event -> {
@@ -112,9 +104,8 @@ class FineTuneDataParallelTest {
                     manager.cap();
                 }
             };
-            TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, 0.01, "constant", null, 1.0,
-                    7, 2, null, null).withMixedPrecision("fp16", 65536, 2000);
-            FineTune.run(model, FineTuneMixedPrecisionTest.blocks(12, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2),
+            TrainConfig config = TinyTraining.config(1, 4, 2, "constant", 2).withMixedPrecision("fp16", 65536, 2000);
+            FineTune.run(model, TinyTraining.blocks(12, 16, 1), TinyTraining.blocks(4, 16, 2),
                     config, FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep, List.of(Device.cpu(), Device.cpu()));
             assertEquals(arrays, manager.getManagedArrays().size());
         } finally {
@@ -126,9 +117,9 @@ class FineTuneDataParallelTest {
     void theFirstDeviceMustHoldTheModel() throws Exception {
         TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, null, null, null, null, 7, null, null, null);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            OptForCausalLM model = OptForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            OptForCausalLM model = OptForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTune.run(model,
-                    FineTuneMixedPrecisionTest.blocks(8, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2), config,
+                    TinyTraining.blocks(8, 16, 1), TinyTraining.blocks(4, 16, 2), config,
                     FineTune.Output.quiet(tmp.resolve("x")), FineTune.Listener.NONE, List.of(Device.gpu(0), Device.cpu())));
             assertTrue(e.getMessage().contains("must hold the model"), e.getMessage());
         }

@@ -66,6 +66,7 @@ public final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         }
+        HaltHook.reached("wrote " + target);
     }
 
     private static final String TMP_SUFFIX = ".tmp";

@@ -155,8 +155,8 @@ public final class Experiment {
     /** Fine-tune generation k; its best checkpoint becomes gen-k/model (an HF directory). */
     private Map<String, Object> train(int k) throws IOException {
         Path genDir = RunFiles.gen(runDir, k);
-        TokenBlocks data = trainingData(k);
         ExperimentConfig e = cfg.experiment();
+        TokenBlocks data = trainingData(e, runDir, inputs.train(), k);
         Path start = k > 0 && e.startFrom() == StartFrom.PREVIOUS ? RunFiles.gen(runDir, k - 1).resolve(RunFiles.MODEL)
                 : runDir.resolve(RunFiles.BASE);
         FineTune.Result r;
@@ -172,7 +172,7 @@ public final class Experiment {
         HfModelDir.write(modelDir, best.config(), best.tensors(), HostTensor.DType.F32, runDir.resolve(RunFiles.BASE));
         String sha = Checksums.sha256(HfModelDir.weightsFile(modelDir));
         GenerationRecord.update(genDir, ev -> ev.withTrain(new GenerationRecord.Train(cfg.train().epochs(), r.bestEpoch(),
-                r.bestValidLoss(), data.numBlocks(), originalKept(k, data), sha)));
+                r.bestValidLoss(), data.numBlocks(), originalKept(e, inputs.train(), k, data), sha)));
         return ordered("best_valid_loss", r.bestValidLoss(), "best_epoch", r.bestEpoch(), "train_blocks", data.numBlocks());
     }
 
@@ -240,7 +240,7 @@ public final class Experiment {
      * holds the result. It is renamed away first, so a kill mid-delete leaves no half state that a
      * later redo could mistake for a checkpoint; leftovers are removed on the next start.
      */
-    private static void discardTrainingState(Path genDir) throws IOException {
+    static void discardTrainingState(Path genDir) throws IOException {
         Path train = genDir.resolve(RunFiles.TRAIN);
         Path doomed = genDir.resolve(RunFiles.TRAIN + ".discarded");
         if (Files.exists(doomed)) {
@@ -257,30 +257,29 @@ public final class Experiment {
      * of generation k−1 with a fresh seeded share of original blocks swapped in; {@code accumulate}:
      * the original blocks followed by every corpus written so far.
      */
-    TokenBlocks trainingData(int k) throws IOException {
+    static TokenBlocks trainingData(ExperimentConfig e, Path runDir, TokenBlocks original, int k) throws IOException {
         if (k == 0) {
-            return inputs.train();
+            return original;
         }
-        ExperimentConfig e = cfg.experiment();
         if (e.dataMode() == DataMode.ACCUMULATE) {
             List<TokenBlocks> all = new ArrayList<>();
-            all.add(inputs.train());
+            all.add(original);
             for (int j = 0; j < k; j++) {
                 all.add(SyntheticCorpus.read(RunFiles.gen(runDir, j).resolve(RunFiles.CORPUS)));
             }
             return Mixing.accumulate(all);
         }
         TokenBlocks previous = SyntheticCorpus.read(RunFiles.gen(runDir, k - 1).resolve(RunFiles.CORPUS));
-        return Mixing.keepOriginal(inputs.train(), previous, e.keepFraction(), Seeds.mixing(e.seed(), k));
+        return Mixing.keepOriginal(original, previous, e.keepFraction(), Seeds.mixing(e.seed(), k));
     }
 
-    private int originalKept(int k, TokenBlocks data) {
+    /** How many of {@code data}, generation k's training blocks, are original ones. */
+    static int originalKept(ExperimentConfig e, TokenBlocks original, int k, TokenBlocks data) {
         if (k == 0) {
             return data.numBlocks();
         }
-        ExperimentConfig e = cfg.experiment();
-        return e.dataMode() == DataMode.ACCUMULATE ? inputs.train().numBlocks()
-                : (int) Math.round(e.keepFraction() * inputs.train().numBlocks());
+        return e.dataMode() == DataMode.ACCUMULATE ? original.numBlocks()
+                : (int) Math.round(e.keepFraction() * original.numBlocks());
     }
 
     private CausalLM load(Path dir, NDManager manager) throws IOException {

@@ -35,8 +35,21 @@ class BenchEvalCommandTest {
         assertEquals("eval", line.get("bench").asText());
         assertEquals(2 * Presets.get("tiny").matmulParameters(), line.get("flops_per_token").asLong());
         assertTrue(line.get("batches").asInt() >= 1, lines[0]);
-        assertTrue(line.get("tokens_per_s").asDouble() > 0, lines[0]);
-        assertTrue(line.get("matmul_gflops_per_s").asDouble() > 0, lines[0]);
-        assertTrue(line.get("mfu").asDouble() > 0, lines[0]);
+        // Tokens over at least 0.1 s, printed to 1e-3 s (0.5 % at most); the rate printed to 0.1.
+        double tokensPerS = line.get("batches").asInt() * 2 * 8 / line.get("seconds").asDouble();
+        assertEquals(tokensPerS, line.get("tokens_per_s").asDouble(), 0.05 + tokensPerS * 0.006, lines[0]);
+        assertMfu(line, "flops_per_token");
+    }
+
+    /**
+     * A bench line's mfu is its model flops (per token × tokens per second) over the matmul rate,
+     * from the printed values: the rate rounded to 0.1, the matmul to 0.01 GFLOP/s, the mfu to 1e-4.
+     */
+    static void assertMfu(JsonNode line, String flopsPerToken) {
+        double tokensPerS = line.get("tokens_per_s").asDouble();
+        double matmul = line.get("matmul_gflops_per_s").asDouble();
+        double mfu = line.get(flopsPerToken).asLong() * tokensPerS / (matmul * 1e9);
+        double rounding = 5e-5 + 2 * mfu * (0.05 / tokensPerS + 0.005 / matmul);
+        assertEquals(mfu, line.get("mfu").asDouble(), rounding, line.toString());
     }
 }

@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +23,11 @@ class BenchGenerateCommandTest {
         assertEquals(6, lines.size(), run.out());
         for (JsonNode l : lines) {
             assertEquals(3, l.get("steps").asInt());
-            assertTrue(l.get("new_tokens_per_s").asDouble() > 0);
+            // The rate is batch × new tokens over the median time, both printed rounded: the rate to 0.1,
+            // the time to 1e-4 s, which moves the quotient by up to rate × 5e-5 / seconds (twice that allowed).
+            double seconds = l.get("median_seconds").asDouble();
+            double rate = l.get("batch").asInt() * 3 / seconds;
+            assertEquals(rate, l.get("new_tokens_per_s").asDouble(), 0.05 + rate * 1e-4 / seconds, l.toString());
         }
         assertEquals(5, lines.get(0).get("num_beams").asInt());
         assertEquals("sample", lines.get(5).get("strategy").asText());

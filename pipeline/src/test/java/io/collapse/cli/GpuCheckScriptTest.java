@@ -1,7 +1,7 @@
 package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,7 +95,7 @@ class GpuCheckScriptTest {
             }
             cmd = next;
         }
-        assertFalse(cmd.getCommandSpec().name().equals(CollapseCli.commandLine().getCommandSpec().name()),
+        assertNotEquals(CollapseCli.commandLine().getCommandSpec().name(), cmd.getCommandSpec().name(),
                 "\"$collapse\" " + words + " names no command");
         return cmd;
     }

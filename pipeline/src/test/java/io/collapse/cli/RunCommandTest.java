@@ -2,6 +2,7 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,7 +69,7 @@ class RunCommandTest {
         // Different seeds: different data order, different models.
         JsonNode a = JSON.readTree(sweep.resolve("smoke-seed3/gen-00/eval.json").toFile());
         JsonNode b = JSON.readTree(sweep.resolve("smoke-seed4/gen-00/eval.json").toFile());
-        assertFalse(a.path("test").equals(b.path("test")));
+        assertNotEquals(a.path("test"), b.path("test"));
     }
 
     @Test
@@ -103,7 +104,8 @@ class RunCommandTest {
             }
             Cli.Result r = Cli.run(args.toArray(String[]::new));
             assertEquals(1, r.code(), c[0] + ": " + r.err());
-            assertTrue(r.err().startsWith("error: ") && r.err().contains(c[1]) && r.err().strip().lines().count() == 1, r.err());
+            assertTrue(r.err().startsWith("error: ") && r.err().contains(c[1]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
             assertFalse(Files.exists(run), c[0] + " created " + run);
         }
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,15 +15,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The crash-safety promise, end to end: the real CLI runs in a child JVM, is killed with SIGKILL
- * during training, during corpus writing and during evaluation, is resumed each time, and must end
- * with exactly the metrics and corpora of an uninterrupted run.
+ * The crash-safety promise, end to end: the real CLI runs in a child JVM, is killed during
+ * training, during corpus writing and during evaluation, is resumed each time, and must end with
+ * exactly the metrics and corpora of an uninterrupted run. The child halts itself at the point the
+ * test names ({@link io.collapse.io.HaltHook}: for the files the same as SIGKILL), so every kill
+ * lands where intended on any device.
  */
 class RunResumeTest {
 
@@ -54,14 +57,14 @@ class RunResumeTest {
         List<String> killedAt = new ArrayList<>();
 
         // 1. During generation 0's training, after its first mid-epoch checkpoint.
-        killWhen(run, dir -> Files.exists(dir.resolve("gen-00/train/state")) && !done(dir, "gen-00/train"));
+        killAt(run, "1,0,\"event\":\"checkpoint\"");
+        assertTrue(Files.exists(run.resolve("gen-00/train/state")));
         killedAt.add(state(run));
-        // 2. During generation 0's corpus, after its first shard.
-        killWhen(run, dir -> Files.exists(dir.resolve("gen-00/corpus/manifest.json")) && !done(dir, "gen-00/corpus"));
+        // 2. During generation 0's corpus, after its first shard (the manifest is written after each).
+        killAt(run, "1,0,wrote " + run.resolve("gen-00/corpus/manifest.json"));
         killedAt.add(state(run));
-        // 3. During generation 1's evaluation.
-        killWhen(run, dir -> events(dir).contains("\"phase_start\",\"generation\":1,\"phase\":\"eval\"")
-                && !done(dir, "gen-01/eval"));
+        // 3. During generation 1's evaluation, as it starts.
+        killAt(run, "1,0,\"event\":\"phase_start\",\"generation\":1,\"phase\":\"eval\"");
         killedAt.add(state(run));
 
         Process p = start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
@@ -95,7 +98,8 @@ class RunResumeTest {
 
         Cli.Result status = Cli.run("status", run.toString());
         assertEquals(1, status.code());
-        assertTrue(status.err().strip().lines().count() == 1 && status.err().contains("gen-00/eval.json"), status.err());
+        assertEquals(1, status.err().strip().lines().count(), status.err());
+        assertTrue(status.err().contains("gen-00/eval.json"), status.err());
 
         Process p = start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
         assertEquals(0, p.waitFor(), () -> output(p));
@@ -159,10 +163,12 @@ class RunResumeTest {
     }
 
     /**
-     * 20 SIGKILLs at seeded random moments across every phase, each followed by a resume; the first
+     * 20 kills at seeded random moments across every phase, each followed by a resume; the first
      * resume also meets a second process on the same directory, which is refused naming the first.
-     * A moment is "after 3 to 12 more events, then 0 to 2.5 s", so the kills walk through the phases
-     * at any machine speed (on a machine loaded several times over, more of them land in training). The end is byte-identical to the uninterrupted run.
+     * A moment is "after 3 to 12 events of the process, then 0 to 2.5 s", so the kills walk through
+     * the phases (on a machine loaded several times over, more of them land in training). The second
+     * process's run waits at its moment, holding the lock, until the refusal is seen and it is killed.
+     * The end is byte-identical to the uninterrupted run.
      */
     @Test
     void twentyKillsAtRandomMomentsEndByteIdentical() throws Exception {
@@ -171,26 +177,20 @@ class RunResumeTest {
         List<String> killedIn = new ArrayList<>();
         boolean tookOver = false;
         for (int kill = 0; kill < 20 && !done(run, "run/end"); kill++) {
-            List<String> args = Files.exists(run.resolve("run.json"))
-                    ? List.of("resume", run.toString(), "--no-progress", "--no-report") : CONFIG;
-            long before = events(run).lines().count();
-            Process p = start(run, args);
+            int events = 3 + random.nextInt(10); // a restart itself logs phase_start and resume
+            int ms = random.nextInt(2500);
+            Process p = start(run, argsFor(run), events + "," + (kill == 1 ? "wait" : ms) + ",\"event\":");
             if (kill == 1) {
                 waitFor(() -> lockHolder(run).matches("(?s).*\"pid\"\\s*:\\s*" + p.pid() + "\\D.*"), p);
-                Process second = start(run, args);
+                Process second = start(run, argsFor(run), null);
                 assertEquals(1, second.waitFor(), () -> output(second));
                 assertTrue(output(second).contains("is in use by pid " + p.pid()), output(second));
+                waitFor(() -> output(p).contains("halt point reached"), p);
+                p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
             }
-            long target = before + 3 + random.nextInt(10); // a restart itself logs phase_start and resume
-            while (p.isAlive() && events(run).lines().count() < target) {
-                Thread.sleep(5);
-            }
-            Thread.sleep(random.nextInt(2500));
-            p.destroyForcibly();
-            p.waitFor();
+            awaitExit(p);
             killedIn.add(lastPhase(run));
             tookOver |= output(p).contains("note: taking over"); // the lock of the process killed before
-
         }
         Process last = start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
         assertEquals(0, last.waitFor(), () -> output(last));
@@ -265,28 +265,47 @@ class RunResumeTest {
         assertTrue(out.contains("different config") && out.contains("train.epochs: 2 -> 3"), out);
     }
 
-    /** Starts a run (or continues it) and kills it the moment {@code when} holds. */
-    private static void killWhen(Path run, Predicate<Path> when) throws Exception {
-        List<String> args = Files.exists(run.resolve("run.json"))
-                ? List.of("resume", run.toString(), "--no-progress", "--no-report") : CONFIG;
-        Process p = start(run, args);
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (!when.test(run)) {
-            assertTrue(p.isAlive(), () -> "the run ended before the kill point: " + output(p));
-            assertTrue(System.nanoTime() < deadline, "kill point not reached in time");
-            Thread.sleep(5);
+    /** Starts a run (or continues it) that halts itself at {@code halt} (see HaltHook), and waits for the halt. */
+    private static void killAt(Path run, String halt) throws Exception {
+        Process p = start(run, argsFor(run), halt);
+        assertEquals(HALTED, awaitExit(p), () -> "the run ended before the kill point: " + output(p));
+    }
+
+    /**
+     * The exit status of {@code p}, once it has halted itself or ended. 15 minutes is ample on a 2-core
+     * machine loaded tenfold by parallel builds; a child that takes longer is killed, failing the test.
+     */
+    private static int awaitExit(Process p) throws InterruptedException {
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("kill point not reached in time: " + output(p));
         }
-        p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
-        p.waitFor();
+        return p.exitValue();
+    }
+
+    /** The exit status of a child stopped by its HaltHook. */
+    private static final int HALTED = 137;
+
+    /** Continue the run if it has begun, else begin it. */
+    private static List<String> argsFor(Path run) {
+        return Files.exists(run.resolve("run.json")) ? List.of("resume", run.toString(), "--no-progress", "--no-report") : CONFIG;
     }
 
     private static Process start(Path runDir, List<String> args) throws IOException {
+        return start(runDir, args, null);
+    }
+
+    /** Starts the CLI in a child JVM; {@code halt}, when not null, is its collapse.test.halt (see HaltHook). */
+    private static Process start(Path runDir, List<String> args, String halt) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx2g", "-cp", System.getProperty("java.class.path"),
                 "-Dai.djl.offline=true", "-Dcollapse.offline=true",
                 "-Dcollapse.repo=" + System.getProperty("collapse.repo"),
-                "-Dcollapse.cache=" + tmp.resolve("cache"),
-                "io.collapse.cli.CollapseCli"));
+                "-Dcollapse.cache=" + tmp.resolve("cache")));
+        if (halt != null) {
+            cmd.add("-Dcollapse.test.halt=" + halt);
+        }
+        cmd.add("io.collapse.cli.CollapseCli");
         cmd.addAll(args);
         if (args.get(0).equals("run")) {
             cmd.addAll(List.of("--run-dir", runDir.toString()));

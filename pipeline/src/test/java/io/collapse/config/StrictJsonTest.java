@@ -1,6 +1,7 @@
 package io.collapse.config;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,6 @@ class StrictJsonTest {
         String m = e.getMessage();
         assertTrue(m.startsWith(file.toString()), m);
         assertFalse(m.contains("\n") || m.contains("io.collapse") || m.contains("com.fasterxml") || m.contains("[Source"), m);
-        assertTrue(e.getCause() == null, "a cause would add Jackson's text to the printed line: " + e.getCause());
+        assertNull(e.getCause(), "a cause would add Jackson's text to the printed line: " + e.getCause());
     }
 }

@@ -1,5 +1,6 @@
 package io.collapse.generate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.collapse.model.CausalLM;
@@ -27,7 +28,7 @@ class GeneratorTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new Generator(model, cfg).generate(new int[][] {{2, 10, 11}}, null, 0, gpu));
             assertTrue(e.getMessage().contains("the manager is on gpu(0) but the model on cpu()"), e.getMessage());
-            assertTrue(gpu.getManagedArrays().size() == arrays, "nothing made on the wrong device");
+            assertEquals(arrays, gpu.getManagedArrays().size(), "nothing made on the wrong device");
         }
     }
 }

@@ -109,7 +109,7 @@ class LogitsProcessorTest {
                 LogitsProcessor.MinNewTokens.class), procs.stream().map(Object::getClass).toList());
         assertEquals(List.of(LogitsProcessor.Temperature.class, LogitsProcessor.TopK.class, LogitsProcessor.TopP.class),
                 LogitsProcessor.warpers(cfg).stream().map(Object::getClass).toList());
-        assertTrue(LogitsProcessor.warpers(GenerationConfig.of(Strategy.SAMPLE, 4)).size() == 1);
+        assertEquals(1, LogitsProcessor.warpers(GenerationConfig.of(Strategy.SAMPLE, 4)).size());
     }
 
     @Test

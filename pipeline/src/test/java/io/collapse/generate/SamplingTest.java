@@ -1,6 +1,7 @@
 package io.collapse.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.collapse.config.LmConfig;
@@ -85,7 +86,7 @@ class SamplingTest {
                 // A batch is as wide as its longest row; the row alone may stop earlier (then only pads follow).
                 assertArrayEquals(expected, alone[k], "prompt " + b + " sample " + k);
                 for (int t = alone[k].length; t < batch[2 * b + k].length; t++) {
-                    assertTrue(batch[2 * b + k][t] == model.config().padTokenId());
+                    assertEquals(model.config().padTokenId(), batch[2 * b + k][t]);
                 }
             }
         }
@@ -161,6 +162,6 @@ class SamplingTest {
             new Generator(model, GenerationConfig.paper(6)).generate(prompts, null, 0, scope);
             assertTrue(scope.getManagedArrays().isEmpty(), scope.getManagedArrays().size() + " arrays left");
         }
-        assertTrue(manager.getManagedArrays().size() == before);
+        assertEquals(before, manager.getManagedArrays().size());
     }
 }

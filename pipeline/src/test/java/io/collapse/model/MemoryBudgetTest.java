@@ -48,7 +48,7 @@ class MemoryBudgetTest {
                         + " this machine has 23.4 GB of memory (lower --num-beams)",
                 MemoryBudget.refusal("generate: --num-beams 100000 with 1 prompt", need, 23_400_000_000L, Device.cpu(),
                         "--num-beams"));
-        assertTrue(MemoryBudget.refusal("x", need, 50 * GB, Device.gpu(0), "y") == null);
+        assertNull(MemoryBudget.refusal("x", need, 50 * GB, Device.gpu(0), "y"));
         assertTrue(MemoryBudget.refusal("x", need, 1, Device.gpu(0), "y").contains("gpu(0) has 0.0 GB"));
         assertNull(MemoryBudget.refusal("x", need, -1, Device.gpu(0), "y"), "unknown GPU memory: no check");
     }

@@ -2,7 +2,7 @@ package io.collapse.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.collapse.config.Presets;
@@ -139,7 +139,7 @@ class OptForCausalLMStateTest {
             for (String k : a.keySet()) {
                 assertEquals(a.get(k).data(), b.get(k).data(), k + " differs between two inits with seed 7");
             }
-            assertFalse(a.get("model.decoder.layers.0.fc1.weight").data().equals(c.get("model.decoder.layers.0.fc1.weight").data()));
+            assertNotEquals(a.get("model.decoder.layers.0.fc1.weight").data(), c.get("model.decoder.layers.0.fc1.weight").data());
 
             float[] embed = a.get("model.decoder.embed_tokens.weight").toFloats();
             int dim = tiny.hiddenSize();

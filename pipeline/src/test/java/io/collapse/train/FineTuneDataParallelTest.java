@@ -12,7 +12,6 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
 import io.collapse.config.MixedPrecision;
-import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.model.hf.HostTensor;
@@ -32,19 +31,14 @@ class FineTuneDataParallelTest {
 
     @TempDir Path tmp;
 
-    private static OptConfig tinyConfig() {
-        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, 0.0, 0.0, false, 1, 2, 2,
-                0.02, true, "opt");
-    }
-
     private FineTune.Result train(Path out, TrainConfig config, int replicas) throws Exception {
         // Two replicas on one CPU stand in for two GPUs; a one-GPU machine has no second device to replicate on.
         TestDevice.assumeCpu("data parallelism rehearsed with CPU replicas");
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
             List<Device> devices = java.util.Collections.nCopies(replicas, Device.cpu());
-            return FineTune.run(model, FineTuneMixedPrecisionTest.blocks(22, 16, 1),
-                    FineTuneMixedPrecisionTest.blocks(6, 16, 2), config, FineTune.Output.quiet(out),
+            return FineTune.run(model, TinyTraining.blocks(22, 16, 1),
+                    TinyTraining.blocks(6, 16, 2), config, FineTune.Output.quiet(out),
                     FineTune.Listener.NONE, devices);
         }
     }
@@ -53,8 +47,7 @@ class FineTuneDataParallelTest {
     void twoReplicasGiveTheOneDeviceLossesAndWeights() throws Exception {
         // 22 blocks in batches of 6 (micro-batches of 3): 3 rows split 2 + 1; the short last batch of 4
         // has a micro-batch of 1 row, which only the first replica runs.
-        TrainConfig config = new TrainConfig(2, 6, 3, 3e-3, null, null, null, 0.01, Schedule.PAPER_EPOCH_LINEAR, null, 1.0,
-                7, 0, null, null);
+        TrainConfig config = TinyTraining.config(2, 6, 3, Schedule.PAPER_EPOCH_LINEAR, 0);
         FineTune.Result one = train(tmp.resolve("one"), config, 1);
         FineTune.Result two = train(tmp.resolve("two"), config, 2);
         assertEquals(8, one.stepLosses().size());
@@ -86,8 +79,7 @@ class FineTuneDataParallelTest {
     void fp16WithTwoReplicasTracksOneReplica() throws Exception {
         System.setProperty(FineTune.FP16_ON_CPU, "true");
         try {
-            TrainConfig config = new TrainConfig(1, 6, 3, 3e-3, null, null, null, 0.01, Schedule.CONSTANT, null, 1.0,
-                    7, 0, null, null).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
+            TrainConfig config = TinyTraining.config(1, 6, 3, Schedule.CONSTANT, 0).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
             FineTune.Result one = train(tmp.resolve("one"), config, 1);
             FineTune.Result two = train(tmp.resolve("two"), config, 2);
             double worst = 0;
@@ -108,7 +100,7 @@ class FineTuneDataParallelTest {
     void fp16ReplicaStepsLeaveNothingInTheModelManager() throws Exception {
         System.setProperty(FineTune.FP16_ON_CPU, "true");
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
             int arrays = manager.getManagedArrays().size();
             // After step 1, anything attached to the master model's manager throws; the replica's
             // scope and the run's live under it, so the count after every step covers them.
@@ -121,9 +113,8 @@ class FineTuneDataParallelTest {
                     }
                 }
             };
-            TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, 0.01, Schedule.CONSTANT, null, 1.0,
-                    7, 2, null, null).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
-            FineTune.run(model, FineTuneMixedPrecisionTest.blocks(12, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2),
+            TrainConfig config = TinyTraining.config(1, 4, 2, Schedule.CONSTANT, 2).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
+            FineTune.run(model, TinyTraining.blocks(12, 16, 1), TinyTraining.blocks(4, 16, 2),
                     config, FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep, List.of(Device.cpu(), Device.cpu()));
             assertEquals(arrays, manager.getManagedArrays().size());
             live.assertSteady(0, 3); // 12 blocks in batches of 4, one epoch
@@ -136,9 +127,9 @@ class FineTuneDataParallelTest {
     void theFirstDeviceMustHoldTheModel() throws Exception {
         TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, null, null, null, null, 7, null, null, null);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-            CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTune.run(model,
-                    FineTuneMixedPrecisionTest.blocks(8, 16, 1), FineTuneMixedPrecisionTest.blocks(4, 16, 2), config,
+                    TinyTraining.blocks(8, 16, 1), TinyTraining.blocks(4, 16, 2), config,
                     FineTune.Output.quiet(tmp.resolve("x")), FineTune.Listener.NONE, List.of(Device.gpu(0), Device.cpu())));
             assertTrue(e.getMessage().contains("must hold the model"), e.getMessage());
         }

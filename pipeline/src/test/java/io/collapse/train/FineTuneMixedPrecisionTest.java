@@ -13,10 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
 import io.collapse.config.MixedPrecision;
-import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
-import io.collapse.data.TokenBlocks;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Files;
@@ -24,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,34 +45,15 @@ class FineTuneMixedPrecisionTest {
         System.clearProperty(FineTune.FP16_ON_CPU);
     }
 
-    /** A small pre-LN OPT, dropout off so that runs differ by arithmetic only. */
-    private static OptConfig tinyConfig() {
-        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, 0.0, 0.0, false, 1, 2, 2,
-                0.02, true, "opt");
-    }
-
-    static TokenBlocks blocks(int n, int blockSize, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        int[] ids = new int[n * blockSize];
-        for (int b = 0; b < n; b++) {
-            int start = rng.nextInt(90);
-            int stride = 1 + rng.nextInt(3);
-            for (int k = 0; k < blockSize; k++) {
-                ids[b * blockSize + k] = (start + k * stride) % 90 + 4;
-            }
-        }
-        return TokenBlocks.of(ids, blockSize);
-    }
-
     private static TrainConfig config(int epochs, int validEvery, MixedPrecision mode, double scaleInit, int growth) {
-        return new TrainConfig(epochs, 4, 2, 3e-3, null, null, null, 0.01, Schedule.PAPER_EPOCH_LINEAR, null, 1.0,
-                7, validEvery, null, null).withMixedPrecision(mode, scaleInit, growth);
+        return TinyTraining.config(epochs, 4, 2, Schedule.PAPER_EPOCH_LINEAR, validEvery).withMixedPrecision(mode, scaleInit, growth);
     }
 
     private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
         try (NDManager manager = TestDevice.manager()) {
-            CausalLM model = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32);
-            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
+            return FineTune.run(model, TinyTraining.blocks(22, 16, 1), TinyTraining.blocks(6, 16, 2), config,
+                    FineTune.Output.quiet(out), listener);
         }
     }
 
@@ -139,7 +117,7 @@ class FineTuneMixedPrecisionTest {
         Path out = tmp.resolve("overflow");
         Map<String, HostTensor> before;
         try (NDManager manager = TestDevice.manager()) {
-            before = AutoModelForCausalLM.random(tinyConfig(), 11, manager, DataType.FLOAT32).stateDict();
+            before = AutoModelForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32).stateDict();
         }
         train(out, config(1, 0, MixedPrecision.FP16, 0x1p40, 2000), FineTune.Listener.NONE);
         List<JsonNode> steps = steps(out);

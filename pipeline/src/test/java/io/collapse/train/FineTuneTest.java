@@ -30,7 +30,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,35 +42,15 @@ class FineTuneTest {
 
     @TempDir Path tmp;
 
-    /** A small pre-LN OPT with dropout on (0.1), vocab 97. */
-    private static OptConfig tinyConfig(double dropout) {
-        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, dropout, 0.0, false, 1, 2, 2,
-                0.02, true, "opt");
-    }
-
-    /** Blocks with structure to learn: every block walks id = (start + k * stride) mod 90 + 4. */
-    private static TokenBlocks blocks(int n, int blockSize, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        int[] ids = new int[n * blockSize];
-        for (int b = 0; b < n; b++) {
-            int start = rng.nextInt(90);
-            int stride = 1 + rng.nextInt(3);
-            for (int k = 0; k < blockSize; k++) {
-                ids[b * blockSize + k] = (start + k * stride) % 90 + 4;
-            }
-        }
-        return TokenBlocks.of(ids, blockSize);
-    }
-
     private static TrainConfig config(int epochs, int batch, int micro, int validEvery) {
-        return new TrainConfig(epochs, batch, micro, 3e-3, null, null, null, 0.01, Schedule.PAPER_EPOCH_LINEAR, null, 1.0,
-                7, validEvery, null, null);
+        return TinyTraining.config(epochs, batch, micro, Schedule.PAPER_EPOCH_LINEAR, validEvery);
     }
 
     private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
         try (NDManager manager = TestDevice.manager()) {
-            CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
-            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.1), 11, manager, DataType.FLOAT32);
+            return FineTune.run(model, TinyTraining.blocks(22, 16, 1), TinyTraining.blocks(6, 16, 2), config,
+                    FineTune.Output.quiet(out), listener);
         }
     }
 
@@ -88,14 +67,14 @@ class FineTuneTest {
 
     @Test
     void accumulatedMicroBatchesGiveTheFullBatchGradient() throws Exception {
-        TokenBlocks train = blocks(8, 16, 3);
+        TokenBlocks train = TinyTraining.blocks(8, 16, 3);
         List<float[]> weights = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
         for (int micro : new int[] {8, 2, 1}) {
             TrainConfig config = new TrainConfig(1, 8, micro, 1e-2, null, null, null, 0.0, Schedule.CONSTANT, null, null, 5,
                     null, null, null);
             try (NDManager manager = TestDevice.manager()) {
-                CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.0), 11, manager, DataType.FLOAT32);
+                CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
                 Path out = tmp.resolve("micro" + micro);
                 FineTune.Result r = FineTune.run(model, train, train, config, FineTune.Output.quiet(out), FineTune.Listener.NONE);
                 losses.add(r.stepLosses().get(0));
@@ -189,7 +168,7 @@ class FineTuneTest {
         assertTrue(Files.exists(out.resolve("best/model.safetensors")));
         assertTrue(Files.exists(out.resolve("best/config.json")));
         assertTrue(HfModelDir.hasTokenizer(out.resolve("best")), "best/ is a whole HF directory");
-        assertEquals(tinyConfig(0.1), (OptConfig) LmConfig.read(out.resolve("last/config.json")));
+        assertEquals(TinyTraining.model(0.1), (OptConfig) LmConfig.read(out.resolve("last/config.json")));
         assertEquals(r.bestValidLoss(), r.history().stream().mapToDouble(TrainState.Validation::validLoss).min().orElseThrow());
 
         List<String> lines = Files.readAllLines(out.resolve("events.jsonl"));
@@ -213,7 +192,7 @@ class FineTuneTest {
     @Test
     void stepsLeaveNothingInTheModelManager() throws Exception {
         try (NDManager manager = TestDevice.manager()) {
-            CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.1), 11, manager, DataType.FLOAT32);
             int arrays = manager.getManagedArrays().size();
             // After step 1, anything attached to the model's manager throws; the run's own scopes
             // (root, optimizer moments) live under it, so the count after every step covers them.
@@ -226,7 +205,7 @@ class FineTuneTest {
                     }
                 }
             };
-            FineTune.run(model, blocks(12, 16, 1), blocks(4, 16, 2), config(2, 4, 2, 2),
+            FineTune.run(model, TinyTraining.blocks(12, 16, 1), TinyTraining.blocks(4, 16, 2), config(2, 4, 2, 2),
                     FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep);
             assertEquals(arrays, manager.getManagedArrays().size());
             live.assertSteady(0, 6); // 3 steps per epoch, 2 epochs, validations every 2 steps between them
@@ -236,12 +215,13 @@ class FineTuneTest {
     @Test
     void divergenceStopsWithEpochStepAndValue() throws Exception {
         try (NDManager manager = TestDevice.manager()) {
-            CausalLM model = AutoModelForCausalLM.random(tinyConfig(0.1), 11, manager, DataType.FLOAT32);
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.1), 11, manager, DataType.FLOAT32);
             NDArray fc1 = StateDict.parameters(model).get("model.decoder.layers.1.fc1.bias").getArray();
             fc1.set(nanBuffer((int) fc1.size()));
             Path out = tmp.resolve("nan");
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> FineTune.run(model,
-                    blocks(8, 16, 1), blocks(4, 16, 2), config(1, 4, 4, 0), FineTune.Output.quiet(out), FineTune.Listener.NONE));
+                    TinyTraining.blocks(8, 16, 1), TinyTraining.blocks(4, 16, 2), config(1, 4, 4, 0), FineTune.Output.quiet(out),
+                    FineTune.Listener.NONE));
             assertTrue(e.getMessage().contains("training loss is NaN at epoch 0, step 0"), e.getMessage());
             assertFalse(Files.exists(out.resolve("state/state.json")));
         }
@@ -265,7 +245,7 @@ class FineTuneTest {
     void epochOrderIsASeededPermutation() {
         int[] a = FineTune.epochOrder(50, 3, 0);
         assertEquals(50, java.util.Arrays.stream(a).distinct().count());
-        assertTrue(java.util.Arrays.equals(a, FineTune.epochOrder(50, 3, 0)));
+        assertArrayEquals(a, FineTune.epochOrder(50, 3, 0));
         assertFalse(java.util.Arrays.equals(a, FineTune.epochOrder(50, 3, 1)));
         assertFalse(java.util.Arrays.equals(a, FineTune.epochOrder(50, 4, 0)));
         assertNotEquals(FineTune.mix(0, 1), FineTune.mix(1, 0));

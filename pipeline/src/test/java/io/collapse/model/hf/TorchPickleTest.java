@@ -3,6 +3,7 @@ package io.collapse.model.hf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +43,7 @@ class TorchPickleTest {
         for (Map.Entry<String, HostTensor> e : fromBin.entrySet()) {
             assertFalse(e.getKey().startsWith("model."), e.getKey());
             HostTensor expected = fromSt.get("model." + e.getKey());
-            assertTrue(expected != null, "no model." + e.getKey() + " in model.safetensors");
+            assertNotNull(expected, "no model." + e.getKey() + " in model.safetensors");
             assertTensorEquals(expected, e.getValue(), e.getKey());
         }
     }

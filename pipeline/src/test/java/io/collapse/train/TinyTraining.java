@@ -1,0 +1,39 @@
+package io.collapse.train;
+
+import io.collapse.config.OptConfig;
+import io.collapse.config.Schedule;
+import io.collapse.config.TrainConfig;
+import io.collapse.data.TokenBlocks;
+import java.util.SplittableRandom;
+
+/** The small setup the fine-tuning tests share: a tiny OPT, blocks with structure, a short config. */
+final class TinyTraining {
+
+    private TinyTraining() {}
+
+    /** A small pre-LN OPT, vocab 97; dropout on (0.1) for runs that test it, off to differ by arithmetic only. */
+    static OptConfig model(double dropout) {
+        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, dropout, 0.0, false, 1, 2, 2,
+                0.02, true, "opt");
+    }
+
+    /** Blocks with structure to learn: every block walks id = (start + k * stride) mod 90 + 4. */
+    static TokenBlocks blocks(int n, int blockSize, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] ids = new int[n * blockSize];
+        for (int b = 0; b < n; b++) {
+            int start = rng.nextInt(90);
+            int stride = 1 + rng.nextInt(3);
+            for (int k = 0; k < blockSize; k++) {
+                ids[b * blockSize + k] = (start + k * stride) % 90 + 4;
+            }
+        }
+        return TokenBlocks.of(ids, blockSize);
+    }
+
+    /** lr 3e-3, weight decay 0.01, gradient clipping at 1.0, seed 7; validation every {@code validEvery} steps (0: per epoch). */
+    static TrainConfig config(int epochs, int batch, int micro, Schedule schedule, int validEvery) {
+        return new TrainConfig(epochs, batch, micro, 3e-3, null, null, null, 0.01, schedule, null, 1.0, 7, validEvery,
+                null, null);
+    }
+}

@@ -26,7 +26,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param beamLengthRule the length a beam hypothesis's log-prob sum is divided by: {@code hf-4.35}
  *     (the paper's era) counts the whole row, prompt and left pads included, not the final EOS;
  *     {@code hf-4.36} (#27351) counts only new tokens, the EOS included. With min = max new tokens
- *     both pick the same winner.
+ *     both pick the same winner. {@code hf-4.36} also tests, as 5.x's vectorized beam search (#35802)
+ *     does, whether a prompt's hypotheses can still improve against its best beam still running;
+ *     {@code hf-4.35} against the step's best candidate, which may be an EOS that just finished
+ *     (the {@code BeamSearchScorer} of 4.35 to 4.48).
  * @param useCache false reruns the whole forward every step: slow, the reference the KV cache is
  *     tested against
  */

@@ -18,7 +18,10 @@ final class BeamHypotheses {
     enum LengthRule {
         /** transformers 4.35: the whole row (prompt, left pads, new tokens), not the EOS. */
         WHOLE_ROW,
-        /** transformers 4.36: new tokens only, an EOS that ended the hypothesis included. */
+        /**
+         * transformers 4.36 on: new tokens only, an EOS that ended the hypothesis included. The beam
+         * search then also judges a prompt done as 5.x's vectorized one does (see {@code BeamSearch}).
+         */
         NEW_TOKENS
     }
 
@@ -76,7 +79,7 @@ final class BeamHypotheses {
 
     /**
      * Whether no open beam can still beat the worst finished hypothesis. {@code bestSum} is the best
-     * candidate sum of this step, {@code curLen} the row length after this step (HF's
+     * candidate sum of this step (4.35) or the best sum still running (5.x), {@code curLen} the row length after this step (HF's
      * {@code input_ids.shape[-1] + 1}).
      */
     boolean isDone(float bestSum, int curLen) {

@@ -19,7 +19,10 @@ import java.util.List;
  * the top 2N of the N·V candidates of each prompt. The host walks them in rank order: an EOS ranked
  * below N becomes a finished hypothesis (an EOS ranked lower is dropped), the first N others become
  * the next beams; the KV cache follows the chosen beams. A prompt whose hypotheses can no longer
- * improve is done and leaves the batch. At the end, open beams of unfinished prompts are offered
+ * improve is done and leaves the batch: under {@code hf-4.35} judged from the step's best candidate
+ * (4.35's {@code is_done(next_scores.max())}), under {@code hf-4.36} from the best beam still
+ * running, as 5.x's vectorized beam search does ({@code _check_early_stop_heuristic} on
+ * {@code running_beam_scores[:, :1]}); the two differ when the step's best candidate is an EOS. At the end, open beams of unfinished prompts are offered
  * as hypotheses, and each prompt returns its best n.
  */
 final class BeamSearch {
@@ -98,7 +101,13 @@ final class BeamSearch {
                     throw new IllegalStateException("beam search: prompt " + open[a] + " has " + filled
                             + " non-EOS candidates among the top " + 2 * beams + "; expected " + beams);
                 }
-                if (!h.isDone(topScores[a * 2 * beams], rowLength + 1)) {
+                // Whether open beams can still beat the worst hypothesis: 4.35's BeamSearchScorer asks with
+                // the best candidate of the step, an EOS that just finished included; 5.x's vectorized
+                // search (#35802) with the best beam still running, i.e. the best non-EOS candidate.
+                float bestForDone = rule == BeamHypotheses.LengthRule.WHOLE_ROW
+                        ? topScores[a * 2 * beams]
+                        : nextScores[base];
+                if (!h.isDone(bestForDone, rowLength + 1)) {
                     stillOpen[kept++] = open[a];
                 }
             }

@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", description = "Decoding speed: new tokens/s for beam search and sampling, by batch size, with and without the KV cache.")
 final class BenchGenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (random weights): tiny or opt-125m (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
+            description = "Model preset (random weights): ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--batch-sizes", split = ",", defaultValue = "1,4,16", description = "Prompts per call (default: ${DEFAULT-VALUE}).")

@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
                 + " over the measured float32 matmul rate (one JSON line).")
 final class BenchTrainCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "tiny", description = "Model preset (random weights): tiny or opt-125m (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
+            description = "Model preset (random weights): ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per optimizer step (default: ${DEFAULT-VALUE}).")

@@ -56,75 +56,87 @@ final class BeamSearch {
         int steps = 0;
         while (true) {
             int rowLength = state.length();
-            int openCount = open.length;
-            float[] topScores;
-            long[] topIndices;
-            long vocab;
-            try (Scope step = state.step()) {
-                NDArray logProbs = state.nextLogits(step).logSoftmax(1); // (A·N, V)
-                NDArray scores = LogitsProcessor.applyAll(processors, logProbs, state.ids());
-                vocab = scores.getShape().get(1);
-                NDArray running = Tensors.of(step.manager(), beamScores, new Shape(beamScores.length, 1)); // (A·N, 1)
-                NDArray candidates = scores.add(running).reshape(openCount, beams * vocab); // (A, N·V)
-                NDList top = candidates.topK(2 * beams, 1, true, true);
-                topScores = top.get(0).toFloatArray(); // (A, 2N)
-                topIndices = top.get(1).toType(DataType.INT64, false).toLongArray();
-            }
-            // The scorer walks each prompt's candidates; prompts found done leave the batch right away.
-            float[] nextScores = new float[openCount * beams];
-            int[] nextTokens = new int[openCount * beams];
-            int[] nextRows = new int[openCount * beams];
-            int[] stillOpen = new int[openCount];
-            int kept = 0;
-            int[][] ids = state.ids();
-            for (int a = 0; a < openCount; a++) {
-                BeamHypotheses h = hyps[open[a]];
-                int base = kept * beams;
-                int filled = 0;
-                for (int rank = 0; rank < 2 * beams && filled < beams; rank++) {
-                    float score = topScores[a * 2 * beams + rank];
-                    long flat = topIndices[a * 2 * beams + rank];
-                    int row = a * beams + (int) (flat / vocab);
-                    int token = (int) (flat % vocab);
-                    if (token == eosId) {
-                        if (rank < beams) {
-                            h.addEnded(ids[row], score);
-                        }
-                    } else {
-                        nextScores[base + filled] = score;
-                        nextTokens[base + filled] = token;
-                        nextRows[base + filled] = row;
-                        filled++;
-                    }
-                }
-                if (filled < beams) {
-                    throw new IllegalStateException("beam search: prompt " + open[a] + " has " + filled
-                            + " non-EOS candidates among the top " + 2 * beams + "; expected " + beams);
-                }
-                // Whether open beams can still beat the worst hypothesis: 4.35's BeamSearchScorer asks with
-                // the best candidate of the step, an EOS that just finished included; 5.x's vectorized
-                // search (#35802) with the best beam still running, i.e. the best non-EOS candidate.
-                float bestForDone = rule == BeamHypotheses.LengthRule.WHOLE_ROW
-                        ? topScores[a * 2 * beams]
-                        : nextScores[base];
-                if (!h.isDone(bestForDone, rowLength + 1)) {
-                    stillOpen[kept++] = open[a];
-                }
-            }
+            Candidates top = topCandidates(state, processors, beamScores, open.length, beams);
+            Choice next = choose(top, hyps, open, state.ids(), rowLength, beams, eosId, rule);
             steps++;
-            open = Arrays.copyOf(stillOpen, kept);
-            if (kept == 0) {
+            open = next.stillOpen();
+            if (open.length == 0) {
                 break;
             }
             // One reorder of the cache: the chosen beams of the prompts still open.
-            state.select(Arrays.copyOf(nextRows, kept * beams));
-            state.append(Arrays.copyOf(nextTokens, kept * beams));
-            beamScores = Arrays.copyOf(nextScores, kept * beams);
+            int kept = open.length * beams;
+            state.select(Arrays.copyOf(next.rows(), kept));
+            state.append(Arrays.copyOf(next.tokens(), kept));
+            beamScores = Arrays.copyOf(next.scores(), kept);
             if (state.length() >= maxLength) {
                 break;
             }
         }
         return finish(state, hyps, open, beamScores, cfg, promptLength, maxLength, steps, padId, eosId);
+    }
+
+    /** The step's 2N best (score, beam·V + token) of each open prompt, scores (A, 2N) and indices flat. */
+    private record Candidates(float[] scores, long[] indices, long vocab) {}
+
+    /** The beams chosen for the next step (N per prompt still open, in order) and the prompts still open. */
+    private record Choice(float[] scores, int[] tokens, int[] rows, int[] stillOpen) {}
+
+    private static Candidates topCandidates(DecodeState state, List<LogitsProcessor> processors, float[] beamScores,
+            int openCount, int beams) {
+        try (Scope step = state.step()) {
+            NDArray logProbs = state.nextLogits(step).logSoftmax(1); // (A·N, V)
+            NDArray scores = LogitsProcessor.applyAll(processors, logProbs, state.ids());
+            long vocab = scores.getShape().get(1);
+            NDArray running = Tensors.of(step.manager(), beamScores, new Shape(beamScores.length, 1)); // (A·N, 1)
+            NDArray candidates = scores.add(running).reshape(openCount, beams * vocab); // (A, N·V)
+            NDList top = candidates.topK(2 * beams, 1, true, true);
+            return new Candidates(top.get(0).toFloatArray(), top.get(1).toType(DataType.INT64, false).toLongArray(),
+                    vocab); // (A, 2N) each
+        }
+    }
+
+    /** The scorer walks each prompt's candidates; prompts found done leave the batch right away. */
+    private static Choice choose(Candidates top, BeamHypotheses[] hyps, int[] open, int[][] ids, int rowLength,
+            int beams, int eosId, BeamHypotheses.LengthRule rule) {
+        int openCount = open.length;
+        float[] nextScores = new float[openCount * beams];
+        int[] nextTokens = new int[openCount * beams];
+        int[] nextRows = new int[openCount * beams];
+        int[] stillOpen = new int[openCount];
+        int kept = 0;
+        for (int a = 0; a < openCount; a++) {
+            BeamHypotheses h = hyps[open[a]];
+            int base = kept * beams;
+            int filled = 0;
+            for (int rank = 0; rank < 2 * beams && filled < beams; rank++) {
+                float score = top.scores()[a * 2 * beams + rank];
+                long flat = top.indices()[a * 2 * beams + rank];
+                int row = a * beams + (int) (flat / top.vocab());
+                int token = (int) (flat % top.vocab());
+                if (token == eosId) {
+                    if (rank < beams) {
+                        h.addEnded(ids[row], score);
+                    }
+                } else {
+                    nextScores[base + filled] = score;
+                    nextTokens[base + filled] = token;
+                    nextRows[base + filled] = row;
+                    filled++;
+                }
+            }
+            if (filled < beams) {
+                throw new IllegalStateException("beam search: prompt " + open[a] + " has " + filled
+                        + " non-EOS candidates among the top " + 2 * beams + "; expected " + beams);
+            }
+            // Whether open beams can still beat the worst hypothesis: 4.35's BeamSearchScorer asks with
+            // the best candidate of the step, an EOS that just finished included; 5.x's vectorized
+            // search (#35802) with the best beam still running, i.e. the best non-EOS candidate.
+            float bestForDone = rule == BeamHypotheses.LengthRule.WHOLE_ROW ? top.scores()[a * 2 * beams] : nextScores[base];
+            if (!h.isDone(bestForDone, rowLength + 1)) {
+                stillOpen[kept++] = open[a];
+            }
+        }
+        return new Choice(nextScores, nextTokens, nextRows, Arrays.copyOf(stillOpen, kept));
     }
 
     /** HF's {@code finalize}: open beams of unfinished prompts become hypotheses; best n per prompt; EOS and pads. */

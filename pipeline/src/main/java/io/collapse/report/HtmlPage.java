@@ -55,7 +55,17 @@ final class HtmlPage {
                 + " data scored by the generation-0 model, test perplexity and collapse measures per generation, for "
                 + runs.size() + " run(s). Every number is also in <a href=\"metrics.csv\">metrics.csv</a>,"
                 + " <a href=\"metrics-by-regime.csv\">metrics-by-regime.csv</a> and <a href=\"metrics.json\">metrics.json</a>.</p>\n");
+        runs(h, runs, warnings);
+        figures(h, figures, pngs);
+        testPerplexity(h, aggregates);
+        collapseMeasures(h, aggregates);
+        everyRun(h, rows);
+        samples(h, runs);
+        definitions(h);
+        return h.toString();
+    }
 
+    private static void runs(StringBuilder h, List<RunData> runs, List<String> warnings) {
         h.append("<h2>Runs</h2>\n");
         List<List<String>> runRows = new ArrayList<>();
         for (RunData r : runs) {
@@ -72,7 +82,9 @@ final class HtmlPage {
             }
             h.append("</ul>\n");
         }
+    }
 
+    private static void figures(StringBuilder h, List<Figure> figures, Map<Figure, byte[]> pngs) {
         h.append("<h2>Figures</h2>\n");
         for (Figure f : figures) {
             h.append("<figure id=\"").append(f.name()).append("\">\n<img class=\"figure\" alt=\"").append(esc(f.title()))
@@ -83,7 +95,9 @@ final class HtmlPage {
                     .append(" <span class=\"files\"><a href=\"").append(f.name()).append(".png\">PNG</a><a href=\"")
                     .append(f.name()).append(".svg\">SVG</a></span></figcaption>\n</figure>\n");
         }
+    }
 
+    private static void testPerplexity(StringBuilder h, List<MetricTable.Aggregate> aggregates) {
         h.append("<h2>Test perplexity</h2>\n<p>wikitext-2 test perplexity of each generation's model: mean ± sample std"
                 + " over seeds [min – max], n = seeds with a value. <b>corpus ppl = exp(mean token NLL)</b>;"
                 + " <b>mean batch ppl (released code)</b> = mean over batches of exp(batch mean loss).</p>\n");
@@ -108,7 +122,9 @@ final class HtmlPage {
             table(h, List.of("regime", "generation", "corpus ppl = exp(mean token NLL)", "mean batch ppl (released code)",
                     "test loss (nats)", "n"), pplRows, Set.of(2, 3, 4, 5));
         }
+    }
 
+    private static void collapseMeasures(StringBuilder h, List<MetricTable.Aggregate> aggregates) {
         h.append("<h2>Collapse measures</h2>\n<p>Mean over seeds (± sample std when more than one). Reference: each"
                 + " run's own generation-0 corpus (<code>gen-00/corpus-ppl.f32</code>); the real-data row compares the"
                 + " original training blocks with that same reference.</p>\n");
@@ -132,7 +148,9 @@ final class HtmlPage {
         h.append("<div class=\"scroll\">\n");
         table(h, head, measureRows, Set.copyOf(numeric));
         h.append("</div>\n");
+    }
 
+    private static void everyRun(StringBuilder h, List<MetricTable.Row> rows) {
         h.append("<h3>Every run</h3>\n<div class=\"scroll\">\n");
         List<String> allHead = new ArrayList<>(List.of("run", "regime", "seed", "data"));
         List<Integer> allNumeric = new ArrayList<>(List.of(2));
@@ -151,9 +169,9 @@ final class HtmlPage {
         }
         table(h, allHead, allRows, Set.copyOf(allNumeric));
         h.append("</div>\n");
+    }
 
-        samples(h, runs);
-
+    private static void definitions(StringBuilder h) {
         h.append("<h2>Definitions</h2>\n<dl>\n");
         for (MetricTable.Column c : MetricTable.COLUMNS) {
             h.append("<dt>").append(esc(c.title())).append(" <code>").append(c.key()).append("</code></dt><dd>")
@@ -164,7 +182,6 @@ final class HtmlPage {
                 + " a perplexity above 10^5 is counted in the last bin. Figures pool the seeds of a regime.</dd>\n");
         h.append("<dt>n-grams</dt><dd>over the token ids of each 64-token corpus block; an n-gram never crosses two"
                 + " blocks.</dd>\n</dl>\n</body>\n</html>\n");
-        return h.toString();
     }
 
     /** Per regime, one table of "generation → continuation" for each prompt, from the regime's lowest-seed run. */

@@ -6,7 +6,15 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Platform;
 import ai.djl.util.Utils;
+import io.collapse.config.LmConfig;
+import io.collapse.config.Presets;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.ModelSource;
 import io.collapse.nativelib.JniRecord;
+import io.collapse.text.AutoTokenizer;
+import io.collapse.text.Tokenizer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,18 +25,46 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Which engine, libtorch and devices this process sees. */
-@Command(name = "info", description = "Show the engine, PyTorch version, devices, threads and cache paths.")
+@Command(name = "info", description = "Show the engine, PyTorch version, devices, threads and cache paths; with --model or"
+        + " --preset, also the model's family, class, size and tokenizer.")
 final class InfoCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--model", paramLabel = "M", description = "Also describe a model: an HF directory or a Hub id.")
+    String model;
+
+    @Option(names = "--preset", completionCandidates = PresetNames.class,
+            description = "Also describe a preset: ${COMPLETION-CANDIDATES}.")
+    String preset;
+
     @Spec CommandSpec spec;
+
+    /** The family, class, size and tokenizer of {@code --model} or {@code --preset}. */
+    private void describeModel(Map<String, Object> info) throws java.io.IOException {
+        Path dir = model == null ? null : ModelSource.resolve(model, ModelSource.defaultCacheDir());
+        LmConfig config = dir == null ? Presets.get(preset) : LmConfig.read(dir.resolve(HfModelDir.CONFIG));
+        CausalLM lm = AutoModelForCausalLM.of(config);
+        info.put("model", model != null ? model : "preset:" + preset);
+        info.put("model_type", config.modelType());
+        info.put("model_class", lm.getClass().getSimpleName());
+        info.put("parameters", lm.numParameters());
+        info.put("layers", config.numHiddenLayers());
+        info.put("hidden_size", config.hiddenSize());
+        info.put("attention_heads", config.numAttentionHeads() + " (key/value " + config.numKeyValueHeads() + ")");
+        info.put("vocab_size", config.vocabSize());
+        info.put("tied_lm_head", config.tiedLmHead());
+        if (dir != null && HfModelDir.hasTokenizer(dir)) {
+            Tokenizer tokenizer = AutoTokenizer.fromDir(dir);
+            info.put("tokenizer", tokenizer.getClass().getSimpleName() + " (" + tokenizer.vocabSize() + " tokens)");
+        }
+    }
 
     /**
      * Where DJL took libtorch from, by the order of its {@code LibUtils}: {@code PYTORCH_LIBRARY_PATH}
@@ -77,7 +113,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("pytorch_version_env", Utils.getEnvOrSystemProperty("PYTORCH_VERSION"));
         info.put("djl_offline", Boolean.getBoolean("ai.djl.offline"));
         info.put("hub_offline", io.collapse.io.HubDownloader.offlineFromEnvironment());
-        info.put("hub_cache_dir", io.collapse.model.hf.ModelSource.defaultCacheDir().toString());
+        info.put("hub_cache_dir", ModelSource.defaultCacheDir().toString());
         info.put("cuda_visible", engine.getGpuCount() > 0);
         info.put("gpu_count", engine.getGpuCount());
         List<String> devices = new ArrayList<>();
@@ -92,6 +128,9 @@ final class InfoCommand implements Callable<Integer> {
         info.put("djl_cache_dir", Utils.getCacheDir().toString());
         info.put("engine_cache_dir", Utils.getEngineCacheDir().toString());
         info.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+        if (model != null || preset != null) {
+            describeModel(info);
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(CliSupport.JSON.writeValueAsString(info));

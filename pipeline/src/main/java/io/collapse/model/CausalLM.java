@@ -53,6 +53,11 @@ public abstract class CausalLM extends HfBlock {
     /** The LM head's weight (V, E): the token embedding where tied. */
     protected abstract NDArray headWeight(ParameterStore ps, Device device, boolean training);
 
+    /** Parameters, counted from their declared shapes (known before any weight is set), as HF's {@code num_parameters()}. */
+    public long numParameters() {
+        return StateDict.parameters(this).values().stream().mapToLong(p -> p.getShape().size()).sum();
+    }
+
     /** The dtype of the parameters (float32 unless loaded otherwise). */
     public DataType dataType() {
         return StateDict.parameters(this).values().iterator().next().getArray().getDataType();

@@ -42,4 +42,31 @@ class InfoCommandTest {
         assertEquals(false, info.path("libtorch_cuda_build").asBoolean());
         assertEquals(info.path("gpu_count").asInt() > 0, info.path("cuda_visible").asBoolean());
     }
+
+    /** The family, class and exact parameter count, as HF's num_parameters() gives them. */
+    @Test
+    void describesAModelDirectoryOrAPreset() throws Exception {
+        JsonNode caseA = info("--model", "src/test/resources/hf-opt/case-a-preln");
+        assertEquals("opt", caseA.path("model_type").asText());
+        assertEquals("OptForCausalLM", caseA.path("model_class").asText());
+        assertEquals(172416, caseA.path("parameters").asLong(), "hf-opt/README: parameters (untied) 172,416");
+        assertTrue(caseA.path("tokenizer").isMissingNode(), "the directory has no tokenizer files: none is named");
+        JsonNode pythia = info("--preset", "pythia-160m");
+        assertEquals("GptNeoXForCausalLM", pythia.path("model_class").asText());
+        assertEquals(162322944L, pythia.path("parameters").asLong(), "HF's count for EleutherAI/pythia-160m");
+        assertEquals("LlamaForCausalLM", info("--preset", "smollm2-135m").path("model_class").asText());
+        assertEquals("Gpt2LMHeadModel", info("--preset", "gpt2").path("model_class").asText());
+    }
+
+    private static JsonNode info(String... args) throws Exception {
+        StringWriter out = new StringWriter();
+        var cl = CollapseCli.commandLine();
+        cl.setOut(new PrintWriter(out));
+        String[] all = new String[args.length + 2];
+        all[0] = "info";
+        all[1] = "--json";
+        System.arraycopy(args, 0, all, 2, args.length);
+        assertEquals(0, cl.execute(all));
+        return new ObjectMapper().readTree(out.toString());
+    }
 }

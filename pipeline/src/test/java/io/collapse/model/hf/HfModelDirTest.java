@@ -221,7 +221,7 @@ class HfModelDirTest {
     @Test
     void pickleWithDisallowedGlobalIsReportedThroughTheDir() throws IOException {
         Path dir = modelDir(CASE_A);
-        byte[] pkl = new TorchPickleTest.Pickle().proto(2).global("builtins", "exec").str("print(1)").tuple1().reduce().stop().bytes();
+        byte[] pkl = new Pickle().proto(2).global("builtins", "exec").str("print(1)").tuple1().reduce().stop().bytes();
         try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(dir.resolve("pytorch_model.bin")))) {
             zip.putNextEntry(new java.util.zip.ZipEntry("pytorch_model/data.pkl"));
             zip.write(pkl);

@@ -44,7 +44,7 @@ public record LlamaConfig(
         // Absent or 0: 0.02.
         @JsonProperty("initializer_range") double initializerRange,
         @JsonProperty("attention_dropout") Double attentionDropout,
-        // Qwen2 only: sliding-window attention, which is not implemented.
+        // Qwen2 only: true is refused (collapse attends over the whole context, as Qwen2 does with false).
         @JsonProperty("use_sliding_window") Boolean useSlidingWindow,
         @JsonProperty("pad_token_id") @JsonDeserialize(using = OneId.class) Integer padTokenId,
         @JsonProperty("bos_token_id") @JsonDeserialize(using = OneId.class) Integer bosTokenId,

@@ -60,7 +60,7 @@ public final class Evaluator {
         SequenceNll all = new SequenceNll();
         double batchPplSum = 0;
         int batches = 0;
-        try (Scope root = Scope.under(model.getParameters().valueAt(0).getArray())) { // counted in the model's manager
+        try (Scope root = model.newScope()) {
             ParameterStore ps = new ParameterStore(root.manager(), false);
             for (int from = 0; from < blocks.numBlocks(); from += batchSize) {
                 int n = Math.min(batchSize, blocks.numBlocks() - from);
@@ -104,7 +104,7 @@ public final class Evaluator {
         long[] counts = new long[sequences.size()];
         Integer[] byLength = IntStream.range(0, sequences.size()).boxed()
                 .sorted(Comparator.comparingInt(i -> sequences.get(i).length)).toArray(Integer[]::new);
-        try (Scope root = Scope.under(model.getParameters().valueAt(0).getArray())) { // counted in the model's manager
+        try (Scope root = model.newScope()) {
             ParameterStore ps = new ParameterStore(root.manager(), false);
             for (int from = 0; from < byLength.length; from += batchSize) {
                 int n = Math.min(batchSize, byLength.length - from);

@@ -3,8 +3,8 @@ package io.collapse.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.model.LmLoss;
 import io.collapse.model.Scope;
-import io.collapse.train.LmLoss;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -61,7 +61,7 @@ public final class Generator {
     public GenerateResult generate(int[][] inputIds, int[][] attentionMask, long firstPromptIndex,
             NDManager manager) {
         validate(inputIds, attentionMask);
-        Device modelDevice = model.getParameters().valueAt(0).getArray().getDevice();
+        Device modelDevice = model.device();
         if (!manager.getDevice().equals(modelDevice)) {
             // Caught here, not as a libtorch device error deep in a matmul.
             throw new IllegalArgumentException("generate: the manager is on " + manager.getDevice()

@@ -53,6 +53,20 @@ public abstract class CausalLM extends HfBlock {
     /** The LM head's weight (V, E): the token embedding where tied. */
     protected abstract NDArray headWeight(ParameterStore ps, Device device, boolean training);
 
+    /** The device the weights are on: the first parameter's, since a model is never split across devices. */
+    public Device device() {
+        return firstWeight().getDevice();
+    }
+
+    /** A scope under the model's manager, on its device, so the model's leak checks count what it holds. */
+    public Scope newScope() {
+        return Scope.under(firstWeight());
+    }
+
+    private NDArray firstWeight() {
+        return getParameters().valueAt(0).getArray();
+    }
+
     /** Parameters, counted from their declared shapes (known before any weight is set), as HF's {@code num_parameters()}. */
     public long numParameters() {
         return StateDict.parameters(this).values().stream().mapToLong(p -> p.getShape().size()).sum();

@@ -3,6 +3,7 @@ package io.collapse.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
+import io.collapse.model.LmLoss;
 import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import java.util.ArrayList;

@@ -1,9 +1,8 @@
 package io.collapse.train;
 
-import ai.djl.training.ParameterStore;
 import io.collapse.data.TokenBlocks;
+import io.collapse.eval.Evaluator;
 import io.collapse.model.CausalLM;
-import io.collapse.model.Scope;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import java.io.IOException;
@@ -19,19 +18,12 @@ import java.util.Map;
 final class Checkpointer {
 
     private final FineTune.Run run;
-    private final Scope root;
-    private final ParameterStore ps;
     private final TokenBlocks valid;
     private final List<TrainState.Validation> history;
 
-    /**
-     * @param root the run's scope, under which every validation batch runs
-     * @param history the validations of the run so far (those before a resume)
-     */
-    Checkpointer(FineTune.Run run, Scope root, ParameterStore ps, TokenBlocks valid, List<TrainState.Validation> history) {
+    /** @param history the validations of the run so far (those before a resume) */
+    Checkpointer(FineTune.Run run, TokenBlocks valid, List<TrainState.Validation> history) {
         this.run = run;
-        this.root = root;
-        this.ps = ps;
         this.valid = valid;
         this.history = new ArrayList<>(history);
     }
@@ -52,7 +44,7 @@ final class Checkpointer {
         int epoch = next.stepInEpoch() == 0 ? next.epoch() - 1 : next.epoch();
         long step = next.globalStep();
         CausalLM model = run.model();
-        double validLoss = FineTune.validationLoss(model, ps, root.manager(), valid, run.config().microBatch());
+        double validLoss = Evaluator.evaluate(model, valid, run.config().microBatch(), done -> {}).loss();
         TrainState.Validation v = new TrainState.Validation(epoch, step, validLoss, trainLoss);
         history.add(v);
         run.emit().emit("valid", FineTune.ordered("epoch", epoch, "step", step, "valid_loss", validLoss,

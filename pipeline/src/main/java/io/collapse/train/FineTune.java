@@ -81,7 +81,7 @@ public final class FineTune {
      */
     public static Result run(CausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
             Output out, Listener listener) throws IOException {
-        return run(model, train, valid, config, out, listener, List.of(deviceOf(model)));
+        return run(model, train, valid, config, out, listener, List.of(model.device()));
     }
 
     /**
@@ -94,8 +94,8 @@ public final class FineTune {
     public static Result run(CausalLM model, TokenBlocks train, TokenBlocks valid, TrainConfig config,
             Output out, Listener listener, List<Device> devices) throws IOException {
         Path outDir = out.dir();
-        if (devices.isEmpty() || !devices.get(0).equals(deviceOf(model))) {
-            throw new IllegalArgumentException("the first training device must hold the model (" + deviceOf(model)
+        if (devices.isEmpty() || !devices.get(0).equals(model.device())) {
+            throw new IllegalArgumentException("the first training device must hold the model (" + model.device()
                     + "), got " + devices);
         }
         checkMixedPrecision(config.mixedPrecision(), devices);
@@ -114,7 +114,7 @@ public final class FineTune {
         long totalSteps = EpochLoop.totalSteps(train, config);
         Path stateDir = outDir.resolve("state");
         // Under the model's manager: every array the run holds counts in that manager's arrays.
-        try (Scope root = Scope.under(trainableParameters(model).values().iterator().next());
+        try (Scope root = model.newScope();
                 AdamW optimizer = AdamW.of(config, root.manager());
                 EventLog events = new EventLog(out.eventsFile());
                 Progress progress = new Progress(out.progressBar(), totalSteps)) {
@@ -129,7 +129,7 @@ public final class FineTune {
                             state.lossScaleGoodSteps(), config.lossScaleGrowthInterval())
                     : null;
             Run run = new Run(model, config, optimizer, scaler, out, emit);
-            Checkpointer checkpointer = new Checkpointer(run, root, ps, valid, state.history());
+            Checkpointer checkpointer = new Checkpointer(run, valid, state.history());
             List<Double> stepLosses = new ArrayList<>();
             progress.resumeAt(state.globalStep());
             try (Workers workers = Workers.of(model, trainableParameters(model), root, ps, devices,
@@ -163,24 +163,6 @@ public final class FineTune {
     }
 
     /** Mean token NLL over all blocks (exp of it is the corpus perplexity), dropout off, no graph. */
-    public static double validationLoss(CausalLM model, ParameterStore ps, NDManager root, TokenBlocks blocks,
-            int batchSize) {
-        double nllSum = 0;
-        int[] all = new int[blocks.numBlocks()];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = i;
-        }
-        for (int from = 0; from < all.length; from += batchSize) {
-            try (Scope scope = Scope.of(root)) {
-                NDArray inputIds = new Batch(blocks, all, from, Math.min(from + batchSize, all.length))
-                        .inputIds(scope.manager()); // (B, T)
-                NDArray logits = model.forward(ps, inputIds, null, null, false, false).logits(); // (B, T, V)
-                nllSum += LmLoss.nllSum(logits, inputIds).getFloat(); // host sync, once per batch
-            }
-        }
-        return nllSum / ((double) blocks.numBlocks() * (blocks.blockSize() - 1));
-    }
-
     private static void checkResumable(TrainState state, TrainState fresh, Path stateDir) {
         if (!state.config().equals(fresh.config())) {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written with another train config "
@@ -214,10 +196,6 @@ public final class FineTune {
             case BF16 -> DataType.BFLOAT16;
             case OFF -> DataType.FLOAT32;
         };
-    }
-
-    static Device deviceOf(CausalLM model) {
-        return trainableParameters(model).values().iterator().next().getDevice();
     }
 
     /** HF parameter name → array, each parameter once (the tied LM head is embed_tokens). */

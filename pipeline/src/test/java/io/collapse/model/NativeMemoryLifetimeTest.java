@@ -13,7 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
-import io.collapse.train.LmLoss;
+import io.collapse.model.LmLoss;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

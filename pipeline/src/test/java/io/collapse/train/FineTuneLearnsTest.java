@@ -1,12 +1,9 @@
 package io.collapse.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.ParameterStore;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
@@ -14,6 +11,9 @@ import io.collapse.config.TrainConfig;
 import io.collapse.data.DataPaths;
 import io.collapse.data.Examples;
 import io.collapse.data.TokenBlocks;
+import io.collapse.eval.Evaluator;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.text.OptTokenizer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -81,7 +81,7 @@ class FineTuneLearnsTest {
                 20, null);
         try (NDManager manager = TestDevice.manager()) {
             CausalLM model = AutoModelForCausalLM.random(config, 3, manager, DataType.FLOAT32);
-            double startLoss = FineTune.validationLoss(model, new ParameterStore(manager, false), manager, validBlocks, 16);
+            double startLoss = Evaluator.evaluate(model, validBlocks, 16, done -> {}).loss();
             FineTune.Result result = FineTune.run(model, trainBlocks, validBlocks, trainConfig, FineTune.Output.quiet(tmp.resolve("out")), FineTune.Listener.NONE);
             double ratio = Math.exp(result.bestValidLoss()) / Math.exp(startLoss);
             System.out.printf("train blocks %d, valid blocks %d, steps %d, valid ppl %.1f -> %.1f (ratio %.4f)%n",

@@ -1,4 +1,4 @@
-package io.collapse.train;
+package io.collapse.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;

@@ -6,6 +6,7 @@ import io.collapse.data.BlockCodec;
 import io.collapse.data.TokenBlocks;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.model.Scope;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -101,8 +102,8 @@ public final class SyntheticCorpus {
             batch[i] = prompts.block(from + i);
         }
         GenerateResult out;
-        try (NDManager scope = manager.newSubManager()) {
-            out = generator.generate(batch, null, from, scope);
+        try (Scope scope = Scope.of(manager)) {
+            out = generator.generate(batch, null, from, scope.manager());
         }
         int width = generator.config().maxNewTokens();
         int shortBlocks = 0;

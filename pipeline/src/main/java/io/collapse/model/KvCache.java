@@ -84,13 +84,6 @@ public final class KvCache implements NDResource {
         return new KvCache(numLayers, out);
     }
 
-    /** Keeps only the given rows, in that order (e.g. drop the rows of finished sequences). */
-    public KvCache keepRows(long[] rows, NDManager manager) {
-        try (NDArray idx = Tensors.of(manager, rows)) {
-            return reorder(idx);
-        }
-    }
-
     @Override
     public NDManager getManager() {
         return isEmpty() ? null : arrays.getManager();

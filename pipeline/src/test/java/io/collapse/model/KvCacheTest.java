@@ -82,7 +82,7 @@ class KvCacheTest {
             assertClose(want, got, manager.ones(new ai.djl.ndarray.types.Shape(3, 1)), "reordered");
 
             // Dropping a finished row keeps the others' state.
-            KvCache kept = cache.keepRows(new long[] {1}, manager);
+            KvCache kept = cache.reorder(manager.create(new long[] {1}));
             assertEquals(1, kept.batchSize());
             NDArray keptLogits = lm.forward(idArray.get("1:2, 50:51"), maskArray.get("1:2, :51"), kept).logits();
             assertClose(full.get("1:2, 50:51"), keptLogits, manager.ones(new ai.djl.ndarray.types.Shape(1, 1)), "kept row");

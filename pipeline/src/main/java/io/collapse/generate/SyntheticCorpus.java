@@ -51,7 +51,7 @@ public final class SyntheticCorpus {
         String dtype = BlockCodec.dtype(generator.vocabSize() <= 65536 ? BlockCodec.UINT16 : BlockCodec.INT32);
         CorpusManifest fresh = new CorpusManifest(CorpusManifest.FORMAT, false, prompts.numBlocks(), cfg.maxNewTokens(),
                 dtype, shardBlocks, batchSize, model, promptsSha256(prompts, indices), cfg, 0, List.of());
-        CorpusManifest manifest = resumable(dir, fresh, generator.eosId());
+        CorpusManifest manifest = resumable(dir, fresh, generator.eosId(), progress);
         int shards = (prompts.numBlocks() + shardBlocks - 1) / shardBlocks;
         int shortBlocks = manifest.shortBlocks();
         List<CorpusManifest.Shard> done = new ArrayList<>(manifest.shards());
@@ -155,7 +155,8 @@ public final class SyntheticCorpus {
     }
 
     /** The manifest to continue from: the one on disk if it is this job's and its shards check out, else a fresh one. */
-    private static CorpusManifest resumable(Path dir, CorpusManifest fresh, int eosId) throws IOException {
+    private static CorpusManifest resumable(Path dir, CorpusManifest fresh, int eosId, CorpusProgress progress)
+            throws IOException {
         CorpusManifest found = CorpusManifest.read(dir);
         if (found == null) {
             return fresh;
@@ -171,7 +172,7 @@ public final class SyntheticCorpus {
             try {
                 CorpusManifest.verifiedShard(dir, shard);
             } catch (IOException bad) {
-                System.err.println("warning: " + bad.getMessage() + "; rewriting the corpus from shard " + good.size());
+                progress.rewritingFrom(good.size(), bad.getMessage());
                 return found.with(false, shortBlocks(read(dir, found, good), eosId), good);
             }
             good.add(shard);

@@ -201,13 +201,40 @@ public final class Experiment {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
             ExperimentConfig e = cfg.experiment();
-            try (CorpusProgress progress = bars.corpus().apply(cfg.generation().maxNewTokens())) {
+            try (CorpusProgress progress = corpusProgress()) {
                 blocks = SyntheticCorpus.write(genDir.resolve(RunFiles.CORPUS), new Generator(model, cfg.generation()),
                         inputs.train(), modelIdentity(genDir), e.corpusShardBlocks(), e.corpusBatch(), manager,
                         progress).blocks();
             }
         }
         return ordered("corpus_blocks", blocks); // its checksum is recorded by the score phase, which reads it anyway
+    }
+
+    /** The corpus bar, if any, and a line in the log when a resumed corpus has a damaged shard. */
+    private CorpusProgress corpusProgress() {
+        CorpusProgress bar = bars.corpus().apply(cfg.generation().maxNewTokens());
+        return new CorpusProgress() {
+            @Override
+            public void blocksDone(int done, int total) {
+                bar.blocksDone(done, total);
+            }
+
+            @Override
+            public void shardWritten(int shard, int shards) {
+                bar.shardWritten(shard, shards);
+            }
+
+            @Override
+            public void rewritingFrom(int shard, String why) {
+                log.println("warning: " + why + "; rewriting the corpus from shard " + shard);
+                log.flush();
+            }
+
+            @Override
+            public void close() {
+                bar.close();
+            }
+        };
     }
 
     /** Per-block perplexity of gen-k's corpus (and, for k = 0, of the original data) under generation 0. */

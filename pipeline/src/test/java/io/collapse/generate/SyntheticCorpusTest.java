@@ -5,21 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.config.LmConfig;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
 import io.collapse.config.GenerationConfig;
+import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Strategy;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -147,7 +148,18 @@ class SyntheticCorpusTest {
         bytes[3] ^= 1;
         Files.write(shard, bytes);
         // A damaged shard is redone, not trusted: the result equals an undamaged run's.
-        write(dir, beam(), 2, CorpusProgress.NONE);
+        List<String> told = new ArrayList<>();
+        write(dir, beam(), 2, new CorpusProgress() {
+            @Override
+            public void blocksDone(int done, int total) {}
+
+            @Override
+            public void rewritingFrom(int from, String why) {
+                told.add(from + ": " + why);
+            }
+        });
+        assertEquals(1, told.size(), told.toString());
+        assertTrue(told.get(0).startsWith("0: ") && told.get(0).contains("shard-00000.bin"), told.get(0));
         Path clean = tmp.resolve("clean");
         write(clean, beam(), 2, CorpusProgress.NONE);
         for (String f : files(clean)) {

@@ -3,6 +3,8 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * A GPT-2 model's shape and behaviour (gpt2, distilgpt2…), read from and written to HF's
@@ -12,31 +14,32 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Gpt2Config(
-        @JsonProperty("vocab_size") int vocabSize,
-        @JsonProperty("n_positions") Integer nPositions,
-        @JsonProperty("n_embd") Integer nEmbd,
-        @JsonProperty("n_layer") Integer nLayer,
-        @JsonProperty("n_head") Integer nHead,
+        int vocabSize,
+        Integer nPositions,
+        Integer nEmbd,
+        Integer nLayer,
+        Integer nHead,
         // null: 4 · n_embd, as HF's GPT2Block.
-        @JsonProperty("n_inner") Integer nInner,
-        @JsonProperty("activation_function") String activationFunction,
-        @JsonProperty("resid_pdrop") Double residPdrop,
-        @JsonProperty("embd_pdrop") Double embdPdrop,
-        @JsonProperty("attn_pdrop") Double attnPdrop,
-        @JsonProperty("layer_norm_epsilon") Double layerNormEpsilon,
+        Integer nInner,
+        String activationFunction,
+        Double residPdrop,
+        Double embdPdrop,
+        Double attnPdrop,
+        Double layerNormEpsilon,
         @JsonProperty("initializer_range") Double initStd,
         // false: scores are q·k without the 1/sqrt(head_dim) (no released checkpoint does this).
-        @JsonProperty("scale_attn_weights") Boolean scaleAttnWeights,
+        Boolean scaleAttnWeights,
         // true: layer i's scores are further divided by i + 1 (Mistral's GPT-2 runs).
-        @JsonProperty("scale_attn_by_inverse_layer_idx") Boolean scaleAttnByInverseLayerIdx,
-        @JsonProperty("reorder_and_upcast_attn") Boolean reorderAndUpcastAttn,
-        @JsonProperty("add_cross_attention") Boolean addCrossAttention,
-        @JsonProperty("pad_token_id") Integer padTokenId,
-        @JsonProperty("bos_token_id") Integer bosTokenId,
-        @JsonProperty("eos_token_id") Integer eosTokenId,
-        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
-        @JsonProperty("model_type") String modelType) implements LmConfig {
+        Boolean scaleAttnByInverseLayerIdx,
+        Boolean reorderAndUpcastAttn,
+        Boolean addCrossAttention,
+        Integer padTokenId,
+        Integer bosTokenId,
+        Integer eosTokenId,
+        Boolean tieWordEmbeddings,
+        String modelType) implements LmConfig {
 
     /** Fills HF's GPT2Config defaults (gpt2's own values) for absent keys, then validates. */
     public Gpt2Config {

@@ -3,6 +3,8 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,33 +18,34 @@ import java.util.TreeMap;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GptNeoXConfig(
-        @JsonProperty("vocab_size") int vocabSize,
-        @JsonProperty("hidden_size") int hiddenSize,
-        @JsonProperty("num_hidden_layers") int numHiddenLayers,
-        @JsonProperty("num_attention_heads") int numAttentionHeads,
-        @JsonProperty("intermediate_size") int intermediateSize,
-        @JsonProperty("hidden_act") String hiddenAct,
-        @JsonProperty("rope_parameters") Map<String, Object> ropeParameters,
+        int vocabSize,
+        int hiddenSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int intermediateSize,
+        String hiddenAct,
+        Map<String, Object> ropeParameters,
         // 4.x names, read only: folded into rope_parameters (which wins where both name a value).
-        @JsonProperty("rotary_pct") Double rotaryPct,
-        @JsonProperty("rotary_emb_base") Double rotaryEmbBase,
+        Double rotaryPct,
+        Double rotaryEmbBase,
         // Older still: replaces rope_parameters altogether when present, as 5.17 does.
-        @JsonProperty("rope_scaling") Map<String, Object> ropeScaling,
-        @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
-        @JsonProperty("layer_norm_eps") Double layerNormEps,
+        Map<String, Object> ropeScaling,
+        int maxPositionEmbeddings,
+        Double layerNormEps,
         // true: x + attn(ln1(x)) + mlp(ln2(x)) (Pythia, NeoX-20B); false: the usual sequential block.
-        @JsonProperty("use_parallel_residual") Boolean useParallelResidual,
-        @JsonProperty("attention_bias") Boolean attentionBias,
-        @JsonProperty("attention_dropout") Double attentionDropout,
-        @JsonProperty("hidden_dropout") Double hiddenDropout,
+        Boolean useParallelResidual,
+        Boolean attentionBias,
+        Double attentionDropout,
+        Double hiddenDropout,
         @JsonProperty("initializer_range") Double initRange,
-        @JsonProperty("pad_token_id") Integer padTokenId,
-        @JsonProperty("bos_token_id") Integer bosTokenId,
-        @JsonProperty("eos_token_id") Integer eosTokenId,
+        Integer padTokenId,
+        Integer bosTokenId,
+        Integer eosTokenId,
         // Pythia: false, a separate embed_out.
-        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
-        @JsonProperty("model_type") String modelType) implements LmConfig {
+        Boolean tieWordEmbeddings,
+        String modelType) implements LmConfig {
 
     /** Fills HF's GPTNeoXConfig defaults (5.17) for absent optional keys, then validates. */
     public GptNeoXConfig {

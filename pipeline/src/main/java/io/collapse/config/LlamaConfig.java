@@ -7,7 +7,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
 
 /**
@@ -19,37 +21,38 @@ import java.io.IOException;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record LlamaConfig(
-        @JsonProperty("vocab_size") int vocabSize,
-        @JsonProperty("hidden_size") int hiddenSize,
-        @JsonProperty("intermediate_size") int intermediateSize,
-        @JsonProperty("num_hidden_layers") int numHiddenLayers,
-        @JsonProperty("num_attention_heads") int numAttentionHeads,
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
         // Absent or 0: as many as the query heads. Fewer than the query heads: grouped-query attention (SmolLM2-135M 9/3, Llama 3.2 1B 32/8).
-        @JsonProperty("num_key_value_heads") int numKeyValueHeads,
+        int numKeyValueHeads,
         // Absent or 0: hidden/heads, as HF fills it; set where heads × head_dim != hidden_size.
-        @JsonProperty("head_dim") int headDim,
+        int headDim,
         // Absent or 0: HF's default (2048 Llama, 32768 Qwen2).
-        @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
-        @JsonProperty("rms_norm_eps") Double rmsNormEps,
-        @JsonProperty("rope_parameters") RopeParameters ropeParameters,
+        int maxPositionEmbeddings,
+        Double rmsNormEps,
+        RopeParameters ropeParameters,
         // 4.x's names, read only: folded into rope_parameters as 5.x's standardize_rope_params does.
         @JsonProperty(value = "rope_scaling", access = JsonProperty.Access.WRITE_ONLY) RopeParameters ropeScaling,
         @JsonProperty(value = "rope_theta", access = JsonProperty.Access.WRITE_ONLY) Double ropeTheta,
         // Llama only: biases on q/k/v/o (Qwen2 has q/k/v biases whatever it says).
-        @JsonProperty("attention_bias") Boolean attentionBias,
-        @JsonProperty("mlp_bias") Boolean mlpBias,
-        @JsonProperty("hidden_act") String hiddenAct,
-        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
+        Boolean attentionBias,
+        Boolean mlpBias,
+        String hiddenAct,
+        Boolean tieWordEmbeddings,
         // Absent or 0: 0.02.
-        @JsonProperty("initializer_range") double initializerRange,
-        @JsonProperty("attention_dropout") Double attentionDropout,
+        double initializerRange,
+        Double attentionDropout,
         // Qwen2 only: true is refused (collapse attends over the whole context, as Qwen2 does with false).
-        @JsonProperty("use_sliding_window") Boolean useSlidingWindow,
-        @JsonProperty("pad_token_id") @JsonDeserialize(using = OneId.class) Integer padTokenId,
-        @JsonProperty("bos_token_id") @JsonDeserialize(using = OneId.class) Integer bosTokenId,
-        @JsonProperty("eos_token_id") @JsonDeserialize(using = OneId.class) Integer eosTokenId,
-        @JsonProperty("model_type") String modelType) implements LmConfig {
+        Boolean useSlidingWindow,
+        @JsonDeserialize(using = OneId.class) Integer padTokenId,
+        @JsonDeserialize(using = OneId.class) Integer bosTokenId,
+        @JsonDeserialize(using = OneId.class) Integer eosTokenId,
+        String modelType) implements LmConfig {
 
     /** Fills HF's defaults (LlamaConfig's or Qwen2Config's by model_type) for absent keys, then validates. */
     public LlamaConfig {

@@ -1,7 +1,8 @@
 package io.collapse.pipeline;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
 import io.collapse.io.AtomicFiles;
@@ -19,22 +20,24 @@ import java.util.Map;
  * A directory is only ever continued by the same config on the same data; anything else is
  * refused before a byte is written.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunManifest(
-        @JsonProperty("format") int format,
-        @JsonProperty("name") String name,
-        @JsonProperty("created") String created,
-        @JsonProperty("collapse_version") String collapseVersion,
-        @JsonProperty("seed") long seed,
-        @JsonProperty("regime") Map<String, Object> regime,
-        @JsonProperty("dataset") Dataset dataset,
-        @JsonProperty("config") JsonNode config) {
+        int format,
+        String name,
+        String created,
+        String collapseVersion,
+        long seed,
+        Map<String, Object> regime,
+        Dataset dataset,
+        JsonNode config) {
 
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
     public static final int FORMAT = 1;
 
     public static final String VERSION = "0.1.0";
 
-    public record Dataset(@JsonProperty("name") String name, @JsonProperty("checksums") Map<String, String> checksums) {}
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Dataset(String name, Map<String, String> checksums) {}
 
     /** The config stored in a run directory (what `collapse resume` continues). */
     public static RunConfig readConfig(Path runDir) throws IOException {

@@ -1,7 +1,8 @@
 package io.collapse.pipeline;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.StrictJson;
 import io.collapse.io.AtomicFiles;
@@ -17,13 +18,14 @@ import java.util.List;
  * appended only after everything the phase writes is on disk, so after a kill the run redoes at
  * most the unit that was in flight (and that unit resumes from its own finer-grained state).
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunState(
-        @JsonProperty("format") int format,
-        @JsonProperty("generation") int generation,
-        @JsonProperty("phase") String phase,
-        @JsonProperty("completed") List<String> completed,
-        @JsonProperty("finished") boolean finished,
-        @JsonProperty("updated") String updated) {
+        int format,
+        int generation,
+        String phase,
+        List<String> completed,
+        boolean finished,
+        String updated) {
 
     public static final String FILE = "state.json";
 

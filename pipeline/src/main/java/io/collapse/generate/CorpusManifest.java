@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.GenerationConfig;
-import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,19 +65,11 @@ public record CorpusManifest(
 
     /** The manifest in {@code dir}, or null when there is none. */
     public static CorpusManifest read(Path dir) throws IOException {
-        Path file = dir.resolve(FILE);
-        if (!Files.exists(file)) {
-            return null;
-        }
-        try {
-            return JSON.readValue(file.toFile(), CorpusManifest.class);
-        } catch (IOException e) {
-            throw new IOException(file + ": not a synthetic corpus manifest (" + e.getMessage() + ")", e);
-        }
+        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), CorpusManifest.class, "not a synthetic corpus manifest");
     }
 
     void write(Path dir) throws IOException {
-        AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+        JsonFiles.write(JSON, dir.resolve(FILE), this);
     }
 
     /** The bytes of {@code shard}, checked against the sha256 listed here. */

@@ -1,15 +1,13 @@
 package io.collapse.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.StrictJson;
 import io.collapse.eval.Evaluator;
-import io.collapse.io.AtomicFiles;
+import io.collapse.io.JsonFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -96,22 +94,18 @@ public record GenerationRecord(
 
     /** The generation's eval.json, or an empty one when not yet written. */
     public static GenerationRecord read(Path genDir) throws IOException {
-        Path file = genDir.resolve(RunFiles.EVAL);
-        if (!Files.exists(file)) {
+        GenerationRecord r = JsonFiles.readIfPresent(ConfigLoader.JSON, genDir.resolve(RunFiles.EVAL), GenerationRecord.class,
+                "not a valid generation record", StrictJson::reason);
+        if (r == null) {
             int k = Integer.parseInt(genDir.getFileName().toString().substring(4));
             return new GenerationRecord(k, null, null, null, null, null, null);
         }
-        try {
-            return ConfigLoader.JSON.readValue(file.toFile(), GenerationRecord.class);
-        } catch (IOException e) {
-            String why = e instanceof JsonProcessingException j ? StrictJson.describe(j) : e.getMessage();
-            throw new IOException(file + ": not a valid generation record (" + why + ")", e);
-        }
+        return r;
     }
 
     /** Read, change, write back atomically. */
     static void update(Path genDir, UnaryOperator<GenerationRecord> change) throws IOException {
         GenerationRecord next = change.apply(read(genDir));
-        AtomicFiles.writeString(genDir.resolve(RunFiles.EVAL), ConfigLoader.JSON.writeValueAsString(next));
+        JsonFiles.write(ConfigLoader.JSON, genDir.resolve(RunFiles.EVAL), next);
     }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
-import io.collapse.io.AtomicFiles;
+import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +91,7 @@ public record RunManifest(
         regime.put("epochs", cfg.train().epochs());
         RunManifest fresh = new RunManifest(FORMAT, cfg.name(), Instant.now().toString(), VERSION, e.seed(), regime,
                 new Dataset(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg));
-        AtomicFiles.writeString(runDir.resolve(RunFiles.RUN), ConfigLoader.JSON.writeValueAsString(fresh));
+        JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), fresh);
     }
 
     static RunManifest read(Path runDir) throws IOException {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.TrainConfig;
 import io.collapse.io.AtomicFiles;
+import io.collapse.io.JsonFiles;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
@@ -182,20 +183,12 @@ public record TrainState(
 
     /** The state in {@code dir}, or null when no checkpoint was ever committed there. */
     public static TrainState readIfPresent(Path dir) throws IOException {
-        Path file = dir.resolve(FILE);
-        if (!Files.exists(file)) {
-            return null;
-        }
-        try {
-            return JSON.readValue(file.toFile(), TrainState.class);
-        } catch (IOException e) {
-            throw new IOException(file + ": not a readable training state (" + e.getMessage() + ")", e);
-        }
+        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state");
     }
 
     /** Commits this state: its weight and optimizer files must already be in {@code dir}. */
     void commit(Path dir) throws IOException {
-        AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+        JsonFiles.write(JSON, dir.resolve(FILE), this);
         removeUnreferenced(dir);
     }
 

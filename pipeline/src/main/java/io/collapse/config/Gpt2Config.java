@@ -63,36 +63,19 @@ public record Gpt2Config(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.TRUE : tieWordEmbeddings;
         modelType = modelType == null ? "gpt2" : modelType;
 
-        Check.modelSize("vocab_size", vocabSize);
-        Check.modelSize("n_positions", nPositions);
-        Check.modelSize("n_embd", nEmbd);
-        Check.modelSize("n_layer", nLayer);
-        Check.modelSize("n_head", nHead);
-        Check.modelSize("n_inner", nInner);
-        if (nEmbd % nHead != 0) {
-            throw new IllegalArgumentException("config: n_embd (" + nEmbd + ") must be divisible by n_head (" + nHead + ")");
-        }
+        Check.modelSizes("vocab_size", vocabSize, "n_positions", nPositions, "n_embd", nEmbd, "n_layer", nLayer,
+                "n_head", nHead, "n_inner", nInner);
+        Check.divisible("n_embd", nEmbd, "n_head", nHead);
         Activation.fromHf("activation_function", activationFunction);
         Check.dropout("resid_pdrop", residPdrop);
         Check.dropout("embd_pdrop", embdPdrop);
         Check.dropout("attn_pdrop", attnPdrop);
-        if (!(layerNormEpsilon > 0 && layerNormEpsilon < 1)) {
-            throw new IllegalArgumentException("config: layer_norm_epsilon must lie in (0, 1), got " + layerNormEpsilon);
-        }
-        if (!(initStd > 0 && initStd < 10)) {
-            throw new IllegalArgumentException("config: initializer_range must lie in (0, 10), got " + initStd);
-        }
+        Check.positiveBelow("layer_norm_epsilon", layerNormEpsilon, 1);
+        Check.positiveBelow("initializer_range", initStd, 10);
         refuse("reorder_and_upcast_attn", reorderAndUpcastAttn, "scores are computed in the model's dtype");
         refuse("add_cross_attention", addCrossAttention, "a causal LM has no encoder to attend to");
-        if (!"gpt2".equals(modelType)) {
-            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'gpt2'");
-        }
-        for (Integer id : new Integer[] {padTokenId, bosTokenId, eosTokenId}) {
-            if (id != null && (id < 0 || id >= vocabSize)) {
-                throw new IllegalArgumentException("config: special token id " + id
-                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
-            }
-        }
+        Check.modelType(modelType, "gpt2");
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     public Activation activation() {
@@ -132,11 +115,6 @@ public record Gpt2Config(
     @Override
     public double initializerRange() {
         return initStd;
-    }
-
-    @Override
-    public boolean tiedLmHead() {
-        return tieWordEmbeddings;
     }
 
     /** GPT2LMHeadModel's names start {@code transformer.}; the openai-community checkpoints leave it out. */

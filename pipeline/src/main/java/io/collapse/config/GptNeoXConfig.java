@@ -65,36 +65,23 @@ public record GptNeoXConfig(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.FALSE : tieWordEmbeddings;
         modelType = modelType == null ? "gpt_neox" : modelType;
 
-        Check.modelSize("vocab_size", vocabSize);
-        Check.modelSize("hidden_size", hiddenSize);
-        Check.modelSize("num_hidden_layers", numHiddenLayers);
-        Check.modelSize("num_attention_heads", numAttentionHeads);
-        Check.modelSize("intermediate_size", intermediateSize);
-        Check.modelSize("max_position_embeddings", maxPositionEmbeddings);
-        if (hiddenSize % numAttentionHeads != 0) {
-            throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
-                    + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
-        }
+        Check.modelSizes("vocab_size", vocabSize, "hidden_size", hiddenSize, "num_hidden_layers", numHiddenLayers,
+                "num_attention_heads", numAttentionHeads, "intermediate_size", intermediateSize,
+                "max_position_embeddings", maxPositionEmbeddings);
+        Check.divisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         Activation.fromHf("hidden_act", hiddenAct);
         Check.positive("config: layer_norm_eps", layerNormEps);
         Check.positive("config: initializer_range", initRange);
         Check.dropout("attention_dropout", attentionDropout);
         Check.dropout("hidden_dropout", hiddenDropout);
-        if (!"gpt_neox".equals(modelType)) {
-            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'gpt_neox'");
-        }
+        Check.modelType(modelType, "gpt_neox");
         int headDim = hiddenSize / numAttentionHeads;
         int rotary = (int) (headDim * ((Number) ropeParameters.get("partial_rotary_factor")).doubleValue());
         if (rotary < 2 || rotary % 2 != 0) {
             throw new IllegalArgumentException("config: rope_parameters.partial_rotary_factor × head_dim (" + headDim
                     + ") must give an even number of rotary dims >= 2, got " + rotary);
         }
-        for (Integer id : new Integer[] {padTokenId, bosTokenId, eosTokenId}) {
-            if (id != null && (id < 0 || id >= vocabSize)) {
-                throw new IllegalArgumentException("config: special token id " + id
-                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
-            }
-        }
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     /**
@@ -147,11 +134,6 @@ public record GptNeoXConfig(
     @Override
     public String toJson(String torchDtype) {
         return LmConfig.json(this, "GPTNeoXForCausalLM", torchDtype);
-    }
-
-    @Override
-    public boolean tiedLmHead() {
-        return tieWordEmbeddings;
     }
 
     @Override

@@ -57,9 +57,7 @@ public record LlamaConfig(
     /** Fills HF's defaults (LlamaConfig's or Qwen2Config's by model_type) for absent keys, then validates. */
     public LlamaConfig {
         modelType = modelType == null ? "llama" : modelType;
-        if (!modelType.equals("llama") && !modelType.equals("qwen2")) {
-            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'llama' or 'qwen2'");
-        }
+        Check.modelType(modelType, "llama", "qwen2");
         boolean qwen2 = modelType.equals("qwen2");
         numKeyValueHeads = numKeyValueHeads == 0 ? numAttentionHeads : numKeyValueHeads;
         if (headDim == 0 && numAttentionHeads > 0) {
@@ -89,35 +87,21 @@ public record LlamaConfig(
         }
         validate(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
                 maxPositionEmbeddings);
-        if (!(rmsNormEps > 0 && rmsNormEps < 1)) {
-            throw new IllegalArgumentException("config: rms_norm_eps must lie in (0, 1), got " + rmsNormEps);
-        }
+        Check.positiveBelow("rms_norm_eps", rmsNormEps, 1);
         Activation.fromHf("hidden_act", hiddenAct);
         Check.dropout("attention_dropout", attentionDropout);
-        if (!(initializerRange > 0 && initializerRange < 10)) {
-            throw new IllegalArgumentException("config: initializer_range must lie in (0, 10), got " + initializerRange);
-        }
+        Check.positiveBelow("initializer_range", initializerRange, 10);
         if (Boolean.TRUE.equals(useSlidingWindow)) {
             throw new IllegalArgumentException("config: use_sliding_window=true is not supported (Qwen2 sliding-window attention)");
         }
-        for (Integer id : new Integer[] {padTokenId, bosTokenId, eosTokenId}) {
-            if (id != null && (id < 0 || id >= vocabSize)) {
-                throw new IllegalArgumentException("config: special token id " + id
-                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
-            }
-        }
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     private static void validate(int vocab, int hidden, int inner, int layers, int heads, int kvHeads, int headDim,
             int positions) {
-        Check.modelSize("vocab_size", vocab);
-        Check.modelSize("hidden_size", hidden);
-        Check.modelSize("intermediate_size", inner);
-        Check.modelSize("num_hidden_layers", layers);
-        Check.modelSize("num_attention_heads", heads);
-        Check.modelSize("num_key_value_heads", kvHeads);
-        Check.modelSize("head_dim", headDim);
-        Check.modelSize("max_position_embeddings", positions);
+        Check.modelSizes("vocab_size", vocab, "hidden_size", hidden, "intermediate_size", inner, "num_hidden_layers", layers,
+                "num_attention_heads", heads, "num_key_value_heads", kvHeads, "head_dim", headDim,
+                "max_position_embeddings", positions);
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException("config: num_key_value_heads (" + kvHeads
                     + ") must divide num_attention_heads (" + heads + ")");
@@ -151,11 +135,6 @@ public record LlamaConfig(
 
     public Activation activation() {
         return Activation.fromHf("hidden_act", hiddenAct);
-    }
-
-    @Override
-    public boolean tiedLmHead() {
-        return tieWordEmbeddings;
     }
 
     @Override

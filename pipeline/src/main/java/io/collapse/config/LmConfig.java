@@ -72,8 +72,13 @@ public interface LmConfig {
     /** Std of the normal init of weights (OPT's init_std, HF's initializer_range elsewhere). */
     double initializerRange();
 
-    /** True when the LM head shares the token embedding (no lm_head tensor of its own): HF's tie_word_embeddings. */
-    boolean tiedLmHead();
+    /** HF's tie_word_embeddings: the LM head shares the token embedding (OPT refuses false). */
+    Boolean tieWordEmbeddings();
+
+    /** True when the LM head shares the token embedding: no lm_head tensor of its own. */
+    default boolean tiedLmHead() {
+        return tieWordEmbeddings();
+    }
 
     /**
      * HF's {@code base_model_prefix} ({@code model} for OPT and Llama, {@code transformer} for GPT-2,

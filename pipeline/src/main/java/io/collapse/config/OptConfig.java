@@ -56,33 +56,19 @@ public record OptConfig(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.TRUE : tieWordEmbeddings;
         modelType = modelType == null ? "opt" : modelType;
 
-        Check.modelSize("vocab_size", vocabSize);
-        Check.modelSize("hidden_size", hiddenSize);
-        Check.modelSize("num_hidden_layers", numHiddenLayers);
-        Check.modelSize("ffn_dim", ffnDim);
-        Check.modelSize("num_attention_heads", numAttentionHeads);
-        Check.modelSize("max_position_embeddings", maxPositionEmbeddings);
-        Check.modelSize("word_embed_proj_dim", wordEmbedProjDim);
-        if (hiddenSize % numAttentionHeads != 0) {
-            throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
-                    + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
-        }
+        Check.modelSizes("vocab_size", vocabSize, "hidden_size", hiddenSize, "num_hidden_layers", numHiddenLayers,
+                "ffn_dim", ffnDim, "num_attention_heads", numAttentionHeads, "max_position_embeddings", maxPositionEmbeddings,
+                "word_embed_proj_dim", wordEmbedProjDim);
+        Check.divisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         Activation.fromHf("activation_function", activationFunction);
         Check.dropout("dropout", dropout);
         Check.dropout("attention_dropout", attentionDropout);
-        if (!"opt".equals(modelType)) {
-            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'opt'");
-        }
+        Check.modelType(modelType, "opt");
         if (!tieWordEmbeddings) {
             throw new IllegalArgumentException(
                     "config: tie_word_embeddings=false is not supported; OPT ties lm_head to embed_tokens");
         }
-        for (var id : new int[] {padTokenId, bosTokenId, eosTokenId}) {
-            if (id < 0 || id >= vocabSize) {
-                throw new IllegalArgumentException("config: special token id " + id
-                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
-            }
-        }
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     public Activation activation() {
@@ -117,11 +103,6 @@ public record OptConfig(
     @Override
     public double initializerRange() {
         return initStd;
-    }
-
-    @Override
-    public boolean tiedLmHead() {
-        return true;
     }
 
     /** OPTForCausalLM's names start {@code model.decoder.}; facebook/opt checkpoints leave out {@code model.}. */

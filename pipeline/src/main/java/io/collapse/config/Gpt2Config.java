@@ -129,13 +129,6 @@ public record Gpt2Config(
         return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias");
     }
 
-    /** Four attention and two MLP matrices a layer, plus the LM head. */
-    @Override
-    public long matmulParameters() {
-        long h = nEmbd;
-        return nLayer * (4 * h * h + 2 * h * nInner) + (long) vocabSize * h;
-    }
-
     /** Token and position embeddings, four attention and two MLP matrices a layer, the head where untied. */
     @Override
     public long matrixParameters() {

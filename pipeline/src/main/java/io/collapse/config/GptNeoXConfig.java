@@ -163,13 +163,6 @@ public record GptNeoXConfig(
                 || name.endsWith(".rotary_emb.inv_freq");
     }
 
-    /** Per layer query_key_value (3·C²), dense (C²) and the MLP (2·C·I); then the LM head. */
-    @Override
-    public long matmulParameters() {
-        long h = hiddenSize;
-        return numHiddenLayers * (4 * h * h + 2 * h * intermediateSize) + (long) vocabSize * hiddenSize;
-    }
-
     /** embed_in, the layers' matrices and, untied, embed_out. */
     @Override
     public long matrixParameters() {

@@ -99,8 +99,15 @@ public interface LmConfig {
     /** The weight matrices' parameter count (embeddings, attention, MLP, head), for memory estimates. */
     long matrixParameters();
 
-    /** Weights of the matmuls one token goes through (layers, projections, LM head): a forward costs 2 flops each. */
-    long matmulParameters();
+    /**
+     * Weights of the matmuls one token goes through (layers, projections, LM head): a forward costs 2
+     * flops each. Here GPT-2's and GPT-NeoX's: per layer four C×C attention matrices (NeoX's
+     * query_key_value is three) and two C×I MLP ones, then the LM head; other layers count their own.
+     */
+    default long matmulParameters() {
+        long h = hiddenSize();
+        return numHiddenLayers() * (4 * h * h + 2 * h * intermediateSize()) + (long) vocabSize() * h;
+    }
 
     /** HF's config.json, with {@code torch_dtype} naming what the weights file holds. */
     String toJson(String torchDtype);

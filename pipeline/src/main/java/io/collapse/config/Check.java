@@ -32,10 +32,49 @@ public final class Check {
         }
     }
 
-    /** A size in a model's config.json (widths, layers, heads, positions, vocab): 1 to {@link OptConfig#MAX_SIZE}. */
-    public static void modelSize(String field, int value) {
-        if (value <= 0 || value > OptConfig.MAX_SIZE) {
-            throw new IllegalArgumentException("config: " + field + " must lie in [1, " + OptConfig.MAX_SIZE + "], got " + value);
+    /**
+     * Sizes in a model's config.json (widths, layers, heads, positions, vocab) as {@code name, size,
+     * name, size…}, checked in that order: each 1 to {@link OptConfig#MAX_SIZE}.
+     */
+    public static void modelSizes(Object... namesAndSizes) {
+        for (int i = 0; i < namesAndSizes.length; i += 2) {
+            int value = (Integer) namesAndSizes[i + 1];
+            if (value <= 0 || value > OptConfig.MAX_SIZE) {
+                throw new IllegalArgumentException("config: " + namesAndSizes[i] + " must lie in [1, " + OptConfig.MAX_SIZE
+                        + "], got " + value);
+            }
+        }
+    }
+
+    /** A width in a model's config.json that must split evenly, e.g. hidden_size over num_attention_heads. */
+    public static void divisible(String field, int value, String byField, int by) {
+        if (value % by != 0) {
+            throw new IllegalArgumentException("config: " + field + " (" + value + ") must be divisible by " + byField + " (" + by + ")");
+        }
+    }
+
+    /** A model's config.json value in (0, max): norm epsilons, init std. */
+    public static void positiveBelow(String field, double value, int max) {
+        if (!(value > 0 && value < max)) {
+            throw new IllegalArgumentException("config: " + field + " must lie in (0, " + max + "), got " + value);
+        }
+    }
+
+    /** config.json's model_type is one the record reads ({@code expected}, as HF spells them). */
+    public static void modelType(String modelType, String... expected) {
+        if (!Arrays.asList(expected).contains(modelType)) {
+            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected '"
+                    + String.join("' or '", expected) + "'");
+        }
+    }
+
+    /** pad/bos/eos ids (null where the model has none) are rows of the embedding. */
+    public static void specialTokenIds(int vocabSize, Integer... ids) {
+        for (Integer id : ids) {
+            if (id != null && (id < 0 || id >= vocabSize)) {
+                throw new IllegalArgumentException("config: special token id " + id
+                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * Which corpus, how it is cut, and how much of it a run uses.
@@ -12,12 +13,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param validBlocks likewise for validation (0 = all)
  * @param testBlocks likewise for test (0 = all)
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DataConfig(
-        @JsonProperty("dataset") String dataset,
-        @JsonProperty("block_size") int blockSize,
-        @JsonProperty("train_blocks") int trainBlocks,
-        @JsonProperty("valid_blocks") int validBlocks,
-        @JsonProperty("test_blocks") int testBlocks) {
+        String dataset,
+        int blockSize,
+        int trainBlocks,
+        int validBlocks,
+        int testBlocks) {
 
     public DataConfig {
         Check.notBlank("data.dataset", dataset);

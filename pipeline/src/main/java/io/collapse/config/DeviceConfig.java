@@ -1,6 +1,7 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 
 /**
@@ -15,10 +16,11 @@ import java.util.List;
  *     also evaluates and generates. Empty (default): {@code device} alone. Set either this or
  *     {@code device}, not both.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DeviceConfig(
-        @JsonProperty("device") String device,
-        @JsonProperty("fallback_to_cpu") boolean fallbackToCpu,
-        @JsonProperty("devices") List<String> devices) {
+        String device,
+        boolean fallbackToCpu,
+        List<String> devices) {
 
     public static final DeviceConfig DEFAULT = new DeviceConfig("auto", false);
 

@@ -1,6 +1,7 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * The generation loop: how many generations, what each trains on, where each starts from.
@@ -19,16 +20,17 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param corpusShardBlocks blocks per corpus shard, a multiple of corpusBatch (default 256): a killed
  *     writer loses at most one shard of work
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ExperimentConfig(
-        @JsonProperty("generations") int generations,
-        @JsonProperty("keep_fraction") double keepFraction,
-        @JsonProperty("data_mode") DataMode dataMode,
-        @JsonProperty("start_from") StartFrom startFrom,
-        @JsonProperty("seed") long seed,
-        @JsonProperty("sample_prompts") int samplePrompts,
-        @JsonProperty("sample_prompt_tokens") int samplePromptTokens,
-        @JsonProperty("corpus_batch") Integer corpusBatch,
-        @JsonProperty("corpus_shard_blocks") Integer corpusShardBlocks) {
+        int generations,
+        double keepFraction,
+        DataMode dataMode,
+        StartFrom startFrom,
+        long seed,
+        int samplePrompts,
+        int samplePromptTokens,
+        Integer corpusBatch,
+        Integer corpusShardBlocks) {
 
     /** The same experiment with another master seed. */
     public ExperimentConfig withSeed(long newSeed) {

@@ -1,6 +1,7 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * How to continue a prompt: HF {@code generate()} settings with transformers 4.35 semantics, plus
@@ -33,22 +34,23 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param useCache false reruns the whole forward every step: slow, the reference the KV cache is
  *     tested against
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GenerationConfig(
-        @JsonProperty("strategy") Strategy strategy,
-        @JsonProperty("num_beams") Integer numBeams,
-        @JsonProperty("num_return_sequences") Integer numReturnSequences,
-        @JsonProperty("length_penalty") Double lengthPenalty,
-        @JsonProperty("early_stopping") String earlyStopping,
-        @JsonProperty("min_new_tokens") Integer minNewTokens,
-        @JsonProperty("max_new_tokens") Integer maxNewTokens,
-        @JsonProperty("repetition_penalty") Double repetitionPenalty,
-        @JsonProperty("no_repeat_ngram_size") Integer noRepeatNgramSize,
-        @JsonProperty("temperature") Double temperature,
-        @JsonProperty("top_k") Integer topK,
-        @JsonProperty("top_p") Double topP,
-        @JsonProperty("seed") Long seed,
-        @JsonProperty("beam_length_rule") String beamLengthRule,
-        @JsonProperty("use_cache") Boolean useCache) {
+        Strategy strategy,
+        Integer numBeams,
+        Integer numReturnSequences,
+        Double lengthPenalty,
+        String earlyStopping,
+        Integer minNewTokens,
+        Integer maxNewTokens,
+        Double repetitionPenalty,
+        Integer noRepeatNgramSize,
+        Double temperature,
+        Integer topK,
+        Double topP,
+        Long seed,
+        String beamLengthRule,
+        Boolean useCache) {
 
     public static final String HF_4_35 = "hf-4.35";
     public static final String HF_4_36 = "hf-4.36";

@@ -3,6 +3,8 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * A GPT-2 model's shape and behaviour (gpt2, distilgpt2…), read from and written to HF's
@@ -12,31 +14,32 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Gpt2Config(
-        @JsonProperty("vocab_size") int vocabSize,
-        @JsonProperty("n_positions") Integer nPositions,
-        @JsonProperty("n_embd") Integer nEmbd,
-        @JsonProperty("n_layer") Integer nLayer,
-        @JsonProperty("n_head") Integer nHead,
+        int vocabSize,
+        Integer nPositions,
+        Integer nEmbd,
+        Integer nLayer,
+        Integer nHead,
         // null: 4 · n_embd, as HF's GPT2Block.
-        @JsonProperty("n_inner") Integer nInner,
-        @JsonProperty("activation_function") String activationFunction,
-        @JsonProperty("resid_pdrop") Double residPdrop,
-        @JsonProperty("embd_pdrop") Double embdPdrop,
-        @JsonProperty("attn_pdrop") Double attnPdrop,
-        @JsonProperty("layer_norm_epsilon") Double layerNormEpsilon,
+        Integer nInner,
+        String activationFunction,
+        Double residPdrop,
+        Double embdPdrop,
+        Double attnPdrop,
+        Double layerNormEpsilon,
         @JsonProperty("initializer_range") Double initStd,
         // false: scores are q·k without the 1/sqrt(head_dim) (no released checkpoint does this).
-        @JsonProperty("scale_attn_weights") Boolean scaleAttnWeights,
+        Boolean scaleAttnWeights,
         // true: layer i's scores are further divided by i + 1 (Mistral's GPT-2 runs).
-        @JsonProperty("scale_attn_by_inverse_layer_idx") Boolean scaleAttnByInverseLayerIdx,
-        @JsonProperty("reorder_and_upcast_attn") Boolean reorderAndUpcastAttn,
-        @JsonProperty("add_cross_attention") Boolean addCrossAttention,
-        @JsonProperty("pad_token_id") Integer padTokenId,
-        @JsonProperty("bos_token_id") Integer bosTokenId,
-        @JsonProperty("eos_token_id") Integer eosTokenId,
-        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
-        @JsonProperty("model_type") String modelType) implements LmConfig {
+        Boolean scaleAttnByInverseLayerIdx,
+        Boolean reorderAndUpcastAttn,
+        Boolean addCrossAttention,
+        Integer padTokenId,
+        Integer bosTokenId,
+        Integer eosTokenId,
+        Boolean tieWordEmbeddings,
+        String modelType) implements LmConfig {
 
     /** Fills HF's GPT2Config defaults (gpt2's own values) for absent keys, then validates. */
     public Gpt2Config {
@@ -60,36 +63,19 @@ public record Gpt2Config(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.TRUE : tieWordEmbeddings;
         modelType = modelType == null ? "gpt2" : modelType;
 
-        Check.modelSize("vocab_size", vocabSize);
-        Check.modelSize("n_positions", nPositions);
-        Check.modelSize("n_embd", nEmbd);
-        Check.modelSize("n_layer", nLayer);
-        Check.modelSize("n_head", nHead);
-        Check.modelSize("n_inner", nInner);
-        if (nEmbd % nHead != 0) {
-            throw new IllegalArgumentException("config: n_embd (" + nEmbd + ") must be divisible by n_head (" + nHead + ")");
-        }
+        Check.modelSizes("vocab_size", vocabSize, "n_positions", nPositions, "n_embd", nEmbd, "n_layer", nLayer,
+                "n_head", nHead, "n_inner", nInner);
+        Check.divisible("n_embd", nEmbd, "n_head", nHead);
         Activation.fromHf("activation_function", activationFunction);
         Check.dropout("resid_pdrop", residPdrop);
         Check.dropout("embd_pdrop", embdPdrop);
         Check.dropout("attn_pdrop", attnPdrop);
-        if (!(layerNormEpsilon > 0 && layerNormEpsilon < 1)) {
-            throw new IllegalArgumentException("config: layer_norm_epsilon must lie in (0, 1), got " + layerNormEpsilon);
-        }
-        if (!(initStd > 0 && initStd < 10)) {
-            throw new IllegalArgumentException("config: initializer_range must lie in (0, 10), got " + initStd);
-        }
+        Check.positiveBelow("layer_norm_epsilon", layerNormEpsilon, 1);
+        Check.positiveBelow("initializer_range", initStd, 10);
         refuse("reorder_and_upcast_attn", reorderAndUpcastAttn, "scores are computed in the model's dtype");
         refuse("add_cross_attention", addCrossAttention, "a causal LM has no encoder to attend to");
-        if (!"gpt2".equals(modelType)) {
-            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'gpt2'");
-        }
-        for (Integer id : new Integer[] {padTokenId, bosTokenId, eosTokenId}) {
-            if (id != null && (id < 0 || id >= vocabSize)) {
-                throw new IllegalArgumentException("config: special token id " + id
-                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
-            }
-        }
+        Check.modelType(modelType, "gpt2");
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     public Activation activation() {
@@ -131,11 +117,6 @@ public record Gpt2Config(
         return initStd;
     }
 
-    @Override
-    public boolean tiedLmHead() {
-        return tieWordEmbeddings;
-    }
-
     /** GPT2LMHeadModel's names start {@code transformer.}; the openai-community checkpoints leave it out. */
     @Override
     public String basePrefix() {
@@ -146,13 +127,6 @@ public record Gpt2Config(
     @Override
     public boolean ignoredTensor(String name) {
         return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias");
-    }
-
-    /** Four attention and two MLP matrices a layer, plus the LM head. */
-    @Override
-    public long matmulParameters() {
-        long h = nEmbd;
-        return nLayer * (4 * h * h + 2 * h * nInner) + (long) vocabSize * h;
     }
 
     /** Token and position embeddings, four attention and two MLP matrices a layer, the head where untied. */

@@ -3,6 +3,8 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,33 +18,34 @@ import java.util.TreeMap;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GptNeoXConfig(
-        @JsonProperty("vocab_size") int vocabSize,
-        @JsonProperty("hidden_size") int hiddenSize,
-        @JsonProperty("num_hidden_layers") int numHiddenLayers,
-        @JsonProperty("num_attention_heads") int numAttentionHeads,
-        @JsonProperty("intermediate_size") int intermediateSize,
-        @JsonProperty("hidden_act") String hiddenAct,
-        @JsonProperty("rope_parameters") Map<String, Object> ropeParameters,
+        int vocabSize,
+        int hiddenSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int intermediateSize,
+        String hiddenAct,
+        Map<String, Object> ropeParameters,
         // 4.x names, read only: folded into rope_parameters (which wins where both name a value).
-        @JsonProperty("rotary_pct") Double rotaryPct,
-        @JsonProperty("rotary_emb_base") Double rotaryEmbBase,
+        Double rotaryPct,
+        Double rotaryEmbBase,
         // Older still: replaces rope_parameters altogether when present, as 5.17 does.
-        @JsonProperty("rope_scaling") Map<String, Object> ropeScaling,
-        @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
-        @JsonProperty("layer_norm_eps") Double layerNormEps,
+        Map<String, Object> ropeScaling,
+        int maxPositionEmbeddings,
+        Double layerNormEps,
         // true: x + attn(ln1(x)) + mlp(ln2(x)) (Pythia, NeoX-20B); false: the usual sequential block.
-        @JsonProperty("use_parallel_residual") Boolean useParallelResidual,
-        @JsonProperty("attention_bias") Boolean attentionBias,
-        @JsonProperty("attention_dropout") Double attentionDropout,
-        @JsonProperty("hidden_dropout") Double hiddenDropout,
+        Boolean useParallelResidual,
+        Boolean attentionBias,
+        Double attentionDropout,
+        Double hiddenDropout,
         @JsonProperty("initializer_range") Double initRange,
-        @JsonProperty("pad_token_id") Integer padTokenId,
-        @JsonProperty("bos_token_id") Integer bosTokenId,
-        @JsonProperty("eos_token_id") Integer eosTokenId,
+        Integer padTokenId,
+        Integer bosTokenId,
+        Integer eosTokenId,
         // Pythia: false, a separate embed_out.
-        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
-        @JsonProperty("model_type") String modelType) implements LmConfig {
+        Boolean tieWordEmbeddings,
+        String modelType) implements LmConfig {
 
     /** Fills HF's GPTNeoXConfig defaults (5.17) for absent optional keys, then validates. */
     public GptNeoXConfig {
@@ -62,36 +65,23 @@ public record GptNeoXConfig(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.FALSE : tieWordEmbeddings;
         modelType = modelType == null ? "gpt_neox" : modelType;
 
-        Check.modelSize("vocab_size", vocabSize);
-        Check.modelSize("hidden_size", hiddenSize);
-        Check.modelSize("num_hidden_layers", numHiddenLayers);
-        Check.modelSize("num_attention_heads", numAttentionHeads);
-        Check.modelSize("intermediate_size", intermediateSize);
-        Check.modelSize("max_position_embeddings", maxPositionEmbeddings);
-        if (hiddenSize % numAttentionHeads != 0) {
-            throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
-                    + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
-        }
+        Check.modelSizes("vocab_size", vocabSize, "hidden_size", hiddenSize, "num_hidden_layers", numHiddenLayers,
+                "num_attention_heads", numAttentionHeads, "intermediate_size", intermediateSize,
+                "max_position_embeddings", maxPositionEmbeddings);
+        Check.divisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         Activation.fromHf("hidden_act", hiddenAct);
         Check.positive("config: layer_norm_eps", layerNormEps);
         Check.positive("config: initializer_range", initRange);
         Check.dropout("attention_dropout", attentionDropout);
         Check.dropout("hidden_dropout", hiddenDropout);
-        if (!"gpt_neox".equals(modelType)) {
-            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'gpt_neox'");
-        }
+        Check.modelType(modelType, "gpt_neox");
         int headDim = hiddenSize / numAttentionHeads;
         int rotary = (int) (headDim * ((Number) ropeParameters.get("partial_rotary_factor")).doubleValue());
         if (rotary < 2 || rotary % 2 != 0) {
             throw new IllegalArgumentException("config: rope_parameters.partial_rotary_factor × head_dim (" + headDim
                     + ") must give an even number of rotary dims >= 2, got " + rotary);
         }
-        for (Integer id : new Integer[] {padTokenId, bosTokenId, eosTokenId}) {
-            if (id != null && (id < 0 || id >= vocabSize)) {
-                throw new IllegalArgumentException("config: special token id " + id
-                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
-            }
-        }
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     /**
@@ -147,11 +137,6 @@ public record GptNeoXConfig(
     }
 
     @Override
-    public boolean tiedLmHead() {
-        return tieWordEmbeddings;
-    }
-
-    @Override
     public String basePrefix() {
         return "gpt_neox";
     }
@@ -176,13 +161,6 @@ public record GptNeoXConfig(
     public boolean ignoredTensor(String name) {
         return name.endsWith(".attention.bias") || name.endsWith(".attention.masked_bias")
                 || name.endsWith(".rotary_emb.inv_freq");
-    }
-
-    /** Per layer query_key_value (3·C²), dense (C²) and the MLP (2·C·I); then the LM head. */
-    @Override
-    public long matmulParameters() {
-        long h = hiddenSize;
-        return numHiddenLayers * (4 * h * h + 2 * h * intermediateSize) + (long) vocabSize * hiddenSize;
     }
 
     /** embed_in, the layers' matrices and, untied, embed_out. */

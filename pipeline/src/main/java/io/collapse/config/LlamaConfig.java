@@ -7,7 +7,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
 
 /**
@@ -19,44 +21,43 @@ import java.io.IOException;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record LlamaConfig(
-        @JsonProperty("vocab_size") int vocabSize,
-        @JsonProperty("hidden_size") int hiddenSize,
-        @JsonProperty("intermediate_size") int intermediateSize,
-        @JsonProperty("num_hidden_layers") int numHiddenLayers,
-        @JsonProperty("num_attention_heads") int numAttentionHeads,
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
         // Absent or 0: as many as the query heads. Fewer than the query heads: grouped-query attention (SmolLM2-135M 9/3, Llama 3.2 1B 32/8).
-        @JsonProperty("num_key_value_heads") int numKeyValueHeads,
+        int numKeyValueHeads,
         // Absent or 0: hidden/heads, as HF fills it; set where heads × head_dim != hidden_size.
-        @JsonProperty("head_dim") int headDim,
+        int headDim,
         // Absent or 0: HF's default (2048 Llama, 32768 Qwen2).
-        @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
-        @JsonProperty("rms_norm_eps") Double rmsNormEps,
-        @JsonProperty("rope_parameters") RopeParameters ropeParameters,
+        int maxPositionEmbeddings,
+        Double rmsNormEps,
+        RopeParameters ropeParameters,
         // 4.x's names, read only: folded into rope_parameters as 5.x's standardize_rope_params does.
         @JsonProperty(value = "rope_scaling", access = JsonProperty.Access.WRITE_ONLY) RopeParameters ropeScaling,
         @JsonProperty(value = "rope_theta", access = JsonProperty.Access.WRITE_ONLY) Double ropeTheta,
         // Llama only: biases on q/k/v/o (Qwen2 has q/k/v biases whatever it says).
-        @JsonProperty("attention_bias") Boolean attentionBias,
-        @JsonProperty("mlp_bias") Boolean mlpBias,
-        @JsonProperty("hidden_act") String hiddenAct,
-        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
+        Boolean attentionBias,
+        Boolean mlpBias,
+        String hiddenAct,
+        Boolean tieWordEmbeddings,
         // Absent or 0: 0.02.
-        @JsonProperty("initializer_range") double initializerRange,
-        @JsonProperty("attention_dropout") Double attentionDropout,
+        double initializerRange,
+        Double attentionDropout,
         // Qwen2 only: true is refused (collapse attends over the whole context, as Qwen2 does with false).
-        @JsonProperty("use_sliding_window") Boolean useSlidingWindow,
-        @JsonProperty("pad_token_id") @JsonDeserialize(using = OneId.class) Integer padTokenId,
-        @JsonProperty("bos_token_id") @JsonDeserialize(using = OneId.class) Integer bosTokenId,
-        @JsonProperty("eos_token_id") @JsonDeserialize(using = OneId.class) Integer eosTokenId,
-        @JsonProperty("model_type") String modelType) implements LmConfig {
+        Boolean useSlidingWindow,
+        @JsonDeserialize(using = OneId.class) Integer padTokenId,
+        @JsonDeserialize(using = OneId.class) Integer bosTokenId,
+        @JsonDeserialize(using = OneId.class) Integer eosTokenId,
+        String modelType) implements LmConfig {
 
     /** Fills HF's defaults (LlamaConfig's or Qwen2Config's by model_type) for absent keys, then validates. */
     public LlamaConfig {
         modelType = modelType == null ? "llama" : modelType;
-        if (!modelType.equals("llama") && !modelType.equals("qwen2")) {
-            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'llama' or 'qwen2'");
-        }
+        Check.modelType(modelType, "llama", "qwen2");
         boolean qwen2 = modelType.equals("qwen2");
         numKeyValueHeads = numKeyValueHeads == 0 ? numAttentionHeads : numKeyValueHeads;
         if (headDim == 0 && numAttentionHeads > 0) {
@@ -86,35 +87,21 @@ public record LlamaConfig(
         }
         validate(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
                 maxPositionEmbeddings);
-        if (!(rmsNormEps > 0 && rmsNormEps < 1)) {
-            throw new IllegalArgumentException("config: rms_norm_eps must lie in (0, 1), got " + rmsNormEps);
-        }
+        Check.positiveBelow("rms_norm_eps", rmsNormEps, 1);
         Activation.fromHf("hidden_act", hiddenAct);
         Check.dropout("attention_dropout", attentionDropout);
-        if (!(initializerRange > 0 && initializerRange < 10)) {
-            throw new IllegalArgumentException("config: initializer_range must lie in (0, 10), got " + initializerRange);
-        }
+        Check.positiveBelow("initializer_range", initializerRange, 10);
         if (Boolean.TRUE.equals(useSlidingWindow)) {
             throw new IllegalArgumentException("config: use_sliding_window=true is not supported (Qwen2 sliding-window attention)");
         }
-        for (Integer id : new Integer[] {padTokenId, bosTokenId, eosTokenId}) {
-            if (id != null && (id < 0 || id >= vocabSize)) {
-                throw new IllegalArgumentException("config: special token id " + id
-                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
-            }
-        }
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     private static void validate(int vocab, int hidden, int inner, int layers, int heads, int kvHeads, int headDim,
             int positions) {
-        Check.modelSize("vocab_size", vocab);
-        Check.modelSize("hidden_size", hidden);
-        Check.modelSize("intermediate_size", inner);
-        Check.modelSize("num_hidden_layers", layers);
-        Check.modelSize("num_attention_heads", heads);
-        Check.modelSize("num_key_value_heads", kvHeads);
-        Check.modelSize("head_dim", headDim);
-        Check.modelSize("max_position_embeddings", positions);
+        Check.modelSizes("vocab_size", vocab, "hidden_size", hidden, "intermediate_size", inner, "num_hidden_layers", layers,
+                "num_attention_heads", heads, "num_key_value_heads", kvHeads, "head_dim", headDim,
+                "max_position_embeddings", positions);
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException("config: num_key_value_heads (" + kvHeads
                     + ") must divide num_attention_heads (" + heads + ")");
@@ -148,11 +135,6 @@ public record LlamaConfig(
 
     public Activation activation() {
         return Activation.fromHf("hidden_act", hiddenAct);
-    }
-
-    @Override
-    public boolean tiedLmHead() {
-        return tieWordEmbeddings;
     }
 
     @Override

@@ -72,8 +72,13 @@ public interface LmConfig {
     /** Std of the normal init of weights (OPT's init_std, HF's initializer_range elsewhere). */
     double initializerRange();
 
-    /** True when the LM head shares the token embedding (no lm_head tensor of its own): HF's tie_word_embeddings. */
-    boolean tiedLmHead();
+    /** HF's tie_word_embeddings: the LM head shares the token embedding (OPT refuses false). */
+    Boolean tieWordEmbeddings();
+
+    /** True when the LM head shares the token embedding: no lm_head tensor of its own. */
+    default boolean tiedLmHead() {
+        return tieWordEmbeddings();
+    }
 
     /**
      * HF's {@code base_model_prefix} ({@code model} for OPT and Llama, {@code transformer} for GPT-2,
@@ -94,8 +99,15 @@ public interface LmConfig {
     /** The weight matrices' parameter count (embeddings, attention, MLP, head), for memory estimates. */
     long matrixParameters();
 
-    /** Weights of the matmuls one token goes through (layers, projections, LM head): a forward costs 2 flops each. */
-    long matmulParameters();
+    /**
+     * Weights of the matmuls one token goes through (layers, projections, LM head): a forward costs 2
+     * flops each. Here GPT-2's and GPT-NeoX's: per layer four C×C attention matrices (NeoX's
+     * query_key_value is three) and two C×I MLP ones, then the LM head; other layers count their own.
+     */
+    default long matmulParameters() {
+        long h = hiddenSize();
+        return numHiddenLayers() * (4 * h * h + 2 * h * intermediateSize()) + (long) vocabSize() * h;
+    }
 
     /** HF's config.json, with {@code torch_dtype} naming what the weights file holds. */
     String toJson(String torchDtype);

@@ -1,6 +1,7 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * The base model every generation starts from.
@@ -10,10 +11,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param initSeed seed of the random initialisation of a preset
  * @param dtype compute dtype: {@code float32} (default), {@code bfloat16} or {@code float16}
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ModelConfig(
-        @JsonProperty("base") String base,
-        @JsonProperty("init_seed") long initSeed,
-        @JsonProperty("dtype") String dtype) {
+        String base,
+        long initSeed,
+        String dtype) {
 
     public ModelConfig {
         dtype = dtype == null ? "float32" : dtype;

@@ -3,6 +3,8 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * An OPT decoder's shape and behaviour, read from and written to HF's {@code config.json}.
@@ -11,30 +13,31 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record OptConfig(
-        @JsonProperty("vocab_size") int vocabSize,
-        @JsonProperty("hidden_size") int hiddenSize,
-        @JsonProperty("num_hidden_layers") int numHiddenLayers,
-        @JsonProperty("ffn_dim") int ffnDim,
-        @JsonProperty("num_attention_heads") int numAttentionHeads,
-        @JsonProperty("max_position_embeddings") int maxPositionEmbeddings,
+        int vocabSize,
+        int hiddenSize,
+        int numHiddenLayers,
+        int ffnDim,
+        int numAttentionHeads,
+        int maxPositionEmbeddings,
         // true: pre-LN (opt-125m, 1.3b+); false: post-LN (opt-350m).
-        @JsonProperty("do_layer_norm_before") Boolean doLayerNormBefore,
+        Boolean doLayerNormBefore,
         // != hidden_size adds project_in/project_out (opt-350m: 512 vs 1024).
-        @JsonProperty("word_embed_proj_dim") Integer wordEmbedProjDim,
-        @JsonProperty("activation_function") String activationFunction,
-        @JsonProperty("enable_bias") Boolean enableBias,
-        @JsonProperty("layer_norm_elementwise_affine") Boolean layerNormElementwiseAffine,
-        @JsonProperty("dropout") Double dropout,
-        @JsonProperty("attention_dropout") Double attentionDropout,
+        Integer wordEmbedProjDim,
+        String activationFunction,
+        Boolean enableBias,
+        Boolean layerNormElementwiseAffine,
+        Double dropout,
+        Double attentionDropout,
         // Old opt-350m configs say true: no decoder final_layer_norm even when pre-LN.
         @JsonProperty("_remove_final_layer_norm") Boolean removeFinalLayerNorm,
-        @JsonProperty("pad_token_id") Integer padTokenId,
-        @JsonProperty("bos_token_id") Integer bosTokenId,
-        @JsonProperty("eos_token_id") Integer eosTokenId,
-        @JsonProperty("init_std") Double initStd,
-        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
-        @JsonProperty("model_type") String modelType) implements LmConfig {
+        Integer padTokenId,
+        Integer bosTokenId,
+        Integer eosTokenId,
+        Double initStd,
+        Boolean tieWordEmbeddings,
+        String modelType) implements LmConfig {
 
     /** Fills HF's OPTConfig defaults for absent optional keys, then validates. */
     public OptConfig {
@@ -53,33 +56,19 @@ public record OptConfig(
         tieWordEmbeddings = tieWordEmbeddings == null ? Boolean.TRUE : tieWordEmbeddings;
         modelType = modelType == null ? "opt" : modelType;
 
-        Check.modelSize("vocab_size", vocabSize);
-        Check.modelSize("hidden_size", hiddenSize);
-        Check.modelSize("num_hidden_layers", numHiddenLayers);
-        Check.modelSize("ffn_dim", ffnDim);
-        Check.modelSize("num_attention_heads", numAttentionHeads);
-        Check.modelSize("max_position_embeddings", maxPositionEmbeddings);
-        Check.modelSize("word_embed_proj_dim", wordEmbedProjDim);
-        if (hiddenSize % numAttentionHeads != 0) {
-            throw new IllegalArgumentException("config: hidden_size (" + hiddenSize
-                    + ") must be divisible by num_attention_heads (" + numAttentionHeads + ")");
-        }
+        Check.modelSizes("vocab_size", vocabSize, "hidden_size", hiddenSize, "num_hidden_layers", numHiddenLayers,
+                "ffn_dim", ffnDim, "num_attention_heads", numAttentionHeads, "max_position_embeddings", maxPositionEmbeddings,
+                "word_embed_proj_dim", wordEmbedProjDim);
+        Check.divisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         Activation.fromHf("activation_function", activationFunction);
         Check.dropout("dropout", dropout);
         Check.dropout("attention_dropout", attentionDropout);
-        if (!"opt".equals(modelType)) {
-            throw new IllegalArgumentException("config: model_type '" + modelType + "' is not supported; expected 'opt'");
-        }
+        Check.modelType(modelType, "opt");
         if (!tieWordEmbeddings) {
             throw new IllegalArgumentException(
                     "config: tie_word_embeddings=false is not supported; OPT ties lm_head to embed_tokens");
         }
-        for (var id : new int[] {padTokenId, bosTokenId, eosTokenId}) {
-            if (id < 0 || id >= vocabSize) {
-                throw new IllegalArgumentException("config: special token id " + id
-                        + " (pad/bos/eos) must lie in [0, vocab_size=" + vocabSize + ")");
-            }
-        }
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
     }
 
     public Activation activation() {
@@ -114,11 +103,6 @@ public record OptConfig(
     @Override
     public double initializerRange() {
         return initStd;
-    }
-
-    @Override
-    public boolean tiedLmHead() {
-        return true;
     }
 
     /** OPTForCausalLM's names start {@code model.decoder.}; facebook/opt checkpoints leave out {@code model.}. */

@@ -3,7 +3,8 @@ package io.collapse.config;
 import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 
 /**
@@ -15,13 +16,14 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RopeParameters(
-        @JsonProperty("rope_type") @JsonAlias("type") String ropeType,
-        @JsonProperty("rope_theta") Double ropeTheta,
-        @JsonProperty("factor") Double factor,
-        @JsonProperty("low_freq_factor") Double lowFreqFactor,
-        @JsonProperty("high_freq_factor") Double highFreqFactor,
-        @JsonProperty("original_max_position_embeddings") Integer originalMaxPositionEmbeddings) {
+        @JsonAlias("type") String ropeType,
+        Double ropeTheta,
+        Double factor,
+        Double lowFreqFactor,
+        Double highFreqFactor,
+        Integer originalMaxPositionEmbeddings) {
 
     static final List<String> TYPES = List.of("default", "linear", "llama3");
 

@@ -1,6 +1,7 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,15 +13,16 @@ import java.util.List;
  * generation loop. {@code configs/*.json} are instances; the resolved record is stored in the
  * run directory's run.json.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunConfig(
-        @JsonProperty("name") String name,
-        @JsonProperty("description") String description,
-        @JsonProperty("model") ModelConfig model,
-        @JsonProperty("data") DataConfig data,
-        @JsonProperty("train") TrainConfig train,
-        @JsonProperty("generation") GenerationConfig generation,
-        @JsonProperty("experiment") ExperimentConfig experiment,
-        @JsonProperty("device") DeviceConfig device) {
+        String name,
+        String description,
+        ModelConfig model,
+        DataConfig data,
+        TrainConfig train,
+        GenerationConfig generation,
+        ExperimentConfig experiment,
+        DeviceConfig device) {
 
     public RunConfig {
         Check.notBlank("name", name);

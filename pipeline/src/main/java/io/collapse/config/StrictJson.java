@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -53,6 +54,11 @@ public final class StrictJson {
         String field = e instanceof JsonMappingException m ? path(m) : "";
         String why = why(e);
         return field.isEmpty() ? why : field + ": " + why;
+    }
+
+    /** Why a file did not read: {@link #describe} for a JSON problem, else the system's message. */
+    public static String reason(IOException e) {
+        return e instanceof JsonProcessingException j ? describe(j) : e.getMessage();
     }
 
     /** The field a mapping error concerns, as {@code train.epochs} or {@code merges.[3]}. */

@@ -1,6 +1,8 @@
 package io.collapse.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.Map;
 
 /**
@@ -39,25 +41,26 @@ import java.util.Map;
  * @param lossScaleGrowthInterval fp16: double the scale after this many steps in a row with finite
  *     gradients (default 2000, GradScaler's growth_interval)
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainConfig(
-        @JsonProperty("epochs") int epochs,
-        @JsonProperty("batch_size") int batchSize,
-        @JsonProperty("micro_batch") Integer microBatch,
-        @JsonProperty("learning_rate") double learningRate,
-        @JsonProperty("adam_beta1") Double adamBeta1,
-        @JsonProperty("adam_beta2") Double adamBeta2,
-        @JsonProperty("adam_epsilon") Double adamEpsilon,
-        @JsonProperty("weight_decay") Double weightDecay,
-        @JsonProperty("schedule") Schedule schedule,
-        @JsonProperty("warmup_steps") Integer warmupSteps,
-        @JsonProperty("max_grad_norm") Double maxGradNorm,
-        @JsonProperty("seed") long seed,
+        int epochs,
+        int batchSize,
+        Integer microBatch,
+        double learningRate,
+        Double adamBeta1,
+        Double adamBeta2,
+        Double adamEpsilon,
+        Double weightDecay,
+        Schedule schedule,
+        Integer warmupSteps,
+        Double maxGradNorm,
+        long seed,
         @JsonProperty("valid_every_n_steps") Integer validEveryNSteps,
-        @JsonProperty("log_every_steps") Integer logEverySteps,
-        @JsonProperty("dtype") String dtype,
-        @JsonProperty("mixed_precision") MixedPrecision mixedPrecision,
-        @JsonProperty("loss_scale_init") Double lossScaleInit,
-        @JsonProperty("loss_scale_growth_interval") Integer lossScaleGrowthInterval) {
+        Integer logEverySteps,
+        String dtype,
+        MixedPrecision mixedPrecision,
+        Double lossScaleInit,
+        Integer lossScaleGrowthInterval) {
 
     public TrainConfig {
         microBatch = microBatch == null ? Integer.valueOf(batchSize) : microBatch;

@@ -1,11 +1,12 @@
 package io.collapse.generate;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.GenerationConfig;
-import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,19 +17,20 @@ import java.util.List;
  * index of every block, the decoding settings, the model's identity and a digest of the prompts.
  * {@code complete} turns true with the last shard.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record CorpusManifest(
-        @JsonProperty("format") int format,
-        @JsonProperty("complete") boolean complete,
-        @JsonProperty("blocks") int blocks,
-        @JsonProperty("block_size") int blockSize,
-        @JsonProperty("dtype") String dtype,
-        @JsonProperty("shard_blocks") int shardBlocks,
-        @JsonProperty("batch_size") int batchSize,
-        @JsonProperty("model") String model,
-        @JsonProperty("prompts_sha256") String promptsSha256,
-        @JsonProperty("generation") GenerationConfig generation,
-        @JsonProperty("short_blocks") int shortBlocks,
-        @JsonProperty("shards") List<Shard> shards) {
+        int format,
+        boolean complete,
+        int blocks,
+        int blockSize,
+        String dtype,
+        int shardBlocks,
+        int batchSize,
+        String model,
+        String promptsSha256,
+        GenerationConfig generation,
+        int shortBlocks,
+        List<Shard> shards) {
 
     public static final String FILE = "manifest.json";
     public static final int FORMAT = 1;
@@ -36,12 +38,13 @@ public record CorpusManifest(
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** One finished shard. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Shard(
-            @JsonProperty("file") String file,
-            @JsonProperty("blocks") int blocks,
-            @JsonProperty("sha256") String sha256,
+            String file,
+            int blocks,
+            String sha256,
             // prompt_indices[i]: the index (in the caller's prompt numbering) that block i continues.
-            @JsonProperty("prompt_indices") long[] promptIndices) {}
+            long[] promptIndices) {}
 
     /** Whether a manifest found on disk belongs to the same job (then its shards are reused). */
     boolean sameJob(CorpusManifest o) {
@@ -62,19 +65,11 @@ public record CorpusManifest(
 
     /** The manifest in {@code dir}, or null when there is none. */
     public static CorpusManifest read(Path dir) throws IOException {
-        Path file = dir.resolve(FILE);
-        if (!Files.exists(file)) {
-            return null;
-        }
-        try {
-            return JSON.readValue(file.toFile(), CorpusManifest.class);
-        } catch (IOException e) {
-            throw new IOException(file + ": not a synthetic corpus manifest (" + e.getMessage() + ")", e);
-        }
+        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), CorpusManifest.class, "not a synthetic corpus manifest");
     }
 
     void write(Path dir) throws IOException {
-        AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+        JsonFiles.write(JSON, dir.resolve(FILE), this);
     }
 
     /** The bytes of {@code shard}, checked against the sha256 listed here. */

@@ -1,14 +1,13 @@
 package io.collapse.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.StrictJson;
 import io.collapse.eval.Evaluator;
-import io.collapse.io.AtomicFiles;
+import io.collapse.io.JsonFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -20,35 +19,38 @@ import java.util.function.UnaryOperator;
  * takes what is there.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GenerationRecord(
-        @JsonProperty("generation") int generation,
-        @JsonProperty("train") Train train,
-        @JsonProperty("test") Split test,
-        @JsonProperty("valid") Split valid,
-        @JsonProperty("corpus") CorpusScore corpus,
-        @JsonProperty("real_data_ppl_file") String realDataPplFile,
-        @JsonProperty("samples") List<Sample> samples) {
+        int generation,
+        Train train,
+        Split test,
+        Split valid,
+        CorpusScore corpus,
+        String realDataPplFile,
+        List<Sample> samples) {
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Train(
-            @JsonProperty("epochs") int epochs,
-            @JsonProperty("best_epoch") int bestEpoch,
-            @JsonProperty("best_valid_loss") double bestValidLoss,
-            @JsonProperty("train_blocks") int trainBlocks,
-            @JsonProperty("original_blocks_kept") int originalBlocksKept,
+            int epochs,
+            int bestEpoch,
+            double bestValidLoss,
+            int trainBlocks,
+            int originalBlocksKept,
             // sha256 of gen-NN/model's weights file, so a damaged model is noticed before it is used.
-            @JsonProperty("model_sha256") String modelSha256) {}
+            String modelSha256) {}
 
     /**
      * @param corpusPpl exp(mean token NLL)
      * @param meanBatchPpl mean over batches of exp(batch loss), the released code's definition
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Split(
-            @JsonProperty("loss") double loss,
-            @JsonProperty("corpus_ppl") double corpusPpl,
-            @JsonProperty("mean_batch_ppl") double meanBatchPpl,
-            @JsonProperty("batch_size") int batchSize,
-            @JsonProperty("targets") long targets,
-            @JsonProperty("blocks") int blocks) {
+            double loss,
+            double corpusPpl,
+            double meanBatchPpl,
+            int batchSize,
+            long targets,
+            int blocks) {
 
         static Split of(Evaluator.Result r) {
             return new Split(r.loss(), r.corpusPpl(), r.meanBatchPpl(), r.batchSize(), r.targets(), r.blocks());
@@ -56,16 +58,18 @@ public record GenerationRecord(
     }
 
     /** This generation's synthetic corpus, scored by generation 0. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record CorpusScore(
-            @JsonProperty("blocks") int blocks,
-            @JsonProperty("sha256") String sha256,
-            @JsonProperty("mean_ppl_by_gen0") double meanPplByGen0,
-            @JsonProperty("corpus_ppl_by_gen0") double corpusPplByGen0) {}
+            int blocks,
+            String sha256,
+            double meanPplByGen0,
+            double corpusPplByGen0) {}
 
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Sample(
-            @JsonProperty("prompt_index") int promptIndex,
-            @JsonProperty("prompt") String prompt,
-            @JsonProperty("continuation") String continuation) {}
+            int promptIndex,
+            String prompt,
+            String continuation) {}
 
     public GenerationRecord withTrain(Train t) {
         return new GenerationRecord(generation, t, test, valid, corpus, realDataPplFile, samples);
@@ -90,22 +94,18 @@ public record GenerationRecord(
 
     /** The generation's eval.json, or an empty one when not yet written. */
     public static GenerationRecord read(Path genDir) throws IOException {
-        Path file = genDir.resolve(RunFiles.EVAL);
-        if (!Files.exists(file)) {
+        GenerationRecord r = JsonFiles.readIfPresent(ConfigLoader.JSON, genDir.resolve(RunFiles.EVAL), GenerationRecord.class,
+                "not a valid generation record", StrictJson::reason);
+        if (r == null) {
             int k = Integer.parseInt(genDir.getFileName().toString().substring(4));
             return new GenerationRecord(k, null, null, null, null, null, null);
         }
-        try {
-            return ConfigLoader.JSON.readValue(file.toFile(), GenerationRecord.class);
-        } catch (IOException e) {
-            String why = e instanceof JsonProcessingException j ? StrictJson.describe(j) : e.getMessage();
-            throw new IOException(file + ": not a valid generation record (" + why + ")", e);
-        }
+        return r;
     }
 
     /** Read, change, write back atomically. */
     static void update(Path genDir, UnaryOperator<GenerationRecord> change) throws IOException {
         GenerationRecord next = change.apply(read(genDir));
-        AtomicFiles.writeString(genDir.resolve(RunFiles.EVAL), ConfigLoader.JSON.writeValueAsString(next));
+        JsonFiles.write(ConfigLoader.JSON, genDir.resolve(RunFiles.EVAL), next);
     }
 }

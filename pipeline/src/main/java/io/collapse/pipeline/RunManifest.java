@@ -1,10 +1,11 @@
 package io.collapse.pipeline;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
-import io.collapse.io.AtomicFiles;
+import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,22 +20,24 @@ import java.util.Map;
  * A directory is only ever continued by the same config on the same data; anything else is
  * refused before a byte is written.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunManifest(
-        @JsonProperty("format") int format,
-        @JsonProperty("name") String name,
-        @JsonProperty("created") String created,
-        @JsonProperty("collapse_version") String collapseVersion,
-        @JsonProperty("seed") long seed,
-        @JsonProperty("regime") Map<String, Object> regime,
-        @JsonProperty("dataset") Dataset dataset,
-        @JsonProperty("config") JsonNode config) {
+        int format,
+        String name,
+        String created,
+        String collapseVersion,
+        long seed,
+        Map<String, Object> regime,
+        Dataset dataset,
+        JsonNode config) {
 
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
     public static final int FORMAT = 1;
 
     public static final String VERSION = "0.1.0";
 
-    public record Dataset(@JsonProperty("name") String name, @JsonProperty("checksums") Map<String, String> checksums) {}
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Dataset(String name, Map<String, String> checksums) {}
 
     /** The config stored in a run directory (what `collapse resume` continues). */
     public static RunConfig readConfig(Path runDir) throws IOException {
@@ -88,7 +91,7 @@ public record RunManifest(
         regime.put("epochs", cfg.train().epochs());
         RunManifest fresh = new RunManifest(FORMAT, cfg.name(), Instant.now().toString(), VERSION, e.seed(), regime,
                 new Dataset(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg));
-        AtomicFiles.writeString(runDir.resolve(RunFiles.RUN), ConfigLoader.JSON.writeValueAsString(fresh));
+        JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), fresh);
     }
 
     static RunManifest read(Path runDir) throws IOException {

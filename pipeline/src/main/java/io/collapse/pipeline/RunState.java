@@ -1,12 +1,11 @@
 package io.collapse.pipeline;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.StrictJson;
-import io.collapse.io.AtomicFiles;
+import io.collapse.io.JsonFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,13 +16,14 @@ import java.util.List;
  * appended only after everything the phase writes is on disk, so after a kill the run redoes at
  * most the unit that was in flight (and that unit resumes from its own finer-grained state).
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunState(
-        @JsonProperty("format") int format,
-        @JsonProperty("generation") int generation,
-        @JsonProperty("phase") String phase,
-        @JsonProperty("completed") List<String> completed,
-        @JsonProperty("finished") boolean finished,
-        @JsonProperty("updated") String updated) {
+        int format,
+        int generation,
+        String phase,
+        List<String> completed,
+        boolean finished,
+        String updated) {
 
     public static final String FILE = "state.json";
 
@@ -107,22 +107,19 @@ public record RunState(
     /** state.json, or a fresh state when there is none. */
     public static RunState read(Path runDir) throws IOException {
         Path file = runDir.resolve(FILE);
-        if (!Files.exists(file)) {
+        RunState s = JsonFiles.readIfPresent(ConfigLoader.JSON, file, RunState.class, NOT_A, StrictJson::reason);
+        if (s == null) {
             return fresh();
         }
-        try {
-            RunState s = ConfigLoader.JSON.readValue(file.toFile(), RunState.class);
-            if (s.completed.stream().anyMatch(u -> !u.equals(END) && !u.matches("gen-\\d{2,}/(train|eval|corpus|score)"))) {
-                throw new IOException("unknown unit in " + s.completed);
-            }
-            return s;
-        } catch (IOException e) {
-            String why = e instanceof JsonProcessingException j ? StrictJson.describe(j) : e.getMessage();
-            throw new IOException(file + ": not a valid run state (" + why + ")", e);
+        if (s.completed.stream().anyMatch(u -> !u.equals(END) && !u.matches("gen-\\d{2,}/(train|eval|corpus|score)"))) {
+            throw new IOException(file + ": " + NOT_A + " (unknown unit in " + s.completed + ")");
         }
+        return s;
     }
 
+    private static final String NOT_A = "not a valid run state";
+
     public void write(Path runDir) throws IOException {
-        AtomicFiles.writeString(runDir.resolve(FILE), ConfigLoader.JSON.writeValueAsString(this));
+        JsonFiles.write(ConfigLoader.JSON, runDir.resolve(FILE), this);
     }
 }

@@ -1,11 +1,13 @@
 package io.collapse.train;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.TrainConfig;
 import io.collapse.io.AtomicFiles;
+import io.collapse.io.JsonFiles;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
@@ -33,35 +35,37 @@ import java.util.Map;
  * @param lossScale fp16 mixed precision: the loss scale to continue with (null otherwise)
  * @param lossScaleGoodSteps fp16: finite steps since the scale last changed
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainState(
-        @JsonProperty("format") int format,
-        @JsonProperty("config") TrainConfig config,
-        @JsonProperty("train_sha256") String trainSha256,
-        @JsonProperty("valid_sha256") String validSha256,
-        @JsonProperty("epoch") int epoch,
-        @JsonProperty("step_in_epoch") int stepInEpoch,
-        @JsonProperty("global_step") long globalStep,
-        @JsonProperty("epoch_loss_sum") double epochLossSum,
-        @JsonProperty("epoch_steps") int epochSteps,
-        @JsonProperty("finished") boolean finished,
-        @JsonProperty("best_valid_loss") Double bestValidLoss,
-        @JsonProperty("best_epoch") int bestEpoch,
-        @JsonProperty("best_step") long bestStep,
-        @JsonProperty("weights") String weights,
-        @JsonProperty("optimizer") String optimizer,
-        @JsonProperty("history") List<Validation> history,
-        @JsonProperty("loss_scale") Double lossScale,
-        @JsonProperty("loss_scale_good_steps") int lossScaleGoodSteps) {
+        int format,
+        TrainConfig config,
+        String trainSha256,
+        String validSha256,
+        int epoch,
+        int stepInEpoch,
+        long globalStep,
+        double epochLossSum,
+        int epochSteps,
+        boolean finished,
+        Double bestValidLoss,
+        int bestEpoch,
+        long bestStep,
+        String weights,
+        String optimizer,
+        List<Validation> history,
+        Double lossScale,
+        int lossScaleGoodSteps) {
 
     /**
      * One validation: after {@code step} optimizer steps, in {@code epoch}; {@code trainLoss} is the
      * mean step loss since the previous validation.
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Validation(
-            @JsonProperty("epoch") int epoch,
-            @JsonProperty("step") long step,
-            @JsonProperty("valid_loss") double validLoss,
-            @JsonProperty("train_loss") double trainLoss) {}
+            int epoch,
+            long step,
+            double validLoss,
+            double trainLoss) {}
 
     /**
      * Where a run continues after a checkpoint.
@@ -179,20 +183,12 @@ public record TrainState(
 
     /** The state in {@code dir}, or null when no checkpoint was ever committed there. */
     public static TrainState readIfPresent(Path dir) throws IOException {
-        Path file = dir.resolve(FILE);
-        if (!Files.exists(file)) {
-            return null;
-        }
-        try {
-            return JSON.readValue(file.toFile(), TrainState.class);
-        } catch (IOException e) {
-            throw new IOException(file + ": not a readable training state (" + e.getMessage() + ")", e);
-        }
+        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state");
     }
 
     /** Commits this state: its weight and optimizer files must already be in {@code dir}. */
     void commit(Path dir) throws IOException {
-        AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
+        JsonFiles.write(JSON, dir.resolve(FILE), this);
         removeUnreferenced(dir);
     }
 

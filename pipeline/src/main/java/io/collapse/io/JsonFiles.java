@@ -1,0 +1,40 @@
+package io.collapse.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/**
+ * The JSON files that record where work stands (a run's state.json, a generation's eval.json, a
+ * corpus manifest, a training state): absent until first written, then replaced whole, atomically.
+ * Each caller brings its own mapper, which decides how strictly the file is read.
+ */
+public final class JsonFiles {
+
+    private JsonFiles() {}
+
+    /** {@code file} as a {@code type}, or null when there is none; a file that does not read fails as "FILE: NOT_A (message)". */
+    public static <T> T readIfPresent(ObjectMapper json, Path file, Class<T> type, String notA) throws IOException {
+        return readIfPresent(json, file, type, notA, IOException::getMessage);
+    }
+
+    /** As {@link #readIfPresent(ObjectMapper, Path, Class, String)}, the failure told by {@code why}. */
+    public static <T> T readIfPresent(ObjectMapper json, Path file, Class<T> type, String notA,
+            Function<IOException, String> why) throws IOException {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return json.readValue(file.toFile(), type);
+        } catch (IOException e) {
+            throw new IOException(file + ": " + notA + " (" + why.apply(e) + ")", e);
+        }
+    }
+
+    /** Replaces {@code file} with {@code value} as JSON: readers see the old file or the new one, never half of one. */
+    public static void write(ObjectMapper json, Path file, Object value) throws IOException {
+        AtomicFiles.writeString(file, json.writeValueAsString(value));
+    }
+}

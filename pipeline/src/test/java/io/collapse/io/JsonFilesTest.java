@@ -1,0 +1,47 @@
+package io.collapse.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonFilesTest {
+
+    @TempDir Path dir;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Point(int x, List<String> tags) {}
+
+    @Test
+    void anAbsentFileIsNullAndAWrittenOneReadsBackWithNothingLeftBeside() throws IOException {
+        Path file = dir.resolve("point.json");
+        assertNull(JsonFiles.readIfPresent(JSON, file, Point.class, "not a point"));
+        JsonFiles.write(JSON, file, new Point(3, List.of("a")));
+        JsonFiles.write(JSON, file, new Point(4, List.of("b", "c")));
+        assertEquals("{\"x\":4,\"tags\":[\"b\",\"c\"]}", Files.readString(file));
+        assertEquals(new Point(4, List.of("b", "c")), JsonFiles.readIfPresent(JSON, file, Point.class, "not a point"));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(file), files.toList());
+        }
+    }
+
+    @Test
+    void aFileThatDoesNotReadNamesItselfWhatItIsNotAndWhy() throws IOException {
+        Path file = dir.resolve("point.json");
+        Files.writeString(file, "{\"x\": \"far\"}");
+        IOException plain = assertThrows(IOException.class, () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point"));
+        assertTrue(plain.getMessage().startsWith(file + ": not a point (Cannot deserialize value of type `int`"), plain.getMessage());
+        IOException told = assertThrows(IOException.class,
+                () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", e -> "x is no number"));
+        assertEquals(file + ": not a point (x is no number)", told.getMessage());
+    }
+}

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  *     num_beams) or independent samples
  * @param lengthPenalty hypothesis score = sum of log-probs / length^length_penalty
  * @param earlyStopping HF's early_stopping: {@code true}, {@code false} (a heuristic on the current
- *     length; HF's default) or {@code never}
+ *     length; HF's default) or {@code never}; see {@link EarlyStopping}
  * @param minNewTokens EOS is forbidden until this many new tokens exist (the paper: min = max = 64)
  * @param maxNewTokens new tokens at most
  * @param repetitionPenalty 1.0 = off; the released code uses 3.0
@@ -24,13 +24,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param topP sampling warper (1.0 = off)
  * @param seed sampling: each returned row draws from its own stream derived from (seed, prompt's
  *     global index, row), so results do not depend on batch size
- * @param beamLengthRule the length a beam hypothesis's log-prob sum is divided by: {@code hf-4.35}
- *     (the paper's era) counts the whole row, prompt and left pads included, not the final EOS;
- *     {@code hf-4.36} (#27351) counts only new tokens, the EOS included. With min = max new tokens
- *     both pick the same winner. {@code hf-4.36} also tests, as 5.x's vectorized beam search (#35802)
- *     does, whether a prompt's hypotheses can still improve against its best beam still running;
- *     {@code hf-4.35} against the step's best candidate, which may be an EOS that just finished
- *     (the {@code BeamSearchScorer} of 4.35 to 4.48).
+ * @param beamLengthRule which transformers version's beam search: {@code hf-4.35} (the paper's era),
+ *     {@code hf-4.36} or {@code hf-5}; see {@link BeamLengthRule}
  * @param useCache false reruns the whole forward every step: slow, the reference the KV cache is
  *     tested against
  */
@@ -40,7 +35,7 @@ public record GenerationConfig(
         Integer numBeams,
         Integer numReturnSequences,
         Double lengthPenalty,
-        String earlyStopping,
+        EarlyStopping earlyStopping,
         Integer minNewTokens,
         Integer maxNewTokens,
         Double repetitionPenalty,
@@ -49,18 +44,15 @@ public record GenerationConfig(
         Integer topK,
         Double topP,
         Long seed,
-        String beamLengthRule,
+        BeamLengthRule beamLengthRule,
         Boolean useCache) {
-
-    public static final String HF_4_35 = "hf-4.35";
-    public static final String HF_4_36 = "hf-4.36";
 
     public GenerationConfig {
         strategy = strategy == null ? Strategy.BEAM : strategy;
         numBeams = numBeams == null ? (strategy == Strategy.BEAM ? 5 : 1) : numBeams;
         numReturnSequences = numReturnSequences == null ? 1 : numReturnSequences;
         lengthPenalty = lengthPenalty == null ? 1.0 : lengthPenalty;
-        earlyStopping = earlyStopping == null ? "false" : earlyStopping;
+        earlyStopping = earlyStopping == null ? EarlyStopping.FALSE : earlyStopping;
         maxNewTokens = maxNewTokens == null ? 64 : maxNewTokens;
         minNewTokens = minNewTokens == null ? 0 : minNewTokens;
         repetitionPenalty = repetitionPenalty == null ? 1.0 : repetitionPenalty;
@@ -69,7 +61,7 @@ public record GenerationConfig(
         topK = topK == null ? 50 : topK;
         topP = topP == null ? 1.0 : topP;
         seed = seed == null ? 0L : seed;
-        beamLengthRule = beamLengthRule == null ? HF_4_35 : beamLengthRule;
+        beamLengthRule = beamLengthRule == null ? BeamLengthRule.HF_4_35 : beamLengthRule;
         useCache = useCache == null ? Boolean.TRUE : useCache;
 
         Check.atLeast("generation.max_new_tokens", maxNewTokens, 1);
@@ -87,14 +79,12 @@ public record GenerationConfig(
         if (!Double.isFinite(lengthPenalty)) {
             throw new IllegalArgumentException("generation.length_penalty must be finite, got " + lengthPenalty);
         }
-        Check.oneOf("generation.early_stopping", earlyStopping, "true", "false", "never");
         Check.positive("generation.repetition_penalty", repetitionPenalty);
         Check.atLeast("generation.no_repeat_ngram_size", noRepeatNgramSize, 0);
         Check.positive("generation.temperature", temperature);
         Check.atLeast("generation.top_k", topK, 0);
         Check.positive("generation.top_p", topP);
         Check.range("generation.top_p", topP, 0, 1);
-        Check.oneOf("generation.beam_length_rule", beamLengthRule, HF_4_35, HF_4_36);
     }
 
     /** Rows decoded for each prompt: its beams, else its samples. */
@@ -104,8 +94,8 @@ public record GenerationConfig(
 
     /** The released code's corpus writer: beam 5, repetition penalty 3, exactly {@code newTokens} new tokens. */
     public static GenerationConfig paper(int newTokens) {
-        return new GenerationConfig(Strategy.BEAM, 5, 1, 1.0, "false", newTokens, newTokens, 3.0, 0, null, null, null, null,
-                HF_4_35, true);
+        return new GenerationConfig(Strategy.BEAM, 5, 1, 1.0, EarlyStopping.FALSE, newTokens, newTokens, 3.0, 0, null, null,
+                null, null, BeamLengthRule.HF_4_35, true);
     }
 
     /** HF's defaults for a strategy (beam: 5 beams; sample: multinomial with top_k 50). */

@@ -115,22 +115,22 @@ public record LlamaConfig(
     }
 
     /** Qwen2: q/k/v carry biases. */
-    public boolean isQwen2() {
+    public boolean qwen2() {
         return modelType.equals("qwen2");
     }
 
     /** Biases on q_proj, k_proj, v_proj: Qwen2 always, Llama when attention_bias. */
     public boolean qkvBias() {
-        return isQwen2() || attentionBias;
+        return qwen2() || attentionBias;
     }
 
     /** A bias on o_proj: Llama when attention_bias, Qwen2 never. */
     public boolean oProjBias() {
-        return !isQwen2() && attentionBias;
+        return !qwen2() && attentionBias;
     }
 
     public boolean mlpBiasOn() {
-        return !isQwen2() && mlpBias;
+        return !qwen2() && mlpBias;
     }
 
     public Activation activation() {
@@ -144,7 +144,7 @@ public record LlamaConfig(
 
     @Override
     public String toJson(String torchDtype) {
-        return LmConfig.json(this, isQwen2() ? "Qwen2ForCausalLM" : "LlamaForCausalLM", torchDtype);
+        return LmConfig.json(this, qwen2() ? "Qwen2ForCausalLM" : "LlamaForCausalLM", torchDtype);
     }
 
     /** q, k, v, o and the three MLP matrices of one layer. */

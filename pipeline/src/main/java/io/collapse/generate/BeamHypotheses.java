@@ -1,5 +1,7 @@
 package io.collapse.generate;
 
+import io.collapse.config.BeamLengthRule;
+import io.collapse.config.EarlyStopping;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -7,35 +9,24 @@ import java.util.List;
 /**
  * The finished hypotheses of one prompt: transformers 4.35's {@code BeamHypotheses}, kept
  * arithmetic for arithmetic (float32 log-prob sums widened to double, divided by a double power of
- * the length). Which length depends on {@link LengthRule}.
+ * the length). Which length depends on the {@link BeamLengthRule}.
  */
 final class BeamHypotheses {
 
     /** A finished row (without its EOS) and its length-normalised score. */
     record Hypothesis(double score, int[] tokens) {}
 
-    /** The denominator's length; see {@code GenerationConfig.beamLengthRule}. */
-    enum LengthRule {
-        /** transformers 4.35: the whole row (prompt, left pads, new tokens), not the EOS. */
-        WHOLE_ROW,
-        /**
-         * transformers 4.36 on: new tokens only, an EOS that ended the hypothesis included. The beam
-         * search then also judges a prompt done as 5.x's vectorized one does (see {@code BeamSearch}).
-         */
-        NEW_TOKENS
-    }
-
     private final int numBeams;
     private final double lengthPenalty;
-    private final String earlyStopping;
+    private final EarlyStopping earlyStopping;
     private final int maxLength;
     private final int promptLength;
-    private final LengthRule rule;
+    private final BeamLengthRule rule;
     private final List<Hypothesis> beams = new ArrayList<>();
     private double worstScore = 1e9;
 
-    BeamHypotheses(int numBeams, double lengthPenalty, String earlyStopping, int maxLength, int promptLength,
-            LengthRule rule) {
+    BeamHypotheses(int numBeams, double lengthPenalty, EarlyStopping earlyStopping, int maxLength, int promptLength,
+            BeamLengthRule rule) {
         this.numBeams = numBeams;
         this.lengthPenalty = lengthPenalty;
         this.earlyStopping = earlyStopping;
@@ -50,12 +41,12 @@ final class BeamHypotheses {
 
     /** A row that ends here with an EOS (not part of {@code row}) whose processed log-prob sum is {@code sum}. */
     void addEnded(int[] row, float sum) {
-        add(row, sum, rule == LengthRule.WHOLE_ROW ? row.length : row.length + 1 - promptLength);
+        add(row, sum, rule.newTokensOnly() ? row.length + 1 - promptLength : row.length);
     }
 
     /** A row still open when max_length was reached. */
     void addOpen(int[] row, float sum) {
-        add(row, sum, rule == LengthRule.WHOLE_ROW ? row.length : row.length - promptLength);
+        add(row, sum, rule.newTokensOnly() ? row.length - promptLength : row.length);
     }
 
     private void add(int[] row, float sum, int length) {
@@ -79,24 +70,20 @@ final class BeamHypotheses {
 
     /**
      * Whether no open beam can still beat the worst finished hypothesis. {@code bestSum} is the best
-     * candidate sum of this step (4.35) or the best sum still running (5.x), {@code curLen} the row length after this step (HF's
+     * candidate sum of this step (4.35 to 4.48) or the best sum still running (5.x), {@code curLen} the row length after this step (HF's
      * {@code input_ids.shape[-1] + 1}).
      */
     boolean isDone(float bestSum, int curLen) {
         if (beams.size() < numBeams) {
             return false;
         }
-        int offset = rule == LengthRule.WHOLE_ROW ? 0 : promptLength;
-        double highest;
-        switch (earlyStopping) {
-            case "true" -> {
-                return true;
-            }
-            case "false" -> highest = bestSum / Math.pow(curLen - offset, lengthPenalty);
-            default -> highest = lengthPenalty > 0
-                    ? bestSum / Math.pow(maxLength - offset, lengthPenalty)
-                    : bestSum / Math.pow(curLen - offset, lengthPenalty);
+        if (earlyStopping == EarlyStopping.TRUE) {
+            return true;
         }
+        // "never": the best score any running beam could reach, at max_length; "false": at the current length.
+        int length = earlyStopping == EarlyStopping.NEVER && lengthPenalty > 0 ? maxLength : curLen;
+        int offset = rule.newTokensOnly() ? promptLength : 0;
+        double highest = bestSum / Math.pow(length - offset, lengthPenalty);
         return worstScore >= highest;
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.collapse.config.BeamLengthRule;
 import io.collapse.config.GenerationConfig;
 import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
@@ -19,11 +20,12 @@ import java.util.List;
  * the top 2N of the N·V candidates of each prompt. The host walks them in rank order: an EOS ranked
  * below N becomes a finished hypothesis (an EOS ranked lower is dropped), the first N others become
  * the next beams; the KV cache follows the chosen beams. A prompt whose hypotheses can no longer
- * improve is done and leaves the batch: under {@code hf-4.35} judged from the step's best candidate
- * (4.35's {@code is_done(next_scores.max())}), under {@code hf-4.36} from the best beam still
- * running, as 5.x's vectorized beam search does ({@code _check_early_stop_heuristic} on
- * {@code running_beam_scores[:, :1]}); the two differ when the step's best candidate is an EOS. At the end, open beams of unfinished prompts are offered
- * as hypotheses, and each prompt returns its best n.
+ * improve is done and leaves the batch: under {@code hf-4.35} and {@code hf-4.36} judged from the
+ * step's best candidate ({@code BeamSearchScorer}'s {@code is_done(next_scores.max())}), under
+ * {@code hf-5} from the best beam still running, as 5.x's vectorized beam search does
+ * ({@code _check_early_stop_heuristic} on {@code running_beam_scores[:, :1]}); the two differ when
+ * the step's best candidate is an EOS. At the end, open beams of unfinished prompts are offered as
+ * hypotheses, and each prompt returns its best n.
  */
 final class BeamSearch {
 
@@ -36,9 +38,7 @@ final class BeamSearch {
         int prompts = state.rows() / beams;
         int promptLength = state.length();
         int maxLength = promptLength + cfg.maxNewTokens();
-        BeamHypotheses.LengthRule rule = GenerationConfig.HF_4_35.equals(cfg.beamLengthRule())
-                ? BeamHypotheses.LengthRule.WHOLE_ROW
-                : BeamHypotheses.LengthRule.NEW_TOKENS;
+        BeamLengthRule rule = cfg.beamLengthRule();
         BeamHypotheses[] hyps = new BeamHypotheses[prompts];
         for (int b = 0; b < prompts; b++) {
             hyps[b] = new BeamHypotheses(beams, cfg.lengthPenalty(), cfg.earlyStopping(), maxLength, promptLength,
@@ -97,7 +97,7 @@ final class BeamSearch {
 
     /** The scorer walks each prompt's candidates; prompts found done leave the batch right away. */
     private static Choice choose(Candidates top, BeamHypotheses[] hyps, int[] open, int[][] ids, int rowLength,
-            int beams, int eosId, BeamHypotheses.LengthRule rule) {
+            int beams, int eosId, BeamLengthRule rule) {
         int openCount = open.length;
         float[] nextScores = new float[openCount * beams];
         int[] nextTokens = new int[openCount * beams];
@@ -128,10 +128,10 @@ final class BeamSearch {
                 throw new IllegalStateException("beam search: prompt " + open[a] + " has " + filled
                         + " non-EOS candidates among the top " + 2 * beams + "; expected " + beams);
             }
-            // Whether open beams can still beat the worst hypothesis: 4.35's BeamSearchScorer asks with
+            // Whether open beams can still beat the worst hypothesis: 4.35-4.48's BeamSearchScorer asks with
             // the best candidate of the step, an EOS that just finished included; 5.x's vectorized
             // search (#35802) with the best beam still running, i.e. the best non-EOS candidate.
-            float bestForDone = rule == BeamHypotheses.LengthRule.WHOLE_ROW ? top.scores()[a * 2 * beams] : nextScores[base];
+            float bestForDone = rule.doneByRunningBeam() ? nextScores[base] : top.scores()[a * 2 * beams];
             if (!h.isDone(bestForDone, rowLength + 1)) {
                 stillOpen[kept++] = open[a];
             }

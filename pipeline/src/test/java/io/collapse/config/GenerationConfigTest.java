@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,8 @@ class GenerationConfigTest {
         assertEquals(5, paper.numBeams());
         assertEquals(64, paper.minNewTokens());
         assertEquals(3.0, paper.repetitionPenalty());
-        assertEquals("hf-4.35", paper.beamLengthRule());
+        assertEquals(BeamLengthRule.HF_4_35, paper.beamLengthRule());
+        assertEquals(EarlyStopping.FALSE, paper.earlyStopping());
         GenerationConfig parsed = ConfigLoader.fromTree(ConfigLoader.JSON.readTree("{\"strategy\": \"sample\"}"),
                 GenerationConfig.class, List.of("top_p=0.9"), "test");
         assertEquals(1, parsed.numBeams());
@@ -32,16 +34,35 @@ class GenerationConfigTest {
                 () -> new GenerationConfig(Strategy.BEAM, 5, 6, null, null, null, 8, null, null, null, null, null, null, null, null));
         assertTrue(e.getMessage().contains("num_return_sequences"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig(Strategy.BEAM, null, null, null, "sometimes", null, 8, null, null, null, null, null, null, null, null));
-        assertTrue(e.getMessage().contains("early_stopping"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
                 () -> new GenerationConfig(Strategy.GREEDY, null, null, null, null, 9, 8, null, null, null, null, null, null, null, null));
         assertTrue(e.getMessage().contains("min_new_tokens"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new GenerationConfig(Strategy.SAMPLE, null, null, null, null, null, 8, null, null, null, null, 1.5, null, null, null));
         assertTrue(e.getMessage().contains("top_p"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig(Strategy.BEAM, null, null, null, null, null, 8, null, null, null, null, null, null, "hf-5", null));
-        assertTrue(e.getMessage().contains("beam_length_rule"), e.getMessage());
+    }
+
+    /** HF's JSON spells early_stopping as a boolean or a string; the rules by version name; both write back as read. */
+    @Test
+    void earlyStoppingAndBeamRuleTakeHfSpellings() throws Exception {
+        assertEquals(EarlyStopping.TRUE, parse("{\"early_stopping\": true}").earlyStopping());
+        assertEquals(EarlyStopping.FALSE, parse("{\"early_stopping\": \"false\"}").earlyStopping());
+        assertEquals(EarlyStopping.NEVER, parse("{\"early_stopping\": \"never\"}").earlyStopping());
+        assertEquals(BeamLengthRule.HF_4_36, parse("{\"beam_length_rule\": \"hf-4.36\"}").beamLengthRule());
+        GenerationConfig hf5 = parse("{\"beam_length_rule\": \"hf-5\", \"early_stopping\": \"never\"}");
+        String json = ConfigLoader.JSON.writeValueAsString(hf5);
+        assertTrue(json.contains("\"early_stopping\" : \"never\"") && json.contains("\"beam_length_rule\" : \"hf-5\""), json);
+        assertTrue(BeamLengthRule.HF_4_36.newTokensOnly() && !BeamLengthRule.HF_4_36.doneByRunningBeam());
+        assertTrue(BeamLengthRule.HF_5.newTokensOnly() && BeamLengthRule.HF_5.doneByRunningBeam());
+        assertTrue(!BeamLengthRule.HF_4_35.newTokensOnly() && !BeamLengthRule.HF_4_35.doneByRunningBeam());
+
+        var e = assertThrows(IOException.class, () -> parse("{\"early_stopping\": \"sometimes\"}"));
+        assertEquals("generation: generation.early_stopping must be one of [true, false, never], got 'sometimes'", e.getMessage());
+        e = assertThrows(IOException.class, () -> parse("{\"beam_length_rule\": \"hf-4.37\"}"));
+        assertTrue(e.getMessage().contains("beam_length_rule") && e.getMessage().contains("[hf-4.35, hf-4.36, hf-5]")
+                && e.getMessage().contains("'hf-4.37'"), e.getMessage());
+    }
+
+    private static GenerationConfig parse(String json) throws Exception {
+        return ConfigLoader.fromTree(ConfigLoader.JSON.readTree(json), GenerationConfig.class, List.of(), "generation");
     }
 }

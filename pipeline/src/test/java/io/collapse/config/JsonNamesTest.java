@@ -56,7 +56,7 @@ class JsonNamesTest {
                 + " num_attention_heads, num_key_value_heads, head_dim, max_position_embeddings, rms_norm_eps,"
                 + " rope_parameters, rope_parameters.rope_type, rope_parameters.rope_theta, attention_bias, mlp_bias,"
                 + " hidden_act, tie_word_embeddings, initializer_range, attention_dropout, pad_token_id, bos_token_id,"
-                + " eos_token_id, model_type, qwen2");
+                + " eos_token_id, model_type");
         assertWritesAndReadsBack("tiny-pythia", "vocab_size, hidden_size, num_hidden_layers, num_attention_heads,"
                 + " intermediate_size, hidden_act, rope_parameters, rope_parameters.partial_rotary_factor,"
                 + " rope_parameters.rope_theta, rope_parameters.rope_type, max_position_embeddings, layer_norm_eps,"

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.collapse.config.BeamLengthRule;
+import io.collapse.config.EarlyStopping;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +20,7 @@ class BeamHypothesesTest {
 
     @Test
     void wholeRowLengthKeepsTheBestAndTracksTheWorst() {
-        BeamHypotheses h = new BeamHypotheses(2, 1.0, "false", 80, 64, BeamHypotheses.LengthRule.WHOLE_ROW);
+        BeamHypotheses h = new BeamHypotheses(2, 1.0, EarlyStopping.FALSE, 80, 64, BeamLengthRule.HF_4_35);
         h.addEnded(row(64, 1), -6.4f); // -0.1
         h.addEnded(row(66, 2), -13.2f); // -0.2
         h.addEnded(row(68, 3), -10.2f); // -0.15: replaces the -0.2
@@ -37,22 +39,22 @@ class BeamHypothesesTest {
 
     @Test
     void newTokenLengthCountsTheEos() {
-        BeamHypotheses h = new BeamHypotheses(1, 1.0, "false", 80, 64, BeamHypotheses.LengthRule.NEW_TOKENS);
+        BeamHypotheses h = new BeamHypotheses(1, 1.0, EarlyStopping.FALSE, 80, 64, BeamLengthRule.HF_4_36);
         h.addEnded(row(67, 5), -3f); // 3 new tokens + EOS = 4
         assertEquals(-0.75, h.best(1).get(0).score(), 1e-12);
-        BeamHypotheses open = new BeamHypotheses(1, 1.0, "false", 80, 64, BeamHypotheses.LengthRule.NEW_TOKENS);
+        BeamHypotheses open = new BeamHypotheses(1, 1.0, EarlyStopping.FALSE, 80, 64, BeamLengthRule.HF_4_36);
         open.addOpen(row(80, 6), -8f); // 16 new tokens, no EOS
         assertEquals(-0.5, open.best(1).get(0).score(), 1e-12);
     }
 
     @Test
     void earlyStoppingVariants() {
-        BeamHypotheses always = new BeamHypotheses(1, 1.0, "true", 80, 64, BeamHypotheses.LengthRule.WHOLE_ROW);
+        BeamHypotheses always = new BeamHypotheses(1, 1.0, EarlyStopping.TRUE, 80, 64, BeamLengthRule.HF_4_35);
         assertFalse(always.isDone(0f, 65));
         always.addEnded(row(64, 1), -100f);
         assertTrue(always.isDone(0f, 65));
         // never, length_penalty > 0: the best possible score uses max_length.
-        BeamHypotheses never = new BeamHypotheses(1, 1.0, "never", 80, 64, BeamHypotheses.LengthRule.WHOLE_ROW);
+        BeamHypotheses never = new BeamHypotheses(1, 1.0, EarlyStopping.NEVER, 80, 64, BeamLengthRule.HF_4_35);
         never.addEnded(row(64, 1), -8f); // -0.125
         assertTrue(never.isDone(-10f, 65)); // -10/80 = -0.125 <= -0.125
         assertFalse(never.isDone(-9.9f, 65));

@@ -3,18 +3,19 @@ package io.collapse.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.config.LmConfig;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
+import io.collapse.config.BeamLengthRule;
 import io.collapse.config.GenerationConfig;
+import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Strategy;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,14 +75,14 @@ public class HfGenerateParityTest {
     }
 
     /**
-     * The beam length rule of the transformers version that wrote {@code expected}: 4.35's (prompt
-     * plus new tokens) for the OPT fixtures, which name none; 4.36's (new tokens only) from 4.36 on.
+     * The beam search of the transformers version that wrote {@code expected}: 4.35's for the OPT
+     * fixtures, which name none; 4.36's from 4.36 to 4.48; 5.x's vectorized one from 5.0 on.
      */
-    public static String beamLengthRule(JsonNode expected) {
-        String version = expected.path("environment").path("transformers_version").asText("4.35.0");
-        String[] parts = version.split("\\.");
-        boolean before436 = Integer.parseInt(parts[0]) < 4 || (parts[0].equals("4") && Integer.parseInt(parts[1]) < 36);
-        return before436 ? GenerationConfig.HF_4_35 : GenerationConfig.HF_4_36;
+    public static BeamLengthRule beamLengthRule(JsonNode expected) {
+        String[] version = expected.path("environment").path("transformers_version").asText("4.35.0").split("\\.");
+        int major = Integer.parseInt(version[0]);
+        int minor = Integer.parseInt(version[1]);
+        return major >= 5 ? BeamLengthRule.HF_5 : major == 4 && minor >= 36 ? BeamLengthRule.HF_4_36 : BeamLengthRule.HF_4_35;
     }
 
     /**
@@ -101,7 +102,7 @@ public class HfGenerateParityTest {
         GenerationConfig hf435 = configOf(record.get("kwargs"), true, null);
         GenerationConfig hf436 = new GenerationConfig(hf435.strategy(), hf435.numBeams(), hf435.numReturnSequences(),
                 null, null, hf435.minNewTokens(), hf435.maxNewTokens(), hf435.repetitionPenalty(), null, null, null,
-                null, null, GenerationConfig.HF_4_36, true);
+                null, null, BeamLengthRule.HF_4_36, true);
         int[][] ids = ints(expected.get("inputs").get("batch").get("input_ids"));
         GenerateResult out;
         try (NDManager scope = manager.newSubManager()) {
@@ -116,7 +117,7 @@ public class HfGenerateParityTest {
         }
     }
 
-    static GenerationConfig configOf(JsonNode kwargs, boolean useCache, String beamLengthRule) {
+    static GenerationConfig configOf(JsonNode kwargs, boolean useCache, BeamLengthRule beamLengthRule) {
         int beams = kwargs.path("num_beams").asInt(1);
         return new GenerationConfig(beams > 1 ? Strategy.BEAM : Strategy.GREEDY, beams, kwargs.path("num_return_sequences").asInt(1),
                 null, null, kwargs.path("min_new_tokens").asInt(0), kwargs.get("max_new_tokens").asInt(),

@@ -1,0 +1,45 @@
+package io.collapse.config;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/**
+ * Which transformers version's beam search ({@code generation.beam_length_rule}): the length a
+ * hypothesis's log-prob sum is divided by, and the score that judges a prompt done. With min =
+ * max new tokens every rule picks the same winners.
+ */
+public enum BeamLengthRule {
+    /**
+     * 4.35, the paper's era: the whole row (prompt, left pads, new tokens), not the final EOS; done
+     * judged from the step's best candidate, which may be an EOS that just finished.
+     */
+    HF_4_35("hf-4.35"),
+    /** 4.36 to 4.48 (#27351): new tokens only, an ending EOS included; done judged as 4.35. */
+    HF_4_36("hf-4.36"),
+    /**
+     * 5.x's vectorized beam search (#35802): new tokens as 4.36; done judged from the best beam still
+     * running ({@code _check_early_stop_heuristic} on {@code running_beam_scores[:, :1]}).
+     */
+    HF_5("hf-5");
+
+    private final String name;
+
+    BeamLengthRule(String name) {
+        this.name = name;
+    }
+
+    /** Whether the length counts new tokens only (4.36 on) rather than the whole row. */
+    public boolean newTokensOnly() {
+        return this != HF_4_35;
+    }
+
+    /** Whether a prompt is judged done from its best running beam (5.x) rather than the step's best candidate. */
+    public boolean doneByRunningBeam() {
+        return this == HF_5;
+    }
+
+    @JsonValue
+    @Override
+    public String toString() {
+        return name;
+    }
+}

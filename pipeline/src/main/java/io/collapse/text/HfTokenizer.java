@@ -143,7 +143,8 @@ public final class HfTokenizer implements Tokenizer {
         return next;
     }
 
-    private static ObjectNode added(int id, String content, boolean special, boolean normalized, boolean lstrip,
+    /** An added_tokens entry of tokenizer.json, its fields in the order tokenizers writes them. */
+    static ObjectNode added(int id, String content, boolean special, boolean normalized, boolean lstrip,
             boolean rstrip, boolean singleWord) {
         ObjectNode t = StrictJson.MAPPER.createObjectNode();
         t.put("id", id);

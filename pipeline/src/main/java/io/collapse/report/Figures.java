@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -151,38 +152,35 @@ final class Figures {
     }
 
     private static Figure testPerplexity(List<MetricTable.Aggregate> aggregates) {
-        List<XYChart> panels = new ArrayList<>();
-        for (String key : List.of("test_corpus_ppl", "test_mean_batch_ppl")) {
-            XYChart chart = curveChart(key.equals("test_corpus_ppl")
-                    ? "corpus ppl = exp(mean token NLL)" : "mean batch ppl (released code)", "test perplexity");
-            if (addRegimeCurves(chart, aggregates, key)) {
-                panels.add(chart);
-            }
-        }
-        if (panels.isEmpty()) {
-            return null;
-        }
-        return new Figure("test-perplexity", "Test perplexity per generation",
+        List<XYChart> panels = curvePanels(aggregates, List.of("test_corpus_ppl", "test_mean_batch_ppl"),
+                key -> key.equals("test_corpus_ppl") ? "corpus ppl = exp(mean token NLL)" : "mean batch ppl (released code)",
+                "test perplexity");
+        return panels.isEmpty() ? null : new Figure("test-perplexity", "Test perplexity per generation",
                 "wikitext-2 test perplexity of each generation's model, both definitions; mean over seeds, error bars ±1 std"
                         + " (sample std; none with one seed). Tables give min and max.",
                 2, 560, 400, panels);
     }
 
     private static Figure collapseMeasures(List<MetricTable.Aggregate> aggregates) {
+        List<XYChart> panels = curvePanels(aggregates, List.of(MEASURES),
+                key -> MetricTable.COLUMNS.get(MetricTable.index(key)).title(), null);
+        return panels.isEmpty() ? null : new Figure("collapse-measures", "Collapse measures per generation",
+                "Each generation's corpus against the same run's generation-0 corpus (percentile shares, W1, KL) and its"
+                        + " token statistics; mean over seeds per regime, error bars ±1 std. Definitions below.",
+                4, 340, 280, panels);
+    }
+
+    /** A curve chart per key, titled {@code title(key)}, for the keys some regime has values of. */
+    private static List<XYChart> curvePanels(List<MetricTable.Aggregate> aggregates, List<String> keys,
+            Function<String, String> title, String yTitle) {
         List<XYChart> panels = new ArrayList<>();
-        for (String key : MEASURES) {
-            XYChart chart = curveChart(MetricTable.COLUMNS.get(MetricTable.index(key)).title(), null);
+        for (String key : keys) {
+            XYChart chart = curveChart(title.apply(key), yTitle);
             if (addRegimeCurves(chart, aggregates, key)) {
                 panels.add(chart);
             }
         }
-        if (panels.isEmpty()) {
-            return null;
-        }
-        return new Figure("collapse-measures", "Collapse measures per generation",
-                "Each generation's corpus against the same run's generation-0 corpus (percentile shares, W1, KL) and its"
-                        + " token statistics; mean over seeds per regime, error bars ±1 std. Definitions below.",
-                4, 340, 280, panels);
+        return panels;
     }
 
     /** One series per regime: mean over seeds by generation, ±std error bars; false when no regime has a value. */

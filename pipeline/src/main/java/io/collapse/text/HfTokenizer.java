@@ -8,7 +8,6 @@ import io.collapse.config.StrictJson;
 import io.collapse.io.Checksums;
 import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.TokenizerFiles;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,26 +27,36 @@ import java.util.Map;
  * the result, encode and decode. Decoding never cleans up spaces for a BPE model, as in 5.17.
  * Immutable and thread-safe; the native handle is freed by DJL's cleaner.
  */
-public final class HfTokenizer implements Tokenizer {
+public final class HfTokenizer extends AbstractTokenizer {
 
     private final TokenizerFiles files;
     private final TokenizerClass tokenizerClass;
     private final HuggingFaceTokenizer engine;
-    private final String[] tokenById;
-    private final int bosId;
-    private final int eosId;
-    private final int unkId;
-    private final int padId;
     private final String paddingSide;
     private final boolean cleanUp;
-    private final String fingerprint;
 
-    private HfTokenizer(TokenizerFiles files, String modelType) throws IOException {
+    /** {@code json}: the tokenizer.json as rewritten; {@code named}: bos, eos, unk, pad (null = none). */
+    private HfTokenizer(TokenizerFiles files, TokenizerClass tokenizerClass, Map<String, Integer> vocab, String[] named,
+            String paddingSide, boolean cleanUp, byte[] json) throws IOException {
+        super(vocab, named[0], named[1], named[2], named[3],
+                Checksums.sha256(concat(json, ("\n" + paddingSide + "\n" + cleanUp).getBytes(StandardCharsets.UTF_8))));
         this.files = files;
+        this.tokenizerClass = tokenizerClass;
+        this.paddingSide = paddingSide;
+        this.cleanUp = cleanUp;
+        engine = djlTokenizer(files.source().resolve(TokenizerFiles.TOKENIZER_JSON), json);
+    }
+
+    /**
+     * The tokenizer of a directory with a tokenizer.json; {@code modelType} is config.json's (null when none).
+     * Its fingerprint is the sha256 over the tokenizer.json as rewritten (specials, post-processor
+     * included), padding side and clean-up.
+     */
+    public static HfTokenizer fromFiles(TokenizerFiles files, String modelType) throws IOException {
         Path file = files.source().resolve(TokenizerFiles.TOKENIZER_JSON);
         Path configFile = files.source().resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON);
         HfTokenizerConfig config = HfTokenizerConfig.read(files);
-        tokenizerClass = TokenizerClass.choose(config.tokenizerClass(), modelType);
+        TokenizerClass tokenizerClass = TokenizerClass.choose(config.tokenizerClass(), modelType);
         if (tokenizerClass == null) {
             throw new CheckpointException(configFile, "tokenizer_class '" + config.tokenizerClass()
                     + "' is not supported; expected one of " + Arrays.stream(TokenizerClass.values()).map(c -> c.hfName).toList()
@@ -67,28 +76,10 @@ public final class HfTokenizer implements Tokenizer {
         postProcessor(root, config, named[0], named[1], vocab);
         root.putNull("truncation");
         root.putNull("padding");
-        Map<String, Integer> all = files.tokenizerJsonVocab(root);
-        tokenById = new String[all.size()];
-        all.forEach((token, id) -> tokenById[id] = token);
-        bosId = idOf(all, named[0]);
-        eosId = idOf(all, named[1]);
-        unkId = idOf(all, named[2]);
-        padId = idOf(all, named[3]);
-        paddingSide = config.paddingSide() != null ? config.paddingSide() : tokenizerClass.paddingSide;
-        cleanUp = config.cleanUp() && (!TokenizerClass.isBpe(root) || config.cleanUpForBpe());
-        byte[] json = StrictJson.MAPPER.writeValueAsBytes(root);
-        fingerprint = Checksums.sha256(concat(json, ("\n" + paddingSide + "\n" + cleanUp).getBytes(StandardCharsets.UTF_8)));
-        try {
-            engine = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
-                    Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"));
-        } catch (RuntimeException e) {
-            throw new CheckpointException(file, "HuggingFace tokenizers cannot load it: " + e.getMessage());
-        }
-    }
-
-    /** The tokenizer of a directory with a tokenizer.json; {@code modelType} is config.json's (null when none). */
-    public static HfTokenizer fromFiles(TokenizerFiles files, String modelType) throws IOException {
-        return new HfTokenizer(files, modelType);
+        String paddingSide = config.paddingSide() != null ? config.paddingSide() : tokenizerClass.paddingSide;
+        boolean cleanUp = config.cleanUp() && (!TokenizerClass.isBpe(root) || config.cleanUpForBpe());
+        return new HfTokenizer(files, tokenizerClass, files.tokenizerJsonVocab(root), named, paddingSide, cleanUp,
+                StrictJson.MAPPER.writeValueAsBytes(root));
     }
 
     /**
@@ -143,7 +134,8 @@ public final class HfTokenizer implements Tokenizer {
         return next;
     }
 
-    private static ObjectNode added(int id, String content, boolean special, boolean normalized, boolean lstrip,
+    /** An added_tokens entry of tokenizer.json, its fields in the order tokenizers writes them. */
+    static ObjectNode added(int id, String content, boolean special, boolean normalized, boolean lstrip,
             boolean rstrip, boolean singleWord) {
         ObjectNode t = StrictJson.MAPPER.createObjectNode();
         t.put("id", id);
@@ -207,10 +199,6 @@ public final class HfTokenizer implements Tokenizer {
         throw new IllegalStateException("'" + content + "' has no id; addedTokens ran first and checks that");
     }
 
-    private static int idOf(Map<String, Integer> vocab, String token) {
-        return token == null ? -1 : vocab.get(token);
-    }
-
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
@@ -219,30 +207,12 @@ public final class HfTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
-        return ids(engine.encode(text, true, false).getIds());
+        return ints(engine.encode(text, true, false).getIds());
     }
 
     @Override
     public int[] encodeWithoutSpecial(String text) {
-        return ids(engine.encode(text, false, false).getIds());
-    }
-
-    private static int[] ids(long[] ids) {
-        int[] out = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            out[i] = Math.toIntExact(ids[i]);
-        }
-        return out;
-    }
-
-    @Override
-    public List<String> tokens(String text) {
-        int[] ids = encodeWithoutSpecial(text);
-        List<String> out = new ArrayList<>(ids.length);
-        for (int id : ids) {
-            out.add(tokenById[id]);
-        }
-        return out;
+        return ints(engine.encode(text, false, false).getIds());
     }
 
     @Override
@@ -267,38 +237,6 @@ public final class HfTokenizer implements Tokenizer {
         return tokenById[id];
     }
 
-    private void requireId(int id) {
-        if (id < 0 || id >= tokenById.length) {
-            throw new IllegalArgumentException("token id " + id + " is not in the tokenizer's vocabulary (ids 0.."
-                    + (tokenById.length - 1) + "); the model's embedding may have more rows than the vocabulary");
-        }
-    }
-
-    @Override
-    public int vocabSize() {
-        return tokenById.length;
-    }
-
-    @Override
-    public int bosId() {
-        return bosId;
-    }
-
-    @Override
-    public int eosId() {
-        return eosId;
-    }
-
-    @Override
-    public int padId() {
-        return padId;
-    }
-
-    @Override
-    public int unkId() {
-        return unkId;
-    }
-
     @Override
     public String paddingSide() {
         return paddingSide;
@@ -307,12 +245,6 @@ public final class HfTokenizer implements Tokenizer {
     /** Which transformers class AutoTokenizer would use (e.g. "LlamaTokenizer"). */
     public String tokenizerClass() {
         return tokenizerClass.hfName;
-    }
-
-    /** sha256 over the tokenizer.json as rewritten (specials, post-processor included), padding side and clean-up. */
-    @Override
-    public String fingerprint() {
-        return fingerprint;
     }
 
     /** The source files, byte for byte (the rewriting is redone at every load). */

@@ -1,9 +1,9 @@
 package io.collapse.text;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.StrictJson;
 import io.collapse.model.hf.CheckpointException;
+import io.collapse.model.hf.HfJson;
 import io.collapse.model.hf.TokenizerFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,15 +55,15 @@ record HfTokenizerConfig(String tokenizerClass, Map<String, String> specialToken
             Path mapFile = files.source().resolve(TokenizerFiles.SPECIAL_TOKENS_MAP_JSON);
             readSpecials(mapFile, object(files, TokenizerFiles.SPECIAL_TOKENS_MAP_JSON), specials, extras);
         }
-        String side = text(configFile, config, "padding_side");
+        String side = HfJson.text(configFile, config, "padding_side");
         if (side != null && !side.equals("left") && !side.equals("right")) {
             throw new CheckpointException(configFile, "padding_side is '" + side + "'; expected 'left' or 'right'");
         }
-        return new HfTokenizerConfig(text(configFile, config, "tokenizer_class"), specials, List.copyOf(extras), added,
-                flag(configFile, config, "add_bos_token"), flag(configFile, config, "add_eos_token"),
-                flag(configFile, config, "add_prefix_space"), flag(configFile, config, "legacy"), side,
-                Boolean.TRUE.equals(flag(configFile, config, "clean_up_tokenization_spaces")),
-                Boolean.TRUE.equals(flag(configFile, config,
+        return new HfTokenizerConfig(HfJson.text(configFile, config, "tokenizer_class"), specials, List.copyOf(extras), added,
+                HfJson.flag(configFile, config, "add_bos_token"), HfJson.flag(configFile, config, "add_eos_token"),
+                HfJson.flag(configFile, config, "add_prefix_space"), HfJson.flag(configFile, config, "legacy"), side,
+                Boolean.TRUE.equals(HfJson.flag(configFile, config, "clean_up_tokenization_spaces")),
+                Boolean.TRUE.equals(HfJson.flag(configFile, config,
                         "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output")));
     }
 
@@ -76,16 +76,7 @@ record HfTokenizerConfig(String tokenizerClass, Map<String, String> specialToken
         if (!files.has(name)) {
             return StrictJson.MAPPER.createObjectNode();
         }
-        Path file = files.source().resolve(name);
-        try {
-            JsonNode root = StrictJson.MAPPER.readTree(files.bytes(name));
-            if (root == null || !root.isObject()) {
-                throw new CheckpointException(file, "expected a JSON object");
-            }
-            return root;
-        } catch (JsonProcessingException e) {
-            throw new CheckpointException(file, StrictJson.describe(e));
-        }
+        return HfJson.object(files.source().resolve(name), files.bytes(name));
     }
 
     /** The named tokens and additional_special_tokens of one file, over what earlier files said. */
@@ -144,27 +135,5 @@ record HfTokenizerConfig(String tokenizerClass, Map<String, String> specialToken
                     t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false), t.path("single_word").asBoolean(false)));
         }
         return List.copyOf(byId.values());
-    }
-
-    private static Boolean flag(Path file, JsonNode root, String key) throws CheckpointException {
-        JsonNode v = root.get(key);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isBoolean()) {
-            throw new CheckpointException(file, key + " is " + v + "; expected true or false");
-        }
-        return v.asBoolean();
-    }
-
-    private static String text(Path file, JsonNode root, String key) throws CheckpointException {
-        JsonNode v = root.get(key);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw new CheckpointException(file, key + " is " + v + "; expected a string");
-        }
-        return v.asText();
     }
 }

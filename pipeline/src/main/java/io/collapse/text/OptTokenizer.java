@@ -5,13 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.TokenizerFiles;
 import io.collapse.model.hf.TokenizerSettings;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +32,7 @@ import java.util.Map;
  * contract. The files themselves (layouts, parsing, writing, fingerprint) are {@link TokenizerFiles}'.
  * Immutable and thread-safe; a DJL tokenizer's native handle is freed by DJL's cleaner.
  */
-public final class OptTokenizer implements Tokenizer {
+public final class OptTokenizer extends AbstractTokenizer {
 
     /** Inverse of {@link ByteLevelBpe#BYTE_TO_CHAR}: character → byte, -1 where none. */
     private static final int[] CHAR_TO_BYTE = charToByte();
@@ -46,22 +44,35 @@ public final class OptTokenizer implements Tokenizer {
 
     private final Engine engine;
     private final TokenizerSettings settings;
-    /** id → token string (byte-level characters, e.g. "Ġworld"). */
-    private final String[] tokenById;
     /** id → the bytes the token stands for. */
     private final byte[][] bytesById;
     private final boolean[] special;
-    private final int bosId;
-    private final int eosId;
-    private final int unkId;
-    private final int padId;
     /** The files as read, for {@link #writeTo}. */
     private final TokenizerFiles files;
-    private final String fingerprint;
 
-    private OptTokenizer(TokenizerFiles files) throws IOException {
+    /**
+     * {@code bpe}: the Java BPE for vocab.json + merges.txt, null for a tokenizer.json (DJL runs it);
+     * {@code special}: by id, the tokens kept whole and skipped by {@code skipSpecialTokens}. The
+     * fingerprint is the sha256 over the vocabulary files' bytes (tokenizer.json, or vocab.json +
+     * merges.txt) and the settings.
+     */
+    private OptTokenizer(TokenizerFiles files, TokenizerSettings settings, Map<String, Integer> vocab, ByteLevelBpe bpe,
+            boolean[] special) throws IOException {
+        super(vocab, settings.bosToken(), settings.eosToken(), settings.unkToken(), settings.padToken(),
+                files.fingerprint(settings));
         this.files = files;
-        this.settings = files.settings(TokenizerSettings.OPT);
+        this.settings = settings;
+        this.special = special;
+        bytesById = new byte[tokenById.length][];
+        for (int id = 0; id < tokenById.length; id++) {
+            bytesById[id] = tokenBytes(tokenById[id]);
+        }
+        engine = bpe != null ? javaEngine(bpe, vocab)
+                : djlEngine(files.source().resolve(TokenizerFiles.TOKENIZER_JSON), files.bytes(TokenizerFiles.TOKENIZER_JSON));
+    }
+
+    private static OptTokenizer fromFiles(TokenizerFiles files) throws IOException {
+        TokenizerSettings settings = files.settings(TokenizerSettings.OPT);
         List<String> modelFiles = files.modelFiles();
         Map<String, Integer> vocab;
         ByteLevelBpe bpe = null;
@@ -78,24 +89,13 @@ public final class OptTokenizer implements Tokenizer {
                 throw new CheckpointException(files.source().resolve(TokenizerFiles.MERGES_TXT), e.getMessage());
             }
         }
-        tokenById = new String[vocab.size()];
-        vocab.forEach((token, id) -> tokenById[id] = token);
-        bytesById = new byte[tokenById.length][];
-        for (int id = 0; id < tokenById.length; id++) {
-            bytesById[id] = tokenBytes(tokenById[id]);
-        }
-        special = new boolean[tokenById.length];
+        // Every special token (bos, eos, unk and pad among them) must have an id.
+        boolean[] special = new boolean[vocab.size()];
         Path config = files.source().resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON);
         for (String token : settings.specialTokens()) {
             special[idOf(vocab, token, config)] = true;
         }
-        bosId = idOf(vocab, settings.bosToken(), config);
-        eosId = idOf(vocab, settings.eosToken(), config);
-        unkId = idOf(vocab, settings.unkToken(), config);
-        padId = idOf(vocab, settings.padToken(), config);
-        engine = bpe != null ? javaEngine(bpe, vocab)
-                : djlEngine(files.source().resolve(TokenizerFiles.TOKENIZER_JSON), files.bytes(TokenizerFiles.TOKENIZER_JSON));
-        fingerprint = files.fingerprint(settings);
+        return new OptTokenizer(files, settings, vocab, bpe, special);
     }
 
     /**
@@ -108,7 +108,7 @@ public final class OptTokenizer implements Tokenizer {
      * @throws CheckpointException naming the file and the problem when the files cannot be used
      */
     public static OptTokenizer fromDir(Path dir) throws IOException {
-        return new OptTokenizer(TokenizerFiles.read(dir));
+        return fromFiles(TokenizerFiles.read(dir));
     }
 
     /** facebook/opt-125m's tokenizer, bundled on the classpath; loaded once, then shared. */
@@ -121,7 +121,7 @@ public final class OptTokenizer implements Tokenizer {
 
         private static OptTokenizer load() {
             try {
-                return new OptTokenizer(TokenizerFiles.bundled());
+                return fromFiles(TokenizerFiles.bundled());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -138,17 +138,6 @@ public final class OptTokenizer implements Tokenizer {
     @Override
     public int[] encodeWithoutSpecial(String text) {
         return engine.encode(text, false);
-    }
-
-    /** The token strings of {@link #encodeWithoutSpecial} (byte-level characters: "Ġworld"). */
-    @Override
-    public List<String> tokens(String text) {
-        int[] ids = encodeWithoutSpecial(text);
-        List<String> out = new ArrayList<>(ids.length);
-        for (int id : ids) {
-            out.add(tokenById[id]);
-        }
-        return out;
     }
 
     /** HF's {@code decode(ids)} defaults: special tokens kept, clean-up as the config says (OPT: on). */
@@ -173,10 +162,7 @@ public final class OptTokenizer implements Tokenizer {
     public String decode(int[] ids, boolean skipSpecialTokens, boolean cleanUpSpaces) {
         int length = 0;
         for (int id : ids) {
-            if (id < 0 || id >= tokenById.length) {
-                throw new IllegalArgumentException("token id " + id + " is not in the tokenizer's vocabulary (ids 0.."
-                        + (tokenById.length - 1) + "); the model's embedding may have more rows than the vocabulary");
-            }
+            requireId(id);
             length += bytesById[id].length;
         }
         byte[] bytes = new byte[length];
@@ -206,32 +192,6 @@ public final class OptTokenizer implements Tokenizer {
                 .replace(" 're", "'re");
     }
 
-    /** Number of tokens with an id (HF's {@code len(tokenizer)}: 50265 for OPT, below the model's 50272). */
-    @Override
-    public int vocabSize() {
-        return tokenById.length;
-    }
-
-    @Override
-    public int padId() {
-        return padId;
-    }
-
-    @Override
-    public int bosId() {
-        return bosId;
-    }
-
-    @Override
-    public int eosId() {
-        return eosId;
-    }
-
-    @Override
-    public int unkId() {
-        return unkId;
-    }
-
     /** The token string of one id (HF's {@code convert_ids_to_tokens}), e.g. "Ġworld". */
     @Override
     public String token(int id) {
@@ -250,12 +210,6 @@ public final class OptTokenizer implements Tokenizer {
 
     public TokenizerSettings settings() {
         return settings;
-    }
-
-    /** sha256 (hex) over the vocabulary files' bytes (tokenizer.json, or vocab.json + merges.txt) and the settings. */
-    @Override
-    public String fingerprint() {
-        return fingerprint;
     }
 
     /**
@@ -278,7 +232,7 @@ public final class OptTokenizer implements Tokenizer {
         return (text, addSpecialTokens) -> {
             IntList out = new IntList();
             if (addSpecialTokens && settings.addBosToken()) {
-                out.add(bosId);
+                out.add(bosId());
             }
             String t = settings.addPrefixSpace() ? " " + text : text;
             int start = 0;
@@ -305,23 +259,10 @@ public final class OptTokenizer implements Tokenizer {
         };
     }
 
-    /** DJL's HuggingFace tokenizers on tokenizer.json; truncation and padding off (DJL truncates at 512 by default). */
+    /** DJL's HuggingFace tokenizers on tokenizer.json ({@link #djlTokenizer}). */
     private static Engine djlEngine(Path file, byte[] json) throws IOException {
-        HuggingFaceTokenizer hf;
-        try {
-            hf = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
-                    Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"));
-        } catch (RuntimeException e) {
-            throw new CheckpointException(file, "HuggingFace tokenizers cannot load it: " + e.getMessage());
-        }
-        return (text, addSpecialTokens) -> {
-            long[] ids = hf.encode(text, addSpecialTokens, false).getIds();
-            int[] out = new int[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                out[i] = Math.toIntExact(ids[i]);
-            }
-            return out;
-        };
+        HuggingFaceTokenizer hf = djlTokenizer(file, json);
+        return (text, addSpecialTokens) -> ints(hf.encode(text, addSpecialTokens, false).getIds());
     }
 
     /** OPT's tokenizer is a byte-level BPE: decode maps byte-level characters back to bytes. */

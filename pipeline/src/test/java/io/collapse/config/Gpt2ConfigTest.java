@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,15 +14,9 @@ class Gpt2ConfigTest {
 
     @TempDir Path tmp;
 
-    private LmConfig read(String json) throws IOException {
-        Path file = tmp.resolve("config.json");
-        Files.writeString(file, json);
-        return LmConfig.read(file);
-    }
-
     @Test
     void absentKeysTakeGpt2sValues() throws IOException {
-        Gpt2Config c = (Gpt2Config) read("{\"model_type\": \"gpt2\", \"vocab_size\": 50257, \"pad_token_id\": null}");
+        Gpt2Config c = (Gpt2Config) LmConfigFile.read(tmp, "{\"model_type\": \"gpt2\", \"vocab_size\": 50257, \"pad_token_id\": null}");
         assertEquals(768, c.hiddenSize());
         assertEquals(3072, c.intermediateSize());
         assertEquals(1024, c.maxPositionEmbeddings());
@@ -51,14 +44,14 @@ class Gpt2ConfigTest {
     @Test
     void unsupportedSettingsAreNamed() {
         IOException io = assertThrows(IOException.class,
-                () -> read("{\"model_type\": \"gpt2\", \"vocab_size\": 100, \"eos_token_id\": 0, \"bos_token_id\": 0,"
+                () -> LmConfigFile.read(tmp, "{\"model_type\": \"gpt2\", \"vocab_size\": 100, \"eos_token_id\": 0, \"bos_token_id\": 0,"
                         + " \"reorder_and_upcast_attn\": true}"));
         assertTrue(io.getMessage().contains("reorder_and_upcast_attn=true is not supported"), io.getMessage());
         io = assertThrows(IOException.class,
-                () -> read("{\"model_type\": \"gpt2\", \"vocab_size\": 100, \"eos_token_id\": 0, \"bos_token_id\": 0,"
+                () -> LmConfigFile.read(tmp, "{\"model_type\": \"gpt2\", \"vocab_size\": 100, \"eos_token_id\": 0, \"bos_token_id\": 0,"
                         + " \"n_embd\": 100, \"n_head\": 3}"));
         assertTrue(io.getMessage().contains("n_embd (100) must be divisible by n_head (3)"), io.getMessage());
-        io = assertThrows(IOException.class, () -> read("{\"model_type\": \"gpt2\", \"vocab_size\": 100}"));
+        io = assertThrows(IOException.class, () -> LmConfigFile.read(tmp, "{\"model_type\": \"gpt2\", \"vocab_size\": 100}"));
         assertTrue(io.getMessage().contains("special token id 50256"), io.getMessage());
     }
 }

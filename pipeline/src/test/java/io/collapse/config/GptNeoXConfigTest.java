@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,16 +40,10 @@ class GptNeoXConfigTest {
              "tie_word_embeddings": false, "transformers_version": "5.17.0", "use_cache": true,
              "use_parallel_residual": true, "vocab_size": 50304}""";
 
-    private LmConfig read(String json) throws IOException {
-        Path file = dir.resolve("config.json");
-        Files.writeString(file, json);
-        return LmConfig.read(file);
-    }
-
     @Test
     void pythiaConfigOfEitherEraReadsAsThePreset() throws IOException {
-        GptNeoXConfig old = (GptNeoXConfig) read(PYTHIA_160M);
-        GptNeoXConfig now = (GptNeoXConfig) read(PYTHIA_160M_5X);
+        GptNeoXConfig old = (GptNeoXConfig) LmConfigFile.read(dir, PYTHIA_160M);
+        GptNeoXConfig now = (GptNeoXConfig) LmConfigFile.read(dir, PYTHIA_160M_5X);
         assertEquals(16, old.rotaryNdims());
         assertEquals(10000.0, old.rope().ropeTheta());
         assertEquals(0, old.bosTokenId());
@@ -63,14 +56,14 @@ class GptNeoXConfigTest {
 
     @Test
     void writesWhatFiveSeventeenWritesAndReadsItBack() throws IOException {
-        GptNeoXConfig old = (GptNeoXConfig) read(PYTHIA_160M);
+        GptNeoXConfig old = (GptNeoXConfig) LmConfigFile.read(dir, PYTHIA_160M);
         String json = old.toJson("float32");
         JsonNode tree = ConfigLoader.JSON.readTree(json);
         assertEquals(ConfigLoader.JSON.readTree("{\"partial_rotary_factor\": 0.25, \"rope_theta\": 10000.0,"
                 + " \"rope_type\": \"default\"}"), tree.get("rope_parameters"));
         assertFalse(tree.has("rotary_pct") || tree.has("rotary_emb_base") || tree.has("rope_scaling"), json);
         assertEquals("GPTNeoXForCausalLM", tree.get("architectures").get(0).asText());
-        assertEquals(old, read(json));
+        assertEquals(old, LmConfigFile.read(dir, json));
     }
 
     /** 5.17's precedence: rope_parameters over rotary_pct / rotary_emb_base, rope_scaling over both; top-level rope_theta ignored. */
@@ -78,14 +71,14 @@ class GptNeoXConfigTest {
     void ropeSettingsFollowFiveSeventeensPrecedence() throws IOException {
         String base = "{\"model_type\": \"gpt_neox\", \"vocab_size\": 100, \"hidden_size\": 64, \"num_hidden_layers\": 1,"
                 + " \"num_attention_heads\": 2, \"intermediate_size\": 128, \"max_position_embeddings\": 32";
-        GptNeoXConfig a = (GptNeoXConfig) read(base + ", \"rotary_pct\": 0.5, \"rotary_emb_base\": 7,"
+        GptNeoXConfig a = (GptNeoXConfig) LmConfigFile.read(dir, base + ", \"rotary_pct\": 0.5, \"rotary_emb_base\": 7,"
                 + " \"rope_parameters\": {\"rope_theta\": 500.0}}");
         assertEquals(500.0, a.rope().ropeTheta());
         assertEquals(16, a.rotaryNdims()); // 0.5 × head 32
-        GptNeoXConfig b = (GptNeoXConfig) read(base + ", \"rope_theta\": 500.0, \"partial_rotary_factor\": 1.0}");
+        GptNeoXConfig b = (GptNeoXConfig) LmConfigFile.read(dir, base + ", \"rope_theta\": 500.0, \"partial_rotary_factor\": 1.0}");
         assertEquals(10000.0, b.rope().ropeTheta());
         assertEquals(8, b.rotaryNdims()); // the 0.25 default
-        GptNeoXConfig c = (GptNeoXConfig) read(base + ", \"rope_scaling\": {\"type\": \"default\", \"rope_theta\": 3},"
+        GptNeoXConfig c = (GptNeoXConfig) LmConfigFile.read(dir, base + ", \"rope_scaling\": {\"type\": \"default\", \"rope_theta\": 3},"
                 + " \"rope_parameters\": {\"rope_theta\": 500.0}, \"rotary_pct\": 1.0}");
         assertEquals(3.0, c.rope().ropeTheta());
         assertEquals(32, c.rotaryNdims());
@@ -112,7 +105,7 @@ class GptNeoXConfigTest {
                     "max_position_embeddings", 32));
             json.put(e.getKey(), e.getValue());
             String text = ConfigLoader.JSON.writeValueAsString(json);
-            IOException error = assertThrows(IOException.class, () -> read(text), e.getKey());
+            IOException error = assertThrows(IOException.class, () -> LmConfigFile.read(dir, text), e.getKey());
             assertTrue(error.getMessage().contains(messages.get(i++)), error.getMessage());
         }
     }

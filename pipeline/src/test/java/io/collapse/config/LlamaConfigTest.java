@@ -18,19 +18,13 @@ class LlamaConfigTest {
 
     @TempDir Path dir;
 
-    private LmConfig read(String json) throws IOException {
-        Path file = dir.resolve("config.json");
-        Files.writeString(file, json);
-        return LmConfig.read(file);
-    }
-
     private static final String SIZES = "\"vocab_size\": 1000, \"hidden_size\": 64, \"intermediate_size\": 160,"
             + " \"num_hidden_layers\": 2, \"num_attention_heads\": 4";
 
     /** As transformers 5.17 writes a Llama 3.2-style config (rope settings inside rope_parameters). */
     @Test
     void readsTransformers5ConfigWithLlama3Rope() throws IOException {
-        LlamaConfig c = assertInstanceOf(LlamaConfig.class, read("{\"model_type\": \"llama\", " + SIZES
+        LlamaConfig c = assertInstanceOf(LlamaConfig.class, LmConfigFile.read(dir, "{\"model_type\": \"llama\", " + SIZES
                 + ", \"num_key_value_heads\": 2, \"head_dim\": 16, \"max_position_embeddings\": 256, \"pad_token_id\": null,"
                 + " \"rope_parameters\": {\"factor\": 8.0, \"high_freq_factor\": 4.0, \"low_freq_factor\": 1.0,"
                 + " \"original_max_position_embeddings\": 64, \"rope_theta\": 10000.0, \"rope_type\": \"llama3\"},"
@@ -51,7 +45,7 @@ class LlamaConfigTest {
     /** 4.x configs (TinyLlama, SmolLM2): rope_theta beside the model, rope_scaling with "type". */
     @Test
     void readsTransformers4RopeKeysAndWritesThem5xStyle() throws IOException {
-        LlamaConfig c = (LlamaConfig) read("{\"model_type\": \"llama\", " + SIZES
+        LlamaConfig c = (LlamaConfig) LmConfigFile.read(dir, "{\"model_type\": \"llama\", " + SIZES
                 + ", \"rope_theta\": 100000.0, \"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}}");
         assertEquals(new RopeParameters("linear", 100000.0, 2.0, null, null, null), c.ropeParameters());
         assertEquals(4, c.numKeyValueHeads());
@@ -70,7 +64,7 @@ class LlamaConfigTest {
 
     @Test
     void qwen2HasQkvBiasesAndItsOwnDefaults() throws IOException {
-        LlamaConfig c = (LlamaConfig) read("{\"model_type\": \"qwen2\", " + SIZES + ", \"num_key_value_heads\": 2,"
+        LlamaConfig c = (LlamaConfig) LmConfigFile.read(dir, "{\"model_type\": \"qwen2\", " + SIZES + ", \"num_key_value_heads\": 2,"
                 + " \"rope_parameters\": {\"rope_theta\": 1000000.0, \"rope_type\": \"default\"},"
                 + " \"use_sliding_window\": false, \"sliding_window\": null, \"layer_types\": [\"full_attention\", \"full_attention\"],"
                 + " \"bos_token_id\": 997, \"eos_token_id\": 997}");
@@ -104,11 +98,11 @@ class LlamaConfigTest {
 
     @Test
     void aOneElementEosListIsThatId() throws IOException {
-        assertEquals(7, read("{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [7]}").eosTokenId());
+        assertEquals(7, LmConfigFile.read(dir, "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [7]}").eosTokenId());
     }
 
     private void assertMessage(String expected, String json) {
-        IOException e = assertThrows(IOException.class, () -> read(json));
+        IOException e = assertThrows(IOException.class, () -> LmConfigFile.read(dir, json));
         assertTrue(e.getMessage().endsWith(expected), e.getMessage());
     }
 }

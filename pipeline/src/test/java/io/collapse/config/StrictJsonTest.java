@@ -9,8 +9,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Issue 15's careless and hostile configs: each refused in one line naming the file, the field and what was expected. */
 class StrictJsonTest {
@@ -19,49 +23,35 @@ class StrictJsonTest {
 
     private static final Path SMOKE = Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json");
 
-    /** The smoke config with {@code edit} applied to its text. */
-    private IOException runConfigRefused(String from, String to) throws IOException {
+    /** The smoke config with its text {@code from} replaced by {@code to}: refused, the message holding {@code expected}. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void aCarelessRunConfigIsRefused(String what, String from, String to, String expected) throws IOException {
         String text = Files.readString(SMOKE);
         assertTrue(text.contains(from), from);
         Path file = dir.resolve("run.json");
         Files.writeString(file, text.replace(from, to));
         IOException e = assertThrows(IOException.class, () -> RunConfig.load(file, List.of()));
         assertOneLineNamingTheFile(e, file);
-        return e;
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
-    @Test
-    void trailingContentAfterTheConfigIsRefused() throws IOException {
-        IOException e = runConfigRefused("\"device\": {\"device\": \"cpu\"}\n}", "\"device\": {\"device\": \"cpu\"}\n}\n{}");
-        assertTrue(e.getMessage().contains("unexpected content after the JSON value at line"), e.getMessage());
-        e = runConfigRefused("\"device\": {\"device\": \"cpu\"}\n}", "\"device\": {\"device\": \"cpu\"}\n} garbage");
-        assertTrue(e.getMessage().contains("not valid JSON at line"), e.getMessage());
-    }
-
-    @Test
-    void aDuplicateKeyIsRefused() throws IOException {
-        IOException e = runConfigRefused("\"epochs\": 2,", "\"epochs\": 2, \"epochs\": 3,");
-        assertTrue(e.getMessage().contains("Duplicate field 'epochs'"), e.getMessage());
-    }
-
-    @Test
-    void aFractionWhereAnIntegerBelongsIsRefused() throws IOException {
-        IOException e = runConfigRefused("\"epochs\": 2,", "\"epochs\": 2.7,");
-        assertTrue(e.getMessage().contains("train.epochs: expected an integer in [-2147483648, 2147483647], got 2.7"), e.getMessage());
-    }
-
-    @Test
-    void anIntOverflowNamesTheFieldSet() throws IOException {
-        IOException e = runConfigRefused("\"epochs\": 2,", "\"epochs\": 2147483648,");
-        assertTrue(e.getMessage().contains("train.epochs: expected an integer in [-2147483648, 2147483647], got 2147483648"), e.getMessage());
-        e = runConfigRefused("\"sample_prompt_tokens\": 8", "\"sample_prompt_tokens\": 8, \"corpus_batch\": 1073741824");
-        assertTrue(e.getMessage().contains("experiment.corpus_batch must lie in [1, 65536], got 1073741824"), e.getMessage());
-    }
-
-    @Test
-    void deepNestingIsRefusedWithoutACrash() throws IOException {
-        IOException e = runConfigRefused("\"device\": {\"device\": \"cpu\"}", "\"device\": " + "[".repeat(100_000));
-        assertTrue(e.getMessage().contains("nested more than 64 levels deep"), e.getMessage());
+    static Stream<Arguments> aCarelessRunConfigIsRefused() {
+        String device = "\"device\": {\"device\": \"cpu\"}";
+        return Stream.of(
+                Arguments.of("trailing content after the config", device + "\n}", device + "\n}\n{}",
+                        "unexpected content after the JSON value at line"),
+                Arguments.of("trailing garbage after the config", device + "\n}", device + "\n} garbage", "not valid JSON at line"),
+                Arguments.of("a duplicate key", "\"epochs\": 2,", "\"epochs\": 2, \"epochs\": 3,", "Duplicate field 'epochs'"),
+                Arguments.of("a fraction where an integer belongs", "\"epochs\": 2,", "\"epochs\": 2.7,",
+                        "train.epochs: expected an integer in [-2147483648, 2147483647], got 2.7"),
+                Arguments.of("an int overflow", "\"epochs\": 2,", "\"epochs\": 2147483648,",
+                        "train.epochs: expected an integer in [-2147483648, 2147483647], got 2147483648"),
+                Arguments.of("a value out of its set's range", "\"sample_prompt_tokens\": 8",
+                        "\"sample_prompt_tokens\": 8, \"corpus_batch\": 1073741824",
+                        "experiment.corpus_batch must lie in [1, 65536], got 1073741824"),
+                Arguments.of("deep nesting, refused without a crash", device, "\"device\": " + "[".repeat(100_000),
+                        "nested more than 64 levels deep"));
     }
 
     @Test

@@ -14,12 +14,22 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BlockCacheTest {
 
     @TempDir Path tmp;
+    /** The cache every test fills, in its own temporary folder. */
+    private BlockCache cache;
+    /** Bytes as ids from 3; its calls tell a cache hit from a rebuild. */
+    private final Counting enc = new Counting(new ByteEncoder(3));
+
+    @BeforeEach
+    void openCache() {
+        cache = new BlockCache(tmp.resolve("blocks"));
+    }
 
     private static SplitText split(int n) {
         List<String> examples = new ArrayList<>();
@@ -64,8 +74,6 @@ class BlockCacheTest {
     @Test
     void secondLoadMapsTheFileUint16() throws IOException {
         SplitText split = split(200);
-        Counting enc = new Counting(new ByteEncoder(3));
-        BlockCache cache = new BlockCache(tmp.resolve("blocks"));
         TokenBlocks built = cache.load(split, enc, 16);
         assertEquals(200, enc.calls);
         TokenBlocks mapped = cache.load(split, enc, 16);
@@ -83,7 +91,6 @@ class BlockCacheTest {
     @Test
     void largeIdsAreStoredAsInt32() throws IOException {
         SplitText split = split(50);
-        BlockCache cache = new BlockCache(tmp.resolve("blocks"));
         TextEncoder big = new ByteEncoder(70_000);
         TokenBlocks built = cache.load(split, big, 8);
         assertTrue(built.maxId() > 65535);
@@ -96,8 +103,6 @@ class BlockCacheTest {
 
     @Test
     void changedInputEncoderOrBlockSizeMakeANewFile() throws IOException {
-        BlockCache cache = new BlockCache(tmp.resolve("blocks"));
-        TextEncoder enc = new ByteEncoder(3);
         Path a = cache.file(split(100), enc, 16);
         assertNotEquals(a, cache.file(split(101), enc, 16));
         assertNotEquals(a, cache.file(split(100), new ByteEncoder(4), 16));
@@ -112,8 +117,6 @@ class BlockCacheTest {
     @Test
     void corruptOrTruncatedFileIsRebuilt() throws IOException {
         SplitText split = split(120);
-        Counting enc = new Counting(new ByteEncoder(3));
-        BlockCache cache = new BlockCache(tmp.resolve("blocks"));
         TokenBlocks expected = cache.load(split, enc, 16);
         Path file = cache.file(split, enc, 16);
         byte[] good = Files.readAllBytes(file);

@@ -31,40 +31,37 @@ class HostileInputsFuzzTest {
     /** The whole file: 8-byte little-endian header length, JSON header, data. */
     @FuzzTest(maxDuration = "60s")
     void safetensors(byte[] file) throws IOException {
-        Path path = write("model", ".safetensors", file);
-        try {
-            Safetensors.read(path);
-        } catch (IOException | IllegalArgumentException e) {
-            assertOneLine(e);
-        } finally {
-            Files.delete(path);
-        }
+        parsesOrFailsInOneLine(write("model", ".safetensors", file), Safetensors::read);
     }
 
     /** The bytes as archive/data.pkl of a torch.save zip, so the fuzzer works on the pickle, not the zip. */
     @FuzzTest(maxDuration = "60s")
     void pickle(byte[] pkl) throws IOException {
-        Path path = Files.createTempFile("pytorch_model", ".bin");
-        try {
+        parsesOrFailsInOneLine(Files.createTempFile("pytorch_model", ".bin"), path -> {
             try (OutputStream out = Files.newOutputStream(path); ZipOutputStream zip = new ZipOutputStream(out)) {
                 zip.putNextEntry(new ZipEntry("archive/data.pkl"));
                 zip.write(pkl);
                 zip.closeEntry();
             }
             TorchPickle.read(path);
-        } catch (IOException | IllegalArgumentException e) {
-            assertOneLine(e);
-        } finally {
-            Files.delete(path);
-        }
+        });
     }
 
     /** A run config: strict JSON, then the records' validation. */
     @FuzzTest(maxDuration = "60s")
     void runConfig(byte[] json) throws IOException {
-        Path path = write("run", ".json", json);
+        parsesOrFailsInOneLine(write("run", ".json", json), path -> RunConfig.load(path, List.of()));
+    }
+
+    /** A parser's run on one file. */
+    private interface Parse {
+        void read(Path path) throws IOException;
+    }
+
+    /** {@code parse} reads {@code path} or fails with a one-line message; the file is deleted either way. */
+    private static void parsesOrFailsInOneLine(Path path, Parse parse) throws IOException {
         try {
-            RunConfig.load(path, List.of());
+            parse.read(path);
         } catch (IOException | IllegalArgumentException e) {
             assertOneLine(e);
         } finally {

@@ -21,8 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -34,17 +33,7 @@ import org.junit.jupiter.api.TestFactory;
 public class HfGenerateParityTest {
 
     private static final Path FIXTURES = Path.of("src/test/resources/hf-opt");
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = TestDevice.manager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
+    @AutoClose private static final NDManager manager = TestDevice.manager();
 
     @TestFactory
     Stream<DynamicTest> caseA() throws Exception {

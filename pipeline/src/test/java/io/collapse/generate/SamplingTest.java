@@ -22,7 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,24 +33,18 @@ import org.junit.jupiter.api.Test;
 class SamplingTest {
 
     private static final Path CASE = Path.of("src/test/resources/hf-opt/case-a-preln");
-    private static NDManager manager;
+    @AutoClose private static final NDManager manager = TestDevice.manager();
     private static CausalLM model;
     private static int[][] prompts;
     private static int[][] mask;
 
     @BeforeAll
     static void load() throws Exception {
-        manager = TestDevice.manager();
         model = AutoModelForCausalLM.fromStateDict((OptConfig) LmConfig.read(CASE.resolve("config.json")),
                 Safetensors.read(CASE.resolve("model.safetensors")), manager, DataType.FLOAT32);
         JsonNode padded = new ObjectMapper().readTree(CASE.resolve("expected.json").toFile()).get("inputs").get("padded");
         prompts = HfGenerateParityTest.ints(padded.get("input_ids"));
         mask = HfGenerateParityTest.ints(padded.get("attention_mask"));
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
     }
 
     private static GenerationConfig sample(long seed, int returns, double temperature, int topK, double topP,

@@ -24,7 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SyntheticCorpusTest {
 
     private static final Path CASE = Path.of("src/test/resources/hf-opt/case-a-preln");
-    private static NDManager manager;
+    @AutoClose private static final NDManager manager = TestDevice.manager();
     private static CausalLM model;
     private static TokenBlocks prompts;
 
@@ -40,7 +40,6 @@ class SyntheticCorpusTest {
 
     @BeforeAll
     static void load() throws Exception {
-        manager = TestDevice.manager();
         model = AutoModelForCausalLM.fromStateDict((OptConfig) LmConfig.read(CASE.resolve("config.json")),
                 Safetensors.read(CASE.resolve("model.safetensors")), manager, DataType.FLOAT32);
         SplittableRandom random = new SplittableRandom(42);
@@ -49,11 +48,6 @@ class SyntheticCorpusTest {
             ids[t] = 4 + random.nextInt(996);
         }
         prompts = TokenBlocks.of(ids, 16);
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
     }
 
     private static Generator beam() {

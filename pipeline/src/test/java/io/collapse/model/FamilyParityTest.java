@@ -17,8 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
@@ -35,17 +34,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class FamilyParityTest {
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = TestDevice.manager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
+    @AutoClose private static final NDManager manager = TestDevice.manager();
 
     @TestFactory
     Stream<DynamicNode> everyFamily() throws Exception {

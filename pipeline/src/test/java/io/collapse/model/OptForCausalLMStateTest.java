@@ -22,6 +22,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,43 +91,36 @@ class OptForCausalLMStateTest {
 
     @Test
     void missingTensorIsNamed() throws IOException {
-        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
-        Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
-        sd.remove("model.decoder.layers.1.fc2.bias");
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> new OptForCausalLM((OptConfig) fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
-        assertTrue(e.getMessage().contains("missing tensors ['model.decoder.layers.1.fc2.bias']"), e.getMessage());
+        assertLoadRefused(sd -> sd.remove("model.decoder.layers.1.fc2.bias"),
+                "missing tensors ['model.decoder.layers.1.fc2.bias']");
     }
 
     @Test
     void unexpectedTensorIsNamed() throws IOException {
-        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
-        Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
-        sd.put("model.decoder.layers.2.fc1.bias", fx.weights().get("model.decoder.layers.1.fc1.bias"));
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> new OptForCausalLM((OptConfig) fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
-        assertTrue(e.getMessage().contains("unexpected tensors ['model.decoder.layers.2.fc1.bias']"), e.getMessage());
+        assertLoadRefused(sd -> sd.put("model.decoder.layers.2.fc1.bias", sd.get("model.decoder.layers.1.fc1.bias")),
+                "unexpected tensors ['model.decoder.layers.2.fc1.bias']");
     }
 
     @Test
     void wrongShapeSaysExpectedAndActual() throws IOException {
-        HfFixture fx = HfFixture.load(HfFixture.CASE_A);
-        Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
-        sd.put("model.decoder.layers.0.fc1.weight", HostTensor.ofFloats(new float[64 * 128], 128, 64));
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> new OptForCausalLM((OptConfig) fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
-        assertTrue(e.getMessage().contains(
-                "tensor 'model.decoder.layers.0.fc1.weight' has shape [128, 64] but the config expects (256, 64)"), e.getMessage());
+        assertLoadRefused(sd -> sd.put("model.decoder.layers.0.fc1.weight", HostTensor.ofFloats(new float[64 * 128], 128, 64)),
+                "tensor 'model.decoder.layers.0.fc1.weight' has shape [128, 64] but the config expects (256, 64)");
     }
 
     @Test
     void untiedLmHeadIsRefused() throws IOException {
+        assertLoadRefused(sd -> sd.put("lm_head.weight", HostTensor.ofFloats(new float[10 * 64], 10, 64)),
+                "'lm_head.weight' has shape [10, 64]");
+    }
+
+    /** Case A's weights, changed by {@code edit}, are refused with a message that holds {@code expected}. */
+    private static void assertLoadRefused(Consumer<Map<String, HostTensor>> edit, String expected) throws IOException {
         HfFixture fx = HfFixture.load(HfFixture.CASE_A);
         Map<String, HostTensor> sd = new LinkedHashMap<>(fx.weights());
-        sd.put("lm_head.weight", HostTensor.ofFloats(new float[10 * 64], 10, 64));
+        edit.accept(sd);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> new OptForCausalLM((OptConfig) fx.config()).loadStateDict(sd, null, DataType.FLOAT32));
-        assertTrue(e.getMessage().contains("'lm_head.weight' has shape [10, 64]"), e.getMessage());
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
     @Test

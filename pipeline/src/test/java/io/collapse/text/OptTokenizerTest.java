@@ -274,8 +274,9 @@ class OptTokenizerTest {
         root.set("pre_tokenizer", byteLevel(false));
         ObjectNode post = root.putObject("post_processor");
         post.put("type", "TemplateProcessing");
-        post.putArray("single").add(special("</s>")).add(sequence("A"));
-        post.putArray("pair").add(special("</s>")).add(sequence("A")).add(special("</s>")).add(sequence("B"));
+        post.putArray("single").add(piece("SpecialToken", "</s>")).add(piece("Sequence", "A"));
+        post.putArray("pair").add(piece("SpecialToken", "</s>")).add(piece("Sequence", "A"))
+                .add(piece("SpecialToken", "</s>")).add(piece("Sequence", "B"));
         ObjectNode eos = post.putObject("special_tokens").putObject("</s>");
         eos.put("id", "</s>");
         eos.putArray("ids").add(2);
@@ -298,16 +299,9 @@ class OptTokenizerTest {
         return JSON.writeValueAsString(root);
     }
 
+    /** A special token as GPT2Converter adds it: normalized, no stripping. */
     private static ObjectNode addedToken(int id, String content) {
-        ObjectNode t = JSON.createObjectNode();
-        t.put("id", id);
-        t.put("content", content);
-        t.put("single_word", false);
-        t.put("lstrip", false);
-        t.put("rstrip", false);
-        t.put("normalized", true);
-        t.put("special", true);
-        return t;
+        return HfTokenizer.added(id, content, true, true, false, false, false);
     }
 
     private static ObjectNode byteLevel(boolean addPrefixSpace) {
@@ -319,15 +313,10 @@ class OptTokenizerTest {
         return b;
     }
 
-    private static ObjectNode special(String id) {
+    /** One piece of a TemplateProcessing template: {@code type} "SpecialToken" or "Sequence", type id 0. */
+    private static ObjectNode piece(String type, String id) {
         ObjectNode n = JSON.createObjectNode();
-        n.putObject("SpecialToken").put("id", id).put("type_id", 0);
-        return n;
-    }
-
-    private static ObjectNode sequence(String id) {
-        ObjectNode n = JSON.createObjectNode();
-        n.putObject("Sequence").put("id", id).put("type_id", 0);
+        n.putObject(type).put("id", id).put("type_id", 0);
         return n;
     }
 

@@ -105,17 +105,10 @@ class FineTuneDataParallelTest {
             // After step 1, anything attached to the master model's manager throws; the replica's
             // scope and the run's live under it, so the count after every step covers them.
             LiveArrays live = new LiveArrays(manager);
-            FineTune.Listener capAfterFirstStep = event -> {
-                if (event.get("event").equals("step")) {
-                    live.sample();
-                    if (((Number) event.get("step")).longValue() == 1) {
-                        manager.cap();
-                    }
-                }
-            };
             TrainConfig config = TinyTraining.config(1, 4, 2, Schedule.CONSTANT, 2).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
-            FineTune.run(model, TinyTraining.blocks(12, 16, 1), TinyTraining.blocks(4, 16, 2),
-                    config, FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep, List.of(Device.cpu(), Device.cpu()));
+            FineTune.run(model, TinyTraining.blocks(12, 16, 1), TinyTraining.blocks(4, 16, 2), config,
+                    FineTune.Output.quiet(tmp.resolve("cap")), TinyTraining.sampleAndCapAfterFirstStep(manager, live),
+                    List.of(Device.cpu(), Device.cpu()));
             assertEquals(arrays, manager.getManagedArrays().size());
             live.assertSteady(0, 3); // 12 blocks in batches of 4, one epoch
         } finally {

@@ -148,12 +148,7 @@ class FineTuneMixedPrecisionTest {
 
         Path out = tmp.resolve("crashed");
         RuntimeException kill = new RuntimeException("simulated kill");
-        FineTune.Listener killAtStep5 = event -> {
-            if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() == 5) {
-                throw kill;
-            }
-        };
-        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, killAtStep5)));
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, TinyTraining.killAtStep(5, kill))));
         JsonNode state = JSON.readTree(out.resolve("state/state.json").toFile());
         assertEquals(4, state.path("global_step").asLong());
         assertEquals(32.0, state.path("loss_scale").asDouble()); // doubled after step 3

@@ -99,12 +99,7 @@ class FineTuneTest {
 
         Path out = tmp.resolve("crashed");
         RuntimeException kill = new RuntimeException("simulated kill");
-        FineTune.Listener killAtStep9 = event -> {
-            if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() == 9) {
-                throw kill;
-            }
-        };
-        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, killAtStep9)));
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, TinyTraining.killAtStep(9, kill))));
         JsonNode state = JSON.readTree(out.resolve("state/state.json").toFile());
         assertEquals(8, state.path("global_step").asLong()); // the checkpoint after step 8 (every 2 steps)
         assertEquals(1, state.path("epoch").asInt());
@@ -197,16 +192,8 @@ class FineTuneTest {
             // After step 1, anything attached to the model's manager throws; the run's own scopes
             // (root, optimizer moments) live under it, so the count after every step covers them.
             LiveArrays live = new LiveArrays(manager);
-            FineTune.Listener capAfterFirstStep = event -> {
-                if (event.get("event").equals("step")) {
-                    live.sample();
-                    if (((Number) event.get("step")).longValue() == 1) {
-                        manager.cap();
-                    }
-                }
-            };
             FineTune.run(model, TinyTraining.blocks(12, 16, 1), TinyTraining.blocks(4, 16, 2), config(2, 4, 2, 2),
-                    FineTune.Output.quiet(tmp.resolve("cap")), capAfterFirstStep);
+                    FineTune.Output.quiet(tmp.resolve("cap")), TinyTraining.sampleAndCapAfterFirstStep(manager, live));
             assertEquals(arrays, manager.getManagedArrays().size());
             live.assertSteady(0, 6); // 3 steps per epoch, 2 epochs, validations every 2 steps between them
         }

@@ -1,12 +1,18 @@
 package io.collapse.train;
 
+import ai.djl.ndarray.NDManager;
+import io.collapse.LiveArrays;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
+import java.util.Map;
 import java.util.SplittableRandom;
 
-/** The small setup the fine-tuning tests share: a tiny OPT, blocks with structure, a short config. */
+/**
+ * The small setup the fine-tuning tests share: a tiny OPT, blocks with structure, a short config,
+ * and listeners that crash a run or watch its memory.
+ */
 final class TinyTraining {
 
     private TinyTraining() {}
@@ -35,5 +41,35 @@ final class TinyTraining {
     static TrainConfig config(int epochs, int batch, int micro, Schedule schedule, int validEvery) {
         return new TrainConfig(epochs, batch, micro, 3e-3, null, null, null, 0.01, schedule, null, 1.0, 7, validEvery,
                 null, null);
+    }
+
+    /** A run killed at {@code step}: the listener throws {@code kill} on that step's event, as a crash would end it. */
+    static FineTune.Listener killAtStep(long step, RuntimeException kill) {
+        return event -> {
+            if (step(event) == step) {
+                throw kill;
+            }
+        };
+    }
+
+    /**
+     * Samples {@code live} after every step and caps {@code manager} after step 1, so that anything
+     * a later step attaches to it throws.
+     */
+    static FineTune.Listener sampleAndCapAfterFirstStep(NDManager manager, LiveArrays live) {
+        return event -> {
+            long step = step(event);
+            if (step >= 0) {
+                live.sample();
+                if (step == 1) {
+                    manager.cap();
+                }
+            }
+        };
+    }
+
+    /** The global step of a "step" event; -1 for the other events. */
+    private static long step(Map<String, Object> event) {
+        return event.get("event").equals("step") ? ((Number) event.get("step")).longValue() : -1;
     }
 }

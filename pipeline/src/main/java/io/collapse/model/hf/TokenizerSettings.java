@@ -81,15 +81,7 @@ public record TokenizerSettings(
         boolean cleanUp = defaults.cleanUpTokenizationSpaces();
         for (Map.Entry<Path, byte[]> config : configs.entrySet()) {
             Path file = config.getKey();
-            JsonNode root;
-            try {
-                root = JSON.readTree(config.getValue());
-            } catch (JsonProcessingException e) {
-                throw new CheckpointException(file, StrictJson.describe(e));
-            }
-            if (!root.isObject()) {
-                throw new CheckpointException(file, "expected a JSON object");
-            }
+            JsonNode root = HfJson.object(file, config.getValue());
             for (int k = 0; k < keys.length; k++) {
                 String t = tokenContent(file, keys[k], root.get(keys[k]));
                 tokens[k] = t == null ? tokens[k] : t;
@@ -142,14 +134,8 @@ public record TokenizerSettings(
     }
 
     private static boolean flag(Path file, JsonNode root, String key, boolean current) throws CheckpointException {
-        JsonNode v = root.get(key);
-        if (v == null || v.isNull()) {
-            return current;
-        }
-        if (!v.isBoolean()) {
-            throw new CheckpointException(file, key + " is " + v + "; expected true or false");
-        }
-        return v.asBoolean();
+        Boolean v = HfJson.flag(file, root, key);
+        return v != null ? v : current;
     }
 
     /** tokenizer_config.json and special_tokens_map.json saying these settings, by file name. */

@@ -11,8 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Hostile safetensors headers: each is refused with the file and the tensor named. */
 class SafetensorsTest {
@@ -21,26 +25,8 @@ class SafetensorsTest {
 
     @Test
     void tensorsThatTileTheDataAreRead() throws IOException {
-        Path st = write("{\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]},"
-                + "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]},"
-                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 16);
+        Path st = write(header(f32("b", "2", "8,16"), f32("e", "0", "8,8"), f32("a", "2", "0,8")), 16);
         assertEquals(List.of("a", "e", "b"), List.copyOf(Safetensors.read(st).keySet()));
-    }
-
-    @Test
-    void tensorsSharingOffsetsAreRefused() throws IOException {
-        // Two weights aliasing the same bytes: read silently, they gave wrong results (issue 15).
-        Path st = write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 16);
-        assertRefused(st, "tensor 'b' begins at byte 0 but tensor 'a' ends at 8 (overlapping tensors)");
-    }
-
-    @Test
-    void aGapOrTrailingBytesAreRefused() throws IOException {
-        assertRefused(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16),
-                "tensor 'a' begins at byte 8 but the start of the data section ends at 0 (a gap)");
-        assertRefused(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 16),
-                "the tensors end at byte 8 but the data section has 16 bytes");
     }
 
     @Test
@@ -54,18 +40,34 @@ class SafetensorsTest {
                 + " has more than 2^63 bytes"), e.getMessage());
     }
 
-    @Test
-    void nonIntegerOrNegativeShapesAndOffsetsAreRefused() throws IOException {
-        assertRefused(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}", 8),
-                "tensor 'a' has shape value 2.5, expected an integer");
-        assertRefused(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[-8,0]}}", 8),
-                "tensor 'a' has data_offsets value -8, expected an integer");
+    /** A header that does not tile its data section, or is not a header at all: the file, the tensor and the fault named. */
+    @ParameterizedTest(name = "{2}")
+    @MethodSource
+    void badHeadersAreRefused(String header, int dataBytes, String expected) throws IOException {
+        assertRefused(write(header, dataBytes), expected);
     }
 
-    @Test
-    void duplicateTensorNamesInTheHeaderAreRefused() throws IOException {
-        assertRefused(write("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8), "Duplicate field 'a'");
+    static Stream<Arguments> badHeadersAreRefused() {
+        return Stream.of(
+                // Two weights aliasing the same bytes: read silently, they gave wrong results (issue 15).
+                Arguments.of(header(f32("a", "2", "0,8"), f32("b", "2", "0,8")), 16,
+                        "tensor 'b' begins at byte 0 but tensor 'a' ends at 8 (overlapping tensors)"),
+                Arguments.of(header(f32("a", "2", "8,16")), 16,
+                        "tensor 'a' begins at byte 8 but the start of the data section ends at 0 (a gap)"),
+                Arguments.of(header(f32("a", "2", "0,8")), 16, "the tensors end at byte 8 but the data section has 16 bytes"),
+                Arguments.of(header(f32("a", "2.5", "0,8")), 8, "tensor 'a' has shape value 2.5, expected an integer"),
+                Arguments.of(header(f32("a", "2", "-8,0")), 8, "tensor 'a' has data_offsets value -8, expected an integer"),
+                Arguments.of(header(f32("a", "2", "0,8"), f32("a", "2", "0,8")), 8, "Duplicate field 'a'"));
+    }
+
+    /** A header's JSON: the tensors' entries in the order given. */
+    private static String header(String... tensors) {
+        return "{" + String.join(",", tensors) + "}";
+    }
+
+    /** One F32 tensor's entry; {@code shape} and {@code offsets} are the JSON arrays' contents. */
+    private static String f32(String name, String shape, String offsets) {
+        return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + shape + "],\"data_offsets\":[" + offsets + "]}";
     }
 
     private Path write(String header, int dataBytes) throws IOException {

@@ -5,10 +5,10 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.AttentionMasks;
+import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
-import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.LayerNorm;
 import io.collapse.model.ModuleList;
@@ -19,7 +19,7 @@ import io.collapse.model.PositionIds;
  * ({@code wpe}) embeddings, the blocks {@code h}, a final {@code ln_f}. Letters: B batch, T new
  * positions, P cached positions, S = P + T, C n_embd.
  */
-public final class Gpt2Model extends HfBlock {
+public final class Gpt2Model extends BaseModel {
 
     private final Gpt2Config config;
     private final float embdPdrop;
@@ -41,7 +41,8 @@ public final class Gpt2Model extends HfBlock {
         this.lnF = addChildBlock("ln_f", new LayerNorm(config.hiddenSize(), true, config.layerNormEpsilon().floatValue()));
     }
 
-    public Embedding wte() {
+    @Override
+    public Embedding inputEmbeddings() {
         return wte;
     }
 
@@ -52,8 +53,9 @@ public final class Gpt2Model extends HfBlock {
      * @param cache cached keys/values of the first P positions, or null (no cache wanted)
      * @return hidden (B, T, C) after ln_f, and HF's hidden_states (each block's input, then the output) if asked
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
-            boolean training, boolean outputHiddenStates) {
+    @Override
+    protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
         long past = cache == null ? 0 : cache.length();
         NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
         NDArray hidden = wte.forward(ps, inputIds, training).add(wpe.forward(ps, positions, training)); // (B, T, C)

@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.LlamaConfig;
 import io.collapse.model.AttentionMasks;
+import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
-import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.ModuleList;
 import io.collapse.model.PositionIds;
@@ -19,7 +19,7 @@ import io.collapse.model.Rotary;
  * rotary embedding (no parameters: positions enter only through the rotation of q and k). Letters:
  * B batch, T new positions, P cached positions, S = P + T, C hidden size.
  */
-public final class LlamaModel extends HfBlock {
+public final class LlamaModel extends BaseModel {
 
     private final LlamaConfig config;
     private final Rotary rotary;
@@ -39,12 +39,9 @@ public final class LlamaModel extends HfBlock {
         this.norm = addChildBlock("norm", new LlamaRMSNorm(config.hiddenSize(), config.rmsNormEps()));
     }
 
-    public Embedding embedTokens() {
+    @Override
+    public Embedding inputEmbeddings() {
         return embedTokens;
-    }
-
-    public Rotary rotary() {
-        return rotary;
     }
 
     /**
@@ -53,8 +50,9 @@ public final class LlamaModel extends HfBlock {
      * @param positionIds (B, T) int64 HF's position_ids, or null for HF generate's ({@link PositionIds#fromMask})
      * @return hidden (B, T, C) after the final norm, the keys/values of all S positions when a cache was passed
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
-            boolean training, boolean outputHiddenStates) {
+    @Override
+    protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
         long past = cache == null ? 0 : cache.length();
         NDArray hidden = embedTokens.forward(ps, inputIds, training); // (B, T, C)
         NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)

@@ -6,10 +6,10 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.AttentionMasks;
+import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
-import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.LayerNorm;
 import io.collapse.model.ModuleList;
@@ -21,7 +21,7 @@ import io.collapse.model.Rotary;
  * positions act inside attention), the layers and a final_layer_norm. Letters: B batch, T new
  * positions, P cached positions, S = P + T, C hidden_size, R rotary dims.
  */
-public final class GptNeoXModel extends HfBlock {
+public final class GptNeoXModel extends BaseModel {
 
     private final GptNeoXConfig config;
     private final float hiddenDropout;
@@ -44,7 +44,8 @@ public final class GptNeoXModel extends HfBlock {
                 new LayerNorm(config.hiddenSize(), true, config.layerNormEps().floatValue()));
     }
 
-    public Embedding embedIn() {
+    @Override
+    public Embedding inputEmbeddings() {
         return embedIn;
     }
 
@@ -55,8 +56,9 @@ public final class GptNeoXModel extends HfBlock {
      * @param cache cached keys/values of the first P positions, or null (no cache wanted)
      * @return hidden (B, T, C) after final_layer_norm: the LM head's input
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
-            boolean training, boolean outputHiddenStates) {
+    @Override
+    protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
         long past = cache == null ? 0 : cache.length();
         NDArray hidden = embedIn.forward(ps, inputIds, training); // (B, T, C)
         if (training && hiddenDropout > 0) {

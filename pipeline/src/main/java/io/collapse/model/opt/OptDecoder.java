@@ -54,7 +54,7 @@ public final class OptDecoder extends HfBlock {
         }
     }
 
-    public Embedding embedTokens() {
+    Embedding embedTokens() {
         return embedTokens;
     }
 

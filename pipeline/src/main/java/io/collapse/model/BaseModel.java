@@ -10,8 +10,24 @@ import ai.djl.training.ParameterStore;
  */
 public abstract class BaseModel extends HfBlock {
 
+    private Embedding inputEmbeddings;
+
+    /**
+     * Registers the token embedding before anything else: {@link CausalLM} reads the first
+     * parameter as the token embedding (a tied head's shape check, the pad row of the init).
+     */
+    protected final Embedding addInputEmbeddings(String name, Embedding embedding) {
+        if (!getChildren().isEmpty() || !getDirectParameters().isEmpty()) {
+            throw new IllegalStateException(getClass().getSimpleName() + ": the token embedding must be registered first");
+        }
+        inputEmbeddings = addChildBlock(name, embedding);
+        return inputEmbeddings;
+    }
+
     /** HF's {@code get_input_embeddings()}: the token embedding, which a tied LM head shares. */
-    public abstract Embedding inputEmbeddings();
+    public Embedding inputEmbeddings() {
+        return inputEmbeddings;
+    }
 
     /**
      * The embeddings and decoder layers.

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.Gpt2Config;
-import io.collapse.model.AttentionMasks;
 import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
@@ -21,7 +20,6 @@ import io.collapse.model.PositionIds;
  */
 public final class Gpt2Model extends BaseModel {
 
-    private final Gpt2Config config;
     private final float embdPdrop;
     private final Embedding wte;
     private final Embedding wpe;
@@ -29,21 +27,11 @@ public final class Gpt2Model extends BaseModel {
     private final LayerNorm lnF;
 
     public Gpt2Model(Gpt2Config config) {
-        this.config = config;
         this.embdPdrop = config.embdPdrop().floatValue();
-        // wte first: CausalLM takes the first parameter for the token embedding. GPT-2 has no padding_idx.
-        this.wte = addChildBlock("wte", new Embedding(config.vocabSize(), config.hiddenSize(), null));
+        this.wte = addInputEmbeddings("wte", new Embedding(config.vocabSize(), config.hiddenSize(), null)); // no padding_idx
         this.wpe = addChildBlock("wpe", new Embedding(config.maxPositionEmbeddings(), config.hiddenSize(), null));
-        this.h = addChildBlock("h", new ModuleList<>());
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            h.add(new Gpt2Block(config, i));
-        }
+        this.h = addChildBlock("h", ModuleList.of(config.numHiddenLayers(), i -> new Gpt2Block(config, i)));
         this.lnF = addChildBlock("ln_f", new LayerNorm(config.hiddenSize(), true, config.layerNormEpsilon().floatValue()));
-    }
-
-    @Override
-    public Embedding inputEmbeddings() {
-        return wte;
     }
 
     /**
@@ -56,16 +44,13 @@ public final class Gpt2Model extends BaseModel {
     @Override
     protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
             KvCache cache, boolean training, boolean outputHiddenStates) {
-        long past = cache == null ? 0 : cache.length();
-        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+        NDArray positions = PositionIds.orFromMask(positionIds, attentionMask, cache); // (B, T)
         NDArray hidden = wte.forward(ps, inputIds, training).add(wpe.forward(ps, positions, training)); // (B, T, C)
         if (training && embdPdrop > 0) {
             hidden = Dropout.dropout(hidden, embdPdrop, true).head();
         }
-        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
-
-        return DecoderLayers.run(hidden, cache, h.size(), outputHiddenStates,
-                (i, x, pastKey, pastValue) -> h.get(i).forward(ps, x, attnMask, pastKey, pastValue, training),
+        return DecoderLayers.run(hidden, attentionMask, cache, h, outputHiddenStates,
+                (block, x, attnMask, pastKey, pastValue) -> block.forward(ps, x, attnMask, pastKey, pastValue, training),
                 x -> lnF.forward(ps, x, training)); // (B, T, C)
     }
 }

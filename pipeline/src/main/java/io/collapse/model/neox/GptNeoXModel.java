@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.GptNeoXConfig;
-import io.collapse.model.AttentionMasks;
 import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
@@ -23,7 +22,6 @@ import io.collapse.model.Rotary;
  */
 public final class GptNeoXModel extends BaseModel {
 
-    private final GptNeoXConfig config;
     private final float hiddenDropout;
     private final Rotary rotary;
     private final Embedding embedIn;
@@ -31,22 +29,13 @@ public final class GptNeoXModel extends BaseModel {
     private final LayerNorm finalLayerNorm;
 
     public GptNeoXModel(GptNeoXConfig config) {
-        this.config = config;
         this.hiddenDropout = config.hiddenDropout().floatValue();
         this.rotary = new Rotary(config.rotaryNdims(), config.rope());
-        // Registration order is HF's __init__ order: embed_in first (CausalLM reads it as the token embedding).
-        this.embedIn = addChildBlock("embed_in", new Embedding(config.vocabSize(), config.hiddenSize(), null));
-        this.layers = addChildBlock("layers", new ModuleList<>());
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new GptNeoXLayer(config));
-        }
+        // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
+        this.embedIn = addInputEmbeddings("embed_in", new Embedding(config.vocabSize(), config.hiddenSize(), null));
+        this.layers = addChildBlock("layers", ModuleList.of(config.numHiddenLayers(), i -> new GptNeoXLayer(config)));
         this.finalLayerNorm = addChildBlock("final_layer_norm",
                 new LayerNorm(config.hiddenSize(), true, config.layerNormEps().floatValue()));
-    }
-
-    @Override
-    public Embedding inputEmbeddings() {
-        return embedIn;
     }
 
     /**
@@ -59,16 +48,14 @@ public final class GptNeoXModel extends BaseModel {
     @Override
     protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
             KvCache cache, boolean training, boolean outputHiddenStates) {
-        long past = cache == null ? 0 : cache.length();
         NDArray hidden = embedIn.forward(ps, inputIds, training); // (B, T, C)
         if (training && hiddenDropout > 0) {
             hidden = Dropout.dropout(hidden, hiddenDropout, true).head(); // HF's emb_dropout
         }
-        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
-        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+        NDArray positions = PositionIds.orFromMask(positionIds, attentionMask, cache); // (B, T)
         NDList rope = rotary.cosSin(positions, hidden.getDataType()); // cos, sin (B, T, R)
-        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
-                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, rope, pastKey, pastValue, training),
+        return DecoderLayers.run(hidden, attentionMask, cache, layers, outputHiddenStates,
+                (layer, h, attnMask, pastKey, pastValue) -> layer.forward(ps, h, attnMask, rope, pastKey, pastValue, training),
                 h -> finalLayerNorm.forward(ps, h, training));
     }
 }

@@ -19,16 +19,12 @@ public final class OptModel extends BaseModel {
 
     @Override
     public Embedding inputEmbeddings() {
-        return decoder.embedTokens();
+        return decoder.inputEmbeddings();
     }
 
-    /** OPT's positions follow the attention mask alone (transformers 4.35): explicit ones are refused. */
     @Override
     protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
             KvCache cache, boolean training, boolean outputHiddenStates) {
-        if (positionIds != null) {
-            throw new IllegalArgumentException("opt takes no position_ids: its positions follow the attention mask");
-        }
-        return decoder.forward(ps, inputIds, attentionMask, cache, training, outputHiddenStates);
+        return decoder.forward(ps, inputIds, attentionMask, positionIds, cache, training, outputHiddenStates);
     }
 }

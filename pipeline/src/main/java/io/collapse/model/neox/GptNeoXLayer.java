@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.HfBlock;
 import io.collapse.model.LayerNorm;
+import io.collapse.model.Rotary;
 
 /**
  * HF's {@code GPTNeoXLayer}, pre-LN. Parallel residual (Pythia, NeoX-20B): {@code x + attn(ln1(x)) +
@@ -22,7 +23,7 @@ public final class GptNeoXLayer extends HfBlock {
     private final GptNeoXAttention attention;
     private final GptNeoXMLP mlp;
 
-    public GptNeoXLayer(GptNeoXConfig config) {
+    public GptNeoXLayer(GptNeoXConfig config, Rotary rotary) {
         int c = config.hiddenSize();
         float eps = config.layerNormEps().floatValue();
         this.parallelResidual = config.useParallelResidual();
@@ -30,7 +31,7 @@ public final class GptNeoXLayer extends HfBlock {
         // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
         this.inputLayernorm = addChildBlock("input_layernorm", new LayerNorm(c, true, eps));
         this.postAttentionLayernorm = addChildBlock("post_attention_layernorm", new LayerNorm(c, true, eps));
-        this.attention = addChildBlock("attention", new GptNeoXAttention(config));
+        this.attention = addChildBlock("attention", new GptNeoXAttention(config, rotary));
         this.mlp = addChildBlock("mlp", new GptNeoXMLP(config));
     }
 

@@ -3,7 +3,6 @@ package io.collapse.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.norm.Dropout;
 import io.collapse.config.LmConfig;
 
 /**
@@ -77,9 +76,7 @@ public record Attention(int heads, int kvHeads, int headDim, float scaling, floa
         NDArray probs = dtype == DataType.FLOAT32 || training
                 ? scores.softmax(-1)
                 : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(dtype, false); // (B, H, T, S)
-        if (training && dropout > 0) {
-            probs = Dropout.dropout(probs, dropout, true).head();
-        }
+        probs = HfBlock.dropout(probs, dropout, training);
         long[] qs = q.getShape().getShape();
         NDArray context = probs.matMul(repeatKv(v, heads)) // (B, H, T, D)
                 .transpose(0, 2, 1, 3) // (B, T, H, D)

@@ -2,7 +2,6 @@ package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.Attention;
@@ -47,9 +46,6 @@ public final class Gpt2Attention extends HfBlock {
         NDArray v = attention.splitHeads(qkv.get(2)); // (B, H, T, D)
         NDList attn = attention.attend(q, k, v, pastKey, pastValue, attnMask, training);
         NDArray out = cProj.forward(ps, attn.get(0), training); // (B, T, C)
-        if (training && residPdrop > 0) {
-            out = Dropout.dropout(out, residPdrop, true).head();
-        }
-        return new NDList(out, attn.get(1), attn.get(2));
+        return new NDList(dropout(out, residPdrop, training), attn.get(1), attn.get(2));
     }
 }

@@ -1,7 +1,6 @@
 package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.BaseModel;
@@ -46,9 +45,7 @@ public final class Gpt2Model extends BaseModel {
             KvCache cache, boolean training, boolean outputHiddenStates) {
         NDArray positions = PositionIds.orFromMask(positionIds, attentionMask, cache); // (B, T)
         NDArray hidden = wte.forward(ps, inputIds, training).add(wpe.forward(ps, positions, training)); // (B, T, C)
-        if (training && embdPdrop > 0) {
-            hidden = Dropout.dropout(hidden, embdPdrop, true).head();
-        }
+        hidden = dropout(hidden, embdPdrop, training);
         return DecoderLayers.run(hidden, attentionMask, cache, h, outputHiddenStates,
                 (block, x, attnMask, pastKey, pastValue) -> block.forward(ps, x, attnMask, pastKey, pastValue, training),
                 x -> lnF.forward(ps, x, training)); // (B, T, C)

@@ -2,7 +2,6 @@ package io.collapse.model.neox;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.BaseModel;
@@ -49,9 +48,7 @@ public final class GptNeoXModel extends BaseModel {
     protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
             KvCache cache, boolean training, boolean outputHiddenStates) {
         NDArray hidden = embedIn.forward(ps, inputIds, training); // (B, T, C)
-        if (training && hiddenDropout > 0) {
-            hidden = Dropout.dropout(hidden, hiddenDropout, true).head(); // HF's emb_dropout
-        }
+        hidden = dropout(hidden, hiddenDropout, training); // HF's emb_dropout
         NDArray positions = PositionIds.orFromMask(positionIds, attentionMask, cache); // (B, T)
         NDList rope = rotary.cosSin(positions, hidden.getDataType()); // cos, sin (B, T, R)
         return DecoderLayers.run(hidden, attentionMask, cache, layers, outputHiddenStates,

@@ -18,18 +18,16 @@ import io.collapse.model.Rotary;
 public final class LlamaAttention extends HfBlock {
 
     private final Attention attention;
-    private final Rotary rotary;
     private final Linear qProj;
     private final Linear kProj;
     private final Linear vProj;
     private final Linear oProj;
 
-    public LlamaAttention(LlamaConfig config, Rotary rotary) {
+    public LlamaAttention(LlamaConfig config) {
         int c = config.hiddenSize();
         long qDim = (long) config.numAttentionHeads() * config.headDim();
         long kvDim = (long) config.numKeyValueHeads() * config.headDim();
         this.attention = new Attention(config, config.attentionDropout());
-        this.rotary = rotary;
         this.qProj = addChildBlock("q_proj", new Linear(c, qDim, config.qkvBias()));
         this.kProj = addChildBlock("k_proj", new Linear(c, kvDim, config.qkvBias()));
         this.vProj = addChildBlock("v_proj", new Linear(c, kvDim, config.qkvBias()));
@@ -50,8 +48,8 @@ public final class LlamaAttention extends HfBlock {
         // HF scales the scores after q·kᵀ; scaling q first is the same number wherever head_dim is
         // a power of 4 (16, 64, 256: SmolLM2, Llama 3.2, TinyLlama, Qwen2.5-0.5B) and within a rounding otherwise.
         NDArray q = attention.scale(qProj.forward(ps, hidden, training)); // (B, T, H·D)
-        q = rotary.apply(attention.splitHeads(q), cos, sin); // (B, H, T, D)
-        NDArray k = rotary.apply(attention.splitKvHeads(kProj.forward(ps, hidden, training)), cos, sin); // (B, KV, T, D)
+        q = Rotary.apply(attention.splitHeads(q), cos, sin); // (B, H, T, D)
+        NDArray k = Rotary.apply(attention.splitKvHeads(kProj.forward(ps, hidden, training)), cos, sin); // (B, KV, T, D)
         NDArray v = attention.splitKvHeads(vProj.forward(ps, hidden, training)); // (B, KV, T, D)
         NDList out = attention.attend(q, k, v, pastKey, pastValue, attnMask, training);
         return new NDList(oProj.forward(ps, out.get(0), training), out.get(1), out.get(2));

@@ -29,8 +29,7 @@ public final class LlamaModel extends BaseModel {
         this.rotary = new Rotary(config.headDim(), config.ropeParameters());
         this.embedTokens = addInputEmbeddings("embed_tokens",
                 new Embedding(config.vocabSize(), config.hiddenSize(), config.padTokenId()));
-        this.layers = addChildBlock("layers",
-                ModuleList.of(config.numHiddenLayers(), i -> new LlamaDecoderLayer(config, rotary)));
+        this.layers = addChildBlock("layers", ModuleList.of(config.numHiddenLayers(), i -> new LlamaDecoderLayer(config)));
         this.norm = addChildBlock("norm", new LlamaRMSNorm(config.hiddenSize(), config.rmsNormEps()));
     }
 

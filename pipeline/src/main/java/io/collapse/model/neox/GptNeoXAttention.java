@@ -20,15 +20,12 @@ import io.collapse.model.Rotary;
 public final class GptNeoXAttention extends HfBlock {
 
     private final Attention attention;
-    private final Rotary rotary;
     private final Linear queryKeyValue;
     private final Linear dense;
 
-    /** @param rotary the model's, shared by all layers (as Llama's) */
-    public GptNeoXAttention(GptNeoXConfig config, Rotary rotary) {
+    public GptNeoXAttention(GptNeoXConfig config) {
         int c = config.hiddenSize();
         this.attention = new Attention(config, config.attentionDropout());
-        this.rotary = rotary;
         this.queryKeyValue = addChildBlock("query_key_value", new Linear(c, 3L * c, config.attentionBias()));
         this.dense = addChildBlock("dense", new Linear(c, c, config.attentionBias()));
     }
@@ -53,8 +50,8 @@ public final class GptNeoXAttention extends HfBlock {
         NDList parts = qkv.split(3, 3); // (B, H, T, D) three times
         // HF scales the scores after q·kᵀ; scaling q first is the same up to rounding, and exact
         // where 1/√D is a power of two (Pythia: D = 64 → 1/8).
-        NDArray q = attention.scale(rotary.apply(parts.get(0), rope.get(0), rope.get(1))); // (B, H, T, D)
-        NDArray k = rotary.apply(parts.get(1), rope.get(0), rope.get(1)); // (B, H, T, D)
+        NDArray q = attention.scale(Rotary.apply(parts.get(0), rope.get(0), rope.get(1))); // (B, H, T, D)
+        NDArray k = Rotary.apply(parts.get(1), rope.get(0), rope.get(1)); // (B, H, T, D)
         NDList out = attention.attend(q, k, parts.get(2), pastKey, pastValue, attnMask, training);
         return new NDList(dense.forward(ps, out.get(0), training), out.get(1), out.get(2)); // (B, T, C), keys, values
     }

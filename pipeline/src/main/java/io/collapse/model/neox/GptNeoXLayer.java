@@ -6,7 +6,6 @@ import ai.djl.training.ParameterStore;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.HfBlock;
 import io.collapse.model.LayerNorm;
-import io.collapse.model.Rotary;
 
 /**
  * HF's {@code GPTNeoXLayer}, pre-LN. Parallel residual (Pythia, NeoX-20B): {@code x + attn(ln1(x)) +
@@ -22,7 +21,7 @@ public final class GptNeoXLayer extends HfBlock {
     private final GptNeoXAttention attention;
     private final GptNeoXMLP mlp;
 
-    public GptNeoXLayer(GptNeoXConfig config, Rotary rotary) {
+    public GptNeoXLayer(GptNeoXConfig config) {
         int c = config.hiddenSize();
         float eps = config.layerNormEps().floatValue();
         this.parallelResidual = config.useParallelResidual();
@@ -30,7 +29,7 @@ public final class GptNeoXLayer extends HfBlock {
         // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
         this.inputLayernorm = addChildBlock("input_layernorm", new LayerNorm(c, true, eps));
         this.postAttentionLayernorm = addChildBlock("post_attention_layernorm", new LayerNorm(c, true, eps));
-        this.attention = addChildBlock("attention", new GptNeoXAttention(config, rotary));
+        this.attention = addChildBlock("attention", new GptNeoXAttention(config));
         this.mlp = addChildBlock("mlp", new GptNeoXMLP(config));
     }
 

@@ -32,7 +32,7 @@ public final class GptNeoXModel extends BaseModel {
         this.rotary = new Rotary(config.rotaryNdims(), config.rope());
         // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
         this.embedIn = addInputEmbeddings("embed_in", new Embedding(config.vocabSize(), config.hiddenSize(), null));
-        this.layers = addChildBlock("layers", ModuleList.of(config.numHiddenLayers(), i -> new GptNeoXLayer(config, rotary)));
+        this.layers = addChildBlock("layers", ModuleList.of(config.numHiddenLayers(), i -> new GptNeoXLayer(config)));
         this.finalLayerNorm = addChildBlock("final_layer_norm",
                 new LayerNorm(config.hiddenSize(), true, config.layerNormEps().floatValue()));
     }

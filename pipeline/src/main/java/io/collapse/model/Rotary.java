@@ -16,7 +16,6 @@ import io.collapse.config.RopeParameters;
  */
 public final class Rotary {
 
-    private final int rotaryDims;
     private final float[] invFreq; // (R / 2)
 
     /**
@@ -27,12 +26,7 @@ public final class Rotary {
         if (rotaryDims <= 0 || rotaryDims % 2 != 0) {
             throw new IllegalArgumentException("rotary dims must be even and positive, got " + rotaryDims);
         }
-        this.rotaryDims = rotaryDims;
         this.invFreq = invFreq(rotaryDims, rope);
-    }
-
-    public int rotaryDims() {
-        return rotaryDims;
     }
 
     /** The inverse frequencies HF's rotary embedding holds as {@code inv_freq} (float32), for tests. */

@@ -3,22 +3,48 @@ package io.collapse.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.norm.Dropout;
+import io.collapse.config.LmConfig;
 
 /**
  * Scaled dot-product self-attention over the heads, as HF's eager attention computes it, shared by
- * the families once they have their queries, keys and values. Letters: B batch, T new positions, P
- * cached positions, S = P + T key positions, H heads, D head_dim, C = H·D.
+ * the families once they have their queries, keys and values: an attention block's head layout,
+ * scaling and dropout (HF's {@code num_heads}, {@code num_key_value_heads}, {@code head_dim},
+ * {@code scaling}, {@code attention_dropout}). Letters: B batch, T new positions, P cached
+ * positions, S = P + T key positions, H heads, KV key/value heads, D head_dim, C = H·D.
+ *
+ * @param scaling the factor on q·kᵀ
+ * @param dropout on the attention probabilities, while training only
  */
-public final class Attention {
+public record Attention(int heads, int kvHeads, int headDim, float scaling, float dropout) {
 
-    private Attention() {}
+    /** A config's heads with HF's default scaling 1/√D. */
+    public Attention(LmConfig config, double dropout) {
+        this(config, (float) Math.pow(config.headDim(), -0.5), dropout);
+    }
 
-    /** (B, T, C) -> (B, T, H, D) -> (B, H, T, D). */
-    public static NDArray splitHeads(NDArray x, long heads, long headDim) {
+    public Attention(LmConfig config, float scaling, double dropout) {
+        this(config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(), scaling, (float) dropout);
+    }
+
+    /** Queries: (B, T, H·D) -> (B, T, H, D) -> (B, H, T, D). */
+    public NDArray splitHeads(NDArray x) {
+        return split(x, heads);
+    }
+
+    /** Keys or values: (B, T, KV·D) -> (B, KV, T, D). */
+    public NDArray splitKvHeads(NDArray x) {
+        return split(x, kvHeads);
+    }
+
+    /** x · scaling: the families scale q where HF scales the scores (each says why that is the same). */
+    public NDArray scale(NDArray x) {
+        return x.mul(Tensors.scalar(x, scaling));
+    }
+
+    private NDArray split(NDArray x, long n) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        return x.reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
+        return x.reshape(b, t, n, headDim).transpose(0, 2, 1, 3);
     }
 
     /**
@@ -26,22 +52,20 @@ public final class Attention {
      * grouped-query attention k and v have KV heads, each serving H / KV query heads (HF's
      * {@code repeat_kv}); the cache keeps the KV heads.
      *
-     * @param q (B, H, T, D), already scaled by the family's factor
+     * @param q (B, H, T, D), already {@link #scale}d
      * @param k (B, KV, T, D) of the new positions, KV dividing H (KV = H without grouping)
      * @param v (B, KV, T, D) of the new positions
      * @param pastKey (B, KV, P, D) or null
      * @param pastValue (B, KV, P, D) or null
      * @param attnMask (B, 1, T, S) additive: 0 where a query may see a key, the dtype's minimum where not
-     * @param dropout on the attention probabilities, while training only
      * @return context (B, T, C) before the output projection, key (B, KV, S, D), value (B, KV, S, D)
      */
-    public static NDList attend(NDArray q, NDArray k, NDArray v, NDArray pastKey, NDArray pastValue, NDArray attnMask,
-            float dropout, boolean training) {
+    public NDList attend(NDArray q, NDArray k, NDArray v, NDArray pastKey, NDArray pastValue, NDArray attnMask,
+            boolean training) {
         if (pastKey != null) {
             k = pastKey.concat(k, 2); // (B, KV, S, D)
             v = pastValue.concat(v, 2); // (B, KV, S, D)
         }
-        long heads = q.getShape().get(1);
         DataType dtype = q.getDataType();
         NDArray scores = q.matMul(repeatKv(k, heads).transpose(0, 1, 3, 2)).add(attnMask); // (B, H, T, S)
         // As HF: clamp so that a masked score plus the mask cannot reach -inf.
@@ -52,9 +76,7 @@ public final class Attention {
         NDArray probs = dtype == DataType.FLOAT32 || training
                 ? scores.softmax(-1)
                 : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(dtype, false); // (B, H, T, S)
-        if (training && dropout > 0) {
-            probs = Dropout.dropout(probs, dropout, true).head();
-        }
+        probs = HfBlock.dropout(probs, dropout, training);
         long[] qs = q.getShape().getShape();
         NDArray context = probs.matMul(repeatKv(v, heads)) // (B, H, T, D)
                 .transpose(0, 2, 1, 3) // (B, T, H, D)

@@ -20,8 +20,9 @@ import java.util.SplittableRandom;
 
 /**
  * A causal language model of any family (HF's {@code …ForCausalLM}): what training, evaluation
- * and decoding use. A family gives its body ({@link #body}: embeddings and decoder layers) and its
- * LM head's weight; the rest — checks, scopes, the head, weights in and out — is here, once.
+ * and decoding use. A family gives its {@link BaseModel} (embeddings and decoder layers) and the
+ * names HF gives it and the LM head; the rest — checks, scopes, the head, weights in and out — is
+ * here, once.
  * Letters: B batch, T new positions, P cached positions, S = P + T, E the head's input width, V vocab.
  *
  * <p>Life cycle: construct from a config, then weights from {@link #loadStateDict} or
@@ -31,27 +32,30 @@ import java.util.SplittableRandom;
  */
 public abstract class CausalLM extends HfBlock {
 
-    /** What a family's body hands to the LM head; keys/values are null without a cache. */
+    /** What a family's base model hands to the LM head; keys/values are null without a cache. */
     public record Body(NDArray hidden, List<NDArray> keys, List<NDArray> values, NDList hiddenStates) {}
 
-    public abstract LmConfig config();
+    private final LmConfig config;
+    private final BaseModel base;
+    private final Linear lmHead; // null when tied: the head is the input embedding
 
     /**
-     * The embeddings and decoder layers.
+     * Registers the base model, then (untied) the LM head, under HF's attribute names: the
+     * state-dict keys and {@code named_parameters()}' order.
      *
-     * @param inputIds (B, T) int64 new tokens
-     * @param attentionMask (B, S) int64: 1 real token, 0 pad, covering the cached positions too
-     * @param positionIds (B, T) int64, HF's {@code position_ids}, or null for the family's own rule
-     *     (from the mask, as HF's generate); OPT, whose positions only the mask decides, refuses them
-     * @param cache keys/values of the first P positions, or null (no cache wanted)
-     * @return hidden (B, T, E) for the LM head, the per-layer keys/values of all S positions when a
-     *     cache was passed, HF's {@code hidden_states} when asked
+     * @param baseName HF's attribute for the base model ({@code model}, {@code transformer}, …)
+     * @param headName HF's attribute for the LM head ({@code lm_head}, NeoX's {@code embed_out})
      */
-    protected abstract Body body(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
-            KvCache cache, boolean training, boolean outputHiddenStates);
+    protected CausalLM(LmConfig config, String baseName, BaseModel base, String headName) {
+        this.config = config;
+        this.base = addChildBlock(baseName, base);
+        this.lmHead = config.tiedLmHead() ? null
+                : addChildBlock(headName, new Linear(config.hiddenSize(), config.vocabSize(), false));
+    }
 
-    /** The LM head's weight (V, E): the token embedding where tied. */
-    protected abstract NDArray headWeight(ParameterStore ps, Device device, boolean training);
+    public LmConfig config() {
+        return config;
+    }
 
     /** The device the weights are on: the first parameter's, since a model is never split across devices. */
     public Device device() {
@@ -135,8 +139,11 @@ public abstract class CausalLM extends HfBlock {
             NDArray mask = attentionMask == null
                     ? scope.manager().ones(maskShape, DataType.INT64)
                     : attentionMask.toType(DataType.INT64, false); // (B, S)
-            Body r = body(ps, ids, mask, positions, cache, training, outputHiddenStates);
-            NDArray head = headWeight(ps, r.hidden().getDevice(), training); // (V, E)
+            Body r = base.forward(ps, ids, mask, positions, cache, training, outputHiddenStates);
+            Device device = r.hidden().getDevice();
+            NDArray head = lmHead == null // (V, E)
+                    ? base.inputEmbeddings().weight(ps, device, training)
+                    : lmHead.weight(ps, device, training);
             NDArray hidden = lastOnly ? r.hidden().get(":, -1, :") : r.hidden(); // (B, E) or (B, T, E)
             NDArray logits = ai.djl.nn.core.Linear.linear(hidden, head).head(); // (B, V) or (B, T, V)
             if (logits.getDataType() != DataType.FLOAT32) {
@@ -240,7 +247,8 @@ public abstract class CausalLM extends HfBlock {
 
     /**
      * HF's {@code _init_weights} from a seed: weights ~ N(0, initializer_range), biases 0, norm
-     * weights 1 (by DJL parameter type: WEIGHT, BIAS/BETA, GAMMA), then the family's adjustments
+     * weights 1 (by DJL parameter type: WEIGHT, BIAS/BETA, GAMMA), the token embedding's
+     * {@code padding_idx} row 0 (OPT, Llama with a pad token), then the family's adjustments
      * ({@link #adjustInit}). The numbers come from a {@link SplittableRandom} walked in state-dict
      * order, so a seed gives the same weights on every run and device (not the numbers torch would draw).
      */
@@ -248,7 +256,10 @@ public abstract class CausalLM extends HfBlock {
         checkDtype(dtype, manager);
         SplittableRandom rng = new SplittableRandom(seed);
         double std = config().initializerRange();
-        for (Map.Entry<String, Parameter> e : StateDict.parameters(this).entrySet()) {
+        Map<String, Parameter> params = StateDict.parameters(this);
+        String embedKey = params.keySet().iterator().next(); // families register the token embedding first
+        Integer pad = base.inputEmbeddings().paddingIdx();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Shape shape = e.getValue().getShape();
             float[] values = new float[Math.toIntExact(shape.size())];
             switch (e.getValue().getType()) {
@@ -256,6 +267,10 @@ public abstract class CausalLM extends HfBlock {
                 case WEIGHT -> {
                     for (int i = 0; i < values.length; i++) {
                         values[i] = (float) (rng.nextGaussian() * std);
+                    }
+                    if (pad != null && e.getKey().equals(embedKey)) {
+                        int dim = (int) shape.get(1);
+                        Arrays.fill(values, pad * dim, (pad + 1) * dim, 0f);
                     }
                     adjustInit(e.getKey(), shape, values);
                 }
@@ -267,7 +282,7 @@ public abstract class CausalLM extends HfBlock {
         initialize(manager, dtype, new Shape(1, 1));
     }
 
-    /** A family's change to a freshly drawn weight (OPT zeroes the pad row of embed_tokens); none by default. */
+    /** A family's change to a freshly drawn weight (GPT-2 scales its residual projections); none by default. */
     protected void adjustInit(String key, Shape shape, float[] values) {}
 
     /**

@@ -23,6 +23,11 @@ public final class Embedding extends HfBlock {
         this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(rows, dim));
     }
 
+    /** torch's {@code padding_idx}, or null. */
+    public Integer paddingIdx() {
+        return paddingIdx;
+    }
+
     public NDArray weight(ParameterStore ps, ai.djl.Device device, boolean training) {
         return ps.getValue(weight, device, training);
     }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -54,6 +55,11 @@ public abstract class HfBlock extends AbstractBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " is called through its typed forward");
+    }
+
+    /** HF's {@code nn.Dropout(rate)}: drops while training only, and not at all at rate 0 (no random draw). */
+    protected static NDArray dropout(NDArray x, float rate, boolean training) {
+        return training && rate > 0 ? Dropout.dropout(x, rate, true).head() : x;
     }
 
     /**

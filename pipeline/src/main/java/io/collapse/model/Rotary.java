@@ -16,7 +16,6 @@ import io.collapse.config.RopeParameters;
  */
 public final class Rotary {
 
-    private final int rotaryDims;
     private final float[] invFreq; // (R / 2)
 
     /**
@@ -27,12 +26,7 @@ public final class Rotary {
         if (rotaryDims <= 0 || rotaryDims % 2 != 0) {
             throw new IllegalArgumentException("rotary dims must be even and positive, got " + rotaryDims);
         }
-        this.rotaryDims = rotaryDims;
         this.invFreq = invFreq(rotaryDims, rope);
-    }
-
-    public int rotaryDims() {
-        return rotaryDims;
     }
 
     /** The inverse frequencies HF's rotary embedding holds as {@code inv_freq} (float32), for tests. */
@@ -110,21 +104,23 @@ public final class Rotary {
     }
 
     /**
-     * {@code x·cos + rotate_half(x)·sin} on the first R dims of each head; the rest is appended
-     * unchanged, as GPT-NeoX's {@code cat((q_embed, q_pass), -1)}.
+     * HF's {@code apply_rotary_pos_emb}: {@code x·cos + rotate_half(x)·sin} on the first R dims of
+     * each head, R being cos's width; the rest is appended unchanged, as GPT-NeoX's
+     * {@code cat((q_embed, q_pass), -1)}. A free function, as HF's: attention needs only cos and sin.
      *
      * @param x (B, H, T, D) queries or keys
      * @param cos (B, T, R) from {@link #cosSin}
      * @param sin (B, T, R)
      * @return (B, H, T, D)
      */
-    public NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+    public static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+        long r = cos.getShape().get(2);
         long d = x.getShape().get(3);
-        NDArray rot = d == rotaryDims ? x : x.get(new NDIndex(":, :, :, :{}", rotaryDims)); // (B, H, T, R)
+        NDArray rot = d == r ? x : x.get(new NDIndex(":, :, :, :{}", r)); // (B, H, T, R)
         NDArray c = cos.expandDims(1); // (B, 1, T, R)
         NDArray s = sin.expandDims(1); // (B, 1, T, R)
         NDArray embedded = rot.mul(c).add(rotateHalf(rot).mul(s)); // (B, H, T, R)
-        return d == rotaryDims ? embedded : embedded.concat(x.get(new NDIndex(":, :, :, {}:", rotaryDims)), -1);
+        return d == r ? embedded : embedded.concat(x.get(new NDIndex(":, :, :, {}:", r)), -1);
     }
 
     /** HF's {@code rotate_half}: (x1, x2) → (−x2, x1) over the two halves of the last axis. */

@@ -58,10 +58,10 @@ class RotaryTest {
             Rotary partial = new Rotary(4, RopeParameters.plain(10000));
             NDList cs = partial.cosSin(positions, DataType.FLOAT32);
             assertEquals(new Shape(2, 5, 4), cs.get(0).getShape());
-            NDArray out = partial.apply(x, cs.get(0), cs.get(1));
+            NDArray out = Rotary.apply(x, cs.get(0), cs.get(1));
             assertArrayEquals(x.get(new NDIndex(":, :, :, 4:")).toFloatArray(), out.get(new NDIndex(":, :, :, 4:")).toFloatArray());
             NDArray lead = x.get(new NDIndex(":, :, :, :4"));
-            assertArrayEquals(partial.apply(lead, cs.get(0), cs.get(1)).toFloatArray(),
+            assertArrayEquals(Rotary.apply(lead, cs.get(0), cs.get(1)).toFloatArray(),
                     out.get(new NDIndex(":, :, :, :4")).toFloatArray());
         }
     }
@@ -74,7 +74,7 @@ class RotaryTest {
             NDArray q = random(m, new Shape(1, 1, 1, 8));
             NDArray k = random(m, new Shape(1, 1, 1, 8));
             NDList at0 = r.cosSin(Tensors.of(m, new long[] {0}, new Shape(1, 1)), DataType.FLOAT32);
-            assertArrayEquals(q.toFloatArray(), r.apply(q, at0.get(0), at0.get(1)).toFloatArray(), 1e-7f);
+            assertArrayEquals(q.toFloatArray(), Rotary.apply(q, at0.get(0), at0.get(1)).toFloatArray(), 1e-7f);
             float near = dot(r, q, k, 5, 2);
             float far = dot(r, q, k, 105, 102);
             assertEquals(near, far, 1e-4f * Math.abs(near) + 1e-5f);
@@ -85,7 +85,7 @@ class RotaryTest {
         NDManager m = q.getManager();
         NDList cq = r.cosSin(Tensors.of(m, new long[] {qPos}, new Shape(1, 1)), DataType.FLOAT32);
         NDList ck = r.cosSin(Tensors.of(m, new long[] {kPos}, new Shape(1, 1)), DataType.FLOAT32);
-        return r.apply(q, cq.get(0), cq.get(1)).mul(r.apply(k, ck.get(0), ck.get(1))).sum().getFloat();
+        return Rotary.apply(q, cq.get(0), cq.get(1)).mul(Rotary.apply(k, ck.get(0), ck.get(1))).sum().getFloat();
     }
 
     private static NDArray random(NDManager m, Shape shape) {

@@ -2,13 +2,11 @@ package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.Attention;
 import io.collapse.model.Conv1D;
 import io.collapse.model.HfBlock;
-import io.collapse.model.Tensors;
 
 /**
  * HF's {@code GPT2Attention}: one Conv1D {@code c_attn} makes q, k and v side by side, {@code c_proj}
@@ -17,21 +15,16 @@ import io.collapse.model.Tensors;
  */
 public final class Gpt2Attention extends HfBlock {
 
-    private final int heads;
-    private final int headDim;
-    private final float scaling;
-    private final float attnPdrop;
+    private final Attention attention;
     private final float residPdrop;
     private final Conv1D cAttn;
     private final Conv1D cProj;
 
     public Gpt2Attention(Gpt2Config config, int layerIdx) {
         int c = config.hiddenSize();
-        this.heads = config.numAttentionHeads();
-        this.headDim = config.headDim();
-        float scale = config.scaleAttnWeights() ? (float) Math.pow(headDim, -0.5) : 1f;
-        this.scaling = config.scaleAttnByInverseLayerIdx() ? scale / (layerIdx + 1) : scale;
-        this.attnPdrop = config.attnPdrop().floatValue();
+        float scale = config.scaleAttnWeights() ? (float) Math.pow(config.headDim(), -0.5) : 1f;
+        float scaling = config.scaleAttnByInverseLayerIdx() ? scale / (layerIdx + 1) : scale;
+        this.attention = new Attention(config, scaling, config.attnPdrop());
         this.residPdrop = config.residPdrop().floatValue();
         this.cAttn = addChildBlock("c_attn", new Conv1D(c, 3L * c));
         this.cProj = addChildBlock("c_proj", new Conv1D(c, c));
@@ -48,15 +41,11 @@ public final class Gpt2Attention extends HfBlock {
             boolean training) {
         NDList qkv = cAttn.forward(ps, hidden, training).split(3, 2); // 3 × (B, T, C)
         // HF multiplies the scores by the scaling; scaling q first is the same product (as OPT does).
-        NDArray scaled = qkv.get(0).mul(Tensors.scalar(hidden, scaling)); // (B, T, C)
-        NDArray q = Attention.splitHeads(scaled, heads, headDim); // (B, H, T, D)
-        NDArray k = Attention.splitHeads(qkv.get(1), heads, headDim); // (B, H, T, D)
-        NDArray v = Attention.splitHeads(qkv.get(2), heads, headDim); // (B, H, T, D)
-        NDList attn = Attention.attend(q, k, v, pastKey, pastValue, attnMask, attnPdrop, training);
+        NDArray q = attention.splitHeads(attention.scale(qkv.get(0))); // (B, H, T, D)
+        NDArray k = attention.splitHeads(qkv.get(1)); // (B, H, T, D)
+        NDArray v = attention.splitHeads(qkv.get(2)); // (B, H, T, D)
+        NDList attn = attention.attend(q, k, v, pastKey, pastValue, attnMask, training);
         NDArray out = cProj.forward(ps, attn.get(0), training); // (B, T, C)
-        if (training && residPdrop > 0) {
-            out = Dropout.dropout(out, residPdrop, true).head();
-        }
-        return new NDList(out, attn.get(1), attn.get(2));
+        return new NDList(dropout(out, residPdrop, training), attn.get(1), attn.get(2));
     }
 }

@@ -1,7 +1,6 @@
 package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.Activation;
 import io.collapse.config.Gpt2Config;
@@ -28,6 +27,6 @@ public final class Gpt2Mlp extends HfBlock {
     public NDArray forward(ParameterStore ps, NDArray hidden, boolean training) {
         NDArray f = Activations.apply(activation, cFc.forward(ps, hidden, training)); // (B, T, F)
         f = cProj.forward(ps, f, training); // (B, T, C)
-        return training && residPdrop > 0 ? Dropout.dropout(f, residPdrop, true).head() : f;
+        return dropout(f, residPdrop, training);
     }
 }

@@ -1,14 +1,12 @@
 package io.collapse.model.gpt2;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.Gpt2Config;
-import io.collapse.model.AttentionMasks;
+import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
-import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.LayerNorm;
 import io.collapse.model.ModuleList;
@@ -19,9 +17,8 @@ import io.collapse.model.PositionIds;
  * ({@code wpe}) embeddings, the blocks {@code h}, a final {@code ln_f}. Letters: B batch, T new
  * positions, P cached positions, S = P + T, C n_embd.
  */
-public final class Gpt2Model extends HfBlock {
+public final class Gpt2Model extends BaseModel {
 
-    private final Gpt2Config config;
     private final float embdPdrop;
     private final Embedding wte;
     private final Embedding wpe;
@@ -29,20 +26,11 @@ public final class Gpt2Model extends HfBlock {
     private final LayerNorm lnF;
 
     public Gpt2Model(Gpt2Config config) {
-        this.config = config;
         this.embdPdrop = config.embdPdrop().floatValue();
-        // wte first: CausalLM takes the first parameter for the token embedding. GPT-2 has no padding_idx.
-        this.wte = addChildBlock("wte", new Embedding(config.vocabSize(), config.hiddenSize(), null));
+        this.wte = addInputEmbeddings("wte", new Embedding(config.vocabSize(), config.hiddenSize(), null)); // no padding_idx
         this.wpe = addChildBlock("wpe", new Embedding(config.maxPositionEmbeddings(), config.hiddenSize(), null));
-        this.h = addChildBlock("h", new ModuleList<>());
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            h.add(new Gpt2Block(config, i));
-        }
+        this.h = addChildBlock("h", ModuleList.of(config.numHiddenLayers(), i -> new Gpt2Block(config, i)));
         this.lnF = addChildBlock("ln_f", new LayerNorm(config.hiddenSize(), true, config.layerNormEpsilon().floatValue()));
-    }
-
-    public Embedding wte() {
-        return wte;
     }
 
     /**
@@ -52,18 +40,14 @@ public final class Gpt2Model extends HfBlock {
      * @param cache cached keys/values of the first P positions, or null (no cache wanted)
      * @return hidden (B, T, C) after ln_f, and HF's hidden_states (each block's input, then the output) if asked
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
-            boolean training, boolean outputHiddenStates) {
-        long past = cache == null ? 0 : cache.length();
-        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+    @Override
+    protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
+        NDArray positions = PositionIds.orFromMask(positionIds, attentionMask, cache); // (B, T)
         NDArray hidden = wte.forward(ps, inputIds, training).add(wpe.forward(ps, positions, training)); // (B, T, C)
-        if (training && embdPdrop > 0) {
-            hidden = Dropout.dropout(hidden, embdPdrop, true).head();
-        }
-        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
-
-        return DecoderLayers.run(hidden, cache, h.size(), outputHiddenStates,
-                (i, x, pastKey, pastValue) -> h.get(i).forward(ps, x, attnMask, pastKey, pastValue, training),
+        hidden = dropout(hidden, embdPdrop, training);
+        return DecoderLayers.run(hidden, attentionMask, cache, h, outputHiddenStates,
+                (block, x, attnMask, pastKey, pastValue) -> block.forward(ps, x, attnMask, pastKey, pastValue, training),
                 x -> lnF.forward(ps, x, training)); // (B, T, C)
     }
 }

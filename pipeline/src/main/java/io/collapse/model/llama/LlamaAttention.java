@@ -8,7 +8,6 @@ import io.collapse.model.Attention;
 import io.collapse.model.HfBlock;
 import io.collapse.model.Linear;
 import io.collapse.model.Rotary;
-import io.collapse.model.Tensors;
 
 /**
  * HF's {@code LlamaAttention} (and Qwen2's, with q/k/v biases) in its eager form: rotary
@@ -18,29 +17,21 @@ import io.collapse.model.Tensors;
  */
 public final class LlamaAttention extends HfBlock {
 
-    private final int heads;
-    private final int kvHeads;
-    private final int headDim;
-    private final float scaling;
-    private final float attentionDropout;
-    private final Rotary rotary;
+    private final Attention attention;
     private final Linear qProj;
     private final Linear kProj;
     private final Linear vProj;
     private final Linear oProj;
 
-    public LlamaAttention(LlamaConfig config, Rotary rotary) {
+    public LlamaAttention(LlamaConfig config) {
         int c = config.hiddenSize();
-        this.heads = config.numAttentionHeads();
-        this.kvHeads = config.numKeyValueHeads();
-        this.headDim = config.headDim();
-        this.scaling = (float) Math.pow(headDim, -0.5);
-        this.attentionDropout = config.attentionDropout().floatValue();
-        this.rotary = rotary;
-        this.qProj = addChildBlock("q_proj", new Linear(c, (long) heads * headDim, config.qkvBias()));
-        this.kProj = addChildBlock("k_proj", new Linear(c, (long) kvHeads * headDim, config.qkvBias()));
-        this.vProj = addChildBlock("v_proj", new Linear(c, (long) kvHeads * headDim, config.qkvBias()));
-        this.oProj = addChildBlock("o_proj", new Linear((long) heads * headDim, c, config.oProjBias()));
+        long qDim = (long) config.numAttentionHeads() * config.headDim();
+        long kvDim = (long) config.numKeyValueHeads() * config.headDim();
+        this.attention = new Attention(config, config.attentionDropout());
+        this.qProj = addChildBlock("q_proj", new Linear(c, qDim, config.qkvBias()));
+        this.kProj = addChildBlock("k_proj", new Linear(c, kvDim, config.qkvBias()));
+        this.vProj = addChildBlock("v_proj", new Linear(c, kvDim, config.qkvBias()));
+        this.oProj = addChildBlock("o_proj", new Linear(qDim, c, config.oProjBias()));
     }
 
     /**
@@ -56,11 +47,11 @@ public final class LlamaAttention extends HfBlock {
             NDArray pastValue, boolean training) {
         // HF scales the scores after q·kᵀ; scaling q first is the same number wherever head_dim is
         // a power of 4 (16, 64, 256: SmolLM2, Llama 3.2, TinyLlama, Qwen2.5-0.5B) and within a rounding otherwise.
-        NDArray q = qProj.forward(ps, hidden, training).mul(Tensors.scalar(hidden, scaling)); // (B, T, H·D)
-        q = rotary.apply(Attention.splitHeads(q, heads, headDim), cos, sin); // (B, H, T, D)
-        NDArray k = rotary.apply(Attention.splitHeads(kProj.forward(ps, hidden, training), kvHeads, headDim), cos, sin); // (B, KV, T, D)
-        NDArray v = Attention.splitHeads(vProj.forward(ps, hidden, training), kvHeads, headDim); // (B, KV, T, D)
-        NDList out = Attention.attend(q, k, v, pastKey, pastValue, attnMask, attentionDropout, training);
+        NDArray q = attention.scale(qProj.forward(ps, hidden, training)); // (B, T, H·D)
+        q = Rotary.apply(attention.splitHeads(q), cos, sin); // (B, H, T, D)
+        NDArray k = Rotary.apply(attention.splitKvHeads(kProj.forward(ps, hidden, training)), cos, sin); // (B, KV, T, D)
+        NDArray v = attention.splitKvHeads(vProj.forward(ps, hidden, training)); // (B, KV, T, D)
+        NDList out = attention.attend(q, k, v, pastKey, pastValue, attnMask, training);
         return new NDList(oProj.forward(ps, out.get(0), training), out.get(1), out.get(2));
     }
 }

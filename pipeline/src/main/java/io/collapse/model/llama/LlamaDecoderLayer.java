@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.LlamaConfig;
 import io.collapse.model.HfBlock;
-import io.collapse.model.Rotary;
 
 /** HF's {@code LlamaDecoderLayer}: pre-norm (RMSNorm) attention and SwiGLU MLP, each with a residual; no dropout outside attention. */
 public final class LlamaDecoderLayer extends HfBlock {
@@ -15,9 +14,9 @@ public final class LlamaDecoderLayer extends HfBlock {
     private final LlamaRMSNorm inputLayernorm;
     private final LlamaRMSNorm postAttentionLayernorm;
 
-    public LlamaDecoderLayer(LlamaConfig config, Rotary rotary) {
+    public LlamaDecoderLayer(LlamaConfig config) {
         // HF's __init__ order: self_attn, mlp, input_layernorm, post_attention_layernorm.
-        this.selfAttn = addChildBlock("self_attn", new LlamaAttention(config, rotary));
+        this.selfAttn = addChildBlock("self_attn", new LlamaAttention(config));
         this.mlp = addChildBlock("mlp", new LlamaMLP(config));
         this.inputLayernorm = addChildBlock("input_layernorm", new LlamaRMSNorm(config.hiddenSize(), config.rmsNormEps()));
         this.postAttentionLayernorm = addChildBlock("post_attention_layernorm",

@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.LlamaConfig;
-import io.collapse.model.AttentionMasks;
+import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
-import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.ModuleList;
 import io.collapse.model.PositionIds;
@@ -19,32 +18,19 @@ import io.collapse.model.Rotary;
  * rotary embedding (no parameters: positions enter only through the rotation of q and k). Letters:
  * B batch, T new positions, P cached positions, S = P + T, C hidden size.
  */
-public final class LlamaModel extends HfBlock {
+public final class LlamaModel extends BaseModel {
 
-    private final LlamaConfig config;
     private final Rotary rotary;
     private final Embedding embedTokens;
     private final ModuleList<LlamaDecoderLayer> layers;
     private final LlamaRMSNorm norm;
 
     public LlamaModel(LlamaConfig config) {
-        this.config = config;
         this.rotary = new Rotary(config.headDim(), config.ropeParameters());
-        // Registered first: CausalLM takes the first parameter for the token embedding.
-        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.hiddenSize(), config.padTokenId()));
-        this.layers = addChildBlock("layers", new ModuleList<>());
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new LlamaDecoderLayer(config, rotary));
-        }
+        this.embedTokens = addInputEmbeddings("embed_tokens",
+                new Embedding(config.vocabSize(), config.hiddenSize(), config.padTokenId()));
+        this.layers = addChildBlock("layers", ModuleList.of(config.numHiddenLayers(), i -> new LlamaDecoderLayer(config)));
         this.norm = addChildBlock("norm", new LlamaRMSNorm(config.hiddenSize(), config.rmsNormEps()));
-    }
-
-    public Embedding embedTokens() {
-        return embedTokens;
-    }
-
-    public Rotary rotary() {
-        return rotary;
     }
 
     /**
@@ -53,17 +39,15 @@ public final class LlamaModel extends HfBlock {
      * @param positionIds (B, T) int64 HF's position_ids, or null for HF generate's ({@link PositionIds#fromMask})
      * @return hidden (B, T, C) after the final norm, the keys/values of all S positions when a cache was passed
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
-            boolean training, boolean outputHiddenStates) {
-        long past = cache == null ? 0 : cache.length();
+    @Override
+    protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
         NDArray hidden = embedTokens.forward(ps, inputIds, training); // (B, T, C)
-        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+        NDArray positions = PositionIds.orFromMask(positionIds, attentionMask, cache); // (B, T)
         NDList cosSin = rotary.cosSin(positions, hidden.getDataType()); // (B, T, D) each
-        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
-
-        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
-                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, cosSin.get(0), cosSin.get(1), pastKey,
-                        pastValue, training),
+        return DecoderLayers.run(hidden, attentionMask, cache, layers, outputHiddenStates,
+                (layer, h, attnMask, pastKey, pastValue) -> layer.forward(ps, h, attnMask, cosSin.get(0), cosSin.get(1),
+                        pastKey, pastValue, training),
                 last -> norm.forward(ps, last, training)); // HF's last hidden state is the normed one
     }
 }

@@ -9,7 +9,6 @@ import io.collapse.model.Attention;
 import io.collapse.model.HfBlock;
 import io.collapse.model.Linear;
 import io.collapse.model.Rotary;
-import io.collapse.model.Tensors;
 
 /**
  * HF's {@code GPTNeoXAttention}: one fused {@code query_key_value} projection, rotary positions on
@@ -20,21 +19,13 @@ import io.collapse.model.Tensors;
  */
 public final class GptNeoXAttention extends HfBlock {
 
-    private final int heads;
-    private final int headSize;
-    private final float scaling;
-    private final float attentionDropout;
-    private final Rotary rotary;
+    private final Attention attention;
     private final Linear queryKeyValue;
     private final Linear dense;
 
     public GptNeoXAttention(GptNeoXConfig config) {
         int c = config.hiddenSize();
-        this.heads = config.numAttentionHeads();
-        this.headSize = config.headDim();
-        this.scaling = (float) Math.pow(headSize, -0.5);
-        this.attentionDropout = config.attentionDropout().floatValue();
-        this.rotary = new Rotary(config.rotaryNdims(), config.rope());
+        this.attention = new Attention(config, config.attentionDropout());
         this.queryKeyValue = addChildBlock("query_key_value", new Linear(c, 3L * c, config.attentionBias()));
         this.dense = addChildBlock("dense", new Linear(c, c, config.attentionBias()));
     }
@@ -54,14 +45,14 @@ public final class GptNeoXAttention extends HfBlock {
         long t = shape.get(1);
         // The fused weight's rows are per head [q | k | v], not [all q | all k | all v].
         NDArray qkv = queryKeyValue.forward(ps, hidden, training) // (B, T, 3C)
-                .reshape(b, t, heads, 3L * headSize) // (B, T, H, 3D)
+                .reshape(b, t, attention.heads(), 3L * attention.headDim()) // (B, T, H, 3D)
                 .transpose(0, 2, 1, 3); // (B, H, T, 3D)
         NDList parts = qkv.split(3, 3); // (B, H, T, D) three times
         // HF scales the scores after q·kᵀ; scaling q first is the same up to rounding, and exact
         // where 1/√D is a power of two (Pythia: D = 64 → 1/8).
-        NDArray q = rotary.apply(parts.get(0), rope.get(0), rope.get(1)).mul(Tensors.scalar(hidden, scaling)); // (B, H, T, D)
-        NDArray k = rotary.apply(parts.get(1), rope.get(0), rope.get(1)); // (B, H, T, D)
-        NDList out = Attention.attend(q, k, parts.get(2), pastKey, pastValue, attnMask, attentionDropout, training);
+        NDArray q = attention.scale(Rotary.apply(parts.get(0), rope.get(0), rope.get(1))); // (B, H, T, D)
+        NDArray k = Rotary.apply(parts.get(1), rope.get(0), rope.get(1)); // (B, H, T, D)
+        NDList out = attention.attend(q, k, parts.get(2), pastKey, pastValue, attnMask, training);
         return new NDList(dense.forward(ps, out.get(0), training), out.get(1), out.get(2)); // (B, T, C), keys, values
     }
 }

@@ -2,7 +2,6 @@ package io.collapse.model.neox;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.model.HfBlock;
@@ -44,22 +43,18 @@ public final class GptNeoXLayer extends HfBlock {
             NDArray pastValue, boolean training) {
         NDArray normed = inputLayernorm.forward(ps, hidden, training); // (B, T, C)
         NDList attn = attention.forward(ps, normed, attnMask, rope, pastKey, pastValue, training);
-        NDArray attnOut = dropout(attn.get(0), training); // (B, T, C)
+        NDArray attnOut = dropout(attn.get(0), hiddenDropout, training); // (B, T, C)
         NDArray out;
         if (parallelResidual) {
             NDArray mlpIn = postAttentionLayernorm.forward(ps, hidden, training); // (B, T, C)
-            NDArray mlpOut = dropout(mlp.forward(ps, mlpIn, training), training); // (B, T, C)
+            NDArray mlpOut = dropout(mlp.forward(ps, mlpIn, training), hiddenDropout, training); // (B, T, C)
             out = mlpOut.add(attnOut).add(hidden); // (B, T, C), HF's order of the sums
         } else {
             NDArray a = attnOut.add(hidden); // (B, T, C)
             NDArray mlpIn = postAttentionLayernorm.forward(ps, a, training); // (B, T, C)
-            NDArray mlpOut = dropout(mlp.forward(ps, mlpIn, training), training); // (B, T, C)
+            NDArray mlpOut = dropout(mlp.forward(ps, mlpIn, training), hiddenDropout, training); // (B, T, C)
             out = mlpOut.add(a); // (B, T, C)
         }
         return new NDList(out, attn.get(1), attn.get(2));
-    }
-
-    private NDArray dropout(NDArray x, boolean training) {
-        return training && hiddenDropout > 0 ? Dropout.dropout(x, hiddenDropout, true).head() : x;
     }
 }

@@ -2,14 +2,12 @@ package io.collapse.model.neox;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.GptNeoXConfig;
-import io.collapse.model.AttentionMasks;
+import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
-import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.LayerNorm;
 import io.collapse.model.ModuleList;
@@ -21,9 +19,8 @@ import io.collapse.model.Rotary;
  * positions act inside attention), the layers and a final_layer_norm. Letters: B batch, T new
  * positions, P cached positions, S = P + T, C hidden_size, R rotary dims.
  */
-public final class GptNeoXModel extends HfBlock {
+public final class GptNeoXModel extends BaseModel {
 
-    private final GptNeoXConfig config;
     private final float hiddenDropout;
     private final Rotary rotary;
     private final Embedding embedIn;
@@ -31,21 +28,13 @@ public final class GptNeoXModel extends HfBlock {
     private final LayerNorm finalLayerNorm;
 
     public GptNeoXModel(GptNeoXConfig config) {
-        this.config = config;
         this.hiddenDropout = config.hiddenDropout().floatValue();
         this.rotary = new Rotary(config.rotaryNdims(), config.rope());
-        // Registration order is HF's __init__ order: embed_in first (CausalLM reads it as the token embedding).
-        this.embedIn = addChildBlock("embed_in", new Embedding(config.vocabSize(), config.hiddenSize(), null));
-        this.layers = addChildBlock("layers", new ModuleList<>());
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new GptNeoXLayer(config));
-        }
+        // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
+        this.embedIn = addInputEmbeddings("embed_in", new Embedding(config.vocabSize(), config.hiddenSize(), null));
+        this.layers = addChildBlock("layers", ModuleList.of(config.numHiddenLayers(), i -> new GptNeoXLayer(config)));
         this.finalLayerNorm = addChildBlock("final_layer_norm",
                 new LayerNorm(config.hiddenSize(), true, config.layerNormEps().floatValue()));
-    }
-
-    public Embedding embedIn() {
-        return embedIn;
     }
 
     /**
@@ -55,18 +44,15 @@ public final class GptNeoXModel extends HfBlock {
      * @param cache cached keys/values of the first P positions, or null (no cache wanted)
      * @return hidden (B, T, C) after final_layer_norm: the LM head's input
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache,
-            boolean training, boolean outputHiddenStates) {
-        long past = cache == null ? 0 : cache.length();
+    @Override
+    protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
         NDArray hidden = embedIn.forward(ps, inputIds, training); // (B, T, C)
-        if (training && hiddenDropout > 0) {
-            hidden = Dropout.dropout(hidden, hiddenDropout, true).head(); // HF's emb_dropout
-        }
-        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
-        NDArray positions = positionIds == null ? PositionIds.fromMask(attentionMask, past) : positionIds; // (B, T)
+        hidden = dropout(hidden, hiddenDropout, training); // HF's emb_dropout
+        NDArray positions = PositionIds.orFromMask(positionIds, attentionMask, cache); // (B, T)
         NDList rope = rotary.cosSin(positions, hidden.getDataType()); // cos, sin (B, T, R)
-        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
-                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, rope, pastKey, pastValue, training),
+        return DecoderLayers.run(hidden, attentionMask, cache, layers, outputHiddenStates,
+                (layer, h, attnMask, pastKey, pastValue) -> layer.forward(ps, h, attnMask, rope, pastKey, pastValue, training),
                 h -> finalLayerNorm.forward(ps, h, training));
     }
 }

@@ -7,7 +7,6 @@ import io.collapse.config.OptConfig;
 import io.collapse.model.Attention;
 import io.collapse.model.HfBlock;
 import io.collapse.model.Linear;
-import io.collapse.model.Tensors;
 
 /**
  * HF's {@code OPTAttention}: multi-head self-attention with k/v/q/out projections, all heads in one
@@ -16,10 +15,7 @@ import io.collapse.model.Tensors;
  */
 public final class OptAttention extends HfBlock {
 
-    private final int heads;
-    private final int headDim;
-    private final float scaling;
-    private final float attentionDropout;
+    private final Attention attention;
     private final Linear kProj;
     private final Linear vProj;
     private final Linear qProj;
@@ -27,10 +23,7 @@ public final class OptAttention extends HfBlock {
 
     public OptAttention(OptConfig config) {
         int c = config.hiddenSize();
-        this.heads = config.numAttentionHeads();
-        this.headDim = config.headDim();
-        this.scaling = (float) Math.pow(headDim, -0.5);
-        this.attentionDropout = config.attentionDropout().floatValue();
+        this.attention = new Attention(config, config.attentionDropout());
         // Registration order is HF's attribute order, so keys come out as named_parameters() gives them.
         this.kProj = addChildBlock("k_proj", new Linear(c, c, config.enableBias()));
         this.vProj = addChildBlock("v_proj", new Linear(c, c, config.enableBias()));
@@ -48,11 +41,10 @@ public final class OptAttention extends HfBlock {
     NDList forward(ParameterStore ps, NDArray hidden, NDArray attnMask, NDArray pastKey, NDArray pastValue,
             boolean training) {
         // HF scales q, not the scores.
-        NDArray scaled = qProj.forward(ps, hidden, training).mul(Tensors.scalar(hidden, scaling)); // (B, T, C)
-        NDArray q = Attention.splitHeads(scaled, heads, headDim); // (B, H, T, D)
-        NDArray k = Attention.splitHeads(kProj.forward(ps, hidden, training), heads, headDim); // (B, H, T, D)
-        NDArray v = Attention.splitHeads(vProj.forward(ps, hidden, training), heads, headDim); // (B, H, T, D)
-        NDList attn = Attention.attend(q, k, v, pastKey, pastValue, attnMask, attentionDropout, training);
+        NDArray q = attention.splitHeads(attention.scale(qProj.forward(ps, hidden, training))); // (B, H, T, D)
+        NDArray k = attention.splitHeads(kProj.forward(ps, hidden, training)); // (B, H, T, D)
+        NDArray v = attention.splitHeads(vProj.forward(ps, hidden, training)); // (B, H, T, D)
+        NDList attn = attention.attend(q, k, v, pastKey, pastValue, attnMask, training);
         return new NDList(outProj.forward(ps, attn.get(0), training), attn.get(1), attn.get(2));
     }
 }

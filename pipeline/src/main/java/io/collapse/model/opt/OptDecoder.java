@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.OptConfig;
-import io.collapse.model.AttentionMasks;
+import io.collapse.model.BaseModel;
 import io.collapse.model.CausalLM;
 import io.collapse.model.DecoderLayers;
 import io.collapse.model.Embedding;
-import io.collapse.model.HfBlock;
 import io.collapse.model.KvCache;
 import io.collapse.model.LayerNorm;
 import io.collapse.model.Linear;
@@ -20,12 +19,11 @@ import io.collapse.model.ModuleList;
  * final_layer_norm. Letters: B batch, T new positions, P cached positions, S = P + T, E
  * word_embed_proj_dim, C hidden_size, V vocab.
  */
-public final class OptDecoder extends HfBlock {
+public final class OptDecoder extends BaseModel {
 
     /** OPT's learned positions start at row 2 (fairseq reserved rows 0 and 1). */
     static final int POSITION_OFFSET = 2;
 
-    private final OptConfig config;
     private final Embedding embedTokens;
     private final Embedding embedPositions;
     private final Linear projectOut; // null unless E != C
@@ -34,9 +32,9 @@ public final class OptDecoder extends HfBlock {
     private final ModuleList<OptDecoderLayer> layers;
 
     public OptDecoder(OptConfig config) {
-        this.config = config;
         // Registration order is HF's __init__ order, so keys come out as named_parameters() gives them.
-        this.embedTokens = addChildBlock("embed_tokens", new Embedding(config.vocabSize(), config.wordEmbedProjDim(), config.padTokenId()));
+        this.embedTokens = addInputEmbeddings("embed_tokens",
+                new Embedding(config.vocabSize(), config.wordEmbedProjDim(), config.padTokenId()));
         this.embedPositions = addChildBlock("embed_positions", new Embedding(config.positionRows(), config.hiddenSize(), null));
         if (config.hasProjection()) {
             this.projectOut = addChildBlock("project_out", new Linear(config.hiddenSize(), config.wordEmbedProjDim(), false));
@@ -48,24 +46,22 @@ public final class OptDecoder extends HfBlock {
         this.finalLayerNorm = config.hasFinalLayerNorm()
                 ? addChildBlock("final_layer_norm", new LayerNorm(config.hiddenSize(), config.layerNormElementwiseAffine()))
                 : null;
-        this.layers = addChildBlock("layers", new ModuleList<>());
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new OptDecoderLayer(config));
-        }
-    }
-
-    public Embedding embedTokens() {
-        return embedTokens;
+        this.layers = addChildBlock("layers", ModuleList.of(config.numHiddenLayers(), i -> new OptDecoderLayer(config)));
     }
 
     /**
      * @param inputIds (B, T) int64, the new tokens
      * @param attentionMask (B, S) 1 for real tokens, 0 for pads, covering cached and new positions
+     * @param positionIds must be null: OPT's positions follow the attention mask alone (transformers 4.35)
      * @param cache cached keys/values of the first P positions, or null (no cache wanted)
      * @return hidden (B, T, E): the LM head's input
      */
-    CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training,
-            boolean outputHiddenStates) {
+    @Override
+    protected CausalLM.Body forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray positionIds,
+            KvCache cache, boolean training, boolean outputHiddenStates) {
+        if (positionIds != null) {
+            throw new IllegalArgumentException("opt takes no position_ids: its positions follow the attention mask");
+        }
         long past = cache == null ? 0 : cache.length();
         NDArray tokens = embedTokens.forward(ps, inputIds, training); // (B, T, E)
         if (projectIn != null) {
@@ -73,10 +69,8 @@ public final class OptDecoder extends HfBlock {
         }
         NDArray positions = embedPositions.forward(ps, positionIds(attentionMask, past), training); // (B, T, C)
         NDArray hidden = tokens.add(positions); // (B, T, C)
-        NDArray attnMask = AttentionMasks.causal(attentionMask, inputIds.getShape().get(1), past, hidden.getDataType()); // (B, 1, T, S)
-
-        return DecoderLayers.run(hidden, cache, layers.size(), outputHiddenStates,
-                (i, h, pastKey, pastValue) -> layers.get(i).forward(ps, h, attnMask, pastKey, pastValue, training),
+        return DecoderLayers.run(hidden, attentionMask, cache, layers, outputHiddenStates,
+                (layer, h, attnMask, pastKey, pastValue) -> layer.forward(ps, h, attnMask, pastKey, pastValue, training),
                 h -> {
                     NDArray out = finalLayerNorm == null ? h : finalLayerNorm.forward(ps, h, training);
                     return projectOut == null ? out : projectOut.forward(ps, out, training); // (B, T, E)

@@ -2,7 +2,6 @@ package io.collapse.model.opt;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.Activation;
 import io.collapse.config.OptConfig;
@@ -49,7 +48,7 @@ public final class OptDecoderLayer extends HfBlock {
         NDArray residual = hidden;
         NDArray h = normBefore ? selfAttnLayerNorm.forward(ps, hidden, training) : hidden;
         NDList attn = selfAttn.forward(ps, h, attnMask, pastKey, pastValue, training);
-        h = residual.add(dropout(attn.get(0), training)); // (B, T, C)
+        h = residual.add(dropout(attn.get(0), dropout, training)); // (B, T, C)
         if (!normBefore) {
             h = selfAttnLayerNorm.forward(ps, h, training);
         }
@@ -58,14 +57,10 @@ public final class OptDecoderLayer extends HfBlock {
         NDArray f = normBefore ? finalLayerNorm.forward(ps, h, training) : h;
         f = Activations.apply(activation, fc1.forward(ps, f, training)); // (B, T, F)
         f = fc2.forward(ps, f, training); // (B, T, C)
-        h = residual.add(dropout(f, training));
+        h = residual.add(dropout(f, dropout, training));
         if (!normBefore) {
             h = finalLayerNorm.forward(ps, h, training);
         }
         return new NDList(h, attn.get(1), attn.get(2));
-    }
-
-    private NDArray dropout(NDArray x, boolean training) {
-        return training && dropout > 0 ? Dropout.dropout(x, dropout, true).head() : x;
     }
 }

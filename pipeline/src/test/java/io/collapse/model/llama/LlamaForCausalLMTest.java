@@ -1,6 +1,7 @@
 package io.collapse.model.llama;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -29,8 +30,12 @@ class LlamaForCausalLMTest {
 
     /** Qwen2 shape, untied, with a 1-layer variant for the names: q/k/v biases, none on o_proj or the MLP. */
     private static LlamaConfig qwen2(int layers) {
+        return qwen2(layers, null);
+    }
+
+    private static LlamaConfig qwen2(int layers, Integer padTokenId) {
         return new LlamaConfig(100, 32, 48, layers, 4, 2, 0, 64, 1e-6, new RopeParameters("llama3", 10000.0, 8.0, 1.0, 4.0, 16),
-                null, null, null, null, "silu", false, 0.3, 0.0, false, null, 97, 97, "qwen2");
+                null, null, null, null, "silu", false, 0.3, 0.0, false, padTokenId, 97, 97, "qwen2");
     }
 
     /** Qwen2ForCausalLM(...).named_parameters() of transformers 5.17 for the 1-layer config, in its order. */
@@ -46,6 +51,25 @@ class LlamaForCausalLMTest {
         LlamaForCausalLM lm = new LlamaForCausalLM(qwen2(1));
         assertEquals(hf, StateDict.keys(lm));
         assertEquals(new Shape(16, 32), StateDict.parameters(lm).get("model.layers.0.self_attn.k_proj.weight").getShape());
+    }
+
+    /** HF's _init_weights zeroes embed_tokens' padding_idx row: only where the config names a pad token. */
+    @Test
+    void seededInitZeroesThePadRowOnlyWhereTheConfigNamesOne() {
+        int pad = 3;
+        int dim = 32;
+        try (NDManager m = TestDevice.manager()) {
+            float[] padded = AutoModelForCausalLM.random(qwen2(1, pad), 5, m, DataType.FLOAT32).stateDict()
+                    .get("model.embed_tokens.weight").toFloats();
+            float[] unpadded = AutoModelForCausalLM.random(qwen2(1), 5, m, DataType.FLOAT32).stateDict()
+                    .get("model.embed_tokens.weight").toFloats();
+            for (int j = pad * dim; j < (pad + 1) * dim; j++) {
+                assertEquals(0f, padded[j], "pad row");
+                assertNotEquals(0f, unpadded[j], "no pad token, no zero row");
+            }
+            assertEquals(unpadded[(pad + 1) * dim], padded[(pad + 1) * dim], "the other rows are drawn as without one");
+            assertNotEquals(0f, padded[(pad + 1) * dim]);
+        }
     }
 
     @Test

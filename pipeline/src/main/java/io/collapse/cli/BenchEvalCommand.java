@@ -3,23 +3,17 @@ package io.collapse.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.LmConfig;
-import io.collapse.config.Presets;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
 import io.collapse.model.auto.AutoModelForCausalLM;
-import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * Evaluation speed (the forward pass and the NLL, as {@code collapse eval} runs them) on a randomly
@@ -35,9 +29,7 @@ import picocli.CommandLine.Spec;
         + " = 2·N·tokens/s over the measured float32 matmul rate (one JSON line).")
 final class BenchEvalCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
-            description = "Model preset (random weights): ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin BenchPreset preset;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -50,7 +42,7 @@ final class BenchEvalCommand implements Callable<Integer> {
 
     @Mixin BenchTarget target;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
@@ -58,7 +50,7 @@ final class BenchEvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0,"
                     + " --matmul-size >= 1; got " + batchSize + ", " + blockSize + ", " + seconds + ", " + target.matmulSize);
         }
-        LmConfig config = Presets.get(preset);
+        LmConfig config = preset.config();
         Device device = target.device();
         MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
                 MemoryBudget.eval(config, batchSize, blockSize, 4), device, "--batch-size or --block-size");
@@ -80,9 +72,7 @@ final class BenchEvalCommand implements Callable<Integer> {
         }
         double tokensPerS = (double) batches * batchSize * blockSize / elapsed;
         long n = config.matmulParameters();
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("bench", "eval");
-        line.put("preset", preset);
+        Map<String, Object> line = preset.line("eval");
         line.put("batch", batchSize);
         line.put("block_size", blockSize);
         line.put("batches", batches);
@@ -91,15 +81,8 @@ final class BenchEvalCommand implements Callable<Integer> {
         line.put("matmul_params", n);
         line.put("flops_per_token", 2 * n);
         line.put("attention_flops_per_token", 4L * config.numHiddenLayers() * blockSize * config.hiddenSize());
-        line.put("model_gflops_per_s", BenchCommand.round(2.0 * n * tokensPerS / 1e9, 2));
-        line.put("matmul_size", target.matmulSize);
-        line.put("matmul_gflops_per_s", BenchCommand.round(matmulFlops / 1e9, 2));
-        line.put("mfu", BenchCommand.round(2.0 * n * tokensPerS / matmulFlops, 4));
-        line.put("device", device.toString());
-        line.put("torch_threads", JniUtils.getNumThreads());
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(CliSupport.JSON.writeValueAsString(line));
-        out.flush();
+        target.putRates(line, 2.0 * n * tokensPerS, matmulFlops, device);
+        stdout.jsonLine(line);
         return 0;
     }
 }

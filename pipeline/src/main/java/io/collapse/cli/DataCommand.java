@@ -7,15 +7,13 @@ import io.collapse.data.DatasetText;
 import io.collapse.text.AutoTokenizer;
 import io.collapse.text.OptTokenizer;
 import io.collapse.text.TextEncoder;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Reads a dataset, checks it, cuts it into token blocks (cached) and prints what came out per split. */
 @Command(
@@ -54,10 +52,7 @@ final class DataCommand implements Callable<Integer> {
                     + " $COLLAPSE_CACHE, else <repo>/.cache.")
     Path cacheDir;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
@@ -91,10 +86,7 @@ final class DataCommand implements Callable<Integer> {
         }
         doc.put("seconds", Math.round(seconds * 1000) / 1000.0);
 
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(doc.toString());
-        } else {
+        stdout.print(doc, out -> {
             out.printf("%s, blocks of %d tokens, tokenizer %s%n", name, blockSize, encoder.fingerprint());
             out.printf("%-6s %9s %10s %8s %8s  %s%n", "split", "examples", "tokens", "blocks", "dropped", "sha256 of block ids (int32 LE)");
             for (DataSource.LoadedSplit s : loaded) {
@@ -102,8 +94,7 @@ final class DataCommand implements Callable<Integer> {
                         s.blocks().numBlocks(), s.blocks().droppedTokens(), s.blocks().idsSha256());
             }
             out.printf("cache %s, %.1f s%n", paths.blockCacheDir(), seconds);
-        }
-        out.flush();
+        });
         return 0;
     }
 }

@@ -9,16 +9,13 @@ import io.collapse.eval.PplFile;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.ConsoleBars;
 import io.collapse.model.MemoryBudget;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Loss and both perplexity definitions of a model on a dataset split, as the paper evaluates. */
 @Command(
@@ -60,13 +57,10 @@ final class EvalCommand implements Callable<Integer> {
                     + " $COLLAPSE_CACHE, else <repo>/.cache.")
     Path cacheDir;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
     @Option(names = "--no-progress", description = "No progress bar on stderr.")
     boolean noProgress;
 
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
@@ -116,10 +110,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         doc.put("seconds", Math.round(seconds * 1000) / 1000.0);
 
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(doc.toString());
-        } else {
+        stdout.print(doc, out -> {
             out.printf("%s %s: %d blocks of %d tokens (%d scored), batch %d%n", dataset, split, r.blocks(), r.blockSize(),
                     r.targets(), r.batchSize());
             out.printf("loss %.6f%n", r.loss());
@@ -131,8 +122,7 @@ final class EvalCommand implements Callable<Integer> {
                 out.printf("per-block perplexities in %s%n", perSequence);
             }
             out.printf("%.1f s%n", seconds);
-        }
-        out.flush();
+        });
         return 0;
     }
 

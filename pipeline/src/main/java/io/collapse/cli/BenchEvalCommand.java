@@ -34,8 +34,7 @@ final class BenchEvalCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--seconds", defaultValue = "20", description = "How long to time evaluation, after a warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
@@ -46,18 +45,19 @@ final class BenchEvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || blockSize < 2 || seconds <= 0 || target.matmulSize < 1) {
+        if (batchSize < 1 || block.blockSize < 2 || seconds <= 0 || target.matmulSize < 1) {
             throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0,"
-                    + " --matmul-size >= 1; got " + batchSize + ", " + blockSize + ", " + seconds + ", " + target.matmulSize);
+                    + " --matmul-size >= 1; got " + batchSize + ", " + block.blockSize + ", " + seconds + ", "
+                    + target.matmulSize);
         }
         LmConfig config = preset.config();
         Device device = target.device();
-        MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
-                MemoryBudget.eval(config, batchSize, blockSize, 4), device, "--batch-size or --block-size");
+        MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + block.blockSize + "-token blocks",
+                MemoryBudget.eval(config, batchSize, block.blockSize, 4), device, "--batch-size or --block-size");
         double matmulFlops = MatmulRate.measure(device, target.matmulSize, Math.min(seconds, 5));
 
-        TokenBlocks blocks = TokenBlocks.of(BenchCommand.randomTokenIds(0, batchSize * blockSize, config.vocabSize()),
-                blockSize);
+        TokenBlocks blocks = TokenBlocks.of(BenchCommand.randomTokenIds(0, batchSize * block.blockSize, config.vocabSize()),
+                block.blockSize);
         int batches = 0;
         double elapsed;
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -70,17 +70,17 @@ final class BenchEvalCommand implements Callable<Integer> {
                 elapsed = (System.nanoTime() - start) / 1e9;
             } while (elapsed < seconds);
         }
-        double tokensPerS = (double) batches * batchSize * blockSize / elapsed;
+        double tokensPerS = (double) batches * batchSize * block.blockSize / elapsed;
         long n = config.matmulParameters();
         Map<String, Object> line = preset.line("eval");
         line.put("batch", batchSize);
-        line.put("block_size", blockSize);
+        line.put("block_size", block.blockSize);
         line.put("batches", batches);
         line.put("seconds", BenchCommand.round(elapsed, 3));
         line.put("tokens_per_s", BenchCommand.round(tokensPerS, 1));
         line.put("matmul_params", n);
         line.put("flops_per_token", 2 * n);
-        line.put("attention_flops_per_token", 4L * config.numHiddenLayers() * blockSize * config.hiddenSize());
+        line.put("attention_flops_per_token", 4L * config.numHiddenLayers() * block.blockSize * config.hiddenSize());
         target.putRates(line, 2.0 * n * tokensPerS, matmulFlops, device);
         stdout.jsonLine(line);
         return 0;

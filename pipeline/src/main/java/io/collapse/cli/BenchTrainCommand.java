@@ -44,8 +44,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--micro-batch", description = "Blocks per forward/backward (default: the batch size).")
     Integer microBatch;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--steps", defaultValue = "12", description = "Optimizer steps timed, after the warm-up (default: ${DEFAULT-VALUE}).")
     int steps;
@@ -66,9 +65,9 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || blockSize < 2 || steps < 1 || warmup < 0 || target.matmulSize < 1 || !(matmulSeconds > 0)) {
+        if (batchSize < 1 || block.blockSize < 2 || steps < 1 || warmup < 0 || target.matmulSize < 1 || !(matmulSeconds > 0)) {
             throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --block-size >= 2, --steps >= 1,"
-                    + " --warmup >= 0, --matmul-size >= 1, --matmul-seconds > 0; got " + batchSize + ", " + blockSize + ", "
+                    + " --warmup >= 0, --matmul-size >= 1, --matmul-seconds > 0; got " + batchSize + ", " + block.blockSize + ", "
                     + steps + ", " + warmup + ", " + target.matmulSize + ", " + matmulSeconds);
         }
         LmConfig config = preset.config();
@@ -78,8 +77,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         Map<String, Object> timed = ConfigLoader.fields("epochs", 1, "batch_size", batchSize, "micro_batch", microBatch,
                 "learning_rate", 2e-5, "schedule", "constant", "mixed_precision", mixedPrecision);
         TrainConfig trainConfig = ConfigLoader.fromFields("train", TrainConfig.class, Map.of(), timed);
-        MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + blockSize + "-token blocks",
-                MemoryBudget.train(config, trainConfig.microBatch(), blockSize), device, "--micro-batch or --block-size");
+        MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + block.blockSize
+                + "-token blocks",
+                MemoryBudget.train(config, trainConfig.microBatch(), block.blockSize), device, "--micro-batch or --block-size");
         List<Double> rates = new ArrayList<>();
         Path out = Files.createTempDirectory("collapse-bench-train-");
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -106,7 +106,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         line.put("batch", batchSize);
         line.put("micro_batch", trainConfig.microBatch());
         line.put("mixed_precision", mixedPrecision);
-        line.put("block_size", blockSize);
+        line.put("block_size", block.blockSize);
         line.put("steps_timed", rates.size());
         line.put("tokens_per_s", BenchCommand.round(tokensPerS, 1));
         line.put("matmul_params", n);
@@ -118,6 +118,6 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     /** {@code blocks} blocks of seeded random ids (see {@link BenchCommand#randomTokenIds}). */
     private TokenBlocks randomBlocks(int vocab, int blocks, long seed) {
-        return TokenBlocks.of(BenchCommand.randomTokenIds(seed, blocks * blockSize, vocab), blockSize);
+        return TokenBlocks.of(BenchCommand.randomTokenIds(seed, blocks * block.blockSize, vocab), block.blockSize);
     }
 }

@@ -38,8 +38,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "test", description = "train, valid or test (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -72,12 +71,12 @@ final class EvalCommand implements Callable<Integer> {
         Evaluator.Result r;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             TokenBlocks blocks = DataSource.bundled(dataset)
-                    .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
+                    .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), block.blockSize).get(0).blocks();
             TokenBlocks scored = blocks.first(maxBlocks == null ? 0 : maxBlocks, "--max-blocks");
             // Before the first batch; a block longer than the model's positions is refused, named, by Evaluator.
-            if (blockSize <= loaded.config().maxPositionEmbeddings()) {
-                MemoryBudget.require("eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
-                        MemoryBudget.eval(loaded.config(), batchSize, blockSize, modelOptions.dataType().getNumOfBytes()),
+            if (block.blockSize <= loaded.config().maxPositionEmbeddings()) {
+                MemoryBudget.require("eval: --batch-size " + batchSize + " of " + block.blockSize + "-token blocks",
+                        MemoryBudget.eval(loaded.config(), batchSize, block.blockSize, modelOptions.dataType().getNumOfBytes()),
                         loaded.manager().getDevice(), "--batch-size or --block-size");
             }
             try (ProgressBar bar = noProgress ? null : ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build()) {

@@ -39,8 +39,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Run folder: best/ and last/ (HF directories), state/ (resume), events.jsonl.")
     Path out;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--train-blocks", defaultValue = "0", description = "Use the first N training blocks; 0 = all (default).")
     int trainBlocks;
@@ -109,13 +108,13 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(DataPaths.locate(cacheDir),
-                    List.of("train", "valid"), loaded.tokenizer(), blockSize);
+                    List.of("train", "valid"), loaded.tokenizer(), block.blockSize);
             TokenBlocks train = splits.get(0).blocks().first(trainBlocks, "--train-blocks");
             TokenBlocks valid = splits.get(1).blocks().first(validBlocks, "--valid-blocks");
             // Before the first step; a block longer than the model's positions is refused, named, by FineTune.
-            if (blockSize <= loaded.config().maxPositionEmbeddings()) {
-                MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + blockSize + "-token blocks",
-                        MemoryBudget.train(loaded.config(), config.microBatch(), blockSize), loaded.manager().getDevice(),
+            if (block.blockSize <= loaded.config().maxPositionEmbeddings()) {
+                MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + block.blockSize + "-token blocks",
+                        MemoryBudget.train(loaded.config(), config.microBatch(), block.blockSize), loaded.manager().getDevice(),
                         "--micro-batch or --block-size");
             }
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);
@@ -153,7 +152,7 @@ final class TrainCommand implements Callable<Integer> {
         doc.put("seconds", Math.round(seconds * 10) / 10.0);
         stdout.print(json, doc, w -> {
             w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
-                    model, dataset, train.numBlocks(), valid.numBlocks(), blockSize, result.steps(), seconds);
+                    model, dataset, train.numBlocks(), valid.numBlocks(), block.blockSize, result.steps(), seconds);
             w.printf("best validation loss %.4f (perplexity %.2f) at epoch %d, step %d%n", result.bestValidLoss(),
                     Math.exp(result.bestValidLoss()), result.bestEpoch(), result.bestStep());
             w.printf("best model: %s%nlast model: %s%nevents: %s%n", result.bestDir(), result.lastDir(),

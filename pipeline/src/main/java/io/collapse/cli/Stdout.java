@@ -31,7 +31,10 @@ class Stdout {
         print(true, doc, null);
     }
 
-    /** With {@code json}, {@code doc} as one line of JSON; else {@code lines}. Flushed either way, for a caller that reads as it goes. */
+    /**
+     * With {@code json}, {@code doc} as one line of JSON; else {@code lines}. Flushed either way: a
+     * benchmark's lines are read as they come, one per measurement.
+     */
     void print(boolean json, Object doc, Lines lines) throws IOException {
         PrintWriter out = out();
         if (json) {

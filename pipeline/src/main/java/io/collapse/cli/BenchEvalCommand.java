@@ -3,23 +3,17 @@ package io.collapse.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.LmConfig;
-import io.collapse.config.Presets;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
 import io.collapse.model.auto.AutoModelForCausalLM;
-import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * Evaluation speed (the forward pass and the NLL, as {@code collapse eval} runs them) on a randomly
@@ -35,37 +29,35 @@ import picocli.CommandLine.Spec;
         + " = 2·N·tokens/s over the measured float32 matmul rate (one JSON line).")
 final class BenchEvalCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
-            description = "Model preset (random weights): ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin BenchPreset preset;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--seconds", defaultValue = "20", description = "How long to time evaluation, after a warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
 
     @Mixin BenchTarget target;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || blockSize < 2 || seconds <= 0 || target.matmulSize < 1) {
+        if (batchSize < 1 || block.blockSize < 2 || seconds <= 0 || target.matmulSize < 1) {
             throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0,"
-                    + " --matmul-size >= 1; got " + batchSize + ", " + blockSize + ", " + seconds + ", " + target.matmulSize);
+                    + " --matmul-size >= 1; got " + batchSize + ", " + block.blockSize + ", " + seconds + ", "
+                    + target.matmulSize);
         }
-        LmConfig config = Presets.get(preset);
+        LmConfig config = preset.config();
         Device device = target.device();
-        MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
-                MemoryBudget.eval(config, batchSize, blockSize, 4), device, "--batch-size or --block-size");
+        MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + block.blockSize + "-token blocks",
+                MemoryBudget.eval(config, batchSize, block.blockSize, 4), device, "--batch-size or --block-size");
         double matmulFlops = MatmulRate.measure(device, target.matmulSize, Math.min(seconds, 5));
 
-        TokenBlocks blocks = TokenBlocks.of(BenchCommand.randomTokenIds(0, batchSize * blockSize, config.vocabSize()),
-                blockSize);
+        TokenBlocks blocks = TokenBlocks.of(BenchCommand.randomTokenIds(0, batchSize * block.blockSize, config.vocabSize()),
+                block.blockSize);
         int batches = 0;
         double elapsed;
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -78,28 +70,19 @@ final class BenchEvalCommand implements Callable<Integer> {
                 elapsed = (System.nanoTime() - start) / 1e9;
             } while (elapsed < seconds);
         }
-        double tokensPerS = (double) batches * batchSize * blockSize / elapsed;
+        double tokensPerS = (double) batches * batchSize * block.blockSize / elapsed;
         long n = config.matmulParameters();
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("bench", "eval");
-        line.put("preset", preset);
+        Map<String, Object> line = preset.line("eval");
         line.put("batch", batchSize);
-        line.put("block_size", blockSize);
+        line.put("block_size", block.blockSize);
         line.put("batches", batches);
         line.put("seconds", BenchCommand.round(elapsed, 3));
         line.put("tokens_per_s", BenchCommand.round(tokensPerS, 1));
         line.put("matmul_params", n);
         line.put("flops_per_token", 2 * n);
-        line.put("attention_flops_per_token", 4L * config.numHiddenLayers() * blockSize * config.hiddenSize());
-        line.put("model_gflops_per_s", BenchCommand.round(2.0 * n * tokensPerS / 1e9, 2));
-        line.put("matmul_size", target.matmulSize);
-        line.put("matmul_gflops_per_s", BenchCommand.round(matmulFlops / 1e9, 2));
-        line.put("mfu", BenchCommand.round(2.0 * n * tokensPerS / matmulFlops, 4));
-        line.put("device", device.toString());
-        line.put("torch_threads", JniUtils.getNumThreads());
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(CliSupport.JSON.writeValueAsString(line));
-        out.flush();
+        line.put("attention_flops_per_token", 4L * config.numHiddenLayers() * block.blockSize * config.hiddenSize());
+        target.putRates(line, 2.0 * n * tokensPerS, matmulFlops, device);
+        stdout.jsonLine(line);
         return 0;
     }
 }

@@ -8,22 +8,18 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
-import io.collapse.config.Presets;
 import io.collapse.config.Strategy;
 import io.collapse.generate.Generator;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
 import io.collapse.model.auto.AutoModelForCausalLM;
-import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * New tokens per second of beam search (the paper's corpus setting) and sampling on a randomly
@@ -32,9 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", description = "Decoding speed: new tokens/s for beam search and sampling, by batch size, with and without the KV cache.")
 final class BenchGenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
-            description = "Model preset (random weights): ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin BenchPreset preset;
 
     @Option(names = "--batch-sizes", split = ",", defaultValue = "1,4,16", description = "Prompts per call (default: ${DEFAULT-VALUE}).")
     List<Integer> batchSizes;
@@ -55,7 +49,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per measurement; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     /** The largest batch of each strategy must fit, checked before the first measurement. */
     private void requireMemory(LmConfig config, List<GenerationConfig> hfDefaults, Device device) {
@@ -70,8 +64,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LmConfig config = Presets.get(preset);
-        PrintWriter out = spec.commandLine().getOut();
+        LmConfig config = preset.config();
         // HF's defaults for each strategy, as GenerationConfig.of gives them; a bad name fails naming generation.strategy.
         List<GenerationConfig> hfDefaults = strategies.stream().map(s -> ConfigLoader.fromFields("generation",
                 GenerationConfig.class, Map.of(), Map.of("strategy", s, "max_new_tokens", newTokens))).toList();
@@ -99,9 +92,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                         }
                         Arrays.sort(times);
                         double seconds = times[times.length / 2];
-                        Map<String, Object> line = new LinkedHashMap<>();
-                        line.put("bench", "generate");
-                        line.put("preset", preset);
+                        Map<String, Object> line = preset.line("generate");
                         line.put("strategy", strategy);
                         line.put("num_beams", cfg.numBeams());
                         line.put("batch", batch);
@@ -114,8 +105,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                         line.put("new_tokens_per_s", BenchCommand.round(batch * (double) newTokens / seconds, 1));
                         line.put("device", Engine.getInstance().defaultDevice().toString());
                         line.put("torch_threads", JniUtils.getNumThreads());
-                        out.println(CliSupport.JSON.writeValueAsString(line));
-                        out.flush();
+                        stdout.jsonLine(line);
                     }
                 }
             }

@@ -3,31 +3,25 @@ package io.collapse.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.LmConfig;
-import io.collapse.config.Presets;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.train.FineTune;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * Training speed of the real loop ({@link FineTune#run}: forward, backward, clipping, AdamW) on a
@@ -42,9 +36,7 @@ import picocli.CommandLine.Spec;
                 + " over the measured float32 matmul rate (one JSON line).")
 final class BenchTrainCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
-            description = "Model preset (random weights): ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    String preset;
+    @Mixin BenchPreset preset;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per optimizer step (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -52,8 +44,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--micro-batch", description = "Blocks per forward/backward (default: the batch size).")
     Integer microBatch;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--steps", defaultValue = "12", description = "Optimizer steps timed, after the warm-up (default: ${DEFAULT-VALUE}).")
     int steps;
@@ -70,24 +61,25 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Mixin BenchTarget target;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || blockSize < 2 || steps < 1 || warmup < 0 || target.matmulSize < 1 || !(matmulSeconds > 0)) {
+        if (batchSize < 1 || block.blockSize < 2 || steps < 1 || warmup < 0 || target.matmulSize < 1 || !(matmulSeconds > 0)) {
             throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --block-size >= 2, --steps >= 1,"
-                    + " --warmup >= 0, --matmul-size >= 1, --matmul-seconds > 0; got " + batchSize + ", " + blockSize + ", "
+                    + " --warmup >= 0, --matmul-size >= 1, --matmul-seconds > 0; got " + batchSize + ", " + block.blockSize + ", "
                     + steps + ", " + warmup + ", " + target.matmulSize + ", " + matmulSeconds);
         }
-        LmConfig config = Presets.get(preset);
+        LmConfig config = preset.config();
         Device device = target.device();
         double matmulBefore = MatmulRate.measure(device, target.matmulSize, matmulSeconds);
 
         Map<String, Object> timed = ConfigLoader.fields("epochs", 1, "batch_size", batchSize, "micro_batch", microBatch,
                 "learning_rate", 2e-5, "schedule", "constant", "mixed_precision", mixedPrecision);
         TrainConfig trainConfig = ConfigLoader.fromFields("train", TrainConfig.class, Map.of(), timed);
-        MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + blockSize + "-token blocks",
-                MemoryBudget.train(config, trainConfig.microBatch(), blockSize), device, "--micro-batch or --block-size");
+        MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + block.blockSize
+                + "-token blocks",
+                MemoryBudget.train(config, trainConfig.microBatch(), block.blockSize), device, "--micro-batch or --block-size");
         List<Double> rates = new ArrayList<>();
         Path out = Files.createTempDirectory("collapse-bench-train-");
         try (NDManager manager = NDManager.newBaseManager(device)) {
@@ -110,31 +102,22 @@ final class BenchTrainCommand implements Callable<Integer> {
         double matmulFlops = Math.max(matmulBefore, MatmulRate.measure(device, target.matmulSize, matmulSeconds));
         double tokensPerS = rates.stream().sorted().toList().get(rates.size() / 2);
         long n = config.matmulParameters();
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("bench", "train");
-        line.put("preset", preset);
+        Map<String, Object> line = preset.line("train");
         line.put("batch", batchSize);
         line.put("micro_batch", trainConfig.microBatch());
         line.put("mixed_precision", mixedPrecision);
-        line.put("block_size", blockSize);
+        line.put("block_size", block.blockSize);
         line.put("steps_timed", rates.size());
         line.put("tokens_per_s", BenchCommand.round(tokensPerS, 1));
         line.put("matmul_params", n);
         line.put("train_flops_per_token", 6 * n);
-        line.put("model_gflops_per_s", BenchCommand.round(6.0 * n * tokensPerS / 1e9, 2));
-        line.put("matmul_size", target.matmulSize);
-        line.put("matmul_gflops_per_s", BenchCommand.round(matmulFlops / 1e9, 2));
-        line.put("mfu", BenchCommand.round(6.0 * n * tokensPerS / matmulFlops, 4));
-        line.put("device", device.toString());
-        line.put("torch_threads", JniUtils.getNumThreads());
-        PrintWriter w = spec.commandLine().getOut();
-        w.println(CliSupport.JSON.writeValueAsString(line));
-        w.flush();
+        target.putRates(line, 6.0 * n * tokensPerS, matmulFlops, device);
+        stdout.jsonLine(line);
         return 0;
     }
 
     /** {@code blocks} blocks of seeded random ids (see {@link BenchCommand#randomTokenIds}). */
     private TokenBlocks randomBlocks(int vocab, int blocks, long seed) {
-        return TokenBlocks.of(BenchCommand.randomTokenIds(seed, blocks * blockSize, vocab), blockSize);
+        return TokenBlocks.of(BenchCommand.randomTokenIds(seed, blocks * block.blockSize, vocab), block.blockSize);
     }
 }

@@ -2,13 +2,11 @@ package io.collapse.cli;
 
 import io.collapse.bundle.Bundle;
 import io.collapse.nativelib.JniSources;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code collapse bundle --out DIR}: the offline bundle for a machine with no Maven, Java or internet. */
 @Command(name = "bundle",
@@ -30,14 +28,14 @@ final class BundleCommand implements Callable<Integer> {
     @Option(names = "--no-pack", description = "Leave the payload unpacked (larger; no tar/xz needed here).")
     boolean noPack;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
         Path repo = Path.of(System.getProperty("collapse.repo", ".")).toAbsolutePath().normalize();
         Path src = djlSrc != null ? djlSrc : JniSources.defaultRoot(repo);
-        PrintWriter log = spec.commandLine().getOut();
-        Bundle.build(new Bundle.Inputs(repo, repo.resolve("pipeline/target"), src), out.toAbsolutePath(), !noPack, log);
+        Bundle.build(new Bundle.Inputs(repo, repo.resolve("pipeline/target"), src), out.toAbsolutePath(), !noPack,
+                stdout.out());
         return 0;
     }
 }

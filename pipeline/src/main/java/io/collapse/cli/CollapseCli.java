@@ -1,6 +1,5 @@
 package io.collapse.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,15 +27,7 @@ import picocli.CommandLine.Command;
             BundleCommand.class,
             CommandLine.HelpCommand.class
         })
-public final class CollapseCli implements Callable<Integer> {
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return 0;
-    }
+public final class CollapseCli extends GroupCommand {
 
     /** The command line with the project's error handling; tests call {@code execute} on it. */
     public static CommandLine commandLine() {

@@ -7,15 +7,13 @@ import io.collapse.data.DatasetText;
 import io.collapse.text.AutoTokenizer;
 import io.collapse.text.OptTokenizer;
 import io.collapse.text.TextEncoder;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Reads a dataset, checks it, cuts it into token blocks (cached) and prints what came out per split. */
 @Command(
@@ -42,8 +40,7 @@ final class DataCommand implements Callable<Integer> {
             description = "Splits to process, of train, valid, test (default: all three).")
     List<String> splits;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--tokenizer", paramLabel = "DIR",
             description = "Tokenizer directory (tokenizer.json, or vocab.json + merges.txt); default the bundled OPT-125m one.")
@@ -54,27 +51,25 @@ final class DataCommand implements Callable<Integer> {
                     + " $COLLAPSE_CACHE, else <repo>/.cache.")
     Path cacheDir;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
-        if (blockSize < 1) {
-            throw new IllegalArgumentException("--block-size: expected >= 1, got " + blockSize);
+        if (block.blockSize < 1) {
+            throw new IllegalArgumentException("--block-size: expected >= 1, got " + block.blockSize);
         }
         long start = System.nanoTime();
         DataSource dataSource = source.dataSource(valid, test);
         TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : AutoTokenizer.fromDir(tokenizer);
         DataPaths paths = DataPaths.locate(cacheDir);
-        List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? DatasetText.SPLITS : splits, encoder, blockSize);
+        List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? DatasetText.SPLITS : splits, encoder,
+                block.blockSize);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         String name = source.name();
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         doc.put("dataset", name);
-        doc.put("block_size", blockSize);
+        doc.put("block_size", block.blockSize);
         doc.put("tokenizer", encoder.fingerprint());
         doc.put("cache_dir", paths.blockCacheDir().toString());
         ObjectNode splitsNode = doc.putObject("splits");
@@ -91,19 +86,15 @@ final class DataCommand implements Callable<Integer> {
         }
         doc.put("seconds", Math.round(seconds * 1000) / 1000.0);
 
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(doc.toString());
-        } else {
-            out.printf("%s, blocks of %d tokens, tokenizer %s%n", name, blockSize, encoder.fingerprint());
+        stdout.print(doc, out -> {
+            out.printf("%s, blocks of %d tokens, tokenizer %s%n", name, block.blockSize, encoder.fingerprint());
             out.printf("%-6s %9s %10s %8s %8s  %s%n", "split", "examples", "tokens", "blocks", "dropped", "sha256 of block ids (int32 LE)");
             for (DataSource.LoadedSplit s : loaded) {
                 out.printf("%-6s %9d %10d %8d %8d  %s%n", s.text().split(), s.blocks().examples(), s.blocks().tokens(),
                         s.blocks().numBlocks(), s.blocks().droppedTokens(), s.blocks().idsSha256());
             }
             out.printf("cache %s, %.1f s%n", paths.blockCacheDir(), seconds);
-        }
-        out.flush();
+        });
         return 0;
     }
 }

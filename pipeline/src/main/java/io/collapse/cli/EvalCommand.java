@@ -9,16 +9,13 @@ import io.collapse.eval.PplFile;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.ConsoleBars;
 import io.collapse.model.MemoryBudget;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Loss and both perplexity definitions of a model on a dataset split, as the paper evaluates. */
 @Command(
@@ -41,8 +38,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "test", description = "train, valid or test (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -60,13 +56,10 @@ final class EvalCommand implements Callable<Integer> {
                     + " $COLLAPSE_CACHE, else <repo>/.cache.")
     Path cacheDir;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
     @Option(names = "--no-progress", description = "No progress bar on stderr.")
     boolean noProgress;
 
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
@@ -78,12 +71,12 @@ final class EvalCommand implements Callable<Integer> {
         Evaluator.Result r;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             TokenBlocks blocks = DataSource.bundled(dataset)
-                    .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
+                    .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), block.blockSize).get(0).blocks();
             TokenBlocks scored = blocks.first(maxBlocks == null ? 0 : maxBlocks, "--max-blocks");
             // Before the first batch; a block longer than the model's positions is refused, named, by Evaluator.
-            if (blockSize <= loaded.config().maxPositionEmbeddings()) {
-                MemoryBudget.require("eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
-                        MemoryBudget.eval(loaded.config(), batchSize, blockSize, modelOptions.dataType().getNumOfBytes()),
+            if (block.blockSize <= loaded.config().maxPositionEmbeddings()) {
+                MemoryBudget.require("eval: --batch-size " + batchSize + " of " + block.blockSize + "-token blocks",
+                        MemoryBudget.eval(loaded.config(), batchSize, block.blockSize, modelOptions.dataType().getNumOfBytes()),
                         loaded.manager().getDevice(), "--batch-size or --block-size");
             }
             try (ProgressBar bar = noProgress ? null : ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build()) {
@@ -116,10 +109,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         doc.put("seconds", Math.round(seconds * 1000) / 1000.0);
 
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(doc.toString());
-        } else {
+        stdout.print(doc, out -> {
             out.printf("%s %s: %d blocks of %d tokens (%d scored), batch %d%n", dataset, split, r.blocks(), r.blockSize(),
                     r.targets(), r.batchSize());
             out.printf("loss %.6f%n", r.loss());
@@ -131,8 +121,7 @@ final class EvalCommand implements Callable<Integer> {
                 out.printf("per-block perplexities in %s%n", perSequence);
             }
             out.printf("%.1f s%n", seconds);
-        }
-        out.flush();
+        });
         return 0;
     }
 

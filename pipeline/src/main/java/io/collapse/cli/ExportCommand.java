@@ -2,15 +2,13 @@ package io.collapse.cli;
 
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Any readable checkpoint (safetensors, sharded, torch zip; local or on the Hub) → an HF model directory. */
 @Command(name = "export", description = "Write a model as an HF directory (config.json, model.safetensors, tokenizer files) that transformers loads as-is.")
@@ -40,10 +38,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--hub-cache", paramLabel = "DIR", description = ModelOptions.HUB_CACHE_HELP)
     Path hubCache;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
@@ -60,15 +55,9 @@ final class ExportCommand implements Callable<Integer> {
         summary.put("dtype", dtype.name());
         summary.put("tokenizer", HfModelDir.hasTokenizer(source) ? "copied from source" : "bundled opt-125m");
         summary.put("out", out.toAbsolutePath().normalize().toString());
-        PrintWriter w = spec.commandLine().getOut();
-        if (json) {
-            w.println(CliSupport.JSON.writeValueAsString(summary));
-        } else {
-            w.printf("exported %d tensors (%,d parameters, %s) from %s/%s to %s (tokenizer %s)%n",
-                    checkpoint.tensors().size(), parameters, dtype, source, summary.get("weights_read"), summary.get("out"),
-                    summary.get("tokenizer"));
-        }
-        w.flush();
+        stdout.print(summary, w -> w.printf("exported %d tensors (%,d parameters, %s) from %s/%s to %s (tokenizer %s)%n",
+                checkpoint.tensors().size(), parameters, dtype, source, summary.get("weights_read"), summary.get("out"),
+                summary.get("tokenizer")));
         return 0;
     }
 }

@@ -10,7 +10,6 @@ import io.collapse.model.MemoryBudget;
 import io.collapse.text.PaddedBatch;
 import io.collapse.text.Tokenizer;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,9 +20,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Continues prompts with a model: HF 4.35 greedy, beam search or sampling. */
 @Command(name = "generate", description = "Continue prompts with a model (greedy, beam search or sampling, as HF transformers 4.35).")
@@ -49,7 +46,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with ids, texts and scores.")
     boolean json;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
@@ -103,17 +100,14 @@ final class GenerateCommand implements Callable<Integer> {
             }
             out.add(row);
         }
-        PrintWriter w = spec.commandLine().getOut();
-        if (json) {
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("model", loaded.dir().toString());
-            doc.put("generation", cfg);
-            doc.put("prompt_ids", batch.inputIds());
-            doc.put("steps", result.steps());
-            doc.put("seconds", seconds);
-            doc.put("sequences", out);
-            w.println(CliSupport.JSON.writeValueAsString(doc));
-        } else {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("model", loaded.dir().toString());
+        doc.put("generation", cfg);
+        doc.put("prompt_ids", batch.inputIds());
+        doc.put("steps", result.steps());
+        doc.put("seconds", seconds);
+        doc.put("sequences", out);
+        stdout.print(json, doc, w -> {
             for (int i = 0; i < out.size(); i++) {
                 Map<String, Object> row = out.get(i);
                 int p = (Integer) row.get("prompt");
@@ -123,8 +117,7 @@ final class GenerateCommand implements Callable<Integer> {
                         prompt, row.get("text"));
             }
             w.printf("%d steps in %.2f s%n", result.steps(), seconds);
-        }
-        w.flush();
+        });
     }
 
     /** The new tokens up to (not including) the EOS that ended them and the pads after it. */

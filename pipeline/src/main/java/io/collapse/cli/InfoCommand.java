@@ -15,7 +15,6 @@ import io.collapse.model.hf.ModelSource;
 import io.collapse.nativelib.JniRecord;
 import io.collapse.text.AutoTokenizer;
 import io.collapse.text.Tokenizer;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,17 +24,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Which engine, libtorch and devices this process sees. */
 @Command(name = "info", description = "Show the engine, PyTorch version, devices, threads and cache paths; with --model or"
         + " --preset, also the model's family, class, size and tokenizer.")
 final class InfoCommand implements Callable<Integer> {
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
 
     @Option(names = "--model", paramLabel = "M", description = "Also describe a model: an HF directory or a Hub id.")
     String model;
@@ -44,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
             description = "Also describe a preset: ${COMPLETION-CANDIDATES}.")
     String preset;
 
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     /** The family, class, size and tokenizer of {@code --model} or {@code --preset}. */
     private void describeModel(Map<String, Object> info) throws java.io.IOException {
@@ -131,13 +126,7 @@ final class InfoCommand implements Callable<Integer> {
         if (model != null || preset != null) {
             describeModel(info);
         }
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(CliSupport.JSON.writeValueAsString(info));
-        } else {
-            info.forEach((k, v) -> out.printf("%-22s %s%n", k, v));
-        }
-        out.flush();
+        stdout.print(info, out -> info.forEach((k, v) -> out.printf("%-22s %s%n", k, v)));
         return 0;
     }
 }

@@ -6,9 +6,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code collapse native build --torch DIR}: compiles, installs, prints the line to export. */
 @Command(name = "build",
@@ -40,13 +39,13 @@ final class NativeBuildCommand implements Callable<Integer> {
                     + " $ENGINE_CACHE_DIR, else $DJL_CACHE_DIR, else ~/.djl.ai).")
     Path cacheDir;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
         Path src = djlSrc != null ? djlSrc : JniSources.defaultRoot(Path.of(System.getProperty("collapse.repo", ".")));
         int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = stdout.out();
         JniBuild.Result r = JniBuild.run(new JniBuild.Options(torch, src, cxx, n, cacheDir), out);
         out.printf("built in %d s: %s%n", r.took().toSeconds(), r.jni());
         out.println("to use it (then ./collapse info shows pytorch_version " + r.torch().baseVersion() + " and jni_origin):");

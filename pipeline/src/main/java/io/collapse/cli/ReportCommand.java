@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import io.collapse.report.Report;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -9,11 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** Histograms, curves and tables of one or more runs as PNG/SVG, CSV/JSON and one offline HTML page. */
 @Command(name = "report", description = "Write the report (index.html, figures, metrics.csv/json) of runs or a sweep.")
@@ -28,33 +26,27 @@ final class ReportCommand implements Callable<Integer> {
             description = "Output directory (default: <run>/report or <sweep>/report; required for several paths).")
     Path out;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
         Path outDir = out;
         if (outDir == null) {
             if (dirs.size() > 1) {
-                throw new ParameterException(spec.commandLine(),
+                throw new ParameterException(stdout.spec.commandLine(),
                         "--out is required when more than one directory is given (" + dirs.size() + " given)");
             }
             outDir = dirs.get(0).resolve("report");
         }
         Report.Result result = Report.write(dirs, outDir);
-        PrintWriter o = spec.commandLine().getOut();
-        if (json) {
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("out", result.outDir().toString());
-            doc.put("index", result.outDir().resolve("index.html").toString());
-            doc.put("runs", result.runs().stream().map(r -> Map.of(
-                    "name", r.name(), "regime", r.regime(), "generations", r.generations().size())).toList());
-            doc.put("files", result.files().stream().map(Path::toString).toList());
-            doc.put("warnings", result.warnings());
-            o.println(CliSupport.JSON.writeValueAsString(doc));
-        } else {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("out", result.outDir().toString());
+        doc.put("index", result.outDir().resolve("index.html").toString());
+        doc.put("runs", result.runs().stream().map(r -> Map.of(
+                "name", r.name(), "regime", r.regime(), "generations", r.generations().size())).toList());
+        doc.put("files", result.files().stream().map(Path::toString).toList());
+        doc.put("warnings", result.warnings());
+        stdout.print(doc, o -> {
             for (var r : result.runs()) {
                 o.printf("%-24s regime %-10s %d generation(s), %s%n", r.name(), r.regime(), r.generations().size(), r.state());
             }
@@ -67,8 +59,7 @@ final class ReportCommand implements Callable<Integer> {
             }
             o.printf("wrote %d files (%d KiB) to %s%nopen %s%n", result.files().size(), bytes / 1024, result.outDir(),
                     result.outDir().resolve("index.html").toAbsolutePath());
-        }
-        o.flush();
+        });
         return 0;
     }
 }

@@ -8,9 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** Continues a run with the config stored in its run.json. */
 @Command(name = "resume", description = "Continue a run directory after a crash or kill, with the config it was started with.")
@@ -21,12 +19,12 @@ public final class ResumeCommand implements Callable<Integer> {
 
     @Mixin RunDisplayOptions display;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
         RunConfig cfg = RunManifest.readConfig(runDir);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = stdout.out();
         out.println("resuming " + cfg.name() + " (seed " + cfg.experiment().seed() + ") in " + runDir);
         out.flush();
         display.run(cfg, runDir, null, out);

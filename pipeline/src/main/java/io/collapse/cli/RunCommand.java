@@ -12,10 +12,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * Runs the experiment: one run directory per (config, seed). Re-running the same command continues
@@ -56,11 +54,11 @@ public final class RunCommand implements Callable<Integer> {
 
     @Mixin RunDisplayOptions display;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = stdout.out();
         List<RunConfig> base = new ArrayList<>();
         for (String c : configs.isEmpty() ? List.of(DEFAULT_CONFIG) : configs) {
             base.add(RunConfig.load(c, overrides));

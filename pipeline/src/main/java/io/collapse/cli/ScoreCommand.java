@@ -8,7 +8,6 @@ import io.collapse.config.StrictJson;
 import io.collapse.eval.Evaluator;
 import io.collapse.eval.SequenceNll;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,9 +16,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Per-sequence and corpus NLL and perplexity of token-id sequences under a model. */
 @Command(
@@ -41,10 +38,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
@@ -76,10 +70,7 @@ final class ScoreCommand implements Callable<Integer> {
         doc.put("corpus_ppl", nll.pplExpOfMeanLoss());
         doc.put("mean_sequence_ppl", nll.pplMeanOfPerSequenceExp());
 
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(doc.toString());
-        } else {
+        stdout.print(doc, out -> {
             out.printf("%8s %8s %12s %14s%n", "sequence", "tokens", "mean NLL", "perplexity");
             for (int i = 0; i < meanNll.length; i++) {
                 out.printf("%8d %8d %12.6f %14.4f%n", i, sequences.get(i).length, meanNll[i], ppl[i]);
@@ -87,8 +78,7 @@ final class ScoreCommand implements Callable<Integer> {
             out.printf("%d sequences, %d scored tokens: mean token NLL %.6f, corpus_ppl = exp(mean NLL) %.4f,"
                     + " mean_sequence_ppl = mean of per-sequence ppl %.4f%n", meanNll.length, nll.targets(),
                     nll.meanNll(), nll.pplExpOfMeanLoss(), nll.pplMeanOfPerSequenceExp());
-        }
-        out.flush();
+        });
         return 0;
     }
 

@@ -7,10 +7,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Where a run is and what it has measured, read from its files only (safe while it runs). */
 @Command(name = "status", description = "Show a run's generation, phase, progress, ETA and the metrics so far.")
@@ -19,21 +17,12 @@ public final class StatusCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR")
     Path runDir;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
-    @Spec CommandSpec spec;
+    @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
         RunStatus status = RunStatus.read(runDir);
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
-            out.println(CliSupport.JSON.writeValueAsString(status.toMap()));
-        } else {
-            print(status, out);
-        }
-        out.flush();
+        stdout.print(status.toMap(), out -> print(status, out));
         return 0;
     }
 

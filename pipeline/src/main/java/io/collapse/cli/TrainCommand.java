@@ -10,7 +10,6 @@ import io.collapse.data.TokenBlocks;
 import io.collapse.model.MemoryBudget;
 import io.collapse.train.FineTune;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** Fine-tunes a model on a dataset's training blocks, validating on its validation blocks. */
 @Command(name = "train",
@@ -42,8 +39,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Run folder: best/ and last/ (HF directories), state/ (resume), events.jsonl.")
     Path out;
 
-    @Option(names = "--block-size", defaultValue = "64", description = "Tokens per block (default: ${DEFAULT-VALUE}).")
-    int blockSize;
+    @Mixin BlockSizeOption block;
 
     @Option(names = "--train-blocks", defaultValue = "0", description = "Use the first N training blocks; 0 = all (default).")
     int trainBlocks;
@@ -99,7 +95,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object at the end (and no progress bar).")
     boolean json;
 
-    @Spec CommandSpec spec;
+    @Mixin Stdout stdout;
 
     @Override
     public Integer call() throws Exception {
@@ -112,13 +108,13 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(DataPaths.locate(cacheDir),
-                    List.of("train", "valid"), loaded.tokenizer(), blockSize);
+                    List.of("train", "valid"), loaded.tokenizer(), block.blockSize);
             TokenBlocks train = splits.get(0).blocks().first(trainBlocks, "--train-blocks");
             TokenBlocks valid = splits.get(1).blocks().first(validBlocks, "--valid-blocks");
             // Before the first step; a block longer than the model's positions is refused, named, by FineTune.
-            if (blockSize <= loaded.config().maxPositionEmbeddings()) {
-                MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + blockSize + "-token blocks",
-                        MemoryBudget.train(loaded.config(), config.microBatch(), blockSize), loaded.manager().getDevice(),
+            if (block.blockSize <= loaded.config().maxPositionEmbeddings()) {
+                MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + block.blockSize + "-token blocks",
+                        MemoryBudget.train(loaded.config(), config.microBatch(), block.blockSize), loaded.manager().getDevice(),
                         "--micro-batch or --block-size");
             }
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);
@@ -140,31 +136,27 @@ final class TrainCommand implements Callable<Integer> {
     private void print(Path model, TokenBlocks train, TokenBlocks valid, TrainConfig config, FineTune.Result result,
             FineTune.Output output, double seconds) throws IOException {
         String dataset = source.name();
-        PrintWriter w = spec.commandLine().getOut();
-        if (json) {
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("model", model.toString());
-            doc.put("dataset", dataset);
-            doc.put("train_blocks", train.numBlocks());
-            doc.put("valid_blocks", valid.numBlocks());
-            doc.put("config", config);
-            doc.put("steps", result.steps());
-            doc.put("best_valid_loss", result.bestValidLoss());
-            doc.put("best_valid_ppl", Math.exp(result.bestValidLoss()));
-            doc.put("best_epoch", result.bestEpoch());
-            doc.put("best_step", result.bestStep());
-            doc.put("best_dir", result.bestDir().toString());
-            doc.put("last_dir", result.lastDir().toString());
-            doc.put("seconds", Math.round(seconds * 10) / 10.0);
-            w.println(CliSupport.JSON.writeValueAsString(doc));
-        } else {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("model", model.toString());
+        doc.put("dataset", dataset);
+        doc.put("train_blocks", train.numBlocks());
+        doc.put("valid_blocks", valid.numBlocks());
+        doc.put("config", config);
+        doc.put("steps", result.steps());
+        doc.put("best_valid_loss", result.bestValidLoss());
+        doc.put("best_valid_ppl", Math.exp(result.bestValidLoss()));
+        doc.put("best_epoch", result.bestEpoch());
+        doc.put("best_step", result.bestStep());
+        doc.put("best_dir", result.bestDir().toString());
+        doc.put("last_dir", result.lastDir().toString());
+        doc.put("seconds", Math.round(seconds * 10) / 10.0);
+        stdout.print(json, doc, w -> {
             w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
-                    model, dataset, train.numBlocks(), valid.numBlocks(), blockSize, result.steps(), seconds);
+                    model, dataset, train.numBlocks(), valid.numBlocks(), block.blockSize, result.steps(), seconds);
             w.printf("best validation loss %.4f (perplexity %.2f) at epoch %d, step %d%n", result.bestValidLoss(),
                     Math.exp(result.bestValidLoss()), result.bestEpoch(), result.bestStep());
             w.printf("best model: %s%nlast model: %s%nevents: %s%n", result.bestDir(), result.lastDir(),
                     output.eventsFile());
-        }
-        w.flush();
+        });
     }
 }

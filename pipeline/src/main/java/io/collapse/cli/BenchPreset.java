@@ -1,0 +1,27 @@
+package io.collapse.cli;
+
+import io.collapse.config.LmConfig;
+import io.collapse.config.Presets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The model a speed benchmark times (a {@code @Mixin}): a preset, given random weights. */
+final class BenchPreset {
+
+    @Option(names = "--preset", defaultValue = "tiny", completionCandidates = PresetNames.class,
+            description = "Model preset (random weights): ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    LmConfig config() {
+        return Presets.get(preset);
+    }
+
+    /** A measurement's JSON line, opened with which benchmark measured which preset. */
+    Map<String, Object> line(String bench) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("bench", bench);
+        line.put("preset", preset);
+        return line;
+    }
+}

@@ -21,12 +21,8 @@ class ScopeIdiomTest {
     private static final Path MAIN = Path.of("src/main/java/io/collapse");
     private static final Pattern RAW = Pattern.compile("newSubManager\\(|subManagerOf\\(|tempAttach(All)?\\(|\\.ret\\(");
 
-    /**
-     * Scope itself; KvCache, which implements DJL's NDResource; and files other parts of issue 17
-     * rework (the synthetic corpus, the bench commands), to move to Scope with them.
-     */
-    private static final Set<String> EXEMPT = Set.of("model/Scope.java", "model/KvCache.java",
-            "cli/MatmulRate.java", "cli/BenchGenerateCommand.java");
+    /** Scope itself, and KvCache, which implements DJL's NDResource. */
+    private static final Set<String> EXEMPT = Set.of("model/Scope.java", "model/KvCache.java");
 
     @Test
     void onlyScopeMakesSubManagersAndMovesArrays() throws IOException {

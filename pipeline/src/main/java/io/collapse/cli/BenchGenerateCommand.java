@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
@@ -12,6 +11,7 @@ import io.collapse.config.Strategy;
 import io.collapse.generate.Generator;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
+import io.collapse.model.Scope;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import java.util.Arrays;
 import java.util.List;
@@ -103,7 +103,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
                         line.put("repeats", times.length);
                         line.put("median_seconds", BenchCommand.round(seconds, 4));
                         line.put("new_tokens_per_s", BenchCommand.round(batch * (double) newTokens / seconds, 1));
-                        line.put("device", Engine.getInstance().defaultDevice().toString());
+                        line.put("device", manager.getDevice().toString());
                         line.put("torch_threads", JniUtils.getNumThreads());
                         stdout.jsonLine(line);
                     }
@@ -114,8 +114,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
     }
 
     private static int run(Generator generator, int[][] prompts, NDManager manager) {
-        try (NDManager scope = manager.newSubManager()) {
-            return generator.generate(prompts, null, 0, scope).steps();
+        try (Scope scope = Scope.of(manager)) {
+            return generator.generate(prompts, null, 0, scope.manager()).steps();
         }
     }
 

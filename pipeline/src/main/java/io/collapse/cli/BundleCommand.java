@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import io.collapse.bundle.Bundle;
-import io.collapse.nativelib.JniSources;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,9 +20,7 @@ final class BundleCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "A new or empty folder.")
     Path out;
 
-    @Option(names = "--djl-src", paramLabel = "DIR",
-            description = "DJL's v0.36.0 PyTorch JNI sources to include (default: ../shared/third_party/djl-0.36.0-pytorch-jni).")
-    Path djlSrc;
+    @Mixin JniSourceOption jni;
 
     @Option(names = "--no-pack", description = "Leave the payload unpacked (larger; no tar/xz needed here).")
     boolean noPack;
@@ -32,9 +29,8 @@ final class BundleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path repo = Path.of(System.getProperty("collapse.repo", ".")).toAbsolutePath().normalize();
-        Path src = djlSrc != null ? djlSrc : JniSources.defaultRoot(repo);
-        Bundle.build(new Bundle.Inputs(repo, repo.resolve("pipeline/target"), src), out.toAbsolutePath(), !noPack,
+        Path repo = JniSourceOption.repo();
+        Bundle.build(new Bundle.Inputs(repo, repo.resolve("pipeline/target"), jni.root()), out.toAbsolutePath(), !noPack,
                 stdout.out());
         return 0;
     }

@@ -46,10 +46,7 @@ final class DataCommand implements Callable<Integer> {
             description = "Tokenizer directory (tokenizer.json, or vocab.json + merges.txt); default the bundled OPT-125m one.")
     Path tokenizer;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Cache directory for downloads and blocks; by default -Dcollapse.cache if set, else"
-                    + " $COLLAPSE_CACHE, else <repo>/.cache.")
-    Path cacheDir;
+    @Mixin CacheDirOption cache;
 
     @Mixin JsonStdout stdout;
 
@@ -61,7 +58,7 @@ final class DataCommand implements Callable<Integer> {
         long start = System.nanoTime();
         DataSource dataSource = source.dataSource(valid, test);
         TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : AutoTokenizer.fromDir(tokenizer);
-        DataPaths paths = DataPaths.locate(cacheDir);
+        DataPaths paths = cache.dataPaths();
         List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? DatasetText.SPLITS : splits, encoder,
                 block.blockSize);
         double seconds = (System.nanoTime() - start) / 1e9;

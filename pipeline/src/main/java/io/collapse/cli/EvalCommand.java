@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
@@ -51,10 +50,7 @@ final class EvalCommand implements Callable<Integer> {
                     + " raw float32 little-endian.")
     Path perSequence;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Cache directory for downloads and blocks; by default -Dcollapse.cache if set, else"
-                    + " $COLLAPSE_CACHE, else <repo>/.cache.")
-    Path cacheDir;
+    @Mixin CacheDirOption cache;
 
     @Option(names = "--no-progress", description = "No progress bar on stderr.")
     boolean noProgress;
@@ -71,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
         Evaluator.Result r;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             TokenBlocks blocks = DataSource.bundled(dataset)
-                    .load(DataPaths.locate(cacheDir), List.of(split), loaded.tokenizer(), block.blockSize).get(0).blocks();
+                    .load(cache.dataPaths(), List.of(split), loaded.tokenizer(), block.blockSize).get(0).blocks();
             TokenBlocks scored = blocks.first(maxBlocks == null ? 0 : maxBlocks, "--max-blocks");
             // Before the first batch; a block longer than the model's positions is refused, named, by Evaluator.
             if (block.blockSize <= loaded.config().maxPositionEmbeddings()) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.collapse.model.Scope;
 
 /**
  * The machine's float32 matmul rate on a device, the denominator of the benches' MFU: a square
@@ -35,8 +36,7 @@ final class MatmulRate {
 
     /** {@code reps} products, then one host sync so a GPU has finished them. */
     private static void run(NDArray a, NDArray b, int reps) {
-        try (NDManager scope = NDManager.subManagerOf(a)) {
-            scope.tempAttachAll(a, b);
+        try (Scope scope = Scope.borrowing(a, b)) {
             NDArray c = null;
             for (int i = 0; i < reps; i++) {
                 c = a.matMul(b); // (n, n)

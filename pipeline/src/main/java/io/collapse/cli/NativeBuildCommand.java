@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import io.collapse.nativelib.JniBuild;
-import io.collapse.nativelib.JniSources;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -22,10 +21,7 @@ final class NativeBuildCommand implements Callable<Integer> {
     @Option(names = "--torch", required = true, paramLabel = "DIR", description = "The libtorch to build against.")
     Path torch;
 
-    @Option(names = "--djl-src", paramLabel = "DIR",
-            description = "DJL's v0.36.0 PyTorch JNI sources (default: ../shared/third_party/djl-0.36.0-pytorch-jni"
-                    + " beside the repository).")
-    Path djlSrc;
+    @Mixin JniSourceOption jni;
 
     @Option(names = "--cxx", paramLabel = "COMPILER", defaultValue = "${env:CXX:-g++}",
             description = "C++ compiler, a name on PATH or a path (default: $CXX, else g++).")
@@ -43,10 +39,9 @@ final class NativeBuildCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path src = djlSrc != null ? djlSrc : JniSources.defaultRoot(Path.of(System.getProperty("collapse.repo", ".")));
         int n = jobs != null ? jobs : Runtime.getRuntime().availableProcessors();
         PrintWriter out = stdout.out();
-        JniBuild.Result r = JniBuild.run(new JniBuild.Options(torch, src, cxx, n, cacheDir), out);
+        JniBuild.Result r = JniBuild.run(new JniBuild.Options(torch, jni.root(), cxx, n, cacheDir), out);
         out.printf("built in %d s: %s%n", r.took().toSeconds(), r.jni());
         out.println("to use it (then ./collapse info shows pytorch_version " + r.torch().baseVersion() + " and jni_origin):");
         out.println(r.exports());

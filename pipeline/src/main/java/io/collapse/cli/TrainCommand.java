@@ -4,7 +4,6 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.config.Check;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.TrainConfig;
-import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.MemoryBudget;
@@ -47,9 +46,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--valid-blocks", defaultValue = "0", description = "Use the first N validation blocks; 0 = all (default).")
     int validBlocks;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Cache for dataset downloads and blocks (default: -Dcollapse.cache, $COLLAPSE_CACHE, else <repo>/.cache).")
-    Path cacheDir;
+    @Mixin CacheDirOption cache;
 
     @Option(names = "--epochs", description = "Epochs (paper: 5, or 10 with 10%% original data kept; default: 5).")
     Integer epochs;
@@ -107,7 +104,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
-            List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(DataPaths.locate(cacheDir),
+            List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(cache.dataPaths(),
                     List.of("train", "valid"), loaded.tokenizer(), block.blockSize);
             TokenBlocks train = splits.get(0).blocks().first(trainBlocks, "--train-blocks");
             TokenBlocks valid = splits.get(1).blocks().first(validBlocks, "--valid-blocks");

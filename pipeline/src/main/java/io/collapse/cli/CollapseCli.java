@@ -1,7 +1,7 @@
 package io.collapse.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The `collapse` launcher: one subcommand class per command. */
 @Command(

@@ -10,8 +10,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 
 /** Histograms, curves and tables of one or more runs as PNG/SVG, CSV/JSON and one offline HTML page. */
 @Command(name = "report", description = "Write the report (index.html, figures, metrics.csv/json) of runs or a sweep.")

@@ -2,10 +2,10 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.config.LmConfig;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Presets;
 import java.nio.file.Path;

@@ -2,8 +2,6 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -17,6 +15,8 @@ import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.SequenceNll;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.text.OptTokenizer;

@@ -2,8 +2,6 @@ package io.collapse.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,7 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.OperatingSystemMXBean;
 import io.collapse.config.Presets;
+import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import java.lang.management.ManagementFactory;

@@ -3,13 +3,13 @@ package io.collapse.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.model.CausalLM;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.CausalLM;
 import io.collapse.model.HfFixture;
 import java.util.ArrayList;
 import java.util.List;

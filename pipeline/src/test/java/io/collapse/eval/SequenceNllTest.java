@@ -2,12 +2,12 @@ package io.collapse.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import io.collapse.model.CausalLM;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
+import io.collapse.model.CausalLM;
 import io.collapse.model.HfFixture;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;

@@ -3,8 +3,6 @@ package io.collapse.generate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +10,8 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.Presets;
 import io.collapse.config.Strategy;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import org.junit.jupiter.api.Test;
 
 class GeneratorTest {

@@ -3,10 +3,10 @@ package io.collapse.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.config.Presets;
 
 import ai.djl.Device;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Presets;
 import org.junit.jupiter.api.Test;
 
 class MemoryBudgetTest {

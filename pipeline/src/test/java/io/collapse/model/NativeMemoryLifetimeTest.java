@@ -1,7 +1,6 @@
 package io.collapse.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -14,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.model.LmLoss;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

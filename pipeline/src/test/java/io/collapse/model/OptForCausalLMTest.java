@@ -2,7 +2,6 @@ package io.collapse.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HostTensor;
 import java.io.IOException;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -3,8 +3,6 @@ package io.collapse.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.config.Presets;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -16,6 +14,8 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
+import io.collapse.config.Presets;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;

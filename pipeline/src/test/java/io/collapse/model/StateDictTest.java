@@ -1,9 +1,9 @@
 package io.collapse.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.collapse.config.OptConfig;
 import io.collapse.model.opt.OptForCausalLM;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.TreeSet;

@@ -3,8 +3,6 @@ package io.collapse.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +12,8 @@ import io.collapse.TestDevice;
 import io.collapse.config.MixedPrecision;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Path;

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -15,6 +13,8 @@ import io.collapse.TestDevice;
 import io.collapse.config.MixedPrecision;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.nio.file.Files;

@@ -1,8 +1,6 @@
 package io.collapse.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import io.collapse.model.CausalLM;
-import io.collapse.model.auto.AutoModelForCausalLM;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,7 +9,9 @@ import io.collapse.TestDevice;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.CausalLM;
 import io.collapse.model.HfFixture;
+import io.collapse.model.auto.AutoModelForCausalLM;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;

@@ -10,8 +10,8 @@ import io.collapse.config.OptConfig;
 import io.collapse.model.CausalLM;
 import io.collapse.model.gpt2.Gpt2LMHeadModel;
 import io.collapse.model.hf.HostTensor;
-import io.collapse.model.neox.GptNeoXForCausalLM;
 import io.collapse.model.llama.LlamaForCausalLM;
+import io.collapse.model.neox.GptNeoXForCausalLM;
 import io.collapse.model.opt.OptForCausalLM;
 import java.util.Map;
 

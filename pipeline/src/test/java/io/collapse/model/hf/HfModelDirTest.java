@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.collapse.config.OptConfig;
-import io.collapse.config.Presets;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.OptConfig;
+import io.collapse.config.Presets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -17,11 +17,12 @@ final class BenchPreset {
         return Presets.get(preset);
     }
 
-    /** A measurement's JSON line, opened with which benchmark measured which preset. */
-    Map<String, Object> line(String bench) {
+    /** A measurement's JSON line: which benchmark measured which preset, then its {@code fields}. */
+    Map<String, Object> line(String bench, Map<String, Object> fields) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("bench", bench);
         line.put("preset", preset);
+        line.putAll(fields);
         return line;
     }
 }

@@ -1,4 +1,4 @@
-package io.collapse.cli;
+package io.collapse.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -11,12 +11,12 @@ import io.collapse.model.Scope;
  * The machine's float32 matmul rate on a device, the denominator of the benches' MFU: a square
  * {@code n × n × n} product repeated for a while, counted as 2·n³ FLOPs each.
  */
-final class MatmulRate {
+public final class MatmulRate {
 
     private MatmulRate() {}
 
     /** FLOP/s of repeated (n, n) × (n, n) float32 matmuls over about {@code seconds}, after a warm-up. */
-    static double measure(Device device, int n, double seconds) {
+    public static double measure(Device device, int n, double seconds) {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             manager.getEngine().setRandomSeed(0);
             NDArray a = manager.randomUniform(-1, 1, new Shape(n, n), DataType.FLOAT32); // (n, n)

@@ -1,7 +1,8 @@
 package io.collapse.data;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.io.Checksums;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.Map;
  * {@code datasets/manifest.json}: for every bundled dataset and split, the file and the checksums of
  * its decompressed content. Tests build their own instances to inject checksums.
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record DatasetManifest(
         int format,
         String licence,
@@ -31,6 +33,7 @@ public record DatasetManifest(
     }
 
     /** One dataset: its splits by name ({@code train}, {@code valid}, {@code test}). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Dataset(String description, Map<String, SplitFile> splits) {
         public Dataset {
             if (splits == null || splits.isEmpty()) {
@@ -45,11 +48,12 @@ public record DatasetManifest(
      * null when not bundled, in which case {@code download} says where it comes from and
      * {@code gitBlob} is the only checksum known.
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record SplitFile(
             String name,
             String file,
             String sha256,
-            @JsonProperty("git_blob") String gitBlob,
+            String gitBlob,
             Long lines,
             Long bytes,
             Download download) {
@@ -84,9 +88,10 @@ public record DatasetManifest(
     }
 
     /** A file inside a zip in a HuggingFace Hub dataset repository. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Download(
-            @JsonProperty("hub_dataset") String hubDataset,
-            @JsonProperty("hub_file") String hubFile,
+            String hubDataset,
+            String hubFile,
             String member) {
         public Download {
             for (String[] f : new String[][] {{"hub_dataset", hubDataset}, {"hub_file", hubFile}, {"member", member}}) {

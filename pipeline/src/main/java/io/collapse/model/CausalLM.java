@@ -165,7 +165,7 @@ public abstract class CausalLM extends HfBlock {
             throw new IllegalArgumentException("input_ids must be (B, T), got " + idShape);
         }
         long b = idShape.get(0);
-        long past = cache == null ? 0 : cache.length();
+        long past = KvCache.lengthOf(cache);
         Shape maskShape = new Shape(b, past + idShape.get(1));
         if (attentionMask != null && !attentionMask.getShape().equals(maskShape)) {
             throw new IllegalArgumentException("attention_mask must be (B, P + T) = " + maskShape

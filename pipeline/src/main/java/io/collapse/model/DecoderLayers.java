@@ -35,7 +35,7 @@ public final class DecoderLayers {
      */
     public static <L extends Block> CausalLM.Body run(NDArray hidden, NDArray attentionMask, KvCache cache,
             ModuleList<L> layers, boolean outputHiddenStates, Layer<L> layer, UnaryOperator<NDArray> finish) {
-        long past = cache == null ? 0 : cache.length();
+        long past = KvCache.lengthOf(cache);
         long newPositions = hidden.getShape().get(1);
         NDArray attnMask = AttentionMasks.causal(attentionMask, newPositions, past, hidden.getDataType()); // (B, 1, T, S)
         NDList hiddenStates = outputHiddenStates ? new NDList() : null;

@@ -51,6 +51,11 @@ public final class KvCache implements NDResource {
         return isEmpty() ? 0 : arrays.get(0).getShape().get(2);
     }
 
+    /** The positions {@code cache} holds; 0 for null (no cache wanted) as for an empty one. */
+    public static long lengthOf(KvCache cache) {
+        return cache == null ? 0 : cache.length();
+    }
+
     /** B: batch rows (beams × items in beam search); -1 when empty. */
     public long batchSize() {
         return isEmpty() ? -1 : arrays.get(0).getShape().get(0);

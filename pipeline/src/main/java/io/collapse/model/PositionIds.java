@@ -23,7 +23,7 @@ public final class PositionIds {
      */
     /** {@code positionIds} (B, T) where the caller gave them, else {@link #fromMask} for the positions after the cache. */
     public static NDArray orFromMask(NDArray positionIds, NDArray attentionMask, KvCache cache) {
-        return positionIds != null ? positionIds : fromMask(attentionMask, cache == null ? 0 : cache.length());
+        return positionIds != null ? positionIds : fromMask(attentionMask, KvCache.lengthOf(cache));
     }
 
     public static NDArray fromMask(NDArray attentionMask, long past) {

@@ -62,7 +62,7 @@ public final class OptDecoder extends BaseModel {
         if (positionIds != null) {
             throw new IllegalArgumentException("opt takes no position_ids: its positions follow the attention mask");
         }
-        long past = cache == null ? 0 : cache.length();
+        long past = KvCache.lengthOf(cache);
         NDArray tokens = embedTokens.forward(ps, inputIds, training); // (B, T, E)
         if (projectIn != null) {
             tokens = projectIn.forward(ps, tokens, training); // (B, T, C)

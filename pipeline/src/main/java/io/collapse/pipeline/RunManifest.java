@@ -28,7 +28,7 @@ public record RunManifest(
         String collapseVersion,
         long seed,
         Map<String, Object> regime,
-        Dataset dataset,
+        DataChecksums dataset,
         JsonNode config) {
 
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
@@ -36,8 +36,9 @@ public record RunManifest(
 
     public static final String VERSION = "0.1.0";
 
+    /** The dataset a run was made from, by name, and the checksums of its splits (a resume must find the same). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Dataset(String name, Map<String, String> checksums) {}
+    public record DataChecksums(String name, Map<String, String> checksums) {}
 
     /** The config stored in a run directory (what `collapse resume` continues). */
     public static RunConfig readConfig(Path runDir) throws IOException {
@@ -90,7 +91,7 @@ public record RunManifest(
         regime.put("start_from", e.startFrom());
         regime.put("epochs", cfg.train().epochs());
         RunManifest fresh = new RunManifest(FORMAT, cfg.name(), Instant.now().toString(), VERSION, e.seed(), regime,
-                new Dataset(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg));
+                new DataChecksums(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg));
         JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), fresh);
     }
 

@@ -1,14 +1,15 @@
 package io.collapse.cli;
 
-import picocli.CommandLine.Command;
+import io.collapse.pipeline.RunManifest;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The `collapse` launcher: one subcommand class per command. */
 @Command(
         name = "collapse",
         mixinStandardHelpOptions = true,
         scope = CommandLine.ScopeType.INHERIT,
-        version = "collapse 0.1.0",
+        version = "collapse " + RunManifest.VERSION,
         description = "Model-collapse experiments (The Curse of Recursion) on DJL + PyTorch.",
         subcommands = {
             RunCommand.class,

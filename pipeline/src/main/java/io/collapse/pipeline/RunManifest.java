@@ -34,7 +34,10 @@ public record RunManifest(
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
     public static final int FORMAT = 1;
 
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = "0.2.0";
+
+    /** The last version in which {@code beam_length_rule: hf-4.36} meant what {@code hf-5} means now. */
+    private static final String HF_4_36_WAS_HF_5 = "0.1.0";
 
     /** The dataset a run was made from, by name, and the checksums of its splits (a resume must find the same). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -112,6 +115,13 @@ public record RunManifest(
             throw new IOException(runDir + " was written in run-directory format " + m.format() + " (collapse "
                     + m.collapseVersion() + "); this collapse " + VERSION + " reads format " + FORMAT
                     + " only — start a new run directory");
+        }
+        // Continued under today's hf-4.36, the rest of such a run would decode by another stopping rule.
+        if (HF_4_36_WAS_HF_5.equals(m.collapseVersion())
+                && "hf-4.36".equals(m.config().path("generation").path("beam_length_rule").asText())) {
+            throw new IOException(runDir + " was made by collapse " + HF_4_36_WAS_HF_5 + " with generation.beam_length_rule"
+                    + " hf-4.36, which then meant what hf-5 means now; finish it with collapse " + HF_4_36_WAS_HF_5
+                    + " (git a79362e), or start a new run directory with hf-5");
         }
     }
 

@@ -57,6 +57,25 @@ class RunManifestTest {
         assertTrue(e.getMessage().contains("format 99") && e.getMessage().contains("new run directory"), e.getMessage());
     }
 
+    /** collapse 0.1.0's hf-4.36 was today's hf-5: such a run is refused rather than continued by another rule. */
+    @Test
+    void anOldHf436RunIsRefusedAndOtherOldRunsContinue() throws IOException {
+        RunManifest.createOrCheckData(runDir, smoke("generation.beam_length_rule=hf-4.36"), Map.of("train", "a"));
+        Path file = runDir.resolve(RunFiles.RUN);
+        String today = Files.readString(file);
+        assertTrue(today.contains("\"collapse_version\" : \"" + RunManifest.VERSION + "\""), today);
+        assertEquals(smoke("generation.beam_length_rule=hf-4.36"), RunManifest.readConfig(runDir));
+        Files.writeString(file, today.replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"",
+                "\"collapse_version\" : \"0.1.0\""));
+        IOException e = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
+        assertTrue(e.getMessage().contains("hf-4.36") && e.getMessage().contains("hf-5")
+                && e.getMessage().contains("collapse 0.1.0"), e.getMessage());
+        assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke("generation.beam_length_rule=hf-4.36")));
+
+        Files.writeString(file, Files.readString(file).replace("\"hf-4.36\"", "\"hf-4.35\""));
+        assertEquals(smoke(), RunManifest.readConfig(runDir));
+    }
+
     @Test
     void stateRecordsCompletedUnitsInOrder() throws IOException {
         RunState s = RunState.fresh().complete(0, RunState.Phase.TRAIN, 2);

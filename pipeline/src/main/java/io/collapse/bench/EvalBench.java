@@ -15,11 +15,11 @@ import java.util.Map;
  * Evaluation speed (the forward pass and the NLL, as {@code collapse eval} runs them) on a randomly
  * initialised model, and an MFU estimate against the measured float32 matmul rate.
  *
- * <p>FLOPs counted per token: 2·N, N = the weights of every matmul a token goes through: per
- * decoder layer q/k/v/out_proj (4·h²) and fc1/fc2 (2·h·ffn), project_in/out when present, and the
- * LM head (V·word_embed_proj_dim, tied to embed_tokens). Not counted: embedding lookups, biases,
- * layer norms, softmax, and attention's score/value products (2·2·T·h per layer and token, reported
- * apart as {@code attention_flops_per_token}).
+ * <p>FLOPs counted per token: 2·N, N = the weights of every matmul a token goes through, as the
+ * family counts them ({@link io.collapse.config.LmConfig#matmulParameters}: attention and MLP
+ * projections per layer, the LM head). Not counted: embedding lookups, biases, norms, softmax, and
+ * attention's score/value products (2·2·T·h per layer and token, reported apart as
+ * {@code attention_flops_per_token}).
  */
 public final class EvalBench {
 

@@ -142,4 +142,9 @@ public record Gpt2Config(
             throw new IllegalArgumentException("config: " + field + "=true is not supported; " + why);
         }
     }
+
+    @Override
+    public long matmulParameters() {
+        return LmConfig.denseMatmulParameters(this);
+    }
 }

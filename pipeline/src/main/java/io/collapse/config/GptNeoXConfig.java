@@ -170,4 +170,9 @@ public record GptNeoXConfig(
         long head = tieWordEmbeddings ? 0 : (long) vocabSize * hiddenSize;
         return (long) vocabSize * hiddenSize + numHiddenLayers * (4 * h * h + 2 * h * intermediateSize) + head;
     }
+
+    @Override
+    public long matmulParameters() {
+        return LmConfig.denseMatmulParameters(this);
+    }
 }

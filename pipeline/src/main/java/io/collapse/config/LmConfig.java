@@ -101,12 +101,17 @@ public interface LmConfig {
 
     /**
      * Weights of the matmuls one token goes through (layers, projections, LM head): a forward costs 2
-     * flops each. Here GPT-2's and GPT-NeoX's: per layer four C×C attention matrices (NeoX's
-     * query_key_value is three) and two C×I MLP ones, then the LM head; other layers count their own.
+     * flops each. Every family counts its own layers; GPT-2 and GPT-NeoX share {@link #denseMatmulParameters}.
      */
-    default long matmulParameters() {
-        long h = hiddenSize();
-        return numHiddenLayers() * (4 * h * h + 2 * h * intermediateSize()) + (long) vocabSize() * h;
+    long matmulParameters();
+
+    /**
+     * GPT-2's and GPT-NeoX's count: per layer four C×C attention matrices (NeoX's query_key_value is
+     * three) and two C×I MLP ones, then the LM head.
+     */
+    static long denseMatmulParameters(LmConfig c) {
+        long h = c.hiddenSize();
+        return c.numHiddenLayers() * (4 * h * h + 2 * h * c.intermediateSize()) + (long) c.vocabSize() * h;
     }
 
     /** HF's config.json, with {@code torch_dtype} naming what the weights file holds. */

@@ -19,11 +19,13 @@ public record Attention(int heads, int kvHeads, int headDim, float scaling, floa
 
     /** A config's heads with HF's default scaling 1/√D. */
     public Attention(LmConfig config, double dropout) {
-        this(config, (float) Math.pow(config.headDim(), -0.5), dropout);
+        this(config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(),
+                (float) Math.pow(config.headDim(), -0.5), (float) dropout);
     }
 
-    public Attention(LmConfig config, float scaling, double dropout) {
-        this(config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(), scaling, (float) dropout);
+    /** A config's heads with another scaling (GPT-2's options); named, so a scaling is never taken for a dropout. */
+    public static Attention scaled(LmConfig config, float scaling, double dropout) {
+        return new Attention(config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(), scaling, (float) dropout);
     }
 
     /** Queries: (B, T, H·D) -> (B, T, H, D) -> (B, H, T, D). */

@@ -237,7 +237,8 @@ public abstract class CausalLM extends HfBlock {
         LmConfig c = config();
         Map<String, HostTensor> byKey = c.canonical(stateDict, true, problems);
         HostTensor head = c.tiedLmHead() ? byKey.remove(c.headTensor()) : null;
-        Shape embed = params.values().iterator().next().getShape(); // families register the token embedding first
+        // The token embedding: BaseModel.addInputEmbeddings registers it first.
+        Shape embed = params.values().iterator().next().getShape();
         if (head != null && !new Shape(head.shape()).equals(embed)) {
             problems.add("tensor '" + c.headTensor() + "' has shape " + Arrays.toString(head.shape())
                     + " but the model ties it to the token embedding " + embed);
@@ -257,7 +258,8 @@ public abstract class CausalLM extends HfBlock {
         SplittableRandom rng = new SplittableRandom(seed);
         double std = config().initializerRange();
         Map<String, Parameter> params = StateDict.parameters(this);
-        String embedKey = params.keySet().iterator().next(); // families register the token embedding first
+        // The token embedding: BaseModel.addInputEmbeddings registers it first.
+        String embedKey = params.keySet().iterator().next();
         Integer pad = base.inputEmbeddings().paddingIdx();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Shape shape = e.getValue().getShape();

@@ -21,13 +21,13 @@ public final class PositionIds {
      * @param attentionMask (B, S) int64, covering the cached positions too
      * @return (B, T) int64, the positions of the last T = S − P columns
      */
-    /** {@code positionIds} (B, T) where the caller gave them, else {@link #fromMask} for the positions after the cache. */
-    public static NDArray orFromMask(NDArray positionIds, NDArray attentionMask, KvCache cache) {
-        return positionIds != null ? positionIds : fromMask(attentionMask, KvCache.lengthOf(cache));
-    }
-
     public static NDArray fromMask(NDArray attentionMask, long past) {
         NDArray positions = attentionMask.cumSum(1).sub(1).mul(attentionMask); // (B, S)
         return past == 0 ? positions : positions.get(new NDIndex(":, " + past + ":")); // (B, T)
+    }
+
+    /** {@code positionIds} (B, T) where the caller gave them, else {@link #fromMask} for the positions after the cache. */
+    public static NDArray orFromMask(NDArray positionIds, NDArray attentionMask, KvCache cache) {
+        return positionIds != null ? positionIds : fromMask(attentionMask, KvCache.lengthOf(cache));
     }
 }

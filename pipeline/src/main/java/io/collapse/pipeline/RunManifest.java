@@ -99,15 +99,8 @@ public record RunManifest(
     }
 
     static RunManifest read(Path runDir) throws IOException {
-        Path file = runDir.resolve(RunFiles.RUN);
-        if (!Files.exists(file)) {
-            return null;
-        }
-        try {
-            return ConfigLoader.JSON.readValue(file.toFile(), RunManifest.class);
-        } catch (IOException e) {
-            throw new IOException(file + ": unreadable (" + e.getMessage() + "); this is not a run directory this version can continue", e);
-        }
+        return JsonFiles.readIfPresent(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), RunManifest.class,
+                "not a run directory this version can continue");
     }
 
     private static void checkFormat(Path runDir, RunManifest m) throws IOException {

@@ -2,7 +2,7 @@ package io.collapse.pipeline;
 
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
-import io.collapse.io.AtomicFiles;
+import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     public void writeSweep() throws IOException {
         Map<String, Object> sweep = new LinkedHashMap<>();
         sweep.put("runs", runs.stream().map(r -> r.dir().getFileName().toString()).toList());
-        AtomicFiles.writeString(sweepRoot.resolve("sweep.json"), ConfigLoader.JSON.writeValueAsString(sweep));
+        JsonFiles.write(ConfigLoader.JSON, sweepRoot.resolve("sweep.json"), sweep);
     }
 
     /** -Dcollapse.run.root, else $COLLAPSE_RUN_ROOT, else {@code <repo>/checkpoints}. */

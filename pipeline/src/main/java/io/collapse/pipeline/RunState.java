@@ -27,6 +27,8 @@ public record RunState(
 
     public static final String FILE = "state.json";
 
+    private static final String NOT_A = "not a valid run state";
+
     /** The phases of one generation, in order. */
     public enum Phase {
         TRAIN("train"), EVAL("eval"), CORPUS("corpus"), SCORE("score");
@@ -116,8 +118,6 @@ public record RunState(
         }
         return s;
     }
-
-    private static final String NOT_A = "not a valid run state";
 
     public void write(Path runDir) throws IOException {
         JsonFiles.write(ConfigLoader.JSON, runDir.resolve(FILE), this);

@@ -24,7 +24,7 @@ public final class Gpt2Attention extends HfBlock {
         int c = config.hiddenSize();
         float scale = config.scaleAttnWeights() ? (float) Math.pow(config.headDim(), -0.5) : 1f;
         float scaling = config.scaleAttnByInverseLayerIdx() ? scale / (layerIdx + 1) : scale;
-        this.attention = new Attention(config, scaling, config.attnPdrop());
+        this.attention = Attention.scaled(config, scaling, config.attnPdrop());
         this.residPdrop = config.residPdrop().floatValue();
         this.cAttn = addChildBlock("c_attn", new Conv1D(c, 3L * c));
         this.cProj = addChildBlock("c_proj", new Conv1D(c, c));

@@ -19,8 +19,13 @@ public record Attention(int heads, int kvHeads, int headDim, float scaling, floa
 
     /** A config's heads with HF's default scaling 1/√D. */
     public Attention(LmConfig config, double dropout) {
-        this(config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(),
-                (float) Math.pow(config.headDim(), -0.5), (float) dropout);
+        this(config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(), defaultScaling(config),
+                (float) dropout);
+    }
+
+    /** HF's default factor on q·kᵀ: 1/√D. */
+    public static float defaultScaling(LmConfig config) {
+        return (float) Math.pow(config.headDim(), -0.5);
     }
 
     /** A config's heads with another scaling (GPT-2's options); named, so a scaling is never taken for a dropout. */

@@ -78,7 +78,7 @@ public abstract class CausalLM extends HfBlock {
 
     /** The dtype of the parameters (float32 unless loaded otherwise). */
     public DataType dataType() {
-        return StateDict.parameters(this).values().iterator().next().getArray().getDataType();
+        return firstWeight().getDataType();
     }
 
     /**

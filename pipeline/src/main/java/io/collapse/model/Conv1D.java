@@ -12,12 +12,10 @@ import ai.djl.training.ParameterStore;
  */
 public final class Conv1D extends HfBlock {
 
-    private final long out;
     private final Parameter weight; // (in, out)
     private final Parameter bias; // (out)
 
     public Conv1D(long in, long out) {
-        this.out = out;
         this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(in, out));
         this.bias = hfParameter("bias", Parameter.Type.BIAS, new Shape(out));
     }

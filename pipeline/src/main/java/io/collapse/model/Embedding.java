@@ -13,12 +13,10 @@ import ai.djl.training.ParameterStore;
  */
 public final class Embedding extends HfBlock {
 
-    private final long dim;
     private final Integer paddingIdx; // or null
     private final Parameter weight; // (rows, dim)
 
     public Embedding(long rows, long dim, Integer paddingIdx) {
-        this.dim = dim;
         this.paddingIdx = paddingIdx;
         this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(rows, dim));
     }

@@ -11,12 +11,10 @@ import ai.djl.training.ParameterStore;
  */
 public final class Linear extends HfBlock {
 
-    private final long out;
     private final Parameter weight; // (out, in)
     private final Parameter bias; // (out) or null
 
     public Linear(long in, long out, boolean withBias) {
-        this.out = out;
         this.weight = hfParameter("weight", Parameter.Type.WEIGHT, new Shape(out, in));
         this.bias = withBias ? hfParameter("bias", Parameter.Type.BIAS, new Shape(out)) : null;
     }

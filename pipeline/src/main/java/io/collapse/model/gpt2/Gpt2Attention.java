@@ -22,7 +22,7 @@ public final class Gpt2Attention extends HfBlock {
 
     public Gpt2Attention(Gpt2Config config, int layerIdx) {
         int c = config.hiddenSize();
-        float scale = config.scaleAttnWeights() ? (float) Math.pow(config.headDim(), -0.5) : 1f;
+        float scale = config.scaleAttnWeights() ? Attention.defaultScaling(config) : 1f;
         float scaling = config.scaleAttnByInverseLayerIdx() ? scale / (layerIdx + 1) : scale;
         this.attention = Attention.scaled(config, scaling, config.attnPdrop());
         this.residPdrop = config.residPdrop().floatValue();

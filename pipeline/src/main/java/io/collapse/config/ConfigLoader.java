@@ -72,7 +72,10 @@ public final class ConfigLoader {
         }
     }
 
-    /** {@code name, value, name, value…} as a map for {@link #fromFields}; a null value stands for "not given". */
+    /**
+     * {@code name, value, name, value…} as a map in that order: a config's fields for
+     * {@link #fromFields} (a null value stands for "not given"), or an event's fields.
+     */
     public static Map<String, Object> fields(Object... namesAndValues) {
         Map<String, Object> fields = new LinkedHashMap<>();
         for (int i = 0; i < namesAndValues.length; i += 2) {

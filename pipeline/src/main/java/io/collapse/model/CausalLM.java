@@ -62,6 +62,11 @@ public abstract class CausalLM extends HfBlock {
         return firstWeight().getDevice();
     }
 
+    /** The manager the weights live in. */
+    public NDManager manager() {
+        return firstWeight().getManager();
+    }
+
     /** A scope under the model's manager, on its device, so the model's leak checks count what it holds. */
     public Scope newScope() {
         return Scope.under(firstWeight());

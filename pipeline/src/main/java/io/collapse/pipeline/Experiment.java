@@ -3,6 +3,7 @@ package io.collapse.pipeline;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.DataMode;
 import io.collapse.config.ExperimentConfig;
 import io.collapse.config.RunConfig;
@@ -29,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -122,7 +122,7 @@ public final class Experiment {
                     }
                     ran = true;
                     log.printf("generation %d/%d: %s%n", k, generations - 1, phase.id);
-                    events.append("phase_start", ordered("generation", k, "phase", phase.id));
+                    events.append("phase_start", ConfigLoader.fields("generation", k, "phase", phase.id));
                     long start = System.nanoTime();
                     Map<String, Object> metrics = switch (phase) {
                         case TRAIN -> train(k);
@@ -135,7 +135,7 @@ public final class Experiment {
                     if (phase == RunState.Phase.TRAIN) {
                         discardTrainingState(RunFiles.gen(runDir, k));
                     }
-                    Map<String, Object> done = ordered("generation", k, "phase", phase.id,
+                    Map<String, Object> done = ConfigLoader.fields("generation", k, "phase", phase.id,
                             "seconds", (System.nanoTime() - start) / 1e9);
                     done.putAll(metrics);
                     events.append("phase_done", done);
@@ -145,7 +145,7 @@ public final class Experiment {
                 }
             }
             listener.generationDone(runDir, generations - 1);
-            events.append("run_done", ordered("generations", generations));
+            events.append("run_done", ConfigLoader.fields("generations", generations));
             state.complete(RunState.END, generations).write(runDir);
         }
     }
@@ -173,7 +173,7 @@ public final class Experiment {
         String sha = Checksums.sha256(HfModelDir.weightsFile(modelDir));
         GenerationRecord.update(genDir, ev -> ev.withTrain(new GenerationRecord.Train(cfg.train().epochs(), r.bestEpoch(),
                 r.bestValidLoss(), data.numBlocks(), originalKept(e, inputs.train(), k, data), sha)));
-        return ordered("best_valid_loss", r.bestValidLoss(), "best_epoch", r.bestEpoch(), "train_blocks", data.numBlocks());
+        return ConfigLoader.fields("best_valid_loss", r.bestValidLoss(), "best_epoch", r.bestEpoch(), "train_blocks", data.numBlocks());
     }
 
     /** Test and validation loss/perplexity of gen-k/model, and the sample continuations. */
@@ -191,7 +191,7 @@ public final class Experiment {
         }
         GenerationRecord.update(genDir, ev -> ev.withTest(GenerationRecord.Split.of(test))
                 .withValid(GenerationRecord.Split.of(valid)).withSamples(samples));
-        return ordered("test_loss", test.loss(), "test_corpus_ppl", test.corpusPpl(), "test_mean_batch_ppl", test.meanBatchPpl());
+        return ConfigLoader.fields("test_loss", test.loss(), "test_corpus_ppl", test.corpusPpl(), "test_mean_batch_ppl", test.meanBatchPpl());
     }
 
     /** gen-k/corpus: one continuation per original training block, written by gen-k/model. */
@@ -207,7 +207,7 @@ public final class Experiment {
                         progress).blocks();
             }
         }
-        return ordered("corpus_blocks", blocks); // its checksum is recorded by the score phase, which reads it anyway
+        return ConfigLoader.fields("corpus_blocks", blocks); // its checksum is recorded by the score phase, which reads it anyway
     }
 
     /** The corpus bar, if any, and a line in the log when a resumed corpus has a damaged shard. */
@@ -256,7 +256,7 @@ public final class Experiment {
         double mean = Arrays.stream(scored.perSequencePpl()).average().orElse(Double.NaN);
         GenerationRecord.update(genDir, ev -> ev.withCorpus(new GenerationRecord.CorpusScore(corpus.numBlocks(), sha, mean,
                 scored.corpusPpl())));
-        return ordered("corpus_blocks", corpus.numBlocks(), "corpus_mean_ppl_by_gen0", mean);
+        return ConfigLoader.fields("corpus_blocks", corpus.numBlocks(), "corpus_mean_ppl_by_gen0", mean);
     }
 
     // ---- helpers ------------------------------------------------------------------------------
@@ -319,11 +319,4 @@ public final class Experiment {
         return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationRecord.read(genDir).train().modelSha256();
     }
 
-    static Map<String, Object> ordered(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
 }

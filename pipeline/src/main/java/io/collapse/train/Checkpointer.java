@@ -1,5 +1,6 @@
 package io.collapse.train;
 
+import io.collapse.config.ConfigLoader;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
 import io.collapse.model.CausalLM;
@@ -47,7 +48,7 @@ final class Checkpointer {
         double validLoss = Evaluator.evaluate(model, valid, run.config().microBatch(), done -> {}).loss();
         TrainState.Validation v = new TrainState.Validation(epoch, step, validLoss, trainLoss);
         history.add(v);
-        run.emit().emit("valid", FineTune.ordered("epoch", epoch, "step", step, "valid_loss", validLoss,
+        run.emit().emit("valid", ConfigLoader.fields("epoch", epoch, "step", step, "valid_loss", validLoss,
                 "valid_ppl", Math.exp(validLoss)));
         if (!Double.isFinite(validLoss)) {
             throw new TrainingDivergedException("the validation loss", epoch, step, validLoss);
@@ -69,7 +70,7 @@ final class Checkpointer {
         TrainState committed = state.toBuilder().position(next, finished).bestIfImproved(v)
                 .files(weightsFile, optimizerFile).history(history).lossScale(run.scaler()).build();
         committed.commit(stateDir);
-        run.emit().emit("checkpoint", FineTune.ordered("epoch", epoch, "step", step, "best", better, "dir", out.dir().toString()));
+        run.emit().emit("checkpoint", ConfigLoader.fields("epoch", epoch, "step", step, "best", better, "dir", out.dir().toString()));
         return committed;
     }
 }

@@ -2,6 +2,7 @@ package io.collapse.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.Scope;
@@ -86,7 +87,7 @@ final class EpochLoop {
         state = checkpointer.validateAndSave(state, new TrainState.Position(epoch + 1, 0, step, 0, 0),
                 windowLossSum / windowSteps, epoch == config.epochs() - 1);
         List<TrainState.Validation> history = checkpointer.history();
-        emit.emit("epoch", FineTune.ordered("epoch", epoch, "step", step, "train_loss", epochLossSum / epochSteps,
+        emit.emit("epoch", ConfigLoader.fields("epoch", epoch, "step", step, "train_loss", epochLossSum / epochSteps,
                 "valid_loss", history.get(history.size() - 1).validLoss(), "best_valid_loss", state.bestValidLoss()));
         return state;
     }
@@ -151,7 +152,7 @@ final class EpochLoop {
     }
 
     private Map<String, Object> stepFields(int epoch, long step, double lr, Update u, double tokensPerSecond) {
-        Map<String, Object> fields = FineTune.ordered("epoch", epoch, "step", step + 1, "loss", u.loss(), "lr", lr,
+        Map<String, Object> fields = ConfigLoader.fields("epoch", epoch, "step", step + 1, "loss", u.loss(), "lr", lr,
                 "grad_norm", u.gradNorm(), "tokens_per_s", tokensPerSecond);
         if (scaler != null) {
             fields.put("loss_scale", u.lossScale());

@@ -2,10 +2,10 @@ package io.collapse.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.MixedPrecision;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
@@ -139,7 +139,7 @@ public final class FineTune {
                     state = loop.run(epoch, state, stepLosses);
                 }
             }
-            emit.emit("done", ordered("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
+            emit.emit("done", ConfigLoader.fields("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
                     "best_epoch", state.bestEpoch(), "best_step", state.bestStep()));
             return new Result(state.bestValidLoss(), state.bestEpoch(), state.bestStep(), state.globalStep(),
                     stepLosses, checkpointer.history(), outDir.resolve("best"), outDir.resolve("last"));
@@ -155,14 +155,13 @@ public final class FineTune {
         }
         checkResumable(state, fresh, stateDir);
         state.removeUnreferenced(stateDir); // a write that failed after the last commit
-        NDManager modelManager = trainableParameters(model).values().iterator().next().getManager();
-        model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), modelManager, model.dataType());
+        model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), model.manager(), model.dataType());
         optimizer.load(Safetensors.read(stateDir.resolve(state.optimizer())), state.globalStep(), trainableParameters(model));
         emit.emit("resume", Map.of("epoch", state.epoch(), "step", state.globalStep()));
         return state;
     }
 
-    /** Mean token NLL over all blocks (exp of it is the corpus perplexity), dropout off, no graph. */
+    /** Refuses a state written for another train config or other training/validation blocks. */
     private static void checkResumable(TrainState state, TrainState fresh, Path stateDir) {
         if (!state.config().equals(fresh.config())) {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written with another train config "
@@ -231,14 +230,6 @@ public final class FineTune {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
-    }
-
-    static Map<String, Object> ordered(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
     }
 
     /**

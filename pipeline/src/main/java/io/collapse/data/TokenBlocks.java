@@ -102,11 +102,16 @@ public final class TokenBlocks {
         if (n == numBlocks) {
             return this;
         }
+        return of(ids(0, n), blockSize);
+    }
+
+    /** Blocks {@code [from, from + n)} as one flat array, block after block: (n · blockSize). */
+    public int[] ids(int from, int n) {
         int[] ids = new int[n * blockSize];
         for (int i = 0; i < n; i++) {
-            copyBlock(i, ids, i * blockSize);
+            copyBlock(from + i, ids, i * blockSize);
         }
-        return of(ids, blockSize);
+        return ids;
     }
 
     public int numBlocks() {

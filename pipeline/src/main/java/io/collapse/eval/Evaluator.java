@@ -64,11 +64,7 @@ public final class Evaluator {
             ParameterStore ps = new ParameterStore(root.manager(), false);
             for (int from = 0; from < blocks.numBlocks(); from += batchSize) {
                 int n = Math.min(batchSize, blocks.numBlocks() - from);
-                int[] ids = new int[n * t];
-                for (int i = 0; i < n; i++) {
-                    blocks.copyBlock(from + i, ids, i * t);
-                }
-                float[][] nll = forwardNll(model, ps, root, ids, null, n, t);
+                float[][] nll = forwardNll(model, ps, root, blocks.ids(from, n), null, n, t);
                 double batchSum = 0;
                 long batchCount = 0;
                 for (int i = 0; i < n; i++) {

@@ -47,10 +47,10 @@ public final class SyntheticCorpus {
             int shardBlocks, int batchSize, NDManager manager, CorpusProgress progress) throws IOException {
         GenerationConfig cfg = generator.config();
         check(cfg, prompts, shardBlocks, batchSize);
-        long[] indices = LongStream.range(0, prompts.numBlocks()).toArray();
-        String dtype = BlockCodec.dtype(generator.vocabSize() <= 65536 ? BlockCodec.UINT16 : BlockCodec.INT32);
+        int width = generator.vocabSize() <= 65536 ? BlockCodec.UINT16 : BlockCodec.INT32;
+        String dtype = BlockCodec.dtype(width);
         CorpusManifest fresh = new CorpusManifest(CorpusManifest.FORMAT, false, prompts.numBlocks(), cfg.maxNewTokens(),
-                dtype, shardBlocks, batchSize, model, promptsSha256(prompts, indices), cfg, 0, List.of());
+                dtype, shardBlocks, batchSize, model, promptsSha256(prompts), cfg, 0, List.of());
         CorpusManifest manifest = resumable(dir, fresh, generator.eosId(), progress);
         int shards = (prompts.numBlocks() + shardBlocks - 1) / shardBlocks;
         int shortBlocks = manifest.shortBlocks();
@@ -65,11 +65,11 @@ public final class SyntheticCorpus {
                 shortBlocks += continueBatch(generator, prompts, b, end, ids, (b - from) * cfg.maxNewTokens(), manager);
                 progress.blocksDone(end, prompts.numBlocks());
             }
-            byte[] bytes = BlockCodec.encode(TokenBlocks.of(ids, cfg.maxNewTokens()), BlockCodec.width(dtype));
+            byte[] bytes = BlockCodec.encode(TokenBlocks.of(ids, cfg.maxNewTokens()), width);
             String file = String.format("shard-%05d.bin", s);
             AtomicFiles.writeBytes(dir.resolve(file), bytes);
             done.add(new CorpusManifest.Shard(file, to - from, Checksums.sha256(bytes),
-                    Arrays.copyOfRange(indices, from, to)));
+                    LongStream.range(from, to).toArray()));
             manifest = fresh.with(s == shards - 1, shortBlocks, done);
             manifest.write(dir);
             progress.shardWritten(s, shards);
@@ -198,12 +198,13 @@ public final class SyntheticCorpus {
         return fresh.length < width;
     }
 
-    private static String promptsSha256(TokenBlocks prompts, long[] indices) {
+    /** sha256 over each prompt's index (int64) and ids (int32), little-endian: the prompts a corpus continues. */
+    private static String promptsSha256(TokenBlocks prompts) {
         MessageDigest sha = Checksums.newSha256();
         ByteBuffer buf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         int[] block = new int[prompts.blockSize()];
         for (int i = 0; i < prompts.numBlocks(); i++) {
-            sha.update(buf.clear().putLong(indices[i]).array());
+            sha.update(buf.clear().putLong(i).array());
             prompts.copyBlock(i, block, 0);
             for (int id : block) {
                 sha.update(buf.clear().putInt(id).array(), 0, 4);

@@ -42,8 +42,6 @@ import java.util.TreeSet;
 record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, TokenBlocks test,
         Map<String, String> checksums) {
 
-    static final List<String> SPLITS = List.of("train", "valid", "test");
-
     /**
      * Checks what the config names — the preset or local base directory, the dataset or corpus
      * file — and that its batches fit on {@code device}, so that a mistake is reported before the
@@ -55,11 +53,10 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
             requireMemory(cfg, model, device);
         }
         String dataset = cfg.data().dataset();
-        int colon = dataset.indexOf(':');
-        if (dataset.startsWith("text:") || dataset.startsWith("jsonl:")) {
-            Path file = Path.of(dataset.substring(colon + 1));
-            if (!Files.isRegularFile(file)) {
-                throw new IOException("data.dataset: corpus file " + file + " does not exist");
+        DataSource source = source(dataset);
+        if (source.file() != null) {
+            if (!Files.isRegularFile(source.file())) {
+                throw new IOException("data.dataset: corpus file " + source.file() + " does not exist");
             }
         } else {
             Set<String> known = DatasetManifest.read(DataPaths.locate().manifestFile()).datasets().keySet();
@@ -120,10 +117,10 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         Path config = base.resolve(HfModelDir.CONFIG);
         Tokenizer tokenizer = AutoTokenizer.forModel(base, LmConfig.read(config), config);
         DataConfig d = cfg.data();
-        List<DataSource.LoadedSplit> splits = source(d.dataset()).load(DataPaths.locate(), SPLITS, tokenizer, d.blockSize());
+        List<DataSource.LoadedSplit> splits = source(d.dataset()).load(DataPaths.locate(), DatasetText.SPLITS, tokenizer, d.blockSize());
         Map<String, String> checksums = new LinkedHashMap<>();
-        for (int i = 0; i < SPLITS.size(); i++) {
-            checksums.put(SPLITS.get(i), splits.get(i).text().sourceSha256());
+        for (int i = 0; i < DatasetText.SPLITS.size(); i++) {
+            checksums.put(DatasetText.SPLITS.get(i), splits.get(i).text().sourceSha256());
         }
         return new RunInputs(tokenizer,
                 splits.get(0).blocks().first(d.trainBlocks(), "data.train_blocks"),

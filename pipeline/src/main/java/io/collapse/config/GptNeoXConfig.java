@@ -76,7 +76,7 @@ public record GptNeoXConfig(
         Check.dropout("hidden_dropout", hiddenDropout);
         Check.modelType(modelType, "gpt_neox");
         int headDim = hiddenSize / numAttentionHeads;
-        int rotary = (int) (headDim * ((Number) ropeParameters.get("partial_rotary_factor")).doubleValue());
+        int rotary = rotaryNdims(headDim, ropeParameters);
         if (rotary < 2 || rotary % 2 != 0) {
             throw new IllegalArgumentException("config: rope_parameters.partial_rotary_factor × head_dim (" + headDim
                     + ") must give an even number of rotary dims >= 2, got " + rotary);
@@ -123,7 +123,11 @@ public record GptNeoXConfig(
 
     /** HF's {@code rotary_ndims}: the leading dims of each head that are rotated (Pythia: 25% of 64 = 16). */
     public int rotaryNdims() {
-        return (int) (headDim() * ((Number) ropeParameters.get("partial_rotary_factor")).doubleValue());
+        return rotaryNdims(headDim(), ropeParameters);
+    }
+
+    private static int rotaryNdims(int headDim, Map<String, Object> ropeParameters) {
+        return (int) (headDim * ((Number) ropeParameters.get("partial_rotary_factor")).doubleValue());
     }
 
     @Override

@@ -52,6 +52,10 @@ public record RunConfig(
         return ConfigLoader.load(file, RunConfig.class, overrides);
     }
 
+    /** The configs packed into the jar (configs/*.json), by name. */
+    public static final List<String> BUNDLED = List.of("demo-cpu", "gpt2-paper", "paper-10ep-10pct", "paper-5ep-no-data",
+            "pythia-paper", "qwen2.5-paper", "smoke", "smollm2-paper");
+
     /** A config file, or a bundled config by file name ("paper-5ep-no-data" or "configs/paper-5ep-no-data.json"). */
     public static RunConfig load(String fileOrBundled, List<String> overrides) throws IOException {
         Path file = Path.of(fileOrBundled);
@@ -63,7 +67,7 @@ public record RunConfig(
         try (InputStream in = RunConfig.class.getResourceAsStream("/configs/" + name)) {
             if (in == null) {
                 throw new IOException("config not found: " + fileOrBundled + " (neither a file nor a bundled config;"
-                        + " bundled: demo-cpu, paper-5ep-no-data, paper-10ep-10pct, smoke)");
+                        + " bundled: " + String.join(", ", BUNDLED) + ")");
             }
             return ConfigLoader.fromTree(ConfigLoader.JSON.readTree(in), RunConfig.class, overrides, "bundled configs/" + name);
         }

@@ -63,7 +63,10 @@ class ConfigLoaderTest {
             assertEquals(paper.data(), c.data(), e.getKey());
         }
         try (var files = Files.list(REPO.resolve("configs"))) {
-            assertEquals(8, files.filter(f -> f.toString().endsWith(".json")).count(), "a new config needs a test here");
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".json"))
+                    .map(f -> f.substring(0, f.length() - ".json".length())).sorted().toList();
+            assertEquals(8, names.size(), "a new config needs a test here");
+            assertEquals(names, RunConfig.BUNDLED, "RunConfig.BUNDLED names every bundled config");
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -78,12 +79,18 @@ public final class HfModelDir {
 
     /** The weights file {@link #read} would use. */
     public static Path weightsFile(Path dir) throws CheckpointException {
-        for (String name : WEIGHTS_FILES) {
-            if (Files.isRegularFile(dir.resolve(name))) {
-                return dir.resolve(name);
-            }
-        }
-        throw new CheckpointException(dir, "missing weights: none of " + String.join(", ", WEIGHTS_FILES));
+        return findWeights(dir).orElseThrow(
+                () -> new CheckpointException(dir, "missing weights: none of " + String.join(", ", WEIGHTS_FILES)));
+    }
+
+    /** The first of {@link #WEIGHTS_FILES} present in {@code dir}, if any. */
+    public static Optional<Path> findWeights(Path dir) {
+        return WEIGHTS_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).findFirst();
+    }
+
+    /** The shard files a sharded checkpoint's index names, each once, in the index's order. */
+    public static List<String> shards(Path index) throws IOException {
+        return List.copyOf(new LinkedHashSet<>(weightMap(index).values()));
     }
 
     /** The tensors under the model's names ({@link LmConfig#canonical}), a tied head dropped. */

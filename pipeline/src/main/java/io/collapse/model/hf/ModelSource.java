@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /** Turns a {@code --model} argument into a local HF model directory, downloading it from the Hub where needed. */
@@ -85,7 +84,7 @@ public final class ModelSource {
         for (String weights : HfModelDir.WEIGHTS_FILES) {
             if (hub.downloadIfFound(repoId, revision, weights, cacheDir)) {
                 if (weights.endsWith(".index.json")) {
-                    hub.download(repoId, revision, shards(dir.resolve(weights)), cacheDir);
+                    hub.download(repoId, revision, HfModelDir.shards(dir.resolve(weights)), cacheDir);
                 }
                 return dir;
             }
@@ -99,19 +98,15 @@ public final class ModelSource {
         if (!Files.isRegularFile(dir.resolve(HfModelDir.CONFIG))) {
             missing.add(HfModelDir.CONFIG);
         }
-        if (!Files.isDirectory(dir) || !HfModelDir.hasTokenizer(dir)) {
+        if (!HfModelDir.hasTokenizer(dir)) {
             missing.add("tokenizer.json (or vocab.json and merges.txt)");
         }
-        Path weights = HfModelDir.WEIGHTS_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).findFirst().orElse(null);
+        Path weights = HfModelDir.findWeights(dir).orElse(null);
         if (weights == null) {
             missing.add(String.join(" or ", HfModelDir.WEIGHTS_FILES));
         } else if (weights.toString().endsWith(".index.json")) {
-            shards(weights).stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).forEach(missing::add);
+            HfModelDir.shards(weights).stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).forEach(missing::add);
         }
         return missing;
-    }
-
-    private static List<String> shards(Path index) throws IOException {
-        return List.copyOf(new LinkedHashSet<>(HfModelDir.weightMap(index).values()));
     }
 }

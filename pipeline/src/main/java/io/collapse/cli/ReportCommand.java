@@ -1,5 +1,6 @@
 package io.collapse.cli;
 
+import io.collapse.pipeline.RunFiles;
 import io.collapse.report.Report;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,12 +37,12 @@ final class ReportCommand implements Callable<Integer> {
                 throw new ParameterException(stdout.spec.commandLine(),
                         "--out is required when more than one directory is given (" + dirs.size() + " given)");
             }
-            outDir = dirs.get(0).resolve("report");
+            outDir = dirs.get(0).resolve(RunFiles.REPORT);
         }
         Report.Result result = Report.write(dirs, outDir);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("out", result.outDir().toString());
-        doc.put("index", result.outDir().resolve("index.html").toString());
+        doc.put("index", result.outDir().resolve(RunFiles.INDEX).toString());
         doc.put("runs", result.runs().stream().map(r -> Map.of(
                 "name", r.name(), "regime", r.regime(), "generations", r.generations().size())).toList());
         doc.put("files", result.files().stream().map(Path::toString).toList());
@@ -58,7 +59,7 @@ final class ReportCommand implements Callable<Integer> {
                 bytes += Files.size(f);
             }
             o.printf("wrote %d files (%d KiB) to %s%nopen %s%n", result.files().size(), bytes / 1024, result.outDir(),
-                    result.outDir().resolve("index.html").toAbsolutePath());
+                    result.outDir().resolve(RunFiles.INDEX).toAbsolutePath());
         });
         return 0;
     }

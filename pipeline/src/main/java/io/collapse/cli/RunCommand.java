@@ -86,7 +86,7 @@ public final class RunCommand implements Callable<Integer> {
             out.println(RunPlan.summary(run.dir()));
         }
         if (plan.isSweep()) {
-            out.println("sweep report: " + plan.sweepRoot().resolve(RunFiles.REPORT).resolve("index.html"));
+            out.println("sweep report: " + plan.sweepRoot().resolve(RunFiles.REPORT).resolve(RunFiles.INDEX));
         }
         out.flush();
         return 0;

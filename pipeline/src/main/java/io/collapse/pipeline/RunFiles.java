@@ -15,6 +15,10 @@ public final class RunFiles {
     public static final String CORPUS_PPL = "corpus-ppl.f32";
     public static final String REAL_PPL = "real-ppl.f32";
     public static final String REPORT = "report";
+    /** Inside {@link #REPORT}: the page that shows the report. */
+    public static final String INDEX = "index.html";
+    /** A sweep's folder: the names of its run directories. */
+    public static final String SWEEP = "sweep.json";
 
     private RunFiles() {}
 

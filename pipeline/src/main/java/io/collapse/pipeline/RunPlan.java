@@ -64,7 +64,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     public void writeSweep() throws IOException {
         Map<String, Object> sweep = new LinkedHashMap<>();
         sweep.put("runs", runs.stream().map(r -> r.dir().getFileName().toString()).toList());
-        JsonFiles.write(ConfigLoader.JSON, sweepRoot.resolve("sweep.json"), sweep);
+        JsonFiles.write(ConfigLoader.JSON, sweepRoot.resolve(RunFiles.SWEEP), sweep);
     }
 
     /** -Dcollapse.run.root, else $COLLAPSE_RUN_ROOT, else {@code <repo>/checkpoints}. */
@@ -83,7 +83,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     /** Where a run's results are, for the user at its end. */
     public static String summary(Path dir) {
         return "results: " + dir + "\n  per generation: " + dir.resolve("gen-NN").resolve(RunFiles.EVAL)
-                + "\n  report: " + dir.resolve(RunFiles.REPORT).resolve("index.html")
+                + "\n  report: " + dir.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX)
                 + "\n  status: ./collapse status " + dir;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.io.AtomicFiles;
+import io.collapse.pipeline.RunFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ public final class Report {
         List<String> warnings = new ArrayList<>();
         List<RunData> runs = new ArrayList<>();
         for (Path dir : RunReader.discover(runDirs)) {
-            if (!Files.isRegularFile(dir.resolve("run.json"))) {
+            if (!Files.isRegularFile(dir.resolve(RunFiles.RUN))) {
                 warnings.add(dir + ": listed but has no run.json yet, skipped");
                 continue;
             }
@@ -60,7 +61,7 @@ public final class Report {
         files.add(put(outDir.resolve("metrics-by-regime.csv"), aggregatesCsv(aggregates).getBytes(StandardCharsets.UTF_8)));
         files.add(put(outDir.resolve("metrics.json"), ConfigLoader.JSON.writeValueAsBytes(json(runs, rows, aggregates, hists, warnings))));
         String html = HtmlPage.render(runs, rows, aggregates, figures, pngs, warnings);
-        files.add(put(outDir.resolve("index.html"), html.getBytes(StandardCharsets.UTF_8)));
+        files.add(put(outDir.resolve(RunFiles.INDEX), html.getBytes(StandardCharsets.UTF_8)));
         return new Result(outDir, runs, files, warnings);
     }
 

@@ -6,6 +6,8 @@ import io.collapse.eval.PplFile;
 import io.collapse.generate.CorpusManifest;
 import io.collapse.generate.SyntheticCorpus;
 import io.collapse.io.Checksums;
+import io.collapse.pipeline.RunFiles;
+import io.collapse.pipeline.RunState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,19 +46,19 @@ public final class RunReader {
             if (!Files.isDirectory(p)) {
                 throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
             }
-            if (Files.isRegularFile(p.resolve("run.json"))) {
+            if (Files.isRegularFile(p.resolve(RunFiles.RUN))) {
                 runs.add(p);
-            } else if (Files.isRegularFile(p.resolve("sweep.json"))) {
-                JsonNode sweep = JSON.readTree(p.resolve("sweep.json").toFile());
+            } else if (Files.isRegularFile(p.resolve(RunFiles.SWEEP))) {
+                JsonNode sweep = JSON.readTree(p.resolve(RunFiles.SWEEP).toFile());
                 if (!sweep.path("runs").isArray()) {
-                    throw new IOException(p.resolve("sweep.json") + ": expected {\"runs\": [names]}");
+                    throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected {\"runs\": [names]}");
                 }
                 for (JsonNode name : sweep.get("runs")) {
                     runs.add(p.resolve(name.asText()));
                 }
             } else {
                 try (Stream<Path> children = Files.list(p)) {
-                    List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve("run.json")))
+                    List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve(RunFiles.RUN)))
                             .sorted()
                             .toList();
                     if (found.isEmpty()) {
@@ -75,16 +77,16 @@ public final class RunReader {
         String regime = "default";
         Integer seed = null;
         try {
-            JsonNode run = JSON.readTree(dir.resolve("run.json").toFile());
+            JsonNode run = JSON.readTree(dir.resolve(RunFiles.RUN).toFile());
             name = run.path("name").asText(name);
             regime = run.path("regime").path("name").asText(regime);
             seed = run.path("seed").canConvertToInt() ? run.path("seed").asInt() : null;
         } catch (IOException e) {
-            warnings.add(dir.resolve("run.json") + ": unreadable, using the directory name (" + e.getMessage() + ")");
+            warnings.add(dir.resolve(RunFiles.RUN) + ": unreadable, using the directory name (" + e.getMessage() + ")");
         }
-        String state = readState(dir.resolve("state.json"), warnings);
+        String state = readState(dir.resolve(RunState.FILE), warnings);
         float[] realPpl = null;
-        Path real = dir.resolve("gen-00").resolve("real-ppl.f32");
+        Path real = RunFiles.gen(dir, 0).resolve(RunFiles.REAL_PPL);
         if (Files.exists(real)) {
             realPpl = f32(real, warnings);
         }
@@ -115,7 +117,7 @@ public final class RunReader {
 
     private static RunData.Generation readGeneration(int g, Path genDir, List<String> warnings) {
         RunData.Eval eval = null;
-        Path evalFile = genDir.resolve("eval.json");
+        Path evalFile = genDir.resolve(RunFiles.EVAL);
         if (Files.exists(evalFile)) {
             try {
                 eval = eval(JSON.readTree(evalFile.toFile()));
@@ -124,12 +126,12 @@ public final class RunReader {
             }
         }
         float[] corpusPpl = null;
-        Path pplFile = genDir.resolve("corpus-ppl.f32");
+        Path pplFile = genDir.resolve(RunFiles.CORPUS_PPL);
         if (Files.exists(pplFile)) {
             corpusPpl = f32(pplFile, warnings);
         }
         RunData.TokenStats tokens = null;
-        Path corpusDir = genDir.resolve("corpus");
+        Path corpusDir = genDir.resolve(RunFiles.CORPUS);
         if (Files.exists(corpusDir.resolve(CorpusManifest.FILE))) {
             try {
                 tokens = tokenStats(corpusDir);

@@ -12,7 +12,7 @@ import io.collapse.model.CausalLM;
 import io.collapse.model.Scope;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import java.io.IOException;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,14 +105,13 @@ public final class GenerateBench {
         int[][] prompts = RandomTokens.prompts(batch, batch, s.promptTokens, s.model.vocabSize());
         Generator generator = new Generator(model, config);
         int steps = decode(generator, prompts, manager); // warm-up: JIT, allocator, first native calls
-        double[] times = new double[Math.max(1, s.repeats)];
-        for (int i = 0; i < times.length; i++) {
+        List<Double> times = new ArrayList<>();
+        for (int i = 0; i < Math.max(1, s.repeats); i++) {
             long start = System.nanoTime();
             decode(generator, prompts, manager);
-            times[i] = (System.nanoTime() - start) / 1e9;
+            times.add((System.nanoTime() - start) / 1e9);
         }
-        Arrays.sort(times);
-        return new Measurement(s, config, batch, steps, times.length, times[times.length / 2]);
+        return new Measurement(s, config, batch, steps, times.size(), TrainBench.median(times));
     }
 
     private static int decode(Generator generator, int[][] prompts, NDManager manager) {

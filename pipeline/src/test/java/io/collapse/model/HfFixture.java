@@ -182,7 +182,7 @@ public record HfFixture(String name, Path dir, LmConfig config, Map<String, Host
                 false, hiddenStates);
     }
 
-    static long[][] longs(JsonNode rows) {
+    public static long[][] longs(JsonNode rows) {
         long[][] out = new long[rows.size()][];
         for (int i = 0; i < rows.size(); i++) {
             JsonNode r = rows.get(i);

@@ -15,6 +15,7 @@ import io.collapse.config.GptNeoXConfig;
 import io.collapse.config.Presets;
 import io.collapse.model.CausalLM;
 import io.collapse.model.CausalLMOutput;
+import io.collapse.model.HfFixture;
 import io.collapse.model.KvCache;
 import io.collapse.model.StateDict;
 import io.collapse.model.auto.AutoModelForCausalLM;
@@ -22,7 +23,6 @@ import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,15 +38,15 @@ class GptNeoXVariantTest {
     static final double TOL = 1e-4;
 
     @Test
-    void sequentialTiedVariantMatchesTransformers() throws IOException, URISyntaxException {
-        Path dir = Path.of(getClass().getClassLoader().getResource("hf-neox-variant").toURI());
+    void sequentialTiedVariantMatchesTransformers() throws IOException {
+        Path dir = HfFixture.resource("hf-neox-variant");
         HfModelDir.Checkpoint ckpt = HfModelDir.read(dir);
         GptNeoXConfig config = (GptNeoXConfig) ckpt.config();
         assertTrue(config.tiedLmHead() && !config.useParallelResidual() && !config.attentionBias());
         JsonNode expected = new ObjectMapper().readTree(dir.resolve("expected.json").toFile());
         Map<String, HostTensor> want = Safetensors.read(dir.resolve("expected_tensors.safetensors"));
-        long[][] ids = longs(expected.get("input_ids"));
-        long[][] mask = longs(expected.get("attention_mask"));
+        long[][] ids = HfFixture.longs(expected.get("input_ids"));
+        long[][] mask = HfFixture.longs(expected.get("attention_mask"));
         try (NDManager manager = TestDevice.manager()) {
             CausalLM lm = AutoModelForCausalLM.fromStateDict(config, ckpt.tensors(), manager, DataType.FLOAT32);
             CausalLMOutput out = lm.forward(new ParameterStore(manager, false), manager.create(ids), manager.create(mask),
@@ -79,8 +79,7 @@ class GptNeoXVariantTest {
     @Test
     void pythia160mPresetHasPythiasParameters() {
         GptNeoXForCausalLM lm = new GptNeoXForCausalLM((GptNeoXConfig) Presets.get("pythia-160m"));
-        long count = StateDict.parameters(lm).values().stream().mapToLong(p -> p.getShape().size()).sum();
-        assertEquals(162_322_944L, count);
+        assertEquals(162_322_944L, lm.numParameters());
         assertEquals("gpt_neox.embed_in.weight", StateDict.parameters(lm).keySet().iterator().next());
         assertTrue(StateDict.parameters(lm).containsKey("embed_out.weight"));
     }
@@ -103,15 +102,5 @@ class GptNeoXVariantTest {
         double rel = maxDiff / scale;
         System.out.printf("%s: max relative error %.3g%n", name, rel);
         assertTrue(rel < TOL, name + ": relative error " + rel + " >= " + TOL);
-    }
-
-    private static long[][] longs(JsonNode rows) {
-        long[][] out = new long[rows.size()][rows.get(0).size()];
-        for (int i = 0; i < out.length; i++) {
-            for (int j = 0; j < out[i].length; j++) {
-                out[i][j] = rows.get(i).get(j).asLong();
-            }
-        }
-        return out;
     }
 }

@@ -37,7 +37,7 @@ public final class AutoTokenizer {
         files.modelFiles();
         String modelType = modelType(dir);
         if (!files.isTokenizerJson() || "opt".equals(modelType) || (modelType == null && optClass(files))) {
-            return OptTokenizer.fromDir(dir);
+            return OptTokenizer.fromFiles(files);
         }
         return HfTokenizer.fromFiles(files, modelType);
     }

@@ -62,7 +62,7 @@ public final class HfTokenizer extends AbstractTokenizer {
                     + "' is not supported; expected one of " + Arrays.stream(TokenizerClass.values()).map(c -> c.hfName).toList()
                     + " or PreTrainedTokenizerFast");
         }
-        ObjectNode root = (ObjectNode) files.tokenizerJson().deepCopy();
+        ObjectNode root = (ObjectNode) files.tokenizerJson();
         if (tokenizerClass != TokenizerClass.BACKEND && !TokenizerClass.isBpe(root)) {
             throw new CheckpointException(file, "model.type is '" + root.path("model").path("type").asText()
                     + "'; " + tokenizerClass.hfName + " rebuilds a BPE");

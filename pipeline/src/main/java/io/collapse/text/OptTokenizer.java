@@ -71,7 +71,8 @@ public final class OptTokenizer extends AbstractTokenizer {
                 : djlEngine(files.source().resolve(TokenizerFiles.TOKENIZER_JSON), files.bytes(TokenizerFiles.TOKENIZER_JSON));
     }
 
-    private static OptTokenizer fromFiles(TokenizerFiles files) throws IOException {
+    /** {@link #fromDir} on files already read ({@link AutoTokenizer} has them). */
+    static OptTokenizer fromFiles(TokenizerFiles files) throws IOException {
         TokenizerSettings settings = files.settings(TokenizerSettings.OPT);
         List<String> modelFiles = files.modelFiles();
         Map<String, Integer> vocab;

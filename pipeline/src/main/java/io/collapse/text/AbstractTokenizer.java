@@ -55,6 +55,13 @@ abstract class AbstractTokenizer implements Tokenizer {
         return out;
     }
 
+    /** The token string of one id (HF's {@code convert_ids_to_tokens}), e.g. "Ġworld". */
+    @Override
+    public String token(int id) {
+        requireId(id);
+        return tokenById[id];
+    }
+
     /** Number of tokens with an id (HF's {@code len(tokenizer)}: 50265 for OPT, below the model's 50272). */
     @Override
     public int vocabSize() {

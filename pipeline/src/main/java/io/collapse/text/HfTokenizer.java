@@ -216,11 +216,6 @@ public final class HfTokenizer extends AbstractTokenizer {
     }
 
     @Override
-    public String decode(int[] ids) {
-        return decode(ids, false);
-    }
-
-    @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
         long[] longs = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -229,12 +224,6 @@ public final class HfTokenizer extends AbstractTokenizer {
         }
         String text = engine.decode(longs, skipSpecialTokens);
         return cleanUp ? OptTokenizer.cleanUpTokenization(text) : text;
-    }
-
-    @Override
-    public String token(int id) {
-        requireId(id);
-        return tokenById[id];
     }
 
     @Override

@@ -141,12 +141,6 @@ public final class OptTokenizer extends AbstractTokenizer {
         return engine.encode(text, false);
     }
 
-    /** HF's {@code decode(ids)} defaults: special tokens kept, clean-up as the config says (OPT: on). */
-    @Override
-    public String decode(int[] ids) {
-        return decode(ids, false, settings.cleanUpTokenizationSpaces());
-    }
-
     /** HF 4.35's {@code decode(ids, skip_special_tokens)}: clean-up as the config says (OPT: on). */
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
@@ -191,16 +185,6 @@ public final class OptTokenizer extends AbstractTokenizer {
                 .replace(" 's", "'s")
                 .replace(" 've", "'ve")
                 .replace(" 're", "'re");
-    }
-
-    /** The token string of one id (HF's {@code convert_ids_to_tokens}), e.g. "Ġworld". */
-    @Override
-    public String token(int id) {
-        if (id < 0 || id >= tokenById.length) {
-            throw new IllegalArgumentException("token id " + id + " is not in the tokenizer's vocabulary (ids 0.."
-                    + (tokenById.length - 1) + ")");
-        }
-        return tokenById[id];
     }
 
     /** OPT's tokenizer_config.json says "left" (HF 4.35's slow tokenizer pads where it is told). */

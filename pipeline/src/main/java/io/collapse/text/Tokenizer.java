@@ -23,7 +23,9 @@ public interface Tokenizer extends TextEncoder {
     List<String> tokens(String text);
 
     /** HF's {@code decode(ids)}: special tokens kept, the tokenizer's own clean-up default. */
-    String decode(int[] ids);
+    default String decode(int[] ids) {
+        return decode(ids, false);
+    }
 
     /**
      * HF's {@code decode(ids, skip_special_tokens=skipSpecialTokens)}.

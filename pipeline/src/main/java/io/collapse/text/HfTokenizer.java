@@ -11,6 +11,7 @@ import io.collapse.model.hf.TokenizerFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -38,8 +39,7 @@ public final class HfTokenizer extends AbstractTokenizer {
     /** {@code json}: the tokenizer.json as rewritten; {@code named}: bos, eos, unk, pad (null = none). */
     private HfTokenizer(TokenizerFiles files, TokenizerClass tokenizerClass, Map<String, Integer> vocab, String[] named,
             String paddingSide, boolean cleanUp, byte[] json) throws IOException {
-        super(vocab, named[0], named[1], named[2], named[3],
-                Checksums.sha256(concat(json, ("\n" + paddingSide + "\n" + cleanUp).getBytes(StandardCharsets.UTF_8))));
+        super(vocab, named[0], named[1], named[2], named[3], fingerprint(json, paddingSide, cleanUp));
         this.files = files;
         this.tokenizerClass = tokenizerClass;
         this.paddingSide = paddingSide;
@@ -199,10 +199,12 @@ public final class HfTokenizer extends AbstractTokenizer {
         throw new IllegalStateException("'" + content + "' has no id; addedTokens ran first and checks that");
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+    /** sha256 over the rewritten tokenizer.json, then "\n" + padding side + "\n" + clean-up. */
+    private static String fingerprint(byte[] json, String paddingSide, boolean cleanUp) {
+        MessageDigest sha = Checksums.newSha256();
+        sha.update(json);
+        sha.update(("\n" + paddingSide + "\n" + cleanUp).getBytes(StandardCharsets.UTF_8));
+        return Checksums.hex(sha);
     }
 
     @Override

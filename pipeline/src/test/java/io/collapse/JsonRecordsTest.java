@@ -3,7 +3,8 @@ package io.collapse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.SerializationConfig;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.Gpt2Config;
 import io.collapse.config.GptNeoXConfig;
 import io.collapse.config.LlamaConfig;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every record that reaches a JSON file the pipeline reads or writes names its keys one way,
- * {@code @JsonNaming(SnakeCaseStrategy)}: a nested record added without it would write camelCase
+ * {@code @JsonNaming(SnakeCaseStrategy)}, directly or through {@code @HfConfigJson}: a nested record added without it would write camelCase
  * keys that no reader expects.
  */
 class JsonRecordsTest {
@@ -41,9 +42,12 @@ class JsonRecordsTest {
         Set<Class<?>> records = new LinkedHashSet<>();
         FILES.forEach(c -> collect(c, records));
         List<String> unnamed = new ArrayList<>();
+        SerializationConfig jackson = ConfigLoader.JSON.getSerializationConfig();
         for (Class<?> r : records) {
-            JsonNaming naming = r.getAnnotation(JsonNaming.class);
-            if (naming == null || naming.value() != PropertyNamingStrategies.SnakeCaseStrategy.class) {
+            // Asked of Jackson, not of reflection, so a bundle such as @HfConfigJson counts as what it holds.
+            Object naming = jackson.getAnnotationIntrospector()
+                    .findNamingStrategy(jackson.introspectClassAnnotations(r).getClassInfo());
+            if (naming != PropertyNamingStrategies.SnakeCaseStrategy.class) {
                 unnamed.add(r.getName());
             }
         }

@@ -1,10 +1,6 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * A GPT-2 model's shape and behaviour (gpt2, distilgpt2…), read from and written to HF's
@@ -12,9 +8,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * to HF's Python (the summary head of GPT2DoubleHeadsModel, use_cache…) are ignored on read;
  * values this implementation cannot honour are rejected here, naming the field.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@HfConfigJson
 public record Gpt2Config(
         int vocabSize,
         Integer nPositions,

@@ -1,10 +1,6 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,9 +12,7 @@ import java.util.TreeMap;
  * (Pythia's, 4.x) say {@code rotary_pct} and {@code rotary_emb_base} instead, or {@code rope_scaling}:
  * they are folded into {@code rope_parameters} here with 5.17's precedence and not written back.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@HfConfigJson
 public record GptNeoXConfig(
         int vocabSize,
         int hiddenSize,

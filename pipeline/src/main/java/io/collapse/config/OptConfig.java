@@ -1,19 +1,13 @@
 package io.collapse.config;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 /**
  * An OPT decoder's shape and behaviour, read from and written to HF's {@code config.json}.
  * Field names are HF's; keys that only matter to HF's Python (architectures, torch_dtype…) are
  * ignored on read. Values this implementation cannot honour are rejected here, naming the field.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@HfConfigJson
 public record OptConfig(
         int vocabSize,
         int hiddenSize,

@@ -1,10 +1,6 @@
 package io.collapse.config;
 
 import com.fasterxml.jackson.annotation.JsonAlias;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 
 /**
@@ -14,9 +10,7 @@ import java.util.List;
  * {@code llama3} (Llama 3.1/3.2) divides the long wavelengths by {@code factor}, keeps the short
  * ones and blends between. Other types (dynamic, yarn, longrope…) are refused.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@HfConfigJson
 public record RopeParameters(
         @JsonAlias("type") String ropeType,
         Double ropeTheta,

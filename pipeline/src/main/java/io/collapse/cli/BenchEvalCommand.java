@@ -16,8 +16,7 @@ final class BenchEvalCommand implements Callable<Integer> {
 
     @Mixin BenchPreset preset;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Mixin ForwardBatchOption batch;
 
     @Mixin BlockSizeOption block;
 
@@ -30,16 +29,16 @@ final class BenchEvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || block.blockSize < 2 || seconds <= 0 || target.matmulSize < 1) {
+        if (batch.batchSize < 1 || block.blockSize < 2 || seconds <= 0 || target.matmulSize < 1) {
             throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0,"
-                    + " --matmul-size >= 1; got " + batchSize + ", " + block.blockSize + ", " + seconds + ", "
+                    + " --matmul-size >= 1; got " + batch.batchSize + ", " + block.blockSize + ", " + seconds + ", "
                     + target.matmulSize);
         }
         LmConfig config = preset.config();
-        Device device = target.device();
-        MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + block.blockSize + "-token blocks",
-                MemoryBudget.eval(config, batchSize, block.blockSize, 4), device, "--batch-size or --block-size");
-        EvalBench.Result result = EvalBench.run(new EvalBench.Settings(config, batchSize, block.blockSize, seconds, device,
+        Device device = target.device.resolve();
+        MemoryBudget.require("bench eval: --batch-size " + batch.batchSize + " of " + block.blockSize + "-token blocks",
+                MemoryBudget.eval(config, batch.batchSize, block.blockSize, 4), device, "--batch-size or --block-size");
+        EvalBench.Result result = EvalBench.run(new EvalBench.Settings(config, batch.batchSize, block.blockSize, seconds, device,
                 target.matmulSize));
         stdout.jsonLine(preset.line("eval", result.fields()));
         return 0;

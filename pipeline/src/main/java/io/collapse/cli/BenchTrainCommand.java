@@ -53,7 +53,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                     + steps + ", " + warmup + ", " + target.matmulSize + ", " + matmulSeconds);
         }
         LmConfig config = preset.config();
-        Device device = target.device();
+        Device device = target.device.resolve();
         Map<String, Object> timed = ConfigLoader.fields("epochs", 1, "batch_size", batchSize, "micro_batch", microBatch,
                 "learning_rate", 2e-5, "schedule", "constant", "mixed_precision", mixedPrecision);
         TrainConfig trainConfig = ConfigLoader.fromFields("train", TrainConfig.class, Map.of(), timed);

@@ -39,8 +39,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin BlockSizeOption block;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Blocks per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Mixin ForwardBatchOption batch;
 
     @Option(names = "--max-blocks", paramLabel = "N", description = "Evaluate only the split's first N blocks.")
     Integer maxBlocks;
@@ -52,8 +51,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin CacheDirOption cache;
 
-    @Option(names = "--no-progress", description = "No progress bar on stderr.")
-    boolean noProgress;
+    @Mixin ProgressOption progress;
 
     @Mixin JsonStdout stdout;
 
@@ -71,12 +69,12 @@ final class EvalCommand implements Callable<Integer> {
             TokenBlocks scored = blocks.first(maxBlocks == null ? 0 : maxBlocks, "--max-blocks");
             // Before the first batch; a block longer than the model's positions is refused, named, by Evaluator.
             if (block.blockSize <= loaded.config().maxPositionEmbeddings()) {
-                MemoryBudget.require("eval: --batch-size " + batchSize + " of " + block.blockSize + "-token blocks",
-                        MemoryBudget.eval(loaded.config(), batchSize, block.blockSize, modelOptions.dataType().getNumOfBytes()),
+                MemoryBudget.require("eval: --batch-size " + batch.batchSize + " of " + block.blockSize + "-token blocks",
+                        MemoryBudget.eval(loaded.config(), batch.batchSize, block.blockSize, modelOptions.dataType().getNumOfBytes()),
                         loaded.manager().getDevice(), "--batch-size or --block-size");
             }
-            try (ProgressBar bar = noProgress ? null : ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build()) {
-                r = Evaluator.evaluate(loaded.model(), scored, batchSize, done -> {
+            try (ProgressBar bar = progress.shown() ? ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build() : null) {
+                r = Evaluator.evaluate(loaded.model(), scored, batch.batchSize, done -> {
                     if (bar != null) {
                         bar.stepTo(done);
                     }

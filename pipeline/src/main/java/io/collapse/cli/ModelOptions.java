@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.config.DeviceConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.model.CausalLM;
-import io.collapse.model.Devices;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.ModelSource;
@@ -15,6 +14,7 @@ import io.collapse.text.OptTokenizer;
 import io.collapse.text.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,9 +36,7 @@ public final class ModelOptions {
                     + " logits and losses are float32 either way.")
     String dtype;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|gpu|gpu:N|auto",
-            description = "Where the model runs; auto: a GPU when one is visible, else the CPU (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin DeviceOption device;
 
     /** {@code --hub-cache}'s help, shared with {@link ExportCommand}, which reads checkpoints without a model. */
     static final String HUB_CACHE_HELP = "Hub download cache (default: <cache>/hub, <cache> being -Dcollapse.cache,"
@@ -100,8 +98,8 @@ public final class ModelOptions {
         return CausalLM.dataType("--dtype", dtype);
     }
 
-    /** {@code --device} through {@link Devices#resolve}: a GPU that is not visible fails here, at start. */
+    /** {@code --device}, resolved: a GPU that is not visible fails here, at start. */
     public Device device() {
-        return Devices.resolve(new DeviceConfig(device, false));
+        return device.resolve();
     }
 }

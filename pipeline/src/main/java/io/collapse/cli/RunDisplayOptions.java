@@ -7,20 +7,20 @@ import io.collapse.report.Report;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How {@code run} and {@code resume} show a run: progress bars, and the report after each generation (a {@code @Mixin}). */
 final class RunDisplayOptions {
 
-    @Option(names = "--no-progress", description = "No progress bars (log lines only).")
-    boolean noProgress;
+    @Mixin ProgressOption progress;
 
     @Option(names = "--no-report", description = "Do not write the report after each generation.")
     boolean noReport;
 
     /** Runs (or continues) the experiment in {@code dir}, logging to {@code out}; a sweep's report is rewritten too. */
     void run(RunConfig cfg, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
-        Experiment.run(cfg, dir, CorpusBar.runBars(!noProgress), out, noReport ? Experiment.Listener.NONE : (d, k) -> {
+        Experiment.run(cfg, dir, CorpusBar.runBars(progress.shown()), out, noReport ? Experiment.Listener.NONE : (d, k) -> {
             Report.write(List.of(d), d.resolve(RunFiles.REPORT));
             if (sweepRoot != null) {
                 Report.write(List.of(sweepRoot), sweepRoot.resolve(RunFiles.REPORT));

@@ -86,8 +86,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "off, fp16 (float16 compute, float32 master weights, dynamic loss scaling) or bf16; GPU only (default: off).")
     String mixedPrecision;
 
-    @Option(names = "--no-progress", description = "No progress bar.")
-    boolean noProgress;
+    @Mixin ProgressOption progress;
 
     @Option(names = "--json", description = "Print one JSON object at the end (and no progress bar).")
     boolean json;
@@ -114,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
                         MemoryBudget.train(loaded.config(), config.microBatch(), block.blockSize), loaded.manager().getDevice(),
                         "--micro-batch or --block-size");
             }
-            FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), !noProgress && !json);
+            FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), progress.shown() && !json);
             FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
             print(loaded.dir(), train, valid, config, result, output, (System.nanoTime() - start) / 1e9);
         }

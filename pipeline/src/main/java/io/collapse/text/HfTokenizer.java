@@ -92,8 +92,7 @@ public final class HfTokenizer extends AbstractTokenizer {
      */
     private static Map<String, Integer> addedTokens(ObjectNode root, HfTokenizerConfig config, String[] named,
             boolean rebuilt) {
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        root.path("model").path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+        Map<String, Integer> vocab = TokenizerFiles.modelVocab(root);
         Map<String, JsonNode> fileAdded = new LinkedHashMap<>();
         root.path("added_tokens").forEach(t -> fileAdded.put(t.path("content").asText(), t));
         Map<String, ObjectNode> out = new LinkedHashMap<>();

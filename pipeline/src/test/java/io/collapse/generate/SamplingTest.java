@@ -109,8 +109,7 @@ class SamplingTest {
                 null, true);
         try (NDManager caller = manager.newSubManager()) {
             LiveArrays live = new LiveArrays(caller);
-            List<LogitsProcessor> processors = new ArrayList<>(LogitsProcessor.processors(cfg, prompts[0].length, eos()));
-            processors.add(counting(live));
+            List<LogitsProcessor> processors = countingProcessors(cfg, live);
             try (DecodeState state = new DecodeState(model, prompts, mask, 2, true, caller)) {
                 Sampling.run(state, processors, Sampler.multinomial(1, 0, 2, state.rows()), 8, pad(), eos());
             }
@@ -124,8 +123,7 @@ class SamplingTest {
         GenerationConfig cfg = GenerationConfig.paper(8);
         try (NDManager caller = manager.newSubManager()) {
             LiveArrays live = new LiveArrays(caller);
-            List<LogitsProcessor> processors = new ArrayList<>(LogitsProcessor.processors(cfg, prompts[0].length, eos()));
-            processors.add(counting(live));
+            List<LogitsProcessor> processors = countingProcessors(cfg, live);
             try (DecodeState state = new DecodeState(model, prompts, mask, cfg.numBeams(), true, caller)) {
                 BeamSearch.run(state, processors, cfg, pad(), eos());
             }
@@ -141,11 +139,14 @@ class SamplingTest {
         return model.config().eosTokenId();
     }
 
-    private static LogitsProcessor counting(LiveArrays live) {
-        return (scores, ids) -> {
+    /** {@code cfg}'s processors, then one that counts the live arrays at the same point of every step. */
+    private static List<LogitsProcessor> countingProcessors(GenerationConfig cfg, LiveArrays live) {
+        List<LogitsProcessor> processors = new ArrayList<>(LogitsProcessor.processors(cfg, prompts[0].length, eos()));
+        processors.add((scores, ids) -> {
             live.sample();
             return scores;
-        };
+        });
+        return processors;
     }
 
     @Test

@@ -177,8 +177,7 @@ public final class TokenizerFiles {
     /** tokenizer.json's token → id ({@code root} from {@link #tokenizerJson}): its model's vocab plus its added tokens. */
     public Map<String, Integer> tokenizerJsonVocab(JsonNode root) throws CheckpointException {
         Path file = source.resolve(TOKENIZER_JSON);
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        root.path("model").path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+        Map<String, Integer> vocab = modelVocab(root);
         for (JsonNode added : root.path("added_tokens")) {
             String content = added.path("content").asText();
             int id = added.path("id").asInt();
@@ -189,6 +188,13 @@ public final class TokenizerFiles {
             }
         }
         requireDenseIds(file, vocab);
+        return vocab;
+    }
+
+    /** tokenizer.json's {@code model.vocab} alone, token → id in the file's order (no added tokens, unchecked). */
+    public static Map<String, Integer> modelVocab(JsonNode root) {
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        root.path("model").path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
         return vocab;
     }
 

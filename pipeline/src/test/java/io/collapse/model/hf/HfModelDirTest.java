@@ -13,7 +13,6 @@ import io.collapse.config.Presets;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -200,10 +199,10 @@ class HfModelDirTest {
     void offsetsOutsideTheFileAndUnknownDtypeAreReported() throws IOException {
         Path dir = modelDir(CASE_A);
         Path st = dir.resolve("model.safetensors");
-        writeRawSafetensors(st, "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8);
+        SafetensorsTest.write(st, "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8);
         var e = assertThrows(CheckpointException.class, () -> HfModelDir.read(dir));
         assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains("outside the data section"), e.getMessage());
-        writeRawSafetensors(st, "{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[4],\"data_offsets\":[0,4]}}", 4);
+        SafetensorsTest.write(st, "{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[4],\"data_offsets\":[0,4]}}", 4);
         e = assertThrows(CheckpointException.class, () -> HfModelDir.read(dir));
         assertTrue(e.getMessage().contains("unknown dtype 'F8_E4M3'"), e.getMessage());
     }
@@ -237,12 +236,5 @@ class HfModelDirTest {
         Files.writeString(dir.resolve("config.json"), "{\"vocab_size\": 10, \"hidden_size\": 0}");
         var e = assertThrows(IOException.class, () -> HfModelDir.read(dir));
         assertTrue(e.getMessage().contains("config.json"), e.getMessage());
-    }
-
-    private static void writeRawSafetensors(Path file, String header, int dataBytes) throws IOException {
-        byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(h.length).put(h);
-        Files.write(file, b.array());
     }
 }

@@ -74,7 +74,8 @@ class SafetensorsTest {
         return write(Files.createTempFile(tmp, "model", ".safetensors"), header, dataBytes);
     }
 
-    private static Path write(Path file, String header, int dataBytes) throws IOException {
+    /** A raw safetensors file: the header's length and bytes, then {@code dataBytes} zero bytes. */
+    static Path write(Path file, String header, int dataBytes) throws IOException {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(h.length).put(h);

@@ -36,10 +36,10 @@ public final class HfTokenizer extends AbstractTokenizer {
     private final String paddingSide;
     private final boolean cleanUp;
 
-    /** {@code json}: the tokenizer.json as rewritten; {@code named}: bos, eos, unk, pad (null = none). */
-    private HfTokenizer(TokenizerFiles files, TokenizerClass tokenizerClass, Map<String, Integer> vocab, String[] named,
+    /** {@code json}: the tokenizer.json as rewritten. */
+    private HfTokenizer(TokenizerFiles files, TokenizerClass tokenizerClass, Map<String, Integer> vocab, NamedTokens named,
             String paddingSide, boolean cleanUp, byte[] json) throws IOException {
-        super(vocab, named[0], named[1], named[2], named[3], fingerprint(json, paddingSide, cleanUp));
+        super(vocab, named.bos(), named.eos(), named.unk(), named.pad(), fingerprint(json, paddingSide, cleanUp));
         this.files = files;
         this.tokenizerClass = tokenizerClass;
         this.paddingSide = paddingSide;
@@ -69,11 +69,11 @@ public final class HfTokenizer extends AbstractTokenizer {
         }
         boolean prefixSpace = config.addPrefixSpace() != null ? config.addPrefixSpace() : tokenizerClass.defaultAddPrefixSpace();
         tokenizerClass.rebuild(root, prefixSpace, Boolean.TRUE.equals(config.legacy()));
-        String[] named = {
-            config.token("bos_token", tokenizerClass.bosToken), config.token("eos_token", tokenizerClass.eosToken),
-            config.token("unk_token", tokenizerClass.unkToken), config.token("pad_token", tokenizerClass.padToken)};
+        NamedTokens d = tokenizerClass.defaults;
+        NamedTokens named = new NamedTokens(config.token("bos_token", d.bos()), config.token("eos_token", d.eos()),
+                config.token("unk_token", d.unk()), config.token("pad_token", d.pad()));
         Map<String, Integer> vocab = addedTokens(root, config, named, tokenizerClass != TokenizerClass.BACKEND);
-        postProcessor(root, config, named[0], named[1], vocab);
+        postProcessor(root, config, named.bos(), named.eos(), vocab);
         root.putNull("truncation");
         root.putNull("padding");
         String paddingSide = config.paddingSide() != null ? config.paddingSide() : tokenizerClass.paddingSide;
@@ -90,7 +90,7 @@ public final class HfTokenizer extends AbstractTokenizer {
      *
      * @return the model vocabulary's token → id, for the post-processor's ids
      */
-    private static Map<String, Integer> addedTokens(ObjectNode root, HfTokenizerConfig config, String[] named,
+    private static Map<String, Integer> addedTokens(ObjectNode root, HfTokenizerConfig config, NamedTokens named,
             boolean rebuilt) {
         Map<String, Integer> vocab = TokenizerFiles.modelVocab(root);
         Map<String, JsonNode> fileAdded = new LinkedHashMap<>();
@@ -104,7 +104,7 @@ public final class HfTokenizer extends AbstractTokenizer {
         for (HfTokenizerConfig.AddedToken t : config.addedTokens() == null ? List.<HfTokenizerConfig.AddedToken>of() : config.addedTokens()) {
             out.putIfAbsent(t.content(), added(t.id(), t.content(), t.special(), t.normalized(), t.lstrip(), t.rstrip(), t.singleWord()));
         }
-        List<String> specials = new ArrayList<>(Arrays.asList(named));
+        List<String> specials = new ArrayList<>(named.all());
         specials.addAll(config.extraSpecial());
         for (String s : specials) {
             if (s == null) {

@@ -15,16 +15,16 @@ import java.util.Map;
  * "▁" off the text after a special token).
  *
  * @param hfName      the class name in tokenizer_config.json (without "Fast")
- * @param bosToken    the class's default for an absent key; null: none
+ * @param defaults    the class's special tokens for absent keys
  * @param paddingSide the class attribute ("left" only for LlamaTokenizer)
  */
 enum TokenizerClass {
-    GPT2("GPT2Tokenizer", "<|endoftext|>", "<|endoftext|>", "<|endoftext|>", null, "right"),
-    LLAMA("LlamaTokenizer", "<s>", "</s>", "<unk>", null, "left"),
-    QWEN2("Qwen2Tokenizer", null, "<|endoftext|>", "<|endoftext|>", "<|endoftext|>", "right"),
-    GPT_NEOX("GPTNeoXTokenizer", "<|endoftext|>", "<|endoftext|>", "<|endoftext|>", "<|padding|>", "right"),
+    GPT2("GPT2Tokenizer", new NamedTokens("<|endoftext|>", "<|endoftext|>", "<|endoftext|>", null), "right"),
+    LLAMA("LlamaTokenizer", new NamedTokens("<s>", "</s>", "<unk>", null), "left"),
+    QWEN2("Qwen2Tokenizer", new NamedTokens(null, "<|endoftext|>", "<|endoftext|>", "<|endoftext|>"), "right"),
+    GPT_NEOX("GPTNeoXTokenizer", new NamedTokens("<|endoftext|>", "<|endoftext|>", "<|endoftext|>", "<|padding|>"), "right"),
     /** PreTrainedTokenizerFast / TokenizersBackend: tokenizer.json as it is (Llama 3.x). */
-    BACKEND("TokenizersBackend", null, null, null, null, "right");
+    BACKEND("TokenizersBackend", new NamedTokens(null, null, null, null), "right");
 
     /** Qwen2's pre-tokenizer split, as Qwen2Tokenizer writes it. */
     static final String QWEN2_REGEX = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
@@ -37,18 +37,12 @@ enum TokenizerClass {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     final String hfName;
-    final String bosToken;
-    final String eosToken;
-    final String unkToken;
-    final String padToken;
+    final NamedTokens defaults;
     final String paddingSide;
 
-    TokenizerClass(String hfName, String bos, String eos, String unk, String pad, String paddingSide) {
+    TokenizerClass(String hfName, NamedTokens defaults, String paddingSide) {
         this.hfName = hfName;
-        this.bosToken = bos;
-        this.eosToken = eos;
-        this.unkToken = unk;
-        this.padToken = pad;
+        this.defaults = defaults;
         this.paddingSide = paddingSide;
     }
 

@@ -43,8 +43,8 @@ public final class AutoTokenizer {
     }
 
     /**
-     * Without config.json, a tokenizer_config.json naming no class or GPT2Tokenizer (what OPT's says,
-     * and writeTo writes) is OPT's, as long as OPT's special tokens (the config's over
+     * Without config.json, a tokenizer_config.json naming no class or GPT2Tokenizer (what OPT's says)
+     * is OPT's, as long as OPT's special tokens (the config's over
      * facebook/opt-125m's {@code </s>}/{@code <pad>}) are all in tokenizer.json. A GPT-2-family file
      * saved on its own (tokenizer.save_pretrained writes no config.json) lacks them: 5.17 loads it
      * as GPT2Tokenizer, and OptTokenizer could only refuse it.

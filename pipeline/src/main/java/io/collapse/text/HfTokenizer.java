@@ -30,7 +30,6 @@ import java.util.Map;
  */
 public final class HfTokenizer extends AbstractTokenizer {
 
-    private final TokenizerFiles files;
     private final TokenizerClass tokenizerClass;
     private final HuggingFaceTokenizer engine;
     private final String paddingSide;
@@ -40,7 +39,6 @@ public final class HfTokenizer extends AbstractTokenizer {
     private HfTokenizer(TokenizerFiles files, TokenizerClass tokenizerClass, Map<String, Integer> vocab, NamedTokens named,
             String paddingSide, boolean cleanUp, byte[] json) throws IOException {
         super(vocab, named.bos(), named.eos(), named.unk(), named.pad(), fingerprint(json, paddingSide, cleanUp));
-        this.files = files;
         this.tokenizerClass = tokenizerClass;
         this.paddingSide = paddingSide;
         this.cleanUp = cleanUp;
@@ -235,11 +233,5 @@ public final class HfTokenizer extends AbstractTokenizer {
     /** Which transformers class AutoTokenizer would use (e.g. "LlamaTokenizer"). */
     public String tokenizerClass() {
         return tokenizerClass.hfName;
-    }
-
-    /** The source files, byte for byte (the rewriting is redone at every load). */
-    @Override
-    public void writeTo(Path dir) throws IOException {
-        files.writeTo(dir);
     }
 }

@@ -47,8 +47,6 @@ public final class OptTokenizer extends AbstractTokenizer {
     /** id → the bytes the token stands for. */
     private final byte[][] bytesById;
     private final boolean[] special;
-    /** The files as read, for {@link #writeTo}. */
-    private final TokenizerFiles files;
 
     /**
      * {@code bpe}: the Java BPE for vocab.json + merges.txt, null for a tokenizer.json (DJL runs it);
@@ -60,7 +58,6 @@ public final class OptTokenizer extends AbstractTokenizer {
             boolean[] special) throws IOException {
         super(vocab, settings.bosToken(), settings.eosToken(), settings.unkToken(), settings.padToken(),
                 files.fingerprint(settings));
-        this.files = files;
         this.settings = settings;
         this.special = special;
         bytesById = new byte[tokenById.length][];
@@ -195,17 +192,6 @@ public final class OptTokenizer extends AbstractTokenizer {
 
     public TokenizerSettings settings() {
         return settings;
-    }
-
-    /**
-     * Writes the tokenizer files into {@code dir} (created if needed), so a saved model directory
-     * carries its tokenizer: the files it was loaded from byte for byte, and a
-     * {@code tokenizer_config.json} / {@code special_tokens_map.json} made from the settings where
-     * the source had none. Each file is written atomically.
-     */
-    @Override
-    public void writeTo(Path dir) throws IOException {
-        files.withDefaults(settings.toFiles()).writeTo(dir);
     }
 
     // ---- encoding engines ----

@@ -1,7 +1,5 @@
 package io.collapse.text;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -54,9 +52,6 @@ public interface Tokenizer extends TextEncoder {
 
     /** HF's {@code padding_side}: "left" or "right"; generation pads on the left whatever it says. */
     String paddingSide();
-
-    /** Writes the tokenizer's files into {@code dir}, so a saved model directory carries its tokenizer. */
-    void writeTo(Path dir) throws IOException;
 
     /**
      * The id that fills left-padded prompt rows: the pad id, else the eos id, as HF's generate does

@@ -164,36 +164,6 @@ class OptTokenizerTest {
     }
 
     @Test
-    void writeToKeepsTheOriginalBytesAndReloads() throws IOException {
-        OptTokenizer tok = OptTokenizer.embedded();
-        Path dir = tmp.resolve("model");
-        tok.writeTo(dir);
-        for (String name : List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")) {
-            assertArrayEquals(resource(name), Files.readAllBytes(dir.resolve(name)), name);
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(4, files.count(), "no temporary files left behind");
-        }
-        OptTokenizer reloaded = OptTokenizer.fromDir(dir);
-        assertEquals(tok.fingerprint(), reloaded.fingerprint());
-        assertArrayEquals(tok.encode(" = Valkyria Chronicles III = \n"), reloaded.encode(" = Valkyria Chronicles III = \n"));
-    }
-
-    @Test
-    void writeToMakesConfigFilesThatReloadToTheSameSettings() throws IOException {
-        copyResources(tmp, "vocab.json", "merges.txt");
-        OptTokenizer bare = OptTokenizer.fromDir(tmp);
-        Path dir = tmp.resolve("saved");
-        bare.writeTo(dir);
-        JsonNode config = JSON.readTree(dir.resolve("tokenizer_config.json").toFile());
-        assertTrue(config.get("add_bos_token").asBoolean());
-        assertEquals("<pad>", JSON.readTree(dir.resolve("special_tokens_map.json").toFile()).get("pad_token").asText());
-        OptTokenizer reloaded = OptTokenizer.fromDir(dir);
-        assertEquals(bare.settings(), reloaded.settings());
-        assertEquals(bare.fingerprint(), reloaded.fingerprint());
-    }
-
-    @Test
     void configFlagsAreHonoured() throws IOException {
         copyResources(tmp, "vocab.json", "merges.txt", "special_tokens_map.json");
         Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"add_bos_token\": false, \"add_prefix_space\": true}");

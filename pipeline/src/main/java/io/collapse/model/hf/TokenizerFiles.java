@@ -105,13 +105,6 @@ public final class TokenizerFiles {
         return files.get(name);
     }
 
-    /** These files, plus each of {@code defaults} whose name is absent here. */
-    public TokenizerFiles withDefaults(Map<String, byte[]> defaults) {
-        Map<String, byte[]> out = new LinkedHashMap<>(files);
-        defaults.forEach(out::putIfAbsent);
-        return new TokenizerFiles(source, out);
-    }
-
     /** Writes every file into {@code dir} (created if needed) byte for byte, each atomically. */
     public void writeTo(Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -1,16 +1,10 @@
 package io.collapse.model.hf;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.collapse.config.StrictJson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +13,7 @@ import java.util.TreeMap;
 /**
  * What {@code tokenizer_config.json} and {@code special_tokens_map.json} say, resolved over defaults
  * (for OPT, {@link #OPT}: facebook/opt-125m's values, which differ from GPT2Tokenizer's class
- * defaults). {@link #parse} reads the two files, {@link #toFiles} writes them.
+ * defaults). {@link #parse} reads the two files.
  *
  * @param bosToken                   prepended to every text when {@code addBosToken}
  * @param eosToken                   end of sequence (OPT: the same {@code </s>} as bos)
@@ -40,8 +34,6 @@ public record TokenizerSettings(
         boolean addBosToken,
         boolean addPrefixSpace,
         boolean cleanUpTokenizationSpaces) {
-
-    private static final ObjectMapper JSON = StrictJson.MAPPER;
 
     /** facebook/opt-125m's tokenizer_config.json. */
     public static final TokenizerSettings OPT = new TokenizerSettings(
@@ -136,34 +128,6 @@ public record TokenizerSettings(
     private static boolean flag(Path file, JsonNode root, String key, boolean current) throws CheckpointException {
         Boolean v = HfJson.flag(file, root, key);
         return v != null ? v : current;
-    }
-
-    /** tokenizer_config.json and special_tokens_map.json saying these settings, by file name. */
-    public Map<String, byte[]> toFiles() throws JsonProcessingException {
-        ObjectNode config = specialTokensNode();
-        config.put("add_bos_token", addBosToken);
-        config.put("add_prefix_space", addPrefixSpace);
-        config.put("clean_up_tokenization_spaces", cleanUpTokenizationSpaces);
-        config.put("errors", "replace");
-        config.put("padding_side", "left");
-        config.put("tokenizer_class", "GPT2Tokenizer");
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put(TokenizerFiles.TOKENIZER_CONFIG_JSON, JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(config));
-        files.put(TokenizerFiles.SPECIAL_TOKENS_MAP_JSON,
-                JSON.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(specialTokensNode()));
-        return files;
-    }
-
-    private ObjectNode specialTokensNode() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("bos_token", bosToken);
-        root.put("eos_token", eosToken);
-        root.put("unk_token", unkToken);
-        root.put("pad_token", padToken);
-        if (!extraSpecialTokens.isEmpty()) {
-            extraSpecialTokens.forEach(root.putArray("additional_special_tokens")::add);
-        }
-        return root;
     }
 
     private static void requireToken(String field, String value) {

@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,12 +33,10 @@ class TokenizerFilesTest {
     }
 
     @Test
-    void defaultsFillOnlyWhatIsMissing() throws IOException {
+    void filesOverrideOnlyTheKeysTheyGive() throws IOException {
         Files.writeString(tmp.resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON), "{\"add_bos_token\": false}");
-        TokenizerFiles files = TokenizerFiles.read(tmp).withDefaults(Map.of(
-                TokenizerFiles.TOKENIZER_CONFIG_JSON, "{}".getBytes(StandardCharsets.UTF_8),
-                TokenizerFiles.SPECIAL_TOKENS_MAP_JSON, "{\"pad_token\": \"<p>\"}".getBytes(StandardCharsets.UTF_8)));
-        TokenizerSettings settings = files.settings(TokenizerSettings.OPT);
+        Files.writeString(tmp.resolve(TokenizerFiles.SPECIAL_TOKENS_MAP_JSON), "{\"pad_token\": \"<p>\"}");
+        TokenizerSettings settings = TokenizerFiles.read(tmp).settings(TokenizerSettings.OPT);
         assertFalse(settings.addBosToken(), "the file read wins over the default");
         assertEquals("<p>", settings.padToken());
         assertEquals("</s>", settings.bosToken(), "keys no file gives keep the defaults");

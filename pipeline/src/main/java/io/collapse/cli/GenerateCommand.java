@@ -94,7 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("prompt", i / perPrompt);
             row.put("new_tokens", fresh);
-            row.put("text", decode(tokenizer, fresh));
+            row.put("text", tokenizer.decodeShowingSpareIds(fresh, false));
             if (result.sequencesScores() != null) {
                 row.put("score", result.sequencesScores()[i]);
             }
@@ -111,7 +111,7 @@ final class GenerateCommand implements Callable<Integer> {
             for (int i = 0; i < out.size(); i++) {
                 Map<String, Object> row = out.get(i);
                 int p = (Integer) row.get("prompt");
-                String prompt = prompts.texts != null ? prompts.texts.get(p) : decode(tokenizer, rows.get(p));
+                String prompt = prompts.texts != null ? prompts.texts.get(p) : tokenizer.decodeShowingSpareIds(rows.get(p), false);
                 w.printf("--- prompt %d, sequence %d%s%nprompt: %s%noutput: %s%n", p, i % perPrompt,
                         row.containsKey("score") ? String.format(" (score %.4f)", (Float) row.get("score")) : "",
                         prompt, row.get("text"));
@@ -133,22 +133,6 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return Arrays.copyOf(tokens, end);
-    }
-
-    /** Text of ids; ids the tokenizer lacks (OPT's spare rows 50265..50271) show as {@code <|id|>}. */
-    static String decode(Tokenizer tokenizer, int[] ids) {
-        StringBuilder text = new StringBuilder();
-        int from = 0;
-        for (int i = 0; i <= ids.length; i++) {
-            if (i == ids.length || ids[i] >= tokenizer.vocabSize()) {
-                text.append(tokenizer.decode(Arrays.copyOfRange(ids, from, i)));
-                if (i < ids.length) {
-                    text.append("<|").append(ids[i]).append("|>");
-                }
-                from = i + 1;
-            }
-        }
-        return text.toString();
     }
 
     static List<int[]> readIds(Path file) throws IOException {

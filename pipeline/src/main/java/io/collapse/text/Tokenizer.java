@@ -1,5 +1,6 @@
 package io.collapse.text;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,6 +32,26 @@ public interface Tokenizer extends TextEncoder {
      * @throws IllegalArgumentException naming the first id outside 0..{@link #vocabSize()}-1
      */
     String decode(int[] ids, boolean skipSpecialTokens);
+
+    /**
+     * Readable text of a model's output: {@link #decode(int[], boolean)}, except that ids past
+     * {@link #vocabSize()} (the model's spare embedding rows, OPT's 50265–50271, which a weak model
+     * does emit) show as {@code <id N>} instead of being refused.
+     */
+    default String decodeShowingSpareIds(int[] ids, boolean skipSpecialTokens) {
+        StringBuilder out = new StringBuilder();
+        int start = 0;
+        for (int i = 0; i <= ids.length; i++) {
+            if (i == ids.length || ids[i] >= vocabSize()) {
+                out.append(decode(Arrays.copyOfRange(ids, start, i), skipSpecialTokens));
+                if (i < ids.length) {
+                    out.append("<id ").append(ids[i]).append('>');
+                }
+                start = i + 1;
+            }
+        }
+        return out.toString();
+    }
 
     /** The token string of one id (HF's {@code convert_ids_to_tokens}). */
     String token(int id);

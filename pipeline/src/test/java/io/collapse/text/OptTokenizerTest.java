@@ -118,6 +118,17 @@ class OptTokenizerTest {
         assertThrows(IllegalArgumentException.class, () -> tok.token(50271));
     }
 
+    /** A model's output may hold its spare embedding rows (50265..50271): readable text marks them. */
+    @Test
+    void spareRowsShowAsMarkersWhereReadableTextIsWanted() {
+        OptTokenizer tok = OptTokenizer.embedded();
+        int[] hello = tok.encodeWithoutSpecial(" Hello");
+        int[] ids = {tok.bosId(), hello[0], 50265, hello[0], 50271};
+        assertEquals("</s> Hello<id 50265> Hello<id 50271>", tok.decodeShowingSpareIds(ids, false));
+        assertEquals(" Hello<id 50265> Hello<id 50271>", tok.decodeShowingSpareIds(ids, true));
+        assertEquals("", tok.decodeShowingSpareIds(new int[0], false));
+    }
+
     @Test
     void sizesAndSpecialIdsAreOpts() {
         OptTokenizer tok = OptTokenizer.embedded();

@@ -47,7 +47,9 @@ final class GenerationOptions {
     @Option(names = "--seed", description = "Sampling seed (default: 0).")
     Long seed;
 
-    @Option(names = "--beam-length-rule", description = "Which transformers version's beam search: hf-4.35 (whole-row length), hf-4.36 (new-token length) or hf-5 (4.36's length, 5.x's stopping) (default: hf-4.35).")
+    @Option(names = "--beam-length-rule",
+            description = "Which transformers version's beam search: hf-4.35 (whole-row length), hf-4.36 (new-token"
+                    + " length) or hf-5 (4.36's length, 5.x's stopping) (default: hf-4.35).")
     String beamLengthRule;
 
     @Option(names = "--no-cache", description = "Rerun the full forward every step instead of using the KV cache.")

@@ -23,7 +23,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param topK sampling warper, HF default 50 (0 = off)
  * @param topP sampling warper (1.0 = off)
  * @param seed sampling: each returned row draws from its own stream derived from (seed, prompt's
- *     global index, row), so results do not depend on batch size
+ *     global index, row), so results do not depend on batch size (absent: 0; `collapse run` derives
+ *     one per generation from experiment.seed instead, for the corpus and for the samples)
  * @param beamLengthRule which transformers version's beam search: {@code hf-4.35} (the paper's era),
  *     {@code hf-4.36} or {@code hf-5}; see {@link BeamLengthRule}
  * @param useCache false reruns the whole forward every step: slow, the reference the KV cache is
@@ -96,6 +97,12 @@ public record GenerationConfig(
     public static GenerationConfig paper(int newTokens) {
         return new GenerationConfig(Strategy.BEAM, 5, 1, 1.0, EarlyStopping.FALSE, newTokens, newTokens, 3.0, 0, null, null,
                 null, null, BeamLengthRule.HF_4_35, true);
+    }
+
+    /** The same settings with another sampling seed (each generation of a run samples from its own). */
+    public GenerationConfig withSeed(long newSeed) {
+        return new GenerationConfig(strategy, numBeams, numReturnSequences, lengthPenalty, earlyStopping, minNewTokens,
+                maxNewTokens, repetitionPenalty, noRepeatNgramSize, temperature, topK, topP, newSeed, beamLengthRule, useCache);
     }
 
     /** HF's defaults for a strategy (beam: 5 beams; sample: multinomial with top_k 50). */

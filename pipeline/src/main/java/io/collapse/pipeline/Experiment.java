@@ -6,8 +6,10 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.DataMode;
 import io.collapse.config.ExperimentConfig;
+import io.collapse.config.GenerationConfig;
 import io.collapse.config.RunConfig;
 import io.collapse.config.StartFrom;
+import io.collapse.config.Strategy;
 import io.collapse.data.Mixing;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
@@ -187,7 +189,8 @@ public final class Experiment {
             CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
             test = Evaluator.evaluate(model, inputs.test(), batch, n -> {});
             valid = Evaluator.evaluate(model, inputs.valid(), batch, n -> {});
-            samples = Samples.continue_(model, inputs, cfg, manager);
+            samples = Samples.continue_(model, inputs, cfg.experiment(), decoding(Seeds.samples(cfg.experiment().seed(), k)),
+                    manager);
         }
         GenerationRecord.update(genDir, ev -> ev.withTest(GenerationRecord.Split.of(test))
                 .withValid(GenerationRecord.Split.of(valid)).withSamples(samples));
@@ -202,12 +205,22 @@ public final class Experiment {
             CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
             ExperimentConfig e = cfg.experiment();
             try (CorpusProgress progress = corpusProgress()) {
-                blocks = SyntheticCorpus.write(genDir.resolve(RunFiles.CORPUS), new Generator(model, cfg.generation()),
+                Generator generator = new Generator(model, decoding(Seeds.corpus(e.seed(), k)));
+                blocks = SyntheticCorpus.write(genDir.resolve(RunFiles.CORPUS), generator,
                         inputs.train(), modelIdentity(genDir), e.corpusShardBlocks(), e.corpusBatch(), manager,
                         progress).blocks();
             }
         }
         return ConfigLoader.fields("corpus_blocks", blocks); // its checksum is recorded by the score phase, which reads it anyway
+    }
+
+    /**
+     * The run's decoding settings drawing from {@code seed}. Only sampling draws: beam search and
+     * greedy keep the config's seed, so their corpus manifests read as they did before 0.3.0.
+     */
+    private GenerationConfig decoding(long seed) {
+        GenerationConfig g = cfg.generation();
+        return g.strategy() == Strategy.SAMPLE ? g.withSeed(seed) : g;
     }
 
     /** The corpus bar, if any, and a line in the log when a resumed corpus has a damaged shard. */

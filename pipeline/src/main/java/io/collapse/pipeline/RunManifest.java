@@ -34,10 +34,13 @@ public record RunManifest(
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
     public static final int FORMAT = 1;
 
-    public static final String VERSION = "0.2.0";
+    public static final String VERSION = "0.3.0";
 
     /** The last version in which {@code beam_length_rule: hf-4.36} meant what {@code hf-5} means now. */
     private static final String HF_4_36_WAS_HF_5 = "0.1.0";
+
+    /** The versions whose runs sampled every generation's corpus and samples with generation.seed itself. */
+    private static final List<String> SAMPLING_SEED_NOT_DERIVED = List.of("0.1.0", "0.2.0");
 
     /** The dataset a run was made from, by name, and the checksums of its splits (a resume must find the same). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -115,6 +118,13 @@ public record RunManifest(
             throw new IOException(runDir + " was made by collapse " + HF_4_36_WAS_HF_5 + " with generation.beam_length_rule"
                     + " hf-4.36, which then meant what hf-5 means now; finish it with collapse " + HF_4_36_WAS_HF_5
                     + " (git a79362e), or start a new run directory with hf-5");
+        }
+        // Continued today, the rest of such a run would sample from other streams than its first part.
+        if (SAMPLING_SEED_NOT_DERIVED.contains(m.collapseVersion())
+                && "sample".equals(m.config().path("generation").path("strategy").asText())) {
+            throw new IOException(runDir + " was made by collapse " + m.collapseVersion() + " with generation.strategy"
+                    + " sample, which then drew every generation from generation.seed itself; finish it with collapse "
+                    + m.collapseVersion() + ", or start a new run directory");
         }
     }
 

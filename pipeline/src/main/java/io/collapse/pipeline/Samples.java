@@ -1,7 +1,8 @@
 package io.collapse.pipeline;
 
 import ai.djl.ndarray.NDManager;
-import io.collapse.config.RunConfig;
+import io.collapse.config.ExperimentConfig;
+import io.collapse.config.GenerationConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
@@ -18,18 +19,20 @@ final class Samples {
 
     private Samples() {}
 
-    static List<GenerationRecord.Sample> continue_(CausalLM model, RunInputs inputs, RunConfig cfg, NDManager manager) {
-        int n = Math.min(cfg.experiment().samplePrompts(), inputs.test().numBlocks());
+    /** The first {@code e.samplePrompts()} test blocks' first tokens, continued by {@code model} under {@code decoding}. */
+    static List<GenerationRecord.Sample> continue_(CausalLM model, RunInputs inputs, ExperimentConfig e,
+            GenerationConfig decoding, NDManager manager) {
+        int n = Math.min(e.samplePrompts(), inputs.test().numBlocks());
         if (n == 0) {
             return List.of();
         }
         TokenBlocks test = inputs.test();
-        int len = Math.min(cfg.experiment().samplePromptTokens(), test.blockSize());
+        int len = Math.min(e.samplePromptTokens(), test.blockSize());
         int[][] prompts = new int[n][];
         for (int i = 0; i < n; i++) {
             prompts[i] = Arrays.copyOf(test.block(i), len);
         }
-        Generator generator = new Generator(model, cfg.generation());
+        Generator generator = new Generator(model, decoding);
         GenerateResult r = generator.generate(prompts, null, 0, manager);
         int perPrompt = r.sequences().length / n;
         List<GenerationRecord.Sample> out = new ArrayList<>();

@@ -10,7 +10,8 @@ final class Seeds {
 
     private static final long TRAIN = 0x7472_6169_6EL;   // "train"
     private static final long MIXING = 0x6D69_7869_6EL;  // "mixin"
-    private static final long SAMPLING = 0x7361_6D70L;   // "samp"
+    private static final long CORPUS = 0x636F_7270_75L;  // "corpu"
+    private static final long SAMPLES = 0x7361_6D70L;    // "samp"
 
     private Seeds() {}
 
@@ -22,8 +23,14 @@ final class Seeds {
         return derive(seed, generation, MIXING);
     }
 
-    static long sampling(long seed, int generation) {
-        return derive(seed, generation, SAMPLING);
+    /** generation.seed of generation k's corpus: what sampling draws from (beam search draws nothing). */
+    static long corpus(long seed, int generation) {
+        return derive(seed, generation, CORPUS);
+    }
+
+    /** generation.seed of generation k's sample continuations (eval.json). */
+    static long samples(long seed, int generation) {
+        return derive(seed, generation, SAMPLES);
     }
 
     private static long derive(long seed, int generation, long salt) {

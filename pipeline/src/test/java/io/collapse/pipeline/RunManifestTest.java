@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RunManifestTest {
 
     @TempDir Path runDir;
+    @TempDir Path tmpBeam;
 
     private static RunConfig smoke(String... overrides) throws IOException {
         return RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"), List.of(overrides));
@@ -74,6 +75,27 @@ class RunManifestTest {
 
         Files.writeString(file, Files.readString(file).replace("\"hf-4.36\"", "\"hf-4.35\""));
         assertEquals(smoke(), RunManifest.readConfig(runDir));
+    }
+
+    /** Before 0.3.0 a sampling run drew every generation from generation.seed: it is refused, beam runs continue. */
+    @Test
+    void anOldSamplingRunIsRefusedAndOldBeamRunsContinue() throws IOException {
+        String[] sampling = {"generation.strategy=sample", "generation.num_beams=1"};
+        RunManifest.createOrCheckData(runDir, smoke(sampling), Map.of("train", "a"));
+        Path file = runDir.resolve(RunFiles.RUN);
+        String today = Files.readString(file);
+        assertEquals(smoke(sampling), RunManifest.readConfig(runDir));
+        Files.writeString(file, today.replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"",
+                "\"collapse_version\" : \"0.2.0\""));
+        IOException e = assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke(sampling)));
+        assertTrue(e.getMessage().contains("collapse 0.2.0") && e.getMessage().contains("generation.strategy sample")
+                && e.getMessage().contains("new run directory"), e.getMessage());
+
+        RunManifest.createOrCheckData(tmpBeam, smoke(), Map.of("train", "a"));
+        Path beam = tmpBeam.resolve(RunFiles.RUN);
+        Files.writeString(beam, Files.readString(beam).replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"",
+                "\"collapse_version\" : \"0.2.0\""));
+        assertEquals(smoke(), RunManifest.readConfig(tmpBeam));
     }
 
     @Test

@@ -54,8 +54,6 @@ public interface LmConfig {
     /** Null where the model has no pad token (GPT-2, Llama): then padding uses {@link #padOrEos}. */
     Integer padTokenId();
 
-    Integer bosTokenId();
-
     Integer eosTokenId();
 
     /** The id that pads batches and finished hypotheses: pad, or eos where there is no pad (HF generate's rule). */

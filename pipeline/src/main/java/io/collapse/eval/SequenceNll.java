@@ -64,10 +64,6 @@ public final class SequenceNll {
         }
     }
 
-    public int sequences() {
-        return sums.size();
-    }
-
     public long targets() {
         return counts.stream().mapToLong(Long::longValue).sum();
     }

@@ -51,11 +51,6 @@ public final class Tensors {
         return of(manager, values, new Shape(values.length));
     }
 
-    /** (N) from a Java array of N ids. */
-    public static NDArray of(NDManager manager, int[] values) {
-        return of(manager, values, new Shape(values.length));
-    }
-
     private static NDArray owned(NDArray borrowed) {
         if (!Device.Type.CPU.equals(borrowed.getDevice().getDeviceType())) {
             return borrowed; // uploaded: a copy in device memory

@@ -49,11 +49,10 @@ public final class JniBuild {
      * What was built.
      *
      * @param jni the installed library
-     * @param cudaParts how the CUDA parts were handled, in words
      * @param took wall time of header generation, compilation and link
      * @param exports the environment that makes DJL load it
      */
-    public record Result(Libtorch torch, Path jni, String cudaParts, Duration took, String exports) {}
+    public record Result(Libtorch torch, Path jni, Duration took, String exports) {}
 
     private JniBuild() {}
 
@@ -77,7 +76,7 @@ public final class JniBuild {
         String cudaParts = Files.readString(work.resolve("cuda-parts.txt"));
         JniRecord.write(target, torch, cudaParts);
         AtomicFiles.deleteTree(work);
-        return new Result(torch, target, cudaParts, took, exports(torch, opt.cacheDir() != null ? cacheDir : null));
+        return new Result(torch, target, took, exports(torch, opt.cacheDir() != null ? cacheDir : null));
     }
 
     /** The line to export: DJL reads these from the environment (or as system properties). */

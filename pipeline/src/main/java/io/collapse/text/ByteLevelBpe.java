@@ -33,7 +33,6 @@ final class ByteLevelBpe {
     /** bytes_to_unicode: byte value → the printable character standing for it in the vocabulary. */
     static final char[] BYTE_TO_CHAR = bytesToUnicode();
 
-    private final Map<String, Integer> vocab;
     /** (left id, right id) → rank and merged id: {@code merges.get(pair(l, r))} = {rank, id}. */
     private final Map<Long, int[]> merges;
     private final int[] byteIds = new int[256];
@@ -45,7 +44,6 @@ final class ByteLevelBpe {
      * @throws IllegalArgumentException naming the first byte character or merge that the vocab lacks
      */
     ByteLevelBpe(Map<String, Integer> vocab, List<String[]> merges) {
-        this.vocab = vocab;
         for (int b = 0; b < 256; b++) {
             Integer id = vocab.get(String.valueOf(BYTE_TO_CHAR[b]));
             if (id == null) {

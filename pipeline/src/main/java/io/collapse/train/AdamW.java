@@ -108,6 +108,10 @@ public final class AdamW implements AutoCloseable {
         moments = Scope.of(parent);
         expAvg.clear();
         expAvgSq.clear();
+        this.step = stepCount;
+        if (stepCount == 0 && state.isEmpty()) {
+            return; // no step applied yet (fp16 skipped them all): the moments start at the first
+        }
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             String name = e.getKey();
             HostTensor m = state.get(EXP_AVG + name);
@@ -123,7 +127,6 @@ public final class AdamW implements AutoCloseable {
             throw new IllegalArgumentException("optimizer state holds " + state.size() / 2
                     + " parameters, the model has " + params.size());
         }
-        this.step = stepCount;
     }
 
     @Override

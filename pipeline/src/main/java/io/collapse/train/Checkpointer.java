@@ -18,6 +18,9 @@ import java.util.Map;
  */
 final class Checkpointer {
 
+    /** The optimizer file's metadata key for AdamW's step count (torch's {@code state['step']}). */
+    static final String STEP_COUNT = "step";
+
     private final FineTune.Run run;
     private final TokenBlocks valid;
     private final List<TrainState.Validation> history;
@@ -66,7 +69,7 @@ final class Checkpointer {
         String optimizerFile = String.format("optimizer-%09d.safetensors", step);
         TrainState.writeSafetensors(stateDir.resolve(weightsFile), weights, Map.of());
         TrainState.writeSafetensors(stateDir.resolve(optimizerFile), run.optimizer().state(),
-                Map.of("step", Long.toString(run.optimizer().stepCount())));
+                Map.of(STEP_COUNT, Long.toString(run.optimizer().stepCount())));
         TrainState committed = state.toBuilder().position(next, finished).bestIfImproved(v)
                 .files(weightsFile, optimizerFile).history(history).lossScale(run.scaler()).build();
         committed.commit(stateDir);

@@ -12,6 +12,7 @@ import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
 import io.collapse.model.Scope;
 import io.collapse.model.StateDict;
+import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -156,9 +157,24 @@ public final class FineTune {
         checkResumable(state, fresh, stateDir);
         state.removeUnreferenced(stateDir); // a write that failed after the last commit
         model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), model.manager(), model.dataType());
-        optimizer.load(Safetensors.read(stateDir.resolve(state.optimizer())), state.globalStep(), trainableParameters(model));
+        Path optimizerFile = stateDir.resolve(state.optimizer());
+        optimizer.load(Safetensors.read(optimizerFile), savedStepCount(optimizerFile), trainableParameters(model));
         emit.emit("resume", Map.of("epoch", state.epoch(), "step", state.globalStep()));
         return state;
+    }
+
+    /**
+     * AdamW's own step count, saved beside its moments: fewer than the global step when fp16 skipped
+     * steps (their bias corrections must go on from the steps applied, as an uninterrupted run's do).
+     */
+    private static long savedStepCount(Path optimizerFile) throws IOException {
+        String step = Safetensors.metadata(optimizerFile).get(Checkpointer.STEP_COUNT);
+        try {
+            return Long.parseLong(step);
+        } catch (NumberFormatException e) {
+            throw new CheckpointException(optimizerFile, "metadata '" + Checkpointer.STEP_COUNT
+                    + "' must be AdamW's step count, got " + step);
+        }
     }
 
     /** Refuses a state written for another train config or other training/validation blocks. */

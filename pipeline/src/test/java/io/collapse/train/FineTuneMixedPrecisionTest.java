@@ -159,6 +159,29 @@ class FineTuneMixedPrecisionTest {
         assertEquals(full.bestValidLoss(), resumed.bestValidLoss());
     }
 
+    /**
+     * Skipped fp16 steps do not count as AdamW steps (torch's GradScaler skips optimizer.step): a
+     * resume takes the saved count, not the global step, and a checkpoint taken before any step was
+     * applied (no moments yet) resumes too. Both end bitwise as the uninterrupted run.
+     */
+    @Test
+    void aResumeAfterSkippedStepsEndsAsTheUninterruptedRun() throws Exception {
+        for (double scale : new double[] {0x1p19, 0x1p40}) {
+            TrainConfig config = config(2, 2, MixedPrecision.FP16, scale, 2000);
+            Path fullDir = tmp.resolve("full-" + scale);
+            FineTune.Result full = train(fullDir, config, FineTune.Listener.NONE);
+            List<Boolean> skipped = steps(fullDir).stream().map(s -> s.path("skipped").asBoolean()).toList();
+            Path out = tmp.resolve("crashed-" + scale);
+            RuntimeException kill = new RuntimeException("simulated kill");
+            assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, TinyTraining.killAtStep(5, kill))));
+            assertEquals(4, JSON.readTree(out.resolve("state/state.json").toFile()).path("global_step").asLong());
+            assertTrue(skipped.subList(0, 4).contains(true), scale + ": a step before the checkpoint was skipped " + skipped);
+            FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
+            assertEquals(full.stepLosses().subList(4, full.stepLosses().size()), resumed.stepLosses(), scale + ", skipped " + skipped);
+            assertEquals(full.bestValidLoss(), resumed.bestValidLoss());
+        }
+    }
+
     @Test
     void halfPrecisionOnTheCpuIsRefusedUpFront() throws Exception {
         IllegalArgumentException bf16 = assertThrows(IllegalArgumentException.class,

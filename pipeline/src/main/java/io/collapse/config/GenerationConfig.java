@@ -84,7 +84,6 @@ public record GenerationConfig(
         Check.atLeast("generation.no_repeat_ngram_size", noRepeatNgramSize, 0);
         Check.positive("generation.temperature", temperature);
         Check.atLeast("generation.top_k", topK, 0);
-        Check.positive("generation.top_p", topP);
         Check.range("generation.top_p", topP, 0, 1);
     }
 

@@ -1,7 +1,7 @@
 package io.collapse.generate;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -34,31 +34,59 @@ interface Sampler {
             streams[r] = new SplittableRandom(streamSeed(seed, firstPrompt + r / perPrompt, r % perPrompt));
         }
         return (scores, rows) -> {
-            int count = rows.length;
-            float[] u = new float[count];
-            for (int i = 0; i < count; i++) {
-                // (0, 1]: a zero would pick a token of probability zero.
-                u[i] = (float) (1.0 - streams[rows[i]].nextDouble());
+            double[] u = new double[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                u[i] = 1.0 - streams[rows[i]].nextDouble(); // (0, 1]: a zero would pick a token of probability zero
             }
-            NDManager m = scores.getManager();
-            NDArray cdf = scores.softmax(1).cumSum(1); // (R, V)
-            NDArray target = Tensors.of(m, u, new Shape(count, 1)).mul(cdf.get(new NDIndex(":, -1:"))); // (R, 1)
-            // The first token whose cumulative probability reaches the target.
-            NDArray below = cdf.lt(target).toType(DataType.INT32, false).sum(new int[] {1}); // (R)
-            long vocab = scores.getShape().get(1);
-            return below.minimum(vocab - 1).toType(DataType.INT32, false).toIntArray();
+            return inverseCdf(scores, u);
         };
     }
 
-    /** SplitMix64 finaliser over (seed, prompt, copy): well-spread seeds from neighbouring indices. */
+    /**
+     * For each row, the first token whose cumulative probability reaches {@code u[r]} of the row's
+     * total. The probabilities are float32 softmax, as HF's; their running sum is float64, so a
+     * token keeps its own probability however far into the tail it lies (a float32 sum stops
+     * growing near 1 and would never reach tokens below ~3e-8).
+     *
+     * @throws IllegalStateException for a row with nothing to draw (every score -inf), which torch's
+     *     multinomial refuses too
+     */
+    static int[] inverseCdf(NDArray scores, double[] u) {
+        int count = u.length;
+        NDArray cdf = scores.softmax(1).toType(DataType.FLOAT64, false).cumSum(1); // (R, V)
+        NDArray total = cdf.get(new NDIndex(":, -1:")); // (R, 1)
+        NDArray target = Tensors.of(scores.getManager(), u, new Shape(count, 1)).mul(total); // (R, 1)
+        NDArray below = cdf.lt(target).toType(DataType.INT32, false).sum(new int[] {1}); // (R)
+        long vocab = scores.getShape().get(1);
+        // A total that is NaN (all -inf: softmax 0/0) or not positive marks its row -1, read back with the picks.
+        NDArray drawable = total.gt(0).logicalAnd(total.isInfinite().logicalNot()).squeeze(1); // (R)
+        NDArray picks = below.minimum(vocab - 1).toType(DataType.INT32, false); // (R)
+        int[] tokens = NDArrays.where(drawable, picks, picks.zerosLike().sub(1)).toIntArray();
+        for (int r = 0; r < count; r++) {
+            if (tokens[r] < 0) {
+                throw new IllegalStateException("sampling: row " + r + " has no token left to draw (its scores are all -inf"
+                        + " or not finite); the logits processors forbade the whole vocabulary");
+            }
+        }
+        return tokens;
+    }
+
+    /**
+     * SplitMix64 over (seed, prompt, copy), the seed mixed before an index joins it: neighbouring
+     * seeds and indices give unrelated streams (seed + 1 must not replay seed's next prompt).
+     */
     static long streamSeed(long seed, long prompt, int copy) {
-        long z = seed;
+        long z = mix(seed);
         for (long v : new long[] {prompt, copy}) {
-            z += 0x9E3779B97F4A7C15L + v;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            z ^= z >>> 31;
+            z = mix(z + v);
         }
         return z;
+    }
+
+    private static long mix(long x) {
+        long z = x + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 }

@@ -34,6 +34,10 @@ public final class Tensors {
         return owned(manager.create(values, shape));
     }
 
+    public static NDArray of(NDManager manager, double[] values, Shape shape) {
+        return owned(manager.create(values, shape));
+    }
+
     public static NDArray of(NDManager manager, int[] values, Shape shape) {
         return owned(manager.create(values, shape));
     }

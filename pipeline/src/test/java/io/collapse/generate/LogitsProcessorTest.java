@@ -3,6 +3,7 @@ package io.collapse.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -139,5 +140,64 @@ class LogitsProcessorTest {
         int[] shifted = Sampler.multinomial(7, 1, 1, rows - 1).choose(scores(java.util.Arrays.copyOf(table, rows - 1)),
                 java.util.Arrays.copyOf(all, rows - 1));
         assertArrayEquals(java.util.Arrays.copyOfRange(first, 1, rows), shifted);
+    }
+
+    /** HF's exact boundary: a token goes when its ascending cumulative probability is <= 1 - p; ties go in sort order. */
+    @Test
+    void topPRemovesAtTheBoundaryAndAmongTies() {
+        float[] probs = {(float) Math.log(0.1), (float) Math.log(0.2), (float) Math.log(0.3), (float) Math.log(0.4)};
+        NDArray out = new LogitsProcessor.TopP(0.7, 1).process(scores(new float[][] {probs}), null);
+        assertArrayEquals(new float[] {NEG, NEG, probs[2], probs[3]}, row(out, 0));
+        NDArray ties = new LogitsProcessor.TopP(0.5, 1).process(scores(new float[][] {{0f, 0f, 0f, 0f}}), null);
+        assertArrayEquals(new float[] {NEG, NEG, 0f, 0f}, row(ties, 0));
+        NDArray zero = new LogitsProcessor.TopP(0.0, 1).process(scores(new float[][] {probs}), null);
+        assertArrayEquals(new float[] {NEG, NEG, NEG, probs[3]}, row(zero, 0), "top_p 0 keeps the best token, as HF");
+    }
+
+    @Test
+    void topKBeyondTheVocabularyOrTheFiniteScoresKeepsWhatThereIs() {
+        NDArray wide = new LogitsProcessor.TopK(10, 1).process(scores(new float[][] {{1f, 3f, 2f, 0f}}), null);
+        assertArrayEquals(new float[] {1f, 3f, 2f, 0f}, row(wide, 0));
+        NDArray few = new LogitsProcessor.TopK(3, 1).process(scores(new float[][] {{NEG, 3f, NEG, 0f}}), null);
+        assertArrayEquals(new float[] {NEG, 3f, NEG, 0f}, row(few, 0));
+    }
+
+    @Test
+    void temperatureAloneIsTheOnlyWarperWhenTopKAndTopPAreOff() {
+        GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, null, null, null, null, null, 8, null, null, 0.7, 0, 1.0,
+                null, null, null);
+        assertEquals(List.of(LogitsProcessor.Temperature.class),
+                LogitsProcessor.warpers(cfg).stream().map(Object::getClass).toList());
+    }
+
+    /**
+     * Logits 0, 0, -30, -17.5: token 3 has probability 1.3e-8 (HF's multinomial draws it that
+     * often). A float32 running sum is already 1 after token 1 and would never reach it.
+     */
+    @Test
+    void theDrawKeepsTheProbabilityOfFarTailTokens() {
+        NDArray s = scores(new float[][] {{0f, 0f, -30f, -17.5f}, {0f, 0f, -30f, -17.5f}, {0f, 0f, -30f, -17.5f}});
+        assertArrayEquals(new int[] {0, 1, 3}, Sampler.inverseCdf(s, new double[] {0.25, 0.9999999, 1 - 5e-9}));
+    }
+
+    @Test
+    void aRowWithNothingLeftToDrawIsRefused() {
+        NDArray s = scores(new float[][] {{0f, 1f}, {NEG, NEG}});
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Sampler.inverseCdf(s, new double[] {0.5, 0.5}));
+        assertTrue(e.getMessage().contains("row 1 has no token left to draw"), e.getMessage());
+    }
+
+    /** A neighbouring seed must not replay the next prompt's stream (the corpus of generation k + 1 would repeat k's). */
+    @Test
+    void neighbouringSeedsAndPromptsGiveUnrelatedStreams() {
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (long seed = 0; seed < 20; seed++) {
+            for (long prompt = 0; prompt < 20; prompt++) {
+                for (int copy = 0; copy < 3; copy++) {
+                    seen.add(Sampler.streamSeed(seed, prompt, copy));
+                }
+            }
+        }
+        assertEquals(20 * 20 * 3, seen.size());
     }
 }

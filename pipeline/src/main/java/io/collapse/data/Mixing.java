@@ -2,7 +2,7 @@ package io.collapse.data;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * Training sets of later generations, built from whole blocks. Two regimes: {@link #keepOriginal}
@@ -16,7 +16,7 @@ public final class Mixing {
     /**
      * The synthetic corpus with a fraction {@code keep} of its blocks replaced by original ones:
      * {@code k = round(keep * N)} positions are drawn uniformly without replacement from {@code [0, N)}
-     * with {@code new Random(seed)} (a partial Fisher-Yates shuffle), and at each drawn position {@code i}
+     * with {@code new SplittableRandom(seed)} (a partial Fisher-Yates shuffle), and at each drawn position {@code i}
      * block {@code i} of the result is original block {@code i}; every other position keeps synthetic
      * block {@code i}. Synthetic block {@code i} continues the prompt at position {@code i}, so a
      * position holds either that prompt's original text or its synthetic continuation, never both.
@@ -43,13 +43,17 @@ public final class Mixing {
         return TokenBlocks.of(ids, t);
     }
 
-    /** {@code k} distinct indices of {@code [0, n)}, in draw order, from {@code new Random(seed)}. */
+    /**
+     * {@code k} distinct indices of {@code [0, n)}, in draw order, from {@code new SplittableRandom(seed)},
+     * which mixes its seed: a run's generations pass neighbouring seeds, and {@code java.util.Random}'s
+     * first draws from neighbouring seeds nearly agree (for n = 256, the same first index 9 times in 10).
+     */
     static int[] sample(int n, int k, long seed) {
         int[] perm = new int[n];
         for (int i = 0; i < n; i++) {
             perm[i] = i;
         }
-        Random rng = new Random(seed);
+        SplittableRandom rng = new SplittableRandom(seed);
         for (int i = 0; i < k; i++) {
             int j = i + rng.nextInt(n - i);
             int tmp = perm[i];

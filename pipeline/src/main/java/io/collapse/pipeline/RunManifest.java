@@ -39,8 +39,8 @@ public record RunManifest(
     /** The last version in which {@code beam_length_rule: hf-4.36} meant what {@code hf-5} means now. */
     private static final String HF_4_36_WAS_HF_5 = "0.1.0";
 
-    /** The versions whose runs sampled every generation's corpus and samples with generation.seed itself. */
-    private static final List<String> SAMPLING_SEED_NOT_DERIVED = List.of("0.1.0", "0.2.0");
+    /** The versions whose random draws 0.3.0 changed: the sampling streams and the kept original blocks. */
+    private static final List<String> OLD_DRAWS = List.of("0.1.0", "0.2.0");
 
     /** The dataset a run was made from, by name, and the checksums of its splits (a resume must find the same). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -119,13 +119,20 @@ public record RunManifest(
                     + " hf-4.36, which then meant what hf-5 means now; finish it with collapse " + HF_4_36_WAS_HF_5
                     + " (git a79362e), or start a new run directory with hf-5");
         }
-        // Continued today, the rest of such a run would sample from other streams than its first part.
-        if (SAMPLING_SEED_NOT_DERIVED.contains(m.collapseVersion())
-                && "sample".equals(m.config().path("generation").path("strategy").asText())) {
-            throw new IOException(runDir + " was made by collapse " + m.collapseVersion() + " with generation.strategy"
-                    + " sample, which then drew every generation from generation.seed itself; finish it with collapse "
+        // Continued today, the rest of such a run would draw from other streams than its first part.
+        if (OLD_DRAWS.contains(m.collapseVersion()) && drawsAtRandom(m.config())) {
+            throw new IOException(runDir + " was made by collapse " + m.collapseVersion() + ", whose random draws for"
+                    + " generation.strategy sample and for experiment.keep_fraction 0.3.0 changed; finish it with collapse "
                     + m.collapseVersion() + ", or start a new run directory");
         }
+    }
+
+    /** Whether a run draws at random beyond training: it samples its corpora, or keeps a drawn share of original blocks. */
+    private static boolean drawsAtRandom(JsonNode config) {
+        JsonNode e = config.path("experiment");
+        double keep = e.path("keep_fraction").asDouble();
+        boolean mixes = "replace".equals(e.path("data_mode").asText()) && keep > 0 && keep < 1 && e.path("generations").asInt() > 1;
+        return mixes || "sample".equals(config.path("generation").path("strategy").asText());
     }
 
     /** Dotted paths where two config trees differ, e.g. "train.epochs: 5 -> 10". */

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RunManifestTest {
 
     @TempDir Path runDir;
-    @TempDir Path tmpBeam;
 
     private static RunConfig smoke(String... overrides) throws IOException {
         return RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"), List.of(overrides));
@@ -58,44 +57,54 @@ class RunManifestTest {
         assertTrue(e.getMessage().contains("format 99") && e.getMessage().contains("new run directory"), e.getMessage());
     }
 
-    /** collapse 0.1.0's hf-4.36 was today's hf-5: such a run is refused rather than continued by another rule. */
+    /**
+     * collapse 0.1.0's hf-4.36 was today's hf-5: such a run is refused rather than continued by
+     * another rule. (keep_fraction 0: smoke's 0.25 draws, and 0.1.0's draws are refused on their own.)
+     */
     @Test
     void anOldHf436RunIsRefusedAndOtherOldRunsContinue() throws IOException {
-        RunManifest.createOrCheckData(runDir, smoke("generation.beam_length_rule=hf-4.36"), Map.of("train", "a"));
+        String[] hf436 = {"generation.beam_length_rule=hf-4.36", "experiment.keep_fraction=0"};
+        RunManifest.createOrCheckData(runDir, smoke(hf436), Map.of("train", "a"));
         Path file = runDir.resolve(RunFiles.RUN);
         String today = Files.readString(file);
         assertTrue(today.contains("\"collapse_version\" : \"" + RunManifest.VERSION + "\""), today);
-        assertEquals(smoke("generation.beam_length_rule=hf-4.36"), RunManifest.readConfig(runDir));
-        Files.writeString(file, today.replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"",
-                "\"collapse_version\" : \"0.1.0\""));
+        assertEquals(smoke(hf436), RunManifest.readConfig(runDir));
+        makeVersion(runDir, "0.1.0");
         IOException e = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
         assertTrue(e.getMessage().contains("hf-4.36") && e.getMessage().contains("hf-5")
                 && e.getMessage().contains("collapse 0.1.0"), e.getMessage());
-        assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke("generation.beam_length_rule=hf-4.36")));
+        assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke(hf436)));
 
         Files.writeString(file, Files.readString(file).replace("\"hf-4.36\"", "\"hf-4.35\""));
-        assertEquals(smoke(), RunManifest.readConfig(runDir));
+        assertEquals(smoke("experiment.keep_fraction=0"), RunManifest.readConfig(runDir));
     }
 
-    /** Before 0.3.0 a sampling run drew every generation from generation.seed: it is refused, beam runs continue. */
+    /**
+     * 0.3.0 changed the sampling streams and the draw of kept original blocks: an older run that
+     * samples or keeps a drawn share is refused; one that draws nothing (beam, keep 0) continues.
+     */
     @Test
-    void anOldSamplingRunIsRefusedAndOldBeamRunsContinue() throws IOException {
-        String[] sampling = {"generation.strategy=sample", "generation.num_beams=1"};
-        RunManifest.createOrCheckData(runDir, smoke(sampling), Map.of("train", "a"));
-        Path file = runDir.resolve(RunFiles.RUN);
-        String today = Files.readString(file);
-        assertEquals(smoke(sampling), RunManifest.readConfig(runDir));
-        Files.writeString(file, today.replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"",
-                "\"collapse_version\" : \"0.2.0\""));
-        IOException e = assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke(sampling)));
-        assertTrue(e.getMessage().contains("collapse 0.2.0") && e.getMessage().contains("generation.strategy sample")
-                && e.getMessage().contains("new run directory"), e.getMessage());
+    void anOldRunThatDrawsIsRefusedAndOneThatDrawsNothingContinues() throws IOException {
+        for (String[] drawing : List.of(new String[] {"generation.strategy=sample", "generation.num_beams=1"},
+                new String[] {"experiment.keep_fraction=0.25"})) {
+            Path dir = Files.createDirectories(runDir.resolve(drawing[0]));
+            RunManifest.createOrCheckData(dir, smoke(drawing), Map.of("train", "a"));
+            assertEquals(smoke(drawing), RunManifest.readConfig(dir));
+            makeVersion(dir, "0.2.0");
+            IOException e = assertThrows(IOException.class, () -> RunManifest.checkConfig(dir, smoke(drawing)));
+            assertTrue(e.getMessage().contains("collapse 0.2.0") && e.getMessage().contains("random draws")
+                    && e.getMessage().contains("new run directory"), e.getMessage());
+        }
+        Path beam = Files.createDirectories(runDir.resolve("beam"));
+        RunManifest.createOrCheckData(beam, smoke("experiment.keep_fraction=0"), Map.of("train", "a"));
+        makeVersion(beam, "0.2.0");
+        assertEquals(smoke("experiment.keep_fraction=0"), RunManifest.readConfig(beam));
+    }
 
-        RunManifest.createOrCheckData(tmpBeam, smoke(), Map.of("train", "a"));
-        Path beam = tmpBeam.resolve(RunFiles.RUN);
-        Files.writeString(beam, Files.readString(beam).replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"",
-                "\"collapse_version\" : \"0.2.0\""));
-        assertEquals(smoke(), RunManifest.readConfig(tmpBeam));
+    private static void makeVersion(Path dir, String version) throws IOException {
+        Path file = dir.resolve(RunFiles.RUN);
+        Files.writeString(file, Files.readString(file).replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"",
+                "\"collapse_version\" : \"" + version + "\""));
     }
 
     @Test

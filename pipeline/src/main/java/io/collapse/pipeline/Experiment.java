@@ -112,7 +112,13 @@ public final class Experiment {
             return;
         }
         RunCheck.removeLeftovers(runDir);
+        RunPlatform platform = RunPlatform.current(devices);
+        String moved = platform.warningSince(RunPlatform.lastRecorded(EventLog.read(runDir.resolve(RunFiles.EVENTS))));
+        if (moved != null) {
+            log.println(moved);
+        }
         try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
+            events.append(RunPlatform.EVENT, platform.fields());
             for (int k = 0; k < generations; k++) {
                 if (state.isDone(k, RunState.Phase.TRAIN)) {
                     discardTrainingState(RunFiles.gen(runDir, k)); // left by a kill during the delete

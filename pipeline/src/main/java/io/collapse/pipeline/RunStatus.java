@@ -1,8 +1,8 @@
 package io.collapse.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.train.EventLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
     public static RunStatus read(Path runDir) throws IOException {
         RunConfig cfg = RunManifest.readConfig(runDir);
         RunState state = RunState.read(runDir);
-        List<JsonNode> events = events(runDir);
+        List<JsonNode> events = EventLog.read(runDir.resolve(RunFiles.EVENTS));
         Double eta = state.finished() ? Double.valueOf(0) : eta(state, events, phasesTotal(cfg));
         return new RunStatus(runDir, cfg, state, trainProgress(state, events), eta, metrics(runDir, cfg));
     }
@@ -144,19 +144,4 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         return Math.max(0, left);
     }
 
-    private static List<JsonNode> events(Path runDir) throws IOException {
-        Path file = runDir.resolve(RunFiles.EVENTS);
-        List<JsonNode> out = new ArrayList<>();
-        if (!Files.exists(file)) {
-            return out;
-        }
-        for (String line : Files.readAllLines(file)) {
-            try {
-                out.add(ConfigLoader.JSON.readTree(line));
-            } catch (IOException damaged) {
-                // A line a kill tore (the run cuts it at its next start) or a damaged one: skip it.
-            }
-        }
-        return out;
-    }
 }

@@ -1,6 +1,8 @@
 package io.collapse.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.ConfigLoader;
 import io.collapse.io.HaltHook;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -12,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,6 +37,22 @@ public final class EventLog implements AutoCloseable {
         Files.createDirectories(dir);
         cutTornTail(file);
         this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** Every readable line of {@code file} in order; none when it is absent. A torn or damaged line is skipped. */
+    public static List<JsonNode> read(Path file) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(file)) {
+            try {
+                out.add(ConfigLoader.JSON.readTree(line)); // strict: trailing text makes a line damaged
+            } catch (IOException damaged) {
+                // A line a kill tore (cut at the next start) or a damaged one.
+            }
+        }
+        return out;
     }
 
     /** Truncates {@code file} after its last newline (nothing when it ends with one, or is absent). */

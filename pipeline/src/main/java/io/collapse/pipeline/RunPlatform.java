@@ -1,0 +1,57 @@
+package io.collapse.pipeline;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.config.ConfigLoader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a run's bytes depend on besides its config and data (README, "Same seed, same bytes"): the
+ * devices it computes on, the libtorch build and its thread count. Every start of a run records it
+ * in events.jsonl; a start on another platform than the last is warned about, since from there on
+ * the results may differ in their last bits from a run that never moved.
+ */
+record RunPlatform(List<String> devices, String libtorch, int threads) {
+
+    static final String EVENT = "platform";
+
+    static RunPlatform current(List<Device> devices) {
+        return new RunPlatform(devices.stream().map(Device::toString).toList(), Engine.getEngine("PyTorch").getVersion(),
+                JniUtils.getNumThreads());
+    }
+
+    /** The platform the last start recorded in {@code events}, or null before the first. */
+    static RunPlatform lastRecorded(List<JsonNode> events) {
+        for (int i = events.size() - 1; i >= 0; i--) {
+            JsonNode e = events.get(i);
+            if (EVENT.equals(e.path("event").asText())) {
+                List<String> devices = new ArrayList<>();
+                e.path("devices").forEach(d -> devices.add(d.asText()));
+                return new RunPlatform(devices, e.path("libtorch").asText(), e.path("threads").asInt());
+            }
+        }
+        return null;
+    }
+
+    Map<String, Object> fields() {
+        return ConfigLoader.fields("devices", devices, "libtorch", libtorch, "threads", threads);
+    }
+
+    /** A one-line warning when {@code before} (null: a new run) is another platform, else null. */
+    String warningSince(RunPlatform before) {
+        if (before == null || before.equals(this)) {
+            return null;
+        }
+        return "warning: this run last ran on " + before + "; it continues on " + this + ", so from here on its results"
+                + " may differ in their last bits from a run that never moved";
+    }
+
+    @Override
+    public String toString() {
+        return String.join(", ", devices) + " with libtorch " + libtorch + " and " + threads + " threads";
+    }
+}

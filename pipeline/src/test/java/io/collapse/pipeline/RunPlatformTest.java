@@ -1,0 +1,52 @@
+package io.collapse.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.RunConfig;
+import io.collapse.train.EventLog;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each start records its devices, libtorch and threads; a start elsewhere than the last is warned about. */
+class RunPlatformTest {
+
+    @TempDir Path runDir;
+
+    @Test
+    void aStartOnAnotherPlatformIsWarnedAboutAndRecorded() throws Exception {
+        Files.createDirectories(runDir);
+        Files.writeString(runDir.resolve(RunFiles.EVENTS), "{\"time\":\"t\",\"event\":\"platform\",\"devices\":[\"gpu(0)\"],"
+                + "\"libtorch\":\"2.11.0\",\"threads\":16}\n{\"time\":\"t\",\"event\":\"phase_start\",\"generation\":0}\n");
+        RunConfig cfg = RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"),
+                List.of("experiment.generations=1", "data.train_blocks=16"));
+        StringWriter log = new StringWriter();
+        Experiment.run(cfg, runDir, Experiment.Bars.NONE, new PrintWriter(log, true), Experiment.Listener.NONE);
+
+        RunPlatform here = RunPlatform.current(List.of(Device.cpu()));
+        assertTrue(log.toString().contains("warning: this run last ran on gpu(0) with libtorch 2.11.0 and 16 threads; it"
+                + " continues on " + here), log.toString());
+        List<JsonNode> events = EventLog.read(runDir.resolve(RunFiles.EVENTS));
+        assertEquals(here, RunPlatform.lastRecorded(events));
+        assertEquals(ConfigLoader.JSON.valueToTree(here.fields()).toString(),
+                ConfigLoader.JSON.valueToTree(RunPlatform.lastRecorded(events).fields()).toString());
+    }
+
+    @Test
+    void theSamePlatformOrANewRunIsNoWarning() {
+        RunPlatform a = new RunPlatform(List.of("cpu()"), "2.7.1", 2);
+        assertNull(a.warningSince(null));
+        assertNull(a.warningSince(new RunPlatform(List.of("cpu()"), "2.7.1", 2)));
+        String moved = a.warningSince(new RunPlatform(List.of("cpu()"), "2.7.1", 4));
+        assertTrue(moved.contains("4 threads") && moved.contains("2 threads"), moved);
+    }
+}

@@ -35,8 +35,7 @@ final class ScoreCommand implements Callable<Integer> {
             description = "A JSON array of token-id arrays, e.g. [[2, 133, 5], [2, 9]]; each needs at least 2 ids.")
     Path tokens;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Mixin ForwardBatchOption batch;
 
     @Mixin JsonStdout stdout;
 
@@ -51,7 +50,7 @@ final class ScoreCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(tokens + ": " + e.getMessage(), e);
             }
-            nll = Evaluator.score(loaded.model(), sequences, batchSize);
+            nll = Evaluator.score(loaded.model(), sequences, batch.batchSize);
             doc.put("model", loaded.dir().toString());
         }
         double[] meanNll = nll.perSequenceMeanNll();

@@ -111,6 +111,7 @@ public final class Experiment {
             log.println("run " + runDir + " has already finished all " + generations + " generations");
             return;
         }
+        RunManifest.checkContinuable(runDir);
         RunCheck.removeLeftovers(runDir);
         RunPlatform platform = RunPlatform.current(devices);
         String moved = platform.warningSince(RunPlatform.lastRecorded(EventLog.read(runDir.resolve(RunFiles.EVENTS))));

@@ -42,6 +42,9 @@ public record RunManifest(
     /** The versions whose random draws 0.3.0 changed: the sampling streams and the kept original blocks. */
     private static final List<String> OLD_DRAWS = List.of("0.1.0", "0.2.0");
 
+    /** The last commit of each earlier version, to finish a run this version will not continue. */
+    private static final Map<String, String> LAST_COMMIT = Map.of("0.1.0", "a79362e", "0.2.0", "e667eb4");
+
     /** The dataset a run was made from, by name, and the checksums of its splits (a resume must find the same). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record DataChecksums(String name, Map<String, String> checksums) {}
@@ -112,18 +115,33 @@ public record RunManifest(
                     + m.collapseVersion() + "); this collapse " + VERSION + " reads format " + FORMAT
                     + " only — start a new run directory");
         }
+        if (m.collapseVersion() == null) {
+            throw new IOException(runDir.resolve(RunFiles.RUN) + ": collapse_version is missing; expected the version"
+                    + " that made the run, e.g. \"" + VERSION + "\"");
+        }
+    }
+
+    /**
+     * Refuses to continue a run whose remaining work this version would do otherwise than the
+     * version that began it. Only continuing is refused: status and report read such runs.
+     */
+    static void checkContinuable(Path runDir) throws IOException {
+        RunManifest m = read(runDir);
+        if (m == null) {
+            return;
+        }
+        String version = m.collapseVersion();
+        String finish = "; finish it with collapse " + version + " (git " + LAST_COMMIT.get(version) + ")";
         // Continued under today's hf-4.36, the rest of such a run would decode by another stopping rule.
-        if (HF_4_36_WAS_HF_5.equals(m.collapseVersion())
-                && "hf-4.36".equals(m.config().path("generation").path("beam_length_rule").asText())) {
-            throw new IOException(runDir + " was made by collapse " + HF_4_36_WAS_HF_5 + " with generation.beam_length_rule"
-                    + " hf-4.36, which then meant what hf-5 means now; finish it with collapse " + HF_4_36_WAS_HF_5
-                    + " (git a79362e), or start a new run directory with hf-5");
+        if (HF_4_36_WAS_HF_5.equals(version) && "hf-4.36".equals(m.config().path("generation").path("beam_length_rule").asText())) {
+            throw new IOException(runDir + " was made by collapse " + version + " with generation.beam_length_rule hf-4.36,"
+                    + " which then meant what hf-5 means now" + finish + ", or start a new run directory with hf-5");
         }
         // Continued today, the rest of such a run would draw from other streams than its first part.
-        if (OLD_DRAWS.contains(m.collapseVersion()) && drawsAtRandom(m.config())) {
-            throw new IOException(runDir + " was made by collapse " + m.collapseVersion() + ", whose random draws for"
-                    + " generation.strategy sample and for experiment.keep_fraction 0.3.0 changed; finish it with collapse "
-                    + m.collapseVersion() + ", or start a new run directory");
+        if (OLD_DRAWS.contains(version) && drawsAtRandom(m.config())) {
+            throw new IOException(runDir + " was made by collapse " + version + ", whose random draws for"
+                    + " generation.strategy sample and for experiment.keep_fraction 0.3.0 changed" + finish
+                    + ", or start a new run directory");
         }
     }
 

@@ -3,25 +3,50 @@ package io.collapse.pipeline;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * What a run's bytes depend on besides its config and data (README, "Same seed, same bytes"): the
- * devices it computes on, the libtorch build and its thread count. Every start of a run records it
+ * devices it computes on and their hardware (a GPU's compute capability and CUDA version, a CPU's
+ * model), the libtorch build and its thread count. Every start of a run records it
  * in events.jsonl; a start on another platform than the last is warned about, since from there on
  * the results may differ in their last bits from a run that never moved.
  */
-record RunPlatform(List<String> devices, String libtorch, int threads) {
+record RunPlatform(List<String> devices, String hardware, String libtorch, int threads) {
 
     static final String EVENT = "platform";
 
     static RunPlatform current(List<Device> devices) {
-        return new RunPlatform(devices.stream().map(Device::toString).toList(), Engine.getEngine("PyTorch").getVersion(),
-                JniUtils.getNumThreads());
+        String hardware = devices.stream().map(RunPlatform::hardware).distinct().collect(Collectors.joining("; "));
+        return new RunPlatform(devices.stream().map(Device::toString).toList(), hardware,
+                Engine.getEngine("PyTorch").getVersion(), JniUtils.getNumThreads());
+    }
+
+    /** What a device's kernels depend on: a GPU's compute capability and CUDA version, a CPU's model. */
+    private static String hardware(Device device) {
+        if (device.isGpu()) {
+            return "compute capability " + CudaUtils.getComputeCapability(device.getDeviceId()) + ", CUDA "
+                    + CudaUtils.getCudaVersionString();
+        }
+        String model = "";
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            model = lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse("");
+        } catch (IOException | UncheckedIOException e) {
+            // Not Linux: the architecture alone.
+        }
+        return (System.getProperty("os.arch") + " " + model).trim();
     }
 
     /** The platform the last start recorded in {@code events}, or null before the first. */
@@ -31,14 +56,15 @@ record RunPlatform(List<String> devices, String libtorch, int threads) {
             if (EVENT.equals(e.path("event").asText())) {
                 List<String> devices = new ArrayList<>();
                 e.path("devices").forEach(d -> devices.add(d.asText()));
-                return new RunPlatform(devices, e.path("libtorch").asText(), e.path("threads").asInt());
+                return new RunPlatform(devices, e.path("hardware").asText(), e.path("libtorch").asText(),
+                        e.path("threads").asInt());
             }
         }
         return null;
     }
 
     Map<String, Object> fields() {
-        return ConfigLoader.fields("devices", devices, "libtorch", libtorch, "threads", threads);
+        return ConfigLoader.fields("devices", devices, "hardware", hardware, "libtorch", libtorch, "threads", threads);
     }
 
     /** A one-line warning when {@code before} (null: a new run) is another platform, else null. */
@@ -52,6 +78,6 @@ record RunPlatform(List<String> devices, String libtorch, int threads) {
 
     @Override
     public String toString() {
-        return String.join(", ", devices) + " with libtorch " + libtorch + " and " + threads + " threads";
+        return String.join(", ", devices) + " (" + hardware + ") with libtorch " + libtorch + " and " + threads + " threads";
     }
 }

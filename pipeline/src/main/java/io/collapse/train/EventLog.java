@@ -45,7 +45,8 @@ public final class EventLog implements AutoCloseable {
         if (!Files.exists(file)) {
             return out;
         }
-        for (String line : Files.readAllLines(file)) {
+        // Decoded leniently: a kill may tear a multi-byte character, and the torn tail is only cut on the next open.
+        for (String line : new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n")) {
             try {
                 out.add(ConfigLoader.JSON.readTree(line)); // strict: trailing text makes a line damaged
             } catch (IOException damaged) {

@@ -58,8 +58,8 @@ class RunManifestTest {
     }
 
     /**
-     * collapse 0.1.0's hf-4.36 was today's hf-5: such a run is refused rather than continued by
-     * another rule. (keep_fraction 0: smoke's 0.25 draws, and 0.1.0's draws are refused on their own.)
+     * collapse 0.1.0's hf-4.36 was today's hf-5: such a run is not continued by another rule, but
+     * stays readable (status, report). (keep_fraction 0: smoke's 0.25 draws, refused on its own.)
      */
     @Test
     void anOldHf436RunIsRefusedAndOtherOldRunsContinue() throws IOException {
@@ -70,13 +70,14 @@ class RunManifestTest {
         assertTrue(today.contains("\"collapse_version\" : \"" + RunManifest.VERSION + "\""), today);
         assertEquals(smoke(hf436), RunManifest.readConfig(runDir));
         makeVersion(runDir, "0.1.0");
-        IOException e = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
+        IOException e = assertThrows(IOException.class, () -> RunManifest.checkContinuable(runDir));
         assertTrue(e.getMessage().contains("hf-4.36") && e.getMessage().contains("hf-5")
-                && e.getMessage().contains("collapse 0.1.0"), e.getMessage());
-        assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke(hf436)));
+                && e.getMessage().contains("collapse 0.1.0 (git a79362e)"), e.getMessage());
+        assertEquals(smoke(hf436), RunManifest.readConfig(runDir), "readable: status and report work on it");
+        RunManifest.checkConfig(runDir, smoke(hf436));
 
         Files.writeString(file, Files.readString(file).replace("\"hf-4.36\"", "\"hf-4.35\""));
-        assertEquals(smoke("experiment.keep_fraction=0"), RunManifest.readConfig(runDir));
+        RunManifest.checkContinuable(runDir);
     }
 
     /**
@@ -85,20 +86,31 @@ class RunManifestTest {
      */
     @Test
     void anOldRunThatDrawsIsRefusedAndOneThatDrawsNothingContinues() throws IOException {
-        for (String[] drawing : List.of(new String[] {"generation.strategy=sample", "generation.num_beams=1"},
+        for (String[] drawing : List.of(
+                new String[] {"generation.strategy=sample", "generation.num_beams=1", "experiment.keep_fraction=0"},
                 new String[] {"experiment.keep_fraction=0.25"})) {
             Path dir = Files.createDirectories(runDir.resolve(drawing[0]));
             RunManifest.createOrCheckData(dir, smoke(drawing), Map.of("train", "a"));
             assertEquals(smoke(drawing), RunManifest.readConfig(dir));
             makeVersion(dir, "0.2.0");
-            IOException e = assertThrows(IOException.class, () -> RunManifest.checkConfig(dir, smoke(drawing)));
-            assertTrue(e.getMessage().contains("collapse 0.2.0") && e.getMessage().contains("random draws")
+            assertEquals(smoke(drawing), RunManifest.readConfig(dir), "readable: status and report work on it");
+            IOException e = assertThrows(IOException.class, () -> RunManifest.checkContinuable(dir));
+            assertTrue(e.getMessage().contains("collapse 0.2.0 (git e667eb4)") && e.getMessage().contains("random draws")
                     && e.getMessage().contains("new run directory"), e.getMessage());
         }
         Path beam = Files.createDirectories(runDir.resolve("beam"));
         RunManifest.createOrCheckData(beam, smoke("experiment.keep_fraction=0"), Map.of("train", "a"));
         makeVersion(beam, "0.2.0");
-        assertEquals(smoke("experiment.keep_fraction=0"), RunManifest.readConfig(beam));
+        RunManifest.checkContinuable(beam);
+    }
+
+    @Test
+    void aRunJsonWithoutItsVersionIsRefusedNamingTheField() throws IOException {
+        RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
+        Path file = runDir.resolve(RunFiles.RUN);
+        Files.writeString(file, Files.readString(file).replaceAll("\\s*\"collapse_version\" : \"[^\"]*\",", ""));
+        IOException e = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
+        assertTrue(e.getMessage().contains("run.json: collapse_version is missing"), e.getMessage());
     }
 
     private static void makeVersion(Path dir, String version) throws IOException {

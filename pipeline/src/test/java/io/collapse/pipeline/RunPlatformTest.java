@@ -25,16 +25,19 @@ class RunPlatformTest {
     @Test
     void aStartOnAnotherPlatformIsWarnedAboutAndRecorded() throws Exception {
         Files.createDirectories(runDir);
+        // The platform line, then one a kill tore inside a multi-byte character (bytes C3, then nothing).
+        byte[] torn = {'{', '"', 'd', 'i', 'r', '"', ':', '"', (byte) 0xC3};
         Files.writeString(runDir.resolve(RunFiles.EVENTS), "{\"time\":\"t\",\"event\":\"platform\",\"devices\":[\"gpu(0)\"],"
-                + "\"libtorch\":\"2.11.0\",\"threads\":16}\n{\"time\":\"t\",\"event\":\"phase_start\",\"generation\":0}\n");
+                + "\"hardware\":\"compute capability 90, CUDA 13.0\",\"libtorch\":\"2.11.0\",\"threads\":16}\n");
+        Files.write(runDir.resolve(RunFiles.EVENTS), torn, java.nio.file.StandardOpenOption.APPEND);
         RunConfig cfg = RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"),
                 List.of("experiment.generations=1", "data.train_blocks=16"));
         StringWriter log = new StringWriter();
         Experiment.run(cfg, runDir, Experiment.Bars.NONE, new PrintWriter(log, true), Experiment.Listener.NONE);
 
         RunPlatform here = RunPlatform.current(List.of(Device.cpu()));
-        assertTrue(log.toString().contains("warning: this run last ran on gpu(0) with libtorch 2.11.0 and 16 threads; it"
-                + " continues on " + here), log.toString());
+        assertTrue(log.toString().contains("warning: this run last ran on gpu(0) (compute capability 90, CUDA 13.0) with"
+                + " libtorch 2.11.0 and 16 threads; it continues on " + here), log.toString());
         List<JsonNode> events = EventLog.read(runDir.resolve(RunFiles.EVENTS));
         assertEquals(here, RunPlatform.lastRecorded(events));
         assertEquals(ConfigLoader.JSON.valueToTree(here.fields()).toString(),
@@ -43,10 +46,12 @@ class RunPlatformTest {
 
     @Test
     void theSamePlatformOrANewRunIsNoWarning() {
-        RunPlatform a = new RunPlatform(List.of("cpu()"), "2.7.1", 2);
+        RunPlatform a = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16);
         assertNull(a.warningSince(null));
-        assertNull(a.warningSince(new RunPlatform(List.of("cpu()"), "2.7.1", 2)));
-        String moved = a.warningSince(new RunPlatform(List.of("cpu()"), "2.7.1", 4));
-        assertTrue(moved.contains("4 threads") && moved.contains("2 threads"), moved);
+        assertNull(a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16)));
+        String threads = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 4));
+        assertTrue(threads.contains("4 threads") && threads.contains("16 threads"), threads);
+        String card = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 80, CUDA 13.0", "2.11.0", 16));
+        assertTrue(card.contains("last ran on gpu(0) (compute capability 80"), "an A100 node, then an H100 one: " + card);
     }
 }

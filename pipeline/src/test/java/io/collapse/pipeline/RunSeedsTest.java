@@ -1,7 +1,10 @@
 package io.collapse.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +13,7 @@ import io.collapse.generate.CorpusManifest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -36,6 +40,26 @@ class RunSeedsTest {
             assertEquals(Seeds.corpus(master, k), corpusSeed(k), "gen-" + k + "'s corpus");
         }
         assertNotEquals(corpusSeed(0), corpusSeed(1));
+    }
+
+    /** A sampling run begun by 0.2.0 drew from other streams: `collapse run`/`resume` will not finish it. */
+    @Test
+    void anOldSamplingRunIsNotContinued() throws Exception {
+        RunConfig cfg = RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"),
+                List.of("generation.strategy=sample", "generation.num_beams=1", "experiment.keep_fraction=0",
+                        "data.train_blocks=16"));
+        RuntimeException kill = new RuntimeException("stopped after generation 0");
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> Experiment.run(cfg, runDir, Experiment.Bars.NONE,
+                new PrintWriter(new StringWriter()), (dir, k) -> {
+                    throw kill;
+                })));
+        Path file = runDir.resolve(RunFiles.RUN);
+        Files.writeString(file, Files.readString(file)
+                .replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"", "\"collapse_version\" : \"0.2.0\""));
+        IOException e = assertThrows(IOException.class, () -> Experiment.run(cfg, runDir, Experiment.Bars.NONE,
+                new PrintWriter(new StringWriter()), Experiment.Listener.NONE));
+        assertTrue(e.getMessage().contains("collapse 0.2.0"), e.getMessage());
+        assertFalse(Files.exists(RunFiles.gen(runDir, 1)), "generation 1 was not begun");
     }
 
     @Test

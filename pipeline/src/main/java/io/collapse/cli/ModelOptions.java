@@ -32,7 +32,7 @@ public final class ModelOptions {
     String model;
 
     @Option(names = "--dtype", defaultValue = "float32",
-            description = "Parameter dtype: float32, float16 or (on a GPU) bfloat16 (default: ${DEFAULT-VALUE});"
+            description = "Parameter dtype: float32, float16 or (self-built JNI) bfloat16 (default: ${DEFAULT-VALUE});"
                     + " logits and losses are float32 either way.")
     String dtype;
 

@@ -35,8 +35,9 @@ import java.util.Map;
  * @param mixedPrecision {@code off} (default: everything float32), {@code fp16} (forward and backward
  *     in a float16 copy of the weights, float32 master weights and AdamW moments, dynamic loss
  *     scaling as torch.cuda.amp.GradScaler) or {@code bf16} (bfloat16 copy, float32 master, no
- *     scaling). GPU only: bf16 is refused on the CPU (DJL 0.36 aborts the JVM converting to bfloat16
- *     there) and fp16 on the CPU only runs when forced for tests ({@code -Dcollapse.fp16_on_cpu=true})
+ *     scaling). bf16 needs the JNI {@code collapse native build} makes (DJL 0.36's own aborts the
+ *     JVM converting to bfloat16); fp16 is for GPUs and runs on the CPU only when forced for tests
+ *     ({@code -Dcollapse.fp16_on_cpu=true})
  * @param lossScaleInit fp16's first loss scale (default 65536 = 2^16, GradScaler's init_scale)
  * @param lossScaleGrowthInterval fp16: double the scale after this many steps in a row with finite
  *     gradients (default 2000, GradScaler's growth_interval)

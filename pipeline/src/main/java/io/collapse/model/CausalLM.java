@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.collapse.config.LmConfig;
 import io.collapse.model.hf.HostTensor;
+import io.collapse.nativelib.JniRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -195,7 +196,7 @@ public abstract class CausalLM extends HfBlock {
      * out the base-model prefix ({@link LmConfig#canonicalName}: facebook/opt's {@code decoder.…},
      * gpt2's {@code h.0.…}); a tied model's head tensor is ignored if it has the embedding's shape;
      * buffers HF ignores are skipped. F32, F16, BF16 and F64 are converted to {@code dtype}
-     * (float32, float16, or bfloat16 on a GPU: mixed-precision training's compute copy).
+     * (float32, float16, or bfloat16 on the self-built JNI: mixed-precision training's compute copy).
      * Everything is checked before anything is set.
      *
      * @throws IllegalArgumentException naming the missing, unexpected or mis-shaped tensors
@@ -300,15 +301,7 @@ public abstract class CausalLM extends HfBlock {
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : StateDict.parameters(this).entrySet()) {
             NDArray a = e.getValue().getArray();
-            float[] values;
-            if (a.getDataType() == DataType.FLOAT32) {
-                values = a.toFloatArray();
-            } else {
-                try (NDArray f = a.toType(DataType.FLOAT32, true)) {
-                    values = f.toFloatArray();
-                }
-            }
-            out.put(e.getKey(), HostTensor.ofFloats(values, a.getShape().getShape()));
+            out.put(e.getKey(), HostTensor.ofFloats(Tensors.hostFloats(a), a.getShape().getShape()));
         }
         return out;
     }
@@ -327,7 +320,7 @@ public abstract class CausalLM extends HfBlock {
 
     /**
      * The one parser of dtype names (a config's {@code model.dtype}, a command's {@code --dtype}):
-     * float32, float16 or bfloat16 (which {@link #loadStateDict} then refuses on the CPU).
+     * float32, float16 or bfloat16 (which {@link #loadStateDict} then refuses unless the JNI maps it).
      *
      * @throws IllegalArgumentException naming {@code field} and the accepted names
      */
@@ -341,17 +334,18 @@ public abstract class CausalLM extends HfBlock {
     }
 
     /**
-     * float32, or float16 for inference on GPUs, or bfloat16 on GPUs. Not bfloat16 on the CPU:
-     * DJL 0.36's PyTorch engine aborts the JVM converting an array to it there (checkpoints stored
-     * as BF16 load fine into float32).
+     * float32, float16, or bfloat16 where the loaded JNI maps it: DJL 0.36's own aborts the JVM
+     * converting an array to bfloat16 on any device, the one {@code collapse native build} makes does
+     * not (checkpoints stored as BF16 load into float32 with either).
      */
     private static void checkDtype(DataType dtype, NDManager manager) {
-        if (dtype == DataType.BFLOAT16 && manager.getDevice().getDeviceType().equals(Device.Type.CPU)) {
-            throw new IllegalArgumentException("model dtype bfloat16 needs a GPU; on the CPU expected float32 or float16");
+        if (dtype == DataType.BFLOAT16 && !JniRecord.bfloat16()) {
+            throw new IllegalArgumentException("model dtype bfloat16 needs the JNI that `collapse native build` makes (DJL"
+                    + " 0.36's own has no bfloat16 and aborts the JVM converting to it); expected float32 or float16");
         }
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
             throw new IllegalArgumentException("model dtype " + dtype + " is not supported; expected float32, float16"
-                    + " or (on a GPU) bfloat16");
+                    + " or bfloat16");
         }
     }
 

@@ -30,6 +30,17 @@ public final class Tensors {
         return like.getManager().full(new Shape(), (float) value, type, like.getDevice()); // ()
     }
 
+    /**
+     * {@code a}'s values as float32 on the host. The read happens in a scope that borrows {@code a}:
+     * DJL reads a device array through a host copy that it attaches to the array's own manager and
+     * never closes, and for a model's weights or the optimizer's moments that manager lives all run.
+     */
+    public static float[] hostFloats(NDArray a) {
+        try (Scope scope = Scope.borrowing(a)) {
+            return (a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, true)).toFloatArray();
+        }
+    }
+
     public static NDArray of(NDManager manager, float[] values, Shape shape) {
         return owned(manager.create(values, shape));
     }

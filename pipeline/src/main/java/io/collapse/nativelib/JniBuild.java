@@ -93,7 +93,7 @@ public final class JniBuild {
         Files.writeString(work.resolve("cuda-parts.txt"), cudaParts);
         out.println(cudaParts);
         List<String> flags = compileFlags(torch, src, tools, work, cuda.filter(CudaHeaders::usable));
-        List<Path> objects = compileAll(src.translationUnits(), tools, flags, jobs, work, out);
+        List<Path> objects = compileAll(src.stagedUnits(work), tools, flags, jobs, work, out);
         return link(objects, torch, tools, cuda.filter(CudaHeaders::usable).isPresent(), work);
     }
 

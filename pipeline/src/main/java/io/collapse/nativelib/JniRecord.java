@@ -44,6 +44,7 @@ public final class JniRecord {
         rec.put("flavor", torch.flavor());
         rec.put("cxx11_abi", torch.cxx11Abi());
         rec.put("cuda_parts", cudaParts);
+        rec.put("bfloat16", true); // Bfloat16Patch: DJL's own dtype tables stop before it
         rec.put("sha256", Checksums.sha256(jni));
         Files.writeString(recordFile(jni), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rec) + "\n");
     }
@@ -56,6 +57,24 @@ public final class JniRecord {
         }
         JsonNode node = JSON.readTree(rec.toFile());
         return node.path("sha256").asText().equals(Checksums.sha256(jni)) ? Optional.of(node) : Optional.empty();
+    }
+
+    private static volatile Boolean bfloat16;
+
+    /**
+     * Whether the JNI this process loaded (ask after the engine has loaded) maps bfloat16: one that
+     * {@code collapse native build} made does; DJL's own terminates the JVM on it, on any device.
+     */
+    public static boolean bfloat16() {
+        if (bfloat16 == null) {
+            try {
+                Optional<Path> jni = loadedJni();
+                bfloat16 = jni.isPresent() && readRecord(jni.get()).map(r -> r.path("bfloat16").asBoolean(false)).orElse(false);
+            } catch (IOException e) {
+                bfloat16 = false;
+            }
+        }
+        return bfloat16;
     }
 
     /** The {@code libdjl_torch.so} this process has mapped (after the engine loaded), read from {@code /proc/self/maps}. */

@@ -1,15 +1,17 @@
 package io.collapse.nativelib;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * DJL's v0.36.0 JNI sources, laid out as in {@code ../shared/third_party/djl-0.36.0-pytorch-jni/}
- * (its README maps each part to upstream). They are compiled where they lie, never copied into
- * this repository.
+ * (its README maps each part to upstream). They compile from a copy in the build's work folder,
+ * with {@link Bfloat16Patch} applied there; they are never changed, nor copied into this repository.
  *
  * @param root the folder holding {@code native/}, {@code djl/utils.h} and {@code java/}
  */
@@ -36,11 +38,28 @@ public record JniSources(Path root) {
         }
     }
 
-    /** Every {@code native/*.cc}, sorted: one compiler process each. */
-    public List<Path> translationUnits() throws IOException {
+    /**
+     * {@code native/} copied into {@code work/native}, its dtype header with {@link Bfloat16Patch}.
+     *
+     * @return the copy's {@code .cc} files, sorted: one compiler process each
+     */
+    public List<Path> stagedUnits(Path work) throws IOException {
+        Path staged = Files.createDirectories(work.resolve("native"));
+        List<Path> units = new ArrayList<>();
         try (Stream<Path> s = Files.list(root.resolve("native"))) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".cc")).sorted().toList();
+            for (Path file : s.sorted().toList()) {
+                String name = file.getFileName().toString();
+                byte[] bytes = Files.readAllBytes(file);
+                if (name.equals(Bfloat16Patch.HEADER)) {
+                    bytes = Bfloat16Patch.apply(new String(bytes, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+                }
+                Files.write(staged.resolve(name), bytes); // a new file: the sources may be read-only
+                if (name.endsWith(".cc")) {
+                    units.add(staged.resolve(name));
+                }
+            }
         }
+        return units;
     }
 
     /** The input of {@code javac -h}, which writes {@code ai_djl_pytorch_jni_PyTorchLibrary.h}. */

@@ -71,22 +71,43 @@ public final class AdamW implements AutoCloseable {
         double biasCorrection2 = 1 - Math.pow(beta2, step);
         double stepSize = lr / biasCorrection1;
         double biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray p = e.getValue();
-            NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(p));
-            NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(p));
-            NDArray given = grads == null ? null : grads.get(e.getKey());
-            try (Scope scope = Scope.borrowing(p, m, v, given)) {
-                NDArray g = given != null ? given : p.getGradient(); // a gradient read joins p's manager: the scope
-                if (weightDecay != 0) {
-                    p.muli(1 - lr * weightDecay);
+        if (params.isEmpty()) {
+            return;
+        }
+        // The step's constants as device tensors, made once: a Java number in an op is uploaded per
+        // call, and on a GPU each upload waits for every kernel queued before it.
+        try (Scope constants = Scope.under(params.values().iterator().next())) {
+            NDArray decay = constant(constants, 1 - lr * weightDecay);
+            NDArray b1 = constant(constants, beta1);
+            NDArray oneMinusB1 = constant(constants, 1 - beta1);
+            NDArray b2 = constant(constants, beta2);
+            NDArray oneMinusB2 = constant(constants, 1 - beta2);
+            NDArray correction2Sqrt = constant(constants, biasCorrection2Sqrt);
+            NDArray epsilon = constant(constants, eps);
+            NDArray minusStepSize = constant(constants, -stepSize);
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray p = e.getValue();
+                NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(p));
+                NDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(p));
+                NDArray given = grads == null ? null : grads.get(e.getKey());
+                try (Scope scope = Scope.borrowing(p, m, v, given)) {
+                    NDArray g = given != null ? given : p.getGradient(); // a gradient read joins p's manager: the scope
+                    if (weightDecay != 0) {
+                        p.muli(decay);
+                    }
+                    m.muli(b1).addi(g.mul(oneMinusB1));
+                    v.muli(b2).addi(g.mul(oneMinusB2).muli(g));
+                    NDArray denom = v.sqrt().divi(correction2Sqrt).addi(epsilon);
+                    p.addi(m.mul(minusStepSize).divi(denom));
                 }
-                m.muli(beta1).addi(g.mul(1 - beta1));
-                v.muli(beta2).addi(g.mul(1 - beta2).muli(g));
-                NDArray denom = v.sqrt().divi(biasCorrection2Sqrt).addi(eps);
-                p.addi(m.mul(-stepSize).divi(denom));
             }
         }
+    }
+
+    /** A 0-dim float32 tensor of {@code value} in {@code scope}: the float a Java number in the op would have become. */
+    private static NDArray constant(Scope scope, double value) {
+        NDManager m = scope.manager();
+        return m.full(new Shape(), (float) value, DataType.FLOAT32, m.getDevice()); // ()
     }
 
     /** Optimizer steps taken so far (torch's {@code state['step']}). */
@@ -150,6 +171,6 @@ public final class AdamW implements AutoCloseable {
     }
 
     private static HostTensor toHost(NDArray a) {
-        return HostTensor.ofFloats(a.toFloatArray(), a.getShape().getShape());
+        return HostTensor.ofFloats(Tensors.hostFloats(a), a.getShape().getShape());
     }
 }

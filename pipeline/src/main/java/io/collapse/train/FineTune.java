@@ -13,6 +13,7 @@ import io.collapse.model.CausalLM;
 import io.collapse.model.Scope;
 import io.collapse.model.StateDict;
 import io.collapse.model.hf.CheckpointException;
+import io.collapse.nativelib.JniRecord;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -195,9 +196,9 @@ public final class FineTune {
     /** Refuses, before anything runs, a mixed-precision mode the devices cannot do. */
     public static void checkMixedPrecision(MixedPrecision mode, List<Device> devices) {
         boolean onCpu = devices.stream().anyMatch(d -> d.getDeviceType().equals(Device.Type.CPU));
-        if (mode == MixedPrecision.BF16 && onCpu) {
-            throw new IllegalArgumentException("train.mixed_precision=bf16 needs a GPU: DJL 0.36 aborts the JVM when it"
-                    + " converts to bfloat16 on the CPU (devices " + devices + "); use mixed_precision=off on the CPU");
+        if (mode == MixedPrecision.BF16 && !JniRecord.bfloat16()) {
+            throw new IllegalArgumentException("train.mixed_precision=bf16 needs the JNI that `collapse native build` makes"
+                    + " (DJL 0.36's own has no bfloat16 and aborts the JVM converting to it); use mixed_precision=fp16 or off");
         }
         if (mode == MixedPrecision.FP16 && onCpu && !Boolean.getBoolean(FP16_ON_CPU)) {
             throw new IllegalArgumentException("train.mixed_precision=fp16 is for GPUs (devices " + devices

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.model.Scope;
+import io.collapse.model.Tensors;
 import java.util.Collection;
 
 /** What the training loop does to the gradients of the parameters between backward and update. */
@@ -39,8 +40,9 @@ public final class Gradients {
             norms.add(g.norm()); // ()
         }
         double total = NDArrays.stack(norms).norm().getFloat(); // host sync, once per step
-        if (maxNorm > 0) {
-            double coef = Math.min(1.0, maxNorm / (total + 1e-6));
+        if (maxNorm > 0 && !grads.isEmpty()) {
+            // One device scalar for all: a Java number per op is an upload that waits for the GPU's queue.
+            NDArray coef = Tensors.scalar(grads.iterator().next(), Math.min(1.0, maxNorm / (total + 1e-6))); // ()
             for (NDArray g : grads) {
                 g.muli(coef);
             }

@@ -3,6 +3,7 @@ package io.collapse;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import io.collapse.model.Devices;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -40,7 +41,7 @@ public final class TestDevice {
         if (!isGpu()) {
             return Device.cpu();
         }
-        if (Engine.getInstance().getGpuCount() == 0) {
+        if (Devices.gpuCount() == 0) {
             throw new IllegalStateException("error: -D" + PROPERTY + "=gpu but libtorch "
                     + Engine.getInstance().getVersion() + " sees no CUDA device (a CPU libtorch? see ./collapse info)");
         }

@@ -9,6 +9,7 @@ import ai.djl.util.Utils;
 import io.collapse.config.LmConfig;
 import io.collapse.config.Presets;
 import io.collapse.model.CausalLM;
+import io.collapse.model.Devices;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.ModelSource;
@@ -109,11 +110,16 @@ final class InfoCommand implements Callable<Integer> {
         info.put("djl_offline", Boolean.getBoolean("ai.djl.offline"));
         info.put("hub_offline", io.collapse.io.HubDownloader.offlineFromEnvironment());
         info.put("hub_cache_dir", ModelSource.defaultCacheDir().toString());
-        info.put("cuda_visible", engine.getGpuCount() > 0);
-        info.put("gpu_count", engine.getGpuCount());
+        int gpus = Devices.gpuCount();
+        info.put("cuda_visible", gpus > 0);
+        info.put("gpu_count", gpus);
+        info.put("gpu_count_djl", engine.getGpuCount()); // through the CUDA runtime JNA finds: 0 where it finds none
         List<String> devices = new ArrayList<>();
-        for (Device d : engine.getDevices()) {
-            devices.add(d.toString());
+        for (int i = 0; i < gpus; i++) {
+            devices.add(Device.gpu(i).toString());
+        }
+        if (gpus == 0) {
+            devices.add(Device.cpu().toString());
         }
         info.put("devices", devices);
         info.put("default_device", engine.defaultDevice().toString());

@@ -2,6 +2,9 @@ package io.collapse.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.collapse.config.DeviceConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +24,7 @@ public final class Devices {
      * One device unless {@code device.devices} or {@code device.device=gpus} asks for several.
      */
     public static List<Device> resolveAll(DeviceConfig cfg) {
-        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        int gpus = gpuCount();
         if (!cfg.devices().isEmpty()) {
             List<Device> out = new ArrayList<>();
             for (String name : cfg.devices()) {
@@ -40,6 +43,35 @@ public final class Devices {
             return List.copyOf(out);
         }
         return List.of(one(cfg.device().equals("gpus") ? "gpu" : cfg.device(), gpus, cfg.fallbackToCpu()));
+    }
+
+    /**
+     * The CUDA devices libtorch can use. DJL counts them through the CUDA runtime that JNA finds on
+     * the library path, which a pip torch's own copy (under site-packages/nvidia) is not on; so on a
+     * CUDA build of libtorch that DJL finds none for, torch is asked: as many devices as take a tensor.
+     */
+    public static int gpuCount() {
+        Engine engine = Engine.getEngine("PyTorch");
+        int counted = engine.getGpuCount();
+        if (counted > 0 || !engine.hasCapability(StandardCapabilities.CUDA)) {
+            return counted;
+        }
+        int n = 0;
+        while (n < MAX_PROBED && takesATensor(n)) {
+            n++;
+        }
+        return n;
+    }
+
+    private static final int MAX_PROBED = 64;
+
+    private static boolean takesATensor(int id) {
+        try (NDManager probe = NDManager.newBaseManager(Device.gpu(id))) {
+            probe.zeros(new Shape(1));
+            return true;
+        } catch (RuntimeException e) {
+            return false; // torch: invalid device ordinal
+        }
     }
 
     private static Device one(String want, int gpus, boolean fallbackToCpu) {

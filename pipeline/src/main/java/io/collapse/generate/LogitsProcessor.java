@@ -26,6 +26,14 @@ public interface LogitsProcessor {
     float FILTER = Float.NEGATIVE_INFINITY;
 
     /**
+     * {@code scores} with FILTER where {@code mask} holds. Every constant here is a device tensor
+     * ({@link Tensors#scalar}): a Java number in an op is an upload that, on a GPU, waits for the queue.
+     */
+    static NDArray filtered(NDArray scores, NDArray mask) {
+        return NDArrays.where(mask.logicalNot(), scores, Tensors.scalar(scores, FILTER)); // DJL: condition shaped as its first value
+    }
+
+    /**
      * HF 4.35's {@code _get_logits_processor} order for our settings: repetition penalty, no-repeat
      * n-gram, min_new_tokens.
      */
@@ -80,7 +88,8 @@ public interface LogitsProcessor {
         public NDArray process(NDArray scores, int[][] ids) {
             NDArray index = DecodeState.array(scores.getManager(), ids, 0); // (R, L)
             NDArray seen = scores.gather(index, 1); // (R, L)
-            NDArray penalised = NDArrays.where(seen.lt(0f), seen.mul(penalty), seen.div(penalty));
+            NDArray p = Tensors.scalar(seen, penalty); // ()
+            NDArray penalised = NDArrays.where(seen.lt(Tensors.scalar(seen, 0)), seen.mul(p), seen.div(p));
             // Duplicate ids write the same value twice: each id is penalised once.
             return scores.scatter(index, penalised, 1);
         }
@@ -92,7 +101,7 @@ public interface LogitsProcessor {
         public NDArray process(NDArray scores, int[][] ids) {
             int newTokens = ids[0].length - promptLength;
             if (newTokens < minNewTokens) {
-                scores.set(new NDIndex(":, {}", eosId), FILTER);
+                scores.set(new NDIndex(":, {}", eosId), Tensors.scalar(scores, FILTER));
             }
             return scores;
         }
@@ -161,7 +170,7 @@ public interface LogitsProcessor {
     record Temperature(float temperature) implements LogitsProcessor {
         @Override
         public NDArray process(NDArray scores, int[][] ids) {
-            return scores.div(temperature);
+            return scores.div(Tensors.scalar(scores, temperature));
         }
     }
 
@@ -172,8 +181,7 @@ public interface LogitsProcessor {
             int vocab = (int) scores.getShape().get(1);
             int keep = Math.min(Math.max(k, minTokensToKeep), vocab);
             NDArray kth = scores.topK(keep, 1, true, true).get(0).get(new NDIndex(":, -1:")); // (R, 1)
-            scores.set(scores.lt(kth), FILTER);
-            return scores;
+            return filtered(scores, scores.lt(kth));
         }
     }
 
@@ -187,11 +195,10 @@ public interface LogitsProcessor {
             NDArray order = scores.argSort(1, true); // (R, V) ascending
             NDArray sorted = scores.gather(order, 1); // (R, V)
             NDArray cumulative = sorted.softmax(1).cumSum(1); // (R, V)
-            NDArray removeSorted = cumulative.lte((float) (1 - p)).toType(DataType.FLOAT32, false);
-            removeSorted.set(new NDIndex(":, -" + minTokensToKeep + ":"), 0f);
+            NDArray removeSorted = cumulative.lte(Tensors.scalar(cumulative, 1 - p)).toType(DataType.FLOAT32, false);
+            removeSorted.set(new NDIndex(":, -" + minTokensToKeep + ":"), Tensors.scalar(removeSorted, 0));
             NDArray remove = removeSorted.scatter(order, removeSorted, 1); // back to vocabulary order
-            scores.set(remove.gt(0.5f), FILTER);
-            return scores;
+            return filtered(scores, remove.gt(Tensors.scalar(remove, 0.5)));
         }
     }
 }

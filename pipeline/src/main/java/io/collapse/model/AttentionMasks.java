@@ -23,9 +23,11 @@ public final class AttentionMasks {
         NDArray keyPos = m.arange(0, (int) s, 1, DataType.INT64).reshape(1, 1, 1, s); // (1, 1, 1, S)
         NDArray queryPos = m.arange((int) past, (int) s, 1, DataType.INT64).reshape(1, 1, newPositions, 1); // (1, 1, T, 1)
         NDArray causal = keyPos.lte(queryPos); // (1, 1, T, S)
-        NDArray realKey = attentionMask.neq(0).reshape(attentionMask.getShape().get(0), 1, 1, s); // (B, 1, 1, S)
+        NDArray realKey = attentionMask.neq(Tensors.scalar(attentionMask, 0)) // Tensors: a Java number would be an upload
+                .reshape(attentionMask.getShape().get(0), 1, 1, s); // (B, 1, 1, S)
         NDArray allowed = causal.logicalAnd(realKey); // (B, 1, T, S)
-        return allowed.logicalNot().toType(dtype, false).mul(minValue(dtype));
+        NDArray masked = allowed.logicalNot().toType(dtype, false); // (B, 1, T, S)
+        return masked.mul(Tensors.scalar(masked, minValue(dtype)));
     }
 
     /** torch.finfo(dtype).min, HF's "masked" value. */

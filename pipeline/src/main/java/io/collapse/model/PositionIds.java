@@ -22,7 +22,8 @@ public final class PositionIds {
      * @return (B, T) int64, the positions of the last T = S − P columns
      */
     public static NDArray fromMask(NDArray attentionMask, long past) {
-        NDArray positions = attentionMask.cumSum(1).sub(1).mul(attentionMask); // (B, S)
+        NDArray counts = attentionMask.cumSum(1); // (B, S)
+        NDArray positions = counts.sub(Tensors.scalar(counts, 1)).mul(attentionMask); // (B, S)
         return past == 0 ? positions : positions.get(new NDIndex(":, " + past + ":")); // (B, T)
     }
 

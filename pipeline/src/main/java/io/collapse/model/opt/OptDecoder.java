@@ -12,6 +12,7 @@ import io.collapse.model.KvCache;
 import io.collapse.model.LayerNorm;
 import io.collapse.model.Linear;
 import io.collapse.model.ModuleList;
+import io.collapse.model.Tensors;
 
 /**
  * HF's {@code OPTDecoder}: token and learned position embeddings, optional project_in/project_out
@@ -85,10 +86,11 @@ public final class OptDecoder extends BaseModel {
      * @return (B, T) int64 rows of embed_positions for the new positions
      */
     static NDArray positionIds(NDArray attentionMask, long past) {
-        NDArray positions = attentionMask.cumSum(1).mul(attentionMask).sub(1); // (B, S)
+        NDArray counted = attentionMask.cumSum(1).mul(attentionMask); // (B, S)
+        NDArray positions = counted.sub(Tensors.scalar(counted, 1)); // (B, S)
         if (past > 0) {
             positions = positions.get(new NDIndex(":, " + past + ":")); // (B, T)
         }
-        return positions.add(POSITION_OFFSET);
+        return positions.add(Tensors.scalar(positions, POSITION_OFFSET));
     }
 }

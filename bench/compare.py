@@ -159,7 +159,7 @@ def collapse_measure(kind, a):
                               "--block-size", str(BLOCK), "--seconds", str(a.eval_seconds), "--matmul-size", "256"])
         return check_threads(a, r[-1])["tokens_per_s"]
     batch = kind.split(":")[1]
-    r = collapse_json(a, ["bench", "generate", "--preset", "opt-125m", "--batch-sizes", batch, "--prompt-tokens",
+    r = collapse_json(a, ["bench", "generate", "--preset", "opt-125m", "--device", a.device, "--batch-sizes", batch, "--prompt-tokens",
                           str(BLOCK), "--new-tokens", str(NEW_TOKENS), "--strategies", "beam",
                           "--no-cache-max-batch", "0", "--repeats", "1"])
     return check_threads(a, r[-1])["new_tokens_per_s"]

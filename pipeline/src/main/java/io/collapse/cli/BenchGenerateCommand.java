@@ -1,7 +1,6 @@
 package io.collapse.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import io.collapse.bench.GenerateBench;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
@@ -39,6 +38,8 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "3", description = "Timed runs per measurement; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
+    @Mixin DeviceOption device;
+
     @Mixin Stdout stdout;
 
     /** The largest batch of each strategy must fit, checked before the first measurement. */
@@ -58,11 +59,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
         // HF's defaults for each strategy, as GenerationConfig.of gives them; a bad name fails naming generation.strategy.
         List<GenerationConfig> hfDefaults = strategies.stream().map(s -> ConfigLoader.fromFields("generation",
                 GenerationConfig.class, Map.of(), Map.of("strategy", s, "max_new_tokens", newTokens))).toList();
-        Device device = Engine.getInstance().defaultDevice(); // the one NDManager.newBaseManager() picks
-        requireMemory(config, hfDefaults, device);
+        Device where = device.resolve();
+        requireMemory(config, hfDefaults, where);
         GenerateBench.Settings settings = new GenerateBench.Settings(config,
                 hfDefaults.stream().map(GenerationConfig::strategy).toList(), batchSizes, promptTokens, newTokens,
-                noCacheMaxBatch, repeats, device);
+                noCacheMaxBatch, repeats, where);
         GenerateBench.run(settings, measurement -> stdout.jsonLine(preset.line("generate", measurement.fields())));
         return 0;
     }

@@ -122,7 +122,7 @@ final class InfoCommand implements Callable<Integer> {
             devices.add(Device.cpu().toString());
         }
         info.put("devices", devices);
-        info.put("default_device", engine.defaultDevice().toString());
+        info.put("default_device", (gpus > 0 ? Device.gpu(0) : Device.cpu()).toString()); // what device auto resolves to
         info.put("torch_threads", JniUtils.getNumThreads());
         info.put("torch_interop_threads", JniUtils.getNumInteropThreads());
         info.put("cpu_cores", Runtime.getRuntime().availableProcessors());

@@ -51,17 +51,21 @@ public final class Devices {
      * CUDA build of libtorch that DJL finds none for, torch is asked: as many devices as take a tensor.
      */
     public static int gpuCount() {
-        Engine engine = Engine.getEngine("PyTorch");
-        int counted = engine.getGpuCount();
-        if (counted > 0 || !engine.hasCapability(StandardCapabilities.CUDA)) {
-            return counted;
+        if (gpuCount == null) {
+            Engine engine = Engine.getEngine("PyTorch");
+            int n = engine.getGpuCount();
+            if (n == 0 && engine.hasCapability(StandardCapabilities.CUDA)) {
+                while (n < MAX_PROBED && takesATensor(n)) {
+                    n++;
+                }
+            }
+            gpuCount = n;
         }
-        int n = 0;
-        while (n < MAX_PROBED && takesATensor(n)) {
-            n++;
-        }
-        return n;
+        return gpuCount;
     }
+
+    /** Counted once: the probe opens a CUDA context on every device it tries. */
+    private static volatile Integer gpuCount;
 
     private static final int MAX_PROBED = 64;
 

@@ -23,9 +23,14 @@ final class Bfloat16Patch {
 
     private Bfloat16Patch() {}
 
+    private static boolean once(String text, String part) {
+        int at = text.indexOf(part);
+        return at >= 0 && at == text.lastIndexOf(part);
+    }
+
     /** The header with bfloat16 in both tables, 11 being DJL's {@code DataType.BFLOAT16.ordinal()}. */
     static String apply(String header) {
-        if (!header.contains(TO_JAVA) || !header.contains(TO_TORCH)) {
+        if (!once(header, TO_JAVA) || !once(header, TO_TORCH)) {
             throw new IllegalArgumentException(HEADER + " is not DJL v0.36.0's: its dtype tables were not found"
                     + " where the bfloat16 entries go");
         }

@@ -1,5 +1,6 @@
 package io.collapse.nativelib;
 
+import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.io.Checksums;
@@ -67,6 +68,7 @@ public final class JniRecord {
      */
     public static boolean bfloat16() {
         if (bfloat16 == null) {
+            Engine.getEngine("PyTorch"); // maps the JNI, which loadedJni() reads from /proc/self/maps
             try {
                 Optional<Path> jni = loadedJni();
                 bfloat16 = jni.isPresent() && readRecord(jni.get()).map(r -> r.path("bfloat16").asBoolean(false)).orElse(false);
@@ -84,7 +86,7 @@ public final class JniRecord {
             return Optional.empty();
         }
         return Files.readAllLines(maps).stream()
-                .map(l -> l.substring(l.indexOf('/') < 0 ? l.length() : l.indexOf('/')).strip())
+                .map(l -> l.substring(l.indexOf('/') < 0 ? l.length() : l.indexOf('/')).strip().replaceAll(" \\(deleted\\)$", ""))
                 .filter(p -> p.endsWith("djl_torch.so"))
                 .findFirst()
                 .map(Path::of);

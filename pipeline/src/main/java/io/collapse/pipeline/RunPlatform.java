@@ -36,8 +36,12 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
     /** What a device's kernels depend on: a GPU's compute capability and CUDA version, a CPU's model. */
     private static String hardware(Device device) {
         if (device.isGpu()) {
-            return "compute capability " + CudaUtils.getComputeCapability(device.getDeviceId()) + ", CUDA "
-                    + CudaUtils.getCudaVersionString();
+            try {
+                return "compute capability " + CudaUtils.getComputeCapability(device.getDeviceId()) + ", CUDA "
+                        + CudaUtils.getCudaVersionString();
+            } catch (RuntimeException e) {
+                return "a GPU whose compute capability DJL cannot read (no CUDA runtime on its library path)";
+            }
         }
         String model = "";
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {

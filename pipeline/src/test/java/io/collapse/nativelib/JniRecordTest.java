@@ -28,6 +28,19 @@ class JniRecordTest {
         assertTrue(e.getMessage().contains("was not built by collapse"), e.getMessage());
     }
 
+    /**
+     * With PYTORCH_LIBRARY_PATH set, DJL loads the JNI `native build` made (it never falls back to its
+     * prebuilt one), which maps bfloat16; without, DJL's prebuilt, which does not. A detection that
+     * broke would silently turn the bf16 tests into refusal checks: this fails instead.
+     */
+    @Test
+    void bfloat16IsDetectedExactlyWhenTheSelfBuiltJniIsLoaded() {
+        boolean selfBuilt = System.getenv("PYTORCH_LIBRARY_PATH") != null;
+        assertEquals(selfBuilt, JniRecord.bfloat16(), selfBuilt
+                ? "PYTORCH_LIBRARY_PATH is set but the loaded JNI does not map bfloat16: rebuild it with collapse native build"
+                : "DJL's prebuilt JNI cannot map bfloat16");
+    }
+
     @Test
     void exportsNameTheTorchLibDirVersionAndFlavor() {
         Libtorch torch = new Libtorch(Path.of("/v/torch"), "2.11.0", Optional.of("13.0"), true, true);

@@ -3,7 +3,6 @@ package io.collapse.bench;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.jni.JniUtils;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.Strategy;
@@ -63,8 +62,7 @@ public final class GenerateBench {
             line.put("repeats", repeats);
             line.put("median_seconds", Rates.round(medianSeconds, 4));
             line.put("new_tokens_per_s", Rates.round(newTokensPerS(), 1));
-            line.put("device", settings.device.toString());
-            line.put("torch_threads", JniUtils.getNumThreads());
+            Rates.putWhere(line, settings.device);
             return line;
         }
     }

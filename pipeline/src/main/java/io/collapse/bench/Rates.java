@@ -21,6 +21,11 @@ public record Rates(double modelFlopsPerS, int matmulSize, double matmulFlopsPer
         line.put("matmul_size", matmulSize);
         line.put("matmul_gflops_per_s", round(matmulFlopsPerS / 1e9, 2));
         line.put("mfu", round(mfu(), 4));
+        putWhere(line, device);
+    }
+
+    /** Where a benchmark ran, last in every line: the device and libtorch's thread count. */
+    static void putWhere(Map<String, Object> line, Device device) {
         line.put("device", device.toString());
         line.put("torch_threads", JniUtils.getNumThreads());
     }

@@ -6,6 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Platform;
 import ai.djl.util.Utils;
+import io.collapse.config.DeviceConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.Presets;
 import io.collapse.model.CausalLM;
@@ -122,7 +123,7 @@ final class InfoCommand implements Callable<Integer> {
             devices.add(Device.cpu().toString());
         }
         info.put("devices", devices);
-        info.put("default_device", (gpus > 0 ? Device.gpu(0) : Device.cpu()).toString()); // what device auto resolves to
+        info.put("default_device", Devices.resolve(DeviceConfig.DEFAULT).toString()); // what device auto resolves to
         info.put("torch_threads", JniUtils.getNumThreads());
         info.put("torch_interop_threads", JniUtils.getNumInteropThreads());
         info.put("cpu_cores", Runtime.getRuntime().availableProcessors());

@@ -126,9 +126,8 @@ public record Gpt2Config(
     /** Token and position embeddings, four attention and two MLP matrices a layer, the head where untied. */
     @Override
     public long matrixParameters() {
-        long h = nEmbd;
-        long head = tieWordEmbeddings ? 0 : (long) vocabSize * h;
-        return (long) vocabSize * h + (long) nPositions * h + nLayer * (4 * h * h + 2 * h * nInner) + head;
+        // The matmul weights, plus the position table (wpe) and, untied, the head.
+        return matmulParameters() + (long) nPositions * nEmbd + (tieWordEmbeddings ? 0 : (long) vocabSize * nEmbd);
     }
 
     private static void refuse(String field, boolean value, String why) {

@@ -164,9 +164,7 @@ public record GptNeoXConfig(
     /** embed_in, the layers' matrices and, untied, embed_out. */
     @Override
     public long matrixParameters() {
-        long h = hiddenSize;
-        long head = tieWordEmbeddings ? 0 : (long) vocabSize * hiddenSize;
-        return (long) vocabSize * hiddenSize + numHiddenLayers * (4 * h * h + 2 * h * intermediateSize) + head;
+        return matmulParameters() + (tieWordEmbeddings ? 0 : (long) vocabSize * hiddenSize); // + the untied head
     }
 
     @Override

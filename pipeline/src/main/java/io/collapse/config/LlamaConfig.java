@@ -157,8 +157,7 @@ public record LlamaConfig(
     /** The token embedding, the layers and, untied, the LM head (no position table: rotary). */
     @Override
     public long matrixParameters() {
-        long embed = (long) vocabSize * hiddenSize;
-        return embed + numHiddenLayers * layerMatrices() + (tieWordEmbeddings ? 0 : embed);
+        return matmulParameters() + (tieWordEmbeddings ? 0 : (long) vocabSize * hiddenSize);
     }
 
     /** A token id that config.json may give as a list (Llama 3 instruct's eos): one id is taken, several refused. */

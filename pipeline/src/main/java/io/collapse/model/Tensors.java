@@ -30,6 +30,11 @@ public final class Tensors {
         return like.getManager().full(new Shape(), (float) value, type, like.getDevice()); // ()
     }
 
+    /** A 0-dim float32 tensor in {@code manager}, on its device: {@link #scalar} for constants made ahead of their ops. */
+    public static NDArray scalar(NDManager manager, double value) {
+        return manager.full(new Shape(), (float) value, DataType.FLOAT32, manager.getDevice()); // ()
+    }
+
     /**
      * {@code a}'s values as float32 on the host. The read happens in a scope that borrows {@code a}:
      * DJL reads a device array through a host copy that it attaches to the array's own manager and

@@ -77,14 +77,14 @@ public final class AdamW implements AutoCloseable {
         // The step's constants as device tensors, made once: a Java number in an op is uploaded per
         // call, and on a GPU each upload waits for every kernel queued before it.
         try (Scope constants = Scope.under(params.values().iterator().next())) {
-            NDArray decay = constant(constants, 1 - lr * weightDecay);
-            NDArray b1 = constant(constants, beta1);
-            NDArray oneMinusB1 = constant(constants, 1 - beta1);
-            NDArray b2 = constant(constants, beta2);
-            NDArray oneMinusB2 = constant(constants, 1 - beta2);
-            NDArray correction2Sqrt = constant(constants, biasCorrection2Sqrt);
-            NDArray epsilon = constant(constants, eps);
-            NDArray minusStepSize = constant(constants, -stepSize);
+            NDArray decay = Tensors.scalar(constants.manager(), 1 - lr * weightDecay);
+            NDArray b1 = Tensors.scalar(constants.manager(), beta1);
+            NDArray oneMinusB1 = Tensors.scalar(constants.manager(), 1 - beta1);
+            NDArray b2 = Tensors.scalar(constants.manager(), beta2);
+            NDArray oneMinusB2 = Tensors.scalar(constants.manager(), 1 - beta2);
+            NDArray correction2Sqrt = Tensors.scalar(constants.manager(), biasCorrection2Sqrt);
+            NDArray epsilon = Tensors.scalar(constants.manager(), eps);
+            NDArray minusStepSize = Tensors.scalar(constants.manager(), -stepSize);
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray p = e.getValue();
                 NDArray m = expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(p));
@@ -102,12 +102,6 @@ public final class AdamW implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** A 0-dim float32 tensor of {@code value} in {@code scope}: the float a Java number in the op would have become. */
-    private static NDArray constant(Scope scope, double value) {
-        NDManager m = scope.manager();
-        return m.full(new Shape(), (float) value, DataType.FLOAT32, m.getDevice()); // ()
     }
 
     /** Optimizer steps taken so far (torch's {@code state['step']}). */

@@ -74,10 +74,10 @@ public final class ModelOptions {
         return ModelSource.resolve(model, hubCache != null ? hubCache : ModelSource.defaultCacheDir());
     }
 
-    /** Reads the model named by the options onto {@link #device()} in {@link #dataType()}. */
+    /** Reads the model named by the options onto {@code --device} (a GPU not visible fails here, at start) in {@link #dataType()}. */
     public Loaded load() throws IOException {
         DataType dt = dataType();
-        Device dev = device();
+        Device dev = device.resolve();
         Path dir = resolveDir();
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(dir);
         NDManager manager = NDManager.newBaseManager(dev);
@@ -96,10 +96,5 @@ public final class ModelOptions {
     /** {@code --dtype} as a DJL type. */
     public DataType dataType() {
         return CausalLM.dataType("--dtype", dtype);
-    }
-
-    /** {@code --device}, resolved: a GPU that is not visible fails here, at start. */
-    public Device device() {
-        return device.resolve();
     }
 }

@@ -59,7 +59,7 @@ interface Sampler {
         NDArray below = cdf.lt(target).toType(DataType.INT32, false).sum(new int[] {1}); // (R)
         long vocab = scores.getShape().get(1);
         // A total that is NaN (all -inf: softmax 0/0) or not positive marks its row -1, read back with the picks.
-        NDArray drawable = total.gt(Tensors.scalar(total, 0)).logicalAnd(total.isInfinite().logicalNot()).squeeze(1); // (R)
+        NDArray drawable = total.gt(Tensors.scalar(total, 0)).squeeze(1); // (R); a softmax sum is at most V, NaN when undrawable
         NDArray picks = below.minimum(Tensors.scalar(below, vocab - 1)).toType(DataType.INT32, false); // (R)
         int[] tokens = NDArrays.where(drawable, picks, Tensors.scalar(picks, -1)).toIntArray();
         for (int r = 0; r < count; r++) {

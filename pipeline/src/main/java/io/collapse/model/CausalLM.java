@@ -202,7 +202,7 @@ public abstract class CausalLM extends HfBlock {
      * @throws IllegalArgumentException naming the missing, unexpected or mis-shaped tensors
      */
     public void loadStateDict(Map<String, HostTensor> stateDict, NDManager manager, DataType dtype) {
-        checkDtype(dtype, manager);
+        checkDtype(dtype);
         Map<String, Parameter> params = StateDict.parameters(this);
         List<String> problems = new ArrayList<>();
         Map<String, HostTensor> byKey = canonical(stateDict, params, problems);
@@ -243,8 +243,7 @@ public abstract class CausalLM extends HfBlock {
         LmConfig c = config();
         Map<String, HostTensor> byKey = c.canonical(stateDict, true, problems);
         HostTensor head = c.tiedLmHead() ? byKey.remove(c.headTensor()) : null;
-        // The token embedding: BaseModel.addInputEmbeddings registers it first.
-        Shape embed = params.values().iterator().next().getShape();
+        Shape embed = base.inputEmbeddings().weightParameter().getShape();
         if (head != null && !new Shape(head.shape()).equals(embed)) {
             problems.add("tensor '" + c.headTensor() + "' has shape " + Arrays.toString(head.shape())
                     + " but the model ties it to the token embedding " + embed);
@@ -260,12 +259,11 @@ public abstract class CausalLM extends HfBlock {
      * order, so a seed gives the same weights on every run and device (not the numbers torch would draw).
      */
     public void initWeights(long seed, NDManager manager, DataType dtype) {
-        checkDtype(dtype, manager);
+        checkDtype(dtype);
         SplittableRandom rng = new SplittableRandom(seed);
         double std = config().initializerRange();
         Map<String, Parameter> params = StateDict.parameters(this);
-        // The token embedding: BaseModel.addInputEmbeddings registers it first.
-        String embedKey = params.keySet().iterator().next();
+        Parameter embedding = base.inputEmbeddings().weightParameter();
         Integer pad = base.inputEmbeddings().paddingIdx();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Shape shape = e.getValue().getShape();
@@ -276,7 +274,7 @@ public abstract class CausalLM extends HfBlock {
                     for (int i = 0; i < values.length; i++) {
                         values[i] = (float) (rng.nextGaussian() * std);
                     }
-                    if (pad != null && e.getKey().equals(embedKey)) {
+                    if (pad != null && e.getValue() == embedding) {
                         int dim = (int) shape.get(1);
                         Arrays.fill(values, pad * dim, (pad + 1) * dim, 0f);
                     }
@@ -338,7 +336,7 @@ public abstract class CausalLM extends HfBlock {
      * converting an array to bfloat16 on any device, the one {@code collapse native build} makes does
      * not (checkpoints stored as BF16 load into float32 with either).
      */
-    private static void checkDtype(DataType dtype, NDManager manager) {
+    private static void checkDtype(DataType dtype) {
         if (dtype == DataType.BFLOAT16 && !JniRecord.bfloat16()) {
             throw new IllegalArgumentException("model dtype bfloat16 needs the JNI that `collapse native build` makes (DJL"
                     + " 0.36's own has no bfloat16 and aborts the JVM converting to it); expected float32 or float16");

@@ -26,6 +26,11 @@ public final class Embedding extends HfBlock {
         return paddingIdx;
     }
 
+    /** The (rows, dim) weight as a parameter: its shape before any value is set, its identity among the model's. */
+    public Parameter weightParameter() {
+        return weight;
+    }
+
     public NDArray weight(ParameterStore ps, ai.djl.Device device, boolean training) {
         return ps.getValue(weight, device, training);
     }
@@ -35,7 +40,7 @@ public final class Embedding extends HfBlock {
         NDArray out = ai.djl.nn.core.Embedding.embedding(ids, w, SparseFormat.DENSE).head(); // (..., dim)
         if (training && paddingIdx != null) {
             // DJL's embedding has no padding_idx: pad positions take the detached value (exact: x·1 + y·0).
-            NDArray isPad = ids.eq(paddingIdx).expandDims(-1).toType(out.getDataType(), false); // (..., 1)
+            NDArray isPad = ids.eq(Tensors.scalar(ids, paddingIdx)).expandDims(-1).toType(out.getDataType(), false); // (..., 1)
             out = out.mul(isPad.neg().add(Tensors.scalar(isPad, 1))).add(out.stopGradient().mul(isPad));
         }
         return out;

@@ -7,8 +7,8 @@ import io.collapse.data.TokenBlocks;
 import io.collapse.model.Tensors;
 
 /**
- * Rows {@code order[from..to)} of {@code blocks}: an optimizer step's batch, a micro-batch of it, a
- * worker's share of that, or a validation batch.
+ * Rows {@code order[from..to)} of {@code blocks}: an optimizer step's batch, a micro-batch of it, or a
+ * worker's share of that.
  */
 record Batch(TokenBlocks blocks, int[] order, int from, int to) {
 

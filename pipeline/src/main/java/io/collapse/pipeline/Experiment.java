@@ -114,7 +114,7 @@ public final class Experiment {
         RunManifest.checkContinuable(runDir);
         RunCheck.removeLeftovers(runDir);
         RunPlatform platform = RunPlatform.current(devices);
-        String moved = platform.warningSince(RunPlatform.lastRecorded(EventLog.read(runDir.resolve(RunFiles.EVENTS))));
+        String moved = platform.warningSince(RunPlatform.lastRecorded(runDir.resolve(RunFiles.EVENTS)));
         if (moved != null) {
             log.println(moved);
         }

@@ -6,6 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
+import io.collapse.train.EventLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,18 +54,15 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
         return (System.getProperty("os.arch") + " " + model).trim();
     }
 
-    /** The platform the last start recorded in {@code events}, or null before the first. */
-    static RunPlatform lastRecorded(List<JsonNode> events) {
-        for (int i = events.size() - 1; i >= 0; i--) {
-            JsonNode e = events.get(i);
-            if (EVENT.equals(e.path("event").asText())) {
-                List<String> devices = new ArrayList<>();
-                e.path("devices").forEach(d -> devices.add(d.asText()));
-                return new RunPlatform(devices, e.path("hardware").asText(), e.path("libtorch").asText(),
-                        e.path("threads").asInt());
-            }
+    /** The platform the last start recorded in {@code events} (a run's events.jsonl), or null before the first. */
+    static RunPlatform lastRecorded(Path events) throws IOException {
+        JsonNode e = EventLog.last(events, EVENT);
+        if (e == null) {
+            return null;
         }
-        return null;
+        List<String> devices = new ArrayList<>();
+        e.path("devices").forEach(d -> devices.add(d.asText()));
+        return new RunPlatform(devices, e.path("hardware").asText(), e.path("libtorch").asText(), e.path("threads").asInt());
     }
 
     Map<String, Object> fields() {

@@ -42,18 +42,40 @@ public final class EventLog implements AutoCloseable {
     /** Every readable line of {@code file} in order; none when it is absent. A torn or damaged line is skipped. */
     public static List<JsonNode> read(Path file) throws IOException {
         List<JsonNode> out = new ArrayList<>();
-        if (!Files.exists(file)) {
-            return out;
-        }
-        // Decoded leniently: a kill may tear a multi-byte character, and the torn tail is only cut on the next open.
-        for (String line : new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n")) {
-            try {
-                out.add(ConfigLoader.JSON.readTree(line)); // strict: trailing text makes a line damaged
-            } catch (IOException damaged) {
-                // A line a kill tore (cut at the next start) or a damaged one.
+        for (String line : lines(file)) {
+            JsonNode n = parse(line);
+            if (n != null) {
+                out.add(n);
             }
         }
         return out;
+    }
+
+    /** The last readable {@code event} line of {@code file}, or null: only lines naming it are parsed (a run logs ~10⁵ steps). */
+    public static JsonNode last(Path file, String event) throws IOException {
+        String[] lines = lines(file);
+        String tag = "\"event\":" + JSON.writeValueAsString(event); // as append writes it
+        for (int i = lines.length - 1; i >= 0; i--) {
+            JsonNode n = lines[i].contains(tag) ? parse(lines[i]) : null;
+            if (n != null && event.equals(n.path("event").asText())) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** Decoded leniently: a kill may tear a multi-byte character, and the torn tail is only cut on the next open. */
+    private static String[] lines(Path file) throws IOException {
+        return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n") : new String[0];
+    }
+
+    /** A line's object, or null for one a kill tore or that is damaged (strict: trailing text counts). */
+    private static JsonNode parse(String line) {
+        try {
+            return ConfigLoader.JSON.readTree(line);
+        } catch (IOException damaged) {
+            return null;
+        }
     }
 
     /** Truncates {@code file} after its last newline (nothing when it ends with one, or is absent). */

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
-import io.collapse.train.EventLog;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -24,13 +22,12 @@ class RunPlatformTest {
 
     @Test
     void aStartOnAnotherPlatformIsWarnedAboutAndRecorded() throws Exception {
-        Files.createDirectories(runDir);
         // The platform line, then one a kill tore inside a multi-byte character (bytes C3, then nothing).
         byte[] torn = {'{', '"', 'd', 'i', 'r', '"', ':', '"', (byte) 0xC3};
         Files.writeString(runDir.resolve(RunFiles.EVENTS), "{\"time\":\"t\",\"event\":\"platform\",\"devices\":[\"gpu(0)\"],"
                 + "\"hardware\":\"compute capability 90, CUDA 13.0\",\"libtorch\":\"2.11.0\",\"threads\":16}\n");
         Files.write(runDir.resolve(RunFiles.EVENTS), torn, java.nio.file.StandardOpenOption.APPEND);
-        RunConfig cfg = RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"),
+        RunConfig cfg = RunConfig.load("smoke",
                 List.of("experiment.generations=1", "data.train_blocks=16"));
         StringWriter log = new StringWriter();
         Experiment.run(cfg, runDir, Experiment.Bars.NONE, new PrintWriter(log, true), Experiment.Listener.NONE);
@@ -38,7 +35,7 @@ class RunPlatformTest {
         RunPlatform here = RunPlatform.current(List.of(Device.cpu()));
         assertTrue(log.toString().contains("warning: this run last ran on gpu(0) (compute capability 90, CUDA 13.0) with"
                 + " libtorch 2.11.0 and 16 threads; it continues on " + here), log.toString());
-        List<JsonNode> events = EventLog.read(runDir.resolve(RunFiles.EVENTS));
+        Path events = runDir.resolve(RunFiles.EVENTS);
         assertEquals(here, RunPlatform.lastRecorded(events));
         assertEquals(ConfigLoader.JSON.valueToTree(here.fields()).toString(),
                 ConfigLoader.JSON.valueToTree(RunPlatform.lastRecorded(events).fields()).toString());

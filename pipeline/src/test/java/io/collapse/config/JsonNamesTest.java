@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +37,7 @@ class JsonNamesTest {
         LmConfig config = Presets.get(preset);
         String json = config.toJson("float32");
         assertEquals(expectedKeys + ", architectures, torch_dtype", keys(ConfigLoader.JSON.readTree(json)), preset);
-        Path file = Files.writeString(dir.resolve(preset + ".json"), json);
-        assertEquals(config, LmConfig.read(file), preset);
+        assertEquals(config, LmConfigFile.read(dir, json), preset);
     }
 
     @Test
@@ -66,24 +64,23 @@ class JsonNamesTest {
 
     @Test
     void namesHfSpellsItsOwnWayAreReadUnderThoseNames() throws IOException {
-        Path opt = Files.writeString(dir.resolve("opt.json"), "{\"vocab_size\": 64, \"hidden_size\": 16, \"num_hidden_layers\": 1,"
+        OptConfig o = (OptConfig) LmConfigFile.read(dir, "{\"vocab_size\": 64, \"hidden_size\": 16, \"num_hidden_layers\": 1,"
                 + " \"ffn_dim\": 32, \"num_attention_heads\": 2, \"max_position_embeddings\": 32,"
                 + " \"_remove_final_layer_norm\": true, \"init_std\": 0.5}");
-        OptConfig o = (OptConfig) LmConfig.read(opt);
         assertEquals(true, o.removeFinalLayerNorm());
         assertEquals(0.5, o.initializerRange());
-        Path gpt2 = Files.writeString(dir.resolve("gpt2.json"), "{\"model_type\": \"gpt2\", \"vocab_size\": 64, \"n_embd\": 16,"
+        LmConfig gpt2 = LmConfigFile.read(dir, "{\"model_type\": \"gpt2\", \"vocab_size\": 64, \"n_embd\": 16,"
                 + " \"n_head\": 2, \"bos_token_id\": 1, \"eos_token_id\": 1, \"initializer_range\": 0.25}");
-        assertEquals(0.25, LmConfig.read(gpt2).initializerRange());
-        Path neox = Files.writeString(dir.resolve("neox.json"), "{\"model_type\": \"gpt_neox\", \"vocab_size\": 64,"
+        assertEquals(0.25, gpt2.initializerRange());
+        LmConfig neox = LmConfigFile.read(dir, "{\"model_type\": \"gpt_neox\", \"vocab_size\": 64,"
                 + " \"hidden_size\": 16, \"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"intermediate_size\": 32,"
                 + " \"max_position_embeddings\": 32, \"initializer_range\": 0.125}");
-        assertEquals(0.125, LmConfig.read(neox).initializerRange());
+        assertEquals(0.125, neox.initializerRange());
     }
 
     @Test
     void aRunConfigWritesItsSectionsUnderTheirSnakeCaseNames() throws IOException {
-        RunConfig smoke = RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"), List.of());
+        RunConfig smoke = RunConfig.load("smoke", List.of());
         assertEquals(2, smoke.train().validEveryNSteps());
         JsonNode tree = ConfigLoader.JSON.valueToTree(smoke);
         assertEquals("name, description, model, model.base, model.init_seed, model.dtype, data, data.dataset, data.block_size,"

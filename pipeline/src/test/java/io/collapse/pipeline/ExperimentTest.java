@@ -51,7 +51,7 @@ class ExperimentTest {
                 "generation.max_new_tokens=4", "generation.strategy=greedy", "generation.num_beams=1",
                 "experiment.corpus_batch=" + BLOCKS, "experiment.corpus_shard_blocks=" + BLOCKS));
         all.addAll(List.of(overrides));
-        return RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"), all);
+        return RunConfig.load("smoke", all);
     }
 
     /** Original blocks of random ids, and gen-00's and gen-01's corpora continuing them. */

@@ -18,7 +18,7 @@ class RunManifestTest {
     @TempDir Path runDir;
 
     private static RunConfig smoke(String... overrides) throws IOException {
-        return RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"), List.of(overrides));
+        return RunConfig.load("smoke", List.of(overrides));
     }
 
     @Test
@@ -63,18 +63,18 @@ class RunManifestTest {
      */
     @Test
     void anOldHf436RunIsRefusedAndOtherOldRunsContinue() throws IOException {
-        String[] hf436 = {"generation.beam_length_rule=hf-4.36", "experiment.keep_fraction=0"};
-        RunManifest.createOrCheckData(runDir, smoke(hf436), Map.of("train", "a"));
+        RunConfig hf436 = smoke("generation.beam_length_rule=hf-4.36", "experiment.keep_fraction=0");
+        RunManifest.createOrCheckData(runDir, hf436, Map.of("train", "a"));
         Path file = runDir.resolve(RunFiles.RUN);
         String today = Files.readString(file);
         assertTrue(today.contains("\"collapse_version\" : \"" + RunManifest.VERSION + "\""), today);
-        assertEquals(smoke(hf436), RunManifest.readConfig(runDir));
+        assertEquals(hf436, RunManifest.readConfig(runDir));
         makeVersion(runDir, "0.1.0");
         IOException e = assertThrows(IOException.class, () -> RunManifest.checkContinuable(runDir));
         assertTrue(e.getMessage().contains("hf-4.36") && e.getMessage().contains("hf-5")
                 && e.getMessage().contains("collapse 0.1.0 (git a79362e)"), e.getMessage());
-        assertEquals(smoke(hf436), RunManifest.readConfig(runDir), "readable: status and report work on it");
-        RunManifest.checkConfig(runDir, smoke(hf436));
+        assertEquals(hf436, RunManifest.readConfig(runDir), "readable: status and report work on it");
+        RunManifest.checkConfig(runDir, hf436);
 
         Files.writeString(file, Files.readString(file).replace("\"hf-4.36\"", "\"hf-4.35\""));
         RunManifest.checkContinuable(runDir);
@@ -90,10 +90,11 @@ class RunManifestTest {
                 new String[] {"generation.strategy=sample", "generation.num_beams=1", "experiment.keep_fraction=0"},
                 new String[] {"experiment.keep_fraction=0.25"})) {
             Path dir = Files.createDirectories(runDir.resolve(drawing[0]));
-            RunManifest.createOrCheckData(dir, smoke(drawing), Map.of("train", "a"));
-            assertEquals(smoke(drawing), RunManifest.readConfig(dir));
+            RunConfig cfg = smoke(drawing);
+            RunManifest.createOrCheckData(dir, cfg, Map.of("train", "a"));
+            assertEquals(cfg, RunManifest.readConfig(dir));
             makeVersion(dir, "0.2.0");
-            assertEquals(smoke(drawing), RunManifest.readConfig(dir), "readable: status and report work on it");
+            assertEquals(cfg, RunManifest.readConfig(dir), "readable: status and report work on it");
             IOException e = assertThrows(IOException.class, () -> RunManifest.checkContinuable(dir));
             assertTrue(e.getMessage().contains("collapse 0.2.0 (git e667eb4)") && e.getMessage().contains("random draws")
                     && e.getMessage().contains("new run directory"), e.getMessage());
@@ -113,7 +114,8 @@ class RunManifestTest {
         assertTrue(e.getMessage().contains("run.json: collapse_version is missing"), e.getMessage());
     }
 
-    private static void makeVersion(Path dir, String version) throws IOException {
+    /** Makes {@code dir}/run.json say it was written by collapse {@code version}. */
+    static void makeVersion(Path dir, String version) throws IOException {
         Path file = dir.resolve(RunFiles.RUN);
         Files.writeString(file, Files.readString(file).replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"",
                 "\"collapse_version\" : \"" + version + "\""));

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.RunConfig;
 import io.collapse.generate.CorpusManifest;
 import java.io.IOException;
@@ -32,7 +30,7 @@ class RunSeedsTest {
     @Test
     void eachGenerationSamplesItsCorpusFromItsOwnStream() throws Exception {
         long master = 7;
-        RunConfig cfg = RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"),
+        RunConfig cfg = RunConfig.load("smoke",
                 List.of("generation.strategy=sample", "generation.num_beams=1", "generation.seed=5",
                         "experiment.seed=" + master, "data.train_blocks=16"));
         Experiment.run(cfg, runDir, Experiment.Bars.NONE, new PrintWriter(new StringWriter()), Experiment.Listener.NONE);
@@ -45,7 +43,7 @@ class RunSeedsTest {
     /** A sampling run begun by 0.2.0 drew from other streams: `collapse run`/`resume` will not finish it. */
     @Test
     void anOldSamplingRunIsNotContinued() throws Exception {
-        RunConfig cfg = RunConfig.load(Path.of(System.getProperty("collapse.repo", ".")).resolve("configs/smoke.json"),
+        RunConfig cfg = RunConfig.load("smoke",
                 List.of("generation.strategy=sample", "generation.num_beams=1", "experiment.keep_fraction=0",
                         "data.train_blocks=16"));
         RuntimeException kill = new RuntimeException("stopped after generation 0");
@@ -53,9 +51,7 @@ class RunSeedsTest {
                 new PrintWriter(new StringWriter()), (dir, k) -> {
                     throw kill;
                 })));
-        Path file = runDir.resolve(RunFiles.RUN);
-        Files.writeString(file, Files.readString(file)
-                .replace("\"collapse_version\" : \"" + RunManifest.VERSION + "\"", "\"collapse_version\" : \"0.2.0\""));
+        RunManifestTest.makeVersion(runDir, "0.2.0");
         IOException e = assertThrows(IOException.class, () -> Experiment.run(cfg, runDir, Experiment.Bars.NONE,
                 new PrintWriter(new StringWriter()), Experiment.Listener.NONE));
         assertTrue(e.getMessage().contains("collapse 0.2.0"), e.getMessage());
@@ -77,8 +73,6 @@ class RunSeedsTest {
     }
 
     private long corpusSeed(int generation) throws IOException {
-        Path manifest = RunFiles.gen(runDir, generation).resolve(RunFiles.CORPUS).resolve(CorpusManifest.FILE);
-        JsonNode root = new ObjectMapper().readTree(manifest.toFile());
-        return root.path("generation").path("seed").asLong();
+        return CorpusManifest.read(RunFiles.gen(runDir, generation).resolve(RunFiles.CORPUS)).generation().seed();
     }
 }

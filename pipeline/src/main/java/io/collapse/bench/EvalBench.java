@@ -43,7 +43,7 @@ public final class EvalBench {
         }
 
         public Rates rates() {
-            return new Rates(2.0 * settings.model.matmulParameters() * tokensPerS(), settings.matmulSize,
+            return new Rates(2.0 * settings.model.matmulParameters() * tokensPerS(), settings.matmulSize, DataType.FLOAT32,
                     matmulFlopsPerS, settings.device);
         }
 
@@ -69,7 +69,7 @@ public final class EvalBench {
 
     /** Times the matmul, then evaluates one batch of random blocks (seed 0) again and again for {@code seconds}. */
     public static Result run(Settings s) {
-        double matmulFlops = MatmulRate.measure(s.device, s.matmulSize, Math.min(s.seconds, 5));
+        double matmulFlops = MatmulRate.measure(s.device, s.matmulSize, DataType.FLOAT32, Math.min(s.seconds, 5));
         TokenBlocks blocks = RandomTokens.blocks(0, s.batchSize, s.blockSize, s.model.vocabSize());
         int batches = 0;
         double elapsed;

@@ -8,19 +8,28 @@ import ai.djl.ndarray.types.Shape;
 import io.collapse.model.Scope;
 
 /**
- * The machine's float32 matmul rate on a device, the denominator of the benches' MFU: a square
- * {@code n × n × n} product repeated for a while, counted as 2·n³ FLOPs each.
+ * The machine's matmul rate on a device in one dtype, the denominator of the benches' MFU: a square
+ * {@code n × n × n} product repeated for a while, counted as 2·n³ FLOPs each. float32 is timed as
+ * libtorch runs it, so with TF32 where {@code TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1} turns that on.
  */
 public final class MatmulRate {
 
     private MatmulRate() {}
 
-    /** FLOP/s of repeated (n, n) × (n, n) float32 matmuls over about {@code seconds}, after a warm-up. */
-    public static double measure(Device device, int n, double seconds) {
+    /**
+     * n of the product timed when none is asked for: 1024 keeps a CPU's timing short; a GPU reaches
+     * its peak only near 8192 (an H200, 2026-11-26: 125 of 788 bf16 TFLOP/s at 1024, 776 at 4096).
+     */
+    public static int defaultSize(Device device) {
+        return device.isGpu() ? 8192 : 1024;
+    }
+
+    /** FLOP/s of repeated (n, n) × (n, n) matmuls in {@code dtype} over about {@code seconds}, after a warm-up. */
+    public static double measure(Device device, int n, DataType dtype, double seconds) {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             manager.getEngine().setRandomSeed(0);
-            NDArray a = manager.randomUniform(-1, 1, new Shape(n, n), DataType.FLOAT32); // (n, n)
-            NDArray b = manager.randomUniform(-1, 1, new Shape(n, n), DataType.FLOAT32); // (n, n)
+            NDArray a = manager.randomUniform(-1, 1, new Shape(n, n), DataType.FLOAT32).toType(dtype, false); // (n, n)
+            NDArray b = manager.randomUniform(-1, 1, new Shape(n, n), DataType.FLOAT32).toType(dtype, false); // (n, n)
             run(a, b, 2); // warm-up: first native calls, allocator, BLAS threads
             long reps = 0;
             long start = System.nanoTime();
@@ -41,7 +50,7 @@ public final class MatmulRate {
             for (int i = 0; i < reps; i++) {
                 c = a.matMul(b); // (n, n)
             }
-            c.get(0, 0).getFloat(); // host sync
+            c.get(0, 0).toType(DataType.FLOAT32, false).getFloat(); // host sync
         }
     }
 }

@@ -1,14 +1,16 @@
 package io.collapse.bench;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.Map;
 
 /**
- * The rates that close a measurement's JSON line: the model's FLOP rate, the peak float32 matmul
- * rate (see {@link MatmulRate}) of an {@code n × n × n} product, their ratio (MFU), and where.
+ * The rates that close a measurement's JSON line: the model's FLOP rate, the peak matmul rate (see
+ * {@link MatmulRate}) of an {@code n × n × n} product in the dtype the model computes in, their
+ * ratio (MFU), and where.
  */
-public record Rates(double modelFlopsPerS, int matmulSize, double matmulFlopsPerS, Device device) {
+public record Rates(double modelFlopsPerS, int matmulSize, DataType matmulDtype, double matmulFlopsPerS, Device device) {
 
     /** Model FLOP utilisation: the model's FLOP rate over the measured matmul rate. */
     public double mfu() {
@@ -19,6 +21,7 @@ public record Rates(double modelFlopsPerS, int matmulSize, double matmulFlopsPer
     void putTo(Map<String, Object> line) {
         line.put("model_gflops_per_s", round(modelFlopsPerS / 1e9, 2));
         line.put("matmul_size", matmulSize);
+        line.put("matmul_dtype", matmulDtype.toString());
         line.put("matmul_gflops_per_s", round(matmulFlopsPerS / 1e9, 2));
         line.put("mfu", round(mfu(), 4));
         putWhere(line, device);

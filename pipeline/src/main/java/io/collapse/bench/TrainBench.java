@@ -52,7 +52,7 @@ public final class TrainBench {
 
         public Rates rates() {
             return new Rates(6.0 * settings.model.matmulParameters() * tokensPerS(), settings.matmulSize,
-                    matmulFlopsPerS, settings.device);
+                    FineTune.computeType(settings.train.mixedPrecision()), matmulFlopsPerS, settings.device);
         }
 
         /** The measurement's JSON fields, in order, rounded as printed. */
@@ -76,7 +76,10 @@ public final class TrainBench {
 
     /** Trains a random model for {@code warmup + steps} steps in a temporary directory, removed after. */
     public static Result run(Settings s) throws IOException {
-        double matmulBefore = MatmulRate.measure(s.device, s.matmulSize, s.matmulSeconds);
+        // The peak in the dtype the steps compute in: a bf16 run measured against float32's would
+        // report an MFU above 1.
+        DataType computeType = FineTune.computeType(s.train.mixedPrecision());
+        double matmulBefore = MatmulRate.measure(s.device, s.matmulSize, computeType, s.matmulSeconds);
         int batch = s.train.batchSize();
         int vocab = s.model.vocabSize();
         List<Double> rates = new ArrayList<>();
@@ -94,7 +97,7 @@ public final class TrainBench {
         }
         // The better of two measurements around the run: on a shared machine one of them may
         // catch a busy moment, which would inflate the MFU.
-        double matmulFlops = Math.max(matmulBefore, MatmulRate.measure(s.device, s.matmulSize, s.matmulSeconds));
+        double matmulFlops = Math.max(matmulBefore, MatmulRate.measure(s.device, s.matmulSize, computeType, s.matmulSeconds));
         return new Result(s, rates, matmulFlops);
     }
 

@@ -29,17 +29,17 @@ final class BenchEvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch.batchSize < 1 || block.blockSize < 2 || seconds <= 0 || target.matmulSize < 1) {
-            throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0,"
-                    + " --matmul-size >= 1; got " + batch.batchSize + ", " + block.blockSize + ", " + seconds + ", "
-                    + target.matmulSize);
+        if (batch.batchSize < 1 || block.blockSize < 2 || seconds <= 0) {
+            throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0;"
+                    + " got " + batch.batchSize + ", " + block.blockSize + ", " + seconds);
         }
         LmConfig config = preset.config();
         Device device = target.device.resolve();
+        int matmulSize = target.matmulSize(device);
         MemoryBudget.require("bench eval: --batch-size " + batch.batchSize + " of " + block.blockSize + "-token blocks",
                 MemoryBudget.eval(config, batch.batchSize, block.blockSize, 4), device, "--batch-size or --block-size");
         EvalBench.Result result = EvalBench.run(new EvalBench.Settings(config, batch.batchSize, block.blockSize, seconds, device,
-                target.matmulSize));
+                matmulSize));
         stdout.jsonLine(preset.line("eval", result.fields()));
         return 0;
     }

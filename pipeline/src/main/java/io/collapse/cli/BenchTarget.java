@@ -1,14 +1,25 @@
 package io.collapse.cli;
 
+import ai.djl.Device;
+import io.collapse.bench.MatmulRate;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What the speed benchmarks share (a {@code @Mixin}): where they run and how the peak matmul rate is timed. */
 final class BenchTarget {
 
-    @Option(names = "--matmul-size", defaultValue = "1024",
-            description = "n of the n×n×n float32 matmul timed for the peak rate (default: ${DEFAULT-VALUE}).")
-    int matmulSize;
+    @Option(names = "--matmul-size",
+            description = "n of the n×n×n matmul timed for the peak rate, in the dtype the model computes in"
+                    + " (default: 1024 on the CPU, 8192 on a GPU, which reaches its peak only there).")
+    Integer matmulSize;
 
     @Mixin DeviceOption device;
+
+    /** The matmul's n on {@code on}: the one asked for, else {@link MatmulRate#defaultSize}. */
+    int matmulSize(Device on) {
+        if (matmulSize != null && matmulSize < 1) {
+            throw new IllegalArgumentException("--matmul-size: expected >= 1, got " + matmulSize);
+        }
+        return matmulSize != null ? matmulSize : MatmulRate.defaultSize(on);
+    }
 }

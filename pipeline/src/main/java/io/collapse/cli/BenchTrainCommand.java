@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /** Training speed of the fine-tuning loop on a random preset model and its MFU ({@link TrainBench}). */
 @Command(name = "train",
         description = "Training speed: tokens/s of the fine-tuning loop on a random preset model, and MFU = 6·N·tokens/s"
-                + " over the measured float32 matmul rate (one JSON line).")
+                + " over the measured matmul rate in the dtype the steps compute in (one JSON line).")
 final class BenchTrainCommand implements Callable<Integer> {
 
     @Mixin BenchPreset preset;
@@ -47,13 +47,14 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || block.blockSize < 2 || steps < 1 || warmup < 0 || target.matmulSize < 1 || !(matmulSeconds > 0)) {
+        if (batchSize < 1 || block.blockSize < 2 || steps < 1 || warmup < 0 || !(matmulSeconds > 0)) {
             throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --block-size >= 2, --steps >= 1,"
-                    + " --warmup >= 0, --matmul-size >= 1, --matmul-seconds > 0; got " + batchSize + ", " + block.blockSize + ", "
-                    + steps + ", " + warmup + ", " + target.matmulSize + ", " + matmulSeconds);
+                    + " --warmup >= 0, --matmul-seconds > 0; got " + batchSize + ", " + block.blockSize + ", "
+                    + steps + ", " + warmup + ", " + matmulSeconds);
         }
         LmConfig config = preset.config();
         Device device = target.device.resolve();
+        int matmulSize = target.matmulSize(device);
         Map<String, Object> timed = ConfigLoader.fields("epochs", 1, "batch_size", batchSize, "micro_batch", microBatch,
                 "learning_rate", 2e-5, "schedule", "constant", "mixed_precision", mixedPrecision);
         TrainConfig trainConfig = ConfigLoader.fromFields("train", TrainConfig.class, Map.of(), timed);
@@ -61,7 +62,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 + "-token blocks",
                 MemoryBudget.train(config, trainConfig.microBatch(), block.blockSize), device, "--micro-batch or --block-size");
         TrainBench.Result result = TrainBench.run(new TrainBench.Settings(config, trainConfig, block.blockSize, steps, warmup,
-                device, target.matmulSize, matmulSeconds));
+                device, matmulSize, matmulSeconds));
         stdout.jsonLine(preset.line("train", result.fields()));
         return 0;
     }

@@ -19,14 +19,17 @@ import java.util.stream.Stream;
 
 /**
  * What a run's bytes depend on besides its config and data (README, "Same seed, same bytes"): the
- * devices it computes on and their hardware (a GPU's compute capability and CUDA version, a CPU's
- * model), the libtorch build and its thread count. Every start of a run records it
+ * devices it computes on and their hardware (a GPU's compute capability, CUDA version and whether
+ * float32 matmuls run as TF32; a CPU's model), the libtorch build and its thread count. Every start of a run records it
  * in events.jsonl; a start on another platform than the last is warned about, since from there on
  * the results may differ in their last bits from a run that never moved.
  */
 record RunPlatform(List<String> devices, String hardware, String libtorch, int threads) {
 
     static final String EVENT = "platform";
+
+    /** libtorch's switch (read by it, "1" or "0") that lets cuBLAS run float32 matmuls as TF32. */
+    static final String TF32_OVERRIDE = "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE";
 
     static RunPlatform current(List<Device> devices) {
         String hardware = devices.stream().map(RunPlatform::hardware).distinct().collect(Collectors.joining("; "));
@@ -39,7 +42,7 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
         if (device.isGpu()) {
             try {
                 return "compute capability " + CudaUtils.getComputeCapability(device.getDeviceId()) + ", CUDA "
-                        + CudaUtils.getCudaVersionString();
+                        + CudaUtils.getCudaVersionString() + tf32(System.getenv(TF32_OVERRIDE));
             } catch (RuntimeException e) {
                 return "a GPU whose compute capability DJL cannot read (no CUDA runtime on its library path)";
             }
@@ -52,6 +55,11 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
             // Not Linux: the architecture alone.
         }
         return (System.getProperty("os.arch") + " " + model).trim();
+    }
+
+    /** TF32 changes every float32 product's bits (and doubles the speed of an H200's training). */
+    static String tf32(String override) {
+        return "1".equals(override) ? ", TF32 float32 matmuls (" + TF32_OVERRIDE + "=1)" : "";
     }
 
     /** The platform the last start recorded in {@code events} (a run's events.jsonl), or null before the first. */

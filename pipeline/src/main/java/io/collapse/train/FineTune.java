@@ -206,7 +206,8 @@ public final class FineTune {
         }
     }
 
-    private static DataType computeType(MixedPrecision mixedPrecision) {
+    /** The dtype the forward and backward compute in under {@code mixedPrecision}. */
+    public static DataType computeType(MixedPrecision mixedPrecision) {
         return switch (mixedPrecision) {
             case FP16 -> DataType.FLOAT16;
             case BF16 -> DataType.BFLOAT16;

@@ -25,6 +25,13 @@ class BenchEvalCommandTest {
     }
 
     @Test
+    void aMatmulSizeBelowOneIsRefusedInOneLine() throws Exception {
+        Cli.Result run = Cli.run("bench", "eval", "--preset", "tiny", "--device", "cpu", "--matmul-size", "0");
+        assertEquals(1, run.code());
+        assertEquals("error: --matmul-size: expected >= 1, got 0", run.err().strip());
+    }
+
+    @Test
     void printsOneJsonLine() throws Exception {
         Cli.Result run = Cli.run("bench", "eval", "--preset", "tiny", "--batch-size", "2", "--block-size", "8",
                 "--seconds", "0.1", "--matmul-size", "64");

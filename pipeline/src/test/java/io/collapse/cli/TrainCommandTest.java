@@ -126,5 +126,6 @@ class TrainCommandTest {
         assertTrue(line.path("tokens_per_s").asDouble() > 0, r.out()); // else the mfu check below holds as 0 = 0
         BenchEvalCommandTest.assertMfu(line, "train_flops_per_token");
         assertEquals(6 * line.path("matmul_params").asLong(), line.path("train_flops_per_token").asLong());
+        assertEquals("float32", line.path("matmul_dtype").asText()); // the dtype the steps compute in
     }
 }

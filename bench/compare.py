@@ -5,7 +5,9 @@ OPT-125m config, random init, block 64: training tokens/s (AdamW), eval tokens/s
 generation (64 prompt + 64 new tokens, min = max, repetition penalty 3.0) at several batch
 sizes, then the collapse pipeline's seconds per phase on a small slice (HF has no pipeline).
 Each measurement runs `--rounds` times, collapse then HF, so both see the machine's busy
-moments alike; the table gives each side's range and the ratio of the medians.
+moments alike; the table gives each side's range, the ratio of the medians, and for training
+and eval each side's MFU: model FLOP/s (6N per trained token, 2N per evaluated one, N the
+matmul parameters) over the matmul peak that torch measures on the same device in that dtype.
 
   python3 bench/compare.py --collapse ./collapse --device cpu --threads 2
   python3 bench/compare.py --collapse BUNDLE/collapse --device gpu --dtype bf16 --out OUT
@@ -23,6 +25,8 @@ import tempfile
 import time
 
 BLOCK = 64
+# OPT-125m's matmul parameters (12 layers of 768 wide, FFN 3072, LM head 50272 x 768), as collapse counts them.
+MATMUL_PARAMS = 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 50272 * 768
 NEW_TOKENS = 64
 BEAMS = 5
 PENALTY = 3.0
@@ -33,8 +37,10 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--collapse", default="./collapse", help="the collapse launcher (repository or bundle)")
     p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
-    p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32",
-                   help="training precision (bf16: autocast in HF, train.mixed_precision=bf16 in collapse; GPU only)")
+    p.add_argument("--dtype", choices=["fp32", "tf32", "bf16"], default="fp32",
+                   help="training precision (bf16: autocast in HF, train.mixed_precision=bf16 in collapse; tf32: float32"
+                        " with TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 on both sides, eval too; both GPU only)")
+    p.add_argument("--measures", default="train,eval,generate", help="which of train, eval, generate to measure")
     p.add_argument("--threads", type=int, default=2, help="torch intra-op threads on both sides")
     p.add_argument("--train-batch", type=int, help="default: 8 on the CPU, 128 on a GPU")
     p.add_argument("--train-steps", type=int, default=3, help="timed optimizer steps (after 1 warm-up)")
@@ -119,11 +125,29 @@ def hf_generate(torch, device, batch):
     return batch * NEW_TOKENS / (time.perf_counter() - start)
 
 
+def matmul_peak(torch, device, dtype):
+    """FLOP/s of square matmuls in dtype, at the size collapse's benches time (8192 on a GPU, 1024 on a CPU)."""
+    n = 8192 if device.type == "cuda" else 1024
+    a = torch.rand(n, n, device=device).to(dtype)
+    b = torch.rand(n, n, device=device).to(dtype)
+    for _ in range(3):
+        a @ b
+    sync(torch, device)
+    reps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 2.0:
+        a @ b
+        reps += 1
+        sync(torch, device)
+    return 2.0 * n ** 3 * reps / (time.perf_counter() - start)
+
+
 def hf_measure(kind, a):
     """One HF measurement in this process (the parent re-runs itself, so each is a fresh process)."""
     import torch
     torch.set_num_threads(a.threads)
     device = torch.device("cuda" if a.device == "gpu" else "cpu")
+    if kind.startswith("peak:"):
+        return matmul_peak(torch, device, torch.bfloat16 if kind == "peak:bf16" else torch.float32)
     if kind == "train":
         return hf_train(torch, device, a.train_batch, a.train_steps, a.dtype)
     if kind == "eval":
@@ -133,8 +157,16 @@ def hf_measure(kind, a):
 
 # ---- collapse side -----------------------------------------------------------------------
 
-def collapse_env(a):
+def child_env(a):
+    """Both sides' environment: the thread count, and libtorch's TF32 switch for --dtype tf32 (read by both)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+    if a.dtype == "tf32":
+        env["TORCH_ALLOW_TF32_CUBLAS_OVERRIDE"] = "1"
+    return env
+
+
+def collapse_env(a):
+    env = child_env(a)
     opts = env.get("COLLAPSE_JAVA_OPTS", "-Xmx8g")
     env["COLLAPSE_JAVA_OPTS"] = f"{opts} -Dai.djl.pytorch.num_threads={a.threads} -Dai.djl.pytorch.num_interop_threads=1"
     return env
@@ -152,7 +184,7 @@ def collapse_measure(kind, a):
     if kind == "train":
         r = collapse_json(a, ["bench", "train", *common, "--device", a.device, "--batch-size", str(a.train_batch),
                               "--block-size", str(BLOCK), "--steps", str(a.train_steps), "--warmup", "1",
-                              "--mixed-precision", "off" if a.dtype == "fp32" else "bf16"])
+                              "--mixed-precision", "bf16" if a.dtype == "bf16" else "off"])
         return check_threads(a, r[-1])["tokens_per_s"]
     if kind == "eval":
         r = collapse_json(a, ["bench", "eval", *common[:2], "--device", a.device, "--batch-size", str(a.train_batch),
@@ -174,11 +206,14 @@ def check_threads(a, line):
 def pipeline_phases(a, workdir):
     """One generation of the pipeline, OPT-125m preset (random init), on a slice; seconds per phase."""
     run_dir = os.path.join(workdir, "pipeline-run")
+    # On a GPU the paper regime's batches (128 in micro-batches of 32, corpus batch 32, the config
+    # default); on a CPU small ones, so that a slice finishes.
+    corpus_batch = 32 if a.device == "gpu" else 4
     sets = {"model.base": "preset:opt-125m", "data.block_size": BLOCK, "data.train_blocks": a.pipeline_train_blocks,
-            "data.valid_blocks": 8, "data.test_blocks": 8, "train.epochs": 1, "train.batch_size": 8,
-            "train.micro_batch": 8, "train.learning_rate": LR, "generation.num_beams": BEAMS,
+            "data.valid_blocks": 8, "data.test_blocks": 8, "train.epochs": 1, "train.batch_size": a.train_batch,
+            "train.micro_batch": min(a.train_batch, 32), "train.learning_rate": LR, "generation.num_beams": BEAMS,
             "generation.min_new_tokens": NEW_TOKENS, "generation.max_new_tokens": NEW_TOKENS,
-            "experiment.generations": 1, "experiment.corpus_batch": 4, "device.device": a.device}
+            "experiment.generations": 1, "experiment.corpus_batch": corpus_batch, "device.device": a.device}
     args = ["run", "smoke", "--run-dir", run_dir, "--no-progress", "--no-report"]
     for k, v in sets.items():
         args += ["--set", f"{k}={v}"]
@@ -203,15 +238,19 @@ def hf_in_child(kind, a):
     args = [sys.executable, os.path.abspath(__file__), "--hf-child", kind, "--device", a.device, "--dtype", a.dtype,
             "--threads", str(a.threads), "--train-batch", str(a.train_batch), "--train-steps", str(a.train_steps),
             "--eval-seconds", str(a.eval_seconds)]
-    env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
-    out = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    out = subprocess.run(args, env=child_env(a), capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"error: HF {kind} exited {out.returncode}: {out.stderr.strip()[-500:]}")
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def measure_all(a, log):
-    kinds = ["train", "eval"] + [f"generate:{b}" for b in a.gen_batches.split(",")]
+    asked = a.measures.split(",")
+    unknown = set(asked) - {"train", "eval", "generate"}
+    if unknown:
+        sys.exit(f"error: --measures: expected train, eval or generate, got {', '.join(sorted(unknown))}")
+    kinds = [k for k in ("train", "eval") if k in asked]
+    kinds += [f"generate:{b}" for b in a.gen_batches.split(",")] if "generate" in asked else []
     rows = []
     for kind in kinds:
         ours, theirs = [], []
@@ -224,18 +263,37 @@ def measure_all(a, log):
 
 
 def label(kind, a):
+    fp32 = "tf32" if a.dtype == "tf32" else "fp32"
     if kind == "train":
         return f"training tokens/s (AdamW, batch {a.train_batch}, {a.dtype})"
     if kind == "eval":
-        return f"eval tokens/s (batch {a.train_batch}, fp32)"
-    return f"beam-5 new tokens/s, {kind.split(':')[1]} prompts (fp32)"
+        return f"eval tokens/s (batch {a.train_batch}, {fp32})"
+    return f"beam-5 new tokens/s, {kind.split(':')[1]} prompts ({fp32})"
 
 
-def table(rows, a):
-    lines = ["| measure | collapse | HF transformers | collapse / HF (medians) |", "| --- | --- | --- | --- |"]
+def peaks(rows, a, log):
+    """The matmul peak each row's MFU divides by, measured once per dtype: bf16 for bf16 training, else float32."""
+    wanted = {kind: "bf16" if kind == "train" and a.dtype == "bf16" else "fp32"
+              for kind, _, _ in rows if kind in ("train", "eval")}
+    measured = {}
+    for dtype in sorted(set(wanted.values())):
+        measured[dtype] = hf_in_child(f"peak:{dtype}", a)
+        log({"measure": f"matmul peak {dtype}" + (" (TF32)" if a.dtype == "tf32" else ""),
+             "tflops": measured[dtype] / 1e12})
+    return {kind: measured[dtype] for kind, dtype in wanted.items()}
+
+
+def table(rows, a, log):
+    peak = peaks(rows, a, log)
+    lines = ["| measure | collapse | HF transformers | collapse / HF (medians) | MFU collapse / HF |",
+             "| --- | --- | --- | --- | --- |"]
     for kind, ours, theirs in rows:
         ratio = statistics.median(ours) / statistics.median(theirs)
-        lines.append(f"| {label(kind, a)} | {span(ours)} | {span(theirs)} | {ratio:.2f} |")
+        mfu = "–"
+        if kind in peak:
+            flops = (6 if kind == "train" else 2) * MATMUL_PARAMS / peak[kind]
+            mfu = f"{statistics.median(ours) * flops:.2f} / {statistics.median(theirs) * flops:.2f}"
+        lines.append(f"| {label(kind, a)} | {span(ours)} | {span(theirs)} | {ratio:.2f} | {mfu} |")
     return lines
 
 
@@ -253,8 +311,9 @@ def main():
         return 0
     a = parse_args()
     a.train_batch = a.train_batch or (8 if a.device == "cpu" else 128)
-    if a.dtype == "bf16" and a.device == "cpu":
-        sys.exit("error: --dtype bf16 is for --device gpu (collapse refuses mixed precision on the CPU)")
+    if a.dtype != "fp32" and a.device == "cpu":
+        sys.exit(f"error: --dtype {a.dtype} is for --device gpu (collapse refuses mixed precision on the CPU; a CPU has"
+                 " no TF32)")
     out_dir = a.out or tempfile.mkdtemp(prefix="collapse-compare-")
     os.makedirs(out_dir, exist_ok=True)
     jsonl = open(os.path.join(out_dir, f"compare-{a.device}-{a.dtype}.jsonl"), "a", encoding="utf-8")
@@ -264,12 +323,12 @@ def main():
         jsonl.flush()
         print(json.dumps(obj), flush=True)
 
-    lines = [] if a.pipeline_only else table(measure_all(a, log), a)
+    lines = [] if a.pipeline_only else table(measure_all(a, log), a, log)
     if a.pipeline_train_blocks > 0:
         phases, total = pipeline_phases(a, out_dir)
         log({"measure": "pipeline", "phases": phases, "wall_seconds": total})
-        lines += ["", f"pipeline, one generation, OPT-125m preset, {a.pipeline_train_blocks} training blocks of 64"
-                  f" ({total:.0f} s wall including JVM start):", ""]
+        lines += ["", f"pipeline, one generation, OPT-125m preset, {a.pipeline_train_blocks} training blocks of 64,"
+                  f" train batch {a.train_batch} ({total:.0f} s wall including JVM start):", ""]
         lines += ["| phase | seconds |", "| --- | --- |"] + [f"| {p} | {s:.1f} |" for p, s in phases]
     text = "\n".join(lines)
     print(text)

@@ -9,11 +9,17 @@
 #   native_build  collapse native build --torch <python3's torch> (installed under OUT_DIR)
 #   info          collapse info through that JNI
 #   tests         the model/train/eval/generate tests on the device (JUnit console launcher)
-#   compare_fp32  bench/compare.py: collapse vs HF transformers, fp32 training
-#   compare_bf16  the same with bf16 mixed-precision training
+#   compare_fp32  bench/compare.py: collapse vs HF transformers, fp32 training, eval, beam-5 generation
+#   compare_tf32  training and eval with TF32 float32 matmuls on both sides
+#   compare_bf16  training with bf16 mixed precision
 #   pipeline      one generation, OPT-125m preset, a slice of wikitext-2, seconds per phase
 # OUT_DIR/summary.tsv has each step's rc and seconds (rc 124: its time limit), OUT_DIR/<step>.log
-# its output. The whole stays under CHECK_BUDGET_S (default 470 s): a step gets what is left.
+# its output, and OUT_DIR/check-logs.tgz all of it but the JNI, models and corpora (~1 MiB, for a
+# machine that returns few files). The whole stays under CHECK_BUDGET_S (default 470 s): a step
+# gets what is left. Limits: what an H200 took on 2026-11-26, with room (README, "The GPU check").
+#
+# A slim bundle (bench/gpu/slim-bundle.sh: without the test fixtures and datasets, for a machine
+# that takes few bytes) gets them back from CHECK_CHECKOUT, a checkout of the same commit.
 #
 # Rehearsal on a CPU (slower: scale the limits and the budget):
 #   CHECK_DEVICE=cpu CHECK_PYTHON=/path/to/venv/bin/python3 CHECK_LIMIT_SCALE=4 CHECK_BUDGET_S=2400 check.sh OUT_DIR
@@ -38,6 +44,17 @@ if [ ! -x "$collapse" ] || [ ! -x "$bundle/run-tests" ]; then
   exit 2
 fi
 out="$1"
+if [ -f "$bundle/slim.txt" ]; then
+  checkout="${CHECK_CHECKOUT:-}"
+  if [ ! -d "$checkout/pipeline/src/test/resources" ] || [ ! -d "$checkout/datasets" ]; then
+    echo "error: $bundle is a slim bundle (slim.txt); set CHECK_CHECKOUT to a checkout of the same commit," \
+      "whose pipeline/src/test/resources and datasets it left out" >&2
+    exit 2
+  fi
+  "$collapse" --version > /dev/null || exit 2  # unpacks the payload on first use
+  cp -a "$checkout/pipeline/src/test/resources/." "$bundle/test/classes/"
+  rm -rf "$bundle/datasets" && cp -a "$checkout/datasets" "$bundle/"
+fi
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 start_all=$SECONDS
@@ -110,15 +127,16 @@ tests() {
     --select-package io.collapse.eval --select-package io.collapse.generate
 }
 
+# compare DTYPE MEASURES: beam-5 at 1 prompt and at the pipeline's corpus batch (32) by default.
 compare() {
-  "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --dtype "$1" \
-    --threads "$threads" --rounds 1 --train-steps 3 --eval-seconds 5 --gen-batches "${CHECK_GEN_BATCHES:-1,16}" \
+  "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --dtype "$1" --measures "$2" \
+    --threads "$threads" --rounds 1 --train-steps 5 --eval-seconds 5 --gen-batches "${CHECK_GEN_BATCHES:-1,32}" \
     --pipeline-train-blocks 0 --out "$out/compare"
 }
 
 pipeline() {
   "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --threads "$threads" \
-    --pipeline-only --pipeline-train-blocks "${CHECK_PIPELINE_BLOCKS:-256}" --out "$out/pipeline"
+    --pipeline-only --pipeline-train-blocks "${CHECK_PIPELINE_BLOCKS:-512}" --out "$out/pipeline"
 }
 
 export bundle collapse device python threads out
@@ -128,13 +146,21 @@ step native_build "${CHECK_BUILD_LIMIT_S:-200}" native_build
 load_exports
 step info 60 "$collapse" info
 step tests 150 tests
-step compare_fp32 90 compare fp32
+step compare_fp32 200 compare fp32 train,eval,generate
 if [ "$device" = gpu ]; then
-  step compare_bf16 60 compare bf16
+  step compare_tf32 90 compare tf32 train,eval
+  step compare_bf16 60 compare bf16 train
 else
-  printf '%s\t%s\t%s\t%s\n' compare_bf16 "skipped" 0 0 >> "$out/summary.tsv"  # CPU bfloat16 matmuls: slow, beside the point
+  for name in compare_tf32 compare_bf16; do  # a CPU has no TF32, and its bfloat16 matmuls are beside the point
+    printf '%s\t%s\t%s\t%s\n' "$name" "skipped" 0 0 >> "$out/summary.tsv"
+  done
 fi
-step pipeline 90 pipeline
+step pipeline 120 pipeline
 
 echo "== summary ($((SECONDS - start_all)) s; $out)"
 column -t -s $'\t' "$out/summary.tsv" 2> /dev/null || cat "$out/summary.tsv"
+# Written beside, then moved in: tar reading the folder it writes into reports it changed.
+logs="$(mktemp)"
+tar -czf "$logs" -C "$out" --exclude=engine-cache --exclude=check-logs.tgz --exclude='*.safetensors' --exclude='*.bin' \
+  --exclude='*.f32' --exclude=corpus --exclude=vocab.json --exclude=merges.txt . \
+  && mv "$logs" "$out/check-logs.tgz" && echo "logs: $out/check-logs.tgz"

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.collapse.ExternalTools;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,8 +25,8 @@ class GpuCheckScriptTest {
 
     private static final Path REPO = Path.of(System.getProperty("collapse.repo", "..")).toAbsolutePath().normalize();
 
-    /** The steps issue 12 asks of the check, in order. */
-    private static final List<String> STEPS = List.of("probe", "native_build", "info", "tests", "compare_fp32",
+    /** The steps issues 12 and 13 ask of the check, in order. */
+    private static final List<String> STEPS = List.of("probe", "native_build", "info", "tests", "compare_fp32", "compare_tf32",
             "compare_bf16", "pipeline");
 
     private static final Pattern STEP = Pattern.compile("^\\s*step (\\S+) \\S+ (\\S+)", Pattern.MULTILINE);
@@ -42,6 +44,18 @@ class GpuCheckScriptTest {
         }
         assertEquals(STEPS, names);
         assertTrue(script.contains("compare_bf16"), "a skipped bf16 step still appears in the summary");
+    }
+
+    @Test
+    void theScriptsPassShellcheck() throws Exception {
+        ExternalTools.require(ExternalTools.onPath("shellcheck").isPresent() ? List.of() : List.of("shellcheck"));
+        List<String> command = new ArrayList<>(List.of("shellcheck"));
+        for (String script : List.of("bench/gpu/check.sh", "bench/gpu/slim-bundle.sh", "bench/bundle-check.sh")) {
+            command.add(REPO.resolve(script).toString());
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), report);
     }
 
     @Test

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A slim copy of an offline bundle, for a machine that takes few bytes (the device tool here takes
+# 64 MiB with the checkout, which already holds the test fixtures and datasets, ~30 MiB of the
+# bundle's 48): the payload without the files identical to the checkout's
+# pipeline/src/test/resources and datasets. bench/gpu/check.sh puts them back from CHECK_CHECKOUT.
+#
+#   bench/gpu/slim-bundle.sh BUNDLE OUT_DIR      (run from, or with COLLAPSE_CHECKOUT naming, the checkout)
+set -euo pipefail
+
+if [ $# -ne 2 ] || [ ! -f "$1/payload.tar.xz" ]; then
+  echo "usage: $0 BUNDLE OUT_DIR (BUNDLE: a folder that ./collapse bundle made, with payload.tar.xz)" >&2
+  exit 2
+fi
+bundle="$(cd "$1" && pwd)"
+out="$2"
+checkout="$(cd "${COLLAPSE_CHECKOUT:-$(dirname "${BASH_SOURCE[0]}")/../..}" && pwd)"
+resources="$checkout/pipeline/src/test/resources"
+if [ ! -d "$resources" ] || [ ! -d "$checkout/datasets" ]; then
+  echo "error: $checkout is not a collapse checkout (no pipeline/src/test/resources or datasets)" >&2
+  exit 2
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+xz -dc "$bundle/payload.tar.xz" | tar -x -C "$work"
+left=0
+while IFS= read -r -d '' f; do
+  rel="${f#"$work/test/classes/"}"
+  if cmp -s "$f" "$resources/$rel"; then
+    rm "$f"
+    left=$((left + 1))
+  fi
+done < <(find "$work/test/classes" -type f -print0)
+rm -rf "$work/datasets"
+mkdir -p "$out"
+cp -a "$bundle/collapse" "$bundle/run-tests" "$bundle/bench" "$out/"
+tar -cf - -C "$work" . | xz -T0 -9 > "$out/payload.tar.xz"
+printf 'left out: %s test fixtures identical to %s, and datasets/\n' "$left" "$resources" > "$out/slim.txt"
+echo "slim bundle $out: $(du -sh "$out" | cut -f1) ($left fixtures and datasets/ left to CHECK_CHECKOUT)"

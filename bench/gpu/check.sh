@@ -12,6 +12,7 @@
 #   compare_fp32  bench/compare.py: collapse vs HF transformers, fp32 training, eval, beam-5 generation
 #   compare_tf32  training and eval with TF32 float32 matmuls on both sides
 #   compare_bf16  training with bf16 mixed precision
+#   adamw         collapse's training with the fused AdamW against the per-tensor form, alternating
 #   pipeline      one generation, OPT-125m preset, a slice of wikitext-2, seconds per phase
 # OUT_DIR/summary.tsv has each step's rc and seconds (rc 124: its time limit), OUT_DIR/<step>.log
 # its output, and OUT_DIR/check-logs.tgz all of it but the JNI, models and corpora (~1 MiB, for a
@@ -134,13 +135,28 @@ compare() {
     --pipeline-train-blocks 0 --out "$out/compare"
 }
 
+# The fused AdamW (in the self-built JNI) against the per-tensor form, two alternating rounds each.
+adamw() {
+  local preset=opt-125m batch=128 round form
+  if [ "$device" = cpu ]; then
+    preset=tiny batch=8
+  fi
+  for round in 1 2; do
+    for form in auto per-tensor; do
+      echo "round $round, -Dcollapse.adamw=$form"
+      COLLAPSE_JAVA_OPTS="-Xmx8g -Dcollapse.adamw=$form" \
+        "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 10 --warmup 2 --matmul-seconds 0.5
+    done
+  done
+}
+
 pipeline() {
   "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --threads "$threads" \
     --pipeline-only --pipeline-train-blocks "${CHECK_PIPELINE_BLOCKS:-512}" --out "$out/pipeline"
 }
 
 export bundle collapse device python threads out
-export -f probe native_build tests compare pipeline
+export -f probe native_build tests compare adamw pipeline
 step probe 30 probe
 step native_build "${CHECK_BUILD_LIMIT_S:-200}" native_build
 load_exports
@@ -155,6 +171,7 @@ else
     printf '%s\t%s\t%s\t%s\n' "$name" "skipped" 0 0 >> "$out/summary.tsv"
   done
 fi
+step adamw 120 adamw
 step pipeline 120 pipeline
 
 echo "== summary ($((SECONDS - start_all)) s; $out)"

@@ -8,6 +8,7 @@ import io.collapse.config.TrainConfig;
 import io.collapse.io.AtomicFiles;
 import io.collapse.model.CausalLM;
 import io.collapse.model.auto.AutoModelForCausalLM;
+import io.collapse.train.AdamW;
 import io.collapse.train.FineTune;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,6 +63,7 @@ public final class TrainBench {
             line.put("batch", settings.train.batchSize());
             line.put("micro_batch", settings.train.microBatch());
             line.put("mixed_precision", settings.train.mixedPrecision());
+            line.put("adamw", AdamW.fused() ? "fused" : "per-tensor");
             line.put("block_size", settings.blockSize);
             line.put("steps_timed", stepTokensPerS.size());
             line.put("tokens_per_s", Rates.round(tokensPerS(), 1));

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -70,11 +71,11 @@ public final class JniBuild {
         JniRecord.refuseForeign(target);
         long t0 = System.nanoTime();
         Path work = Files.createTempDirectory("collapse-jni-");
-        Path lib = build(torch, src, tools, opt.jobs(), work, out);
+        Built built = build(torch, src, tools, opt.jobs(), work, out);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        install(lib, target);
+        install(built.lib(), target);
         String cudaParts = Files.readString(work.resolve("cuda-parts.txt"));
-        JniRecord.write(target, torch, cudaParts);
+        JniRecord.write(target, torch, cudaParts, built.fusedAdamW());
         AtomicFiles.deleteTree(work);
         return new Result(torch, target, took, exports(torch, opt.cacheDir() != null ? cacheDir : null));
     }
@@ -85,7 +86,10 @@ public final class JniBuild {
                 + " PYTORCH_FLAVOR=" + torch.flavor() + (explicitCacheDir == null ? "" : " ENGINE_CACHE_DIR=" + explicitCacheDir);
     }
 
-    private static Path build(Libtorch torch, JniSources src, Toolchain tools, int jobs, Path work, PrintWriter out)
+    /** The linked library, and whether collapse's own unit (the fused AdamW) is in it. */
+    private record Built(Path lib, boolean fusedAdamW) {}
+
+    private static Built build(Libtorch torch, JniSources src, Toolchain tools, int jobs, Path work, PrintWriter out)
             throws IOException, InterruptedException {
         generateHeader(src, work);
         Optional<CudaHeaders> cuda = torch.cuda() ? Optional.of(CudaHeaders.probe(tools, torch, work)) : Optional.empty();
@@ -93,8 +97,12 @@ public final class JniBuild {
         Files.writeString(work.resolve("cuda-parts.txt"), cudaParts);
         out.println(cudaParts);
         List<String> flags = compileFlags(torch, src, tools, work, cuda.filter(CudaHeaders::usable));
-        List<Path> objects = compileAll(src.stagedUnits(work), tools, flags, jobs, work, out);
-        return link(objects, torch, tools, cuda.filter(CudaHeaders::usable).isPresent(), work);
+        Path fusedAdamW = src.stagedFusedAdamW(work);
+        List<Path> units = new ArrayList<>(src.stagedUnits(work));
+        units.add(fusedAdamW);
+        List<Path> objects = compileAll(units, Set.of(fusedAdamW), flags, jobs, work, out);
+        Path lib = link(objects, torch, tools, cuda.filter(CudaHeaders::usable).isPresent(), work);
+        return new Built(lib, objects.size() == units.size());
     }
 
     private static String describeCuda(Libtorch torch, Optional<CudaHeaders> cuda) {
@@ -140,8 +148,14 @@ public final class JniBuild {
         return f;
     }
 
-    /** One compiler process per file, {@code jobs} at a time; a failure names the file, its first error and its log. */
-    private static List<Path> compileAll(List<Path> units, Toolchain tools, List<String> flags, int jobs, Path work,
+    /**
+     * One compiler process per file, {@code jobs} at a time; a failure names the file, its first error
+     * and its log. A unit in {@code optional} that fails is left out with a note (collapse's own code
+     * against a libtorch it was not tried on must not cost DJL's JNI itself).
+     *
+     * @return the objects, in the order of {@code units}, without any optional one that failed
+     */
+    private static List<Path> compileAll(List<Path> units, Set<Path> optional, List<String> flags, int jobs, Path work,
             PrintWriter out) throws InterruptedException {
         out.printf("compiling %d files, %d at a time ...%n", units.size(), jobs);
         out.flush();
@@ -154,8 +168,16 @@ public final class JniBuild {
         pool.shutdown();
         List<Path> objects = new ArrayList<>();
         try {
-            for (Future<Path> f : futures) {
-                objects.add(f.get());
+            for (int i = 0; i < units.size(); i++) {
+                try {
+                    objects.add(futures.get(i).get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!optional.contains(units.get(i))) {
+                        throw e;
+                    }
+                    out.printf("  left out %s: %s; AdamW runs per parameter tensor%n", units.get(i).getFileName(),
+                            e.getCause().getMessage());
+                }
             }
         } catch (java.util.concurrent.ExecutionException e) {
             pool.shutdownNow();

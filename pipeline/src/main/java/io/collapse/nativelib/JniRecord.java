@@ -36,7 +36,7 @@ public final class JniRecord {
         }
     }
 
-    static void write(Path jni, Libtorch torch, String cudaParts) throws IOException {
+    static void write(Path jni, Libtorch torch, String cudaParts, boolean fusedAdamW) throws IOException {
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("built_by", "collapse native build");
         rec.put("built_at", Instant.now().toString());
@@ -46,6 +46,7 @@ public final class JniRecord {
         rec.put("cxx11_abi", torch.cxx11Abi());
         rec.put("cuda_parts", cudaParts);
         rec.put("bfloat16", true); // Bfloat16Patch: DJL's own dtype tables stop before it
+        rec.put(FUSED_ADAMW, fusedAdamW); // collapse_fused_adamw.cc compiled (it is left out where it does not)
         rec.put("sha256", Checksums.sha256(jni));
         Files.writeString(recordFile(jni), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rec) + "\n");
     }
@@ -60,23 +61,35 @@ public final class JniRecord {
         return node.path("sha256").asText().equals(Checksums.sha256(jni)) ? Optional.of(node) : Optional.empty();
     }
 
-    private static volatile Boolean bfloat16;
+    private static final String FUSED_ADAMW = "fused_adamw";
+
+    /** The loaded JNI's record (empty: DJL's own, or no record for its bytes), read once. */
+    private static volatile Optional<JsonNode> loaded;
 
     /**
      * Whether the JNI this process loaded (ask after the engine has loaded) maps bfloat16: one that
      * {@code collapse native build} made does; DJL's own terminates the JVM on it, on any device.
      */
     public static boolean bfloat16() {
-        if (bfloat16 == null) {
+        return loadedRecord().map(r -> r.path("bfloat16").asBoolean(false)).orElse(false);
+    }
+
+    /** Whether the loaded JNI has collapse's multi-tensor AdamW ({@code io.collapse.train.FusedAdamW}'s native side). */
+    public static boolean fusedAdamW() {
+        return loadedRecord().map(r -> r.path(FUSED_ADAMW).asBoolean(false)).orElse(false);
+    }
+
+    private static Optional<JsonNode> loadedRecord() {
+        if (loaded == null) {
             Engine.getEngine("PyTorch"); // maps the JNI, which loadedJni() reads from /proc/self/maps
             try {
                 Optional<Path> jni = loadedJni();
-                bfloat16 = jni.isPresent() && readRecord(jni.get()).map(r -> r.path("bfloat16").asBoolean(false)).orElse(false);
+                loaded = jni.isPresent() ? readRecord(jni.get()) : Optional.empty();
             } catch (IOException e) {
-                bfloat16 = false;
+                loaded = Optional.empty();
             }
         }
-        return bfloat16;
+        return loaded;
     }
 
     /** The {@code libdjl_torch.so} this process has mapped (after the engine loaded), read from {@code /proc/self/maps}. */

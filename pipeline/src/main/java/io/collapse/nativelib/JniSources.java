@@ -1,6 +1,7 @@
 package io.collapse.nativelib;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,25 @@ public record JniSources(Path root) {
             }
         }
         return units;
+    }
+
+    /** collapse's own unit ({@code FusedAdamW}'s native side), compiled beside DJL's into the same library. */
+    static final String FUSED_ADAMW_UNIT = "collapse_fused_adamw.cc";
+
+    /**
+     * collapse's own unit staged beside DJL's in {@code work/native} (it includes DJL's exception header).
+     *
+     * @return the staged file
+     */
+    public Path stagedFusedAdamW(Path work) throws IOException {
+        Path staged = Files.createDirectories(work.resolve("native")).resolve(FUSED_ADAMW_UNIT);
+        try (InputStream in = JniSources.class.getResourceAsStream(FUSED_ADAMW_UNIT)) {
+            if (in == null) {
+                throw new IllegalStateException("the collapse jar lacks io/collapse/nativelib/" + FUSED_ADAMW_UNIT);
+            }
+            Files.write(staged, in.readAllBytes());
+        }
+        return staged;
     }
 
     /** The input of {@code javac -h}, which writes {@code ai_djl_pytorch_jni_PyTorchLibrary.h}. */

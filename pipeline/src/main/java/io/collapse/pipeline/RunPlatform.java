@@ -6,6 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
+import io.collapse.train.AdamW;
 import io.collapse.train.EventLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,8 @@ import java.util.stream.Stream;
 /**
  * What a run's bytes depend on besides its config and data (README, "Same seed, same bytes"): the
  * devices it computes on and their hardware (a GPU's compute capability, CUDA version and whether
- * float32 matmuls run as TF32; a CPU's model), the libtorch build and its thread count. Every start of a run records it
+ * float32 matmuls run as TF32; a CPU's model), the libtorch build (and whether AdamW runs fused,
+ * which the JNI decides) and its thread count. Every start of a run records it
  * in events.jsonl; a start on another platform than the last is warned about, since from there on
  * the results may differ in their last bits from a run that never moved.
  */
@@ -33,8 +35,8 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
 
     static RunPlatform current(List<Device> devices) {
         String hardware = devices.stream().map(RunPlatform::hardware).distinct().collect(Collectors.joining("; "));
-        return new RunPlatform(devices.stream().map(Device::toString).toList(), hardware,
-                Engine.getEngine("PyTorch").getVersion(), JniUtils.getNumThreads());
+        String libtorch = Engine.getEngine("PyTorch").getVersion() + (AdamW.fused() ? " with the fused AdamW" : "");
+        return new RunPlatform(devices.stream().map(Device::toString).toList(), hardware, libtorch, JniUtils.getNumThreads());
     }
 
     /** What a device's kernels depend on: a GPU's compute capability and CUDA version, a CPU's model. */

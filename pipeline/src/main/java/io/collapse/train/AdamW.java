@@ -8,7 +8,9 @@ import io.collapse.config.TrainConfig;
 import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import io.collapse.model.hf.HostTensor;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,6 +28,11 @@ import java.util.Map;
  * scope that borrows the parameter and its moments, so temporaries never reach the model's manager
  * and at most one parameter's worth of them is alive at a time.
  * Every parameter has its own step count in torch; they are always equal, so one count is kept.
+ *
+ * <p>Where the loaded JNI has it ({@link FusedAdamW}: one that {@code collapse native build} made),
+ * the same update runs as torch's multi-tensor kernel in one call; its float32 arithmetic is torch's
+ * fused AdamW, equal to the above to rounding, so a run's bytes depend on which JNI it loaded (its
+ * platform line names the fused form).
  */
 public final class AdamW implements AutoCloseable {
 
@@ -37,6 +44,7 @@ public final class AdamW implements AutoCloseable {
     private final double eps;
     private final double weightDecay;
     private final NDManager parent;
+    private final boolean fused = fused();
     private Scope moments;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
@@ -49,6 +57,11 @@ public final class AdamW implements AutoCloseable {
         this.weightDecay = weightDecay;
         this.parent = parent;
         this.moments = Scope.of(parent);
+    }
+
+    /** Whether this process's AdamW steps run fused ({@link FusedAdamW}): a run's bytes depend on it. */
+    public static boolean fused() {
+        return FusedAdamW.enabled();
     }
 
     public static AdamW of(TrainConfig config, NDManager parent) {
@@ -67,13 +80,17 @@ public final class AdamW implements AutoCloseable {
      */
     public void step(Map<String, NDArray> params, Map<String, NDArray> grads, double lr) {
         step++;
+        if (params.isEmpty()) {
+            return;
+        }
+        if (fused) {
+            fusedStep(params, grads, lr);
+            return;
+        }
         double biasCorrection1 = 1 - Math.pow(beta1, step);
         double biasCorrection2 = 1 - Math.pow(beta2, step);
         double stepSize = lr / biasCorrection1;
         double biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-        if (params.isEmpty()) {
-            return;
-        }
         // The step's constants as device tensors, made once: a Java number in an op is uploaded per
         // call, and on a GPU each upload waits for every kernel queued before it.
         try (Scope constants = Scope.under(params.values().iterator().next())) {
@@ -101,6 +118,23 @@ public final class AdamW implements AutoCloseable {
                     p.addi(m.mul(minusStepSize).divi(denom));
                 }
             }
+        }
+    }
+
+    /** The same step for every parameter in one native call; gradient reads join a scope that closes after it. */
+    private void fusedStep(Map<String, NDArray> params, Map<String, NDArray> grads, double lr) {
+        List<NDArray> p = new ArrayList<>(params.values());
+        List<NDArray> m = new ArrayList<>();
+        List<NDArray> v = new ArrayList<>();
+        try (Scope scope = Scope.borrowing(p)) {
+            List<NDArray> g = new ArrayList<>();
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                m.add(expAvg.computeIfAbsent(e.getKey(), k -> zerosLike(e.getValue())));
+                v.add(expAvgSq.computeIfAbsent(e.getKey(), k -> zerosLike(e.getValue())));
+                NDArray given = grads == null ? null : grads.get(e.getKey());
+                g.add(given != null ? given : e.getValue().getGradient()); // a gradient read joins the scope
+            }
+            FusedAdamW.step(p, g, m, v, step, lr, beta1, beta2, weightDecay, eps);
         }
     }
 

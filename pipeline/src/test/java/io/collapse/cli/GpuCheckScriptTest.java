@@ -27,7 +27,7 @@ class GpuCheckScriptTest {
 
     /** The steps issues 12 and 13 ask of the check, in order. */
     private static final List<String> STEPS = List.of("probe", "native_build", "info", "tests", "compare_fp32", "compare_tf32",
-            "compare_bf16", "pipeline");
+            "compare_bf16", "adamw", "pipeline");
 
     private static final Pattern STEP = Pattern.compile("^\\s*step (\\S+) \\S+ (\\S+)", Pattern.MULTILINE);
 

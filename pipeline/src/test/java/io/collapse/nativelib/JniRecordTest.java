@@ -18,7 +18,8 @@ class JniRecordTest {
     void aRecordVouchesOnlyForTheBytesItWasWrittenFor() throws Exception {
         Libtorch torch = new Libtorch(tmp.resolve("torch"), "2.13.0+cpu", Optional.empty(), false, true);
         Path jni = Files.writeString(tmp.resolve("0.36.0-libdjl_torch.so"), "built");
-        JniRecord.write(jni, torch, "CUDA parts: none (CPU libtorch)");
+        JniRecord.write(jni, torch, "CUDA parts: none (CPU libtorch)", true);
+        assertTrue(JniRecord.readRecord(jni).orElseThrow().path("fused_adamw").asBoolean());
         assertTrue(JniRecord.origin(jni, "linux-x86_64", "cpu").startsWith("self-built by collapse native build against torch"
                 + " 2.13.0+cpu (" + tmp.resolve("torch")), JniRecord.origin(jni, "linux-x86_64", "cpu"));
         JniRecord.refuseForeign(jni); // ours: a rebuild may replace it
@@ -30,15 +31,20 @@ class JniRecordTest {
 
     /**
      * With PYTORCH_LIBRARY_PATH set, DJL loads the JNI `native build` made (it never falls back to its
-     * prebuilt one), which maps bfloat16; without, DJL's prebuilt, which does not. A detection that
-     * broke would silently turn the bf16 tests into refusal checks: this fails instead.
+     * prebuilt one), which maps bfloat16 and has collapse's fused AdamW; without, DJL's prebuilt, which
+     * has neither. A detection that broke would silently turn the bf16 tests into refusal checks, and
+     * collapse's own unit, left out of a build where it does not compile, would quietly put AdamW back
+     * on the per-tensor form: this fails instead.
      */
     @Test
-    void bfloat16IsDetectedExactlyWhenTheSelfBuiltJniIsLoaded() {
+    void bfloat16AndTheFusedAdamwComeExactlyWithTheSelfBuiltJni() {
         boolean selfBuilt = System.getenv("PYTORCH_LIBRARY_PATH") != null;
         assertEquals(selfBuilt, JniRecord.bfloat16(), selfBuilt
                 ? "PYTORCH_LIBRARY_PATH is set but the loaded JNI does not map bfloat16: rebuild it with collapse native build"
                 : "DJL's prebuilt JNI cannot map bfloat16");
+        assertEquals(selfBuilt, JniRecord.fusedAdamW(), selfBuilt
+                ? "the loaded self-built JNI lacks collapse_fused_adamw.cc: see `collapse native build`'s 'left out' line"
+                : "DJL's prebuilt JNI has no fused AdamW");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.collapse.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -32,6 +33,8 @@ class AdamWTest {
     }
 
     private static final float[] Y = {0.5f, -1.5f, 3f};
+    private static final float[] P0 = {0.1f, -0.2f, 0.3f, 1.5f, -2.5f, 0f};
+    private static final float[] Q0 = {1f, -0.5f, 0.25f};
 
     private static void backward(NDManager root, Map<String, NDArray> params, int t) {
         try (NDManager step = root.newSubManager();
@@ -44,6 +47,13 @@ class AdamWTest {
         }
     }
 
+    /** Step t: the loss's gradients, one optimizer step at LRS[t - 1], gradients zeroed. */
+    private static void step(NDManager root, AdamW opt, Map<String, NDArray> params, int t) {
+        backward(root, params, t);
+        opt.step(params, LRS[t - 1]);
+        Gradients.zero(params.values());
+    }
+
     private static Map<String, NDArray> params(NDManager m, float[] p, float[] q) {
         Map<String, NDArray> params = new LinkedHashMap<>();
         params.put("p", m.create(p, new Shape(2, 3)));
@@ -54,19 +64,17 @@ class AdamWTest {
 
     @Test
     void matchesTorchAdamWFormulaAndLeavesNothingInTheModelManager() {
-        float[] p0 = {0.1f, -0.2f, 0.3f, 1.5f, -2.5f, 0f};
-        float[] q0 = {1f, -0.5f, 0.25f};
         // Reference in double, written from torch's documentation of AdamW.
         double[] p = new double[6];
         double[] q = new double[3];
-        for (int i = 0; i < 6; i++) p[i] = p0[i];
-        for (int i = 0; i < 3; i++) q[i] = q0[i];
+        for (int i = 0; i < 6; i++) p[i] = P0[i];
+        for (int i = 0; i < 3; i++) q[i] = Q0[i];
         double[] mp = new double[6], vp = new double[6], mq = new double[3], vq = new double[3];
 
         try (NDManager root = TestDevice.manager();
                 NDManager model = root.newSubManager();
                 AdamW opt = new AdamW(root, B1, B2, EPS, WD)) {
-            Map<String, NDArray> params = params(model, p0, q0);
+            Map<String, NDArray> params = params(model, P0, Q0);
             for (int t = 1; t <= LRS.length; t++) {
                 double lr = LRS[t - 1];
                 float[] xt = x(t);
@@ -106,30 +114,77 @@ class AdamWTest {
 
     @Test
     void savedStateResumesBitwise() {
-        float[] p0 = {0.1f, -0.2f, 0.3f, 1.5f, -2.5f, 0f};
-        float[] q0 = {1f, -0.5f, 0.25f};
         try (NDManager root = TestDevice.manager();
                 AdamW a = new AdamW(root, B1, B2, EPS, WD);
                 AdamW b = new AdamW(root, B1, B2, EPS, WD)) {
-            Map<String, NDArray> pa = params(root, p0, q0);
+            Map<String, NDArray> pa = params(root, P0, Q0);
             for (int t = 1; t <= 2; t++) {
-                backward(root, pa, t);
-                a.step(pa, LRS[t - 1]);
-                Gradients.zero(pa.values());
+                step(root, a, pa, t);
             }
             Map<String, NDArray> pb = params(root, pa.get("p").toFloatArray(), pa.get("q").toFloatArray());
             b.load(a.state(), a.stepCount(), pb);
             for (int t = 3; t <= 4; t++) {
-                backward(root, pa, t);
-                a.step(pa, LRS[t - 1]);
-                Gradients.zero(pa.values());
-                backward(root, pb, t);
-                b.step(pb, LRS[t - 1]);
-                Gradients.zero(pb.values());
+                step(root, a, pa, t);
+                step(root, b, pb, t);
             }
             assertArrayEquals(pa.get("p").toFloatArray(), pb.get("p").toFloatArray());
             assertArrayEquals(pa.get("q").toFloatArray(), pb.get("q").toFloatArray());
             assertEquals(4, b.stepCount());
+        }
+    }
+
+    /**
+     * Where the JNI has the fused kernel (the self-built one: every test above ran fused), its steps
+     * track the per-tensor form's to float32 rounding; with DJL's own JNI both are the per-tensor form.
+     */
+    @Test
+    void theFusedAndPerTensorFormsTakeTheSameSteps() {
+        try (NDManager root = TestDevice.manager();
+                AdamW fused = new AdamW(root, B1, B2, EPS, WD);
+                AdamW perTensor = perTensor(root)) {
+            Map<String, NDArray> pa = params(root, P0, Q0);
+            Map<String, NDArray> pb = params(root, P0, Q0);
+            for (int t = 1; t <= LRS.length; t++) {
+                step(root, fused, pa, t);
+                step(root, perTensor, pb, t);
+            }
+            for (String name : pa.keySet()) {
+                float[] a = Tensors.hostFloats(pa.get(name));
+                float[] b = Tensors.hostFloats(pb.get(name));
+                for (int i = 0; i < a.length; i++) {
+                    assertEquals(b[i], a[i], 1e-6 * (1 + Math.abs(b[i])), name + "[" + i + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void anUnknownAdamwFormIsRefusedInOneLine() {
+        String before = System.getProperty(FusedAdamW.PROPERTY);
+        System.setProperty(FusedAdamW.PROPERTY, "fast");
+        try {
+            var e = assertThrows(IllegalArgumentException.class, AdamW::fused);
+            assertEquals("-Dcollapse.adamw: expected auto or per-tensor, got 'fast'", e.getMessage());
+        } finally {
+            restore(before);
+        }
+    }
+
+    private static AdamW perTensor(NDManager root) {
+        String before = System.getProperty(FusedAdamW.PROPERTY);
+        System.setProperty(FusedAdamW.PROPERTY, "per-tensor");
+        try {
+            return new AdamW(root, B1, B2, EPS, WD);
+        } finally {
+            restore(before);
+        }
+    }
+
+    private static void restore(String before) {
+        if (before == null) {
+            System.clearProperty(FusedAdamW.PROPERTY);
+        } else {
+            System.setProperty(FusedAdamW.PROPERTY, before);
         }
     }
 }

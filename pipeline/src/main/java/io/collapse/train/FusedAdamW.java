@@ -1,0 +1,48 @@
+package io.collapse.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import io.collapse.nativelib.JniRecord;
+import java.util.List;
+
+/**
+ * AdamW's update of every parameter in one native call: torch's multi-tensor kernel
+ * ({@code torch._fused_adamw_}, what {@code torch.optim.AdamW(fused=True)} runs), through the
+ * function {@code collapse native build} compiles into the JNI beside DJL's. On a GPU the per-tensor
+ * form's ~15 JNI calls and kernel launches per parameter tensor cost more than the arithmetic (an
+ * H200 spent a fixed ~30 ms of each OPT-125m step there, 2026-11-26). DJL's own JNI lacks the
+ * function; there, and with {@code -Dcollapse.adamw=per-tensor}, AdamW runs per tensor.
+ */
+final class FusedAdamW {
+
+    /** {@code -Dcollapse.adamw=per-tensor} keeps the per-tensor form on a JNI that has the fused one (to compare them). */
+    static final String PROPERTY = "collapse.adamw";
+
+    private FusedAdamW() {}
+
+    /** Whether AdamW steps go through the fused kernel in this process. */
+    static boolean enabled() {
+        String asked = System.getProperty(PROPERTY, "auto");
+        if (!asked.equals("auto") && !asked.equals("per-tensor")) {
+            throw new IllegalArgumentException("-D" + PROPERTY + ": expected auto or per-tensor, got '" + asked + "'");
+        }
+        return asked.equals("auto") && JniRecord.fusedAdamW();
+    }
+
+    /**
+     * One step over all parameters; {@code step} is the count after it (torch's {@code state['step']}).
+     * The lists are parallel: each parameter, its float32 gradient and both moments, all on one device.
+     */
+    static void step(List<NDArray> params, List<NDArray> grads, List<NDArray> expAvgs, List<NDArray> expAvgSqs,
+            long step, double lr, double beta1, double beta2, double weightDecay, double eps) {
+        step(handles(params), handles(grads), handles(expAvgs), handles(expAvgSqs), step, lr, beta1, beta2,
+                weightDecay, eps);
+    }
+
+    private static long[] handles(List<NDArray> arrays) {
+        return arrays.stream().mapToLong(a -> ((PtNDArray) a).getHandle()).toArray();
+    }
+
+    private static native void step(long[] params, long[] grads, long[] expAvgs, long[] expAvgSqs, long step,
+            double lr, double beta1, double beta2, double weightDecay, double eps);
+}

@@ -1,0 +1,31 @@
+package io.collapse.train;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.collapse.nativelib.JniSources;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The native side of {@link FusedAdamW}, staged for {@code collapse native build}, still names its Java side. */
+class FusedAdamWTest {
+
+    @TempDir Path work;
+
+    @Test
+    void theStagedUnitDefinesTheNativeMethodUnderItsJniName() throws Exception {
+        Path djl = JniSources.defaultRoot(Path.of(System.getProperty("collapse.repo", ".")));
+        Path unit = new JniSources(djl).stagedFusedAdamW(work);
+        assertTrue(unit.startsWith(work.resolve("native")), "beside DJL's staged sources, whose headers it includes: " + unit);
+        Method step = Arrays.stream(FusedAdamW.class.getDeclaredMethods())
+                .filter(m -> Modifier.isNative(m.getModifiers()))
+                .findFirst().orElseThrow();
+        // JNI's short name: Java_, the class's binary name with '_' for '.', '_', the method's name.
+        String symbol = "Java_" + FusedAdamW.class.getName().replace('.', '_') + "_" + step.getName() + "(";
+        assertTrue(Files.readString(unit).contains(symbol), "the unit defines " + symbol);
+    }
+}

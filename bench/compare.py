@@ -25,8 +25,6 @@ import tempfile
 import time
 
 BLOCK = 64
-# OPT-125m's matmul parameters (12 layers of 768 wide, FFN 3072, LM head 50272 x 768), as collapse counts them.
-MATMUL_PARAMS = 12 * (4 * 768 * 768 + 2 * 768 * 3072) + 50272 * 768
 NEW_TOKENS = 64
 BEAMS = 5
 PENALTY = 3.0
@@ -185,10 +183,12 @@ def collapse_measure(kind, a):
         r = collapse_json(a, ["bench", "train", *common, "--device", a.device, "--batch-size", str(a.train_batch),
                               "--block-size", str(BLOCK), "--steps", str(a.train_steps), "--warmup", "1",
                               "--mixed-precision", "bf16" if a.dtype == "bf16" else "off"])
+        a.matmul_params = r[-1]["matmul_params"]
         return check_threads(a, r[-1])["tokens_per_s"]
     if kind == "eval":
         r = collapse_json(a, ["bench", "eval", *common[:2], "--device", a.device, "--batch-size", str(a.train_batch),
                               "--block-size", str(BLOCK), "--seconds", str(a.eval_seconds), "--matmul-size", "256"])
+        a.matmul_params = r[-1]["matmul_params"]
         return check_threads(a, r[-1])["tokens_per_s"]
     batch = kind.split(":")[1]
     r = collapse_json(a, ["bench", "generate", "--preset", "opt-125m", "--device", a.device, "--batch-sizes", batch, "--prompt-tokens",
@@ -244,13 +244,19 @@ def hf_in_child(kind, a):
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def measure_all(a, log):
+def kinds_asked(a):
     asked = a.measures.split(",")
-    unknown = set(asked) - {"train", "eval", "generate"}
+    unknown = [m for m in asked if m not in ("train", "eval", "generate")]
     if unknown:
-        sys.exit(f"error: --measures: expected train, eval or generate, got {', '.join(sorted(unknown))}")
+        sys.exit(f"error: --measures: expected train, eval or generate, got {', '.join(map(repr, unknown))}")
     kinds = [k for k in ("train", "eval") if k in asked]
-    kinds += [f"generate:{b}" for b in a.gen_batches.split(",")] if "generate" in asked else []
+    return kinds + ([f"generate:{b}" for b in a.gen_batches.split(",")] if "generate" in asked else [])
+
+
+def measure_all(a, kinds, log, write):
+    """Each kind's rounds, collapse then HF; the table is written after every row, so a run cut off
+    by a time limit leaves the rows it finished."""
+    peak = peaks(kinds, a, log)
     rows = []
     for kind in kinds:
         ours, theirs = [], []
@@ -259,7 +265,8 @@ def measure_all(a, log):
             theirs.append(hf_in_child(kind, a))
             log({"measure": kind, "round": r, "collapse": ours[-1], "hf": theirs[-1]})
         rows.append((kind, ours, theirs))
-    return rows
+        write(table(rows, a, peak))
+    return table(rows, a, peak)
 
 
 def label(kind, a):
@@ -271,10 +278,10 @@ def label(kind, a):
     return f"beam-5 new tokens/s, {kind.split(':')[1]} prompts ({fp32})"
 
 
-def peaks(rows, a, log):
-    """The matmul peak each row's MFU divides by, measured once per dtype: bf16 for bf16 training, else float32."""
+def peaks(kinds, a, log):
+    """The matmul peak each row's MFU divides by, measured first, once per dtype: bf16 for bf16 training, else float32."""
     wanted = {kind: "bf16" if kind == "train" and a.dtype == "bf16" else "fp32"
-              for kind, _, _ in rows if kind in ("train", "eval")}
+              for kind in kinds if kind in ("train", "eval")}
     measured = {}
     for dtype in sorted(set(wanted.values())):
         measured[dtype] = hf_in_child(f"peak:{dtype}", a)
@@ -283,15 +290,15 @@ def peaks(rows, a, log):
     return {kind: measured[dtype] for kind, dtype in wanted.items()}
 
 
-def table(rows, a, log):
-    peak = peaks(rows, a, log)
+def table(rows, a, peak):
     lines = ["| measure | collapse | HF transformers | collapse / HF (medians) | MFU collapse / HF |",
              "| --- | --- | --- | --- | --- |"]
     for kind, ours, theirs in rows:
         ratio = statistics.median(ours) / statistics.median(theirs)
         mfu = "–"
         if kind in peak:
-            flops = (6 if kind == "train" else 2) * MATMUL_PARAMS / peak[kind]
+            # collapse's own count of the model's matmul parameters (its bench line), for both sides.
+            flops = (6 if kind == "train" else 2) * a.matmul_params / peak[kind]
             mfu = f"{statistics.median(ours) * flops:.2f} / {statistics.median(theirs) * flops:.2f}"
         lines.append(f"| {label(kind, a)} | {span(ours)} | {span(theirs)} | {ratio:.2f} | {mfu} |")
     return lines
@@ -323,17 +330,21 @@ def main():
         jsonl.flush()
         print(json.dumps(obj), flush=True)
 
-    lines = [] if a.pipeline_only else table(measure_all(a, log), a, log)
+    md = os.path.join(out_dir, f"compare-{a.device}-{a.dtype}.md")
+
+    def write(lines):
+        with open(md, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+
+    lines = [] if a.pipeline_only else measure_all(a, kinds_asked(a), log, write)
     if a.pipeline_train_blocks > 0:
         phases, total = pipeline_phases(a, out_dir)
         log({"measure": "pipeline", "phases": phases, "wall_seconds": total})
         lines += ["", f"pipeline, one generation, OPT-125m preset, {a.pipeline_train_blocks} training blocks of 64,"
                   f" train batch {a.train_batch} ({total:.0f} s wall including JVM start):", ""]
         lines += ["| phase | seconds |", "| --- | --- |"] + [f"| {p} | {s:.1f} |" for p, s in phases]
-    text = "\n".join(lines)
-    print(text)
-    with open(os.path.join(out_dir, f"compare-{a.device}-{a.dtype}.md"), "w", encoding="utf-8") as f:
-        f.write(text + "\n")
+    print("\n".join(lines))
+    write(lines)
     return 0
 
 

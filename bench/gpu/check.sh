@@ -4,20 +4,21 @@
 #
 #   DIR/bench/gpu/check.sh OUT_DIR
 #
-# Steps, each with its own time limit; a failing step is recorded and the rest still run:
+# Steps, in this order, each with its own time limit; a failing step is recorded and the rest still run:
 #   probe         nvidia-smi, python3's torch/transformers, java, a HuggingFace cache with opt-125m
 #   native_build  collapse native build --torch <python3's torch> (installed under OUT_DIR)
 #   info          collapse info through that JNI
 #   tests         the model/train/eval/generate tests on the device (JUnit console launcher)
-#   compare_fp32  bench/compare.py: collapse vs HF transformers, fp32 training, eval, beam-5 generation
-#   compare_tf32  training and eval with TF32 float32 matmuls on both sides
-#   compare_bf16  training with bf16 mixed precision
 #   adamw         collapse's training with the fused AdamW against the per-tensor form, alternating
+#   compare_fp32  bench/compare.py: collapse vs HF transformers, fp32 training, eval, beam-5 generation
 #   pipeline      one generation, OPT-125m preset, a slice of wikitext-2, seconds per phase
+#   compare_bf16  training with bf16 mixed precision
+#   compare_tf32  training and eval with TF32 float32 matmuls on both sides
 # OUT_DIR/summary.tsv has each step's rc and seconds (rc 124: its time limit), OUT_DIR/<step>.log
 # its output, and OUT_DIR/check-logs.tgz all of it but the JNI, models and corpora (~1 MiB, for a
-# machine that returns few files). The whole stays under CHECK_BUDGET_S (default 470 s): a step
-# gets what is left. Limits: what an H200 took on 2026-11-26, with room (README, "The GPU check").
+# machine that returns few files). The whole, from the script's start, stays under CHECK_BUDGET_S
+# (default 470 s): a step gets what is left, so the last ones are the first cut. Limits: what an
+# H200 took on 2026-11-26, with room (README, "The GPU check").
 #
 # A slim bundle (bench/gpu/slim-bundle.sh: without the test fixtures and datasets, for a machine
 # that takes few bytes) gets them back from CHECK_CHECKOUT, a checkout of the same commit.
@@ -34,6 +35,10 @@ python="${CHECK_PYTHON:-python3}"
 budget="${CHECK_BUDGET_S:-470}"
 threads="${CHECK_THREADS:-$(nproc)}"
 scale="${CHECK_LIMIT_SCALE:-1}"  # multiplies every step's limit: a rehearsal on 2 slow cores needs more
+gen_batches=1,32,256  # beam-5 prompts per call (compare_fp32); a CPU rehearsal stops at 4
+if [ "$device" = cpu ]; then
+  gen_batches=1,4
+fi
 
 if [ $# -ne 1 ]; then
   echo "usage: $0 OUT_DIR" >&2
@@ -45,6 +50,7 @@ if [ ! -x "$collapse" ] || [ ! -x "$bundle/run-tests" ]; then
   exit 2
 fi
 out="$1"
+start_all=$SECONDS  # the budget counts the slim restore and the archive too
 if [ -f "$bundle/slim.txt" ]; then
   checkout="${CHECK_CHECKOUT:-}"
   if [ ! -d "$checkout/pipeline/src/test/resources" ] || [ ! -d "$checkout/datasets" ]; then
@@ -55,10 +61,14 @@ if [ -f "$bundle/slim.txt" ]; then
   "$collapse" --version > /dev/null || exit 2  # unpacks the payload on first use
   cp -a "$checkout/pipeline/src/test/resources/." "$bundle/test/classes/"
   rm -rf "$bundle/datasets" && cp -a "$checkout/datasets" "$bundle/"
+  if ! (cd "$bundle" && sha256sum --quiet -c slim.sha256); then
+    echo "error: $checkout's fixtures or datasets differ from those the slim bundle left out (slim.sha256):" \
+      "check out the commit the bundle was built from" >&2
+    exit 2
+  fi
 fi
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-start_all=$SECONDS
 printf 'step\trc\tseconds\tlimit_s\n' > "$out/summary.tsv"
 
 # step NAME LIMIT_S COMMAND...: runs COMMAND with its output in OUT/NAME.log, under the smaller of
@@ -128,10 +138,11 @@ tests() {
     --select-package io.collapse.eval --select-package io.collapse.generate
 }
 
-# compare DTYPE MEASURES: beam-5 at 1 prompt and at the pipeline's corpus batch (32) by default.
+# compare DTYPE MEASURES: beam-5 at 1 prompt, at the pipeline's corpus batch (32), and at 256 (an
+# H200's decoding step took 8.5 ms at 5 rows and 8.8 at 160: does a larger corpus batch come free?).
 compare() {
   "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --dtype "$1" --measures "$2" \
-    --threads "$threads" --rounds 1 --train-steps 5 --eval-seconds 5 --gen-batches "${CHECK_GEN_BATCHES:-1,32}" \
+    --threads "$threads" --rounds 1 --train-steps 5 --eval-seconds 5 --gen-batches "${CHECK_GEN_BATCHES:-$gen_batches}" \
     --pipeline-train-blocks 0 --out "$out/compare"
 }
 
@@ -144,7 +155,7 @@ adamw() {
   for round in 1 2; do
     for form in auto per-tensor; do
       echo "round $round, -Dcollapse.adamw=$form"
-      COLLAPSE_JAVA_OPTS="-Xmx8g -Dcollapse.adamw=$form" \
+      COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.adamw=$form" \
         "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 10 --warmup 2 --matmul-seconds 0.5
     done
   done
@@ -155,29 +166,33 @@ pipeline() {
     --pipeline-only --pipeline-train-blocks "${CHECK_PIPELINE_BLOCKS:-512}" --out "$out/pipeline"
 }
 
-export bundle collapse device python threads out
+export bundle collapse device python threads out gen_batches
 export -f probe native_build tests compare adamw pipeline
 step probe 30 probe
 step native_build "${CHECK_BUILD_LIMIT_S:-200}" native_build
 load_exports
 step info 60 "$collapse" info
 step tests 150 tests
+# What the last GPU run left open first (the fused AdamW, 256 prompts), what it measured already last.
+step adamw 120 adamw
 step compare_fp32 200 compare fp32 train,eval,generate
+step pipeline 120 pipeline
 if [ "$device" = gpu ]; then
-  step compare_tf32 90 compare tf32 train,eval
   step compare_bf16 60 compare bf16 train
+  step compare_tf32 90 compare tf32 train,eval
 else
-  for name in compare_tf32 compare_bf16; do  # a CPU has no TF32, and its bfloat16 matmuls are beside the point
+  for name in compare_bf16 compare_tf32; do  # a CPU has no TF32, and its bfloat16 matmuls are beside the point
     printf '%s\t%s\t%s\t%s\n' "$name" "skipped" 0 0 >> "$out/summary.tsv"
   done
 fi
-step adamw 120 adamw
-step pipeline 120 pipeline
 
 echo "== summary ($((SECONDS - start_all)) s; $out)"
 column -t -s $'\t' "$out/summary.tsv" 2> /dev/null || cat "$out/summary.tsv"
 # Written beside, then moved in: tar reading the folder it writes into reports it changed.
 logs="$(mktemp)"
-tar -czf "$logs" -C "$out" --exclude=engine-cache --exclude=check-logs.tgz --exclude='*.safetensors' --exclude='*.bin' \
-  --exclude='*.f32' --exclude=corpus --exclude=vocab.json --exclude=merges.txt . \
-  && mv "$logs" "$out/check-logs.tgz" && echo "logs: $out/check-logs.tgz"
+if tar -czf "$logs" -C "$out" --exclude=engine-cache --exclude=check-logs.tgz --exclude='*.safetensors' --exclude='*.bin' \
+  --exclude='*.f32' --exclude=corpus --exclude=vocab.json --exclude=merges.txt .; then
+  chmod 644 "$logs" && mv "$logs" "$out/check-logs.tgz" && echo "logs: $out/check-logs.tgz"
+else
+  rm -f "$logs"
+fi

@@ -3,6 +3,7 @@ package io.collapse.bench;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
+import io.collapse.model.Devices;
 import java.util.Map;
 
 /**
@@ -21,7 +22,8 @@ public record Rates(double modelFlopsPerS, int matmulSize, DataType matmulDtype,
     void putTo(Map<String, Object> line) {
         line.put("model_gflops_per_s", round(modelFlopsPerS / 1e9, 2));
         line.put("matmul_size", matmulSize);
-        line.put("matmul_dtype", matmulDtype.toString());
+        boolean tf32 = matmulDtype == DataType.FLOAT32 && device.isGpu() && Devices.tf32();
+        line.put("matmul_dtype", tf32 ? "tf32" : matmulDtype.toString());
         line.put("matmul_gflops_per_s", round(matmulFlopsPerS / 1e9, 2));
         line.put("mfu", round(mfu(), 4));
         putWhere(line, device);

@@ -63,7 +63,7 @@ public final class TrainBench {
             line.put("batch", settings.train.batchSize());
             line.put("micro_batch", settings.train.microBatch());
             line.put("mixed_precision", settings.train.mixedPrecision());
-            line.put("adamw", AdamW.fused() ? "fused" : "per-tensor");
+            line.put("adamw", AdamW.fused(settings.device) ? "fused" : "per-tensor");
             line.put("block_size", settings.blockSize);
             line.put("steps_timed", stepTokensPerS.size());
             line.put("tokens_per_s", Rates.round(tokensPerS(), 1));
@@ -78,6 +78,8 @@ public final class TrainBench {
 
     /** Trains a random model for {@code warmup + steps} steps in a temporary directory, removed after. */
     public static Result run(Settings s) throws IOException {
+        // Refused before the matmul, which converts to that dtype: bf16 on DJL's own JNI aborts the JVM.
+        FineTune.checkMixedPrecision(s.train.mixedPrecision(), List.of(s.device));
         // The peak in the dtype the steps compute in: a bf16 run measured against float32's would
         // report an MFU above 1.
         DataType computeType = FineTune.computeType(s.train.mixedPrecision());

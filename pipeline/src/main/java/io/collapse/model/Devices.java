@@ -12,7 +12,15 @@ import java.util.List;
 /** Turns a config's device request into DJL devices, failing at start when it cannot be met. */
 public final class Devices {
 
+    /** libtorch's switch (read by it, "1" or "0") that lets cuBLAS run float32 matmuls as TF32 on a GPU. */
+    public static final String TF32_OVERRIDE = "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE";
+
     private Devices() {}
+
+    /** Whether this process's float32 GPU matmuls run as TF32 (libtorch reads the switch from the environment). */
+    public static boolean tf32() {
+        return "1".equals(System.getenv(TF32_OVERRIDE));
+    }
 
     /** The device that holds the model: the only one, or the first of a data-parallel list. */
     public static Device resolve(DeviceConfig cfg) {

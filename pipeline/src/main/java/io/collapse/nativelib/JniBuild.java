@@ -155,7 +155,7 @@ public final class JniBuild {
      *
      * @return the objects, in the order of {@code units}, without any optional one that failed
      */
-    private static List<Path> compileAll(List<Path> units, Set<Path> optional, List<String> flags, int jobs, Path work,
+    static List<Path> compileAll(List<Path> units, Set<Path> optional, List<String> flags, int jobs, Path work,
             PrintWriter out) throws InterruptedException {
         out.printf("compiling %d files, %d at a time ...%n", units.size(), jobs);
         out.flush();
@@ -175,8 +175,8 @@ public final class JniBuild {
                     if (!optional.contains(units.get(i))) {
                         throw e;
                     }
-                    out.printf("  left out %s: %s; AdamW runs per parameter tensor%n", units.get(i).getFileName(),
-                            e.getCause().getMessage());
+                    out.printf("  left out %s (AdamW runs per parameter tensor); its first errors, as the build"
+                            + " folder is removed:%n%s%n", units.get(i).getFileName(), firstErrors(units.get(i), work));
                 }
             }
         } catch (java.util.concurrent.ExecutionException e) {
@@ -184,6 +184,17 @@ public final class JniBuild {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
         return objects;
+    }
+
+    /** Up to 5 lines of a unit's compiler log that name an error. */
+    private static String firstErrors(Path unit, Path work) {
+        try {
+            return Files.readAllLines(work.resolve("obj").resolve(unit.getFileName() + ".log")).stream()
+                    .filter(l -> l.contains("error")).limit(5).map(l -> "    " + l.strip())
+                    .collect(java.util.stream.Collectors.joining("\n"));
+        } catch (IOException e) {
+            return "    (no compiler log: " + e.getMessage() + ")";
+        }
     }
 
     private static Path compileOne(Path unit, List<String> flags, Path work, PrintWriter out, AtomicInteger done,

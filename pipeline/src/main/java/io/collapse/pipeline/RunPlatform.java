@@ -6,6 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
+import io.collapse.model.Devices;
 import io.collapse.train.AdamW;
 import io.collapse.train.EventLog;
 import java.io.IOException;
@@ -30,24 +31,23 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
 
     static final String EVENT = "platform";
 
-    /** libtorch's switch (read by it, "1" or "0") that lets cuBLAS run float32 matmuls as TF32. */
-    static final String TF32_OVERRIDE = "TORCH_ALLOW_TF32_CUBLAS_OVERRIDE";
-
     static RunPlatform current(List<Device> devices) {
         String hardware = devices.stream().map(RunPlatform::hardware).distinct().collect(Collectors.joining("; "));
-        String libtorch = Engine.getEngine("PyTorch").getVersion() + (AdamW.fused() ? " with the fused AdamW" : "");
+        String libtorch = Engine.getEngine("PyTorch").getVersion() + (AdamW.fused(devices.get(0)) ? " with the fused AdamW" : "");
         return new RunPlatform(devices.stream().map(Device::toString).toList(), hardware, libtorch, JniUtils.getNumThreads());
     }
 
     /** What a device's kernels depend on: a GPU's compute capability and CUDA version, a CPU's model. */
     private static String hardware(Device device) {
         if (device.isGpu()) {
+            String card;
             try {
-                return "compute capability " + CudaUtils.getComputeCapability(device.getDeviceId()) + ", CUDA "
-                        + CudaUtils.getCudaVersionString() + tf32(System.getenv(TF32_OVERRIDE));
+                card = "compute capability " + CudaUtils.getComputeCapability(device.getDeviceId()) + ", CUDA "
+                        + CudaUtils.getCudaVersionString();
             } catch (RuntimeException e) {
-                return "a GPU whose compute capability DJL cannot read (no CUDA runtime on its library path)";
+                card = "a GPU whose compute capability DJL cannot read (no CUDA runtime on its library path)";
             }
+            return card + tf32(Devices.tf32());
         }
         String model = "";
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
@@ -60,8 +60,8 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
     }
 
     /** TF32 changes every float32 product's bits (and doubles the speed of an H200's training). */
-    static String tf32(String override) {
-        return "1".equals(override) ? ", TF32 float32 matmuls (" + TF32_OVERRIDE + "=1)" : "";
+    static String tf32(boolean on) {
+        return on ? ", TF32 float32 matmuls (" + Devices.TF32_OVERRIDE + "=1)" : "";
     }
 
     /** The platform the last start recorded in {@code events} (a run's events.jsonl), or null before the first. */

@@ -1,5 +1,6 @@
 package io.collapse.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -44,7 +45,7 @@ public final class AdamW implements AutoCloseable {
     private final double eps;
     private final double weightDecay;
     private final NDManager parent;
-    private final boolean fused = fused();
+    private final boolean fused;
     private Scope moments;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
@@ -56,12 +57,13 @@ public final class AdamW implements AutoCloseable {
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.parent = parent;
+        this.fused = fused(parent.getDevice());
         this.moments = Scope.of(parent);
     }
 
-    /** Whether this process's AdamW steps run fused ({@link FusedAdamW}): a run's bytes depend on it. */
-    public static boolean fused() {
-        return FusedAdamW.enabled();
+    /** Whether this process's AdamW steps on {@code device} run fused ({@link FusedAdamW}): a run's bytes depend on it. */
+    public static boolean fused(Device device) {
+        return FusedAdamW.enabled(device);
     }
 
     public static AdamW of(TrainConfig config, NDManager parent) {

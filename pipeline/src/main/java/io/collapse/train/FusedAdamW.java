@@ -1,5 +1,7 @@
 package io.collapse.train;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import io.collapse.nativelib.JniRecord;
@@ -11,7 +13,8 @@ import java.util.List;
  * function {@code collapse native build} compiles into the JNI beside DJL's. On a GPU the per-tensor
  * form's ~15 JNI calls and kernel launches per parameter tensor cost more than the arithmetic (an
  * H200 spent a fixed ~30 ms of each OPT-125m step there, 2026-11-26). DJL's own JNI lacks the
- * function; there, and with {@code -Dcollapse.adamw=per-tensor}, AdamW runs per tensor.
+ * function; there, on a CPU under torch 2.0–2.3 (whose fused kernel is CUDA's only; the CPU one came
+ * in 2.4), and with {@code -Dcollapse.adamw=per-tensor}, AdamW runs per tensor.
  */
 final class FusedAdamW {
 
@@ -20,13 +23,21 @@ final class FusedAdamW {
 
     private FusedAdamW() {}
 
-    /** Whether AdamW steps go through the fused kernel in this process. */
-    static boolean enabled() {
+    /** Whether AdamW steps on {@code device} go through the fused kernel in this process. */
+    static boolean enabled(Device device) {
         String asked = System.getProperty(PROPERTY, "auto");
         if (!asked.equals("auto") && !asked.equals("per-tensor")) {
             throw new IllegalArgumentException("-D" + PROPERTY + ": expected auto or per-tensor, got '" + asked + "'");
         }
-        return asked.equals("auto") && JniRecord.fusedAdamW();
+        return asked.equals("auto") && JniRecord.fusedAdamW()
+                && (device.isGpu() || hasCpuKernel(Engine.getEngine("PyTorch").getVersion()));
+    }
+
+    /** torch 2.4 added the CPU kernel of {@code _fused_adamw_}; 2.0–2.3 have CUDA's only. */
+    static boolean hasCpuKernel(String torchVersion) {
+        String[] parts = torchVersion.split("[.+]");
+        int major = Integer.parseInt(parts[0]);
+        return major > 2 || (major == 2 && Integer.parseInt(parts[1]) >= 4);
     }
 
     /**

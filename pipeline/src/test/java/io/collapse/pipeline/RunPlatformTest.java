@@ -54,11 +54,10 @@ class RunPlatformTest {
 
     @Test
     void tf32IsPartOfAGpusHardwareOnlyWhenLibtorchsSwitchIsOn() {
-        assertEquals("", RunPlatform.tf32(null));
-        assertEquals("", RunPlatform.tf32("0"));
-        assertEquals(", TF32 float32 matmuls (TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1)", RunPlatform.tf32("1"));
+        assertEquals("", RunPlatform.tf32(false));
+        assertEquals(", TF32 float32 matmuls (TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1)", RunPlatform.tf32(true));
         RunPlatform plain = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130", "2.11.0", 16);
-        RunPlatform tf32 = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130" + RunPlatform.tf32("1"),
+        RunPlatform tf32 = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130" + RunPlatform.tf32(true),
                 "2.11.0", 16);
         assertTrue(tf32.warningSince(plain).contains("it continues on gpu(0) (compute capability 90, CUDA 130, TF32"),
                 tf32.warningSince(plain));

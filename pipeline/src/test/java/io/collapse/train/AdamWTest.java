@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -163,7 +164,7 @@ class AdamWTest {
         String before = System.getProperty(FusedAdamW.PROPERTY);
         System.setProperty(FusedAdamW.PROPERTY, "fast");
         try {
-            var e = assertThrows(IllegalArgumentException.class, AdamW::fused);
+            var e = assertThrows(IllegalArgumentException.class, () -> AdamW.fused(Device.cpu()));
             assertEquals("-Dcollapse.adamw: expected auto or per-tensor, got 'fast'", e.getMessage());
         } finally {
             restore(before);

@@ -1,5 +1,6 @@
 package io.collapse.train;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.collapse.nativelib.JniSources;
@@ -8,6 +9,7 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,5 +29,15 @@ class FusedAdamWTest {
         // JNI's short name: Java_, the class's binary name with '_' for '.', '_', the method's name.
         String symbol = "Java_" + FusedAdamW.class.getName().replace('.', '_') + "_" + step.getName() + "(";
         assertTrue(Files.readString(unit).contains(symbol), "the unit defines " + symbol);
+    }
+
+    @Test
+    void theCpuKernelComesWithTorch24() {
+        for (String v : List.of("2.0.1", "2.3.1", "2.3.0+cpu")) {
+            assertFalse(FusedAdamW.hasCpuKernel(v), v);
+        }
+        for (String v : List.of("2.4.0", "2.7.1", "2.11.0", "2.13.0+cpu", "3.0.0")) {
+            assertTrue(FusedAdamW.hasCpuKernel(v), v);
+        }
     }
 }

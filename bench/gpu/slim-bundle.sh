@@ -35,7 +35,7 @@ while IFS= read -r -d '' f; do
     left=$((left + 1))
   fi
 done < <(find "$work/test/classes" -type f -print0)
-(cd "$work" && find datasets -type f -print0 | sort -z | xargs -0 sha256sum) >> "$out/slim.sha256"
+(cd "$work" && find datasets -type f -print0 | sort -z | xargs -0 -r sha256sum) >> "$out/slim.sha256"
 rm -rf "$work/datasets"
 cp -a "$bundle/collapse" "$bundle/run-tests" "$bundle/bench" "$out/"
 tar -cf - -C "$work" . | xz -T0 -9 > "$out/payload.tar.xz"

@@ -186,12 +186,13 @@ public final class JniBuild {
         return objects;
     }
 
-    /** Up to 5 lines of a unit's compiler log that name an error. */
+    /** Up to 5 lines of a unit's compiler log that name an error; without any (a killed compiler), its last 5. */
     private static String firstErrors(Path unit, Path work) {
         try {
-            return Files.readAllLines(work.resolve("obj").resolve(unit.getFileName() + ".log")).stream()
-                    .filter(l -> l.contains("error")).limit(5).map(l -> "    " + l.strip())
-                    .collect(java.util.stream.Collectors.joining("\n"));
+            List<String> log = Files.readAllLines(work.resolve("obj").resolve(unit.getFileName() + ".log"));
+            List<String> errors = log.stream().filter(l -> l.contains("error")).limit(5).toList();
+            List<String> shown = errors.isEmpty() ? log.subList(Math.max(0, log.size() - 5), log.size()) : errors;
+            return shown.stream().map(l -> "    " + l.strip()).collect(java.util.stream.Collectors.joining("\n"));
         } catch (IOException e) {
             return "    (no compiler log: " + e.getMessage() + ")";
         }

@@ -45,7 +45,7 @@ public final class AdamW implements AutoCloseable {
     private final double eps;
     private final double weightDecay;
     private final NDManager parent;
-    private final boolean fused;
+    private final boolean fusedAllowed = FusedAdamW.allowed();
     private Scope moments;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
@@ -57,13 +57,12 @@ public final class AdamW implements AutoCloseable {
         this.eps = eps;
         this.weightDecay = weightDecay;
         this.parent = parent;
-        this.fused = fused(parent.getDevice());
         this.moments = Scope.of(parent);
     }
 
     /** Whether this process's AdamW steps on {@code device} run fused ({@link FusedAdamW}): a run's bytes depend on it. */
     public static boolean fused(Device device) {
-        return FusedAdamW.enabled(device);
+        return FusedAdamW.allowed() && FusedAdamW.runsOn(device);
     }
 
     public static AdamW of(TrainConfig config, NDManager parent) {
@@ -85,7 +84,7 @@ public final class AdamW implements AutoCloseable {
         if (params.isEmpty()) {
             return;
         }
-        if (fused) {
+        if (fusedAllowed && FusedAdamW.runsOn(params.values().iterator().next().getDevice())) {
             fusedStep(params, grads, lr);
             return;
         }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import io.collapse.nativelib.JniRecord;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * AdamW's update of every parameter in one native call: torch's multi-tensor kernel
@@ -21,23 +23,32 @@ final class FusedAdamW {
     /** {@code -Dcollapse.adamw=per-tensor} keeps the per-tensor form on a JNI that has the fused one (to compare them). */
     static final String PROPERTY = "collapse.adamw";
 
+    private static final Pattern VERSION = Pattern.compile("^(\\d+)\\.(\\d+)");
+
     private FusedAdamW() {}
 
-    /** Whether AdamW steps on {@code device} go through the fused kernel in this process. */
-    static boolean enabled(Device device) {
+    /** Whether the loaded JNI has the fused form and {@code -Dcollapse.adamw} does not keep it off. */
+    static boolean allowed() {
         String asked = System.getProperty(PROPERTY, "auto");
         if (!asked.equals("auto") && !asked.equals("per-tensor")) {
             throw new IllegalArgumentException("-D" + PROPERTY + ": expected auto or per-tensor, got '" + asked + "'");
         }
-        return asked.equals("auto") && JniRecord.fusedAdamW()
-                && (device.isGpu() || hasCpuKernel(Engine.getEngine("PyTorch").getVersion()));
+        return asked.equals("auto") && JniRecord.fusedAdamW();
+    }
+
+    /** Whether this libtorch has the kernel for {@code device}: CUDA's always, the CPU's from torch 2.4. */
+    static boolean runsOn(Device device) {
+        return device.isGpu() || hasCpuKernel(Engine.getEngine("PyTorch").getVersion());
     }
 
     /** torch 2.4 added the CPU kernel of {@code _fused_adamw_}; 2.0–2.3 have CUDA's only. */
     static boolean hasCpuKernel(String torchVersion) {
-        String[] parts = torchVersion.split("[.+]");
-        int major = Integer.parseInt(parts[0]);
-        return major > 2 || (major == 2 && Integer.parseInt(parts[1]) >= 4);
+        Matcher v = VERSION.matcher(torchVersion);
+        if (!v.find()) {
+            return false; // not a version we can read: the per-tensor form, which every torch has
+        }
+        int major = Integer.parseInt(v.group(1));
+        return major > 2 || (major == 2 && Integer.parseInt(v.group(2)) >= 4);
     }
 
     /**

@@ -33,10 +33,10 @@ class FusedAdamWTest {
 
     @Test
     void theCpuKernelComesWithTorch24() {
-        for (String v : List.of("2.0.1", "2.3.1", "2.3.0+cpu")) {
+        for (String v : List.of("2.0.1", "2.3.1", "2.3.0+cpu", "2", "", "nightly")) {
             assertFalse(FusedAdamW.hasCpuKernel(v), v);
         }
-        for (String v : List.of("2.4.0", "2.7.1", "2.11.0", "2.13.0+cpu", "3.0.0")) {
+        for (String v : List.of("2.4.0", "2.7.1", "2.11.0+cu130", "2.13.0", "2.5.0.dev20240601", "3.0.0")) {
             assertTrue(FusedAdamW.hasCpuKernel(v), v);
         }
     }

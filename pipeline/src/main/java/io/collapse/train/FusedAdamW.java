@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import io.collapse.nativelib.JniRecord;
+import java.util.Collection;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,7 +13,9 @@ import java.util.regex.Pattern;
 /**
  * AdamW's update of every parameter in one native call: torch's multi-tensor kernel
  * ({@code torch._fused_adamw_}, what {@code torch.optim.AdamW(fused=True)} runs), through the
- * function {@code collapse native build} compiles into the JNI beside DJL's. On a GPU the per-tensor
+ * function {@code collapse native build} compiles into the JNI beside DJL's; with it, the rest of a
+ * step's optimizer work, the gradient norm and clipping ({@link Gradients#clipGradNorm}) and
+ * zero_grad ({@link Gradients#zero}), in one call each through torch's foreach kernels. On a GPU the per-tensor
  * form's ~15 JNI calls and kernel launches per parameter tensor cost more than the arithmetic (an
  * H200 spent a fixed ~30 ms of each OPT-125m step there, 2026-11-26). DJL's own JNI lacks the
  * function; there, on a CPU under torch 2.0–2.3 (whose fused kernel is CUDA's only; the CPU one came
@@ -61,10 +64,29 @@ final class FusedAdamW {
                 weightDecay, eps);
     }
 
-    private static long[] handles(List<NDArray> arrays) {
+    /** Whether the fused forms run for arrays on {@code device} (the first of a collection's, all on one device). */
+    static boolean enabledFor(Collection<NDArray> arrays) {
+        return !arrays.isEmpty() && allowed() && runsOn(arrays.iterator().next().getDevice());
+    }
+
+    /** {@link Gradients#clipGradNorm} in one call: torch's foreach norm and scaling; the norm as float32. */
+    static double clipGradNorm(Collection<NDArray> grads, double maxNorm) {
+        return clipGradNorm(handles(grads), maxNorm);
+    }
+
+    /** {@link Gradients#zero} in one call: every defined gradient of {@code params} set to zero. */
+    static void zeroGrads(Collection<NDArray> params) {
+        zeroGrads(handles(params));
+    }
+
+    private static long[] handles(Collection<NDArray> arrays) {
         return arrays.stream().mapToLong(a -> ((PtNDArray) a).getHandle()).toArray();
     }
 
     private static native void step(long[] params, long[] grads, long[] expAvgs, long[] expAvgSqs, long step,
             double lr, double beta1, double beta2, double weightDecay, double eps);
+
+    private static native float clipGradNorm(long[] grads, double maxNorm);
+
+    private static native void zeroGrads(long[] params);
 }

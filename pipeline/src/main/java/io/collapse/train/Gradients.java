@@ -35,6 +35,9 @@ public final class Gradients {
      * call it inside a scope that owns them.
      */
     public static double clipGradNorm(Collection<NDArray> grads, double maxNorm) {
+        if (FusedAdamW.enabledFor(grads)) {
+            return FusedAdamW.clipGradNorm(grads, maxNorm);
+        }
         NDList norms = new NDList(grads.size());
         for (NDArray g : grads) {
             norms.add(g.norm()); // ()
@@ -52,6 +55,10 @@ public final class Gradients {
 
     /** optimizer.zero_grad(): backward adds into the gradients, so each step starts them at zero. */
     public static void zero(Collection<NDArray> params) {
+        if (FusedAdamW.enabledFor(params)) {
+            FusedAdamW.zeroGrads(params);
+            return;
+        }
         for (NDArray p : params) {
             JniUtils.zeroGrad((PtNDArray) p);
         }

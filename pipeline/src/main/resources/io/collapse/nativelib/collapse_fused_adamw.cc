@@ -1,11 +1,14 @@
-// collapse's own JNI function, compiled by `collapse native build` into the libdjl_torch.so it makes
-// from DJL's sources (which stay as released). One AdamW step over every parameter at once through
-// torch's multi-tensor kernel, as torch.optim.AdamW(fused=True) takes it: a few kernel launches per
-// step where the per-tensor form (io.collapse.train.AdamW) makes ~15 JNI calls per parameter tensor,
-// which on a GPU cost more than the arithmetic (README, "On a GPU").
+// collapse's own JNI functions, compiled by `collapse native build` into the libdjl_torch.so it makes
+// from DJL's sources (which stay as released): a training step's optimizer work over every parameter
+// at once through torch's multi-tensor kernels — the gradient norm and clipping
+// (clip_grad_norm_'s foreach form), the AdamW update (torch.optim.AdamW(fused=True)'s kernel) and
+// zero_grad — a few kernel launches per step where the per-tensor forms (io.collapse.train.AdamW,
+// Gradients) make ~20 JNI calls per parameter tensor, which on a GPU cost more than the arithmetic
+// (README, "On a GPU").
 #include <jni.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "djl_pytorch_jni_exception.h"  // API_BEGIN/API_END: a torch error becomes DJL's EngineException
@@ -47,5 +50,39 @@ extern "C" JNIEXPORT void JNICALL Java_io_collapse_train_FusedAdamW_step(JNIEnv*
   std::vector<at::Tensor> steps(p.size(), count);
   at::_fused_adamw_(p, g, m, v, {}, steps, lr, beta1, beta2, weight_decay, eps, /*amsgrad=*/false,
       /*maximize=*/false);
+  API_END()
+}
+
+// torch.nn.utils.clip_grad_norm_: the L2 norm of all gradients together (the norm of the
+// per-tensor norms) and, when max_norm > 0, every gradient scaled in place by
+// min(1, max_norm / (norm + 1e-6)). Returns the norm, read to the host (the step's one sync).
+extern "C" JNIEXPORT jfloat JNICALL Java_io_collapse_train_FusedAdamW_clipGradNorm(JNIEnv* env, jclass,
+    jlongArray grads, jdouble max_norm) {
+  API_BEGIN()
+  torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> g = tensors(env, grads);
+  if (g.empty()) {
+    return 0;
+  }
+  const float total = at::linalg_vector_norm(at::stack(at::_foreach_norm(g, 2)), 2).item<float>();
+  if (max_norm > 0) {
+    at::_foreach_mul_(g, at::Scalar(std::min(1.0, max_norm / (static_cast<double>(total) + 1e-6))));
+  }
+  return total;
+  API_END_RETURN()
+}
+
+// optimizer.zero_grad() without set_to_none: every defined gradient of params set to zero in place
+// (DJL's zeroGrad, for all parameters at once).
+extern "C" JNIEXPORT void JNICALL Java_io_collapse_train_FusedAdamW_zeroGrads(JNIEnv* env, jclass, jlongArray params) {
+  API_BEGIN()
+  torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> grads;
+  for (const at::Tensor& p : tensors(env, params)) {
+    if (p.grad().defined()) {
+      grads.push_back(p.grad());
+    }
+  }
+  at::_foreach_zero_(grads);
   API_END()
 }

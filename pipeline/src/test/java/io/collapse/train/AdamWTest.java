@@ -167,25 +167,14 @@ class AdamWTest {
             var e = assertThrows(IllegalArgumentException.class, () -> AdamW.fused(Device.cpu()));
             assertEquals("-Dcollapse.adamw: expected auto or per-tensor, got 'fast'", e.getMessage());
         } finally {
-            restore(before);
+            System.clearProperty(FusedAdamW.PROPERTY);
+            if (before != null) {
+                System.setProperty(FusedAdamW.PROPERTY, before);
+            }
         }
     }
 
     private static AdamW perTensor(NDManager root) {
-        String before = System.getProperty(FusedAdamW.PROPERTY);
-        System.setProperty(FusedAdamW.PROPERTY, "per-tensor");
-        try {
-            return new AdamW(root, B1, B2, EPS, WD);
-        } finally {
-            restore(before);
-        }
-    }
-
-    private static void restore(String before) {
-        if (before == null) {
-            System.clearProperty(FusedAdamW.PROPERTY);
-        } else {
-            System.setProperty(FusedAdamW.PROPERTY, before);
-        }
+        return PerTensorForm.with(() -> new AdamW(root, B1, B2, EPS, WD));
     }
 }

@@ -1,5 +1,6 @@
 package io.collapse.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,16 +20,18 @@ class FusedAdamWTest {
     @TempDir Path work;
 
     @Test
-    void theStagedUnitDefinesTheNativeMethodUnderItsJniName() throws Exception {
+    void theStagedUnitDefinesTheNativeMethodsUnderTheirJniNames() throws Exception {
         Path djl = JniSources.defaultRoot(Path.of(System.getProperty("collapse.repo", ".")));
         Path unit = new JniSources(djl).stagedFusedAdamW(work);
         assertTrue(unit.startsWith(work.resolve("native")), "beside DJL's staged sources, whose headers it includes: " + unit);
-        Method step = Arrays.stream(FusedAdamW.class.getDeclaredMethods())
-                .filter(m -> Modifier.isNative(m.getModifiers()))
-                .findFirst().orElseThrow();
-        // JNI's short name: Java_, the class's binary name with '_' for '.', '_', the method's name.
-        String symbol = "Java_" + FusedAdamW.class.getName().replace('.', '_') + "_" + step.getName() + "(";
-        assertTrue(Files.readString(unit).contains(symbol), "the unit defines " + symbol);
+        List<Method> natives = Arrays.stream(FusedAdamW.class.getDeclaredMethods())
+                .filter(m -> Modifier.isNative(m.getModifiers())).toList();
+        assertEquals(3, natives.size(), natives.toString()); // step, clipGradNorm, zeroGrads
+        for (Method m : natives) {
+            // JNI's short name (no overloads among natives): Java_, the class's binary name with '_' for '.', '_', the method.
+            String symbol = "Java_" + FusedAdamW.class.getName().replace('.', '_') + "_" + m.getName() + "(";
+            assertTrue(Files.readString(unit).contains(symbol), "the unit defines " + symbol);
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.collapse.TestDevice;
+import io.collapse.model.Tensors;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,32 @@ class GradientsTest {
             List<NDArray> big = withGradients(m, new float[] {30, 0}, new float[] {0, 0, 40});
             assertEquals(50.0, Gradients.clipNorm(big, 0), 1e-4);
             assertArrayEquals(new float[] {30, 0}, big.get(0).getGradient().toFloatArray());
+        }
+    }
+
+    /**
+     * Where the self-built JNI is loaded (every test above then runs the foreach forms), the fused
+     * norm, clipping and zeroing agree with the per-tensor ones; on DJL's JNI both are per tensor.
+     */
+    @Test
+    void theFusedAndPerTensorFormsAgree() {
+        float[] ca = {3.5f, -0.25f, 1e-3f};
+        float[] cb = {-7f, 2f};
+        try (NDManager m = TestDevice.manager()) {
+            List<NDArray> fused = withGradients(m, ca, cb);
+            List<NDArray> perTensor = withGradients(m, ca, cb);
+            double norm = Gradients.clipNorm(fused, 2.0);
+            assertEquals(PerTensorForm.with(() -> Gradients.clipNorm(perTensor, 2.0)), norm, 1e-6 * norm);
+            for (int i = 0; i < 2; i++) {
+                float[] want = Tensors.hostFloats(perTensor.get(i).getGradient());
+                float[] got = Tensors.hostFloats(fused.get(i).getGradient());
+                for (int j = 0; j < want.length; j++) {
+                    assertEquals(want[j], got[j], 1e-6 * (1 + Math.abs(want[j])), "gradient " + i + "[" + j + "]");
+                }
+            }
+            Gradients.zero(fused);
+            assertArrayEquals(new float[3], Tensors.hostFloats(fused.get(0).getGradient()));
+            assertArrayEquals(new float[2], Tensors.hostFloats(fused.get(1).getGradient()));
         }
     }
 

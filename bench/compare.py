@@ -257,7 +257,7 @@ def measure_all(a, kinds, log, write):
     """Each kind's rounds, collapse then HF; the table is written after every row, so a run cut off
     by a time limit leaves the rows it finished."""
     peak = peaks(kinds, a, log)
-    rows = []
+    rows, lines = [], table([], a, peak)
     for kind in kinds:
         ours, theirs = [], []
         for r in range(a.rounds):
@@ -265,8 +265,9 @@ def measure_all(a, kinds, log, write):
             theirs.append(hf_in_child(kind, a))
             log({"measure": kind, "round": r, "collapse": ours[-1], "hf": theirs[-1]})
         rows.append((kind, ours, theirs))
-        write(table(rows, a, peak))
-    return table(rows, a, peak)
+        lines = table(rows, a, peak)
+        write(lines)
+    return lines
 
 
 def label(kind, a):

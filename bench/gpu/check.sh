@@ -51,18 +51,14 @@ if [ ! -x "$collapse" ] || [ ! -x "$bundle/run-tests" ]; then
 fi
 out="$1"
 start_all=$SECONDS  # the budget counts the slim restore too, and keeps 15 s for the archive
-if [ -f "$bundle/slim.txt" ]; then
+if [ -f "$bundle/slim.sha256" ]; then  # a slim bundle: what it left out, with checksums
   checkout="${CHECK_CHECKOUT:-}"
   if [ ! -d "$checkout/pipeline/src/test/resources" ] || [ ! -d "$checkout/datasets" ]; then
-    echo "error: $bundle is a slim bundle (slim.txt); set CHECK_CHECKOUT to a checkout of the same commit," \
+    echo "error: $bundle is a slim bundle (slim.sha256); set CHECK_CHECKOUT to a checkout of the same commit," \
       "whose pipeline/src/test/resources and datasets it left out" >&2
     exit 2
   fi
   "$collapse" --version > /dev/null || exit 2  # unpacks the payload on first use
-  if [ ! -f "$bundle/slim.sha256" ]; then
-    echo "error: $bundle has no slim.sha256 (a slim bundle from before it); make it again with bench/gpu/slim-bundle.sh" >&2
-    exit 2
-  fi
   # Exactly the files the slim bundle left out, each from where the checkout keeps it.
   while read -r _ path; do
     case "$path" in
@@ -82,6 +78,11 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 printf 'step\trc\tseconds\tlimit_s\n' > "$out/summary.tsv"
 
+# skipped NAME LIMIT_S: the summary's row for a step that did not run.
+skipped() {
+  printf '%s\t%s\t%s\t%s\n' "$1" "skipped" 0 "$2" >> "$out/summary.tsv"
+}
+
 # step NAME LIMIT_S COMMAND...: runs COMMAND with its output in OUT/NAME.log, under the smaller of
 # LIMIT_S and what is left of the budget, and records rc and seconds in the summary.
 step() {
@@ -92,7 +93,7 @@ step() {
     limit="$left"
   fi
   if [ "$limit" -lt 5 ]; then
-    printf '%s\t%s\t%s\t%s\n' "$name" "skipped" 0 "$limit" >> "$out/summary.tsv"
+    skipped "$name" "$limit"
     echo "== $name: skipped (budget spent)"
     return
   fi
@@ -192,9 +193,8 @@ if [ "$device" = gpu ]; then
   step compare_bf16 60 compare bf16 train
   step compare_tf32 90 compare tf32 train,eval
 else
-  for name in compare_bf16 compare_tf32; do  # a CPU has no TF32, and its bfloat16 matmuls are beside the point
-    printf '%s\t%s\t%s\t%s\n' "$name" "skipped" 0 0 >> "$out/summary.tsv"
-  done
+  skipped compare_bf16 0  # a CPU's bfloat16 matmuls are beside the point,
+  skipped compare_tf32 0  # and it has no TF32
 fi
 
 echo "== summary ($((SECONDS - start_all)) s; $out)"

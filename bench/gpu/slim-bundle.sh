@@ -39,5 +39,4 @@ done < <(find "$work/test/classes" -type f -print0)
 rm -rf "$work/datasets"
 cp -a "$bundle/collapse" "$bundle/run-tests" "$bundle/bench" "$out/"
 tar -cf - -C "$work" . | xz -T0 -9 > "$out/payload.tar.xz"
-printf 'left out: %s test fixtures identical to %s, and datasets/\n' "$left" "$resources" > "$out/slim.txt"
 echo "slim bundle $out: $(du -sh "$out" | cut -f1) ($left fixtures and datasets/ left to CHECK_CHECKOUT)"

@@ -32,6 +32,13 @@ public final class ExternalTools {
                 .findFirst();
     }
 
+    /** The program on the PATH; where it is missing, the calling test is skipped (or fails) as {@link #require} says. */
+    public static Path requireOnPath(String program) {
+        Optional<Path> found = onPath(program);
+        require(found.isPresent() ? List.of() : List.of(program));
+        return found.orElseThrow();
+    }
+
     /** Skips the calling test (or fails it, when tools are required) naming what is missing. */
     public static void require(List<String> missing) {
         if (missing.isEmpty()) {

@@ -22,7 +22,7 @@ public record Rates(double modelFlopsPerS, int matmulSize, DataType matmulDtype,
     void putTo(Map<String, Object> line) {
         line.put("model_gflops_per_s", round(modelFlopsPerS / 1e9, 2));
         line.put("matmul_size", matmulSize);
-        boolean tf32 = matmulDtype == DataType.FLOAT32 && device.isGpu() && Devices.tf32();
+        boolean tf32 = matmulDtype == DataType.FLOAT32 && Devices.tf32(device);
         line.put("matmul_dtype", tf32 ? "tf32" : matmulDtype.toString());
         line.put("matmul_gflops_per_s", round(matmulFlopsPerS / 1e9, 2));
         line.put("mfu", round(mfu(), 4));

@@ -17,9 +17,9 @@ public final class Devices {
 
     private Devices() {}
 
-    /** Whether this process's float32 GPU matmuls run as TF32 (libtorch reads the switch from the environment). */
-    public static boolean tf32() {
-        return "1".equals(System.getenv(TF32_OVERRIDE));
+    /** Whether float32 matmuls on {@code device} run as TF32 in this process (libtorch reads the switch from the environment). */
+    public static boolean tf32(Device device) {
+        return device.isGpu() && "1".equals(System.getenv(TF32_OVERRIDE));
     }
 
     /** The device that holds the model: the only one, or the first of a data-parallel list. */

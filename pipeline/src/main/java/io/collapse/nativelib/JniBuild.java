@@ -74,8 +74,7 @@ public final class JniBuild {
         Built built = build(torch, src, tools, opt.jobs(), work, out);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         install(built.lib(), target);
-        String cudaParts = Files.readString(work.resolve("cuda-parts.txt"));
-        JniRecord.write(target, torch, cudaParts, built.fusedAdamW());
+        JniRecord.write(target, torch, built.cudaParts(), built.fusedAdamW());
         AtomicFiles.deleteTree(work);
         return new Result(torch, target, took, exports(torch, opt.cacheDir() != null ? cacheDir : null));
     }
@@ -86,15 +85,14 @@ public final class JniBuild {
                 + " PYTORCH_FLAVOR=" + torch.flavor() + (explicitCacheDir == null ? "" : " ENGINE_CACHE_DIR=" + explicitCacheDir);
     }
 
-    /** The linked library, and whether collapse's own unit (the fused AdamW) is in it. */
-    private record Built(Path lib, boolean fusedAdamW) {}
+    /** The linked library, what of the CUDA parts it has, and whether collapse's own unit is in it. */
+    private record Built(Path lib, String cudaParts, boolean fusedAdamW) {}
 
     private static Built build(Libtorch torch, JniSources src, Toolchain tools, int jobs, Path work, PrintWriter out)
             throws IOException, InterruptedException {
         generateHeader(src, work);
         Optional<CudaHeaders> cuda = torch.cuda() ? Optional.of(CudaHeaders.probe(tools, torch, work)) : Optional.empty();
         String cudaParts = describeCuda(torch, cuda);
-        Files.writeString(work.resolve("cuda-parts.txt"), cudaParts);
         out.println(cudaParts);
         List<String> flags = compileFlags(torch, src, tools, work, cuda.filter(CudaHeaders::usable));
         Path fusedAdamW = src.stagedFusedAdamW(work);
@@ -102,7 +100,7 @@ public final class JniBuild {
         units.add(fusedAdamW);
         List<Path> objects = compileAll(units, Set.of(fusedAdamW), flags, jobs, work, out);
         Path lib = link(objects, torch, tools, cuda.filter(CudaHeaders::usable).isPresent(), work);
-        return new Built(lib, objects.size() == units.size());
+        return new Built(lib, cudaParts, objects.size() == units.size());
     }
 
     private static String describeCuda(Libtorch torch, Optional<CudaHeaders> cuda) {
@@ -189,13 +187,22 @@ public final class JniBuild {
     /** Up to 5 lines of a unit's compiler log that name an error; without any (a killed compiler), its last 5. */
     private static String firstErrors(Path unit, Path work) {
         try {
-            List<String> log = Files.readAllLines(work.resolve("obj").resolve(unit.getFileName() + ".log"));
-            List<String> errors = log.stream().filter(l -> l.contains("error")).limit(5).toList();
+            List<String> log = Files.readAllLines(compileLog(unit, work));
+            List<String> errors = errorLines(log, 5);
             List<String> shown = errors.isEmpty() ? log.subList(Math.max(0, log.size() - 5), log.size()) : errors;
             return shown.stream().map(l -> "    " + l.strip()).collect(java.util.stream.Collectors.joining("\n"));
         } catch (IOException e) {
             return "    (no compiler log: " + e.getMessage() + ")";
         }
+    }
+
+    private static Path compileLog(Path unit, Path work) {
+        return work.resolve("obj").resolve(unit.getFileName() + ".log");
+    }
+
+    /** The first {@code max} lines of a compiler or linker log that name an error. */
+    private static List<String> errorLines(List<String> log, int max) {
+        return log.stream().filter(l -> l.contains("error")).limit(max).toList();
     }
 
     private static Path compileOne(Path unit, List<String> flags, Path work, PrintWriter out, AtomicInteger done,
@@ -206,7 +213,7 @@ public final class JniBuild {
         List<String> cmd = new ArrayList<>(flags);
         cmd.addAll(List.of("-c", unit.toString(), "-o", obj.toString()));
         long t0 = System.nanoTime();
-        run(cmd, work.resolve("obj").resolve(name + ".log"), "compiling " + name);
+        run(cmd, compileLog(unit, work), "compiling " + name);
         synchronized (out) {
             out.printf("  [%d/%d] %s (%d s)%n", done.incrementAndGet(), total, name, (System.nanoTime() - t0) / 1_000_000_000L);
             out.flush();
@@ -241,7 +248,7 @@ public final class JniBuild {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         int rc = p.waitFor();
         if (rc != 0) {
-            String first = Files.readAllLines(log).stream().filter(l -> l.contains("error")).findFirst().orElse("");
+            String first = errorLines(Files.readAllLines(log), 1).stream().findFirst().orElse("");
             throw new IllegalStateException(what + " failed (exit " + rc + "): " + first.strip() + "; full log: " + log);
         }
     }

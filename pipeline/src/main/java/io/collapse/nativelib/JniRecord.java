@@ -22,6 +22,10 @@ public final class JniRecord {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The record's flags for what DJL's own JNI lacks. */
+    private static final String BFLOAT16 = "bfloat16";
+    private static final String FUSED_ADAMW = "fused_adamw";
+
     private JniRecord() {}
 
     static Path recordFile(Path jni) {
@@ -45,7 +49,7 @@ public final class JniRecord {
         rec.put("flavor", torch.flavor());
         rec.put("cxx11_abi", torch.cxx11Abi());
         rec.put("cuda_parts", cudaParts);
-        rec.put("bfloat16", true); // Bfloat16Patch: DJL's own dtype tables stop before it
+        rec.put(BFLOAT16, true); // Bfloat16Patch: DJL's own dtype tables stop before it
         rec.put(FUSED_ADAMW, fusedAdamW); // collapse_fused_adamw.cc compiled (it is left out where it does not)
         rec.put("sha256", Checksums.sha256(jni));
         Files.writeString(recordFile(jni), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rec) + "\n");
@@ -61,8 +65,6 @@ public final class JniRecord {
         return node.path("sha256").asText().equals(Checksums.sha256(jni)) ? Optional.of(node) : Optional.empty();
     }
 
-    private static final String FUSED_ADAMW = "fused_adamw";
-
     /** The loaded JNI's record (empty: DJL's own, or no record for its bytes), read once. */
     private static volatile Optional<JsonNode> loaded;
 
@@ -71,12 +73,16 @@ public final class JniRecord {
      * {@code collapse native build} made does; DJL's own terminates the JVM on it, on any device.
      */
     public static boolean bfloat16() {
-        return loadedRecord().map(r -> r.path("bfloat16").asBoolean(false)).orElse(false);
+        return loadedFlag(BFLOAT16);
     }
 
     /** Whether the loaded JNI has collapse's multi-tensor AdamW ({@code io.collapse.train.FusedAdamW}'s native side). */
     public static boolean fusedAdamW() {
-        return loadedRecord().map(r -> r.path(FUSED_ADAMW).asBoolean(false)).orElse(false);
+        return loadedFlag(FUSED_ADAMW);
+    }
+
+    private static boolean loadedFlag(String key) {
+        return loadedRecord().map(r -> r.path(key).asBoolean(false)).orElse(false);
     }
 
     private static Optional<JsonNode> loadedRecord() {

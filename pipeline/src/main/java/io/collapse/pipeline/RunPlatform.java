@@ -47,7 +47,7 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
             } catch (RuntimeException e) {
                 card = "a GPU whose compute capability DJL cannot read (no CUDA runtime on its library path)";
             }
-            return card + tf32(Devices.tf32());
+            return card + tf32(Devices.tf32(device));
         }
         String model = "";
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {

@@ -45,7 +45,6 @@ public final class AdamW implements AutoCloseable {
     private final double eps;
     private final double weightDecay;
     private final NDManager parent;
-    private final boolean fusedAllowed = FusedAdamW.allowed();
     private Scope moments;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
@@ -62,7 +61,7 @@ public final class AdamW implements AutoCloseable {
 
     /** Whether this process's AdamW steps on {@code device} run fused ({@link FusedAdamW}): a run's bytes depend on it. */
     public static boolean fused(Device device) {
-        return FusedAdamW.allowed() && FusedAdamW.runsOn(device);
+        return FusedAdamW.on(device);
     }
 
     public static AdamW of(TrainConfig config, NDManager parent) {
@@ -84,7 +83,7 @@ public final class AdamW implements AutoCloseable {
         if (params.isEmpty()) {
             return;
         }
-        if (fusedAllowed && FusedAdamW.runsOn(params.values().iterator().next().getDevice())) {
+        if (FusedAdamW.enabledFor(params.values())) {
             fusedStep(params, grads, lr);
             return;
         }

@@ -39,9 +39,14 @@ final class FusedAdamW {
         return asked.equals("auto") && JniRecord.fusedAdamW();
     }
 
-    /** Whether this libtorch has the kernel for {@code device}: CUDA's always, the CPU's from torch 2.4. */
-    static boolean runsOn(Device device) {
-        return device.isGpu() || hasCpuKernel(Engine.getEngine("PyTorch").getVersion());
+    /** Whether the fused forms run for arrays on {@code device} in this process: allowed, and a kernel for it. */
+    static boolean on(Device device) {
+        return allowed() && (device.isGpu() || CpuKernel.PRESENT);
+    }
+
+    /** Whether this process's libtorch has the CPU kernel, read once (a training step asks several times). */
+    private static final class CpuKernel {
+        static final boolean PRESENT = hasCpuKernel(Engine.getEngine("PyTorch").getVersion());
     }
 
     /** torch 2.4 added the CPU kernel of {@code _fused_adamw_}; 2.0–2.3 have CUDA's only. */
@@ -64,9 +69,9 @@ final class FusedAdamW {
                 weightDecay, eps);
     }
 
-    /** Whether the fused forms run for arrays on {@code device} (the first of a collection's, all on one device). */
+    /** {@link #on} for a collection's device (the first array's; all are on one device). */
     static boolean enabledFor(Collection<NDArray> arrays) {
-        return !arrays.isEmpty() && allowed() && runsOn(arrays.iterator().next().getDevice());
+        return !arrays.isEmpty() && on(arrays.iterator().next().getDevice());
     }
 
     /** {@link Gradients#clipGradNorm} in one call: torch's foreach norm and scaling; the norm as float32. */

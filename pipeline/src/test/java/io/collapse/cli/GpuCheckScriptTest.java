@@ -48,8 +48,7 @@ class GpuCheckScriptTest {
 
     @Test
     void theScriptsPassShellcheck() throws Exception {
-        ExternalTools.require(ExternalTools.onPath("shellcheck").isPresent() ? List.of() : List.of("shellcheck"));
-        List<String> command = new ArrayList<>(List.of("shellcheck"));
+        List<String> command = new ArrayList<>(List.of(ExternalTools.requireOnPath("shellcheck").toString()));
         for (String script : List.of("bench/gpu/check.sh", "bench/gpu/slim-bundle.sh", "bench/bundle-check.sh")) {
             command.add(REPO.resolve(script).toString());
         }

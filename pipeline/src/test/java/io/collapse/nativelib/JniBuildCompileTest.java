@@ -21,8 +21,7 @@ class JniBuildCompileTest {
 
     @Test
     void anOptionalUnitThatFailsIsLeftOutAndARequiredOneStopsTheBuild() throws Exception {
-        Path gxx = ExternalTools.onPath("g++").orElse(null);
-        ExternalTools.require(gxx == null ? List.of("g++") : List.of());
+        Path gxx = ExternalTools.requireOnPath("g++");
         Path good = Files.writeString(work.resolve("good.cc"), "int good() { return 1; }\n");
         Path bad = Files.writeString(work.resolve("bad.cc"), "int bad() { return undeclared; }\n");
         List<String> flags = List.of(gxx.toString(), "-O0");

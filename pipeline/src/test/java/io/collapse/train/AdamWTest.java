@@ -142,12 +142,16 @@ class AdamWTest {
     void theFusedAndPerTensorFormsTakeTheSameSteps() {
         try (NDManager root = TestDevice.manager();
                 AdamW fused = new AdamW(root, B1, B2, EPS, WD);
-                AdamW perTensor = perTensor(root)) {
+                AdamW perTensor = new AdamW(root, B1, B2, EPS, WD)) {
             Map<String, NDArray> pa = params(root, P0, Q0);
             Map<String, NDArray> pb = params(root, P0, Q0);
             for (int t = 1; t <= LRS.length; t++) {
                 step(root, fused, pa, t);
-                step(root, perTensor, pb, t);
+                int at = t;
+                AdamwProperty.with("per-tensor", () -> {
+                    step(root, perTensor, pb, at);
+                    return null;
+                });
             }
             for (String name : pa.keySet()) {
                 float[] a = Tensors.hostFloats(pa.get(name));
@@ -161,20 +165,8 @@ class AdamWTest {
 
     @Test
     void anUnknownAdamwFormIsRefusedInOneLine() {
-        String before = System.getProperty(FusedAdamW.PROPERTY);
-        System.setProperty(FusedAdamW.PROPERTY, "fast");
-        try {
-            var e = assertThrows(IllegalArgumentException.class, () -> AdamW.fused(Device.cpu()));
-            assertEquals("-Dcollapse.adamw: expected auto or per-tensor, got 'fast'", e.getMessage());
-        } finally {
-            System.clearProperty(FusedAdamW.PROPERTY);
-            if (before != null) {
-                System.setProperty(FusedAdamW.PROPERTY, before);
-            }
-        }
-    }
-
-    private static AdamW perTensor(NDManager root) {
-        return PerTensorForm.with(() -> new AdamW(root, B1, B2, EPS, WD));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> AdamwProperty.with("fast", () -> AdamW.fused(Device.cpu())));
+        assertEquals("-Dcollapse.adamw: expected auto or per-tensor, got 'fast'", e.getMessage());
     }
 }

@@ -62,7 +62,7 @@ class GradientsTest {
             List<NDArray> fused = withGradients(m, ca, cb);
             List<NDArray> perTensor = withGradients(m, ca, cb);
             double norm = Gradients.clipNorm(fused, 2.0);
-            assertEquals(PerTensorForm.with(() -> Gradients.clipNorm(perTensor, 2.0)), norm, 1e-6 * norm);
+            assertEquals(AdamwProperty.with("per-tensor", () -> Gradients.clipNorm(perTensor, 2.0)), norm, 1e-6 * norm);
             for (int i = 0; i < 2; i++) {
                 float[] want = Tensors.hostFloats(perTensor.get(i).getGradient());
                 float[] got = Tensors.hostFloats(fused.get(i).getGradient());

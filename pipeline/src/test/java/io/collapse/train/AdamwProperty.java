@@ -2,14 +2,14 @@ package io.collapse.train;
 
 import java.util.function.Supplier;
 
-/** Runs code with {@code -Dcollapse.adamw=per-tensor}, so a test can hold the fused forms against the per-tensor ones. */
-final class PerTensorForm {
+/** Runs code under a {@code -Dcollapse.adamw} value, so a test can hold the fused forms against the per-tensor ones. */
+final class AdamwProperty {
 
-    private PerTensorForm() {}
+    private AdamwProperty() {}
 
-    static <T> T with(Supplier<T> body) {
+    static <T> T with(String value, Supplier<T> body) {
         String before = System.getProperty(FusedAdamW.PROPERTY);
-        System.setProperty(FusedAdamW.PROPERTY, "per-tensor");
+        System.setProperty(FusedAdamW.PROPERTY, value);
         try {
             return body.get();
         } finally {

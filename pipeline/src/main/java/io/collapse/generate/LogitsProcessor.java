@@ -143,9 +143,7 @@ public interface LogitsProcessor {
             NDManager m = scores.getManager();
             NDArray idx = Tensors.of(m, index, new Shape(rows, most)); // (R, K)
             NDArray current = scores.gather(idx, 1); // (R, K)
-            NDArray filtered = NDArrays.where(Tensors.of(m, ban, new Shape(rows, most)),
-                    m.full(current.getShape(), FILTER), current);
-            return scores.scatter(idx, filtered, 1);
+            return scores.scatter(idx, filtered(current, Tensors.of(m, ban, new Shape(rows, most))), 1);
         }
 
         /** Tokens that followed every earlier occurrence of the row's last n-1 tokens. */

@@ -56,11 +56,11 @@ interface Sampler {
         NDArray cdf = scores.softmax(1).toType(DataType.FLOAT64, false).cumSum(1); // (R, V)
         NDArray total = cdf.get(new NDIndex(":, -1:")); // (R, 1)
         NDArray target = Tensors.of(scores.getManager(), u, new Shape(count, 1)).mul(total); // (R, 1)
+        // u <= 1, so target <= total = the last column, which is never below it: the count stays < V.
         NDArray below = cdf.lt(target).toType(DataType.INT32, false).sum(new int[] {1}); // (R)
-        long vocab = scores.getShape().get(1);
         // A total that is NaN (all -inf: softmax 0/0) or not positive marks its row -1, read back with the picks.
         NDArray drawable = total.gt(Tensors.scalar(total, 0)).squeeze(1); // (R); a softmax sum is at most V, NaN when undrawable
-        NDArray picks = below.minimum(Tensors.scalar(below, vocab - 1)).toType(DataType.INT32, false); // (R)
+        NDArray picks = below.toType(DataType.INT32, false); // (R)
         int[] tokens = NDArrays.where(drawable, picks, Tensors.scalar(picks, -1)).toIntArray();
         for (int r = 0; r < count; r++) {
             if (tokens[r] < 0) {

@@ -20,7 +20,6 @@ import io.collapse.model.hf.Safetensors;
 import io.collapse.nativelib.JniRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -59,14 +58,7 @@ class FineTuneMixedPrecisionTest {
     }
 
     private static List<JsonNode> steps(Path out) throws Exception {
-        List<JsonNode> steps = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve("events.jsonl"))) {
-            JsonNode n = JSON.readTree(line);
-            if (n.path("event").asText().equals("step")) {
-                steps.add(n);
-            }
-        }
-        return steps;
+        return EventLog.read(out.resolve("events.jsonl")).stream().filter(n -> n.path("event").asText().equals("step")).toList();
     }
 
     @Test

@@ -166,22 +166,21 @@ class FineTuneTest {
         assertEquals(TinyTraining.model(0.1), (OptConfig) LmConfig.read(out.resolve("last/config.json")));
         assertEquals(r.bestValidLoss(), r.history().stream().mapToDouble(TrainState.Validation::validLoss).min().orElseThrow());
 
-        List<String> lines = Files.readAllLines(out.resolve("events.jsonl"));
-        assertEquals(seen.size(), lines.size());
-        JsonNode first = JSON.readTree(lines.get(0));
+        List<JsonNode> events = EventLog.read(out.resolve("events.jsonl"));
+        assertEquals(seen.size(), events.size());
+        JsonNode first = events.get(0);
         assertEquals("step", first.path("event").asText());
         assertEquals(1, first.path("step").asLong());
         assertEquals(0, first.path("epoch").asInt());
         for (String field : new String[] {"time", "loss", "lr", "grad_norm", "tokens_per_s"}) {
-            assertTrue(first.has(field), field + " in " + lines.get(0));
+            assertTrue(first.has(field), field + " in " + first);
         }
         assertEquals(3e-3, first.path("lr").asDouble(), 1e-12);
-        long epochs = lines.stream().map(l -> readUnchecked(l).path("event").asText()).filter("epoch"::equals).count();
+        long epochs = events.stream().map(n -> n.path("event").asText()).filter("epoch"::equals).count();
         assertEquals(2, epochs);
-        JsonNode lastStep = lines.stream().map(FineTuneTest::readUnchecked)
-                .filter(n -> n.path("event").asText().equals("step")).reduce((x, y) -> y).orElseThrow();
+        JsonNode lastStep = events.stream().filter(n -> n.path("event").asText().equals("step")).reduce((x, y) -> y).orElseThrow();
         assertEquals(3e-4, lastStep.path("lr").asDouble(), 1e-12); // paper schedule: 0.1 x lr in the last epoch
-        assertEquals("done", readUnchecked(lines.get(lines.size() - 1)).path("event").asText());
+        assertEquals("done", events.get(events.size() - 1).path("event").asText());
     }
 
     @Test
@@ -218,14 +217,6 @@ class FineTuneTest {
         float[] v = new float[n];
         java.util.Arrays.fill(v, Float.NaN);
         return java.nio.FloatBuffer.wrap(v);
-    }
-
-    private static JsonNode readUnchecked(String line) {
-        try {
-            return JSON.readTree(line);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Test

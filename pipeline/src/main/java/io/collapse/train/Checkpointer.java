@@ -6,20 +6,35 @@ import io.collapse.eval.Evaluator;
 import io.collapse.model.CausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
+import io.collapse.io.AtomicFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * A validation and the checkpoint after it: {@code best/} when the validation loss improves,
- * {@code last/}, then the resume state (weights and AdamW moments first, state.json last).
+ * A validation and the checkpoint after it: {@code best/}'s next version when the validation loss
+ * improves, {@code last/}, then the resume state (weights and AdamW moments first, state.json last),
+ * and only then the new {@code best/} renamed into place.
+ *
+ * <p>best/ goes in two phases because a redone validation need not repeat the killed one: on a GPU
+ * the last bits of a loss change from run to run, so a near-tie can go the other way after a resume.
+ * Written in place before the commit, best/ would then keep the killed attempt's weights while the
+ * state names an earlier step. The next version waits at {@code best.pending-<step>} instead, and
+ * {@link #settlePendingBest} promotes it on resume if the committed state names that step, else
+ * drops it.
  */
 final class Checkpointer {
 
     /** The optimizer file's metadata key for AdamW's step count (torch's {@code state['step']}). */
     static final String STEP_COUNT = "step";
+
+    static final String BEST = "best";
+
+    private static final String PENDING_BEST = "best.pending-";
 
     private final FineTune.Run run;
     private final TokenBlocks valid;
@@ -60,8 +75,9 @@ final class Checkpointer {
         FineTune.Output out = run.out();
         Map<String, HostTensor> weights = model.stateDict();
         boolean better = state.improvedBy(validLoss);
+        Path pendingBest = pendingBest(out.dir(), step);
         if (better) {
-            HfModelDir.write(out.dir().resolve("best"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
+            HfModelDir.write(pendingBest, model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
         }
         HfModelDir.write(out.dir().resolve("last"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
         Path stateDir = out.dir().resolve("state");
@@ -74,6 +90,37 @@ final class Checkpointer {
                 .files(weightsFile, optimizerFile).history(history).lossScale(run.scaler()).build();
         committed.commit(stateDir);
         run.emit().emit("checkpoint", ConfigLoader.fields("epoch", epoch, "step", step, "best", better, "dir", out.dir().toString()));
+        if (better) {
+            HfModelDir.replace(pendingBest, out.dir().resolve(BEST));
+        }
         return committed;
+    }
+
+    /**
+     * Finishes or undoes what a kill left of a best/ update in {@code dir}: the next version that
+     * {@code committed} names (its best step) takes best/'s place; any other, and any half-written
+     * one, is deleted. Run before training resumes or starts.
+     */
+    static void settlePendingBest(Path dir, TrainState committed) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        Path named = pendingBest(dir, committed.bestStep());
+        List<Path> leftovers;
+        try (Stream<Path> entries = Files.list(dir)) {
+            leftovers = entries.filter(p -> p.getFileName().toString().replaceFirst("^\\.", "").startsWith(PENDING_BEST))
+                    .sorted().toList();
+        }
+        for (Path p : leftovers) {
+            if (p.equals(named)) {
+                HfModelDir.replace(named, dir.resolve(BEST));
+            } else {
+                AtomicFiles.deleteTree(p);
+            }
+        }
+    }
+
+    private static Path pendingBest(Path dir, long step) {
+        return dir.resolve(String.format("%s%09d", PENDING_BEST, step));
     }
 }

@@ -123,6 +123,7 @@ public final class FineTune {
             Emitter emit = (event, fields) -> listener.onEvent(events.append(event, fields));
             TrainState fresh = TrainState.start(config, train.idsSha256(), valid.idsSha256());
             TrainState state = resumeOrStart(model, optimizer, fresh, stateDir, emit);
+            Checkpointer.settlePendingBest(outDir, state);
             // Made after any resume load: a ParameterStore caches the arrays it has handed out,
             // and the workers copy the weights as they are now.
             ParameterStore ps = new ParameterStore(root.manager(), false);
@@ -144,7 +145,7 @@ public final class FineTune {
             emit.emit("done", ConfigLoader.fields("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
                     "best_epoch", state.bestEpoch(), "best_step", state.bestStep()));
             return new Result(state.bestValidLoss(), state.bestEpoch(), state.bestStep(), state.globalStep(),
-                    stepLosses, checkpointer.history(), outDir.resolve("best"), outDir.resolve("last"));
+                    stepLosses, checkpointer.history(), outDir.resolve(Checkpointer.BEST), outDir.resolve("last"));
         }
     }
 

@@ -28,6 +28,7 @@ import io.collapse.model.hf.Safetensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -109,15 +110,7 @@ class FineTuneTest {
         List<Double> tail = full.stepLosses().subList(8, 12);
         assertSameLosses(tail, resumed.stepLosses());
         assertSameRun(full, resumed);
-        Map<String, HostTensor> a = Safetensors.read(tmp.resolve("full/last/model.safetensors"));
-        Map<String, HostTensor> b = Safetensors.read(out.resolve("last/model.safetensors"));
-        for (String key : a.keySet()) {
-            if (TestDevice.isGpu()) {
-                assertArrayEquals(a.get(key).toFloats(), b.get(key).toFloats(), (float) GPU_REPEAT_TOL, key);
-            } else {
-                assertEquals(a.get(key).data(), b.get(key).data(), key); // bitwise
-            }
-        }
+        assertSameWeights(tmp.resolve("full/last"), out.resolve("last"));
         // Only the files of the committed state remain.
         try (var files = Files.list(out.resolve("state"))) {
             assertEquals(3, files.count());
@@ -127,6 +120,80 @@ class FineTuneTest {
         FineTune.Result again = train(out, config, FineTune.Listener.NONE);
         assertTrue(again.stepLosses().isEmpty());
         assertEquals(full.bestValidLoss(), again.bestValidLoss(), GPU_REPEAT_TOL * Math.abs(full.bestValidLoss()));
+    }
+
+    @Test
+    void aKillBeforeTheNewBestIsRenamedInPlaceIsFinishedOnResume() throws Exception {
+        TrainConfig config = config(2, 4, 2, 2);
+        FineTune.Result full = train(tmp.resolve("full"), config, FineTune.Listener.NONE);
+
+        // Killed on the second improving checkpoint's event: its state is committed, best/ not yet replaced.
+        Path out = tmp.resolve("crashed");
+        RuntimeException kill = new RuntimeException("simulated kill");
+        int[] improvements = {0};
+        FineTune.Listener killAtSecondBest = event -> {
+            if (event.get("event").equals("checkpoint") && Boolean.TRUE.equals(event.get("best")) && ++improvements[0] == 2) {
+                throw kill;
+            }
+        };
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, killAtSecondBest)));
+        long bestStep = JSON.readTree(out.resolve("state/state.json").toFile()).path("best_step").asLong();
+        String pending = String.format("best.pending-%09d", bestStep);
+        assertEquals(List.of("best", pending), pendingAndBest(out));
+        assertFalse(Arrays.equals(Files.readAllBytes(out.resolve("best/model.safetensors")),
+                Files.readAllBytes(out.resolve(pending).resolve("model.safetensors"))), "best/ is still the previous best");
+
+        FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
+        assertSameRun(full, resumed);
+        assertEquals(List.of("best"), pendingAndBest(out));
+        assertSameWeights(tmp.resolve("full/best"), out.resolve("best"));
+    }
+
+    @Test
+    void aNewBestThatTheCommittedStateDoesNotNameIsDroppedOnResume() throws Exception {
+        TrainConfig config = config(2, 4, 2, 2);
+        FineTune.Result full = train(tmp.resolve("full"), config, FineTune.Listener.NONE);
+
+        Path out = tmp.resolve("crashed");
+        RuntimeException kill = new RuntimeException("simulated kill");
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, TinyTraining.killAtStep(9, kill))));
+        byte[] bestAtTheKill = Files.readAllBytes(out.resolve("best/model.safetensors"));
+        // What a kill after the step-10 validation wrote best/'s next version, before its state
+        // committed, would leave (other weights: a redone validation need not improve again), and
+        // a half-written one beside it.
+        Path pending = Files.createDirectory(out.resolve("best.pending-000000010"));
+        Files.copy(out.resolve("last/config.json"), pending.resolve("config.json"));
+        Files.write(pending.resolve("model.safetensors"), new byte[] {1, 2, 3});
+        Files.createDirectory(out.resolve(".best.pending-000000010.tmp-0badf00d"));
+
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, TinyTraining.killAtStep(9, kill))));
+        assertEquals(List.of("best"), pendingAndBest(out));
+        assertArrayEquals(bestAtTheKill, Files.readAllBytes(out.resolve("best/model.safetensors")));
+
+        FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
+        assertSameRun(full, resumed);
+        assertSameWeights(tmp.resolve("full/best"), out.resolve("best"));
+    }
+
+    /** The names in {@code out} of best/ and of any pending or half-written next version of it, sorted. */
+    private static List<String> pendingAndBest(Path out) throws java.io.IOException {
+        try (var entries = Files.list(out)) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("\\.?best.*")).sorted().toList();
+        }
+    }
+
+    /** The model.safetensors of two HF directories: bitwise on the CPU, within {@link #GPU_REPEAT_TOL} on a GPU. */
+    private static void assertSameWeights(Path want, Path got) throws java.io.IOException {
+        Map<String, HostTensor> a = Safetensors.read(want.resolve("model.safetensors"));
+        Map<String, HostTensor> b = Safetensors.read(got.resolve("model.safetensors"));
+        assertEquals(a.keySet(), b.keySet());
+        for (String key : a.keySet()) {
+            if (TestDevice.isGpu()) {
+                assertArrayEquals(a.get(key).toFloats(), b.get(key).toFloats(), (float) GPU_REPEAT_TOL, key);
+            } else {
+                assertEquals(a.get(key).data(), b.get(key).data(), key); // bitwise
+            }
+        }
     }
 
     /**

@@ -188,20 +188,36 @@ public final class HfModelDir {
             copyTokenizer(tokenizerDir, tmp);
             fsyncFiles(tmp);
             AtomicFiles.fsyncDir(tmp);
-            if (Files.exists(target)) {
-                Path old = parent.resolve("." + target.getFileName() + ".old-" + tag);
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                AtomicFiles.fsyncDir(parent);
-                AtomicFiles.deleteTree(old);
-            } else {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                AtomicFiles.fsyncDir(parent);
-            }
+            swapIn(tmp, target, tag);
         } finally {
             if (Files.exists(tmp)) {
                 AtomicFiles.deleteTree(tmp);
             }
+        }
+    }
+
+    /**
+     * Puts the directory {@code staged}, a finished {@link #write} in the same folder, at
+     * {@code dir} with write's renames, so that a kill between them is recovered the same way.
+     */
+    public static void replace(Path staged, Path dir) throws IOException {
+        Path target = dir.toAbsolutePath().normalize();
+        recoverInterruptedWrite(target);
+        swapIn(staged.toAbsolutePath().normalize(), target, UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** {@code source} renamed to {@code target}; an existing target is renamed aside first and deleted after. */
+    private static void swapIn(Path source, Path target, String tag) throws IOException {
+        Path parent = target.getParent();
+        if (Files.exists(target)) {
+            Path old = parent.resolve("." + target.getFileName() + ".old-" + tag);
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.fsyncDir(parent);
+            AtomicFiles.deleteTree(old);
+        } else {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.fsyncDir(parent);
         }
     }
 

@@ -41,6 +41,11 @@ class FineTuneTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Validation and a checkpoint every 2 steps and per epoch: 12 steps in all. */
+    private static final TrainConfig CHECKPOINTING = config(2, 4, 2, 2);
+
+    private static final RuntimeException KILL = new RuntimeException("simulated kill");
+
     @TempDir Path tmp;
 
     private static TrainConfig config(int epochs, int batch, int micro, int validEvery) {
@@ -95,18 +100,15 @@ class FineTuneTest {
 
     @Test
     void resumeAfterACrashReachesTheSameNumbers() throws Exception {
-        TrainConfig config = config(2, 4, 2, 2); // validation + checkpoint every 2 steps and per epoch
-        FineTune.Result full = train(tmp.resolve("full"), config, FineTune.Listener.NONE);
-
+        FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
         Path out = tmp.resolve("crashed");
-        RuntimeException kill = new RuntimeException("simulated kill");
-        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, TinyTraining.killAtStep(9, kill))));
+        trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
         JsonNode state = JSON.readTree(out.resolve("state/state.json").toFile());
         assertEquals(8, state.path("global_step").asLong()); // the checkpoint after step 8 (every 2 steps)
         assertEquals(1, state.path("epoch").asInt());
         assertEquals(2, state.path("step_in_epoch").asInt());
 
-        FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
+        FineTune.Result resumed = train(out, CHECKPOINTING, FineTune.Listener.NONE);
         List<Double> tail = full.stepLosses().subList(8, 12);
         assertSameLosses(tail, resumed.stepLosses());
         assertSameRun(full, resumed);
@@ -117,33 +119,29 @@ class FineTuneTest {
         }
 
         // A finished run resumes to nothing more.
-        FineTune.Result again = train(out, config, FineTune.Listener.NONE);
+        FineTune.Result again = train(out, CHECKPOINTING, FineTune.Listener.NONE);
         assertTrue(again.stepLosses().isEmpty());
         assertEquals(full.bestValidLoss(), again.bestValidLoss(), GPU_REPEAT_TOL * Math.abs(full.bestValidLoss()));
     }
 
     @Test
     void aKillBeforeTheNewBestIsRenamedInPlaceIsFinishedOnResume() throws Exception {
-        TrainConfig config = config(2, 4, 2, 2);
-        FineTune.Result full = train(tmp.resolve("full"), config, FineTune.Listener.NONE);
-
+        FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
         // Killed on the second improving checkpoint's event: its state is committed, best/ not yet replaced.
         Path out = tmp.resolve("crashed");
-        RuntimeException kill = new RuntimeException("simulated kill");
         int[] improvements = {0};
-        FineTune.Listener killAtSecondBest = event -> {
+        trainUntilKilled(out, event -> {
             if (event.get("event").equals("checkpoint") && Boolean.TRUE.equals(event.get("best")) && ++improvements[0] == 2) {
-                throw kill;
+                throw KILL;
             }
-        };
-        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, killAtSecondBest)));
+        });
         long bestStep = JSON.readTree(out.resolve("state/state.json").toFile()).path("best_step").asLong();
         String pending = String.format("best.pending-%09d", bestStep);
         assertEquals(List.of("best", pending), pendingAndBest(out));
         assertFalse(Arrays.equals(Files.readAllBytes(out.resolve("best/model.safetensors")),
                 Files.readAllBytes(out.resolve(pending).resolve("model.safetensors"))), "best/ is still the previous best");
 
-        FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
+        FineTune.Result resumed = train(out, CHECKPOINTING, FineTune.Listener.NONE);
         assertSameRun(full, resumed);
         assertEquals(List.of("best"), pendingAndBest(out));
         assertSameWeights(tmp.resolve("full/best"), out.resolve("best"));
@@ -151,12 +149,9 @@ class FineTuneTest {
 
     @Test
     void aNewBestThatTheCommittedStateDoesNotNameIsDroppedOnResume() throws Exception {
-        TrainConfig config = config(2, 4, 2, 2);
-        FineTune.Result full = train(tmp.resolve("full"), config, FineTune.Listener.NONE);
-
+        FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
         Path out = tmp.resolve("crashed");
-        RuntimeException kill = new RuntimeException("simulated kill");
-        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, TinyTraining.killAtStep(9, kill))));
+        trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
         byte[] bestAtTheKill = Files.readAllBytes(out.resolve("best/model.safetensors"));
         // What a kill after the step-10 validation wrote best/'s next version, before its state
         // committed, would leave (other weights: a redone validation need not improve again), and
@@ -166,13 +161,18 @@ class FineTuneTest {
         Files.write(pending.resolve("model.safetensors"), new byte[] {1, 2, 3});
         Files.createDirectory(out.resolve(".best.pending-000000010.tmp-0badf00d"));
 
-        assertEquals(kill, assertThrows(RuntimeException.class, () -> train(out, config, TinyTraining.killAtStep(9, kill))));
+        trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
         assertEquals(List.of("best"), pendingAndBest(out));
         assertArrayEquals(bestAtTheKill, Files.readAllBytes(out.resolve("best/model.safetensors")));
 
-        FineTune.Result resumed = train(out, config, FineTune.Listener.NONE);
+        FineTune.Result resumed = train(out, CHECKPOINTING, FineTune.Listener.NONE);
         assertSameRun(full, resumed);
         assertSameWeights(tmp.resolve("full/best"), out.resolve("best"));
+    }
+
+    /** Trains into {@code out} with {@link #CHECKPOINTING} until {@code killer} throws {@link #KILL}, as a crash ends a run. */
+    private void trainUntilKilled(Path out, FineTune.Listener killer) {
+        assertEquals(KILL, assertThrows(RuntimeException.class, () -> train(out, CHECKPOINTING, killer)));
     }
 
     /** The names in {@code out} of best/ and of any pending or half-written next version of it, sorted. */

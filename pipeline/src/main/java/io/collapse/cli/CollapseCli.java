@@ -1,5 +1,6 @@
 package io.collapse.cli;
 
+import io.collapse.io.ErrorLines;
 import io.collapse.pipeline.RunManifest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,7 +37,7 @@ public final class CollapseCli extends GroupCommand {
         CommandLine cl = new CommandLine(new CollapseCli());
         cl.setExecutionExceptionHandler(
                 (ex, cmd, parsed) -> {
-                    cmd.getErr().println("error: " + CliSupport.describe(ex));
+                    cmd.getErr().println("error: " + ErrorLines.oneLine(ex));
                     if (Boolean.getBoolean("collapse.stacktrace")) {
                         ex.printStackTrace(cmd.getErr());
                     }

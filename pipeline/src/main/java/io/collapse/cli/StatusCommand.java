@@ -34,6 +34,10 @@ public final class StatusCommand implements Callable<Integer> {
         out.printf("progress   %d/%d phases%s%n", state.phasesDone(), s.phasesTotal(),
                 s.trainProgress() == null ? "" : ", training " + s.trainProgress());
         out.printf("eta        %s%n", s.etaSeconds() == null ? "unknown (no phase finished yet)" : format(s.etaSeconds()));
+        if (s.failure() != null) {
+            Map<String, Object> f = s.failure();
+            out.printf("failed     %s, generation %s %s: %s%n", f.get("time"), f.get("generation"), f.get("phase"), f.get("error"));
+        }
         out.printf("%n%-4s %10s %12s %15s %22s  %s%n", "gen", "test_loss", "corpus_ppl", "mean_batch_ppl",
                 "corpus ppl by gen 0", "corpus sha256");
         for (Map<String, Object> g : s.metrics()) {

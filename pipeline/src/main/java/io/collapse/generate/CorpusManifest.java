@@ -46,10 +46,13 @@ public record CorpusManifest(
             // prompt_indices[i]: the index (in the caller's prompt numbering) that block i continues.
             long[] promptIndices) {}
 
-    /** Whether a manifest found on disk belongs to the same job (then its shards are reused). */
+    /**
+     * Whether a manifest found on disk belongs to the same job (then its shards are reused). The
+     * batch size may differ: a run that ran out of memory continues with smaller batches.
+     */
     boolean sameJob(CorpusManifest o) {
         return format == o.format && blocks == o.blocks && blockSize == o.blockSize && dtype.equals(o.dtype)
-                && shardBlocks == o.shardBlocks && batchSize == o.batchSize && model.equals(o.model)
+                && shardBlocks == o.shardBlocks && model.equals(o.model)
                 && promptsSha256.equals(o.promptsSha256) && generation.equals(o.generation);
     }
 

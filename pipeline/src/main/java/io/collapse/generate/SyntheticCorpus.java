@@ -41,7 +41,8 @@ public final class SyntheticCorpus {
      * @param model identity of the model (e.g. its directory and weights sha256), checked on resume
      * @param shardBlocks blocks per shard (e.g. 256); also the unit of resume
      * @param batchSize prompts per generate call; must divide shardBlocks so that batches never
-     *     straddle a shard and a resumed run decodes exactly the same batches
+     *     straddle a shard and a resumed run decodes exactly the same batches (unless it asks for
+     *     another batch size: the manifest then names the one its last shard was written with)
      */
     public static CorpusManifest write(Path dir, Generator generator, TokenBlocks prompts, String model,
             int shardBlocks, int batchSize, NDManager manager, CorpusProgress progress) throws IOException {

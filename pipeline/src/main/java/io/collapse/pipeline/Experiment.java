@@ -113,6 +113,10 @@ public final class Experiment {
         }
         RunManifest.checkContinuable(runDir);
         RunCheck.removeLeftovers(runDir);
+        List<RunManifest.Change> changes = RunManifest.recordMemoryChanges(runDir, cfg);
+        for (RunManifest.Change c : changes) {
+            log.println("note: continuing with " + c + "; from here on the run's bits may differ from an uninterrupted run's");
+        }
         RunPlatform platform = RunPlatform.current(devices);
         String moved = platform.warningSince(RunPlatform.lastRecorded(runDir.resolve(RunFiles.EVENTS)));
         if (moved != null) {
@@ -120,6 +124,9 @@ public final class Experiment {
         }
         try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
             events.append(RunPlatform.EVENT, platform.fields());
+            for (RunManifest.Change c : changes) {
+                events.append("config_changed", ConfigLoader.fields("setting", c.setting(), "from", c.from(), "to", c.to()));
+            }
             for (int k = 0; k < generations; k++) {
                 if (state.isDone(k, RunState.Phase.TRAIN)) {
                     discardTrainingState(RunFiles.gen(runDir, k)); // left by a kill during the delete
@@ -133,12 +140,7 @@ public final class Experiment {
                     log.printf("generation %d/%d: %s%n", k, generations - 1, phase.id);
                     events.append("phase_start", ConfigLoader.fields("generation", k, "phase", phase.id));
                     long start = System.nanoTime();
-                    Map<String, Object> metrics = switch (phase) {
-                        case TRAIN -> train(k);
-                        case EVAL -> evaluate(k);
-                        case CORPUS -> writeCorpus(k);
-                        case SCORE -> score(k);
-                    };
+                    Map<String, Object> metrics = runPhase(k, phase, events, start);
                     state = state.complete(k, phase, generations);
                     state.write(runDir);
                     if (phase == RunState.Phase.TRAIN) {
@@ -160,6 +162,27 @@ public final class Experiment {
     }
 
     // ---- phases -------------------------------------------------------------------------------
+
+    /** Runs one phase; a failure is recorded in events.jsonl, and running out of memory says what to lower. */
+    private Map<String, Object> runPhase(int k, RunState.Phase phase, EventLog events, long start) throws IOException {
+        try {
+            return switch (phase) {
+                case TRAIN -> train(k);
+                case EVAL -> evaluate(k);
+                case CORPUS -> writeCorpus(k);
+                case SCORE -> score(k);
+            };
+        } catch (IOException | RuntimeException e) {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (!PhaseFailure.outOfMemory(e)) {
+                PhaseFailure.record(events, k, phase, seconds, e);
+                throw e;
+            }
+            IOException advice = new IOException(PhaseFailure.memoryAdvice(cfg, runDir, k, phase, e), e);
+            PhaseFailure.record(events, k, phase, seconds, advice);
+            throw advice;
+        }
+    }
 
     /** Fine-tune generation k; its best checkpoint becomes gen-k/model (an HF directory). */
     private Map<String, Object> train(int k) throws IOException {

@@ -18,7 +18,11 @@ import java.util.Map;
 /**
  * run.json: what made this run directory — the resolved config, the format, the data's checksums.
  * A directory is only ever continued by the same config on the same data; anything else is
- * refused before a byte is written.
+ * refused before a byte is written. The one exception is {@link #MEMORY_SETTINGS}: a run that ran
+ * out of memory may continue with smaller batches, and run.json lists each such change.
+ *
+ * @param changes the memory settings changed since the run began, in order (null in a run.json
+ *     written before they were recorded: none)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunManifest(
@@ -29,7 +33,8 @@ public record RunManifest(
         long seed,
         Map<String, Object> regime,
         DataChecksums dataset,
-        JsonNode config) {
+        JsonNode config,
+        List<Change> changes) {
 
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
     public static final int FORMAT = 1;
@@ -45,18 +50,50 @@ public record RunManifest(
     /** The last commit of each earlier version, to finish a run this version will not continue. */
     private static final Map<String, String> LAST_COMMIT = Map.of("0.1.0", "a79362e", "0.2.0", "e667eb4");
 
+    /**
+     * Settings that only choose how much goes through the device at once: the training micro-batch
+     * (also evaluation's batch) and the corpus's prompts per generate call. A continuing run may
+     * change them; from that point on its bits may differ from an uninterrupted run's.
+     */
+    public static final List<String> MEMORY_SETTINGS = List.of("train.micro_batch", "experiment.corpus_batch");
+
+    /** One memory setting changed when the run was continued at {@code time}. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Change(String time, String setting, JsonNode from, JsonNode to) {
+
+        @Override
+        public String toString() {
+            return setting + ": " + from + " -> " + to;
+        }
+    }
+
     /** The dataset a run was made from, by name, and the checksums of its splits (a resume must find the same). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record DataChecksums(String name, Map<String, String> checksums) {}
 
     /** The config stored in a run directory (what `collapse resume` continues). */
     public static RunConfig readConfig(Path runDir) throws IOException {
+        return readConfig(runDir, List.of());
+    }
+
+    /**
+     * The config stored in a run directory with {@code overrides} ("train.micro_batch=8") applied;
+     * only {@link #MEMORY_SETTINGS} may be overridden.
+     */
+    public static RunConfig readConfig(Path runDir, List<String> overrides) throws IOException {
         RunManifest m = read(runDir);
         if (m == null) {
             throw new IOException(runDir + " is not a run directory (no " + RunFiles.RUN + ")");
         }
         checkFormat(runDir, m);
-        return ConfigLoader.fromTree(m.config(), RunConfig.class, List.of(), runDir.resolve(RunFiles.RUN).toString());
+        for (String o : overrides) {
+            String setting = o.contains("=") ? o.substring(0, o.indexOf('=')).strip() : o;
+            if (!MEMORY_SETTINGS.contains(setting)) {
+                throw new IllegalArgumentException("--set " + o + ": a run continues with the config it began with;"
+                        + " only " + String.join(" and ", MEMORY_SETTINGS) + " may change");
+            }
+        }
+        return ConfigLoader.fromTree(m.config().deepCopy(), RunConfig.class, overrides, runDir.resolve(RunFiles.RUN).toString());
     }
 
     /** Refuses a directory made by another config or format; silent when the directory is new. */
@@ -69,16 +106,57 @@ public record RunManifest(
             return;
         }
         checkFormat(runDir, m);
-        // Through text, so numbers take the node types a reader gives them (a long 0 reads back as an int);
-        // the stored config is read back through the record, so fields added since the run began
-        // compare at their defaults.
-        JsonNode now = ConfigLoader.JSON.readTree(ConfigLoader.JSON.writeValueAsString(cfg));
-        JsonNode then = ConfigLoader.JSON.readTree(ConfigLoader.JSON.writeValueAsString(
-                ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class)));
-        if (!now.equals(then)) {
-            throw new IOException(runDir + " was made by a different config (" + String.join(", ", differences(then, now, ""))
-                    + "); continue it with `collapse resume " + runDir + "`, or choose a new --run-dir");
+        List<String> refused = differences(storedConfig(m), configTree(cfg), "").stream()
+                .filter(d -> !isMemorySetting(d)).toList();
+        if (!refused.isEmpty()) {
+            throw new IOException(runDir + " was made by a different config (" + String.join(", ", refused)
+                    + "); continue it with `collapse resume " + runDir + "` (only " + String.join(" and ", MEMORY_SETTINGS)
+                    + " may change), or choose a new --run-dir");
         }
+    }
+
+    /**
+     * Records in run.json the {@link #MEMORY_SETTINGS} in which {@code cfg} differs from the
+     * stored config (which {@link #checkConfig} has held to be all) and returns those changes.
+     */
+    static List<Change> recordMemoryChanges(Path runDir, RunConfig cfg) throws IOException {
+        RunManifest m = read(runDir);
+        JsonNode then = storedConfig(m);
+        JsonNode now = configTree(cfg);
+        String time = Instant.now().toString();
+        List<Change> changes = new ArrayList<>();
+        for (String setting : MEMORY_SETTINGS) {
+            JsonNode from = then.at("/" + setting.replace('.', '/'));
+            JsonNode to = now.at("/" + setting.replace('.', '/'));
+            if (!from.equals(to)) {
+                changes.add(new Change(time, setting, from, to));
+            }
+        }
+        if (!changes.isEmpty()) {
+            List<Change> all = new ArrayList<>(m.changes() == null ? List.of() : m.changes());
+            all.addAll(changes);
+            JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), new RunManifest(m.format(), m.name(), m.created(),
+                    m.collapseVersion(), m.seed(), m.regime(), m.dataset(), ConfigLoader.JSON.valueToTree(cfg), all));
+        }
+        return changes;
+    }
+
+    /**
+     * A config as a tree, through text, so numbers take the node types a reader gives them (a
+     * long 0 reads back as an int).
+     */
+    private static JsonNode configTree(RunConfig cfg) throws IOException {
+        return ConfigLoader.JSON.readTree(ConfigLoader.JSON.writeValueAsString(cfg));
+    }
+
+    /** The stored config read back through the record, so fields added since the run began compare at their defaults. */
+    private static JsonNode storedConfig(RunManifest m) throws IOException {
+        return configTree(ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class));
+    }
+
+    /** Whether a line of {@link #differences} is about a memory setting. */
+    private static boolean isMemorySetting(String difference) {
+        return MEMORY_SETTINGS.stream().anyMatch(s -> difference.startsWith(s + ": "));
     }
 
     /** Writes run.json for a new run, or checks the data of an existing one against it. */
@@ -100,7 +178,7 @@ public record RunManifest(
         regime.put("start_from", e.startFrom());
         regime.put("epochs", cfg.train().epochs());
         RunManifest fresh = new RunManifest(FORMAT, cfg.name(), Instant.now().toString(), VERSION, e.seed(), regime,
-                new DataChecksums(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg));
+                new DataChecksums(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg), List.of());
         JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), fresh);
     }
 

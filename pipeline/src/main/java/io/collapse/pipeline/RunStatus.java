@@ -1,6 +1,7 @@
 package io.collapse.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
 import io.collapse.train.EventLog;
 import java.io.IOException;
@@ -22,16 +23,18 @@ import java.util.Map;
  * @param trainProgress "epoch E, step S, loss L" of the training in flight, or null
  * @param etaSeconds seconds left, or null before any phase finished
  * @param metrics one map per generation with an eval.json
+ * @param failure the phase failure that ended the last process working on the run (time,
+ *     generation, phase, error), or null when it has not failed since it was last started
  */
 public record RunStatus(Path runDir, RunConfig config, RunState state, String trainProgress, Double etaSeconds,
-        List<Map<String, Object>> metrics) {
+        List<Map<String, Object>> metrics, Map<String, Object> failure) {
 
     public static RunStatus read(Path runDir) throws IOException {
         RunConfig cfg = RunManifest.readConfig(runDir);
         RunState state = RunState.read(runDir);
         List<JsonNode> events = EventLog.read(runDir.resolve(RunFiles.EVENTS));
         Double eta = state.finished() ? Double.valueOf(0) : eta(state, events, phasesTotal(cfg));
-        return new RunStatus(runDir, cfg, state, trainProgress(state, events), eta, metrics(runDir, cfg));
+        return new RunStatus(runDir, cfg, state, trainProgress(state, events), eta, metrics(runDir, cfg), failure(events));
     }
 
     public int generations() {
@@ -61,7 +64,23 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         s.put("train_progress", trainProgress);
         s.put("eta_seconds", etaSeconds);
         s.put("metrics", metrics);
+        s.put("failure", failure);
         return s;
+    }
+
+    /** The last phase_failed event, unless a process started on the run (its platform line) or a phase started after it. */
+    private static Map<String, Object> failure(List<JsonNode> events) {
+        JsonNode last = null;
+        for (JsonNode e : events) {
+            String ev = e.path("event").asText();
+            if (ev.equals(PhaseFailure.EVENT)) {
+                last = e;
+            } else if (ev.equals("phase_start") || ev.equals(RunPlatform.EVENT)) {
+                last = null;
+            }
+        }
+        return last == null ? null : ConfigLoader.fields("time", last.path("time").asText(), "generation",
+                last.path("generation").asInt(), "phase", last.path("phase").asText(), "error", last.path("error").asText());
     }
 
     private static List<Map<String, Object>> metrics(Path runDir, RunConfig cfg) throws IOException {

@@ -157,6 +157,7 @@ public final class FineTune {
             return fresh;
         }
         checkResumable(state, fresh, stateDir);
+        state = state.toBuilder(fresh.config()).build(); // the micro-batch may have changed
         state.removeUnreferenced(stateDir); // a write that failed after the last commit
         model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), model.manager(), model.dataType());
         Path optimizerFile = stateDir.resolve(state.optimizer());
@@ -179,9 +180,13 @@ public final class FineTune {
         }
     }
 
-    /** Refuses a state written for another train config or other training/validation blocks. */
+    /**
+     * Refuses a state written for another train config or other training/validation blocks. The
+     * micro-batch may differ: it only splits each optimizer step's batch (a run that ran out of
+     * memory continues with smaller ones).
+     */
     private static void checkResumable(TrainState state, TrainState fresh, Path stateDir) {
-        if (!state.config().equals(fresh.config())) {
+        if (!state.config().withMicroBatch(fresh.config().microBatch()).equals(fresh.config())) {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written with another train config "
                     + state.config() + "; this run asks for " + fresh.config() + ". Use a fresh output folder.");
         }

@@ -94,6 +94,11 @@ public record TrainState(
 
     /** A builder holding this state's values, to set what a checkpoint changes. */
     Builder toBuilder() {
+        return toBuilder(config);
+    }
+
+    /** As {@link #toBuilder()}, for a run continued under {@code config} (a memory setting changed). */
+    Builder toBuilder(TrainConfig config) {
         Builder b = new Builder(config, trainSha256, validSha256);
         b.format = format;
         b.at = new Position(epoch, stepInEpoch, globalStep, epochLossSum, epochSteps);

@@ -73,6 +73,23 @@ class RunCommandTest {
     }
 
     @Test
+    void aPhaseThatFailsIsRecordedAndStatusShowsIt() throws Exception {
+        Path run = tmp.resolve("diverged");
+        Cli.Result r = Cli.run("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report",
+                "--set", "train.learning_rate=1e30");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("training diverged"), r.err());
+
+        JsonNode failure = JSON.readTree(Cli.run("status", run.toString(), "--json").out()).path("failure");
+        assertEquals(0, failure.path("generation").asInt());
+        assertEquals("train", failure.path("phase").asText());
+        assertEquals(r.err().strip(), "error: " + failure.path("error").asText(), "the same line the user saw");
+        Cli.Result status = Cli.run("status", run.toString());
+        assertTrue(status.out().contains("failed     " + failure.path("time").asText() + ", generation 0 train: training diverged"),
+                status.out());
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         Cli.Result r = Cli.run("run", "no-such-config");
         assertEquals(1, r.code());

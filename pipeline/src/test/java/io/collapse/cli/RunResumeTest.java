@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
+import io.collapse.train.EventLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -263,6 +264,54 @@ class RunResumeTest {
         assertEquals(1, p.waitFor());
         String out = output(p);
         assertTrue(out.contains("different config") && out.contains("train.epochs: 2 -> 3"), out);
+    }
+
+    @Test
+    void aRunContinuesWithSmallerBatchesWhereItStopped() throws Exception {
+        Path run = tmp.resolve("smaller");
+        killAt(run, "1,0,\"event\":\"checkpoint\""); // generation 0's training, after its step-2 checkpoint
+        List<String> resume = List.of("resume", run.toString(), "--no-progress", "--no-report");
+
+        // Half the micro-batch: training goes on from its checkpoint; killed after the corpus's first shard.
+        List<String> smallerMicro = new ArrayList<>(resume);
+        smallerMicro.addAll(List.of("--set", "train.micro_batch=2"));
+        Process p = start(run, smallerMicro, "1,0,wrote " + run.resolve("gen-00/corpus/manifest.json"));
+        assertEquals(HALTED, awaitExit(p), () -> output(p));
+        assertTrue(output(p).contains("note: continuing with train.micro_batch: 4 -> 2"), output(p));
+        JsonNode firstShard = JSON.readTree(run.resolve("gen-00/corpus/manifest.json").toFile()).path("shards").get(0);
+
+        // Half the corpus batch: the corpus goes on after its first shard.
+        List<String> smallerCorpusBatch = new ArrayList<>(resume);
+        smallerCorpusBatch.addAll(List.of("--set", "experiment.corpus_batch=4"));
+        Process q = start(run, smallerCorpusBatch);
+        assertEquals(0, q.waitFor(), () -> output(q));
+
+        JsonNode manifest = JSON.readTree(run.resolve("run.json").toFile());
+        assertEquals(2, manifest.path("config").path("train").path("micro_batch").asInt());
+        assertEquals(4, manifest.path("config").path("experiment").path("corpus_batch").asInt());
+        JsonNode changes = manifest.path("changes");
+        assertEquals(List.of("train.micro_batch: 4 -> 2", "experiment.corpus_batch: 8 -> 4"),
+                List.of(change(changes.get(0)), change(changes.get(1))), changes::toString);
+        String events = events(run);
+        assertEquals(2, events.split("\"event\":\"config_changed\"", -1).length - 1, events);
+        assertEquals(List.of(2L), EventLog.read(run.resolve("events.jsonl")).stream()
+                .filter(e -> e.path("event").asText().equals("resume")).map(e -> e.path("step").asLong()).toList(),
+                "training went on from its step-2 checkpoint");
+        JsonNode corpus = JSON.readTree(run.resolve("gen-00/corpus/manifest.json").toFile());
+        assertEquals(4, corpus.path("batch_size").asInt());
+        assertEquals(firstShard, corpus.path("shards").get(0), "the shard written before the change is kept");
+        assertTrue(JSON.readTree(run.resolve("state.json").toFile()).path("finished").asBoolean());
+
+        // Anything else is refused, naming what may change.
+        List<String> otherSetting = new ArrayList<>(resume);
+        otherSetting.addAll(List.of("--set", "train.epochs=3"));
+        Process r = start(run, otherSetting);
+        assertEquals(1, r.waitFor());
+        assertTrue(output(r).contains("only train.micro_batch and experiment.corpus_batch may change"), output(r));
+    }
+
+    private static String change(JsonNode c) {
+        return c.path("setting").asText() + ": " + c.path("from") + " -> " + c.path("to");
     }
 
     /** Starts a run (or continues it) that halts itself at {@code halt} (see HaltHook), and waits for the halt. */

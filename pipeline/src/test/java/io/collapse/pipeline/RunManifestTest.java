@@ -41,6 +41,31 @@ class RunManifestTest {
     }
 
     @Test
+    void onlyTheMemorySettingsMayChangeAndEachChangeIsRecorded() throws IOException {
+        RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
+        // corpus_shard_blocks stated: left out, it would follow corpus_batch (8 of them), a change refused.
+        RunConfig smaller = smoke("train.micro_batch=2", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256");
+        RunManifest.checkConfig(runDir, smaller);
+        List<RunManifest.Change> changes = RunManifest.recordMemoryChanges(runDir, smaller);
+        assertEquals("[train.micro_batch: 4 -> 2, experiment.corpus_batch: 32 -> 8]", changes.toString());
+        assertEquals(smaller, RunManifest.readConfig(runDir));
+        assertEquals(List.of(), RunManifest.recordMemoryChanges(runDir, smaller), "recorded once");
+        RunManifest.recordMemoryChanges(runDir, smoke("train.micro_batch=1", "experiment.corpus_batch=8",
+                "experiment.corpus_shard_blocks=256"));
+        assertEquals(3, RunManifest.read(runDir).changes().size(), "the history grows");
+
+        IOException e = assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke("train.epochs=3")));
+        assertTrue(e.getMessage().contains("train.epochs: 2 -> 3") && !e.getMessage().contains("micro_batch:")
+                && e.getMessage().contains("only train.micro_batch and experiment.corpus_batch may change"), e.getMessage());
+        assertEquals(smoke("train.micro_batch=4", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256"),
+                RunManifest.readConfig(runDir, List.of("train.micro_batch=4")));
+        IllegalArgumentException set = assertThrows(IllegalArgumentException.class,
+                () -> RunManifest.readConfig(runDir, List.of("train.learning_rate=1e-5")));
+        assertTrue(set.getMessage().startsWith("--set train.learning_rate=1e-5: a run continues with the config it began with"),
+                set.getMessage());
+    }
+
+    @Test
     void otherDataIsRefused() throws IOException {
         RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
         IOException e = assertThrows(IOException.class,

@@ -125,6 +125,18 @@ class FineTuneTest {
     }
 
     @Test
+    void aRunContinuesWithAnotherMicroBatchButNoOtherChange() throws Exception {
+        Path out = tmp.resolve("crashed");
+        trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
+        IllegalStateException other = assertThrows(IllegalStateException.class, () -> train(out, config(3, 4, 2, 2), FineTune.Listener.NONE));
+        assertTrue(other.getMessage().contains("another train config"), other.getMessage());
+
+        FineTune.Result resumed = train(out, CHECKPOINTING.withMicroBatch(1), FineTune.Listener.NONE);
+        assertEquals(4, resumed.stepLosses().size(), "steps 9..12, from the step-8 checkpoint");
+        assertEquals(1, JSON.readTree(out.resolve("state/state.json").toFile()).path("config").path("micro_batch").asInt());
+    }
+
+    @Test
     void aKillBeforeTheNewBestIsRenamedInPlaceIsFinishedOnResume() throws Exception {
         FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
         // Killed on the second improving checkpoint's event: its state is committed, best/ not yet replaced.

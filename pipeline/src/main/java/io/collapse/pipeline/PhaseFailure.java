@@ -1,0 +1,75 @@
+package io.collapse.pipeline;
+
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.RunConfig;
+import io.collapse.io.ErrorLines;
+import io.collapse.train.EventLog;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A phase that failed: its line in events.jsonl (which {@code collapse status} shows after the
+ * process is gone) and, when the device or host ran out of memory, the setting to lower and the
+ * command that continues the run with it — everything finished so far is kept.
+ */
+final class PhaseFailure {
+
+    static final String EVENT = "phase_failed";
+
+    private PhaseFailure() {}
+
+    /** Appends the failure to {@code events}; a failure to append (a full disk) is added to {@code e}, not thrown. */
+    static void record(EventLog events, int generation, RunState.Phase phase, double seconds, Exception e) {
+        try {
+            events.append(EVENT, ConfigLoader.fields("generation", generation, "phase", phase.id, "seconds", seconds,
+                    "error", ErrorLines.oneLine(e)));
+        } catch (RuntimeException appendFailed) {
+            e.addSuppressed(appendFailed);
+        }
+    }
+
+    /**
+     * Whether {@code e}, or a cause, is libtorch failing to allocate: CUDA's caching allocator
+     * ("CUDA out of memory"), a CUDA call ("out of memory"), or the CPU allocator ("can't allocate
+     * memory", older torch "not enough memory").
+     */
+    static boolean outOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            if (m.contains("out of memory") || m.contains("can't allocate memory") || m.contains("not enough memory")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * What to tell the user when {@code phase} of {@code generation} ran out of memory: the
+     * setting that sizes that phase's batches, its value now, a smaller one that keeps the
+     * config valid, and the command that continues the run with it.
+     */
+    static String memoryAdvice(RunConfig cfg, Path runDir, int generation, RunState.Phase phase, Exception e) {
+        boolean corpus = phase == RunState.Phase.CORPUS;
+        String setting = corpus ? "experiment.corpus_batch" : "train.micro_batch";
+        int now = corpus ? cfg.experiment().corpusBatch() : cfg.train().microBatch();
+        int whole = corpus ? cfg.experiment().corpusShardBlocks() : cfg.train().batchSize();
+        String wholeName = corpus ? "experiment.corpus_shard_blocks" : "train.batch_size";
+        String head = "generation " + generation + " " + phase.id + " ran out of memory (" + ErrorLines.oneLine(e) + "); ";
+        int smaller = atMostHalf(whole, now);
+        if (smaller == 0) {
+            return head + setting + " is already 1: use a smaller model, a larger device, or mixed precision for training";
+        }
+        return head + "what is finished is kept: continue with `collapse resume " + runDir + " --set " + setting + "="
+                + smaller + "` (now " + now + "; it must divide " + wholeName + " " + whole + ")";
+    }
+
+    /** The largest divisor of {@code whole} that is at most half of {@code limit}; 0 when limit is 1. */
+    static int atMostHalf(int whole, int limit) {
+        for (int d = limit / 2; d >= 1; d--) {
+            if (whole % d == 0) {
+                return d;
+            }
+        }
+        return 0;
+    }
+}

@@ -1,5 +1,6 @@
 package io.collapse.cli;
 
+import io.collapse.pipeline.RunLock;
 import io.collapse.pipeline.RunState;
 import io.collapse.pipeline.RunStatus;
 import java.io.PrintWriter;
@@ -34,6 +35,9 @@ public final class StatusCommand implements Callable<Integer> {
         out.printf("progress   %d/%d phases%s%n", state.phasesDone(), s.phasesTotal(),
                 s.trainProgress() == null ? "" : ", training " + s.trainProgress());
         out.printf("eta        %s%n", s.etaSeconds() == null ? "unknown (no phase finished yet)" : format(s.etaSeconds()));
+        RunLock.Holder p = s.process();
+        out.printf("process    %s%n", p.running() ? "running: " + p.holder()
+                : p.holder() == null ? "none" : "none; the last one, " + p.holder() + ", was killed");
         if (s.failure() != null) {
             Map<String, Object> f = s.failure();
             out.printf("failed     %s, generation %s %s: %s%n", f.get("time"), f.get("generation"), f.get("phase"), f.get("error"));

@@ -17,6 +17,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One writer per run directory: {@code run.lock}, locked with the operating system's file lock
@@ -37,10 +39,25 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Who works in a run directory: {@code holder} is the live process when {@code running}; when
+     * not, the last holder if it was killed (a process that ends, even by an error, empties the
+     * file), else null.
+     */
+    public record Holder(boolean running, String holder) {}
+
+    /**
+     * The lock files this process holds. An fcntl lock belongs to the process, and closing any
+     * channel on its file drops it, so {@link #probe} must not open a file held here.
+     */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+    private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
 
-    private RunLock(FileChannel channel, FileLock lock) {
+    private RunLock(Path file, FileChannel channel, FileLock lock) {
+        this.file = file;
         this.channel = channel;
         this.lock = lock;
     }
@@ -55,7 +72,7 @@ public final class RunLock implements AutoCloseable {
             throw new IOException("run directory " + runDir + " is a file; expected a directory (or a path that does not exist yet)");
         }
         Files.createDirectories(runDir);
-        Path file = runDir.resolve(FILE);
+        Path file = runDir.resolve(FILE).toAbsolutePath().normalize();
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             FileLock lock = tryLock(ch);
@@ -68,7 +85,8 @@ public final class RunLock implements AutoCloseable {
                 log.println("note: taking over " + file + " from " + describe(previous) + ", which is no longer running");
             }
             write(ch, holder());
-            return new RunLock(ch, lock);
+            HELD.add(file);
+            return new RunLock(file, ch, lock);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -83,7 +101,32 @@ public final class RunLock implements AutoCloseable {
             channel.force(true);
             lock.release();
         } finally {
+            HELD.remove(file);
             channel.close();
+        }
+    }
+
+    /**
+     * Who works in {@code runDir}, found by asking for a shared lock and letting it go at once (a
+     * {@code run} starting in that instant is refused as if the directory were in use; it can be
+     * started again).
+     */
+    public static Holder probe(Path runDir) throws IOException {
+        Path file = runDir.resolve(FILE).toAbsolutePath().normalize();
+        if (HELD.contains(file)) {
+            return new Holder(true, describe(holder()));
+        }
+        if (!Files.isRegularFile(file)) {
+            return new Holder(false, null);
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            String content = read(ch);
+            FileLock shared = ch.tryLock(0, Long.MAX_VALUE, true);
+            if (shared == null) {
+                return new Holder(true, describe(content));
+            }
+            shared.release();
+            return new Holder(false, content.isBlank() ? null : describe(content));
         }
     }
 

@@ -17,24 +17,27 @@ import java.util.Map;
 
 /**
  * Where a run is and what it has measured, read from its files only (safe while it runs): its
- * config, state.json, every generation's eval.json and events.jsonl (for the step in flight and the
- * ETA). {@link #toMap} is the {@code status --json} document.
+ * config, state.json, every generation's eval.json, events.jsonl (for the step in flight, the ETA
+ * and a failure) and run.lock (whether a process works on it). {@link #toMap} is the
+ * {@code status --json} document.
  *
  * @param trainProgress "epoch E, step S, loss L" of the training in flight, or null
  * @param etaSeconds seconds left, or null before any phase finished
  * @param metrics one map per generation with an eval.json
  * @param failure the phase failure that ended the last process working on the run (time,
  *     generation, phase, error), or null when it has not failed since it was last started
+ * @param process whether a process works on the run now, and which (or which was killed)
  */
 public record RunStatus(Path runDir, RunConfig config, RunState state, String trainProgress, Double etaSeconds,
-        List<Map<String, Object>> metrics, Map<String, Object> failure) {
+        List<Map<String, Object>> metrics, Map<String, Object> failure, RunLock.Holder process) {
 
     public static RunStatus read(Path runDir) throws IOException {
         RunConfig cfg = RunManifest.readConfig(runDir);
         RunState state = RunState.read(runDir);
         List<JsonNode> events = EventLog.read(runDir.resolve(RunFiles.EVENTS));
         Double eta = state.finished() ? Double.valueOf(0) : eta(state, events, phasesTotal(cfg));
-        return new RunStatus(runDir, cfg, state, trainProgress(state, events), eta, metrics(runDir, cfg), failure(events));
+        return new RunStatus(runDir, cfg, state, trainProgress(state, events), eta, metrics(runDir, cfg), failure(events),
+                RunLock.probe(runDir));
     }
 
     public int generations() {
@@ -65,6 +68,8 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         s.put("eta_seconds", etaSeconds);
         s.put("metrics", metrics);
         s.put("failure", failure);
+        s.put("running", process.running());
+        s.put("holder", process.holder());
         return s;
     }
 

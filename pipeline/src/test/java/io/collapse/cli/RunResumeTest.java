@@ -187,7 +187,13 @@ class RunResumeTest {
                 assertEquals(1, second.waitFor(), () -> output(second));
                 assertTrue(output(second).contains("is in use by pid " + p.pid()), output(second));
                 waitFor(() -> output(p).contains("halt point reached"), p);
+                JsonNode running = JSON.readTree(Cli.run("status", run.toString(), "--json").out());
+                assertTrue(running.path("running").asBoolean() && running.path("holder").asText().startsWith("pid " + p.pid() + " "),
+                        running::toString);
                 p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
+                awaitExit(p);
+                Cli.Result killed = Cli.run("status", run.toString());
+                assertTrue(killed.out().contains("process    none; the last one, pid " + p.pid() + " "), killed.out());
             }
             awaitExit(p);
             killedIn.add(lastPhase(run));

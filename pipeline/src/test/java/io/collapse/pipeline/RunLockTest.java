@@ -23,11 +23,17 @@ class RunLockTest {
     void aHeldDirectoryIsRefusedNamingTheHolderAndFreeAgainAfterClose() throws IOException {
         Path run = tmp.resolve("run");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
+        assertEquals(new RunLock.Holder(false, null), RunLock.probe(run), "no run directory yet");
         try (RunLock held = RunLock.acquire(run, new PrintWriter(log, true))) {
             RunLock.HeldException e = assertThrows(RunLock.HeldException.class, () -> RunLock.acquire(run, new PrintWriter(System.out, true)));
             assertTrue(e.getMessage().contains("is in use by pid " + ProcessHandle.current().pid() + " on host "), e.getMessage());
+            RunLock.Holder probed = RunLock.probe(run);
+            assertTrue(probed.running() && probed.holder().startsWith("pid " + ProcessHandle.current().pid() + " on host "), probed::toString);
+            assertThrows(RunLock.HeldException.class, () -> RunLock.acquire(run, new PrintWriter(System.out, true)),
+                    "probing left the lock in place");
         }
         assertEquals(0, Files.size(run.resolve(RunLock.FILE)), "a clean release empties the file");
+        assertEquals(new RunLock.Holder(false, null), RunLock.probe(run), "ended cleanly");
         try (RunLock again = RunLock.acquire(run, new PrintWriter(log, true))) {
             assertEquals("", log.toString(StandardCharsets.UTF_8), "nothing to take over after a clean release");
         }
@@ -37,6 +43,8 @@ class RunLockTest {
     void theLockOfAProcessThatDiedIsTakenOverWithANote() throws IOException {
         Path run = Files.createDirectories(tmp.resolve("run"));
         Files.writeString(run.resolve(RunLock.FILE), "{\"pid\": 999999, \"host\": \"node7\", \"started\": \"2026-11-25T10:00:00Z\"}");
+        assertEquals(new RunLock.Holder(false, "pid 999999 on host node7 (started 2026-11-25T10:00:00Z)"), RunLock.probe(run),
+                "killed: its file was never emptied");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (RunLock lock = RunLock.acquire(run, new PrintWriter(new OutputStreamWriter(log, StandardCharsets.UTF_8), true))) {
             String note = log.toString(StandardCharsets.UTF_8);

@@ -35,7 +35,7 @@ public final class ResumeCommand implements Callable<Integer> {
         PrintWriter out = stdout.out();
         out.println("resuming " + cfg.name() + " (seed " + cfg.experiment().seed() + ") in " + runDir);
         out.flush();
-        display.run(cfg, runDir, null, out);
+        display.run(cfg, overrides, runDir, null, out);
         out.println(RunPlan.summary(runDir));
         return 0;
     }

@@ -74,7 +74,7 @@ public final class RunCommand implements Callable<Integer> {
                     + " (seed " + c.experiment().seed() + ") in " + run.dir());
             out.flush();
             try {
-                display.run(c, run.dir(), plan.sweepRoot(), out);
+                display.run(c, overrides, run.dir(), plan.sweepRoot(), out);
             } catch (RunLock.HeldException e) {
                 if (!plan.isSweep()) {
                     throw e;

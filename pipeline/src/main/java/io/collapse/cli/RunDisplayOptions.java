@@ -3,6 +3,7 @@ package io.collapse.cli;
 import io.collapse.config.RunConfig;
 import io.collapse.pipeline.Experiment;
 import io.collapse.pipeline.RunFiles;
+import io.collapse.pipeline.RunManifest;
 import io.collapse.report.Report;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,9 +19,15 @@ final class RunDisplayOptions {
     @Option(names = "--no-report", description = "Do not write the report after each generation.")
     boolean noReport;
 
-    /** Runs (or continues) the experiment in {@code dir}, logging to {@code out}; a sweep's report is rewritten too. */
-    void run(RunConfig cfg, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
-        Experiment.run(cfg, dir, CorpusBar.runBars(progress.shown()), out, noReport ? Experiment.Listener.NONE : (d, k) -> {
+    /**
+     * Runs (or continues) the experiment in {@code dir}, logging to {@code out}; a sweep's report is
+     * rewritten too. {@code overrides}: the command's {@code --set}s, of which a continuing run takes
+     * the memory settings.
+     */
+    void run(RunConfig cfg, List<String> overrides, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
+        List<String> memoryOverrides = overrides.stream()
+                .filter(o -> RunManifest.MEMORY_SETTINGS.contains(o.split("=", 2)[0].strip())).toList();
+        Experiment.run(cfg, memoryOverrides, dir, CorpusBar.runBars(progress.shown()), out, noReport ? Experiment.Listener.NONE : (d, k) -> {
             Report.write(List.of(d), d.resolve(RunFiles.REPORT));
             if (sweepRoot != null) {
                 Report.write(List.of(sweepRoot), sweepRoot.resolve(RunFiles.REPORT));

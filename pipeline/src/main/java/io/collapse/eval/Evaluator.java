@@ -26,7 +26,7 @@ public final class Evaluator {
      * @param loss mean next-token NLL over every scored target of the corpus
      * @param corpusPpl exp(loss): the usual corpus perplexity
      * @param meanBatchPpl mean over batches of exp(batch mean loss): what the released code logs; it
-     *     depends on {@code batchSize}
+     *     depends on {@code batchSize}, the blocks per batch of this measure
      * @param meanSequencePpl mean over blocks of exp(block mean NLL)
      * @param targets scored next-token predictions: blocks × (blockSize − 1)
      * @param perSequencePpl exp(mean NLL) of each block, in block order
@@ -43,12 +43,23 @@ public final class Evaluator {
      * @param progress told the number of blocks done after each batch
      */
     public static Result evaluate(CausalLM model, TokenBlocks blocks, int batchSize, IntConsumer progress) {
+        return evaluate(model, blocks, batchSize, batchSize, progress);
+    }
+
+    /**
+     * As {@link #evaluate(CausalLM, TokenBlocks, int, IntConsumer)}, with the mean-batch
+     * perplexity over batches of {@code meanBatchSize} blocks whatever the forward passes' size: a
+     * run that continues with a smaller micro-batch reports the same measure as before.
+     */
+    public static Result evaluate(CausalLM model, TokenBlocks blocks, int batchSize, int meanBatchSize,
+            IntConsumer progress) {
         LmConfig config = model.config();
         int t = blocks.blockSize();
         if (blocks.numBlocks() == 0) {
             throw new IllegalArgumentException("nothing to evaluate: the corpus has no blocks");
         }
         checkBatchSize(batchSize);
+        checkBatchSize(meanBatchSize);
         if (t < 2 || t > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("block size " + t + ": expected 2.." + config.maxPositionEmbeddings()
                     + " (max_position_embeddings)");
@@ -58,29 +69,60 @@ public final class Evaluator {
                     + config.vocabSize() + " (was it tokenized for another model?)");
         }
         SequenceNll all = new SequenceNll();
-        double batchPplSum = 0;
-        int batches = 0;
+        MeanBatchPpl meanBatch = new MeanBatchPpl(meanBatchSize);
         try (Scope root = model.newScope()) {
             ParameterStore ps = new ParameterStore(root.manager(), false);
             for (int from = 0; from < blocks.numBlocks(); from += batchSize) {
                 int n = Math.min(batchSize, blocks.numBlocks() - from);
                 float[][] nll = forwardNll(model, ps, root, blocks.ids(from, n), null, n, t);
-                double batchSum = 0;
-                long batchCount = 0;
                 for (int i = 0; i < n; i++) {
                     long count = Math.round(nll[1][i]);
                     all.add(nll[0][i], count);
-                    batchSum += nll[0][i];
-                    batchCount += count;
+                    meanBatch.add(nll[0][i], count);
                 }
-                batchPplSum += Math.exp(batchSum / batchCount);
-                batches++;
                 progress.accept(from + n);
             }
         }
         double loss = all.meanNll();
-        return new Result(loss, Math.exp(loss), batchPplSum / batches, all.pplMeanOfPerSequenceExp(), all.targets(),
-                blocks.numBlocks(), t, batchSize, all.perSequencePpl());
+        return new Result(loss, Math.exp(loss), meanBatch.value(), all.pplMeanOfPerSequenceExp(), all.targets(),
+                blocks.numBlocks(), t, meanBatchSize, all.perSequencePpl());
+    }
+
+    /** The mean over consecutive batches of {@code size} blocks (the last may be short) of exp(batch mean NLL). */
+    private static final class MeanBatchPpl {
+        private final int size;
+        private double pplSum;
+        private int batches;
+        private double nllSum;
+        private long targets;
+        private int rows;
+
+        MeanBatchPpl(int size) {
+            this.size = size;
+        }
+
+        void add(double rowNllSum, long rowTargets) {
+            nllSum += rowNllSum;
+            targets += rowTargets;
+            if (++rows == size) {
+                close();
+            }
+        }
+
+        private void close() {
+            pplSum += Math.exp(nllSum / targets);
+            batches++;
+            nllSum = 0;
+            targets = 0;
+            rows = 0;
+        }
+
+        double value() {
+            if (rows > 0) {
+                close();
+            }
+            return pplSum / batches;
+        }
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * A synthetic corpus's {@code manifest.json}: counts, the sha256 of every shard, the source prompt
  * index of every block, the decoding settings, the model's identity and a digest of the prompts.
- * {@code complete} turns true with the last shard.
+ * {@code complete} turns true with the last shard. {@code batchSize} is the last writer's; each
+ * shard names its own (a run may continue with smaller batches).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record CorpusManifest(
@@ -37,12 +38,16 @@ public record CorpusManifest(
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** One finished shard. */
+    /**
+     * One finished shard, decoded {@code batchSize} prompts per generate call (null in a manifest
+     * written before shards recorded it: the manifest's own batch size).
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Shard(
             String file,
             int blocks,
             String sha256,
+            Integer batchSize,
             // prompt_indices[i]: the index (in the caller's prompt numbering) that block i continues.
             long[] promptIndices) {}
 

@@ -42,7 +42,7 @@ public final class SyntheticCorpus {
      * @param shardBlocks blocks per shard (e.g. 256); also the unit of resume
      * @param batchSize prompts per generate call; must divide shardBlocks so that batches never
      *     straddle a shard and a resumed run decodes exactly the same batches (unless it asks for
-     *     another batch size: the manifest then names the one its last shard was written with)
+     *     another batch size: each shard in the manifest names its own)
      */
     public static CorpusManifest write(Path dir, Generator generator, TokenBlocks prompts, String model,
             int shardBlocks, int batchSize, NDManager manager, CorpusProgress progress) throws IOException {
@@ -69,7 +69,7 @@ public final class SyntheticCorpus {
             byte[] bytes = BlockCodec.encode(TokenBlocks.of(ids, cfg.maxNewTokens()), width);
             String file = String.format("shard-%05d.bin", s);
             AtomicFiles.writeBytes(dir.resolve(file), bytes);
-            done.add(new CorpusManifest.Shard(file, to - from, Checksums.sha256(bytes),
+            done.add(new CorpusManifest.Shard(file, to - from, Checksums.sha256(bytes), batchSize,
                     LongStream.range(from, to).toArray()));
             manifest = fresh.with(s == shards - 1, shortBlocks, done);
             manifest.write(dir);

@@ -70,16 +70,19 @@ public final class Experiment {
     private final Device device; // the model's: evaluation, generation, the first training replica
     private final List<Device> devices; // training, data-parallel when more than one
     private final DataType dtype;
+    private final int meanBatch; // blocks per batch of the mean-batch perplexity: the micro-batch the run began with
     private final Bars bars;
     private final PrintWriter log;
 
-    private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, List<Device> devices, Bars bars, PrintWriter log) {
+    private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, List<Device> devices, Bars bars, PrintWriter log)
+            throws IOException {
         this.cfg = cfg;
         this.runDir = runDir;
         this.inputs = inputs;
         this.device = devices.get(0);
         this.devices = devices;
         this.dtype = CausalLM.dataType("model.dtype", cfg.model().dtype());
+        this.meanBatch = RunManifest.startedWith(runDir, RunManifest.MICRO_BATCH).asInt();
         this.bars = bars;
         this.log = log;
     }
@@ -89,13 +92,15 @@ public final class Experiment {
      * directory made by a different config or an incompatible version is refused before anything
      * is written.
      *
+     * @param memoryOverrides the {@code --set}s of {@link RunManifest#MEMORY_SETTINGS}: a continuing
+     *     run takes them; its other settings stay as its run.json has them
      * @throws RunLock.HeldException when another process is working in {@code runDir}
      */
-    public static void run(RunConfig cfg, Path runDir, Bars bars, PrintWriter log, Listener listener)
-            throws IOException {
+    public static void run(RunConfig requested, List<String> memoryOverrides, Path runDir, Bars bars, PrintWriter log,
+            Listener listener) throws IOException {
+        RunConfig cfg = RunManifest.effectiveConfig(runDir, requested, memoryOverrides, log);
         List<Device> devices = Devices.resolveAll(cfg.device());
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
-        RunManifest.checkConfig(runDir, cfg);
         RunInputs.check(cfg, runDir, devices.get(0)); // before the lock, which creates the directory
         try (RunLock lock = RunLock.acquire(runDir, log)) {
             RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
@@ -113,10 +118,6 @@ public final class Experiment {
         }
         RunManifest.checkContinuable(runDir);
         RunCheck.removeLeftovers(runDir);
-        List<RunManifest.Change> changes = RunManifest.recordMemoryChanges(runDir, cfg);
-        for (RunManifest.Change c : changes) {
-            log.println("note: continuing with " + c + "; from here on the run's bits may differ from an uninterrupted run's");
-        }
         RunPlatform platform = RunPlatform.current(devices);
         String moved = platform.warningSince(RunPlatform.lastRecorded(runDir.resolve(RunFiles.EVENTS)));
         if (moved != null) {
@@ -124,9 +125,7 @@ public final class Experiment {
         }
         try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
             events.append(RunPlatform.EVENT, platform.fields());
-            for (RunManifest.Change c : changes) {
-                events.append("config_changed", ConfigLoader.fields("setting", c.setting(), "from", c.from(), "to", c.to()));
-            }
+            recordMemoryChanges(events);
             for (int k = 0; k < generations; k++) {
                 if (state.isDone(k, RunState.Phase.TRAIN)) {
                     discardTrainingState(RunFiles.gen(runDir, k)); // left by a kill during the delete
@@ -161,6 +160,21 @@ public final class Experiment {
         }
     }
 
+    /**
+     * The memory settings this start changes: an event each, then run.json (a kill between them
+     * repeats the events at the next start, never loses them), and a note for the user.
+     */
+    private void recordMemoryChanges(EventLog events) throws IOException {
+        List<RunManifest.Change> changes = RunManifest.memoryChanges(runDir, cfg);
+        for (RunManifest.Change c : changes) {
+            events.append("config_changed", ConfigLoader.fields("setting", c.setting(), "from", c.from(), "to", c.to()));
+        }
+        RunManifest.recordChanges(runDir, cfg, changes);
+        for (RunManifest.Change c : changes) {
+            log.println("note: continuing with " + c + "; from here on the run's bits may differ from an uninterrupted run's");
+        }
+    }
+
     // ---- phases -------------------------------------------------------------------------------
 
     /** Runs one phase; a failure is recorded in events.jsonl, and running out of memory says what to lower. */
@@ -180,6 +194,10 @@ public final class Experiment {
             }
             IOException advice = new IOException(PhaseFailure.memoryAdvice(cfg, runDir, k, phase, e), e);
             PhaseFailure.record(events, k, phase, seconds, advice);
+            throw advice;
+        } catch (OutOfMemoryError e) { // the Java heap: host copies of weights and blocks live there
+            IOException advice = new IOException(PhaseFailure.heapAdvice(runDir, k, phase, Runtime.getRuntime().maxMemory()), e);
+            PhaseFailure.record(events, k, phase, (System.nanoTime() - start) / 1e9, advice);
             throw advice;
         }
     }
@@ -217,8 +235,8 @@ public final class Experiment {
         List<GenerationRecord.Sample> samples;
         try (NDManager manager = NDManager.newBaseManager(device)) {
             CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
-            test = Evaluator.evaluate(model, inputs.test(), batch, n -> {});
-            valid = Evaluator.evaluate(model, inputs.valid(), batch, n -> {});
+            test = Evaluator.evaluate(model, inputs.test(), batch, meanBatch, n -> {});
+            valid = Evaluator.evaluate(model, inputs.valid(), batch, meanBatch, n -> {});
             samples = Samples.continue_(model, inputs, cfg.experiment(), decoding(Seeds.samples(cfg.experiment().seed(), k)),
                     manager);
         }
@@ -288,9 +306,9 @@ public final class Experiment {
         Evaluator.Result scored;
         try (NDManager manager = NDManager.newBaseManager(device)) {
             CausalLM gen0 = load(RunFiles.gen(runDir, 0).resolve(RunFiles.MODEL), manager);
-            scored = Evaluator.evaluate(gen0, corpus, batch, n -> {});
+            scored = Evaluator.evaluate(gen0, corpus, batch, meanBatch, n -> {});
             if (k == 0) {
-                Evaluator.Result real = Evaluator.evaluate(gen0, inputs.train(), batch, n -> {});
+                Evaluator.Result real = Evaluator.evaluate(gen0, inputs.train(), batch, meanBatch, n -> {});
                 PplFile.write(genDir.resolve(RunFiles.REAL_PPL), real.perSequencePpl());
             }
         }

@@ -30,13 +30,14 @@ final class PhaseFailure {
 
     /**
      * Whether {@code e}, or a cause, is libtorch failing to allocate: CUDA's caching allocator
-     * ("CUDA out of memory"), a CUDA call ("out of memory"), or the CPU allocator ("can't allocate
-     * memory", older torch "not enough memory").
+     * ("CUDA out of memory"), a CUDA call ("out of memory"), cuBLAS or cuDNN ("…_STATUS_ALLOC_FAILED"),
+     * or the CPU allocator ("can't allocate memory", older torch "not enough memory").
      */
     static boolean outOfMemory(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
-            if (m.contains("out of memory") || m.contains("can't allocate memory") || m.contains("not enough memory")) {
+            if (m.contains("out of memory") || m.contains("can't allocate memory") || m.contains("not enough memory")
+                    || m.contains("alloc_failed")) {
                 return true;
             }
         }
@@ -50,17 +51,32 @@ final class PhaseFailure {
      */
     static String memoryAdvice(RunConfig cfg, Path runDir, int generation, RunState.Phase phase, Exception e) {
         boolean corpus = phase == RunState.Phase.CORPUS;
-        String setting = corpus ? "experiment.corpus_batch" : "train.micro_batch";
+        String setting = corpus ? RunManifest.CORPUS_BATCH : RunManifest.MICRO_BATCH;
         int now = corpus ? cfg.experiment().corpusBatch() : cfg.train().microBatch();
         int whole = corpus ? cfg.experiment().corpusShardBlocks() : cfg.train().batchSize();
         String wholeName = corpus ? "experiment.corpus_shard_blocks" : "train.batch_size";
         String head = "generation " + generation + " " + phase.id + " ran out of memory (" + ErrorLines.oneLine(e) + "); ";
         int smaller = atMostHalf(whole, now);
         if (smaller == 0) {
-            return head + setting + " is already 1: use a smaller model, a larger device, or mixed precision for training";
+            return head + setting + " is already 1: use a smaller model or a larger device"
+                    + (phase == RunState.Phase.TRAIN ? ", or train.mixed_precision" : "");
         }
-        return head + "what is finished is kept: continue with `collapse resume " + runDir + " --set " + setting + "="
+        return head + "what is finished is kept: continue with `collapse resume " + quoted(runDir) + " --set " + setting + "="
                 + smaller + "` (now " + now + "; it must divide " + wholeName + " " + whole + ")";
+    }
+
+    /** What to tell the user when the Java heap, at most {@code maxHeapBytes}, ran out. */
+    static String heapAdvice(Path runDir, int generation, RunState.Phase phase, long maxHeapBytes) {
+        long gib = Math.max(1, (maxHeapBytes + (1L << 29)) >> 30);
+        return "generation " + generation + " " + phase.id + " ran out of Java heap (at most " + gib + " GiB); what is"
+                + " finished is kept: continue with `COLLAPSE_JAVA_OPTS=-Xmx" + 2 * gib + "g collapse resume "
+                + quoted(runDir) + "` (libtorch's memory is outside the heap)";
+    }
+
+    /** A path as a shell word. */
+    private static String quoted(Path p) {
+        String s = p.toString();
+        return s.matches("[A-Za-z0-9_./:@%+=-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     /** The largest divisor of {@code whole} that is at most half of {@code limit}; 0 when limit is 1. */

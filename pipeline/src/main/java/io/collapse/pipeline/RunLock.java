@@ -72,7 +72,7 @@ public final class RunLock implements AutoCloseable {
             throw new IOException("run directory " + runDir + " is a file; expected a directory (or a path that does not exist yet)");
         }
         Files.createDirectories(runDir);
-        Path file = runDir.resolve(FILE).toAbsolutePath().normalize();
+        Path file = runDir.resolve(FILE);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             FileLock lock = tryLock(ch);
@@ -85,8 +85,9 @@ public final class RunLock implements AutoCloseable {
                 log.println("note: taking over " + file + " from " + describe(previous) + ", which is no longer running");
             }
             write(ch, holder());
-            HELD.add(file);
-            return new RunLock(file, ch, lock);
+            Path held = file.toRealPath(); // probe's key, whichever link leads there
+            HELD.add(held);
+            return new RunLock(held, ch, lock);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -112,12 +113,12 @@ public final class RunLock implements AutoCloseable {
      * started again).
      */
     public static Holder probe(Path runDir) throws IOException {
-        Path file = runDir.resolve(FILE).toAbsolutePath().normalize();
-        if (HELD.contains(file)) {
-            return new Holder(true, describe(holder()));
-        }
+        Path file = runDir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
             return new Holder(false, null);
+        }
+        if (HELD.contains(file.toRealPath())) {
+            return new Holder(true, describe(holder()));
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             String content = read(ch);

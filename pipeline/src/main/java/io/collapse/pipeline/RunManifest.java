@@ -1,5 +1,6 @@
 package io.collapse.pipeline;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -7,6 +8,7 @@ import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,7 +36,7 @@ public record RunManifest(
         Map<String, Object> regime,
         DataChecksums dataset,
         JsonNode config,
-        List<Change> changes) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Change> changes) {
 
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
     public static final int FORMAT = 1;
@@ -55,7 +57,11 @@ public record RunManifest(
      * (also evaluation's batch) and the corpus's prompts per generate call. A continuing run may
      * change them; from that point on its bits may differ from an uninterrupted run's.
      */
-    public static final List<String> MEMORY_SETTINGS = List.of("train.micro_batch", "experiment.corpus_batch");
+    public static final String MICRO_BATCH = "train.micro_batch";
+
+    public static final String CORPUS_BATCH = "experiment.corpus_batch";
+
+    public static final List<String> MEMORY_SETTINGS = List.of(MICRO_BATCH, CORPUS_BATCH);
 
     /** One memory setting changed when the run was continued at {@code time}. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -93,52 +99,102 @@ public record RunManifest(
                         + " only " + String.join(" and ", MEMORY_SETTINGS) + " may change");
             }
         }
-        return ConfigLoader.fromTree(m.config().deepCopy(), RunConfig.class, overrides, runDir.resolve(RunFiles.RUN).toString());
+        String source = runDir.resolve(RunFiles.RUN) + (overrides.isEmpty() ? "" : " with --set " + String.join(" --set ", overrides));
+        return ConfigLoader.fromTree(m.config().deepCopy(), RunConfig.class, overrides, source);
     }
 
-    /** Refuses a directory made by another config or format; silent when the directory is new. */
-    static void checkConfig(Path runDir, RunConfig cfg) throws IOException {
+    /**
+     * The config a run works with: {@code cfg} for a new run. A continuing run keeps its stored
+     * config, with {@code memoryOverrides} ("train.micro_batch=16", from {@code --set}) applied:
+     * the only change allowed. Any other difference from {@code cfg} is refused; a memory setting
+     * that differs in {@code cfg} alone keeps its stored value, with a note, so that a requeued
+     * job's unchanged command does not undo a {@code resume --set}.
+     */
+    static RunConfig effectiveConfig(Path runDir, RunConfig cfg, List<String> memoryOverrides, PrintWriter log)
+            throws IOException {
         RunManifest m = read(runDir);
         if (m == null) {
             if (Files.exists(runDir.resolve(RunState.FILE))) {
                 throw new IOException(runDir + " has a " + RunState.FILE + " but no " + RunFiles.RUN + ": not a run directory this version made");
             }
-            return;
+            return cfg;
         }
         checkFormat(runDir, m);
-        List<String> refused = differences(storedConfig(m), configTree(cfg), "").stream()
-                .filter(d -> !isMemorySetting(d)).toList();
+        JsonNode stored = storedConfig(m);
+        JsonNode asked = configTree(cfg);
+        List<String> differences = differences(stored, asked, "");
+        List<String> refused = differences.stream().filter(d -> settingOf(d) == null).toList();
         if (!refused.isEmpty()) {
             throw new IOException(runDir + " was made by a different config (" + String.join(", ", refused)
                     + "); continue it with `collapse resume " + runDir + "` (only " + String.join(" and ", MEMORY_SETTINGS)
-                    + " may change), or choose a new --run-dir");
+                    + " may change, with --set)" + shardHint(runDir, refused, differences) + ", or choose a new --run-dir");
         }
+        RunConfig effective = readConfig(runDir, memoryOverrides);
+        for (String setting : MEMORY_SETTINGS) {
+            JsonNode kept = at(stored, setting);
+            JsonNode wanted = at(asked, setting);
+            if (!kept.equals(wanted) && memoryOverrides.stream().noneMatch(o -> o.startsWith(setting + "="))) {
+                log.println("note: " + setting + " stays " + kept + " as " + RunFiles.RUN + " has it (the config says "
+                        + wanted + "); change it with --set " + setting + "=" + wanted);
+            }
+        }
+        return effective;
+    }
+
+    /** The value at a dotted path ("train.micro_batch") of a config tree. */
+    private static JsonNode at(JsonNode config, String setting) {
+        return config.at("/" + setting.replace('.', '/'));
+    }
+
+    /** The memory setting a line of {@link #differences} is about, or null. */
+    private static String settingOf(String difference) {
+        return MEMORY_SETTINGS.stream().filter(s -> difference.startsWith(s + ": ")).findFirst().orElse(null);
+    }
+
+    /** A config that leaves corpus_shard_blocks out derives it from corpus_batch: say so where that is the refusal. */
+    private static String shardHint(Path runDir, List<String> refused, List<String> differences) {
+        boolean shard = refused.stream().anyMatch(d -> d.startsWith("experiment.corpus_shard_blocks: "));
+        boolean batch = differences.stream().anyMatch(d -> d.startsWith(CORPUS_BATCH + ": "));
+        return shard && batch ? "; experiment.corpus_shard_blocks is 8 × corpus_batch where a config leaves it out:"
+                + " state it, or use `collapse resume " + runDir + " --set experiment.corpus_batch=N`" : "";
     }
 
     /**
-     * Records in run.json the {@link #MEMORY_SETTINGS} in which {@code cfg} differs from the
-     * stored config (which {@link #checkConfig} has held to be all) and returns those changes.
+     * The {@link #MEMORY_SETTINGS} in which {@code cfg} differs from the config stored in
+     * {@code runDir}, stamped now; {@link #recordChanges} writes them.
      */
-    static List<Change> recordMemoryChanges(Path runDir, RunConfig cfg) throws IOException {
-        RunManifest m = read(runDir);
-        JsonNode then = storedConfig(m);
+    static List<Change> memoryChanges(Path runDir, RunConfig cfg) throws IOException {
+        JsonNode then = storedConfig(read(runDir));
         JsonNode now = configTree(cfg);
         String time = Instant.now().toString();
         List<Change> changes = new ArrayList<>();
         for (String setting : MEMORY_SETTINGS) {
-            JsonNode from = then.at("/" + setting.replace('.', '/'));
-            JsonNode to = now.at("/" + setting.replace('.', '/'));
+            JsonNode from = at(then, setting);
+            JsonNode to = at(now, setting);
             if (!from.equals(to)) {
                 changes.add(new Change(time, setting, from, to));
             }
         }
-        if (!changes.isEmpty()) {
-            List<Change> all = new ArrayList<>(m.changes() == null ? List.of() : m.changes());
-            all.addAll(changes);
-            JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), new RunManifest(m.format(), m.name(), m.created(),
-                    m.collapseVersion(), m.seed(), m.regime(), m.dataset(), ConfigLoader.JSON.valueToTree(cfg), all));
-        }
         return changes;
+    }
+
+    /** The value a memory setting had when the run began: the first change's "from", else the stored one. */
+    static JsonNode startedWith(Path runDir, String setting) throws IOException {
+        RunManifest m = read(runDir);
+        return (m.changes() == null ? List.<Change>of() : m.changes()).stream().filter(c -> c.setting().equals(setting))
+                .findFirst().map(Change::from).orElse(at(m.config(), setting));
+    }
+
+    /** run.json with {@code cfg} as its config and {@code changes} added to its history (nothing when there are none). */
+    static void recordChanges(Path runDir, RunConfig cfg, List<Change> changes) throws IOException {
+        if (changes.isEmpty()) {
+            return;
+        }
+        RunManifest m = read(runDir);
+        List<Change> all = new ArrayList<>(m.changes() == null ? List.of() : m.changes());
+        all.addAll(changes);
+        JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), new RunManifest(m.format(), m.name(), m.created(),
+                m.collapseVersion(), m.seed(), m.regime(), m.dataset(), ConfigLoader.JSON.valueToTree(cfg), all));
     }
 
     /**
@@ -152,11 +208,6 @@ public record RunManifest(
     /** The stored config read back through the record, so fields added since the run began compare at their defaults. */
     private static JsonNode storedConfig(RunManifest m) throws IOException {
         return configTree(ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class));
-    }
-
-    /** Whether a line of {@link #differences} is about a memory setting. */
-    private static boolean isMemorySetting(String difference) {
-        return MEMORY_SETTINGS.stream().anyMatch(s -> difference.startsWith(s + ": "));
     }
 
     /** Writes run.json for a new run, or checks the data of an existing one against it. */

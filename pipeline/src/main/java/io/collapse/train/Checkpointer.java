@@ -105,6 +105,7 @@ final class Checkpointer {
         if (!Files.isDirectory(dir)) {
             return;
         }
+        HfModelDir.recoverInterruptedWrite(dir.resolve(BEST));
         Path named = pendingBest(dir, committed.bestStep());
         List<Path> leftovers;
         try (Stream<Path> entries = Files.list(dir)) {

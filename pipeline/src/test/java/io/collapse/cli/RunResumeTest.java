@@ -306,7 +306,11 @@ class RunResumeTest {
         JsonNode corpus = JSON.readTree(run.resolve("gen-00/corpus/manifest.json").toFile());
         assertEquals(4, corpus.path("batch_size").asInt());
         assertEquals(firstShard, corpus.path("shards").get(0), "the shard written before the change is kept");
+        assertEquals(8, firstShard.path("batch_size").asInt());
+        assertEquals(4, corpus.path("shards").get(1).path("batch_size").asInt());
         assertTrue(JSON.readTree(run.resolve("state.json").toFile()).path("finished").asBoolean());
+        JsonNode test = JSON.readTree(run.resolve("gen-00/eval.json").toFile()).path("test");
+        assertEquals(4, test.path("batch_size").asInt(), "mean_batch_ppl over the micro-batch the run began with: " + test);
 
         // Anything else is refused, naming what may change.
         List<String> otherSetting = new ArrayList<>(resume);

@@ -56,6 +56,14 @@ class EvaluatorTest {
             double meanBatch = (Math.exp((nll.get(0).asDouble() + nll.get(1).asDouble()) / 2) + Math.exp(nll.get(2).asDouble())) / 2;
             assertRel(meanBatch, r.meanBatchPpl(), "meanBatchPpl");
             assertEquals(2, r.batchSize());
+
+            // One block per forward pass, the measure still over batches of 2: the same numbers.
+            Evaluator.Result single = Evaluator.evaluate(lm, TokenBlocks.of(ids, 64), 1, 2, done -> {});
+            assertRel(meanBatch, single.meanBatchPpl(), "meanBatchPpl over batches of 2, computed one by one");
+            assertEquals(2, single.batchSize());
+            assertRel(r.loss(), single.loss(), "loss");
+            double perBlock = (Math.exp(nll.get(0).asDouble()) + Math.exp(nll.get(1).asDouble()) + Math.exp(nll.get(2).asDouble())) / 3;
+            assertRel(perBlock, Evaluator.evaluate(lm, TokenBlocks.of(ids, 64), 2, 1, done -> {}).meanBatchPpl(), "batches of 1");
         }
     }
 

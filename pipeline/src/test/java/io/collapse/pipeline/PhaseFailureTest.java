@@ -45,7 +45,17 @@ class PhaseFailureTest {
 
         RunConfig single = RunConfig.load("smoke", List.of("train.micro_batch=1"));
         assertTrue(PhaseFailure.memoryAdvice(single, run, 0, RunState.Phase.EVAL, oom).endsWith(
-                "train.micro_batch is already 1: use a smaller model, a larger device, or mixed precision for training"));
+                "train.micro_batch is already 1: use a smaller model or a larger device"));
+        assertTrue(PhaseFailure.memoryAdvice(smoke, Path.of("/runs/my run"), 1, RunState.Phase.CORPUS, oom).contains(
+                "`collapse resume '/runs/my run' --set"), "a path with a space is one shell word");
+        assertTrue(PhaseFailure.outOfMemory(new EngineException("CUBLAS_STATUS_ALLOC_FAILED when calling cublasCreate(handle)")));
+    }
+
+    @Test
+    void theJavaHeapAdviceDoublesTheHeap() {
+        assertEquals("generation 1 score ran out of Java heap (at most 8 GiB); what is finished is kept: continue with"
+                + " `COLLAPSE_JAVA_OPTS=-Xmx16g collapse resume /runs/r` (libtorch's memory is outside the heap)",
+                PhaseFailure.heapAdvice(Path.of("/runs/r"), 1, RunState.Phase.SCORE, 8L << 30));
     }
 
     @Test

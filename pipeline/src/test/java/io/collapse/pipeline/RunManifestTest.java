@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.collapse.config.RunConfig;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,9 +26,9 @@ class RunManifestTest {
     @Test
     void theSameConfigContinuesAndItsStoredCopyReadsBack() throws IOException {
         RunConfig cfg = smoke();
-        RunManifest.checkConfig(runDir, cfg); // new directory: nothing to compare
+        assertEquals(cfg, RunManifest.effectiveConfig(runDir, cfg, List.of(), quiet())); // new directory: nothing to compare
         RunManifest.createOrCheckData(runDir, cfg, Map.of("train", "a", "valid", "b", "test", "c"));
-        RunManifest.checkConfig(runDir, cfg);
+        assertEquals(cfg, RunManifest.effectiveConfig(runDir, cfg, List.of(), quiet()));
         RunManifest.createOrCheckData(runDir, cfg, Map.of("train", "a", "valid", "b", "test", "c"));
         assertEquals(cfg, RunManifest.readConfig(runDir));
     }
@@ -35,7 +37,7 @@ class RunManifestTest {
     void anotherConfigIsRefusedNamingEveryDifference() throws IOException {
         RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
         IOException e = assertThrows(IOException.class,
-                () -> RunManifest.checkConfig(runDir, smoke("train.epochs=3", "experiment.keep_fraction=0.5")));
+                () -> RunManifest.effectiveConfig(runDir, smoke("train.epochs=3", "experiment.keep_fraction=0.5"), List.of(), quiet()));
         assertTrue(e.getMessage().contains("different config") && e.getMessage().contains("train.epochs: 2 -> 3")
                 && e.getMessage().contains("experiment.keep_fraction: 0.25 -> 0.5"), e.getMessage());
     }
@@ -43,26 +45,44 @@ class RunManifestTest {
     @Test
     void onlyTheMemorySettingsMayChangeAndEachChangeIsRecorded() throws IOException {
         RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
-        // corpus_shard_blocks stated: left out, it would follow corpus_batch (8 of them), a change refused.
-        RunConfig smaller = smoke("train.micro_batch=2", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256");
-        RunManifest.checkConfig(runDir, smaller);
-        List<RunManifest.Change> changes = RunManifest.recordMemoryChanges(runDir, smaller);
+        List<String> smaller = List.of("train.micro_batch=2", "experiment.corpus_batch=8");
+        RunConfig want = smoke("train.micro_batch=2", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256");
+        assertEquals(want, RunManifest.effectiveConfig(runDir, want, smaller, quiet()));
+        assertEquals(want, RunManifest.readConfig(runDir, smaller));
+        List<RunManifest.Change> changes = RunManifest.memoryChanges(runDir, want);
         assertEquals("[train.micro_batch: 4 -> 2, experiment.corpus_batch: 32 -> 8]", changes.toString());
-        assertEquals(smaller, RunManifest.readConfig(runDir));
-        assertEquals(List.of(), RunManifest.recordMemoryChanges(runDir, smaller), "recorded once");
-        RunManifest.recordMemoryChanges(runDir, smoke("train.micro_batch=1", "experiment.corpus_batch=8",
-                "experiment.corpus_shard_blocks=256"));
+        RunManifest.recordChanges(runDir, want, changes);
+        assertEquals(want, RunManifest.readConfig(runDir));
+        assertEquals(List.of(), RunManifest.memoryChanges(runDir, want), "recorded once");
+        RunConfig single = smoke("train.micro_batch=1", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256");
+        RunManifest.recordChanges(runDir, single, RunManifest.memoryChanges(runDir, single));
         assertEquals(3, RunManifest.read(runDir).changes().size(), "the history grows");
 
-        IOException e = assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke("train.epochs=3")));
+        // The config alone (a requeued job's command) does not undo a change: the stored value stays, with a note.
+        StringWriter log = new StringWriter();
+        assertEquals(single, RunManifest.effectiveConfig(runDir, smoke("experiment.corpus_batch=8",
+                "experiment.corpus_shard_blocks=256"), List.of(), new PrintWriter(log, true)));
+        assertEquals("note: train.micro_batch stays 1 as run.json has it (the config says 4); change it with --set"
+                + " train.micro_batch=4", log.toString().strip());
+
+        IOException e = assertThrows(IOException.class,
+                () -> RunManifest.effectiveConfig(runDir, smoke("train.epochs=3"), List.of(), quiet()));
         assertTrue(e.getMessage().contains("train.epochs: 2 -> 3") && !e.getMessage().contains("micro_batch:")
                 && e.getMessage().contains("only train.micro_batch and experiment.corpus_batch may change"), e.getMessage());
-        assertEquals(smoke("train.micro_batch=4", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256"),
-                RunManifest.readConfig(runDir, List.of("train.micro_batch=4")));
+        IOException shard = assertThrows(IOException.class,
+                () -> RunManifest.effectiveConfig(runDir, smoke("experiment.corpus_batch=16"), List.of("experiment.corpus_batch=16"), quiet()));
+        assertTrue(shard.getMessage().contains("experiment.corpus_shard_blocks: 256 -> 128")
+                && shard.getMessage().contains("8 × corpus_batch where a config leaves it out"), shard.getMessage());
         IllegalArgumentException set = assertThrows(IllegalArgumentException.class,
                 () -> RunManifest.readConfig(runDir, List.of("train.learning_rate=1e-5")));
         assertTrue(set.getMessage().startsWith("--set train.learning_rate=1e-5: a run continues with the config it began with"),
                 set.getMessage());
+        IOException bad = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir, List.of("train.micro_batch=3")));
+        assertTrue(bad.getMessage().contains("run.json with --set train.micro_batch=3: train.micro_batch (3) must divide"), bad.getMessage());
+    }
+
+    private static PrintWriter quiet() {
+        return new PrintWriter(new StringWriter());
     }
 
     @Test
@@ -78,7 +98,7 @@ class RunManifestTest {
         RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
         Path file = runDir.resolve(RunFiles.RUN);
         Files.writeString(file, Files.readString(file).replace("\"format\" : 1", "\"format\" : 99"));
-        IOException e = assertThrows(IOException.class, () -> RunManifest.checkConfig(runDir, smoke()));
+        IOException e = assertThrows(IOException.class, () -> RunManifest.effectiveConfig(runDir, smoke(), List.of(), quiet()));
         assertTrue(e.getMessage().contains("format 99") && e.getMessage().contains("new run directory"), e.getMessage());
     }
 
@@ -99,7 +119,7 @@ class RunManifestTest {
         assertTrue(e.getMessage().contains("hf-4.36") && e.getMessage().contains("hf-5")
                 && e.getMessage().contains("collapse 0.1.0 (git a79362e)"), e.getMessage());
         assertEquals(hf436, RunManifest.readConfig(runDir), "readable: status and report work on it");
-        RunManifest.checkConfig(runDir, hf436);
+        RunManifest.effectiveConfig(runDir, hf436, List.of(), quiet());
 
         Files.writeString(file, Files.readString(file).replace("\"hf-4.36\"", "\"hf-4.35\""));
         RunManifest.checkContinuable(runDir);

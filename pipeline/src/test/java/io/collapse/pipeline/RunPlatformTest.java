@@ -30,7 +30,7 @@ class RunPlatformTest {
         RunConfig cfg = RunConfig.load("smoke",
                 List.of("experiment.generations=1", "data.train_blocks=16"));
         StringWriter log = new StringWriter();
-        Experiment.run(cfg, runDir, Experiment.Bars.NONE, new PrintWriter(log, true), Experiment.Listener.NONE);
+        Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE, new PrintWriter(log, true), Experiment.Listener.NONE);
 
         RunPlatform here = RunPlatform.current(List.of(Device.cpu()));
         assertTrue(log.toString().contains("warning: this run last ran on gpu(0) (compute capability 90, CUDA 13.0) with"

@@ -33,7 +33,7 @@ class RunSeedsTest {
         RunConfig cfg = RunConfig.load("smoke",
                 List.of("generation.strategy=sample", "generation.num_beams=1", "generation.seed=5",
                         "experiment.seed=" + master, "data.train_blocks=16"));
-        Experiment.run(cfg, runDir, Experiment.Bars.NONE, new PrintWriter(new StringWriter()), Experiment.Listener.NONE);
+        Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE, new PrintWriter(new StringWriter()), Experiment.Listener.NONE);
         for (int k = 0; k < 2; k++) {
             assertEquals(Seeds.corpus(master, k), corpusSeed(k), "gen-" + k + "'s corpus");
         }
@@ -47,12 +47,12 @@ class RunSeedsTest {
                 List.of("generation.strategy=sample", "generation.num_beams=1", "experiment.keep_fraction=0",
                         "data.train_blocks=16"));
         RuntimeException kill = new RuntimeException("stopped after generation 0");
-        assertEquals(kill, assertThrows(RuntimeException.class, () -> Experiment.run(cfg, runDir, Experiment.Bars.NONE,
+        assertEquals(kill, assertThrows(RuntimeException.class, () -> Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE,
                 new PrintWriter(new StringWriter()), (dir, k) -> {
                     throw kill;
                 })));
         RunManifestTest.makeVersion(runDir, "0.2.0");
-        IOException e = assertThrows(IOException.class, () -> Experiment.run(cfg, runDir, Experiment.Bars.NONE,
+        IOException e = assertThrows(IOException.class, () -> Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE,
                 new PrintWriter(new StringWriter()), Experiment.Listener.NONE));
         assertTrue(e.getMessage().contains("collapse 0.2.0"), e.getMessage());
         assertFalse(Files.exists(RunFiles.gen(runDir, 1)), "generation 1 was not begun");

@@ -105,7 +105,7 @@ public final class SyntheticRuns {
             String file = String.format("shard-%05d.bin", s);
             Files.write(dir.resolve(file), buf.array());
             long[] prompts = java.util.stream.LongStream.range(s * (long) sizes[0], s * (long) sizes[0] + sizes[s]).toArray();
-            shards.add(new CorpusManifest.Shard(file, sizes[s], sha256(buf.array()), prompts));
+            shards.add(new CorpusManifest.Shard(file, sizes[s], sha256(buf.array()), null, prompts));
         }
         CorpusManifest manifest = new CorpusManifest(CorpusManifest.FORMAT, true, SEQUENCES, BLOCK,
                 "uint16", SEQUENCES / 2, SEQUENCES / 2, "synthetic", "none", GenerationConfig.paper(BLOCK), 0, shards);

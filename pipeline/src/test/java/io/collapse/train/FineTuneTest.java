@@ -139,11 +139,14 @@ class FineTuneTest {
     @Test
     void aKillBeforeTheNewBestIsRenamedInPlaceIsFinishedOnResume() throws Exception {
         FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
-        // Killed on the second improving checkpoint's event: its state is committed, best/ not yet replaced.
+        int last = improvements(full.history());
+        assertTrue(last >= 2, "a previous best to replace: " + full.history());
+        // Killed on the last improving checkpoint's event: its state is committed, best/ not yet
+        // replaced, and no later validation writes best/ again: only the resume can put it there.
         Path out = tmp.resolve("crashed");
-        int[] improvements = {0};
+        int[] seen = {0};
         trainUntilKilled(out, event -> {
-            if (event.get("event").equals("checkpoint") && Boolean.TRUE.equals(event.get("best")) && ++improvements[0] == 2) {
+            if (event.get("event").equals("checkpoint") && Boolean.TRUE.equals(event.get("best")) && ++seen[0] == last) {
                 throw KILL;
             }
         });
@@ -180,6 +183,19 @@ class FineTuneTest {
         FineTune.Result resumed = train(out, CHECKPOINTING, FineTune.Listener.NONE);
         assertSameRun(full, resumed);
         assertSameWeights(tmp.resolve("full/best"), out.resolve("best"));
+    }
+
+    /** How many validations improved on the best before them. */
+    private static int improvements(List<TrainState.Validation> history) {
+        double best = Double.POSITIVE_INFINITY;
+        int n = 0;
+        for (TrainState.Validation v : history) {
+            if (v.validLoss() < best) {
+                best = v.validLoss();
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Trains into {@code out} with {@link #CHECKPOINTING} until {@code killer} throws {@link #KILL}, as a crash ends a run. */

@@ -208,6 +208,9 @@ public final class HfModelDir {
 
     /** {@code source} renamed to {@code target}; an existing target is renamed aside first and deleted after. */
     private static void swapIn(Path source, Path target, String tag) throws IOException {
+        if (!Files.isDirectory(source)) {
+            throw new IOException(source + ": expected a model directory to put at " + target + ", found none");
+        }
         Path parent = target.getParent();
         if (Files.exists(target)) {
             Path old = parent.resolve("." + target.getFileName() + ".old-" + tag);
@@ -223,9 +226,11 @@ public final class HfModelDir {
 
     /**
      * A kill between write's two renames leaves the previous version at {@code .<name>.old-*} and no
-     * {@code <name>}: put it back. Any other {@code .old-*} or {@code .tmp-*} sibling is a leftover.
+     * {@code <name>}: put it back. Any other {@code .old-*} or {@code .tmp-*} sibling is a leftover
+     * (after the second rename, a whole model copy), deleted.
      */
-    private static void recoverInterruptedWrite(Path target) throws IOException {
+    public static void recoverInterruptedWrite(Path dir) throws IOException {
+        Path target = dir.toAbsolutePath().normalize();
         List<Path> old = leftovers(target, ".old-");
         if (!Files.exists(target) && old.size() == 1) {
             Files.move(old.get(0), target, StandardCopyOption.ATOMIC_MOVE);

@@ -81,6 +81,11 @@ public final class RunReader {
             name = run.path("name").asText(name);
             regime = run.path("regime").path("name").asText(regime);
             seed = run.path("seed").canConvertToInt() ? run.path("seed").asInt() : null;
+            for (JsonNode c : run.path("changes")) { // RunManifest.Change: a memory setting changed on a resume
+                warnings.add(dir + ": continued with " + c.path("setting").asText() + " " + c.path("from") + " -> "
+                        + c.path("to") + " from " + c.path("time").asText() + " on; the same measures, but not the bits"
+                        + " of an uninterrupted run");
+            }
         } catch (IOException e) {
             warnings.add(dir.resolve(RunFiles.RUN) + ": unreadable, using the directory name (" + e.getMessage() + ")");
         }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -139,6 +141,22 @@ class ReportTest {
         assertEquals(null, damaged.runs().get(0).generation(1).tokens());
         assertTrue(damaged.warnings().stream().anyMatch(w -> w.contains("token measures skipped")),
                 damaged.warnings().toString());
+    }
+
+    @Test
+    void aRunContinuedWithAnotherMemorySettingSaysSo() throws IOException {
+        Path run = tmp.resolve("run");
+        SyntheticRuns.run(run, "a", 0, 1);
+        Path manifest = run.resolve("run.json");
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(manifest.toFile());
+        json.putArray("changes").addObject().put("time", "2026-11-26T13:00:00Z").put("setting", "train.micro_batch")
+                .put("from", 32).put("to", 16);
+        new ObjectMapper().writeValue(manifest.toFile(), json);
+
+        Report.Result r = Report.write(List.of(run), run.resolve("report"));
+        String want = run + ": continued with train.micro_batch 32 -> 16 from 2026-11-26T13:00:00Z on";
+        assertTrue(r.warnings().size() == 1 && r.warnings().get(0).startsWith(want), r.warnings().toString());
+        assertTrue(Files.readString(run.resolve("report/index.html")).contains("continued with train.micro_batch 32 -&gt; 16"));
     }
 
     @Test

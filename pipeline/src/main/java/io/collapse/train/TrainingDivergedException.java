@@ -8,6 +8,7 @@ public final class TrainingDivergedException extends RuntimeException {
 
     public TrainingDivergedException(String what, int epoch, long step, double value) {
         super("training diverged: " + what + " is " + value + " at epoch " + epoch + ", step " + step
-                + "; the last good checkpoint stays (try a lower learning_rate or max_grad_norm > 0)");
+                + "; its checkpoints so far are kept. A run continues only with its own settings: try a lower"
+                + " learning_rate, or max_grad_norm > 0, in a new output folder (train --out) or run directory");
     }
 }

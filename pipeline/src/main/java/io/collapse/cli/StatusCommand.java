@@ -36,8 +36,12 @@ public final class StatusCommand implements Callable<Integer> {
                 s.trainProgress() == null ? "" : ", training " + s.trainProgress());
         out.printf("eta        %s%n", s.etaSeconds() == null ? "unknown (no phase finished yet)" : format(s.etaSeconds()));
         RunLock.Holder p = s.process();
-        out.printf("process    %s%n", p.running() ? "running: " + p.holder()
-                : p.holder() == null ? "none" : "none; the last one, " + p.holder() + ", was killed");
+        out.printf("process    %s%n", switch (p.state()) {
+            case RUNNING -> "running: " + p.holder();
+            case NONE -> "none";
+            case KILLED -> "none; the last one, " + p.holder() + ", was killed";
+            case UNKNOWN -> "unknown (" + p.holder() + ")";
+        });
         if (s.failure() != null) {
             Map<String, Object> f = s.failure();
             out.printf("failed     %s, generation %s %s: %s%n", f.get("time"), f.get("generation"), f.get("phase"), f.get("error"));

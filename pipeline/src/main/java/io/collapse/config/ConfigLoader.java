@@ -101,13 +101,20 @@ public final class ConfigLoader {
         }
     }
 
+    /** The dotted path an override sets: "train.micro_batch" of " train.micro_batch = 8" (null without '='). */
+    public static String overridePath(String assignment) {
+        int eq = assignment.indexOf('=');
+        return eq <= 0 ? null : assignment.substring(0, eq).trim();
+    }
+
     /** Sets {@code a.b.c=value}; the value is taken as JSON when it parses (numbers, booleans, arrays), else as a string. */
     static void applyOverride(ObjectNode root, String assignment) throws IOException {
-        int eq = assignment.indexOf('=');
-        if (eq <= 0) {
+        String dotted = overridePath(assignment);
+        if (dotted == null) {
             throw new IOException("--set expects path.to.field=value, got '" + assignment + "'");
         }
-        String[] path = assignment.substring(0, eq).trim().split("\\.");
+        int eq = assignment.indexOf('=');
+        String[] path = dotted.split("\\.");
         String raw = assignment.substring(eq + 1);
         JsonNode value;
         try {

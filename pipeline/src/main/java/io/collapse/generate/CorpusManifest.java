@@ -61,6 +61,12 @@ public record CorpusManifest(
                 && promptsSha256.equals(o.promptsSha256) && generation.equals(o.generation);
     }
 
+    /** This manifest with its own batch size named in each shard written before shards named it. */
+    CorpusManifest namingShardBatches() {
+        return with(complete, shortBlocks, shards.stream().map(sh -> sh.batchSize() != null ? sh
+                : new Shard(sh.file(), sh.blocks(), sh.sha256(), batchSize, sh.promptIndices())).toList());
+    }
+
     int blocksWritten() {
         return shards.stream().mapToInt(Shard::blocks).sum();
     }

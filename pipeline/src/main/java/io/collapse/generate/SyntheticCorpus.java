@@ -158,10 +158,11 @@ public final class SyntheticCorpus {
     /** The manifest to continue from: the one on disk if it is this job's and its shards check out, else a fresh one. */
     private static CorpusManifest resumable(Path dir, CorpusManifest fresh, int eosId, CorpusProgress progress)
             throws IOException {
-        CorpusManifest found = CorpusManifest.read(dir);
-        if (found == null) {
+        CorpusManifest read = CorpusManifest.read(dir);
+        if (read == null) {
             return fresh;
         }
+        CorpusManifest found = read.namingShardBatches(); // before the shards join a manifest of another batch size
         if (!found.sameJob(fresh)) {
             throw new IOException(dir.resolve(CorpusManifest.FILE) + ": holds a different corpus (model, prompts,"
                     + " settings or shard layout differ); remove the directory or choose another");

@@ -1,6 +1,8 @@
 package io.collapse.io;
 
-/** Errors as the user reads them: one line, wherever they are shown (the terminal, events.jsonl). */
+import java.nio.file.Path;
+
+/** Errors as the user reads them: one line, wherever they are shown (the terminal, events.jsonl), and paths in the commands they give. */
 public final class ErrorLines {
 
     private ErrorLines() {}
@@ -13,6 +15,12 @@ public final class ErrorLines {
             msg += " (" + firstLine(cause.getMessage()) + ")";
         }
         return msg;
+    }
+
+    /** A path as one shell word, for the commands a message gives. */
+    public static String shellWord(Path p) {
+        String s = p.toString();
+        return s.matches("[A-Za-z0-9_./:@%+=-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static String firstLine(String s) {

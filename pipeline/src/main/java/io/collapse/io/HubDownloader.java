@@ -234,7 +234,7 @@ public final class HubDownloader {
                     throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s)"
                             + (have > 0 ? "; " + have + " bytes kept in " + part + ", run again to resume" : ""), e.getCause());
                 }
-                pause(retryDelay.multipliedBy(attempt));
+                Pause.of(retryDelay.multipliedBy(attempt), "to retry a download");
             }
         }
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
@@ -341,14 +341,6 @@ public final class HubDownloader {
         return new Transfer(true, sha256);
     }
 
-    private static void pause(Duration d) throws IOException {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting to retry a download", e);
-        }
-    }
 
     /** Streams the body into the .part file from {@code start}, with a progress bar on stderr. */
     private void copy(InputStream body, Path part, long start, long total, String file) throws IOException, RetryableException {

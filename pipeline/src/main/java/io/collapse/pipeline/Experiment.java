@@ -113,7 +113,8 @@ public final class Experiment {
         int generations = cfg.experiment().generations();
         RunState state = RunCheck.verify(runDir, RunCheck.readState(runDir, generations, log), generations, log);
         if (state.finished()) {
-            log.println("run " + runDir + " has already finished all " + generations + " generations");
+            log.println("run " + runDir + " has already finished all " + generations + " generations"
+                    + (RunManifest.memoryChanges(runDir, cfg).isEmpty() ? "" : "; --set changes nothing"));
             return;
         }
         RunManifest.checkContinuable(runDir);
@@ -195,8 +196,8 @@ public final class Experiment {
             IOException advice = new IOException(PhaseFailure.memoryAdvice(cfg, runDir, k, phase, e), e);
             PhaseFailure.record(events, k, phase, seconds, advice);
             throw advice;
-        } catch (OutOfMemoryError e) { // the Java heap: host copies of weights and blocks live there
-            IOException advice = new IOException(PhaseFailure.heapAdvice(runDir, k, phase, Runtime.getRuntime().maxMemory()), e);
+        } catch (OutOfMemoryError e) { // the JVM's: host copies of weights and blocks live in its heap
+            IOException advice = new IOException(PhaseFailure.jvmAdvice(runDir, k, phase, e, Runtime.getRuntime().maxMemory()), e);
             PhaseFailure.record(events, k, phase, (System.nanoTime() - start) / 1e9, advice);
             throw advice;
         }

@@ -61,22 +61,25 @@ final class PhaseFailure {
             return head + setting + " is already 1: use a smaller model or a larger device"
                     + (phase == RunState.Phase.TRAIN ? ", or train.mixed_precision" : "");
         }
-        return head + "what is finished is kept: continue with `collapse resume " + quoted(runDir) + " --set " + setting + "="
+        return head + "what is finished is kept: continue with `collapse resume " + ErrorLines.shellWord(runDir) + " --set " + setting + "="
                 + smaller + "` (now " + now + "; it must divide " + wholeName + " " + whole + ")";
     }
 
-    /** What to tell the user when the Java heap, at most {@code maxHeapBytes}, ran out. */
-    static String heapAdvice(Path runDir, int generation, RunState.Phase phase, long maxHeapBytes) {
+    /**
+     * What to tell the user when the JVM ran out of memory: for its heap ("Java heap space", "GC
+     * overhead limit exceeded", at most {@code maxHeapBytes}), twice the heap; else what ran out.
+     */
+    static String jvmAdvice(Path runDir, int generation, RunState.Phase phase, OutOfMemoryError e, long maxHeapBytes) {
+        String what = e.getMessage() == null ? "" : e.getMessage();
+        String head = "generation " + generation + " " + phase.id + " ran out of ";
+        String resume = "`collapse resume " + ErrorLines.shellWord(runDir) + "`";
+        if (!what.contains("Java heap space") && !what.contains("GC overhead")) {
+            return head + "JVM memory (" + what + "); what is finished is kept: continue with " + resume;
+        }
         long gib = Math.max(1, (maxHeapBytes + (1L << 29)) >> 30);
-        return "generation " + generation + " " + phase.id + " ran out of Java heap (at most " + gib + " GiB); what is"
-                + " finished is kept: continue with `COLLAPSE_JAVA_OPTS=-Xmx" + 2 * gib + "g collapse resume "
-                + quoted(runDir) + "` (libtorch's memory is outside the heap)";
-    }
-
-    /** A path as a shell word. */
-    private static String quoted(Path p) {
-        String s = p.toString();
-        return s.matches("[A-Za-z0-9_./:@%+=-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+        return head + "Java heap (at most " + gib + " GiB); what is finished is kept: add -Xmx" + 2 * gib
+                + "g to COLLAPSE_JAVA_OPTS (which replaces the launcher's default -Xmx8g: keep your other options"
+                + " in it) and continue with " + resume + " (libtorch's memory is outside the heap)";
     }
 
     /** The largest divisor of {@code whole} that is at most half of {@code limit}; 0 when limit is 1. */

@@ -2,6 +2,8 @@ package io.collapse.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
+import io.collapse.io.ErrorLines;
+import io.collapse.io.Pause;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -14,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,16 +42,20 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
+    /** Whether a process works in a run directory: one does, none did (or it ended), or the last one was killed. */
+    public enum State { RUNNING, NONE, KILLED, UNKNOWN }
+
     /**
-     * Who works in a run directory: {@code holder} is the live process when {@code running}; when
-     * not, the last holder if it was killed (a process that ends, even by an error, empties the
-     * file), else null.
+     * Who works in a run directory: {@code holder} names the live process (RUNNING), the last one
+     * (KILLED: a process that ends, even by an error, empties the file), or why the lock could not
+     * be read (UNKNOWN); null for NONE.
      */
-    public record Holder(boolean running, String holder) {}
+    public record Holder(State state, String holder) {}
 
     /**
      * The lock files this process holds. An fcntl lock belongs to the process, and closing any
-     * channel on its file drops it, so {@link #probe} must not open a file held here.
+     * channel on its file drops it, so neither {@link #probe} nor a second {@link #acquire} may
+     * open a file held here.
      */
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
@@ -73,9 +80,17 @@ public final class RunLock implements AutoCloseable {
         }
         Files.createDirectories(runDir);
         Path file = runDir.resolve(FILE);
+        if (Files.exists(file) && HELD.contains(file.toRealPath())) { // opening it again would drop the lock (see HELD)
+            throw new HeldException("run directory " + runDir + " is in use by " + describe(holder())
+                    + "; one process at a time may write a run (wait for it, or stop it)");
+        }
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             FileLock lock = tryLock(ch);
+            for (int retry = 0; lock == null && retry < 5; retry++) { // a `status` holds its shared lock for an instant
+                Pause.of(Duration.ofMillis(20), "for the run lock");
+                lock = tryLock(ch);
+            }
             String previous = read(ch);
             if (lock == null) {
                 throw new HeldException("run directory " + runDir + " is in use by " + describe(previous)
@@ -109,25 +124,33 @@ public final class RunLock implements AutoCloseable {
 
     /**
      * Who works in {@code runDir}, found by asking for a shared lock and letting it go at once (a
-     * {@code run} starting in that instant is refused as if the directory were in use; it can be
-     * started again).
+     * {@code run} starting in that instant waits for it). Never throws: a lock that cannot be read
+     * is UNKNOWN, with the reason.
      */
-    public static Holder probe(Path runDir) throws IOException {
+    public static Holder probe(Path runDir) {
         Path file = runDir.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
-            return new Holder(false, null);
+        if (!Files.exists(file)) {
+            return new Holder(State.NONE, null);
         }
-        if (HELD.contains(file.toRealPath())) {
-            return new Holder(true, describe(holder()));
+        try {
+            if (HELD.contains(file.toRealPath())) { // this process: not to be opened (see HELD)
+                return new Holder(State.RUNNING, describe(holder()));
+            }
+            return probeOpen(file);
+        } catch (IOException | RuntimeException e) {
+            return new Holder(State.UNKNOWN, file + ": " + ErrorLines.oneLine(e));
         }
+    }
+
+    private static Holder probeOpen(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             String content = read(ch);
             FileLock shared = ch.tryLock(0, Long.MAX_VALUE, true);
             if (shared == null) {
-                return new Holder(true, describe(content));
+                return new Holder(State.RUNNING, describe(content));
             }
             shared.release();
-            return new Holder(false, content.isBlank() ? null : describe(content));
+            return content.isBlank() ? new Holder(State.NONE, null) : new Holder(State.KILLED, describe(content));
         }
     }
 
@@ -157,12 +180,15 @@ public final class RunLock implements AutoCloseable {
 
     /** "pid 123 on host h (started 2026-…)", or the raw text when it is not what holder() writes. */
     private static String describe(String content) {
+        if (content.isBlank()) {
+            return "another process"; // one that has locked the file and not yet written it
+        }
         try {
             JsonNode n = ConfigLoader.JSON.readTree(content);
             return "pid " + n.path("pid").asText("?") + " on host " + n.path("host").asText("?")
                     + " (started " + n.path("started").asText("?") + ")";
         } catch (IOException | RuntimeException e) {
-            return content.isBlank() ? "another process" : "another process ('" + content.strip() + "')";
+            return "another process ('" + content.strip() + "')";
         }
     }
 

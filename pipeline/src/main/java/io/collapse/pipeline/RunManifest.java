@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.io.ErrorLines;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,15 +53,15 @@ public record RunManifest(
     /** The last commit of each earlier version, to finish a run this version will not continue. */
     private static final Map<String, String> LAST_COMMIT = Map.of("0.1.0", "a79362e", "0.2.0", "e667eb4");
 
+    public static final String MICRO_BATCH = "train.micro_batch";
+
+    public static final String CORPUS_BATCH = "experiment.corpus_batch";
+
     /**
      * Settings that only choose how much goes through the device at once: the training micro-batch
      * (also evaluation's batch) and the corpus's prompts per generate call. A continuing run may
      * change them; from that point on its bits may differ from an uninterrupted run's.
      */
-    public static final String MICRO_BATCH = "train.micro_batch";
-
-    public static final String CORPUS_BATCH = "experiment.corpus_batch";
-
     public static final List<String> MEMORY_SETTINGS = List.of(MICRO_BATCH, CORPUS_BATCH);
 
     /** One memory setting changed when the run was continued at {@code time}. */
@@ -93,8 +94,7 @@ public record RunManifest(
         }
         checkFormat(runDir, m);
         for (String o : overrides) {
-            String setting = o.contains("=") ? o.substring(0, o.indexOf('=')).strip() : o;
-            if (!MEMORY_SETTINGS.contains(setting)) {
+            if (!MEMORY_SETTINGS.contains(ConfigLoader.overridePath(o))) {
                 throw new IllegalArgumentException("--set " + o + ": a run continues with the config it began with;"
                         + " only " + String.join(" and ", MEMORY_SETTINGS) + " may change");
             }
@@ -126,14 +126,14 @@ public record RunManifest(
         List<String> refused = differences.stream().filter(d -> settingOf(d) == null).toList();
         if (!refused.isEmpty()) {
             throw new IOException(runDir + " was made by a different config (" + String.join(", ", refused)
-                    + "); continue it with `collapse resume " + runDir + "` (only " + String.join(" and ", MEMORY_SETTINGS)
+                    + "); continue it with `collapse resume " + ErrorLines.shellWord(runDir) + "` (only " + String.join(" and ", MEMORY_SETTINGS)
                     + " may change, with --set)" + shardHint(runDir, refused, differences) + ", or choose a new --run-dir");
         }
         RunConfig effective = readConfig(runDir, memoryOverrides);
         for (String setting : MEMORY_SETTINGS) {
             JsonNode kept = at(stored, setting);
             JsonNode wanted = at(asked, setting);
-            if (!kept.equals(wanted) && memoryOverrides.stream().noneMatch(o -> o.startsWith(setting + "="))) {
+            if (!kept.equals(wanted) && memoryOverrides.stream().noneMatch(o -> setting.equals(ConfigLoader.overridePath(o)))) {
                 log.println("note: " + setting + " stays " + kept + " as " + RunFiles.RUN + " has it (the config says "
                         + wanted + "); change it with --set " + setting + "=" + wanted);
             }
@@ -156,7 +156,7 @@ public record RunManifest(
         boolean shard = refused.stream().anyMatch(d -> d.startsWith("experiment.corpus_shard_blocks: "));
         boolean batch = differences.stream().anyMatch(d -> d.startsWith(CORPUS_BATCH + ": "));
         return shard && batch ? "; experiment.corpus_shard_blocks is 8 × corpus_batch where a config leaves it out:"
-                + " state it, or use `collapse resume " + runDir + " --set experiment.corpus_batch=N`" : "";
+                + " state it, or use `collapse resume " + ErrorLines.shellWord(runDir) + " --set experiment.corpus_batch=N`" : "";
     }
 
     /**
@@ -182,7 +182,7 @@ public record RunManifest(
     static JsonNode startedWith(Path runDir, String setting) throws IOException {
         RunManifest m = read(runDir);
         return (m.changes() == null ? List.<Change>of() : m.changes()).stream().filter(c -> c.setting().equals(setting))
-                .findFirst().map(Change::from).orElse(at(m.config(), setting));
+                .findFirst().map(Change::from).orElse(at(storedConfig(m), setting));
     }
 
     /** run.json with {@code cfg} as its config and {@code changes} added to its history (nothing when there are none). */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -68,7 +69,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         s.put("eta_seconds", etaSeconds);
         s.put("metrics", metrics);
         s.put("failure", failure);
-        s.put("running", process.running());
+        s.put("process", process.state().name().toLowerCase(Locale.ROOT));
         s.put("holder", process.holder());
         return s;
     }

@@ -188,8 +188,8 @@ class RunResumeTest {
                 assertTrue(output(second).contains("is in use by pid " + p.pid()), output(second));
                 waitFor(() -> output(p).contains("halt point reached"), p);
                 JsonNode running = JSON.readTree(Cli.run("status", run.toString(), "--json").out());
-                assertTrue(running.path("running").asBoolean() && running.path("holder").asText().startsWith("pid " + p.pid() + " "),
-                        running::toString);
+                assertTrue(running.path("process").asText().equals("running")
+                        && running.path("holder").asText().startsWith("pid " + p.pid() + " "), running::toString);
                 p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
                 awaitExit(p);
                 Cli.Result killed = Cli.run("status", run.toString());

@@ -130,6 +130,23 @@ class SyntheticCorpusTest {
     }
 
     @Test
+    void aWriterContinuesWithAnotherBatchSizeAndEachShardNamesItsOwn() throws Exception {
+        Path dir = tmp.resolve("rebatched");
+        assertThrows(IllegalStateException.class, () -> write(dir, beam(), 2, killAfterShard(0)));
+        // A shard from before shards named their batch size: the manifest's own is taken for it.
+        Path manifest = dir.resolve(CorpusManifest.FILE);
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"batch_size\" : 2,\\s*\"prompt_indices\"",
+                "\"prompt_indices\""));
+        assertEquals(null, CorpusManifest.read(dir).shards().get(0).batchSize());
+
+        CorpusManifest m = write(dir, beam(), 1, CorpusProgress.NONE);
+        assertTrue(m.complete());
+        assertEquals(1, m.batchSize());
+        assertEquals(List.of(2, 1, 1), m.shards().stream().map(CorpusManifest.Shard::batchSize).toList());
+        assertEquals(10, SyntheticCorpus.read(dir).numBlocks());
+    }
+
+    @Test
     void refusesAnotherJobsDirectoryAndRedoesCorruptShards() throws Exception {
         Path dir = tmp.resolve("c");
         assertThrows(IllegalStateException.class, () -> write(dir, beam(), 2, killAfterShard(0)));

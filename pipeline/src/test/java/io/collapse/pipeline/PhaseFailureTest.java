@@ -52,10 +52,14 @@ class PhaseFailureTest {
     }
 
     @Test
-    void theJavaHeapAdviceDoublesTheHeap() {
-        assertEquals("generation 1 score ran out of Java heap (at most 8 GiB); what is finished is kept: continue with"
-                + " `COLLAPSE_JAVA_OPTS=-Xmx16g collapse resume /runs/r` (libtorch's memory is outside the heap)",
-                PhaseFailure.heapAdvice(Path.of("/runs/r"), 1, RunState.Phase.SCORE, 8L << 30));
+    void theJavaHeapAdviceDoublesTheHeapAndOtherJvmMemoryIsNamed() {
+        assertEquals("generation 1 score ran out of Java heap (at most 8 GiB); what is finished is kept: add -Xmx16g to"
+                + " COLLAPSE_JAVA_OPTS (which replaces the launcher's default -Xmx8g: keep your other options in it) and"
+                + " continue with `collapse resume /runs/r` (libtorch's memory is outside the heap)",
+                PhaseFailure.jvmAdvice(Path.of("/runs/r"), 1, RunState.Phase.SCORE, new OutOfMemoryError("Java heap space"), 8L << 30));
+        assertEquals("generation 0 train ran out of JVM memory (Metaspace); what is finished is kept: continue with"
+                + " `collapse resume /runs/r`",
+                PhaseFailure.jvmAdvice(Path.of("/runs/r"), 0, RunState.Phase.TRAIN, new OutOfMemoryError("Metaspace"), 8L << 30));
     }
 
     @Test

@@ -1,10 +1,13 @@
 package io.collapse.cli;
 
 import io.collapse.pipeline.RunLock;
+import io.collapse.pipeline.RunPlan;
 import io.collapse.pipeline.RunState;
 import io.collapse.pipeline.RunStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,19 +15,49 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** Where a run is and what it has measured, read from its files only (safe while it runs). */
-@Command(name = "status", description = "Show a run's generation, phase, progress, ETA and the metrics so far.")
+@Command(name = "status", description = "Show a run's generation, phase, progress, ETA and the metrics so far; for"
+        + " several runs or a sweep, one line per run.")
 public final class StatusCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "RUN_DIR")
-    Path runDir;
+    @Parameters(arity = "1..*", paramLabel = "DIR", description = "A run directory, or a sweep's (every run it lists).")
+    List<Path> dirs;
 
     @Mixin JsonStdout stdout;
 
     @Override
     public Integer call() throws Exception {
-        RunStatus status = RunStatus.read(runDir);
-        stdout.print(status.toMap(), out -> print(status, out));
+        List<Path> runs = RunPlan.discover(dirs);
+        if (runs.equals(dirs) && runs.size() == 1) {
+            RunStatus status = RunStatus.read(runs.get(0));
+            stdout.print(status.toMap(), out -> print(status, out));
+            return 0;
+        }
+        List<RunStatus> all = RunStatus.readAll(runs);
+        List<Map<String, Object>> docs = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            docs.add(all.get(i) != null ? all.get(i).toMap() : Map.of("run_dir", runs.get(i).toString(), "started", false));
+        }
+        stdout.print(Map.of("runs", docs), out -> printTable(runs, all, out));
         return 0;
+    }
+
+    /** One line per run: its state, phases done, process and ETA, and the failure that stopped it. */
+    private static void printTable(List<Path> runs, List<RunStatus> all, PrintWriter out) {
+        out.printf("%-28s %-30s %-7s %-9s %-8s %s%n", "run", "state", "phases", "process", "eta", "failed");
+        for (int i = 0; i < runs.size(); i++) {
+            RunStatus s = all.get(i);
+            if (s == null) {
+                out.printf("%-28s %s%n", runs.get(i).getFileName(), "not started");
+                continue;
+            }
+            RunState state = s.state();
+            Map<String, Object> f = s.failure();
+            out.printf("%-28s %-30s %-7s %-9s %-8s %s%n", runs.get(i).getFileName(),
+                    state.finished() ? "finished" : "generation " + state.generation() + ", " + state.phase(),
+                    state.phasesDone() + "/" + s.phasesTotal(), s.process().state().label(),
+                    s.etaSeconds() == null ? "-" : format(s.etaSeconds()),
+                    f == null ? "-" : "generation " + f.get("generation") + " " + f.get("phase") + ": " + f.get("error"));
+        }
     }
 
     private static void print(RunStatus s, PrintWriter out) {

@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +44,14 @@ public final class RunLock implements AutoCloseable {
     }
 
     /** Whether a process works in a run directory: one does, none did (or it ended), or the last one was killed. */
-    public enum State { RUNNING, NONE, KILLED, UNKNOWN }
+    public enum State {
+        RUNNING, NONE, KILLED, UNKNOWN;
+
+        /** As status prints it and its JSON holds it: "running", "none", "killed", "unknown". */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /**
      * Who works in a run directory: {@code holder} names the live process (RUNNING), the last one

@@ -1,14 +1,17 @@
 package io.collapse.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Where the runs of one {@code collapse run} go: one run directory per (config, seed), named
@@ -85,5 +88,41 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
         return "results: " + dir + "\n  per generation: " + dir.resolve("gen-NN").resolve(RunFiles.EVAL)
                 + "\n  report: " + dir.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX)
                 + "\n  status: ./collapse status " + dir;
+    }
+
+    /**
+     * The run directories named by the arguments: a directory with run.json is a run; a sweep
+     * directory gives the runs its sweep.json lists, or else its sub-directories that hold run.json.
+     */
+    public static List<Path> discover(List<Path> paths) throws IOException {
+        List<Path> runs = new ArrayList<>();
+        for (Path p : paths) {
+            if (!Files.isDirectory(p)) {
+                throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
+            }
+            if (Files.isRegularFile(p.resolve(RunFiles.RUN))) {
+                runs.add(p);
+            } else if (Files.isRegularFile(p.resolve(RunFiles.SWEEP))) {
+                JsonNode sweep = ConfigLoader.JSON.readTree(p.resolve(RunFiles.SWEEP).toFile());
+                if (!sweep.path("runs").isArray()) {
+                    throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected {\"runs\": [names]}");
+                }
+                for (JsonNode name : sweep.get("runs")) {
+                    runs.add(p.resolve(name.asText()));
+                }
+            } else {
+                try (Stream<Path> children = Files.list(p)) {
+                    List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve(RunFiles.RUN)))
+                            .sorted()
+                            .toList();
+                    if (found.isEmpty()) {
+                        throw new IOException(p + ": not a run directory (no run.json), nor a sweep's (no sweep.json,"
+                                + " no sub-directory with run.json)");
+                    }
+                    runs.addAll(found);
+                }
+            }
+        }
+        return runs;
     }
 }

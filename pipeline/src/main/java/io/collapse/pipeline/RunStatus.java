@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,6 +30,15 @@ import java.util.Map;
  */
 public record RunStatus(Path runDir, RunConfig config, RunState state, String trainProgress, Double etaSeconds,
         List<Map<String, Object>> metrics, Map<String, Object> failure, RunLock.Holder process) {
+
+    /** The status of each run directory, null for one that has not started (a sweep's later runs). */
+    public static List<RunStatus> readAll(List<Path> runDirs) throws IOException {
+        List<RunStatus> all = new ArrayList<>();
+        for (Path dir : runDirs) {
+            all.add(Files.exists(dir.resolve(RunFiles.RUN)) ? read(dir) : null);
+        }
+        return all;
+    }
 
     public static RunStatus read(Path runDir) throws IOException {
         RunConfig cfg = RunManifest.readConfig(runDir);
@@ -69,7 +77,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         s.put("eta_seconds", etaSeconds);
         s.put("metrics", metrics);
         s.put("failure", failure);
-        s.put("process", process.state().name().toLowerCase(Locale.ROOT));
+        s.put("process", process.state().label());
         s.put("holder", process.holder());
         return s;
     }

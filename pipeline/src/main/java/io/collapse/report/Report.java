@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.io.AtomicFiles;
 import io.collapse.pipeline.RunFiles;
+import io.collapse.pipeline.RunPlan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,13 +31,13 @@ public final class Report {
     private Report() {}
 
     /**
-     * Reads the runs (run directories, or sweep directories: see {@link RunReader#discover}) and writes
+     * Reads the runs (run directories, or sweep directories: see {@link RunPlan#discover}) and writes
      * the report into outDir, created if needed.
      */
     public static Result write(List<Path> runDirs, Path outDir) throws IOException {
         List<String> warnings = new ArrayList<>();
         List<RunData> runs = new ArrayList<>();
-        for (Path dir : RunReader.discover(runDirs)) {
+        for (Path dir : RunPlan.discover(runDirs)) {
             if (!Files.isRegularFile(dir.resolve(RunFiles.RUN))) {
                 warnings.add(dir + ": listed but has no run.json yet, skipped");
                 continue;

@@ -36,41 +36,6 @@ public final class RunReader {
 
     private RunReader() {}
 
-    /**
-     * The run directories named by the arguments: a directory with run.json is a run; a sweep
-     * directory gives the runs its sweep.json lists, or else its sub-directories that hold run.json.
-     */
-    public static List<Path> discover(List<Path> paths) throws IOException {
-        List<Path> runs = new ArrayList<>();
-        for (Path p : paths) {
-            if (!Files.isDirectory(p)) {
-                throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
-            }
-            if (Files.isRegularFile(p.resolve(RunFiles.RUN))) {
-                runs.add(p);
-            } else if (Files.isRegularFile(p.resolve(RunFiles.SWEEP))) {
-                JsonNode sweep = JSON.readTree(p.resolve(RunFiles.SWEEP).toFile());
-                if (!sweep.path("runs").isArray()) {
-                    throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected {\"runs\": [names]}");
-                }
-                for (JsonNode name : sweep.get("runs")) {
-                    runs.add(p.resolve(name.asText()));
-                }
-            } else {
-                try (Stream<Path> children = Files.list(p)) {
-                    List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve(RunFiles.RUN)))
-                            .sorted()
-                            .toList();
-                    if (found.isEmpty()) {
-                        throw new IOException(p + ": holds no run.json, no sweep.json and no sub-directory with run.json");
-                    }
-                    runs.addAll(found);
-                }
-            }
-        }
-        return runs;
-    }
-
     /** Reads one run; problems with single files become warnings. */
     public static RunData read(Path dir, List<String> warnings) {
         String name = dir.getFileName().toString();

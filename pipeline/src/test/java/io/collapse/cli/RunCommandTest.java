@@ -70,6 +70,20 @@ class RunCommandTest {
         JsonNode a = JSON.readTree(sweep.resolve("smoke-seed3/gen-00/eval.json").toFile());
         JsonNode b = JSON.readTree(sweep.resolve("smoke-seed4/gen-00/eval.json").toFile());
         assertNotEquals(a.path("test"), b.path("test"));
+
+        // status of a sweep: one line per run, a run the sweep lists but has not begun included.
+        Path partial = Files.createDirectories(tmp.resolve("partial"));
+        Files.createSymbolicLink(partial.resolve("smoke-seed3"), sweep.resolve("smoke-seed3"));
+        Files.writeString(partial.resolve("sweep.json"), "{\"runs\": [\"smoke-seed3\", \"smoke-seed9\"]}");
+        Cli.Result table = Cli.run("status", partial.toString());
+        assertEquals(0, table.code(), table.err());
+        List<String> lines = table.out().strip().lines().toList();
+        assertEquals(3, lines.size(), table.out());
+        assertTrue(lines.get(1).matches("smoke-seed3 +finished +4/4 +none +0m00s +-"), lines.get(1));
+        assertTrue(lines.get(2).matches("smoke-seed9 +not started"), lines.get(2));
+        JsonNode docs = JSON.readTree(Cli.run("status", sweep.toString(), "--json").out()).path("runs");
+        assertEquals(2, docs.size());
+        assertTrue(docs.get(1).path("finished").asBoolean() && docs.get(1).path("run_dir").asText().endsWith("smoke-seed4"));
     }
 
     @Test

@@ -65,6 +65,7 @@ public final class Experiment {
     }
 
     private final RunConfig cfg;
+    private final RunManifest manifest; // run.json as this start found it (or made it)
     private final Path runDir;
     private final RunInputs inputs;
     private final Device device; // the model's: evaluation, generation, the first training replica
@@ -74,15 +75,16 @@ public final class Experiment {
     private final Bars bars;
     private final PrintWriter log;
 
-    private Experiment(RunConfig cfg, Path runDir, RunInputs inputs, List<Device> devices, Bars bars, PrintWriter log)
-            throws IOException {
+    private Experiment(RunConfig cfg, RunManifest manifest, Path runDir, RunInputs inputs, List<Device> devices, Bars bars,
+            PrintWriter log) throws IOException {
         this.cfg = cfg;
         this.runDir = runDir;
         this.inputs = inputs;
         this.device = devices.get(0);
         this.devices = devices;
         this.dtype = CausalLM.dataType("model.dtype", cfg.model().dtype());
-        this.meanBatch = RunManifest.startedWith(runDir, RunManifest.MICRO_BATCH).asInt();
+        this.manifest = manifest;
+        this.meanBatch = manifest.startedWith(RunManifest.MICRO_BATCH).asInt();
         this.bars = bars;
         this.log = log;
     }
@@ -104,8 +106,8 @@ public final class Experiment {
         RunInputs.check(cfg, runDir, devices.get(0)); // before the lock, which creates the directory
         try (RunLock lock = RunLock.acquire(runDir, log)) {
             RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
-            RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
-            new Experiment(cfg, runDir, inputs, devices, bars, log).loop(listener);
+            RunManifest manifest = RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
+            new Experiment(cfg, manifest, runDir, inputs, devices, bars, log).loop(listener);
         }
     }
 
@@ -114,10 +116,10 @@ public final class Experiment {
         RunState state = RunCheck.verify(runDir, RunCheck.readState(runDir, generations, log), generations, log);
         if (state.finished()) {
             log.println("run " + runDir + " has already finished all " + generations + " generations"
-                    + (RunManifest.memoryChanges(runDir, cfg).isEmpty() ? "" : "; --set changes nothing"));
+                    + (manifest.memoryChanges(cfg).isEmpty() ? "" : "; --set changes nothing"));
             return;
         }
-        RunManifest.checkContinuable(runDir);
+        manifest.checkContinuable(runDir);
         RunCheck.removeLeftovers(runDir);
         RunPlatform platform = RunPlatform.current(devices);
         String moved = platform.warningSince(RunPlatform.lastRecorded(runDir.resolve(RunFiles.EVENTS)));
@@ -166,11 +168,11 @@ public final class Experiment {
      * repeats the events at the next start, never loses them), and a note for the user.
      */
     private void recordMemoryChanges(EventLog events) throws IOException {
-        List<RunManifest.Change> changes = RunManifest.memoryChanges(runDir, cfg);
+        List<RunManifest.Change> changes = manifest.memoryChanges(cfg);
         for (RunManifest.Change c : changes) {
             events.append("config_changed", ConfigLoader.fields("setting", c.setting(), "from", c.from(), "to", c.to()));
         }
-        RunManifest.recordChanges(runDir, cfg, changes);
+        manifest.recordChanges(runDir, cfg, changes);
         for (RunManifest.Change c : changes) {
             log.println("note: continuing with " + c + "; from here on the run's bits may differ from an uninterrupted run's");
         }

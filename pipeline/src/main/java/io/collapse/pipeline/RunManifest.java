@@ -160,11 +160,11 @@ public record RunManifest(
     }
 
     /**
-     * The {@link #MEMORY_SETTINGS} in which {@code cfg} differs from the config stored in
-     * {@code runDir}, stamped now; {@link #recordChanges} writes them.
+     * The {@link #MEMORY_SETTINGS} in which {@code cfg} differs from this manifest's config,
+     * stamped now; {@link #recordChanges} writes them.
      */
-    static List<Change> memoryChanges(Path runDir, RunConfig cfg) throws IOException {
-        JsonNode then = storedConfig(read(runDir));
+    List<Change> memoryChanges(RunConfig cfg) throws IOException {
+        JsonNode then = storedConfig(this);
         JsonNode now = configTree(cfg);
         String time = Instant.now().toString();
         List<Change> changes = new ArrayList<>();
@@ -179,22 +179,20 @@ public record RunManifest(
     }
 
     /** The value a memory setting had when the run began: the first change's "from", else the stored one. */
-    static JsonNode startedWith(Path runDir, String setting) throws IOException {
-        RunManifest m = read(runDir);
-        return (m.changes() == null ? List.<Change>of() : m.changes()).stream().filter(c -> c.setting().equals(setting))
-                .findFirst().map(Change::from).orElse(at(storedConfig(m), setting));
+    JsonNode startedWith(String setting) throws IOException {
+        return (changes == null ? List.<Change>of() : changes).stream().filter(c -> c.setting().equals(setting))
+                .findFirst().map(Change::from).orElse(at(storedConfig(this), setting));
     }
 
-    /** run.json with {@code cfg} as its config and {@code changes} added to its history (nothing when there are none). */
-    static void recordChanges(Path runDir, RunConfig cfg, List<Change> changes) throws IOException {
-        if (changes.isEmpty()) {
+    /** Writes {@code runDir}'s run.json as this manifest with {@code cfg} as its config and {@code added} in its history (nothing when none). */
+    void recordChanges(Path runDir, RunConfig cfg, List<Change> added) throws IOException {
+        if (added.isEmpty()) {
             return;
         }
-        RunManifest m = read(runDir);
-        List<Change> all = new ArrayList<>(m.changes() == null ? List.of() : m.changes());
-        all.addAll(changes);
-        JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), new RunManifest(m.format(), m.name(), m.created(),
-                m.collapseVersion(), m.seed(), m.regime(), m.dataset(), ConfigLoader.JSON.valueToTree(cfg), all));
+        List<Change> all = new ArrayList<>(changes == null ? List.of() : changes);
+        all.addAll(added);
+        JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), new RunManifest(format, name, created,
+                collapseVersion, seed, regime, dataset, ConfigLoader.JSON.valueToTree(cfg), all));
     }
 
     /**
@@ -210,15 +208,15 @@ public record RunManifest(
         return configTree(ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class));
     }
 
-    /** Writes run.json for a new run, or checks the data of an existing one against it. */
-    static void createOrCheckData(Path runDir, RunConfig cfg, Map<String, String> checksums) throws IOException {
+    /** Writes run.json for a new run, or checks the data of an existing one against it; returns the run's manifest. */
+    static RunManifest createOrCheckData(Path runDir, RunConfig cfg, Map<String, String> checksums) throws IOException {
         RunManifest m = read(runDir);
         if (m != null) {
             if (!m.dataset().checksums().equals(checksums)) {
                 throw new IOException(runDir + " was made from other data: checksums " + m.dataset().checksums()
                         + " in " + RunFiles.RUN + ", now " + checksums);
             }
-            return;
+            return m;
         }
         var e = cfg.experiment();
         // The report groups runs by regime name: the config's name, seeds pooled.
@@ -231,6 +229,7 @@ public record RunManifest(
         RunManifest fresh = new RunManifest(FORMAT, cfg.name(), Instant.now().toString(), VERSION, e.seed(), regime,
                 new DataChecksums(cfg.data().dataset(), checksums), ConfigLoader.JSON.valueToTree(cfg), List.of());
         JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), fresh);
+        return fresh;
     }
 
     static RunManifest read(Path runDir) throws IOException {
@@ -254,20 +253,16 @@ public record RunManifest(
      * Refuses to continue a run whose remaining work this version would do otherwise than the
      * version that began it. Only continuing is refused: status and report read such runs.
      */
-    static void checkContinuable(Path runDir) throws IOException {
-        RunManifest m = read(runDir);
-        if (m == null) {
-            return;
-        }
-        String version = m.collapseVersion();
+    void checkContinuable(Path runDir) throws IOException {
+        String version = collapseVersion;
         String finish = "; finish it with collapse " + version + " (git " + LAST_COMMIT.get(version) + ")";
         // Continued under today's hf-4.36, the rest of such a run would decode by another stopping rule.
-        if (HF_4_36_WAS_HF_5.equals(version) && "hf-4.36".equals(m.config().path("generation").path("beam_length_rule").asText())) {
+        if (HF_4_36_WAS_HF_5.equals(version) && "hf-4.36".equals(config.path("generation").path("beam_length_rule").asText())) {
             throw new IOException(runDir + " was made by collapse " + version + " with generation.beam_length_rule hf-4.36,"
                     + " which then meant what hf-5 means now" + finish + ", or start a new run directory with hf-5");
         }
         // Continued today, the rest of such a run would draw from other streams than its first part.
-        if (OLD_DRAWS.contains(version) && drawsAtRandom(m.config())) {
+        if (OLD_DRAWS.contains(version) && drawsAtRandom(config)) {
             throw new IOException(runDir + " was made by collapse " + version + ", whose random draws for"
                     + " generation.strategy sample and for experiment.keep_fraction 0.3.0 changed" + finish
                     + ", or start a new run directory");

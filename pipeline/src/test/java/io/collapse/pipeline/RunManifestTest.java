@@ -49,13 +49,13 @@ class RunManifestTest {
         RunConfig want = smoke("train.micro_batch=2", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256");
         assertEquals(want, RunManifest.effectiveConfig(runDir, want, smaller, quiet()));
         assertEquals(want, RunManifest.readConfig(runDir, smaller));
-        List<RunManifest.Change> changes = RunManifest.memoryChanges(runDir, want);
+        List<RunManifest.Change> changes = RunManifest.read(runDir).memoryChanges(want);
         assertEquals("[train.micro_batch: 4 -> 2, experiment.corpus_batch: 32 -> 8]", changes.toString());
-        RunManifest.recordChanges(runDir, want, changes);
+        RunManifest.read(runDir).recordChanges(runDir, want, changes);
         assertEquals(want, RunManifest.readConfig(runDir));
-        assertEquals(List.of(), RunManifest.memoryChanges(runDir, want), "recorded once");
+        assertEquals(List.of(), RunManifest.read(runDir).memoryChanges(want), "recorded once");
         RunConfig single = smoke("train.micro_batch=1", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256");
-        RunManifest.recordChanges(runDir, single, RunManifest.memoryChanges(runDir, single));
+        RunManifest.read(runDir).recordChanges(runDir, single, RunManifest.read(runDir).memoryChanges(single));
         assertEquals(3, RunManifest.read(runDir).changes().size(), "the history grows");
 
         // The config alone (a requeued job's command) does not undo a change: the stored value stays, with a note.
@@ -115,14 +115,14 @@ class RunManifestTest {
         assertTrue(today.contains("\"collapse_version\" : \"" + RunManifest.VERSION + "\""), today);
         assertEquals(hf436, RunManifest.readConfig(runDir));
         makeVersion(runDir, "0.1.0");
-        IOException e = assertThrows(IOException.class, () -> RunManifest.checkContinuable(runDir));
+        IOException e = assertThrows(IOException.class, () -> RunManifest.read(runDir).checkContinuable(runDir));
         assertTrue(e.getMessage().contains("hf-4.36") && e.getMessage().contains("hf-5")
                 && e.getMessage().contains("collapse 0.1.0 (git a79362e)"), e.getMessage());
         assertEquals(hf436, RunManifest.readConfig(runDir), "readable: status and report work on it");
         RunManifest.effectiveConfig(runDir, hf436, List.of(), quiet());
 
         Files.writeString(file, Files.readString(file).replace("\"hf-4.36\"", "\"hf-4.35\""));
-        RunManifest.checkContinuable(runDir);
+        RunManifest.read(runDir).checkContinuable(runDir);
     }
 
     /**
@@ -140,14 +140,14 @@ class RunManifestTest {
             assertEquals(cfg, RunManifest.readConfig(dir));
             makeVersion(dir, "0.2.0");
             assertEquals(cfg, RunManifest.readConfig(dir), "readable: status and report work on it");
-            IOException e = assertThrows(IOException.class, () -> RunManifest.checkContinuable(dir));
+            IOException e = assertThrows(IOException.class, () -> RunManifest.read(dir).checkContinuable(dir));
             assertTrue(e.getMessage().contains("collapse 0.2.0 (git e667eb4)") && e.getMessage().contains("random draws")
                     && e.getMessage().contains("new run directory"), e.getMessage());
         }
         Path beam = Files.createDirectories(runDir.resolve("beam"));
         RunManifest.createOrCheckData(beam, smoke("experiment.keep_fraction=0"), Map.of("train", "a"));
         makeVersion(beam, "0.2.0");
-        RunManifest.checkContinuable(beam);
+        RunManifest.read(beam).checkContinuable(beam);
     }
 
     @Test

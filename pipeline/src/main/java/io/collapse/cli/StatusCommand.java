@@ -6,7 +6,6 @@ import io.collapse.pipeline.RunState;
 import io.collapse.pipeline.RunStatus;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -32,27 +31,23 @@ public final class StatusCommand implements Callable<Integer> {
             stdout.print(status.toMap(), out -> print(status, out));
             return 0;
         }
-        List<RunStatus> all = RunStatus.readAll(runs);
-        List<Map<String, Object>> docs = new ArrayList<>();
-        for (int i = 0; i < runs.size(); i++) {
-            docs.add(all.get(i) != null ? all.get(i).toMap() : Map.of("run_dir", runs.get(i).toString(), "started", false));
-        }
-        stdout.print(Map.of("runs", docs), out -> printTable(runs, all, out));
-        return 0;
+        List<RunStatus.Entry> all = RunStatus.readAll(runs);
+        stdout.print(Map.of("runs", all.stream().map(RunStatus.Entry::toMap).toList()), out -> printTable(all, out));
+        return all.stream().anyMatch(RunStatus.Entry::unreadable) ? 1 : 0;
     }
 
     /** One line per run: its state, phases done, process and ETA, and the failure that stopped it. */
-    private static void printTable(List<Path> runs, List<RunStatus> all, PrintWriter out) {
+    private static void printTable(List<RunStatus.Entry> all, PrintWriter out) {
         out.printf("%-28s %-30s %-7s %-9s %-8s %s%n", "run", "state", "phases", "process", "eta", "failed");
-        for (int i = 0; i < runs.size(); i++) {
-            RunStatus s = all.get(i);
+        for (RunStatus.Entry e : all) {
+            RunStatus s = e.status();
             if (s == null) {
-                out.printf("%-28s %s%n", runs.get(i).getFileName(), "not started");
+                out.printf("%-28s %s%n", e.dir().getFileName(), e.note());
                 continue;
             }
             RunState state = s.state();
             Map<String, Object> f = s.failure();
-            out.printf("%-28s %-30s %-7s %-9s %-8s %s%n", runs.get(i).getFileName(),
+            out.printf("%-28s %-30s %-7s %-9s %-8s %s%n", e.dir().getFileName(),
                     state.finished() ? "finished" : "generation " + state.generation() + ", " + state.phase(),
                     state.phasesDone() + "/" + s.phasesTotal(), s.process().state().label(),
                     s.etaSeconds() == null ? "-" : format(s.etaSeconds()),

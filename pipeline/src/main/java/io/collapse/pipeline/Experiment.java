@@ -65,7 +65,7 @@ public final class Experiment {
     }
 
     private final RunConfig cfg;
-    private final RunManifest manifest; // run.json as this start found it (or made it)
+    private final RunManifest manifest; // run.json as this start found or made it; not updated by its memory changes
     private final Path runDir;
     private final RunInputs inputs;
     private final Device device; // the model's: evaluation, generation, the first training replica

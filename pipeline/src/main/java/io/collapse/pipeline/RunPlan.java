@@ -95,34 +95,44 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
      * directory gives the runs its sweep.json lists, or else its sub-directories that hold run.json.
      */
     public static List<Path> discover(List<Path> paths) throws IOException {
-        List<Path> runs = new ArrayList<>();
+        Map<Path, Path> runs = new LinkedHashMap<>(); // by real path: a run named twice is read once
         for (Path p : paths) {
-            if (!Files.isDirectory(p)) {
-                throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
-            }
-            if (Files.isRegularFile(p.resolve(RunFiles.RUN))) {
-                runs.add(p);
-            } else if (Files.isRegularFile(p.resolve(RunFiles.SWEEP))) {
-                JsonNode sweep = ConfigLoader.JSON.readTree(p.resolve(RunFiles.SWEEP).toFile());
-                if (!sweep.path("runs").isArray()) {
-                    throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected {\"runs\": [names]}");
-                }
-                for (JsonNode name : sweep.get("runs")) {
-                    runs.add(p.resolve(name.asText()));
-                }
-            } else {
-                try (Stream<Path> children = Files.list(p)) {
-                    List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve(RunFiles.RUN)))
-                            .sorted()
-                            .toList();
-                    if (found.isEmpty()) {
-                        throw new IOException(p + ": not a run directory (no run.json), nor a sweep's (no sweep.json,"
-                                + " no sub-directory with run.json)");
-                    }
-                    runs.addAll(found);
-                }
+            for (Path run : runsIn(p)) {
+                runs.putIfAbsent(Files.exists(run) ? run.toRealPath() : run.toAbsolutePath().normalize(), run);
             }
         }
-        return runs;
+        return List.copyOf(runs.values());
+    }
+
+    /** The runs one argument names: itself, its sweep.json's list, or its sub-directories with run.json. */
+    private static List<Path> runsIn(Path p) throws IOException {
+        if (!Files.isDirectory(p)) {
+            throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
+        }
+        if (Files.isRegularFile(p.resolve(RunFiles.RUN))) {
+            return List.of(p);
+        }
+        if (Files.isRegularFile(p.resolve(RunFiles.SWEEP))) {
+            JsonNode sweep = ConfigLoader.JSON.readTree(p.resolve(RunFiles.SWEEP).toFile());
+            if (!sweep.path("runs").isArray()) {
+                throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected {\"runs\": [names]}");
+            }
+            List<Path> runs = new ArrayList<>();
+            for (JsonNode name : sweep.get("runs")) {
+                if (!name.isTextual() || name.asText().isBlank()) {
+                    throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected run directory names in \"runs\", got " + name);
+                }
+                runs.add(p.resolve(name.asText()));
+            }
+            return runs;
+        }
+        try (Stream<Path> children = Files.list(p)) {
+            List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve(RunFiles.RUN))).sorted().toList();
+            if (found.isEmpty()) {
+                throw new IOException(p + ": not a run directory (no run.json), nor a sweep's (no sweep.json,"
+                        + " no sub-directory with run.json)");
+            }
+            return found;
+        }
     }
 }

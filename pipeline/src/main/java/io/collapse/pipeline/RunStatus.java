@@ -3,6 +3,7 @@ package io.collapse.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.io.ErrorLines;
 import io.collapse.train.EventLog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,11 +32,37 @@ import java.util.Map;
 public record RunStatus(Path runDir, RunConfig config, RunState state, String trainProgress, Double etaSeconds,
         List<Map<String, Object>> metrics, Map<String, Object> failure, RunLock.Holder process) {
 
-    /** The status of each run directory, null for one that has not started (a sweep's later runs). */
-    public static List<RunStatus> readAll(List<Path> runDirs) throws IOException {
-        List<RunStatus> all = new ArrayList<>();
+    /**
+     * A run of a sweep as status lists it: its status, or (status null) why there is none: "not
+     * started", "starting: pid …" (its process holds the lock and has not yet written run.json), or
+     * "unreadable: …" — one damaged run does not hide the others.
+     */
+    public record Entry(Path dir, RunStatus status, String note) {
+
+        /** The run's status document, or {@code {"run_dir", "note"}}. */
+        public Map<String, Object> toMap() {
+            return status != null ? status.toMap() : ConfigLoader.fields("run_dir", dir.toString(), "note", note);
+        }
+
+        public boolean unreadable() {
+            return note != null && note.startsWith("unreadable");
+        }
+    }
+
+    /** An {@link Entry} for each run directory, in order. */
+    public static List<Entry> readAll(List<Path> runDirs) {
+        List<Entry> all = new ArrayList<>();
         for (Path dir : runDirs) {
-            all.add(Files.exists(dir.resolve(RunFiles.RUN)) ? read(dir) : null);
+            if (!Files.isRegularFile(dir.resolve(RunFiles.RUN))) {
+                RunLock.Holder h = RunLock.probe(dir);
+                all.add(new Entry(dir, null, h.state() == RunLock.State.RUNNING ? "starting: " + h.holder() : "not started"));
+                continue;
+            }
+            try {
+                all.add(new Entry(dir, read(dir), null));
+            } catch (IOException | RuntimeException e) {
+                all.add(new Entry(dir, null, "unreadable: " + ErrorLines.oneLine(e)));
+            }
         }
         return all;
     }

@@ -75,15 +75,23 @@ class RunCommandTest {
         Path partial = Files.createDirectories(tmp.resolve("partial"));
         Files.createSymbolicLink(partial.resolve("smoke-seed3"), sweep.resolve("smoke-seed3"));
         Files.writeString(partial.resolve("sweep.json"), "{\"runs\": [\"smoke-seed3\", \"smoke-seed9\"]}");
-        Cli.Result table = Cli.run("status", partial.toString());
+        Cli.Result table = Cli.run("status", partial.toString(), partial.resolve("smoke-seed3").toString());
         assertEquals(0, table.code(), table.err());
         List<String> lines = table.out().strip().lines().toList();
-        assertEquals(3, lines.size(), table.out());
+        assertEquals(3, lines.size(), "a run named twice is listed once: " + table.out());
         assertTrue(lines.get(1).matches("smoke-seed3 +finished +4/4 +none +0m00s +-"), lines.get(1));
         assertTrue(lines.get(2).matches("smoke-seed9 +not started"), lines.get(2));
         JsonNode docs = JSON.readTree(Cli.run("status", sweep.toString(), "--json").out()).path("runs");
         assertEquals(2, docs.size());
         assertTrue(docs.get(1).path("finished").asBoolean() && docs.get(1).path("run_dir").asText().endsWith("smoke-seed4"));
+        // A damaged run is one line, not the end of the table; status then exits 1.
+        Path broken = Files.createDirectories(partial.resolve("smoke-seed9"));
+        Files.writeString(broken.resolve("run.json"), "{ not json");
+        Cli.Result damaged = Cli.run("status", partial.toString(), "--json");
+        assertEquals(1, damaged.code());
+        JsonNode note = JSON.readTree(damaged.out()).path("runs").get(1);
+        assertTrue(note.path("note").asText().startsWith("unreadable: ") && note.path("run_dir").asText().endsWith("smoke-seed9"),
+                note::toString);
     }
 
     @Test

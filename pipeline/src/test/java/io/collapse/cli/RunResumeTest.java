@@ -309,8 +309,10 @@ class RunResumeTest {
         assertEquals(8, firstShard.path("batch_size").asInt());
         assertEquals(4, corpus.path("shards").get(1).path("batch_size").asInt());
         assertTrue(JSON.readTree(run.resolve("state.json").toFile()).path("finished").asBoolean());
-        JsonNode test = JSON.readTree(run.resolve("gen-00/eval.json").toFile()).path("test");
-        assertEquals(4, test.path("batch_size").asInt(), "mean_batch_ppl over the micro-batch the run began with: " + test);
+        for (String gen : List.of("gen-00", "gen-01")) { // evaluated before any change was recorded, and after
+            JsonNode test = JSON.readTree(run.resolve(gen + "/eval.json").toFile()).path("test");
+            assertEquals(4, test.path("batch_size").asInt(), gen + ": mean_batch_ppl over the micro-batch the run began with");
+        }
 
         // Anything else is refused, naming what may change.
         List<String> otherSetting = new ArrayList<>(resume);

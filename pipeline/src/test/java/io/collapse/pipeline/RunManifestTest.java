@@ -57,6 +57,8 @@ class RunManifestTest {
         RunConfig single = smoke("train.micro_batch=1", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256");
         RunManifest.read(runDir).recordChanges(runDir, single, RunManifest.read(runDir).memoryChanges(single));
         assertEquals(3, RunManifest.read(runDir).changes().size(), "the history grows");
+        assertEquals(4, RunManifest.read(runDir).startedWith(RunManifest.MICRO_BATCH).asInt(), "4 -> 2 -> 1 began at 4");
+        assertEquals(32, RunManifest.read(runDir).startedWith(RunManifest.CORPUS_BATCH).asInt());
 
         // The config alone (a requeued job's command) does not undo a change: the stored value stays, with a note.
         StringWriter log = new StringWriter();

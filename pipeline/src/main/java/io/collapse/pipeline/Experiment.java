@@ -28,6 +28,7 @@ import io.collapse.train.EventLog;
 import io.collapse.train.FineTune;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,9 +106,11 @@ public final class Experiment {
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
         RunInputs.check(cfg, runDir, devices.get(0)); // before the lock, which creates the directory
         try (RunLock lock = RunLock.acquire(runDir, log)) {
-            RunInputs inputs = RunInputs.load(cfg, runDir, devices.get(0), log);
-            RunManifest manifest = RunManifest.createOrCheckData(runDir, cfg, inputs.checksums());
-            new Experiment(cfg, manifest, runDir, inputs, devices, bars, log).loop(listener);
+            // Again under the lock: another process may have made run.json since the check above.
+            RunConfig checked = RunManifest.effectiveConfig(runDir, requested, memoryOverrides, new PrintWriter(Writer.nullWriter()));
+            RunInputs inputs = RunInputs.load(checked, runDir, devices.get(0), log);
+            RunManifest manifest = RunManifest.createOrCheckData(runDir, checked, inputs.checksums());
+            new Experiment(checked, manifest, runDir, inputs, devices, bars, log).loop(listener);
         }
     }
 

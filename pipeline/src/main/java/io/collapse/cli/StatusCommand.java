@@ -62,8 +62,10 @@ public final class StatusCommand implements Callable<Integer> {
                 + (s.generations() - 1) + ", phase " + state.phase());
         out.printf("progress   %d/%d phases%s%n", state.phasesDone(), s.phasesTotal(),
                 s.trainProgress() == null ? "" : ", training " + s.trainProgress());
-        out.printf("eta        %s%n", s.etaSeconds() == null ? "unknown (no phase finished yet)" : format(s.etaSeconds()));
         RunLock.Holder p = s.process();
+        boolean idle = !state.finished() && p.state() != RunLock.State.RUNNING;
+        out.printf("eta        %s%n", s.etaSeconds() == null ? "unknown (no phase finished yet)"
+                : format(s.etaSeconds()) + (idle ? " of work left (no process is running)" : ""));
         out.printf("process    %s%n", switch (p.state()) {
             case RUNNING -> "running: " + p.holder();
             case NONE -> "none";

@@ -23,7 +23,7 @@ import java.util.Map;
  * {@code status --json} document.
  *
  * @param trainProgress "epoch E, step S, loss L" of the training in flight, or null
- * @param etaSeconds seconds left, or null before any phase finished
+ * @param etaSeconds seconds of work left, or null before any phase finished
  * @param metrics one map per generation with an eval.json
  * @param failure the phase failure that ended the last process working on the run (time,
  *     generation, phase, error), or null when it has not failed since it was last started
@@ -71,9 +71,11 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         RunConfig cfg = RunManifest.readConfig(runDir);
         RunState state = RunState.read(runDir);
         List<JsonNode> events = EventLog.read(runDir.resolve(RunFiles.EVENTS));
-        Double eta = state.finished() ? Double.valueOf(0) : eta(state, events, phasesTotal(cfg));
+        RunLock.Holder process = RunLock.probe(runDir);
+        Double eta = state.finished() ? Double.valueOf(0)
+                : eta(state, events, phasesTotal(cfg), process.state() == RunLock.State.RUNNING);
         return new RunStatus(runDir, cfg, state, trainProgress(state, events), eta, metrics(runDir, cfg), failure(events),
-                RunLock.probe(runDir));
+                process);
     }
 
     public int generations() {
@@ -167,9 +169,10 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
 
     /**
      * Seconds left: each remaining phase costs what the same phase cost on average so far (any
-     * phase's average when that one has not run yet), less what the phase in flight has used.
+     * phase's average when that one has not run yet), less what the phase in flight has used
+     * when a process is {@code running} it (a dead run's clock does not run down).
      */
-    private static Double eta(RunState state, List<JsonNode> events, int totalPhases) {
+    private static Double eta(RunState state, List<JsonNode> events, int totalPhases, boolean running) {
         Map<String, double[]> perPhase = new HashMap<>(); // phase -> {sum, count}
         double all = 0;
         int n = 0;
@@ -198,7 +201,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
             double[] a = perPhase.get(phases[i % phases.length].id);
             left += a == null ? mean : a[0] / a[1];
         }
-        if (inFlightSince != null) {
+        if (inFlightSince != null && running) {
             left -= Math.min(Duration.between(inFlightSince, Instant.now()).toMillis() / 1e3, left);
         }
         return Math.max(0, left);

@@ -285,6 +285,8 @@ class RunResumeTest {
         assertEquals(HALTED, awaitExit(p), () -> output(p));
         assertTrue(output(p).contains("note: continuing with train.micro_batch: 4 -> 2"), output(p));
         JsonNode firstShard = JSON.readTree(run.resolve("gen-00/corpus/manifest.json").toFile()).path("shards").get(0);
+        Cli.Result stopped = Cli.run("status", run.toString());
+        assertTrue(stopped.out().matches("(?s).*\neta        \\d+m\\d\\ds of work left \\(no process is running\\)\n.*"), stopped.out());
 
         // Half the corpus batch: the corpus goes on after its first shard.
         List<String> smallerCorpusBatch = new ArrayList<>(resume);

@@ -14,10 +14,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -76,6 +79,22 @@ public final class ConfigLoader {
      * {@code name, value, name, value…} as a map in that order: a config's fields for
      * {@link #fromFields} (a null value stands for "not given"), or an event's fields.
      */
+    /** Dotted paths where two config trees differ, e.g. "train.epochs: 5 -> 10". */
+    public static List<String> differences(JsonNode was, JsonNode now, String prefix) {
+        List<String> out = new ArrayList<>();
+        if (was != null && now != null && was.isObject() && now.isObject()) {
+            Set<String> keys = new TreeSet<>();
+            was.fieldNames().forEachRemaining(keys::add);
+            now.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                out.addAll(differences(was.get(k), now.get(k), prefix.isEmpty() ? k : prefix + "." + k));
+            }
+        } else if (was == null ? now != null : !was.equals(now)) {
+            out.add(prefix + ": " + was + " -> " + now);
+        }
+        return out;
+    }
+
     public static Map<String, Object> fields(Object... namesAndValues) {
         Map<String, Object> fields = new LinkedHashMap<>();
         for (int i = 0; i < namesAndValues.length; i += 2) {

@@ -122,7 +122,7 @@ public record RunManifest(
         checkFormat(runDir, m);
         JsonNode stored = storedConfig(m);
         JsonNode asked = configTree(cfg);
-        List<String> differences = differences(stored, asked, "");
+        List<String> differences = ConfigLoader.differences(stored, asked, "");
         List<String> refused = differences.stream().filter(d -> settingOf(d) == null).toList();
         if (!refused.isEmpty()) {
             throw new IOException(runDir + " was made by a different config (" + String.join(", ", refused)
@@ -275,21 +275,5 @@ public record RunManifest(
         double keep = e.path("keep_fraction").asDouble();
         boolean mixes = "replace".equals(e.path("data_mode").asText()) && keep > 0 && keep < 1 && e.path("generations").asInt() > 1;
         return mixes || "sample".equals(config.path("generation").path("strategy").asText());
-    }
-
-    /** Dotted paths where two config trees differ, e.g. "train.epochs: 5 -> 10". */
-    static List<String> differences(JsonNode was, JsonNode now, String prefix) {
-        List<String> out = new ArrayList<>();
-        if (was != null && now != null && was.isObject() && now.isObject()) {
-            java.util.Set<String> keys = new java.util.TreeSet<>();
-            was.fieldNames().forEachRemaining(keys::add);
-            now.fieldNames().forEachRemaining(keys::add);
-            for (String k : keys) {
-                out.addAll(differences(was.get(k), now.get(k), prefix.isEmpty() ? k : prefix + "." + k));
-            }
-        } else if (was == null ? now != null : !was.equals(now)) {
-            out.add(prefix + ": " + was + " -> " + now);
-        }
-        return out;
     }
 }

@@ -13,8 +13,8 @@ import io.collapse.model.CausalLM;
 import io.collapse.model.Scope;
 import io.collapse.model.StateDict;
 import io.collapse.model.hf.CheckpointException;
-import io.collapse.nativelib.JniRecord;
 import io.collapse.model.hf.Safetensors;
+import io.collapse.nativelib.JniRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -187,8 +187,11 @@ public final class FineTune {
      */
     private static void checkResumable(TrainState state, TrainState fresh, Path stateDir) {
         if (!state.config().withMicroBatch(fresh.config().microBatch()).equals(fresh.config())) {
-            throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written with another train config "
-                    + state.config() + "; this run asks for " + fresh.config() + ". Use a fresh output folder.");
+            List<String> changed = ConfigLoader.differences(ConfigLoader.JSON.valueToTree(state.config()),
+                    ConfigLoader.JSON.valueToTree(fresh.config()), "train").stream()
+                    .filter(d -> !d.startsWith("train.micro_batch: ")).toList();
+            throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written with another train config ("
+                    + String.join(", ", changed) + "); only the micro-batch may change. Use a fresh output folder.");
         }
         if (!state.trainSha256().equals(fresh.trainSha256()) || !state.validSha256().equals(fresh.validSha256())) {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE)

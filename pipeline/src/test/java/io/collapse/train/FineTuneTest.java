@@ -129,7 +129,8 @@ class FineTuneTest {
         Path out = tmp.resolve("crashed");
         trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
         IllegalStateException other = assertThrows(IllegalStateException.class, () -> train(out, config(3, 4, 2, 2), FineTune.Listener.NONE));
-        assertTrue(other.getMessage().contains("another train config"), other.getMessage());
+        assertTrue(other.getMessage().contains("another train config (train.epochs: 2 -> 3); only the micro-batch may change"),
+                other.getMessage());
 
         FineTune.Result resumed = train(out, CHECKPOINTING.withMicroBatch(1), FineTune.Listener.NONE);
         assertEquals(4, resumed.stepLosses().size(), "steps 9..12, from the step-8 checkpoint");

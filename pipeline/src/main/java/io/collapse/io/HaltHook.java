@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The crash tests' kill switch, inert unless the system property {@code collapse.test.halt} is set
- * (RunResumeTest sets it on the child JVMs it kills). A kill sent from outside once the run's files
+ * (the tests' ChildRuns sets it on the child JVMs they kill). A kill sent from outside once the run's files
  * show a point lands wherever a fast device has got to by then; here the run stops itself there.
  *
  * <p>{@code collapse.test.halt=N,MS,TEXT}: at the Nth point of this process whose text contains

@@ -51,7 +51,7 @@ public final class StatusCommand implements Callable<Integer> {
                     state.finished() ? "finished" : "generation " + state.generation() + ", " + state.phase(),
                     state.phasesDone() + "/" + s.phasesTotal(), s.process().state().label(),
                     s.etaSeconds() == null ? "-" : format(s.etaSeconds()),
-                    f == null ? "-" : "generation " + f.get("generation") + " " + f.get("phase") + ": " + f.get("error"));
+                    f == null ? "-" : failure(f));
         }
     }
 
@@ -74,7 +74,7 @@ public final class StatusCommand implements Callable<Integer> {
         });
         if (s.failure() != null) {
             Map<String, Object> f = s.failure();
-            out.printf("failed     %s, generation %s %s: %s%n", f.get("time"), f.get("generation"), f.get("phase"), f.get("error"));
+            out.printf("failed     %s, %s%n", f.get("time"), failure(f));
         }
         out.printf("%n%-4s %10s %12s %15s %22s  %s%n", "gen", "test_loss", "corpus_ppl", "mean_batch_ppl",
                 "corpus ppl by gen 0", "corpus sha256");
@@ -84,6 +84,11 @@ public final class StatusCommand implements Callable<Integer> {
                     num(g.get("corpus_mean_ppl_by_gen0")), g.getOrDefault("corpus_sha256", "-"));
         }
         out.println("\ncorpus_ppl = exp(mean token NLL); mean_batch_ppl = mean over batches of exp(batch loss), as the released code logs");
+    }
+
+    /** "generation 2 corpus: <error>" of a {@link RunStatus#failure}. */
+    private static String failure(Map<String, Object> f) {
+        return "generation " + f.get("generation") + " " + f.get("phase") + ": " + f.get("error");
     }
 
     private static String num(Object v) {

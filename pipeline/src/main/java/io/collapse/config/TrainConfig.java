@@ -134,13 +134,6 @@ public record TrainConfig(
                 lossScaleInit, lossScaleGrowthInterval);
     }
 
-    /** The same settings with another micro-batch (a memory setting: a continued run may change it). */
-    public TrainConfig withMicroBatch(int newMicroBatch) {
-        return new TrainConfig(epochs, batchSize, newMicroBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay,
-                schedule, warmupSteps, maxGradNorm, seed, validEveryNSteps, logEverySteps, dtype, mixedPrecision,
-                lossScaleInit, lossScaleGrowthInterval);
-    }
-
     /** The same settings with another mixed-precision mode and fp16 loss-scaler settings. */
     public TrainConfig withMixedPrecision(MixedPrecision mode, double scaleInit, int growthInterval) {
         return new TrainConfig(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay,

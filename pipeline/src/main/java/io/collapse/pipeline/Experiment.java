@@ -192,19 +192,13 @@ public final class Experiment {
                 case CORPUS -> writeCorpus(k);
                 case SCORE -> score(k);
             };
-        } catch (IOException | RuntimeException e) {
-            double seconds = (System.nanoTime() - start) / 1e9;
-            if (!PhaseFailure.outOfMemory(e)) {
-                PhaseFailure.record(events, k, phase, seconds, e);
-                throw e;
+        } catch (IOException | RuntimeException | OutOfMemoryError e) { // the JVM's too: host copies live in its heap
+            IOException advice = PhaseFailure.advice(cfg, runDir, k, phase, e);
+            PhaseFailure.record(events, k, phase, (System.nanoTime() - start) / 1e9, advice != null ? advice : e);
+            if (advice != null) {
+                throw advice;
             }
-            IOException advice = new IOException(PhaseFailure.memoryAdvice(cfg, runDir, k, phase, e), e);
-            PhaseFailure.record(events, k, phase, seconds, advice);
-            throw advice;
-        } catch (OutOfMemoryError e) { // the JVM's: host copies of weights and blocks live in its heap
-            IOException advice = new IOException(PhaseFailure.jvmAdvice(runDir, k, phase, e, Runtime.getRuntime().maxMemory()), e);
-            PhaseFailure.record(events, k, phase, (System.nanoTime() - start) / 1e9, advice);
-            throw advice;
+            throw e;
         }
     }
 

@@ -4,6 +4,7 @@ import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
 import io.collapse.io.ErrorLines;
 import io.collapse.train.EventLog;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -18,8 +19,19 @@ final class PhaseFailure {
 
     private PhaseFailure() {}
 
+    /**
+     * The error to show for {@code e} when memory ran out — the device's or host's (what to lower),
+     * or the JVM's (its heap) — wrapping it; null when {@code e} says all there is to say.
+     */
+    static IOException advice(RunConfig cfg, Path runDir, int generation, RunState.Phase phase, Throwable e) {
+        if (e instanceof OutOfMemoryError oom) {
+            return new IOException(jvmAdvice(runDir, generation, phase, oom, Runtime.getRuntime().maxMemory()), oom);
+        }
+        return outOfMemory(e) ? new IOException(memoryAdvice(cfg, runDir, generation, phase, e), e) : null;
+    }
+
     /** Appends the failure to {@code events}; a failure to append (a full disk) is added to {@code e}, not thrown. */
-    static void record(EventLog events, int generation, RunState.Phase phase, double seconds, Exception e) {
+    static void record(EventLog events, int generation, RunState.Phase phase, double seconds, Throwable e) {
         try {
             events.append(EVENT, ConfigLoader.fields("generation", generation, "phase", phase.id, "seconds", seconds,
                     "error", ErrorLines.oneLine(e)));
@@ -49,7 +61,7 @@ final class PhaseFailure {
      * setting that sizes that phase's batches, its value now, a smaller one that keeps the
      * config valid, and the command that continues the run with it.
      */
-    static String memoryAdvice(RunConfig cfg, Path runDir, int generation, RunState.Phase phase, Exception e) {
+    static String memoryAdvice(RunConfig cfg, Path runDir, int generation, RunState.Phase phase, Throwable e) {
         boolean corpus = phase == RunState.Phase.CORPUS;
         String setting = corpus ? RunManifest.CORPUS_BATCH : RunManifest.MICRO_BATCH;
         int now = corpus ? cfg.experiment().corpusBatch() : cfg.train().microBatch();

@@ -88,7 +88,7 @@ public final class RunLock implements AutoCloseable {
         }
         Files.createDirectories(runDir);
         Path file = runDir.resolve(FILE);
-        if (Files.exists(file) && HELD.contains(file.toRealPath())) { // opening it again would drop the lock (see HELD)
+        if (heldHere(file)) { // opening it again would drop the lock (see HELD)
             throw new HeldException("run directory " + runDir + " is in use by " + describe(holder())
                     + "; one process at a time may write a run (wait for it, or stop it)");
         }
@@ -141,13 +141,18 @@ public final class RunLock implements AutoCloseable {
             return new Holder(State.NONE, null);
         }
         try {
-            if (HELD.contains(file.toRealPath())) { // this process: not to be opened (see HELD)
+            if (heldHere(file)) { // not to be opened (see HELD)
                 return new Holder(State.RUNNING, describe(holder()));
             }
             return probeOpen(file);
         } catch (IOException | RuntimeException e) {
             return new Holder(State.UNKNOWN, file + ": " + ErrorLines.oneLine(e));
         }
+    }
+
+    /** Whether this process holds the lock file {@code file}. */
+    private static boolean heldHere(Path file) throws IOException {
+        return Files.exists(file) && HELD.contains(file.toRealPath());
     }
 
     private static Holder probeOpen(Path file) throws IOException {

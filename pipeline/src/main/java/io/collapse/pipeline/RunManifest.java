@@ -24,8 +24,8 @@ import java.util.Map;
  * refused before a byte is written. The one exception is {@link #MEMORY_SETTINGS}: a run that ran
  * out of memory may continue with smaller batches, and run.json lists each such change.
  *
- * @param changes the memory settings changed since the run began, in order (null in a run.json
- *     written before they were recorded: none)
+ * @param changes the memory settings changed since the run began, in order (none in a run.json
+ *     written before they were recorded)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunManifest(
@@ -38,6 +38,10 @@ public record RunManifest(
         DataChecksums dataset,
         JsonNode config,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Change> changes) {
+
+    public RunManifest {
+        changes = changes == null ? List.of() : List.copyOf(changes);
+    }
 
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
     public static final int FORMAT = 1;
@@ -93,6 +97,11 @@ public record RunManifest(
             throw new IOException(runDir + " is not a run directory (no " + RunFiles.RUN + ")");
         }
         checkFormat(runDir, m);
+        return m.configWith(runDir, overrides);
+    }
+
+    /** This manifest's config with {@code overrides} of {@link #MEMORY_SETTINGS} applied. */
+    private RunConfig configWith(Path runDir, List<String> overrides) throws IOException {
         for (String o : overrides) {
             if (!MEMORY_SETTINGS.contains(ConfigLoader.overridePath(o))) {
                 throw new IllegalArgumentException("--set " + o + ": a run continues with the config it began with;"
@@ -100,7 +109,7 @@ public record RunManifest(
             }
         }
         String source = runDir.resolve(RunFiles.RUN) + (overrides.isEmpty() ? "" : " with --set " + String.join(" --set ", overrides));
-        return ConfigLoader.fromTree(m.config().deepCopy(), RunConfig.class, overrides, source);
+        return ConfigLoader.fromTree(config.deepCopy(), RunConfig.class, overrides, source);
     }
 
     /**
@@ -129,16 +138,13 @@ public record RunManifest(
                     + "); continue it with `collapse resume " + ErrorLines.shellWord(runDir) + "` (only " + String.join(" and ", MEMORY_SETTINGS)
                     + " may change, with --set)" + shardHint(runDir, refused, differences) + ", or choose a new --run-dir");
         }
-        RunConfig effective = readConfig(runDir, memoryOverrides);
-        for (String setting : MEMORY_SETTINGS) {
-            JsonNode kept = at(stored, setting);
-            JsonNode wanted = at(asked, setting);
-            if (!kept.equals(wanted) && memoryOverrides.stream().noneMatch(o -> setting.equals(ConfigLoader.overridePath(o)))) {
-                log.println("note: " + setting + " stays " + kept + " as " + RunFiles.RUN + " has it (the config says "
-                        + wanted + "); change it with --set " + setting + "=" + wanted);
+        for (Change c : changesBetween(stored, asked, null)) {
+            if (memoryOverrides.stream().noneMatch(o -> c.setting().equals(ConfigLoader.overridePath(o)))) {
+                log.println("note: " + c.setting() + " stays " + c.from() + " as " + RunFiles.RUN + " has it (the config says "
+                        + c.to() + "); change it with --set " + c.setting() + "=" + c.to());
             }
         }
-        return effective;
+        return m.configWith(runDir, memoryOverrides);
     }
 
     /** The value at a dotted path ("train.micro_batch") of a config tree. */
@@ -164,23 +170,25 @@ public record RunManifest(
      * stamped now; {@link #recordChanges} writes them.
      */
     List<Change> memoryChanges(RunConfig cfg) throws IOException {
-        JsonNode then = storedConfig(this);
-        JsonNode now = configTree(cfg);
-        String time = Instant.now().toString();
-        List<Change> changes = new ArrayList<>();
+        return changesBetween(storedConfig(this), configTree(cfg), Instant.now().toString());
+    }
+
+    /** The {@link #MEMORY_SETTINGS} whose values differ between two config trees, stamped {@code time}. */
+    private static List<Change> changesBetween(JsonNode then, JsonNode now, String time) {
+        List<Change> found = new ArrayList<>();
         for (String setting : MEMORY_SETTINGS) {
             JsonNode from = at(then, setting);
             JsonNode to = at(now, setting);
             if (!from.equals(to)) {
-                changes.add(new Change(time, setting, from, to));
+                found.add(new Change(time, setting, from, to));
             }
         }
-        return changes;
+        return found;
     }
 
     /** The value a memory setting had when the run began: the first change's "from", else the stored one. */
     JsonNode startedWith(String setting) throws IOException {
-        return (changes == null ? List.<Change>of() : changes).stream().filter(c -> c.setting().equals(setting))
+        return changes.stream().filter(c -> c.setting().equals(setting))
                 .findFirst().map(Change::from).orElse(at(storedConfig(this), setting));
     }
 
@@ -189,7 +197,7 @@ public record RunManifest(
         if (added.isEmpty()) {
             return;
         }
-        List<Change> all = new ArrayList<>(changes == null ? List.of() : changes);
+        List<Change> all = new ArrayList<>(changes);
         all.addAll(added);
         JsonFiles.write(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), new RunManifest(format, name, created,
                 collapseVersion, seed, regime, dataset, ConfigLoader.JSON.valueToTree(cfg), all));

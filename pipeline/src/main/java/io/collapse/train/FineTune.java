@@ -186,10 +186,10 @@ public final class FineTune {
      * memory continues with smaller ones).
      */
     private static void checkResumable(TrainState state, TrainState fresh, Path stateDir) {
-        if (!state.config().withMicroBatch(fresh.config().microBatch()).equals(fresh.config())) {
-            List<String> changed = ConfigLoader.differences(ConfigLoader.JSON.valueToTree(state.config()),
-                    ConfigLoader.JSON.valueToTree(fresh.config()), "train").stream()
-                    .filter(d -> !d.startsWith("train.micro_batch: ")).toList();
+        List<String> changed = ConfigLoader.differences(ConfigLoader.JSON.valueToTree(state.config()),
+                ConfigLoader.JSON.valueToTree(fresh.config()), "train").stream()
+                .filter(d -> !d.startsWith("train.micro_batch: ")).toList();
+        if (!changed.isEmpty()) {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written with another train config ("
                     + String.join(", ", changed) + "); only the micro-batch may change. Use a fresh output folder.");
         }

@@ -74,7 +74,7 @@ class AdamWTest {
 
         try (NDManager root = TestDevice.manager();
                 NDManager model = root.newSubManager();
-                AdamW opt = new AdamW(root, B1, B2, EPS, WD)) {
+                AdamW opt = adamW(root)) {
             Map<String, NDArray> params = params(model, P0, Q0);
             for (int t = 1; t <= LRS.length; t++) {
                 double lr = LRS[t - 1];
@@ -102,6 +102,11 @@ class AdamWTest {
         }
     }
 
+    /** AdamW with the constants the reference steps use. */
+    private static AdamW adamW(NDManager root) {
+        return new AdamW(root, B1, B2, EPS, WD);
+    }
+
     private static void refStep(double[] p, double[] g, double[] m, double[] v, double lr, int t) {
         for (int i = 0; i < p.length; i++) {
             p[i] -= lr * WD * p[i];
@@ -116,8 +121,8 @@ class AdamWTest {
     @Test
     void savedStateResumesBitwise() {
         try (NDManager root = TestDevice.manager();
-                AdamW a = new AdamW(root, B1, B2, EPS, WD);
-                AdamW b = new AdamW(root, B1, B2, EPS, WD)) {
+                AdamW a = adamW(root);
+                AdamW b = adamW(root)) {
             Map<String, NDArray> pa = params(root, P0, Q0);
             for (int t = 1; t <= 2; t++) {
                 step(root, a, pa, t);
@@ -141,8 +146,8 @@ class AdamWTest {
     @Test
     void theFusedAndPerTensorFormsTakeTheSameSteps() {
         try (NDManager root = TestDevice.manager();
-                AdamW fused = new AdamW(root, B1, B2, EPS, WD);
-                AdamW perTensor = new AdamW(root, B1, B2, EPS, WD)) {
+                AdamW fused = adamW(root);
+                AdamW perTensor = adamW(root)) {
             Map<String, NDArray> pa = params(root, P0, Q0);
             Map<String, NDArray> pb = params(root, P0, Q0);
             for (int t = 1; t <= LRS.length; t++) {

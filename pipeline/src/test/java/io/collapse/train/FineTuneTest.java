@@ -132,7 +132,7 @@ class FineTuneTest {
         assertTrue(other.getMessage().contains("another train config (train.epochs: 2 -> 3); only the micro-batch may change"),
                 other.getMessage());
 
-        FineTune.Result resumed = train(out, CHECKPOINTING.withMicroBatch(1), FineTune.Listener.NONE);
+        FineTune.Result resumed = train(out, config(2, 4, 1, 2), FineTune.Listener.NONE); // CHECKPOINTING, micro-batch 1
         assertEquals(4, resumed.stepLosses().size(), "steps 9..12, from the step-8 checkpoint");
         assertEquals(1, JSON.readTree(out.resolve("state/state.json").toFile()).path("config").path("micro_batch").asInt());
     }

@@ -59,7 +59,19 @@ final class ChildRuns {
 
     /** Continue the run if it has begun, else begin it. */
     List<String> argsFor(Path run) {
-        return Files.exists(run.resolve("run.json")) ? List.of("resume", run.toString(), "--no-progress", "--no-report") : SMOKE;
+        return Files.exists(run.resolve("run.json")) ? resumeArgs(run) : SMOKE;
+    }
+
+    /** `collapse resume RUN`, quietly. */
+    static List<String> resumeArgs(Path run) {
+        return List.of("resume", run.toString(), "--no-progress", "--no-report");
+    }
+
+    /** Resumes {@code run} to its end, which must succeed, and returns what it printed. */
+    String resumeToEnd(Path run) throws IOException, InterruptedException {
+        Process p = start(run, resumeArgs(run));
+        assertEquals(0, p.waitFor(), () -> output(p));
+        return output(p);
     }
 
     Process start(Path runDir, List<String> args) throws IOException {

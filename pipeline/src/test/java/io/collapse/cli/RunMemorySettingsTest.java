@@ -28,7 +28,7 @@ class RunMemorySettingsTest {
         ChildRuns runs = new ChildRuns(tmp);
         Path run = tmp.resolve("smaller");
         runs.killAt(run, "1,0,\"event\":\"checkpoint\""); // generation 0's training, after its step-2 checkpoint
-        List<String> resume = List.of("resume", run.toString(), "--no-progress", "--no-report");
+        List<String> resume = ChildRuns.resumeArgs(run);
 
         // Half the micro-batch: training goes on from its checkpoint; killed after the corpus's first shard.
         List<String> smallerMicro = new ArrayList<>(resume);

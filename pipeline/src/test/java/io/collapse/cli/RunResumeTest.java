@@ -56,8 +56,7 @@ class RunResumeTest {
         runs.killAt(run, "1,0,\"event\":\"phase_start\",\"generation\":1,\"phase\":\"eval\"");
         killedAt.add(state(run));
 
-        Process p = runs.start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
-        assertEquals(0, p.waitFor(), () -> runs.output(p));
+        runs.resumeToEnd(run);
 
         assertFalse(killedAt.get(0).contains("gen-00/train"), "first kill came after training: " + killedAt);
         assertFalse(killedAt.get(1).contains("gen-00/corpus"), "second kill came after the corpus: " + killedAt);
@@ -90,9 +89,7 @@ class RunResumeTest {
         assertEquals(1, status.err().strip().lines().count(), status.err());
         assertTrue(status.err().contains("gen-00/eval.json"), status.err());
 
-        Process p = runs.start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
-        assertEquals(0, p.waitFor(), () -> runs.output(p));
-        String out = runs.output(p);
+        String out = runs.resumeToEnd(run);
         assertTrue(out.contains("warning: gen-01/train") && out.contains("warning: gen-00/corpus")
                 && out.contains("warning: gen-01/score") && out.contains("kept as gen-00/eval.json.damaged")
                 && out.contains("warning: gen-00/train"), out);
@@ -117,9 +114,7 @@ class RunResumeTest {
         Path leftover = run.resolve("gen-00/.real-ppl.f32.12345.tmp");
         Files.writeString(leftover, "partial");
 
-        Process p = runs.start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
-        assertEquals(0, p.waitFor(), () -> runs.output(p));
-        String out = runs.output(p);
+        String out = runs.resumeToEnd(run);
         assertTrue(out.contains("state.json: not a valid run state") && out.contains("kept as state.json.damaged"), out);
         assertFalse(out.contains("generation 0/1: train") || out.contains(": eval\n"), "work was redone:\n" + out);
         assertFalse(Files.exists(leftover));
@@ -187,8 +182,7 @@ class RunResumeTest {
             killedIn.add(lastPhase(run));
             tookOver |= runs.output(p).contains("note: taking over"); // the lock of the process killed before
         }
-        Process last = runs.start(run, List.of("resume", run.toString(), "--no-progress", "--no-report"));
-        assertEquals(0, last.waitFor(), () -> runs.output(last));
+        runs.resumeToEnd(run);
         assertTrue(tookOver, "no resume took over the lock of a killed run");
         assertTrue(killedIn.stream().distinct().count() >= 3, "kills did not spread over the phases: " + killedIn);
         assertSameOutputs(reference, run);

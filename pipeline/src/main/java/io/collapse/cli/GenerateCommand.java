@@ -86,7 +86,7 @@ final class GenerateCommand implements Callable<Integer> {
     private void print(ModelOptions.Loaded loaded, Tokenizer tokenizer, List<int[]> rows, PaddedBatch batch,
             GenerationConfig cfg, GenerateResult result, double seconds) throws IOException {
         int perPrompt = result.sequences().length / rows.size();
-        int eos = loaded.config().eosTokenId();
+        List<Integer> eos = loaded.config().eosTokenIds();
         int pad = loaded.config().padOrEos();
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < result.sequences().length; i++) {
@@ -121,9 +121,9 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The new tokens up to (not including) the EOS that ended them and the pads after it. */
-    static int[] trimEnd(int[] tokens, int eos, int pad) {
+    static int[] trimEnd(int[] tokens, List<Integer> eos, int pad) {
         int n = 0;
-        while (n < tokens.length && tokens[n] != eos) {
+        while (n < tokens.length && !eos.contains(tokens[n])) {
             n++;
         }
         int end = n;

@@ -37,6 +37,14 @@ public enum BeamLengthRule {
         return this == HF_5;
     }
 
+    /**
+     * Whether a finished hypothesis is followed by the eos it ended with (5.x) or by the first eos id
+     * (4.x's {@code BeamSearchScorer.finalize}); the same with one eos id.
+     */
+    public boolean keepsEndingEos() {
+        return this == HF_5;
+    }
+
     @JsonValue
     @Override
     public String toString() {

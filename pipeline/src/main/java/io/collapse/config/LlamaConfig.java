@@ -1,5 +1,7 @@
 package io.collapse.config;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -7,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * A Llama-architecture decoder (HF's {@code LlamaConfig}, model_type {@code llama}: Llama 2/3.x,
@@ -45,7 +49,11 @@ public record LlamaConfig(
         Boolean useSlidingWindow,
         @JsonDeserialize(using = OneId.class) Integer padTokenId,
         @JsonDeserialize(using = OneId.class) Integer bosTokenId,
-        @JsonDeserialize(using = OneId.class) Integer eosTokenId,
+        // One id, or several (Llama 3 instruct's [128001, 128008, 128009]): any of them ends a sequence.
+        @JsonProperty("eos_token_id")
+        @JsonFormat(with = {JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY, JsonFormat.Feature.WRITE_SINGLE_ELEM_ARRAYS_UNWRAPPED})
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        List<Integer> eosTokenIds,
         String modelType) implements LmConfig {
 
     /** Fills HF's defaults (LlamaConfig's or Qwen2Config's by model_type) for absent keys, then validates. */
@@ -77,8 +85,9 @@ public record LlamaConfig(
         useSlidingWindow = qwen2 ? (useSlidingWindow == null ? Boolean.FALSE : useSlidingWindow) : null;
         if (!qwen2) {
             bosTokenId = bosTokenId == null ? Integer.valueOf(1) : bosTokenId;
-            eosTokenId = eosTokenId == null ? Integer.valueOf(2) : eosTokenId;
+            eosTokenIds = eosTokenIds == null ? List.of(2) : eosTokenIds;
         }
+        eosTokenIds = eosIds(eosTokenIds);
         validate(vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim,
                 maxPositionEmbeddings);
         Check.positiveBelow("rms_norm_eps", rmsNormEps, 1);
@@ -88,7 +97,25 @@ public record LlamaConfig(
         if (Boolean.TRUE.equals(useSlidingWindow)) {
             throw new IllegalArgumentException("config: use_sliding_window=true is not supported (Qwen2 sliding-window attention)");
         }
-        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId, eosTokenId);
+        Check.specialTokenIds(vocabSize, padTokenId, bosTokenId);
+        Check.specialTokenIds(vocabSize, eosTokenIds.toArray(Integer[]::new));
+    }
+
+    /** config.json's eos ids, none where it has none; a null among them is refused. */
+    private static List<Integer> eosIds(List<Integer> given) {
+        if (given == null) {
+            return List.of();
+        }
+        if (given.stream().anyMatch(Objects::isNull)) {
+            throw new IllegalArgumentException("config: eos_token_id " + given + " holds a null; expected token ids");
+        }
+        return List.copyOf(given);
+    }
+
+    /** The first eos id (HF's eos_token_id[0]: what pads where there is no pad id), null without one. */
+    @Override
+    public Integer eosTokenId() {
+        return eosTokenIds.isEmpty() ? null : eosTokenIds.get(0);
     }
 
     private static void validate(int vocab, int hidden, int inner, int layers, int heads, int kvHeads, int headDim,
@@ -160,7 +187,7 @@ public record LlamaConfig(
         return matmulParameters() + (tieWordEmbeddings ? 0 : (long) vocabSize * hiddenSize);
     }
 
-    /** A token id that config.json may give as a list (Llama 3 instruct's eos): one id is taken, several refused. */
+    /** A pad or bos id, which config.json may give as a list of one. */
     static final class OneId extends JsonDeserializer<Integer> {
         @Override
         public Integer deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
@@ -170,7 +197,7 @@ public record LlamaConfig(
             }
             if (!node.isIntegralNumber() || !node.canConvertToInt()) {
                 throw new IllegalArgumentException("config: " + p.currentName() + " " + node
-                        + " is not supported; expected one token id (several eos ids are not implemented)");
+                        + " is not supported; expected one token id");
             }
             return node.intValue();
         }

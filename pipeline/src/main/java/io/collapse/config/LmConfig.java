@@ -54,7 +54,13 @@ public interface LmConfig {
     /** Null where the model has no pad token (GPT-2, Llama): then padding uses {@link #padOrEos}. */
     Integer padTokenId();
 
+    /** The eos id; with several ({@link #eosTokenIds}), the first. Null where the model has none. */
     Integer eosTokenId();
+
+    /** Every id that ends a sequence (HF's {@code eos_token_id}, one id or a list); empty where the model has none. */
+    default List<Integer> eosTokenIds() {
+        return eosTokenId() == null ? List.of() : List.of(eosTokenId());
+    }
 
     /** The id that pads batches and finished hypotheses: pad, or eos where there is no pad (HF generate's rule). */
     default int padOrEos() {

@@ -61,7 +61,7 @@ public final class Presets {
     private static LlamaConfig llama(int vocab, int hidden, int layers, int heads, int kvHeads, int inner, int maxPositions,
             double theta, double eps, double initStd, Integer pad, int bos, int eos) {
         return new LlamaConfig(vocab, hidden, inner, layers, heads, kvHeads, 0, maxPositions, eps, RopeParameters.plain(theta),
-                null, null, false, false, "silu", true, initStd, 0.0, null, pad, bos, eos, "llama");
+                null, null, false, false, "silu", true, initStd, 0.0, null, pad, bos, List.of(eos), "llama");
     }
 
     /**

@@ -13,8 +13,8 @@ import java.util.List;
  */
 final class BeamHypotheses {
 
-    /** A finished row (without its EOS) and its length-normalised score. */
-    record Hypothesis(double score, int[] tokens) {}
+    /** A finished row (without its EOS), the EOS it ended with (-1: open at max_length), its length-normalised score. */
+    record Hypothesis(double score, int[] tokens, int eos) {}
 
     private final int numBeams;
     private final double lengthPenalty;
@@ -39,20 +39,20 @@ final class BeamHypotheses {
         return beams.size();
     }
 
-    /** A row that ends here with an EOS (not part of {@code row}) whose processed log-prob sum is {@code sum}. */
-    void addEnded(int[] row, float sum) {
-        add(row, sum, rule.newTokensOnly() ? row.length + 1 - promptLength : row.length);
+    /** A row that ends here with {@code eos} (not part of {@code row}) whose processed log-prob sum is {@code sum}. */
+    void addEnded(int[] row, int eos, float sum) {
+        add(row, eos, sum, rule.newTokensOnly() ? row.length + 1 - promptLength : row.length);
     }
 
     /** A row still open when max_length was reached. */
     void addOpen(int[] row, float sum) {
-        add(row, sum, rule.newTokensOnly() ? row.length - promptLength : row.length);
+        add(row, -1, sum, rule.newTokensOnly() ? row.length - promptLength : row.length);
     }
 
-    private void add(int[] row, float sum, int length) {
+    private void add(int[] row, int eos, float sum, int length) {
         double score = (double) sum / Math.pow(length, lengthPenalty);
         if (beams.size() < numBeams || score > worstScore) {
-            beams.add(new Hypothesis(score, row));
+            beams.add(new Hypothesis(score, row, eos));
             if (beams.size() > numBeams) {
                 // HF sorts (score, index) pairs: the first is dropped, the second becomes the worst.
                 List<Integer> order = new ArrayList<>();

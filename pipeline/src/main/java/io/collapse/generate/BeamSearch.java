@@ -17,15 +17,16 @@ import java.util.List;
  *
  * <p>Per step, batched over every open prompt × beam (A prompts, N beams, V vocabulary): log-softmax
  * of the next-token logits, the processors on those log-probs, plus each beam's running score, then
- * the top 2N of the N·V candidates of each prompt. The host walks them in rank order: an EOS ranked
- * below N becomes a finished hypothesis (an EOS ranked lower is dropped), the first N others become
- * the next beams; the KV cache follows the chosen beams. A prompt whose hypotheses can no longer
- * improve is done and leaves the batch: under {@code hf-4.35} and {@code hf-4.36} judged from the
- * step's best candidate ({@code BeamSearchScorer}'s {@code is_done(next_scores.max())}), under
- * {@code hf-5} from the best beam still running, as 5.x's vectorized beam search does
- * ({@code _check_early_stop_heuristic} on {@code running_beam_scores[:, :1]}); the two differ when
- * the step's best candidate is an EOS. At the end, open beams of unfinished prompts are offered as
- * hypotheses, and each prompt returns its best n.
+ * the top K = max(2, 1 + E)·N of the N·V candidates of each prompt (E eos ids: enough for N that end
+ * in none). The host walks them in rank order: an EOS ranked below N becomes a finished hypothesis
+ * (an EOS ranked lower is dropped), the first N others become the next beams; the KV cache follows
+ * the chosen beams. A prompt whose hypotheses can no longer improve is done and leaves the batch:
+ * under {@code hf-4.35} and {@code hf-4.36} judged from the step's best candidate
+ * ({@code BeamSearchScorer}'s {@code is_done(next_scores.max())}), under {@code hf-5} from the best
+ * beam still running, as 5.x's vectorized beam search does ({@code _check_early_stop_heuristic} on
+ * {@code running_beam_scores[:, :1]}); the two differ when the step's best candidate is an EOS. At
+ * the end, open beams of unfinished prompts are offered as hypotheses, and each prompt returns its
+ * best n, each followed by its EOS: 4.x wrote the first eos id, 5.x keeps the one it ended with.
  */
 final class BeamSearch {
 
@@ -33,8 +34,9 @@ final class BeamSearch {
 
     /** @param state the prompts expanded to N consecutive rows each */
     static GenerateResult run(DecodeState state, List<LogitsProcessor> processors,
-            GenerationConfig cfg, int padId, int eosId) {
+            GenerationConfig cfg, int padId, List<Integer> eosIds) {
         int beams = cfg.numBeams();
+        int candidates = Math.max(2, 1 + eosIds.size()) * beams;
         int prompts = state.rows() / beams;
         int promptLength = state.length();
         int maxLength = promptLength + cfg.maxNewTokens();
@@ -56,8 +58,8 @@ final class BeamSearch {
         int steps = 0;
         while (true) {
             int rowLength = state.length();
-            Candidates top = topCandidates(state, processors, beamScores, open.length, beams);
-            Choice next = choose(top, hyps, open, state.ids(), rowLength, beams, eosId, rule);
+            Candidates top = topCandidates(state, processors, beamScores, open.length, beams, candidates);
+            Choice next = choose(top, hyps, open, state.ids(), rowLength, beams, eosIds, rule);
             steps++;
             open = next.stillOpen();
             if (open.length == 0) {
@@ -72,32 +74,32 @@ final class BeamSearch {
                 break;
             }
         }
-        return finish(state, hyps, open, beamScores, cfg, promptLength, maxLength, steps, padId, eosId);
+        return finish(state, hyps, open, beamScores, cfg, promptLength, maxLength, steps, padId, eosIds);
     }
 
-    /** The step's 2N best (score, beam·V + token) of each open prompt, scores (A, 2N) and indices flat. */
-    private record Candidates(float[] scores, long[] indices, long vocab) {}
+    /** The step's K best (score, beam·V + token) of each open prompt, scores (A, K) and indices flat. */
+    private record Candidates(float[] scores, long[] indices, long vocab, int perPrompt) {}
 
     /** The beams chosen for the next step (N per prompt still open, in order) and the prompts still open. */
     private record Choice(float[] scores, int[] tokens, int[] rows, int[] stillOpen) {}
 
     private static Candidates topCandidates(DecodeState state, List<LogitsProcessor> processors, float[] beamScores,
-            int openCount, int beams) {
+            int openCount, int beams, int k) {
         try (Scope step = state.step()) {
             NDArray logProbs = state.nextLogits(step).logSoftmax(1); // (A·N, V)
             NDArray scores = LogitsProcessor.applyAll(processors, logProbs, state.ids());
             long vocab = scores.getShape().get(1);
             NDArray running = Tensors.of(step.manager(), beamScores, new Shape(beamScores.length, 1)); // (A·N, 1)
             NDArray candidates = scores.add(running).reshape(openCount, beams * vocab); // (A, N·V)
-            NDList top = candidates.topK(2 * beams, 1, true, true);
+            NDList top = candidates.topK(k, 1, true, true);
             return new Candidates(top.get(0).toFloatArray(), top.get(1).toType(DataType.INT64, false).toLongArray(),
-                    vocab); // (A, 2N) each
+                    vocab, k); // (A, K) each
         }
     }
 
     /** The scorer walks each prompt's candidates; prompts found done leave the batch right away. */
     private static Choice choose(Candidates top, BeamHypotheses[] hyps, int[] open, int[][] ids, int rowLength,
-            int beams, int eosId, BeamLengthRule rule) {
+            int beams, List<Integer> eosIds, BeamLengthRule rule) {
         int openCount = open.length;
         float[] nextScores = new float[openCount * beams];
         int[] nextTokens = new int[openCount * beams];
@@ -108,14 +110,15 @@ final class BeamSearch {
             BeamHypotheses h = hyps[open[a]];
             int base = kept * beams;
             int filled = 0;
-            for (int rank = 0; rank < 2 * beams && filled < beams; rank++) {
-                float score = top.scores()[a * 2 * beams + rank];
-                long flat = top.indices()[a * 2 * beams + rank];
+            int k = top.perPrompt();
+            for (int rank = 0; rank < k && filled < beams; rank++) {
+                float score = top.scores()[a * k + rank];
+                long flat = top.indices()[a * k + rank];
                 int row = a * beams + (int) (flat / top.vocab());
                 int token = (int) (flat % top.vocab());
-                if (token == eosId) {
+                if (eosIds.contains(token)) {
                     if (rank < beams) {
-                        h.addEnded(ids[row], score);
+                        h.addEnded(ids[row], token, score);
                     }
                 } else {
                     nextScores[base + filled] = score;
@@ -126,12 +129,12 @@ final class BeamSearch {
             }
             if (filled < beams) {
                 throw new IllegalStateException("beam search: prompt " + open[a] + " has " + filled
-                        + " non-EOS candidates among the top " + 2 * beams + "; expected " + beams);
+                        + " non-EOS candidates among the top " + k + "; expected " + beams);
             }
             // Whether open beams can still beat the worst hypothesis: 4.35-4.48's BeamSearchScorer asks with
             // the best candidate of the step, an EOS that just finished included; 5.x's vectorized
             // search (#35802) with the best beam still running, i.e. the best non-EOS candidate.
-            float bestForDone = rule.doneByRunningBeam() ? nextScores[base] : top.scores()[a * 2 * beams];
+            float bestForDone = rule.doneByRunningBeam() ? nextScores[base] : top.scores()[a * k];
             if (!h.isDone(bestForDone, rowLength + 1)) {
                 stillOpen[kept++] = open[a];
             }
@@ -141,7 +144,7 @@ final class BeamSearch {
 
     /** HF's {@code finalize}: open beams of unfinished prompts become hypotheses; best n per prompt; EOS and pads. */
     private static GenerateResult finish(DecodeState state, BeamHypotheses[] hyps, int[] open, float[] beamScores,
-            GenerationConfig cfg, int promptLength, int maxLength, int steps, int padId, int eosId) {
+            GenerationConfig cfg, int promptLength, int maxLength, int steps, int padId, List<Integer> eosIds) {
         int beams = cfg.numBeams();
         int[][] ids = state.ids();
         for (int a = 0; a < open.length; a++) {
@@ -159,8 +162,8 @@ final class BeamSearch {
             longest = Math.max(longest, h.tokens().length);
         }
         int width = Math.min(longest + 1, maxLength);
-        // HF fills with `pad_token_id or eos_token_id`: a pad id of 0 is falsy in Python, so eos fills instead.
-        int fill = padId != 0 ? padId : eosId;
+        // HF fills with `pad_token_id or eos_token_id[0]`: a pad id of 0 is falsy in Python, so eos fills instead.
+        int fill = padId != 0 || eosIds.isEmpty() ? padId : eosIds.get(0);
         int[][] sequences = new int[best.size()][];
         float[] scores = new float[best.size()];
         for (int i = 0; i < best.size(); i++) {
@@ -169,7 +172,7 @@ final class BeamSearch {
             Arrays.fill(row, fill);
             System.arraycopy(hyp, 0, row, 0, hyp.length);
             if (hyp.length < width) {
-                row[hyp.length] = eosId;
+                row[hyp.length] = cfg.beamLengthRule().keepsEndingEos() ? best.get(i).eos() : eosIds.get(0);
             }
             sequences[i] = row;
             scores[i] = (float) best.get(i).score();

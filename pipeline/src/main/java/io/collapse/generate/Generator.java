@@ -16,7 +16,7 @@ public final class Generator {
     private final CausalLM model;
     private final GenerationConfig cfg;
     private final int padId;
-    private final int eosId;
+    private final List<Integer> eosIds;
 
     /** Pads finished rows with the model's pad id, else its eos id (HF generate's default). */
     public Generator(CausalLM model, GenerationConfig cfg) {
@@ -28,7 +28,7 @@ public final class Generator {
         this.model = model;
         this.cfg = cfg;
         this.padId = padId;
-        this.eosId = model.config().eosTokenId();
+        this.eosIds = model.config().eosTokenIds();
     }
 
     public GenerationConfig config() {
@@ -43,8 +43,9 @@ public final class Generator {
         return padId;
     }
 
-    public int eosId() {
-        return eosId;
+    /** The ids that end a row (one, or several as in Llama 3 instruct; none for a model without eos). */
+    public List<Integer> eosIds() {
+        return eosIds;
     }
 
     /**
@@ -71,29 +72,30 @@ public final class Generator {
         int promptLength = inputIds[0].length;
         int copies = cfg.rowsPerPrompt();
         try (DecodeState state = new DecodeState(model, inputIds, mask, copies, cfg.useCache(), manager)) {
-            List<LogitsProcessor> processors = LogitsProcessor.processors(cfg, promptLength, eosId);
+            List<LogitsProcessor> processors = LogitsProcessor.processors(cfg, promptLength, eosIds);
             switch (cfg.strategy()) {
                 case BEAM:
-                    return BeamSearch.run(state, processors, cfg, padId, eosId);
+                    return BeamSearch.run(state, processors, cfg, padId, eosIds);
                 case GREEDY:
-                    return Sampling.run(state, processors, Sampler.GREEDY, cfg.maxNewTokens(), padId, eosId);
+                    return Sampling.run(state, processors, Sampler.GREEDY, cfg.maxNewTokens(), padId, eosIds);
                 default: // SAMPLE
                     List<LogitsProcessor> all = new ArrayList<>(processors);
                     all.addAll(LogitsProcessor.warpers(cfg));
                     Sampler sampler = Sampler.multinomial(cfg.seed(), firstPromptIndex, copies, state.rows());
-                    return Sampling.run(state, all, sampler, cfg.maxNewTokens(), padId, eosId);
+                    return Sampling.run(state, all, sampler, cfg.maxNewTokens(), padId, eosIds);
             }
         }
     }
 
-    /** HF's {@code _prepare_attention_mask_for_generation}: ids != pad when a pad occurs (and pad != eos). */
+    /** HF's {@code _prepare_attention_mask_for_generation}: ids != pad when a pad occurs (and pad is no eos). */
     int[][] defaultMask(int[][] ids) {
+        boolean padIsEos = eosIds.contains(padId);
         boolean padSeen = false;
         int[][] mask = new int[ids.length][];
         for (int r = 0; r < ids.length; r++) {
             mask[r] = new int[ids[r].length];
             for (int t = 0; t < ids[r].length; t++) {
-                padSeen |= ids[r][t] == padId && padId != eosId;
+                padSeen |= ids[r][t] == padId && !padIsEos;
             }
         }
         for (int r = 0; r < ids.length; r++) {

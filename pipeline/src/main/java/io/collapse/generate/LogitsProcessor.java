@@ -37,7 +37,7 @@ public interface LogitsProcessor {
      * HF 4.35's {@code _get_logits_processor} order for our settings: repetition penalty, no-repeat
      * n-gram, min_new_tokens.
      */
-    static List<LogitsProcessor> processors(GenerationConfig cfg, int promptLength, int eosId) {
+    static List<LogitsProcessor> processors(GenerationConfig cfg, int promptLength, List<Integer> eosIds) {
         List<LogitsProcessor> list = new ArrayList<>();
         if (cfg.repetitionPenalty() != 1.0) {
             list.add(new RepetitionPenalty(cfg.repetitionPenalty().floatValue()));
@@ -45,8 +45,8 @@ public interface LogitsProcessor {
         if (cfg.noRepeatNgramSize() > 0) {
             list.add(new NoRepeatNGram(cfg.noRepeatNgramSize()));
         }
-        if (cfg.minNewTokens() > 0) {
-            list.add(new MinNewTokens(promptLength, cfg.minNewTokens(), eosId));
+        if (cfg.minNewTokens() > 0 && !eosIds.isEmpty()) {
+            list.add(new MinNewTokens(promptLength, cfg.minNewTokens(), eosIds));
         }
         return list;
     }
@@ -95,13 +95,15 @@ public interface LogitsProcessor {
         }
     }
 
-    /** HF's MinNewTokensLengthLogitsProcessor: EOS is impossible while fewer than {@code min} tokens are new. */
-    record MinNewTokens(int promptLength, int minNewTokens, int eosId) implements LogitsProcessor {
+    /** HF's MinNewTokensLengthLogitsProcessor: every EOS is impossible while fewer than {@code min} tokens are new. */
+    record MinNewTokens(int promptLength, int minNewTokens, List<Integer> eosIds) implements LogitsProcessor {
         @Override
         public NDArray process(NDArray scores, int[][] ids) {
             int newTokens = ids[0].length - promptLength;
             if (newTokens < minNewTokens) {
-                scores.set(new NDIndex(":, {}", eosId), Tensors.scalar(scores, FILTER));
+                for (int eos : eosIds) {
+                    scores.set(new NDIndex(":, {}", eos), Tensors.scalar(scores, FILTER));
+                }
             }
             return scores;
         }

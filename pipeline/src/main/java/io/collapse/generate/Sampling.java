@@ -22,7 +22,7 @@ final class Sampling {
      * @param processors HF's logits processors, then (sampling only) the warpers
      */
     static GenerateResult run(DecodeState state, List<LogitsProcessor> processors,
-            Sampler sampler, int maxNewTokens, int padId, int eosId) {
+            Sampler sampler, int maxNewTokens, int padId, List<Integer> eosIds) {
         int rows = state.rows();
         int promptLength = state.length();
         int[][] prompt = state.ids();
@@ -51,7 +51,7 @@ final class Sampling {
             for (int i = 0; i < active.length; i++) {
                 tokens[active[i]][steps] = next[i];
                 chosen[active[i]][steps] = score[i];
-                if (next[i] != eosId) {
+                if (!eosIds.contains(next[i])) {
                     keep[kept++] = i;
                 }
             }

@@ -52,7 +52,7 @@ public final class SyntheticCorpus {
         String dtype = BlockCodec.dtype(width);
         CorpusManifest fresh = new CorpusManifest(CorpusManifest.FORMAT, false, prompts.numBlocks(), cfg.maxNewTokens(),
                 dtype, shardBlocks, batchSize, model, promptsSha256(prompts), cfg, 0, List.of());
-        CorpusManifest manifest = resumable(dir, fresh, generator.eosId(), progress);
+        CorpusManifest manifest = resumable(dir, fresh, generator.eosIds(), progress);
         int shards = (prompts.numBlocks() + shardBlocks - 1) / shardBlocks;
         int shortBlocks = manifest.shortBlocks();
         List<CorpusManifest.Shard> done = new ArrayList<>(manifest.shards());
@@ -114,7 +114,7 @@ public final class SyntheticCorpus {
             int n = Math.min(fresh.length, width);
             System.arraycopy(fresh, 0, blocks, offset + i * width, n);
             Arrays.fill(blocks, offset + i * width + n, offset + (i + 1) * width, generator.padId());
-            shortBlocks += endsEarly(fresh, width, generator.eosId()) ? 1 : 0;
+            shortBlocks += endsEarly(fresh, width, generator.eosIds()) ? 1 : 0;
         }
         return shortBlocks;
     }
@@ -156,7 +156,7 @@ public final class SyntheticCorpus {
     }
 
     /** The manifest to continue from: the one on disk if it is this job's and its shards check out, else a fresh one. */
-    private static CorpusManifest resumable(Path dir, CorpusManifest fresh, int eosId, CorpusProgress progress)
+    private static CorpusManifest resumable(Path dir, CorpusManifest fresh, List<Integer> eosIds, CorpusProgress progress)
             throws IOException {
         CorpusManifest read = CorpusManifest.read(dir);
         if (read == null) {
@@ -175,7 +175,7 @@ public final class SyntheticCorpus {
                 CorpusManifest.verifiedShard(dir, shard);
             } catch (IOException bad) {
                 progress.rewritingFrom(good.size(), bad.getMessage());
-                return found.with(false, shortBlocks(read(dir, found, good), eosId), good);
+                return found.with(false, shortBlocks(read(dir, found, good), eosIds), good);
             }
             good.add(shard);
         }
@@ -183,17 +183,17 @@ public final class SyntheticCorpus {
     }
 
     /** Short blocks among {@code blocks}: only needed when later shards are dropped and the count must restart. */
-    private static int shortBlocks(TokenBlocks blocks, int eosId) {
+    private static int shortBlocks(TokenBlocks blocks, List<Integer> eosIds) {
         int n = 0;
         for (int i = 0; i < blocks.numBlocks(); i++) {
-            n += endsEarly(blocks.block(i), blocks.blockSize(), eosId) ? 1 : 0;
+            n += endsEarly(blocks.block(i), blocks.blockSize(), eosIds) ? 1 : 0;
         }
         return n;
     }
 
-    private static boolean endsEarly(int[] fresh, int width, int eosId) {
+    private static boolean endsEarly(int[] fresh, int width, List<Integer> eosIds) {
         for (int t = 0; t < Math.min(fresh.length, width); t++) {
-            if (fresh[t] == eosId) {
+            if (eosIds.contains(fresh[t])) {
                 return t < width - 1;
             }
         }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.OperatingSystemMXBean;
 import io.collapse.config.Presets;
 import io.collapse.model.CausalLM;
@@ -49,6 +50,37 @@ class GenerateCommandTest {
             assertEquals(record.get("new_tokens").get(i), doc.get("sequences").get(i).get("new_tokens"));
         }
         assertEquals("beam", doc.get("generation").get("strategy").asText());
+    }
+
+    /**
+     * A config.json with Llama 3 instruct's list of eos ids: each row stops at whichever eos comes
+     * first, as transformers' greedy did (hf-families/llama/eos-list.json), and is printed without it.
+     */
+    @Test
+    void severalEosIdsEndEachRowAtTheFirstOfThem() throws Exception {
+        Path fixture = Path.of("src/test/resources/hf-families/llama");
+        JsonNode expected = CliSupport.JSON.readTree(fixture.resolve("eos-list.json").toFile());
+        JsonNode greedy = expected.get("generate").get(0);
+        assertEquals("greedy", greedy.get("name").asText());
+        Path model = tmp.resolve("model");
+        Files.createDirectory(model);
+        try (var files = Files.list(fixture)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("model")).toList()) {
+                Files.copy(f, model.resolve(f.getFileName()));
+            }
+        }
+        ObjectNode config = (ObjectNode) CliSupport.JSON.readTree(fixture.resolve("config.json").toFile());
+        Files.writeString(model.resolve("config.json"), config.set("eos_token_id", greedy.get("kwargs").get("eos_token_id")).toString());
+        Path ids = Files.writeString(tmp.resolve("ids.json"), expected.get("inputs").get("batch").get("input_ids").toString());
+        Cli.Result run = Cli.run("generate", "--model", model.toString(), "--prompt-ids", ids.toString(),
+                "--strategy", "greedy", "--max-new-tokens", "16", "--json");
+        assertEquals(0, run.code(), run.err());
+        JsonNode rows = CliSupport.JSON.readTree(run.out()).get("sequences");
+        // HF's rows: [109, 21], [287, 2], [2, 21] with eos [21, 2, 109]: each ends at its first token that is an eos.
+        assertEquals("[[109,21],[287,2],[2,21]]", greedy.get("new_tokens").toString());
+        assertEquals("[]", rows.get(0).get("new_tokens").toString());
+        assertEquals("[287]", rows.get(1).get("new_tokens").toString());
+        assertEquals("[]", rows.get(2).get("new_tokens").toString());
     }
 
     @Test

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,9 +88,14 @@ class LlamaConfigTest {
                 "{\"model_type\": \"llama\", " + SIZES + ", \"rope_parameters\": {\"rope_type\": \"linear\"}}");
         assertMessage("config: use_sliding_window=true is not supported (Qwen2 sliding-window attention)",
                 "{\"model_type\": \"qwen2\", " + SIZES + ", \"use_sliding_window\": true}");
-        assertMessage("config: eos_token_id [128001,128008,128009] is not supported; expected one token id"
-                + " (several eos ids are not implemented)",
-                "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [128001, 128008, 128009]}");
+        assertMessage("config: pad_token_id [0,1] is not supported; expected one token id",
+                "{\"model_type\": \"llama\", " + SIZES + ", \"pad_token_id\": [0, 1]}");
+        assertMessage("config: special token id 1000 (pad/bos/eos) must lie in [0, vocab_size=1000)",
+                "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [2, 1000]}");
+        assertMessage("config.json: eos_token_id.[1]: expected an integer in [-2147483648, 2147483647], got x",
+                "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [2, \"x\"]}");
+        assertMessage("config: eos_token_id [2, null] holds a null; expected token ids",
+                "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [2, null]}");
         assertMessage("config: special token id 1000 (pad/bos/eos) must lie in [0, vocab_size=1000)",
                 "{\"model_type\": \"llama\", " + SIZES + ", \"pad_token_id\": 1000}");
         assertMessage("config: hidden_act 'relu2' is not supported; expected one of [gelu, gelu_new, gelu_pytorch_tanh, relu, silu, swish]",
@@ -98,7 +104,32 @@ class LlamaConfigTest {
 
     @Test
     void aOneElementEosListIsThatId() throws IOException {
-        assertEquals(7, LmConfigFile.read(dir, "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [7]}").eosTokenId());
+        LmConfig c = LmConfigFile.read(dir, "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [7]}");
+        assertEquals(7, c.eosTokenId());
+        assertEquals(List.of(7), c.eosTokenIds());
+        assertEquals(7, ConfigLoader.JSON.readTree(c.toJson("float32")).get("eos_token_id").intValue(), "written as one id");
+    }
+
+    /** Llama 3 instruct's config: any of the ids ends a sequence; the first pads; written back as the list it was. */
+    @Test
+    void severalEosIdsAreKeptInOrder() throws IOException {
+        LmConfig c = LmConfigFile.read(dir, "{\"model_type\": \"llama\", \"vocab_size\": 128256, \"hidden_size\": 64,"
+                + " \"intermediate_size\": 160, \"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+                + " \"bos_token_id\": 128000, \"eos_token_id\": [128001, 128008, 128009]}");
+        assertEquals(List.of(128001, 128008, 128009), c.eosTokenIds());
+        assertEquals(128001, c.eosTokenId());
+        assertEquals(128001, c.padOrEos());
+        assertEquals("[128001,128008,128009]", ConfigLoader.JSON.readTree(c.toJson("float32")).get("eos_token_id").toString());
+        assertEquals(c, LmConfigFile.read(dir, c.toJson("float32")));
+    }
+
+    /** Qwen2 has no default eos: none, and none written. */
+    @Test
+    void aQwen2ConfigWithoutEosHasNone() throws IOException {
+        LmConfig c = LmConfigFile.read(dir, "{\"model_type\": \"qwen2\", " + SIZES + "}");
+        assertEquals(List.of(), c.eosTokenIds());
+        assertNull(c.eosTokenId());
+        assertFalse(ConfigLoader.JSON.readTree(c.toJson("float32")).has("eos_token_id"));
     }
 
     private void assertMessage(String expected, String json) {

@@ -153,7 +153,7 @@ public class HfGenerateParityTest {
             for (int r = 0; r < chosen.size(); r++) {
                 for (int t = 0; t < chosen.get(r).size(); t++) {
                     // After a row's EOS HF reports the pad column of a row we no longer compute.
-                    boolean ended = t > 0 && sequences[r][promptLength + t - 1] == model.config().eosTokenId();
+                    boolean ended = t > 0 && model.config().eosTokenIds().contains(sequences[r][promptLength + t - 1]);
                     if (ended || Float.isNaN(out.chosenScores()[r][t])) {
                         assertTrue(ended, "row " + r + " step " + t + " not computed but not ended");
                         break;

@@ -59,7 +59,7 @@ class LogitsProcessorTest {
 
     @Test
     void minNewTokensForbidsEosUntilEnoughNewTokens() {
-        LogitsProcessor p = new LogitsProcessor.MinNewTokens(3, 2, 2);
+        LogitsProcessor p = new LogitsProcessor.MinNewTokens(3, 2, List.of(2));
         NDArray early = p.process(scores(new float[][] {{1f, 1f, 5f, 1f}}), new int[][] {{4, 5, 6, 7}});
         assertArrayEquals(new float[] {1f, 1f, NEG, 1f}, row(early, 0));
         NDArray late = p.process(scores(new float[][] {{1f, 1f, 5f, 1f}}), new int[][] {{4, 5, 6, 7, 8}});
@@ -105,7 +105,7 @@ class LogitsProcessorTest {
         assertArrayEquals(new float[] {2f, -4f}, row(out, 0));
         GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, null, null, null, null, 2, 8, 3.0, 2, 0.7, 10, 0.9,
                 null, null, null);
-        List<LogitsProcessor> procs = LogitsProcessor.processors(cfg, 5, 2);
+        List<LogitsProcessor> procs = LogitsProcessor.processors(cfg, 5, List.of(2));
         assertEquals(List.of(LogitsProcessor.RepetitionPenalty.class, LogitsProcessor.NoRepeatNGram.class,
                 LogitsProcessor.MinNewTokens.class), procs.stream().map(Object::getClass).toList());
         assertEquals(List.of(LogitsProcessor.Temperature.class, LogitsProcessor.TopK.class, LogitsProcessor.TopP.class),

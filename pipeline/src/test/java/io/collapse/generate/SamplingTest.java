@@ -135,8 +135,8 @@ class SamplingTest {
         return model.config().padTokenId();
     }
 
-    private static int eos() {
-        return model.config().eosTokenId();
+    private static List<Integer> eos() {
+        return model.config().eosTokenIds();
     }
 
     /** {@code cfg}'s processors, then one that counts the live arrays at the same point of every step. */

@@ -35,7 +35,7 @@ class LlamaForCausalLMTest {
 
     private static LlamaConfig qwen2(int layers, Integer padTokenId) {
         return new LlamaConfig(100, 32, 48, layers, 4, 2, 0, 64, 1e-6, new RopeParameters("llama3", 10000.0, 8.0, 1.0, 4.0, 16),
-                null, null, null, null, "silu", false, 0.3, 0.0, false, padTokenId, 97, 97, "qwen2");
+                null, null, null, null, "silu", false, 0.3, 0.0, false, padTokenId, 97, List.of(97), "qwen2");
     }
 
     /** Qwen2ForCausalLM(...).named_parameters() of transformers 5.17 for the 1-layer config, in its order. */

@@ -1,0 +1,73 @@
+package io.collapse.generate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.LmConfig;
+import io.collapse.model.CausalLM;
+import io.collapse.model.HfFixture;
+import io.collapse.model.auto.AutoModelForCausalLM;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A model whose config.json lists several eos ids (Llama 3 instruct's {@code [128001, 128008,
+ * 128009]}) against transformers 5.17's generate: the llama fixture's model with the eos ids of
+ * each record ({@code hf-families/llama/eos-list.json}, made by
+ * {@code bench/fixtures/make_eos_list_fixture.py}). Rows and hypotheses end at any of them,
+ * min_new_tokens holds all of them back, finished rows are filled with eos[0] where no pad id is
+ * given, a hypothesis keeps the eos it ended with, and with six eos among the first step's ten best
+ * candidates beam search still finds five beams to continue (it keeps max(2, 1 + E)·N candidates).
+ */
+class SeveralEosParityTest {
+
+    @AutoClose private static final NDManager manager = TestDevice.manager();
+    @TempDir Path dir;
+
+    @TestFactory
+    Stream<DynamicTest> everyRecordAsTransformersWithAndWithoutTheCache() throws IOException {
+        HfFixture fx = HfFixture.family("llama");
+        JsonNode expected = ConfigLoader.JSON.readTree(fx.dir().resolve("eos-list.json").toFile());
+        Map<JsonNode, CausalLM> models = new HashMap<>();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode record : expected.get("generate")) {
+            JsonNode eos = record.get("kwargs").get("eos_token_id");
+            CausalLM model = models.computeIfAbsent(eos, ids -> modelWithEos(fx, ids));
+            String name = record.get("name").asText();
+            tests.add(DynamicTest.dynamicTest(name, () -> HfGenerateParityTest.check(model, expected, record, true, manager)));
+            tests.add(DynamicTest.dynamicTest(name + " no-cache",
+                    () -> HfGenerateParityTest.check(model, expected, record, false, manager)));
+        }
+        return tests.stream();
+    }
+
+    /** The fixture's model, read from a config.json whose eos_token_id is {@code eos} (a JSON array). */
+    private CausalLM modelWithEos(HfFixture fx, JsonNode eos) {
+        try {
+            ObjectNode json = (ObjectNode) ConfigLoader.JSON.readTree(fx.dir().resolve("config.json").toFile());
+            json.set("eos_token_id", eos);
+            Path file = Files.writeString(dir.resolve("config-" + eos.size() + ".json"), json.toString());
+            LmConfig config = LmConfig.read(file);
+            assertEquals(ConfigLoader.JSON.convertValue(eos, List.class), config.eosTokenIds());
+            return AutoModelForCausalLM.fromStateDict(config, fx.weights(), manager, DataType.FLOAT32);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>{@code collapse.test.halt=N,MS,TEXT}: at the Nth point of this process whose text contains
  * TEXT, the process sends itself SIGKILL MS milliseconds later, or, with MS {@code wait}, prints
- * {@code halt point reached} and stops there until the test kills it. The points: every
+ * {@code halt point reached} and stops there until the test kills it, or, with MS {@code oom}, throws
+ * CUDA's out-of-memory error there, as a device that ran out of memory at that point would (the
+ * failure path a CPU cannot reach: its memory pre-check refuses such configs first). The points: every
  * events.jsonl line once flushed, every {@link AtomicFiles} write once renamed into place
  * ({@code wrote PATH}). Not {@link Runtime#halt}: that runs the C library's exit, whose static
  * destructors pull libtorch from under threads still in native code (a SIGSEGV, sometimes a hang).
@@ -26,6 +28,9 @@ public final class HaltHook {
     public static void reached(String point) {
         if (SPEC == null || !point.contains(SPEC[2]) || SEEN.incrementAndGet() != Integer.parseInt(SPEC[0])) {
             return;
+        }
+        if (SPEC[1].equals("oom")) {
+            throw new IllegalStateException("CUDA out of memory. Tried to allocate 2.00 GiB (collapse.test.halt at " + point + ")");
         }
         long ms = SPEC[1].equals("wait") ? -1 : Long.parseLong(SPEC[1]);
         if (ms > 0) {
@@ -62,8 +67,9 @@ public final class HaltHook {
             return null;
         }
         String[] parts = spec.split(",", 3);
-        if (parts.length != 3 || !parts[0].matches("[1-9][0-9]*") || !parts[1].matches("[0-9]+|wait")) {
-            throw new IllegalArgumentException("collapse.test.halt: expected N,MS,TEXT or N,wait,TEXT, got '" + spec + "'");
+        if (parts.length != 3 || !parts[0].matches("[1-9][0-9]*") || !parts[1].matches("[0-9]+|wait|oom")) {
+            throw new IllegalArgumentException("collapse.test.halt: expected N,MS,TEXT, N,wait,TEXT or N,oom,TEXT, got '"
+                    + spec + "'");
         }
         return parts;
     }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A run that ran out of memory continues with smaller batches (the two memory settings, and only
  * those), end to end in child JVMs: killed in training, continued with half the micro-batch, killed
  * in its corpus, continued with half the corpus batch; run.json, events, manifests and status say so.
+ * And a run that runs out of device memory says which of them to lower, and how to continue.
  */
 class RunMemorySettingsTest {
 
@@ -74,6 +75,40 @@ class RunMemorySettingsTest {
         Process r = runs.start(run, otherSetting);
         assertEquals(1, r.waitFor());
         assertTrue(runs.output(r).contains("only train.micro_batch and experiment.corpus_batch may change"), runs.output(r));
+    }
+
+    /**
+     * The device runs out of memory in the corpus, right after its first shard (HaltHook's oom: CUDA's
+     * message, thrown there): the run stops with exit 1 and one line that names the setting and the
+     * command; events.jsonl and status keep the failure; that command finishes the run, keeping the shard.
+     */
+    @Test
+    void runningOutOfMemoryKeepsTheWorkAndNamesTheCommandThatContinues() throws Exception {
+        ChildRuns runs = new ChildRuns(tmp);
+        Path run = tmp.resolve("oom");
+        Process p = runs.start(run, ChildRuns.SMOKE, "1,oom,wrote " + run.resolve("gen-00/corpus/manifest.json"));
+        assertEquals(1, runs.awaitExit(p), () -> runs.output(p));
+        String advice = "collapse resume " + run + " --set experiment.corpus_batch=4";
+        assertTrue(runs.output(p).contains("generation 0 corpus ran out of memory (CUDA out of memory. Tried to allocate"
+                + " 2.00 GiB"), runs.output(p));
+        assertTrue(runs.output(p).contains("what is finished is kept: continue with `" + advice
+                + "` (now 8; it must divide experiment.corpus_shard_blocks 8)"), runs.output(p));
+        JsonNode failed = EventLog.read(run.resolve("events.jsonl")).stream()
+                .filter(e -> e.path("event").asText().equals("phase_failed")).findFirst().orElseThrow();
+        assertEquals("corpus", failed.path("phase").asText());
+        assertTrue(failed.path("error").asText().contains(advice), failed::toString);
+        Cli.Result status = Cli.run("status", run.toString());
+        assertTrue(status.out().contains("\nfailed     ") && status.out().contains("generation 0 corpus: generation 0 corpus ran out"
+                + " of memory"), status.out());
+        JsonNode firstShard = JSON.readTree(run.resolve("gen-00/corpus/manifest.json").toFile()).path("shards").get(0);
+
+        List<String> continued = new ArrayList<>(ChildRuns.resumeArgs(run));
+        continued.addAll(List.of("--set", "experiment.corpus_batch=4"));
+        Process q = runs.start(run, continued);
+        assertEquals(0, q.waitFor(), () -> runs.output(q));
+        JsonNode corpus = JSON.readTree(run.resolve("gen-00/corpus/manifest.json").toFile());
+        assertEquals(firstShard, corpus.path("shards").get(0), "the shard written before running out is kept");
+        assertTrue(JSON.readTree(run.resolve("state.json").toFile()).path("finished").asBoolean());
     }
 
     private static String change(JsonNode c) {

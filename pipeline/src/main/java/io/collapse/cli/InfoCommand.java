@@ -57,6 +57,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("attention_heads", config.numAttentionHeads() + " (key/value " + config.numKeyValueHeads() + ")");
         info.put("vocab_size", config.vocabSize());
         info.put("tied_lm_head", config.tiedLmHead());
+        info.put("eos_token_ids", config.eosTokenIds());
         if (dir != null && HfModelDir.hasTokenizer(dir)) {
             Tokenizer tokenizer = AutoTokenizer.fromDir(dir);
             info.put("tokenizer", tokenizer.getClass().getSimpleName() + " (" + tokenizer.vocabSize() + " tokens)");

@@ -56,6 +56,7 @@ class InfoCommandTest {
         assertEquals(162322944L, pythia.path("parameters").asLong(), "HF's count for EleutherAI/pythia-160m");
         assertEquals("LlamaForCausalLM", info("--preset", "smollm2-135m").path("model_class").asText());
         assertEquals("Gpt2LMHeadModel", info("--preset", "gpt2").path("model_class").asText());
+        assertEquals("[2]", caseA.path("eos_token_ids").toString());
     }
 
     private static JsonNode info(String... args) throws Exception {

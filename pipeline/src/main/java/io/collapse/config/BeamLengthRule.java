@@ -32,16 +32,15 @@ public enum BeamLengthRule {
         return this != HF_4_35;
     }
 
-    /** Whether a prompt is judged done from its best running beam (5.x) rather than the step's best candidate. */
-    public boolean doneByRunningBeam() {
-        return this == HF_5;
-    }
-
     /**
-     * Whether a finished hypothesis is followed by the eos it ended with (5.x) or by the first eos id
-     * (4.x's {@code BeamSearchScorer.finalize}); the same with one eos id.
+     * Whether this is 5.x's vectorized beam search (#35802), which differs from 4.35–4.48's
+     * {@code BeamSearchScorer} beyond the length: a prompt is judged done from its best running beam
+     * rather than the step's best candidate; a finished hypothesis is followed by the eos it ended
+     * with rather than the first eos id; and rows are filled with {@code pad_token_id or
+     * eos_token_id[0]} (a pad id of 0 is falsy in Python) rather than the pad id. The last two
+     * differ only with several eos ids or a pad id of 0.
      */
-    public boolean keepsEndingEos() {
+    public boolean vectorized() {
         return this == HF_5;
     }
 

@@ -49,7 +49,7 @@ public record LlamaConfig(
         Boolean useSlidingWindow,
         @JsonDeserialize(using = OneId.class) Integer padTokenId,
         @JsonDeserialize(using = OneId.class) Integer bosTokenId,
-        // One id, or several (Llama 3 instruct's [128001, 128008, 128009]): any of them ends a sequence.
+        // One id, or several (Llama 3.1/3.2 instruct's [128001, 128008, 128009]): any of them ends a sequence.
         @JsonProperty("eos_token_id")
         @JsonFormat(with = {JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY, JsonFormat.Feature.WRITE_SINGLE_ELEM_ARRAYS_UNWRAPPED})
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -101,13 +101,17 @@ public record LlamaConfig(
         Check.specialTokenIds(vocabSize, eosTokenIds.toArray(Integer[]::new));
     }
 
-    /** config.json's eos ids, none where it has none; a null among them is refused. */
+    /**
+     * config.json's eos ids, none where it has none. An empty list is refused: written back it
+     * would be left out, and read again it would be Llama's default eos.
+     */
     private static List<Integer> eosIds(List<Integer> given) {
         if (given == null) {
             return List.of();
         }
-        if (given.stream().anyMatch(Objects::isNull)) {
-            throw new IllegalArgumentException("config: eos_token_id " + given + " holds a null; expected token ids");
+        if (given.isEmpty() || given.stream().anyMatch(Objects::isNull)) {
+            throw new IllegalArgumentException("config: eos_token_id " + given + " is not supported; expected a token id"
+                    + " or a list of them");
         }
         return List.copyOf(given);
     }

@@ -134,7 +134,7 @@ final class BeamSearch {
             // Whether open beams can still beat the worst hypothesis: 4.35-4.48's BeamSearchScorer asks with
             // the best candidate of the step, an EOS that just finished included; 5.x's vectorized
             // search (#35802) with the best beam still running, i.e. the best non-EOS candidate.
-            float bestForDone = rule.doneByRunningBeam() ? nextScores[base] : top.scores()[a * k];
+            float bestForDone = rule.vectorized() ? nextScores[base] : top.scores()[a * k];
             if (!h.isDone(bestForDone, rowLength + 1)) {
                 stillOpen[kept++] = open[a];
             }
@@ -162,8 +162,9 @@ final class BeamSearch {
             longest = Math.max(longest, h.tokens().length);
         }
         int width = Math.min(longest + 1, maxLength);
-        // HF fills with `pad_token_id or eos_token_id[0]`: a pad id of 0 is falsy in Python, so eos fills instead.
-        int fill = padId != 0 || eosIds.isEmpty() ? padId : eosIds.get(0);
+        // 5.x fills with `pad_token_id or eos_token_id[0]` (a pad id of 0 is falsy in Python); 4.x with the pad id.
+        boolean vectorized = cfg.beamLengthRule().vectorized();
+        int fill = vectorized && padId == 0 && !eosIds.isEmpty() ? eosIds.get(0) : padId;
         int[][] sequences = new int[best.size()][];
         float[] scores = new float[best.size()];
         for (int i = 0; i < best.size(); i++) {
@@ -172,7 +173,7 @@ final class BeamSearch {
             Arrays.fill(row, fill);
             System.arraycopy(hyp, 0, row, 0, hyp.length);
             if (hyp.length < width) {
-                row[hyp.length] = cfg.beamLengthRule().keepsEndingEos() ? best.get(i).eos() : eosIds.get(0);
+                row[hyp.length] = vectorized ? best.get(i).eos() : eosIds.get(0);
             }
             sequences[i] = row;
             scores[i] = (float) best.get(i).score();

@@ -43,7 +43,7 @@ public final class Generator {
         return padId;
     }
 
-    /** The ids that end a row (one, or several as in Llama 3 instruct; none for a model without eos). */
+    /** The ids that end a row (one, or several as in Llama 3.1/3.2 instruct; none for a model without eos). */
     public List<Integer> eosIds() {
         return eosIds;
     }

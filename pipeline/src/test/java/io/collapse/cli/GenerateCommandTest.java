@@ -53,7 +53,7 @@ class GenerateCommandTest {
     }
 
     /**
-     * A config.json with Llama 3 instruct's list of eos ids: each row stops at whichever eos comes
+     * A config.json with Llama 3.1/3.2 instruct's list of eos ids: each row stops at whichever eos comes
      * first, as transformers' greedy did (hf-families/llama/eos-list.json), and is printed without it.
      */
     @Test

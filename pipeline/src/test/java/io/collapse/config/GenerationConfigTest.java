@@ -51,9 +51,9 @@ class GenerationConfigTest {
         GenerationConfig hf5 = parse("{\"beam_length_rule\": \"hf-5\", \"early_stopping\": \"never\"}");
         String json = ConfigLoader.JSON.writeValueAsString(hf5);
         assertTrue(json.contains("\"early_stopping\" : \"never\"") && json.contains("\"beam_length_rule\" : \"hf-5\""), json);
-        assertTrue(BeamLengthRule.HF_4_36.newTokensOnly() && !BeamLengthRule.HF_4_36.doneByRunningBeam());
-        assertTrue(BeamLengthRule.HF_5.newTokensOnly() && BeamLengthRule.HF_5.doneByRunningBeam());
-        assertTrue(!BeamLengthRule.HF_4_35.newTokensOnly() && !BeamLengthRule.HF_4_35.doneByRunningBeam());
+        assertTrue(BeamLengthRule.HF_4_36.newTokensOnly() && !BeamLengthRule.HF_4_36.vectorized());
+        assertTrue(BeamLengthRule.HF_5.newTokensOnly() && BeamLengthRule.HF_5.vectorized());
+        assertTrue(!BeamLengthRule.HF_4_35.newTokensOnly() && !BeamLengthRule.HF_4_35.vectorized());
 
         var e = assertThrows(IOException.class, () -> parse("{\"early_stopping\": \"sometimes\"}"));
         assertEquals("generation: generation.early_stopping must be one of [true, false, never], got 'sometimes'", e.getMessage());

@@ -94,8 +94,10 @@ class LlamaConfigTest {
                 "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [2, 1000]}");
         assertMessage("config.json: eos_token_id.[1]: expected an integer in [-2147483648, 2147483647], got x",
                 "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [2, \"x\"]}");
-        assertMessage("config: eos_token_id [2, null] holds a null; expected token ids",
+        assertMessage("config: eos_token_id [2, null] is not supported; expected a token id or a list of them",
                 "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": [2, null]}");
+        assertMessage("config: eos_token_id [] is not supported; expected a token id or a list of them",
+                "{\"model_type\": \"llama\", " + SIZES + ", \"eos_token_id\": []}");
         assertMessage("config: special token id 1000 (pad/bos/eos) must lie in [0, vocab_size=1000)",
                 "{\"model_type\": \"llama\", " + SIZES + ", \"pad_token_id\": 1000}");
         assertMessage("config: hidden_act 'relu2' is not supported; expected one of [gelu, gelu_new, gelu_pytorch_tanh, relu, silu, swish]",
@@ -110,7 +112,7 @@ class LlamaConfigTest {
         assertEquals(7, ConfigLoader.JSON.readTree(c.toJson("float32")).get("eos_token_id").intValue(), "written as one id");
     }
 
-    /** Llama 3 instruct's config: any of the ids ends a sequence; the first pads; written back as the list it was. */
+    /** Llama 3.1/3.2 instruct's config: any of the ids ends a sequence; the first pads; written back as the list it was. */
     @Test
     void severalEosIdsAreKeptInOrder() throws IOException {
         LmConfig c = LmConfigFile.read(dir, "{\"model_type\": \"llama\", \"vocab_size\": 128256, \"hidden_size\": 64,"

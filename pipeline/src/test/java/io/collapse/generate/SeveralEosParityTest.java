@@ -7,7 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.TestDevice;
+import io.collapse.config.BeamLengthRule;
 import io.collapse.config.ConfigLoader;
+import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.model.CausalLM;
 import io.collapse.model.HfFixture;
@@ -17,17 +19,21 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A model whose config.json lists several eos ids (Llama 3 instruct's {@code [128001, 128008,
+ * A model whose config.json lists several eos ids (Llama 3.1/3.2 instruct's {@code [128001, 128008,
  * 128009]}) against transformers 5.17's generate: the llama fixture's model with the eos ids of
  * each record ({@code hf-families/llama/eos-list.json}, made by
  * {@code bench/fixtures/make_eos_list_fixture.py}). Rows and hypotheses end at any of them,
@@ -55,6 +61,43 @@ class SeveralEosParityTest {
                     () -> HfGenerateParityTest.check(model, expected, record, false, manager)));
         }
         return tests.stream();
+    }
+
+    /**
+     * 4.35–4.48's beam search (no 4.x answers here: its finalize, read) writes the first eos id after
+     * every finished hypothesis, where 5.x keeps the one it ended with.
+     */
+    @Test
+    void fourXBeamSearchFollowsEveryHypothesisWithTheFirstEos() throws IOException {
+        HfFixture fx = HfFixture.family("llama");
+        JsonNode expected = ConfigLoader.JSON.readTree(fx.dir().resolve("eos-list.json").toFile());
+        JsonNode beam5 = expected.get("generate").get(3);
+        assertEquals("beam5", beam5.get("name").asText());
+        CausalLM model = modelWithEos(fx, beam5.get("kwargs").get("eos_token_id"));
+        int[][] ids = HfGenerateParityTest.ints(expected.get("inputs").get("batch").get("input_ids"));
+        for (BeamLengthRule rule : BeamLengthRule.values()) {
+            GenerateResult out;
+            try (NDManager scope = manager.newSubManager()) {
+                out = new Generator(model, HfGenerateParityTest.configOf(beam5.get("kwargs"), true, rule))
+                        .generate(ids, null, 0, scope);
+            }
+            Set<Integer> ending = new TreeSet<>();
+            for (int r = 0; r < ids.length; r++) {
+                Arrays.stream(out.newTokens(r)).filter(model.config().eosTokenIds()::contains).findFirst().ifPresent(ending::add);
+            }
+            assertEquals(rule.vectorized() ? Set.of(2) : Set.of(21), ending, rule + ": the eos after each hypothesis");
+        }
+    }
+
+    /** HF infers a mask from the pad id only when that id is no eos: with several, none of them. */
+    @Test
+    void aPadIdAmongTheEosIdsMasksNothing() throws IOException {
+        HfFixture fx = HfFixture.family("llama");
+        CausalLM model = modelWithEos(fx, ConfigLoader.JSON.readTree("[21, 2, 109]"));
+        GenerationConfig greedy = GenerationConfig.paper(4);
+        int[][] ids = {{2, 2, 5, 6}, {0, 0, 7, 8}};
+        assertEquals("[[1, 1, 1, 1], [1, 1, 1, 1]]", Arrays.deepToString(new Generator(model, greedy, 2).defaultMask(ids)));
+        assertEquals("[[1, 1, 1, 1], [0, 0, 1, 1]]", Arrays.deepToString(new Generator(model, greedy, 0).defaultMask(ids)));
     }
 
     /** The fixture's model, read from a config.json whose eos_token_id is {@code eos} (a JSON array). */

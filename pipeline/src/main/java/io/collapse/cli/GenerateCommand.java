@@ -7,6 +7,7 @@ import io.collapse.config.StrictJson;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
 import io.collapse.model.MemoryBudget;
+import io.collapse.model.hf.HfModelDir;
 import io.collapse.text.PaddedBatch;
 import io.collapse.text.Tokenizer;
 import java.io.IOException;
@@ -59,10 +60,10 @@ final class GenerateCommand implements Callable<Integer> {
             PaddedBatch batch = PaddedBatch.leftPad(rows, tokenizer.batchPadId());
             requireMemory(loaded, cfg, rows.size(), batch.inputIds()[0].length);
             long start = System.nanoTime();
-            GenerateResult result = new Generator(loaded.model(), cfg)
-                    .generate(batch.inputIds(), batch.attentionMask(), 0, loaded.manager());
+            Generator generator = new Generator(loaded.model(), cfg, HfModelDir.specialTokens(loaded.dir(), loaded.config()));
+            GenerateResult result = generator.generate(batch.inputIds(), batch.attentionMask(), 0, loaded.manager());
             double seconds = (System.nanoTime() - start) / 1e9;
-            print(loaded, tokenizer, rows, batch, cfg, result, seconds);
+            print(loaded, tokenizer, rows, batch, generator, result, seconds);
         }
         return 0;
     }
@@ -84,10 +85,10 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** The continuations, without their EOS and pads, as text (and one JSON object with {@code --json}). */
     private void print(ModelOptions.Loaded loaded, Tokenizer tokenizer, List<int[]> rows, PaddedBatch batch,
-            GenerationConfig cfg, GenerateResult result, double seconds) throws IOException {
+            Generator generator, GenerateResult result, double seconds) throws IOException {
         int perPrompt = result.sequences().length / rows.size();
-        List<Integer> eos = loaded.config().eosTokenIds();
-        int pad = loaded.config().padOrEos();
+        List<Integer> eos = generator.eosIds();
+        int pad = generator.padId();
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < result.sequences().length; i++) {
             int[] fresh = trimEnd(result.newTokens(i), eos, pad);
@@ -102,7 +103,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("model", loaded.dir().toString());
-        doc.put("generation", cfg);
+        doc.put("generation", generator.config());
         doc.put("prompt_ids", batch.inputIds());
         doc.put("steps", result.steps());
         doc.put("seconds", seconds);

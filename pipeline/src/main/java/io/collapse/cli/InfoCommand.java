@@ -9,6 +9,7 @@ import ai.djl.util.Utils;
 import io.collapse.config.DeviceConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.Presets;
+import io.collapse.config.SpecialTokens;
 import io.collapse.model.CausalLM;
 import io.collapse.model.Devices;
 import io.collapse.model.auto.AutoModelForCausalLM;
@@ -57,7 +58,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("attention_heads", config.numAttentionHeads() + " (key/value " + config.numKeyValueHeads() + ")");
         info.put("vocab_size", config.vocabSize());
         info.put("tied_lm_head", config.tiedLmHead());
-        info.put("eos_token_ids", config.eosTokenIds());
+        info.put("eos_token_ids", (dir == null ? SpecialTokens.of(config) : HfModelDir.specialTokens(dir, config)).eosTokenIds());
         if (dir != null && HfModelDir.hasTokenizer(dir)) {
             Tokenizer tokenizer = AutoTokenizer.fromDir(dir);
             info.put("tokenizer", tokenizer.getClass().getSimpleName() + " (" + tokenizer.vocabSize() + " tokens)");

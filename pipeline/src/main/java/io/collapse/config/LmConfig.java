@@ -64,13 +64,7 @@ public interface LmConfig {
 
     /** The id that pads batches and finished hypotheses: pad, or eos where there is no pad (HF generate's rule). */
     default int padOrEos() {
-        if (padTokenId() != null) {
-            return padTokenId();
-        }
-        if (eosTokenId() == null) {
-            throw new IllegalArgumentException("config: the model has neither pad_token_id nor eos_token_id");
-        }
-        return eosTokenId();
+        return SpecialTokens.of(this).padOrEos();
     }
 
     /** Std of the normal init of weights (OPT's init_std, HF's initializer_range elsewhere). */

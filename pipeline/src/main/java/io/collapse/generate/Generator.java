@@ -3,6 +3,7 @@ package io.collapse.generate;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.collapse.config.GenerationConfig;
+import io.collapse.config.SpecialTokens;
 import io.collapse.model.CausalLM;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,22 +14,33 @@ import java.util.List;
  */
 public final class Generator {
 
+    /** The pad id of a model with no pad and no eos: no token has it. */
+    private static final int NO_PAD = -1;
+
     private final CausalLM model;
     private final GenerationConfig cfg;
     private final int padId;
     private final List<Integer> eosIds;
 
-    /** Pads finished rows with the model's pad id, else its eos id (HF generate's default). */
+    /** Stops at and pads with config.json's eos and pad ids (HF generate's defaults for a model without generation_config.json). */
     public Generator(CausalLM model, GenerationConfig cfg) {
-        this(model, cfg, model.config().padOrEos());
+        this(model, cfg, SpecialTokens.of(model.config()));
     }
 
     /** As HF's {@code generate(pad_token_id=…)}: {@code padId} fills finished rows and marks prompt padding. */
     public Generator(CausalLM model, GenerationConfig cfg, int padId) {
+        this(model, cfg, new SpecialTokens(model.config().eosTokenIds(), padId));
+    }
+
+    /**
+     * Stops at {@code tokens}' eos ids and pads with its pad id, else the first eos; with neither
+     * (a generation_config.json without them), as HF: no row ends early, so none is padded.
+     */
+    public Generator(CausalLM model, GenerationConfig cfg, SpecialTokens tokens) {
         this.model = model;
         this.cfg = cfg;
-        this.padId = padId;
-        this.eosIds = model.config().eosTokenIds();
+        this.eosIds = tokens.eosTokenIds();
+        this.padId = tokens.padTokenId() == null && eosIds.isEmpty() ? NO_PAD : tokens.padOrEos();
     }
 
     public GenerationConfig config() {

@@ -234,11 +234,12 @@ public final class Experiment {
         Evaluator.Result valid;
         List<GenerationRecord.Sample> samples;
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
+            Path modelDir = genDir.resolve(RunFiles.MODEL);
+            CausalLM model = load(modelDir, manager);
             test = Evaluator.evaluate(model, inputs.test(), batch, meanBatch, n -> {});
             valid = Evaluator.evaluate(model, inputs.valid(), batch, meanBatch, n -> {});
-            samples = Samples.continue_(model, inputs, cfg.experiment(), decoding(Seeds.samples(cfg.experiment().seed(), k)),
-                    manager);
+            samples = Samples.continue_(generator(modelDir, model, Seeds.samples(cfg.experiment().seed(), k)), inputs,
+                    cfg.experiment(), manager);
         }
         GenerationRecord.update(genDir, ev -> ev.withTest(GenerationRecord.Split.of(test))
                 .withValid(GenerationRecord.Split.of(valid)).withSamples(samples));
@@ -250,10 +251,10 @@ public final class Experiment {
         Path genDir = RunFiles.gen(runDir, k);
         int blocks;
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            CausalLM model = load(genDir.resolve(RunFiles.MODEL), manager);
+            Path modelDir = genDir.resolve(RunFiles.MODEL);
             ExperimentConfig e = cfg.experiment();
             try (CorpusProgress progress = corpusProgress()) {
-                Generator generator = new Generator(model, decoding(Seeds.corpus(e.seed(), k)));
+                Generator generator = generator(modelDir, load(modelDir, manager), Seeds.corpus(e.seed(), k));
                 blocks = SyntheticCorpus.write(genDir.resolve(RunFiles.CORPUS), generator,
                         inputs.train(), modelIdentity(genDir), e.corpusShardBlocks(), e.corpusBatch(), manager,
                         progress).blocks();
@@ -368,6 +369,11 @@ public final class Experiment {
         }
         return e.dataMode() == DataMode.ACCUMULATE ? original.numBlocks()
                 : (int) Math.round(e.keepFraction() * original.numBlocks());
+    }
+
+    /** The run's decoding with {@code seed}, stopping at the ids of the model's generation_config.json, if any, as HF's generate. */
+    private Generator generator(Path modelDir, CausalLM model, long seed) throws IOException {
+        return new Generator(model, decoding(seed), HfModelDir.specialTokens(modelDir, model.config()));
     }
 
     private CausalLM load(Path dir, NDManager manager) throws IOException {

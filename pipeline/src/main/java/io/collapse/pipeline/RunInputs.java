@@ -159,8 +159,7 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
             Path source = ModelSource.resolve(m.base(), ModelSource.defaultCacheDir());
             log.println("copying base model from " + source);
             HfModelDir.Checkpoint c = HfModelDir.read(source);
-            HfModelDir.write(dir, c.config(), c.tensors(), HostTensor.DType.F32,
-                    HfModelDir.hasTokenizer(source) ? source : null);
+            HfModelDir.write(dir, c.config(), c.tensors(), HostTensor.DType.F32, source);
         }
         return dir;
     }

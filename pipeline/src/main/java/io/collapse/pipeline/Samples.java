@@ -2,11 +2,9 @@ package io.collapse.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import io.collapse.config.ExperimentConfig;
-import io.collapse.config.GenerationConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
-import io.collapse.model.CausalLM;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,9 +17,9 @@ final class Samples {
 
     private Samples() {}
 
-    /** The first {@code e.samplePrompts()} test blocks' first tokens, continued by {@code model} under {@code decoding}. */
-    static List<GenerationRecord.Sample> continue_(CausalLM model, RunInputs inputs, ExperimentConfig e,
-            GenerationConfig decoding, NDManager manager) {
+    /** The first {@code e.samplePrompts()} test blocks' first tokens, continued by {@code generator}. */
+    static List<GenerationRecord.Sample> continue_(Generator generator, RunInputs inputs, ExperimentConfig e,
+            NDManager manager) {
         int n = Math.min(e.samplePrompts(), inputs.test().numBlocks());
         if (n == 0) {
             return List.of();
@@ -32,7 +30,6 @@ final class Samples {
         for (int i = 0; i < n; i++) {
             prompts[i] = Arrays.copyOf(test.block(i), len);
         }
-        Generator generator = new Generator(model, decoding);
         GenerateResult r = generator.generate(prompts, null, 0, manager);
         int perPrompt = r.sequences().length / n;
         List<GenerationRecord.Sample> out = new ArrayList<>();

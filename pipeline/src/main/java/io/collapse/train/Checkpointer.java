@@ -77,9 +77,9 @@ final class Checkpointer {
         boolean better = state.improvedBy(validLoss);
         Path pendingBest = pendingBest(out.dir(), step);
         if (better) {
-            HfModelDir.write(pendingBest, model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
+            HfModelDir.write(pendingBest, model.config(), weights, HostTensor.DType.F32, out.sourceDir());
         }
-        HfModelDir.write(out.dir().resolve("last"), model.config(), weights, HostTensor.DType.F32, out.tokenizerDir());
+        HfModelDir.write(out.dir().resolve("last"), model.config(), weights, HostTensor.DType.F32, out.sourceDir());
         Path stateDir = out.dir().resolve("state");
         String weightsFile = String.format("weights-%09d.safetensors", step);
         String optimizerFile = String.format("optimizer-%09d.safetensors", step);

@@ -61,10 +61,11 @@ public final class FineTune {
      *
      * @param dir gets {@code best/}, {@code last/} and {@code state/}
      * @param eventsFile events.jsonl, appended to
-     * @param tokenizerDir tokenizer files copied into best/ and last/ (null: the bundled OPT-125m ones)
+     * @param sourceDir the model directory whose tokenizer files and generation_config.json are copied into best/
+     *     and last/ (null: the bundled OPT-125m tokenizer)
      * @param progressBar draw a console progress bar
      */
-    public record Output(Path dir, Path eventsFile, Path tokenizerDir, boolean progressBar) {
+    public record Output(Path dir, Path eventsFile, Path sourceDir, boolean progressBar) {
 
         /** Everything under {@code dir}, events in {@code dir/events.jsonl}, no progress bar. */
         public static Output quiet(Path dir) {

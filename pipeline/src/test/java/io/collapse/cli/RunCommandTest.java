@@ -5,12 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.Presets;
+import io.collapse.data.TokenBlocks;
+import io.collapse.generate.SyntheticCorpus;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
+import io.collapse.model.hf.HfModelDir;
+import io.collapse.model.hf.HostTensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +34,39 @@ class RunCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path tmp;
+
+    /**
+     * A base model's generation_config.json goes with it into the run (base/, every gen-NN/model/)
+     * and decides where corpus rows end and what pads them, as transformers' generate takes it: here
+     * it makes every token an eos, so each greedy row ends at its first token.
+     */
+    @Test
+    void aBaseModelsGenerationConfigIsKeptAndDecidesWhereCorpusRowsEnd() throws Exception {
+        Path base = tmp.resolve("base-model");
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            CausalLM model = AutoModelForCausalLM.random(Presets.get("tiny"), 0, manager, DataType.FLOAT32);
+            HfModelDir.write(base, model.config(), model.stateDict(), HostTensor.DType.F32, null);
+        }
+        String everyToken = IntStream.range(0, 50272).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]"));
+        Files.writeString(base.resolve(HfModelDir.GENERATION_CONFIG), "{\"eos_token_id\": " + everyToken + "}");
+        Path run = tmp.resolve("gencfg");
+        Cli.Result r = Cli.run("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report",
+                "--set", "model.base=" + base, "--set", "generation.strategy=greedy", "--set", "generation.num_beams=1",
+                "--set", "generation.min_new_tokens=0", "--set", "experiment.generations=1");
+        assertEquals(0, r.code(), r.err());
+        for (String copy : List.of("base", "gen-00/model")) {
+            assertEquals(Files.readString(base.resolve(HfModelDir.GENERATION_CONFIG)),
+                    Files.readString(run.resolve(copy).resolve(HfModelDir.GENERATION_CONFIG)), copy);
+        }
+        TokenBlocks corpus = SyntheticCorpus.read(run.resolve("gen-00/corpus"));
+        assertEquals(48, corpus.numBlocks());
+        for (int i = 0; i < corpus.numBlocks(); i++) {
+            int[] block = corpus.block(i);
+            // Padded with the file's first eos, 0, not config.json's pad 1: HF takes no pad id from a file that has none.
+            assertEquals(Collections.nCopies(block.length - 1, 0), Arrays.stream(block, 1, block.length).boxed().toList(),
+                    "block " + i + " ended at its first token: " + Arrays.toString(block));
+        }
+    }
 
     @Test
     void accumulateFromThePreviousGenerationTrainsOnEveryCorpusSoFar() throws Exception {

@@ -118,15 +118,18 @@ public class HfGenerateParityTest {
      * chosen tokens' processed scores within 1e-4; with or without the KV cache.
      */
     public static void check(CausalLM model, JsonNode expected, JsonNode record, boolean useCache, NDManager manager) {
-        JsonNode input = expected.get("inputs").get(record.get("prompt").asText());
-        int[][] ids = ints(input.get("input_ids"));
-        int[][] mask = record.get("attention_mask_passed").asBoolean() ? ints(input.get("attention_mask")) : null;
         JsonNode kwargs = record.get("kwargs");
         GenerationConfig cfg = configOf(kwargs, useCache, beamLengthRule(expected));
         // A fixture that passed pad_token_id to generate (a model without a pad token) fills finished rows with it.
-        Generator generator = kwargs.has("pad_token_id")
-                ? new Generator(model, cfg, kwargs.get("pad_token_id").asInt())
-                : new Generator(model, cfg);
+        check(kwargs.has("pad_token_id") ? new Generator(model, cfg, kwargs.get("pad_token_id").asInt()) : new Generator(model, cfg),
+                expected, record, manager);
+    }
+
+    /** As above, decoding with {@code generator} (its model, settings and special ids). */
+    static void check(Generator generator, JsonNode expected, JsonNode record, NDManager manager) {
+        JsonNode input = expected.get("inputs").get(record.get("prompt").asText());
+        int[][] ids = ints(input.get("input_ids"));
+        int[][] mask = record.get("attention_mask_passed").asBoolean() ? ints(input.get("attention_mask")) : null;
         GenerateResult out;
         try (NDManager scope = manager.newSubManager()) {
             out = generator.generate(ids, mask, 0, scope);
@@ -153,7 +156,7 @@ public class HfGenerateParityTest {
             for (int r = 0; r < chosen.size(); r++) {
                 for (int t = 0; t < chosen.get(r).size(); t++) {
                     // After a row's EOS HF reports the pad column of a row we no longer compute.
-                    boolean ended = t > 0 && model.config().eosTokenIds().contains(sequences[r][promptLength + t - 1]);
+                    boolean ended = t > 0 && generator.eosIds().contains(sequences[r][promptLength + t - 1]);
                     if (ended || Float.isNaN(out.chosenScores()[r][t])) {
                         assertTrue(ended, "row " + r + " step " + t + " not computed but not ended");
                         break;

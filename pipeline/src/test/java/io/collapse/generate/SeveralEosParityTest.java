@@ -11,9 +11,11 @@ import io.collapse.config.BeamLengthRule;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
+import io.collapse.config.SpecialTokens;
 import io.collapse.model.CausalLM;
 import io.collapse.model.HfFixture;
 import io.collapse.model.auto.AutoModelForCausalLM;
+import io.collapse.model.hf.HfModelDir;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,6 +61,30 @@ class SeveralEosParityTest {
             tests.add(DynamicTest.dynamicTest(name, () -> HfGenerateParityTest.check(model, expected, record, true, manager)));
             tests.add(DynamicTest.dynamicTest(name + " no-cache",
                     () -> HfGenerateParityTest.check(model, expected, record, false, manager)));
+        }
+        return tests.stream();
+    }
+
+    /**
+     * A model directory's generation_config.json decides, as transformers' {@code from_pretrained}
+     * and {@code generate} take it, over config.json's eos 2: its eos list; no eos_token_id in it,
+     * so no eos at all (rows run to max_new_tokens); its eos list and pad id 7, which fills.
+     */
+    @TestFactory
+    Stream<DynamicTest> aGenerationConfigJsonDecidesTheEosAndPadIds() throws IOException {
+        HfFixture fx = HfFixture.family("llama");
+        JsonNode expected = ConfigLoader.JSON.readTree(fx.dir().resolve("eos-list.json").toFile());
+        CausalLM model = AutoModelForCausalLM.fromStateDict(fx.config(), fx.weights(), manager, DataType.FLOAT32);
+        assertEquals(List.of(2), model.config().eosTokenIds());
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode record : expected.get("generation_config")) {
+            String name = record.get("name").asText();
+            Path modelDir = Files.createDirectories(dir.resolve(name));
+            Files.writeString(modelDir.resolve(HfModelDir.GENERATION_CONFIG), record.get("generation_config").toString());
+            SpecialTokens tokens = HfModelDir.specialTokens(modelDir, model.config());
+            GenerationConfig cfg = HfGenerateParityTest.configOf(record.get("kwargs"), true, BeamLengthRule.HF_5);
+            tests.add(DynamicTest.dynamicTest(name, () -> HfGenerateParityTest.check(new Generator(model, cfg, tokens), expected,
+                    record, manager)));
         }
         return tests.stream();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.LmConfig;
+import io.collapse.config.SpecialTokens;
 import io.collapse.config.StrictJson;
 import io.collapse.io.AtomicFiles;
 import java.io.IOException;
@@ -20,14 +21,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
  * An HF model directory as {@code from_pretrained} reads it and {@code save_pretrained} writes it:
- * config.json, the weights (model.safetensors, pytorch_model.bin, or either sharded with an index)
- * and the tokenizer files.
+ * config.json, the weights (model.safetensors, pytorch_model.bin, or either sharded with an index),
+ * the tokenizer files and, where the model has one, generation_config.json.
  */
 public final class HfModelDir {
 
@@ -36,6 +36,8 @@ public final class HfModelDir {
     public static final String SAFETENSORS_INDEX = "model.safetensors.index.json";
     public static final String PYTORCH_BIN = "pytorch_model.bin";
     public static final String PYTORCH_BIN_INDEX = "pytorch_model.bin.index.json";
+    /** Where transformers' generate takes its eos and pad ids from when a model has it ({@link #specialTokens}). */
+    public static final String GENERATION_CONFIG = "generation_config.json";
 
     /** Weights files in the order {@link #read} prefers them (transformers' own order). */
     public static final List<String> WEIGHTS_FILES = List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN, PYTORCH_BIN_INDEX);
@@ -50,6 +52,12 @@ public final class HfModelDir {
      * file (or index) read.
      */
     public record Checkpoint(LmConfig config, Map<String, HostTensor> tensors, Path weights) {}
+
+    /** The ids generation stops at and pads with: generation_config.json's where {@code dir} has one, else config.json's. */
+    public static SpecialTokens specialTokens(Path dir, LmConfig config) throws IOException {
+        Path file = dir.resolve(GENERATION_CONFIG);
+        return Files.isRegularFile(file) ? SpecialTokens.read(file, config.vocabSize()) : SpecialTokens.of(config);
+    }
 
     /** Reads config.json and the weights, the first of {@link #WEIGHTS_FILES} present. */
     public static Checkpoint read(Path dir) throws IOException {
@@ -161,15 +169,16 @@ public final class HfModelDir {
 
     /**
      * Writes an HF directory that transformers loads as-is: config.json, model.safetensors with
-     * HF names (floating tensors in {@code dtype}) and the tokenizer files, taken from
-     * {@code tokenizerDir} when it has a tokenizer (tokenizer.json, or vocab.json and merges.txt),
-     * else the bundled OPT-125m ones. Atomic: everything is written and synced in a temporary
-     * sibling directory, then renamed into place; an existing {@code dir} is first renamed aside
-     * and deleted only after the new one is in place (the next write restores it if a kill came
-     * between the two renames).
+     * HF names (floating tensors in {@code dtype}), the tokenizer files, taken from
+     * {@code sourceDir} when it has a tokenizer (tokenizer.json, or vocab.json and merges.txt),
+     * else the bundled OPT-125m ones, and {@code sourceDir}'s generation_config.json, byte for
+     * byte, where it has one (so every generation stops at the ids the base model's does). Atomic:
+     * everything is written and synced in a temporary sibling directory, then renamed into place;
+     * an existing {@code dir} is first renamed aside and deleted only after the new one is in place
+     * (the next write restores it if a kill came between the two renames).
      */
     public static void write(Path dir, LmConfig config, Map<String, HostTensor> tensors, HostTensor.DType dtype,
-            Path tokenizerDir) throws IOException {
+            Path sourceDir) throws IOException {
         if (!(dtype == HostTensor.DType.F32 || dtype == HostTensor.DType.F16 || dtype == HostTensor.DType.BF16)) {
             throw new IllegalArgumentException("export dtype must be F32, F16 or BF16, got " + dtype);
         }
@@ -185,7 +194,10 @@ public final class HfModelDir {
             Map<String, HostTensor> converted = new LinkedHashMap<>();
             normalizeNames(target, tensors, config).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
-            copyTokenizer(tokenizerDir, tmp);
+            copyTokenizer(sourceDir, tmp);
+            if (sourceDir != null && Files.isRegularFile(sourceDir.resolve(GENERATION_CONFIG))) {
+                Files.copy(sourceDir.resolve(GENERATION_CONFIG), tmp.resolve(GENERATION_CONFIG));
+            }
             fsyncFiles(tmp);
             AtomicFiles.fsyncDir(tmp);
             swapIn(tmp, target, tag);

@@ -61,8 +61,8 @@ public final class ModelSource {
     }
 
     /**
-     * A model of any family: config.json, the tokenizer files the repository has (tokenizer.json,
-     * or vocab.json with merges.txt, and their config files) and the first weights of
+     * A model of any family: config.json, generation_config.json where the repository has one, the
+     * tokenizer files it has (tokenizer.json, or vocab.json with merges.txt, and their config files) and the first weights of
      * {@link HfModelDir#WEIGHTS_FILES} it has, a sharded index with every shard it names.
      * A complete cached copy is reused without a request.
      */
@@ -74,6 +74,7 @@ public final class ModelSource {
         }
         hub.refuseIfOffline(repoId, dir, missing, ", or pass --model DIR with a local HF model directory");
         hub.download(repoId, revision, List.of(HfModelDir.CONFIG), cacheDir);
+        hub.downloadIfFound(repoId, revision, HfModelDir.GENERATION_CONFIG, cacheDir);
         for (String file : TokenizerFiles.ALL) {
             hub.downloadIfFound(repoId, revision, file, cacheDir);
         }

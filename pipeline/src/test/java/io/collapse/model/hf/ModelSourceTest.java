@@ -67,12 +67,13 @@ class ModelSourceTest {
         assertEquals(before, server.requests.size());
     }
 
-    /** A Llama-style repository: tokenizer.json only, safetensors in two shards behind an index. */
+    /** A Llama-style repository: tokenizer.json only, generation_config.json, safetensors in two shards behind an index. */
     @Test
     void downloadsATokenizerJsonModelWithShardedSafetensors() throws IOException {
         server.files.clear();
         server.files.put("config.json", Files.readAllBytes(HfModelDirTest.CASE_B.resolve("config.json")));
         server.files.put("tokenizer.json", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        server.files.put("generation_config.json", "{\"eos_token_id\": [2, 3]}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Map<String, HostTensor> tensors = Safetensors.read(HfModelDirTest.CASE_B.resolve("model.safetensors"));
         Map<String, HostTensor> first = new java.util.TreeMap<>();
         Map<String, HostTensor> second = new java.util.TreeMap<>();
@@ -94,6 +95,7 @@ class ModelSourceTest {
         Path dir = ModelSource.downloadModel(server.hub(), REPO, "main", cache);
         assertEquals(tensors.keySet(), HfModelDir.read(dir).tensors().keySet());
         assertFalse(Files.exists(dir.resolve("vocab.json")), "only the files the repository has");
+        assertEquals("{\"eos_token_id\": [2, 3]}", Files.readString(dir.resolve("generation_config.json")), "generate's eos ids");
         int before = server.requests.size();
         assertEquals(dir, ModelSource.downloadModel(server.hub(), REPO, "main", cache));
         assertEquals(before, server.requests.size(), "a complete cached copy asks nothing");

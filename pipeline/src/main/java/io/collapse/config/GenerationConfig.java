@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 /**
  * How to continue a prompt: HF {@code generate()} settings with transformers 4.35 semantics, plus
  * what this implementation adds (sampling seed, beam length rule, cache switch). Absent keys take
- * HF's defaults; JSON names follow HF's {@code generation_config.json} where one exists.
+ * HF's global defaults, never a model's generation_config.json (of which only the eos and pad ids
+ * count: {@link SpecialTokens}); JSON names follow HF's {@code generation_config.json} where one exists.
  *
  * @param strategy {@code greedy}, {@code beam} or {@code sample}
  * @param numBeams beam width (1 for greedy and sampling; default 5 for beam)

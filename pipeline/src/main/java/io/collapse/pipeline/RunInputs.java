@@ -115,7 +115,9 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
     static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintWriter log) throws IOException {
         Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), device, log);
         Path config = base.resolve(HfModelDir.CONFIG);
-        Tokenizer tokenizer = AutoTokenizer.forModel(base, LmConfig.read(config), config);
+        LmConfig model = LmConfig.read(config);
+        HfModelDir.specialTokens(base, model); // read at the first corpus; refused now if bad, not after a day of training
+        Tokenizer tokenizer = AutoTokenizer.forModel(base, model, config);
         DataConfig d = cfg.data();
         List<DataSource.LoadedSplit> splits = source(d.dataset()).load(DataPaths.locate(), DatasetText.SPLITS, tokenizer, d.blockSize());
         Map<String, String> checksums = new LinkedHashMap<>();
@@ -159,6 +161,7 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
             Path source = ModelSource.resolve(m.base(), ModelSource.defaultCacheDir());
             log.println("copying base model from " + source);
             HfModelDir.Checkpoint c = HfModelDir.read(source);
+            HfModelDir.specialTokens(source, c.config()); // a bad generation_config.json is refused before it is copied
             HfModelDir.write(dir, c.config(), c.tensors(), HostTensor.DType.F32, source);
         }
         return dir;

@@ -12,6 +12,8 @@ import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -65,10 +67,16 @@ class ExportCommandTest {
     void exportsBfloat16AndCopiesTheSourceTokenizer() throws IOException {
         Path first = tmp.resolve("first");
         assertEquals(0, Cli.run("export", "--model", binOnlySource().toString(), "--out", first.toString()).code());
+        // The source's generation_config.json goes along, byte for byte, even read-only (a write-protected store).
+        Path generationConfig = Files.writeString(first.resolve("generation_config.json"), "{\"eos_token_id\": [2, 5]}");
+        Files.setPosixFilePermissions(generationConfig, PosixFilePermissions.fromString("r--r--r--"));
         Path out = tmp.resolve("bf16");
         Cli.Result run = Cli.run("export", "--model", first.toString(), "--out", out.toString(), "--dtype", "bfloat16");
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("copied from source"), run.out());
+        assertEquals("{\"eos_token_id\": [2, 5]}", Files.readString(out.resolve("generation_config.json")));
+        // Written, not copied with its mode: a read-only copy is what the directory's fsync could not open (root can).
+        assertTrue(Files.getPosixFilePermissions(out.resolve("generation_config.json")).contains(PosixFilePermission.OWNER_WRITE));
         HfModelDir.Checkpoint back = HfModelDir.read(out);
         HfModelDir.Checkpoint f32 = HfModelDir.read(first);
         f32.tensors().forEach((name, t) -> {

@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GenerateCommandTest {
 
@@ -53,11 +55,14 @@ class GenerateCommandTest {
     }
 
     /**
-     * A config.json with Llama 3.1/3.2 instruct's list of eos ids: each row stops at whichever eos comes
-     * first, as transformers' greedy did (hf-families/llama/eos-list.json), and is printed without it.
+     * A list of eos ids, in config.json (Llama 3.1/3.2 instruct) or in generation_config.json, which
+     * transformers' generate reads first (Llama 3.0 instruct, Qwen2.5 instruct): each row stops at
+     * whichever eos comes first, as transformers' greedy did (hf-families/llama/eos-list.json), and
+     * is printed without it; `info` names the ids.
      */
-    @Test
-    void severalEosIdsEndEachRowAtTheFirstOfThem() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"config.json", "generation_config.json"})
+    void severalEosIdsEndEachRowAtTheFirstOfThem(String listedIn) throws Exception {
         Path fixture = Path.of("src/test/resources/hf-families/llama");
         JsonNode expected = CliSupport.JSON.readTree(fixture.resolve("eos-list.json").toFile());
         JsonNode greedy = expected.get("generate").get(0);
@@ -69,8 +74,16 @@ class GenerateCommandTest {
                 Files.copy(f, model.resolve(f.getFileName()));
             }
         }
+        JsonNode eos = greedy.get("kwargs").get("eos_token_id");
         ObjectNode config = (ObjectNode) CliSupport.JSON.readTree(fixture.resolve("config.json").toFile());
-        Files.writeString(model.resolve("config.json"), config.set("eos_token_id", greedy.get("kwargs").get("eos_token_id")).toString());
+        if (listedIn.equals("config.json")) {
+            config.set("eos_token_id", eos);
+        } else {
+            Files.writeString(model.resolve(listedIn), CliSupport.JSON.createObjectNode().set("eos_token_id", eos).toString());
+        }
+        Files.writeString(model.resolve("config.json"), config.toString());
+        Cli.Result info = Cli.run("info", "--model", model.toString(), "--json");
+        assertEquals(eos, CliSupport.JSON.readTree(info.out()).get("eos_token_ids"), info.out());
         Path ids = Files.writeString(tmp.resolve("ids.json"), expected.get("inputs").get("batch").get("input_ids").toString());
         Cli.Result run = Cli.run("generate", "--model", model.toString(), "--prompt-ids", ids.toString(),
                 "--strategy", "greedy", "--max-new-tokens", "16", "--json");

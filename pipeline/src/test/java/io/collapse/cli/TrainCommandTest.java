@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +77,14 @@ class TrainCommandTest {
 
     @Test
     void trainsAFixtureModelOnATextCorpusAndResumesToTheSameResult() throws Exception {
-        Path model = Path.of(getClass().getResource("/hf-opt/case-b-postln-proj/config.json").toURI()).getParent();
+        Path fixture = Path.of(getClass().getResource("/hf-opt/case-b-postln-proj/config.json").toURI()).getParent();
+        Path model = Files.createDirectory(tmp.resolve("model"));
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(fixture.resolve(f), model.resolve(f));
+        }
+        // Its generation_config.json is kept in best/ and last/, byte for byte, though read-only here.
+        Path generationConfig = Files.writeString(model.resolve("generation_config.json"), "{\"eos_token_id\": [2, 5]}");
+        Files.setPosixFilePermissions(generationConfig, PosixFilePermissions.fromString("r--r--r--"));
         Path train = lines("train.txt", 0, 120);
         Path valid = lines("valid.txt", 120, 160);
         Path out = tmp.resolve("run");
@@ -97,6 +105,9 @@ class TrainCommandTest {
         assertTrue(Double.isFinite(best) && best > 0, r.out());
         assertEquals((OptConfig) LmConfig.read(model.resolve("config.json")), (OptConfig) LmConfig.read(out.resolve("best/config.json")));
         assertTrue(HfModelDir.hasTokenizer(out.resolve("best")));
+        for (String kept : List.of("best", "last")) {
+            assertEquals("{\"eos_token_id\": [2, 5]}", Files.readString(out.resolve(kept).resolve("generation_config.json")), kept);
+        }
         long stepEvents = Files.readAllLines(out.resolve("events.jsonl")).stream()
                 .filter(l -> l.contains("\"event\":\"step\"")).count();
         assertEquals(doc.path("steps").asLong(), stepEvents);

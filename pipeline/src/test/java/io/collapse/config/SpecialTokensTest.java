@@ -28,6 +28,7 @@ class SpecialTokensTest {
         assertEquals("config: the model has neither pad_token_id nor eos_token_id",
                 assertThrows(IllegalArgumentException.class, none::padOrEos).getMessage());
         assertEquals(21, read("{\"eos_token_id\": [21, 2]}").padOrEos(), "no pad: the first eos, as HF");
+        assertEquals(new SpecialTokens(List.of(), 7), read("{\"pad_token_id\": 7}"), "a pad id and no eos");
     }
 
     @Test

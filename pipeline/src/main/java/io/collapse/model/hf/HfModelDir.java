@@ -196,7 +196,8 @@ public final class HfModelDir {
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
             copyTokenizer(sourceDir, tmp);
             if (sourceDir != null && Files.isRegularFile(sourceDir.resolve(GENERATION_CONFIG))) {
-                Files.copy(sourceDir.resolve(GENERATION_CONFIG), tmp.resolve(GENERATION_CONFIG));
+                // Its bytes, not Files.copy: that keeps a read-only source's mode, which the fsync below cannot open.
+                Files.write(tmp.resolve(GENERATION_CONFIG), Files.readAllBytes(sourceDir.resolve(GENERATION_CONFIG)));
             }
             fsyncFiles(tmp);
             AtomicFiles.fsyncDir(tmp);

@@ -1,5 +1,6 @@
 package io.collapse.model.hf;
 
+import io.collapse.io.AtomicFiles;
 import io.collapse.io.CacheDir;
 import io.collapse.io.HubDownloader;
 import java.io.IOException;
@@ -11,6 +12,12 @@ import java.util.List;
 
 /** Turns a {@code --model} argument into a local HF model directory, downloading it from the Hub where needed. */
 public final class ModelSource {
+
+    /**
+     * Marks a cached model that this version downloaded whole: a complete copy without it was
+     * cached before generation_config.json was fetched (collapse 0.3.1 and earlier).
+     */
+    static final String COMPLETE = ".collapse-complete";
 
     private ModelSource() {}
 
@@ -70,6 +77,11 @@ public final class ModelSource {
         Path dir = HubDownloader.repoDir(cacheDir, repoId, revision);
         List<String> missing = missing(dir);
         if (missing.isEmpty()) {
+            if (!Files.exists(dir.resolve(COMPLETE)) && !hub.isOffline()) {
+                // Cached by a version that fetched no generation_config.json: ask for it once.
+                hub.downloadIfFound(repoId, revision, HfModelDir.GENERATION_CONFIG, cacheDir);
+                AtomicFiles.writeString(dir.resolve(COMPLETE), "");
+            }
             return dir;
         }
         hub.refuseIfOffline(repoId, dir, missing, ", or pass --model DIR with a local HF model directory");
@@ -87,6 +99,7 @@ public final class ModelSource {
                 if (weights.endsWith(".index.json")) {
                     hub.download(repoId, revision, HfModelDir.shards(dir.resolve(weights)), cacheDir);
                 }
+                AtomicFiles.writeString(dir.resolve(COMPLETE), "");
                 return dir;
             }
         }

@@ -100,6 +100,17 @@ class ModelSourceTest {
         assertEquals(dir, ModelSource.downloadModel(server.hub(), REPO, "main", cache));
         assertEquals(before, server.requests.size(), "a complete cached copy asks nothing");
 
+        // A copy cached before generation_config.json was fetched: asked for once, offline not at all.
+        Files.delete(dir.resolve("generation_config.json"));
+        Files.delete(dir.resolve(ModelSource.COMPLETE));
+        assertEquals(dir, ModelSource.downloadModel(server.hub().setOffline(true), REPO, "main", cache));
+        assertEquals(before, server.requests.size(), "offline: the old copy as it is");
+        assertEquals(dir, ModelSource.downloadModel(server.hub(), REPO, "main", cache));
+        assertEquals(before + 1, server.requests.size(), server.requests.toString());
+        assertEquals("{\"eos_token_id\": [2, 3]}", Files.readString(dir.resolve("generation_config.json")));
+        assertEquals(dir, ModelSource.downloadModel(server.hub(), REPO, "main", cache));
+        assertEquals(before + 1, server.requests.size(), "then complete: nothing asked");
+
         Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
         IOException e = assertThrows(IOException.class,
                 () -> ModelSource.downloadModel(server.hub().setOffline(true), REPO, "main", cache));

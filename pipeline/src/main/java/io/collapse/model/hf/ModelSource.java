@@ -2,6 +2,7 @@ package io.collapse.model.hf;
 
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.CacheDir;
+import io.collapse.io.ErrorLines;
 import io.collapse.io.HubDownloader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,9 +79,7 @@ public final class ModelSource {
         List<String> missing = missing(dir);
         if (missing.isEmpty()) {
             if (!Files.exists(dir.resolve(COMPLETE)) && !hub.isOffline()) {
-                // Cached by a version that fetched no generation_config.json: ask for it once.
-                hub.downloadIfFound(repoId, revision, HfModelDir.GENERATION_CONFIG, cacheDir);
-                AtomicFiles.writeString(dir.resolve(COMPLETE), "");
+                completeOldCopy(hub, repoId, revision, cacheDir, dir);
             }
             return dir;
         }
@@ -104,6 +103,22 @@ public final class ModelSource {
             }
         }
         throw new IOException(repoId + "@" + revision + " has none of " + HfModelDir.WEIGHTS_FILES + " at " + hub.endpoint());
+    }
+
+    /**
+     * A copy cached by a version that fetched no generation_config.json: asks for it once. A hub
+     * that cannot be reached (a node without internet, not marked offline) leaves the copy as it
+     * served before, decoding by config.json, and is asked again next time.
+     */
+    private static void completeOldCopy(HubDownloader hub, String repoId, String revision, Path cacheDir, Path dir) {
+        try {
+            hub.downloadIfFound(repoId, revision, HfModelDir.GENERATION_CONFIG, cacheDir);
+            AtomicFiles.writeString(dir.resolve(COMPLETE), "");
+        } catch (IOException unreachable) {
+            System.err.println("warning: " + dir + " was cached before collapse fetched " + HfModelDir.GENERATION_CONFIG
+                    + ", and asking " + hub.endpoint() + " for it failed (" + ErrorLines.oneLine(unreachable)
+                    + "); using the copy as it is: eos and pad ids from config.json");
+        }
     }
 
     /** What a cached copy lacks, for the offline message; empty when it is complete. */

@@ -111,6 +111,13 @@ class ModelSourceTest {
         assertEquals(dir, ModelSource.downloadModel(server.hub(), REPO, "main", cache));
         assertEquals(before + 1, server.requests.size(), "then complete: nothing asked");
 
+        // An old copy and a hub out of reach: the copy serves as it did, and is asked again next time.
+        Files.delete(dir.resolve("generation_config.json"));
+        Files.delete(dir.resolve(ModelSource.COMPLETE));
+        server.close();
+        assertEquals(dir, ModelSource.downloadModel(server.hub().setRetryDelay(java.time.Duration.ZERO), REPO, "main", cache));
+        assertFalse(Files.exists(dir.resolve(ModelSource.COMPLETE)));
+
         Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
         IOException e = assertThrows(IOException.class,
                 () -> ModelSource.downloadModel(server.hub().setOffline(true), REPO, "main", cache));

@@ -59,8 +59,8 @@ final class GenerateCommand implements Callable<Integer> {
                     : readIds(prompts.idsFile);
             PaddedBatch batch = PaddedBatch.leftPad(rows, tokenizer.batchPadId());
             requireMemory(loaded, cfg, rows.size(), batch.inputIds()[0].length);
-            long start = System.nanoTime();
             Generator generator = new Generator(loaded.model(), cfg, HfModelDir.specialTokens(loaded.dir(), loaded.config()));
+            long start = System.nanoTime();
             GenerateResult result = generator.generate(batch.inputIds(), batch.attentionMask(), 0, loaded.manager());
             double seconds = (System.nanoTime() - start) / 1e9;
             print(loaded, tokenizer, rows, batch, generator, result, seconds);

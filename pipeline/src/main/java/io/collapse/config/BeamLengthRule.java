@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * Which transformers version's beam search ({@code generation.beam_length_rule}): the length a
- * hypothesis's log-prob sum is divided by, and the score that judges a prompt done. With min =
- * max new tokens every rule picks the same winners.
+ * hypothesis's log-prob sum is divided by, the score that judges a prompt done, and (where several
+ * eos ids or a pad id of 0 make them differ) the eos that follows a finished hypothesis and the id
+ * that fills after it; see {@link #vectorized}. With min = max new tokens every rule picks the same
+ * winners.
  */
 public enum BeamLengthRule {
     /**

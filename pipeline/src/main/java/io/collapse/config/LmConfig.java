@@ -51,7 +51,7 @@ public interface LmConfig {
 
     int maxPositionEmbeddings();
 
-    /** Null where the model has no pad token (GPT-2, Llama): then padding uses {@link #padOrEos}. */
+    /** Null where the model has no pad token (GPT-2, Llama): then padding uses the first eos ({@link SpecialTokens#padOrEos}). */
     Integer padTokenId();
 
     /** The eos id; with several ({@link #eosTokenIds}), the first. Null where the model has none. */
@@ -60,11 +60,6 @@ public interface LmConfig {
     /** Every id that ends a sequence (HF's {@code eos_token_id}, one id or a list); empty where the model has none. */
     default List<Integer> eosTokenIds() {
         return eosTokenId() == null ? List.of() : List.of(eosTokenId());
-    }
-
-    /** The id that pads batches and finished hypotheses: pad, or eos where there is no pad (HF generate's rule). */
-    default int padOrEos() {
-        return SpecialTokens.of(this).padOrEos();
     }
 
     /** Std of the normal init of weights (OPT's init_std, HF's initializer_range elsewhere). */

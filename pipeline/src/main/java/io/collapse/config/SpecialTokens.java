@@ -1,11 +1,13 @@
 package io.collapse.config;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * The ids that end generated rows and pad them, as transformers' {@code generate} takes them: from
@@ -20,7 +22,16 @@ public record SpecialTokens(List<Integer> eosTokenIds, Integer padTokenId) {
 
     public SpecialTokens {
         eosTokenIds = List.copyOf(eosTokenIds);
+        if (eosTokenIds.stream().anyMatch(id -> id < 0) || (padTokenId != null && padTokenId < 0)) {
+            throw new IllegalArgumentException("special token ids must be >= 0, got eos " + eosTokenIds + ", pad " + padTokenId);
+        }
     }
+
+    /** generation_config.json's two fields that matter here, read as config.json's are; the rest is the run's to say. */
+    @HfConfigJson
+    private record GenerationConfigFile(
+            @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Integer> eosTokenId,
+            Integer padTokenId) {}
 
     /** config.json's. */
     public static SpecialTokens of(LmConfig config) {
@@ -29,48 +40,35 @@ public record SpecialTokens(List<Integer> eosTokenIds, Integer padTokenId) {
 
     /** A generation_config.json's eos_token_id (one id or a list) and pad_token_id; errors name the file and field. */
     public static SpecialTokens read(Path file, int vocabSize) throws IOException {
-        JsonNode root;
+        GenerationConfigFile f;
         try {
-            root = ConfigLoader.JSON.readTree(file.toFile());
+            f = ConfigLoader.JSON.readValue(file.toFile(), GenerationConfigFile.class);
+        } catch (JsonMappingException e) {
+            throw new IOException(file + ": " + ConfigLoader.mappingProblem(e));
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": " + StrictJson.describe(e));
         }
-        if (root == null || !root.isObject()) {
-            throw new IOException(file + ": expected a JSON object");
+        List<Integer> eos = f.eosTokenId() == null ? List.of() : f.eosTokenId();
+        if ((f.eosTokenId() != null && eos.isEmpty()) || eos.stream().anyMatch(Objects::isNull)) {
+            throw new IOException(file + ": eos_token_id " + eos + ": expected a token id or a list of them");
         }
-        JsonNode eos = root.path("eos_token_id");
-        List<JsonNode> ids = new ArrayList<>();
-        if (eos.isArray()) {
-            eos.forEach(ids::add);
-        } else if (!eos.isMissingNode() && !eos.isNull()) {
-            ids.add(eos);
+        try {
+            Check.specialTokenIds(vocabSize, eos.toArray(Integer[]::new));
+            Check.specialTokenIds(vocabSize, f.padTokenId());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage());
         }
-        if (eos.isArray() && ids.isEmpty()) {
-            throw new IOException(file + ": eos_token_id []: expected a token id or a list of them");
-        }
-        List<Integer> eosIds = new ArrayList<>();
-        for (JsonNode id : ids) {
-            eosIds.add(tokenId(file, "eos_token_id", id, vocabSize));
-        }
-        JsonNode pad = root.path("pad_token_id");
-        return new SpecialTokens(eosIds, pad.isMissingNode() || pad.isNull() ? null : tokenId(file, "pad_token_id", pad, vocabSize));
+        return new SpecialTokens(eos, f.padTokenId());
     }
 
-    private static int tokenId(Path file, String field, JsonNode id, int vocabSize) throws IOException {
-        if (!id.canConvertToExactIntegral() || !id.canConvertToInt() || id.intValue() < 0 || id.intValue() >= vocabSize) {
-            throw new IOException(file + ": " + field + " " + id + ": expected a token id in [0, vocab_size=" + vocabSize + ")");
-        }
-        return id.intValue();
-    }
-
-    /** The id that pads batches and finished rows: the pad id, else the first eos (HF generate's rule). */
-    public int padOrEos() {
+    /**
+     * The id that pads batches and finished rows: the pad id, else the first eos (HF generate's
+     * rule); empty with neither, where generation ends no row early and so pads none.
+     */
+    public OptionalInt padOrEos() {
         if (padTokenId != null) {
-            return padTokenId;
+            return OptionalInt.of(padTokenId);
         }
-        if (eosTokenIds.isEmpty()) {
-            throw new IllegalArgumentException("config: the model has neither pad_token_id nor eos_token_id");
-        }
-        return eosTokenIds.get(0);
+        return eosTokenIds.isEmpty() ? OptionalInt.empty() : OptionalInt.of(eosTokenIds.get(0));
     }
 }

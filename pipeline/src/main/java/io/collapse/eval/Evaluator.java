@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.collapse.config.LmConfig;
+import io.collapse.config.SpecialTokens;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
 import io.collapse.model.Scope;
@@ -137,7 +138,8 @@ public final class Evaluator {
     public static SequenceNll score(CausalLM model, List<int[]> sequences, int batchSize) {
         checkSequences(sequences, model.config());
         checkBatchSize(batchSize);
-        int pad = model.config().padOrEos();
+        int pad = SpecialTokens.of(model.config()).padOrEos().orElseThrow(() -> new IllegalArgumentException(
+                "config: the model has neither pad_token_id nor eos_token_id to pad sequences of different lengths with"));
         double[] sums = new double[sequences.size()];
         long[] counts = new long[sequences.size()];
         Integer[] byLength = IntStream.range(0, sequences.size()).boxed()

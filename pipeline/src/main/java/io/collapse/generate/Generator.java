@@ -22,14 +22,12 @@ public final class Generator {
     private final int padId;
     private final List<Integer> eosIds;
 
-    /** Stops at and pads with config.json's eos and pad ids (HF generate's defaults for a model without generation_config.json). */
+    /**
+     * Stops at and pads with config.json's ids: for a model that has no directory (a preset, a
+     * bench). A model directory's own are {@code HfModelDir.specialTokens}, which HF's generate uses.
+     */
     public Generator(CausalLM model, GenerationConfig cfg) {
         this(model, cfg, SpecialTokens.of(model.config()));
-    }
-
-    /** As HF's {@code generate(pad_token_id=…)}: {@code padId} fills finished rows and marks prompt padding. */
-    public Generator(CausalLM model, GenerationConfig cfg, int padId) {
-        this(model, cfg, new SpecialTokens(model.config().eosTokenIds(), padId));
     }
 
     /**
@@ -40,7 +38,7 @@ public final class Generator {
         this.model = model;
         this.cfg = cfg;
         this.eosIds = tokens.eosTokenIds();
-        this.padId = tokens.padTokenId() == null && eosIds.isEmpty() ? NO_PAD : tokens.padOrEos();
+        this.padId = tokens.padOrEos().orElse(NO_PAD);
     }
 
     public GenerationConfig config() {

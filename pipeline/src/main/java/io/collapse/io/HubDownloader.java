@@ -111,6 +111,12 @@ public final class HubDownloader {
         return endpoint;
     }
 
+    /** One {@code warning: …} line where this downloader shows its progress (stderr unless set). */
+    public void warn(String line) {
+        progress.println("warning: " + line);
+        progress.flush();
+    }
+
     /** True when this downloader refuses every transfer; callers that know a better remedy say it first. */
     public boolean isOffline() {
         return offline;

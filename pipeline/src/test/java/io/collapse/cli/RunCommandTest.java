@@ -47,7 +47,8 @@ class RunCommandTest {
             CausalLM model = AutoModelForCausalLM.random(Presets.get("tiny"), 0, manager, DataType.FLOAT32);
             HfModelDir.write(base, model.config(), model.stateDict(), HostTensor.DType.F32, null);
         }
-        String everyToken = IntStream.range(0, 50272).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]"));
+        int vocab = Presets.get("tiny").vocabSize();
+        String everyToken = IntStream.range(0, vocab).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]"));
         Files.writeString(base.resolve(HfModelDir.GENERATION_CONFIG), "{\"eos_token_id\": " + everyToken + "}");
         Path run = tmp.resolve("gencfg");
         Cli.Result r = Cli.run("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report",
@@ -59,7 +60,7 @@ class RunCommandTest {
                     Files.readString(run.resolve(copy).resolve(HfModelDir.GENERATION_CONFIG)), copy);
         }
         TokenBlocks corpus = SyntheticCorpus.read(run.resolve("gen-00/corpus"));
-        assertEquals(48, corpus.numBlocks());
+        assertEquals(48, corpus.numBlocks(), "one continuation per training block (smoke: data.train_blocks 48)");
         for (int i = 0; i < corpus.numBlocks(); i++) {
             int[] block = corpus.block(i);
             // Padded with the file's first eos, 0, not config.json's pad 1: HF takes no pad id from a file that has none.

@@ -23,7 +23,7 @@ class Gpt2ConfigTest {
         assertEquals(12, c.numHiddenLayers());
         assertEquals(64, c.headDim());
         assertEquals(50256, c.eosTokenId());
-        assertEquals(50256, c.padOrEos(), "no pad token: padding uses eos");
+        assertEquals(50256, SpecialTokens.of(c).padOrEos().getAsInt(), "no pad token: padding uses eos");
         assertEquals(1e-5, c.layerNormEpsilon());
         assertEquals(Activation.GELU_TANH, c.activation());
         assertTrue(c.tiedLmHead());

@@ -47,7 +47,7 @@ class GptNeoXConfigTest {
         assertEquals(16, old.rotaryNdims());
         assertEquals(10000.0, old.rope().ropeTheta());
         assertEquals(0, old.bosTokenId());
-        assertEquals(0, old.padOrEos()); // no pad id: eos pads
+        assertEquals(0, SpecialTokens.of(old).padOrEos().getAsInt()); // no pad id: eos pads
         assertFalse(old.tiedLmHead());
         assertEquals(old.rotaryNdims(), now.rotaryNdims());
         assertEquals(old.rope(), now.rope());

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,9 +26,9 @@ class SpecialTokensTest {
         assertEquals(new SpecialTokens(List.of(21, 2), 7), read("{\"eos_token_id\": [21, 2], \"pad_token_id\": 7}"));
         SpecialTokens none = read("{\"bos_token_id\": 1, \"eos_token_id\": null}");
         assertEquals(new SpecialTokens(List.of(), null), none);
-        assertEquals("config: the model has neither pad_token_id nor eos_token_id",
-                assertThrows(IllegalArgumentException.class, none::padOrEos).getMessage());
-        assertEquals(21, read("{\"eos_token_id\": [21, 2]}").padOrEos(), "no pad: the first eos, as HF");
+        assertEquals(OptionalInt.empty(), none.padOrEos(), "neither: nothing ends early, nothing is padded");
+        assertEquals(OptionalInt.of(21), read("{\"eos_token_id\": [21, 2]}").padOrEos(), "no pad: the first eos, as HF");
+        assertEquals(OptionalInt.of(7), read("{\"eos_token_id\": [21, 2], \"pad_token_id\": 7}").padOrEos());
         assertEquals(new SpecialTokens(List.of(), 7), read("{\"pad_token_id\": 7}"), "a pad id and no eos");
     }
 
@@ -35,10 +36,13 @@ class SpecialTokensTest {
     void refusalsNameTheFileAndField() {
         Path file = dir.resolve("generation_config.json");
         assertMessage(file + ": eos_token_id []: expected a token id or a list of them", "{\"eos_token_id\": []}");
-        assertMessage(file + ": eos_token_id 1000: expected a token id in [0, vocab_size=1000)", "{\"eos_token_id\": [2, 1000]}");
-        assertMessage(file + ": eos_token_id \"2\": expected a token id in [0, vocab_size=1000)", "{\"eos_token_id\": \"2\"}");
-        assertMessage(file + ": pad_token_id 1.5: expected a token id in [0, vocab_size=1000)", "{\"pad_token_id\": 1.5}");
-        assertMessage(file + ": expected a JSON object", "[2]");
+        assertMessage(file + ": eos_token_id [2, null]: expected a token id or a list of them", "{\"eos_token_id\": [2, null]}");
+        assertMessage(file + ": config: special token id 1000 (pad/bos/eos) must lie in [0, vocab_size=1000)",
+                "{\"eos_token_id\": [2, 1000]}");
+        assertMessage(file + ": eos_token_id.[0]: expected an integer in [-2147483648, 2147483647], got x", "{\"eos_token_id\": \"x\"}");
+        assertMessage(file + ": pad_token_id: expected an integer in [-2147483648, 2147483647], got 1.5", "{\"pad_token_id\": 1.5}");
+        assertMessage(file + ": expected an object", "[2]");
+        assertThrows(IllegalArgumentException.class, () -> new SpecialTokens(List.of(-1), null));
     }
 
     private void assertMessage(String expected, String json) {

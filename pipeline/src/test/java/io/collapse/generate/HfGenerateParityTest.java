@@ -13,6 +13,7 @@ import io.collapse.config.BeamLengthRule;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
+import io.collapse.config.SpecialTokens;
 import io.collapse.config.Strategy;
 import io.collapse.model.CausalLM;
 import io.collapse.model.auto.AutoModelForCausalLM;
@@ -121,8 +122,10 @@ public class HfGenerateParityTest {
         JsonNode kwargs = record.get("kwargs");
         GenerationConfig cfg = configOf(kwargs, useCache, beamLengthRule(expected));
         // A fixture that passed pad_token_id to generate (a model without a pad token) fills finished rows with it.
-        check(kwargs.has("pad_token_id") ? new Generator(model, cfg, kwargs.get("pad_token_id").asInt()) : new Generator(model, cfg),
-                expected, record, manager);
+        SpecialTokens tokens = kwargs.has("pad_token_id")
+                ? new SpecialTokens(model.config().eosTokenIds(), kwargs.get("pad_token_id").asInt())
+                : SpecialTokens.of(model.config());
+        check(new Generator(model, cfg, tokens), expected, record, manager);
     }
 
     /** As above, decoding with {@code generator} (its model, settings and special ids). */

@@ -122,8 +122,11 @@ class SeveralEosParityTest {
         CausalLM model = modelWithEos(fx, ConfigLoader.JSON.readTree("[21, 2, 109]"));
         GenerationConfig greedy = GenerationConfig.paper(4);
         int[][] ids = {{2, 2, 5, 6}, {0, 0, 7, 8}};
-        assertEquals("[[1, 1, 1, 1], [1, 1, 1, 1]]", Arrays.deepToString(new Generator(model, greedy, 2).defaultMask(ids)));
-        assertEquals("[[1, 1, 1, 1], [0, 0, 1, 1]]", Arrays.deepToString(new Generator(model, greedy, 0).defaultMask(ids)));
+        List<Integer> eos = model.config().eosTokenIds();
+        assertEquals("[[1, 1, 1, 1], [1, 1, 1, 1]]",
+                Arrays.deepToString(new Generator(model, greedy, new SpecialTokens(eos, 2)).defaultMask(ids)));
+        assertEquals("[[1, 1, 1, 1], [0, 0, 1, 1]]",
+                Arrays.deepToString(new Generator(model, greedy, new SpecialTokens(eos, 0)).defaultMask(ids)));
     }
 
     /** The fixture's model, read from a config.json whose eos_token_id is {@code eos} (a JSON array). */

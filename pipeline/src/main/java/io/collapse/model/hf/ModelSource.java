@@ -15,8 +15,8 @@ import java.util.List;
 public final class ModelSource {
 
     /**
-     * Marks a cached model that this version downloaded whole: a complete copy without it was
-     * cached before generation_config.json was fetched (collapse 0.3.1 and earlier).
+     * Marks a cached model whose generation_config.json has been asked for (downloaded with the
+     * model, or once later): a complete copy without it was cached by collapse 0.3.1 or earlier.
      */
     static final String COMPLETE = ".collapse-complete";
 
@@ -115,7 +115,7 @@ public final class ModelSource {
             hub.downloadIfFound(repoId, revision, HfModelDir.GENERATION_CONFIG, cacheDir);
             AtomicFiles.writeString(dir.resolve(COMPLETE), "");
         } catch (IOException unreachable) {
-            System.err.println("warning: " + dir + " was cached before collapse fetched " + HfModelDir.GENERATION_CONFIG
+            hub.warn(dir + " was cached before collapse fetched " + HfModelDir.GENERATION_CONFIG
                     + ", and asking " + hub.endpoint() + " for it failed (" + ErrorLines.oneLine(unreachable)
                     + "); using the copy as it is: eos and pad ids from config.json");
         }

@@ -9,6 +9,7 @@ import io.collapse.config.LmConfig;
 import io.collapse.config.ModelConfig;
 import io.collapse.config.Presets;
 import io.collapse.config.RunConfig;
+import io.collapse.config.SpecialTokens;
 import io.collapse.config.Strategy;
 import io.collapse.data.DataPaths;
 import io.collapse.data.DataSource;
@@ -116,7 +117,14 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), device, log);
         Path config = base.resolve(HfModelDir.CONFIG);
         LmConfig model = LmConfig.read(config);
-        HfModelDir.specialTokens(base, model); // read at the first corpus; refused now if bad, not after a day of training
+        // Read again at each corpus; refused here if bad (not after a day of training), and said when it overrides config.json.
+        SpecialTokens tokens = HfModelDir.specialTokens(base, model);
+        if (!tokens.equals(SpecialTokens.of(model))) {
+            log.println("note: generation stops at eos ids " + shortList(tokens.eosTokenIds()) + " and pads with "
+                    + (tokens.padOrEos().isPresent() ? tokens.padOrEos().getAsInt() : "nothing") + ", as "
+                    + base.resolve(HfModelDir.GENERATION_CONFIG) + " says (config.json: eos " + model.eosTokenIds()
+                    + ", pad " + model.padTokenId() + "), as transformers' generate does");
+        }
         Tokenizer tokenizer = AutoTokenizer.forModel(base, model, config);
         DataConfig d = cfg.data();
         List<DataSource.LoadedSplit> splits = source(d.dataset()).load(DataPaths.locate(), DatasetText.SPLITS, tokenizer, d.blockSize());
@@ -129,6 +137,11 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
                 splits.get(1).blocks().first(d.validBlocks(), "data.valid_blocks"),
                 splits.get(2).blocks().first(d.testBlocks(), "data.test_blocks"),
                 checksums);
+    }
+
+    /** At most eight ids, then how many there are. */
+    private static String shortList(List<Integer> ids) {
+        return ids.size() <= 8 ? ids.toString() : ids.subList(0, 8) + "… (" + ids.size() + " ids)";
     }
 
     /** {@code text:PATH} and {@code jsonl:PATH} name a user corpus; anything else a dataset. */

@@ -55,6 +55,8 @@ class RunCommandTest {
                 "--set", "model.base=" + base, "--set", "generation.strategy=greedy", "--set", "generation.num_beams=1",
                 "--set", "generation.min_new_tokens=0", "--set", "experiment.generations=1");
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("note: generation stops at eos ids [0, 1, 2, 3, 4, 5, 6, 7]… (" + vocab + " ids) and pads"
+                + " with 0, as " + run.resolve("base/generation_config.json") + " says (config.json: eos [2], pad 1)"), r.out());
         for (String copy : List.of("base", "gen-00/model")) {
             assertEquals(Files.readString(base.resolve(HfModelDir.GENERATION_CONFIG)),
                     Files.readString(run.resolve(copy).resolve(HfModelDir.GENERATION_CONFIG)), copy);

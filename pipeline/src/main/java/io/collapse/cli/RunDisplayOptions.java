@@ -1,6 +1,5 @@
 package io.collapse.cli;
 
-import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
 import io.collapse.pipeline.Experiment;
 import io.collapse.pipeline.RunFiles;
@@ -26,8 +25,7 @@ final class RunDisplayOptions {
      * the memory settings.
      */
     void run(RunConfig cfg, List<String> overrides, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
-        List<String> memoryOverrides = overrides.stream()
-                .filter(o -> RunManifest.MEMORY_SETTINGS.contains(ConfigLoader.overridePath(o))).toList();
+        List<String> memoryOverrides = overrides.stream().filter(RunManifest::isMemoryOverride).toList();
         Experiment.run(cfg, memoryOverrides, dir, CorpusBar.runBars(progress.shown()), out, noReport ? Experiment.Listener.NONE : (d, k) -> {
             Report.write(List.of(d), d.resolve(RunFiles.REPORT));
             if (sweepRoot != null) {

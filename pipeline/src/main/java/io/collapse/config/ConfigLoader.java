@@ -75,10 +75,6 @@ public final class ConfigLoader {
         }
     }
 
-    /**
-     * {@code name, value, name, value…} as a map in that order: a config's fields for
-     * {@link #fromFields} (a null value stands for "not given"), or an event's fields.
-     */
     /** Dotted paths where two config trees differ, e.g. "train.epochs: 5 -> 10". */
     public static List<String> differences(JsonNode was, JsonNode now, String prefix) {
         List<String> out = new ArrayList<>();
@@ -95,6 +91,10 @@ public final class ConfigLoader {
         return out;
     }
 
+    /**
+     * {@code name, value, name, value…} as a map in that order: a config's fields for
+     * {@link #fromFields} (a null value stands for "not given"), or an event's fields.
+     */
     public static Map<String, Object> fields(Object... namesAndValues) {
         Map<String, Object> fields = new LinkedHashMap<>();
         for (int i = 0; i < namesAndValues.length; i += 2) {

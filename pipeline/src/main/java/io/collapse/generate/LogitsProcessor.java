@@ -101,8 +101,9 @@ public interface LogitsProcessor {
         public NDArray process(NDArray scores, int[][] ids) {
             int newTokens = ids[0].length - promptLength;
             if (newTokens < minNewTokens) {
+                NDArray filter = Tensors.scalar(scores, FILTER); // one device scalar a step, whatever the eos count
                 for (int eos : eosIds) {
-                    scores.set(new NDIndex(":, {}", eos), Tensors.scalar(scores, FILTER));
+                    scores.set(new NDIndex(":, {}", eos), filter);
                 }
             }
             return scores;

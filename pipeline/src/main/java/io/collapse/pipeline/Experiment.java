@@ -106,10 +106,12 @@ public final class Experiment {
         FineTune.checkMixedPrecision(cfg.train().mixedPrecision(), devices);
         RunInputs.check(cfg, runDir, devices.get(0)); // before the lock, which creates the directory
         try (RunLock lock = RunLock.acquire(runDir, log)) {
-            // Again under the lock: another process may have made run.json since the check above.
-            RunConfig checked = RunManifest.effectiveConfig(runDir, requested, memoryOverrides, new PrintWriter(Writer.nullWriter()));
+            // Again under the lock: another process may have made run.json since the check above. Read once here.
+            RunManifest stored = RunManifest.read(runDir);
+            RunConfig checked = RunManifest.effectiveConfig(runDir, stored, requested, memoryOverrides,
+                    new PrintWriter(Writer.nullWriter()));
             RunInputs inputs = RunInputs.load(checked, runDir, devices.get(0), log);
-            RunManifest manifest = RunManifest.createOrCheckData(runDir, checked, inputs.checksums());
+            RunManifest manifest = RunManifest.createOrCheckData(runDir, stored, checked, inputs.checksums());
             new Experiment(checked, manifest, runDir, inputs, devices, bars, log).loop(listener);
         }
     }

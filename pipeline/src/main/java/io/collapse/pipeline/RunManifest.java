@@ -68,6 +68,11 @@ public record RunManifest(
      */
     public static final List<String> MEMORY_SETTINGS = List.of(MICRO_BATCH, CORPUS_BATCH);
 
+    /** Whether a {@code --set} ("train.micro_batch=16") sets one of the {@link #MEMORY_SETTINGS}. */
+    public static boolean isMemoryOverride(String override) {
+        return MEMORY_SETTINGS.contains(ConfigLoader.overridePath(override));
+    }
+
     /** One memory setting changed when the run was continued at {@code time}. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Change(String time, String setting, JsonNode from, JsonNode to) {
@@ -103,7 +108,7 @@ public record RunManifest(
     /** This manifest's config with {@code overrides} of {@link #MEMORY_SETTINGS} applied. */
     private RunConfig configWith(Path runDir, List<String> overrides) throws IOException {
         for (String o : overrides) {
-            if (!MEMORY_SETTINGS.contains(ConfigLoader.overridePath(o))) {
+            if (!isMemoryOverride(o)) {
                 throw new IllegalArgumentException("--set " + o + ": a run continues with the config it began with;"
                         + " only " + String.join(" and ", MEMORY_SETTINGS) + " may change");
             }
@@ -121,7 +126,12 @@ public record RunManifest(
      */
     static RunConfig effectiveConfig(Path runDir, RunConfig cfg, List<String> memoryOverrides, PrintWriter log)
             throws IOException {
-        RunManifest m = read(runDir);
+        return effectiveConfig(runDir, read(runDir), cfg, memoryOverrides, log);
+    }
+
+    /** As above, with run.json already read ({@code m}, null where there is none): once under the run lock. */
+    static RunConfig effectiveConfig(Path runDir, RunManifest m, RunConfig cfg, List<String> memoryOverrides, PrintWriter log)
+            throws IOException {
         if (m == null) {
             if (Files.exists(runDir.resolve(RunState.FILE))) {
                 throw new IOException(runDir + " has a " + RunState.FILE + " but no " + RunFiles.RUN + ": not a run directory this version made");
@@ -216,9 +226,12 @@ public record RunManifest(
         return configTree(ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class));
     }
 
-    /** Writes run.json for a new run, or checks the data of an existing one against it; returns the run's manifest. */
-    static RunManifest createOrCheckData(Path runDir, RunConfig cfg, Map<String, String> checksums) throws IOException {
-        RunManifest m = read(runDir);
+    /**
+     * Writes run.json for a new run ({@code m} null), or checks the data of an existing one
+     * ({@code m}, its run.json as read) against it; returns the run's manifest.
+     */
+    static RunManifest createOrCheckData(Path runDir, RunManifest m, RunConfig cfg, Map<String, String> checksums)
+            throws IOException {
         if (m != null) {
             if (!m.dataset().checksums().equals(checksums)) {
                 throw new IOException(runDir + " was made from other data: checksums " + m.dataset().checksums()

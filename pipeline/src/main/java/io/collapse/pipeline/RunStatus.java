@@ -39,13 +39,15 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
      */
     public record Entry(Path dir, RunStatus status, String note) {
 
+        private static final String UNREADABLE = "unreadable: ";
+
         /** The run's status document, or {@code {"run_dir", "note"}}. */
         public Map<String, Object> toMap() {
             return status != null ? status.toMap() : ConfigLoader.fields("run_dir", dir.toString(), "note", note);
         }
 
         public boolean unreadable() {
-            return note != null && note.startsWith("unreadable");
+            return note != null && note.startsWith(UNREADABLE);
         }
     }
 
@@ -61,7 +63,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
             try {
                 all.add(new Entry(dir, read(dir), null));
             } catch (IOException | RuntimeException e) {
-                all.add(new Entry(dir, null, "unreadable: " + ErrorLines.oneLine(e)));
+                all.add(new Entry(dir, null, Entry.UNREADABLE + ErrorLines.oneLine(e)));
             }
         }
         return all;

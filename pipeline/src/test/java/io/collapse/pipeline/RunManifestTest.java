@@ -27,15 +27,15 @@ class RunManifestTest {
     void theSameConfigContinuesAndItsStoredCopyReadsBack() throws IOException {
         RunConfig cfg = smoke();
         assertEquals(cfg, RunManifest.effectiveConfig(runDir, cfg, List.of(), quiet())); // new directory: nothing to compare
-        RunManifest.createOrCheckData(runDir, cfg, Map.of("train", "a", "valid", "b", "test", "c"));
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), cfg, Map.of("train", "a", "valid", "b", "test", "c"));
         assertEquals(cfg, RunManifest.effectiveConfig(runDir, cfg, List.of(), quiet()));
-        RunManifest.createOrCheckData(runDir, cfg, Map.of("train", "a", "valid", "b", "test", "c"));
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), cfg, Map.of("train", "a", "valid", "b", "test", "c"));
         assertEquals(cfg, RunManifest.readConfig(runDir));
     }
 
     @Test
     void anotherConfigIsRefusedNamingEveryDifference() throws IOException {
-        RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "a"));
         IOException e = assertThrows(IOException.class,
                 () -> RunManifest.effectiveConfig(runDir, smoke("train.epochs=3", "experiment.keep_fraction=0.5"), List.of(), quiet()));
         assertTrue(e.getMessage().contains("different config") && e.getMessage().contains("train.epochs: 2 -> 3")
@@ -44,7 +44,7 @@ class RunManifestTest {
 
     @Test
     void onlyTheMemorySettingsMayChangeAndEachChangeIsRecorded() throws IOException {
-        RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "a"));
         List<String> smaller = List.of("train.micro_batch=2", "experiment.corpus_batch=8");
         RunConfig want = smoke("train.micro_batch=2", "experiment.corpus_batch=8", "experiment.corpus_shard_blocks=256");
         assertEquals(want, RunManifest.effectiveConfig(runDir, want, smaller, quiet()));
@@ -89,15 +89,15 @@ class RunManifestTest {
 
     @Test
     void otherDataIsRefused() throws IOException {
-        RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "a"));
         IOException e = assertThrows(IOException.class,
-                () -> RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "changed")));
+                () -> RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "changed")));
         assertTrue(e.getMessage().contains("other data"), e.getMessage());
     }
 
     @Test
     void anotherFormatIsRefused() throws IOException {
-        RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "a"));
         Path file = runDir.resolve(RunFiles.RUN);
         Files.writeString(file, Files.readString(file).replace("\"format\" : 1", "\"format\" : 99"));
         IOException e = assertThrows(IOException.class, () -> RunManifest.effectiveConfig(runDir, smoke(), List.of(), quiet()));
@@ -111,7 +111,7 @@ class RunManifestTest {
     @Test
     void anOldHf436RunIsRefusedAndOtherOldRunsContinue() throws IOException {
         RunConfig hf436 = smoke("generation.beam_length_rule=hf-4.36", "experiment.keep_fraction=0");
-        RunManifest.createOrCheckData(runDir, hf436, Map.of("train", "a"));
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), hf436, Map.of("train", "a"));
         Path file = runDir.resolve(RunFiles.RUN);
         String today = Files.readString(file);
         assertTrue(today.contains("\"collapse_version\" : \"" + RunManifest.VERSION + "\""), today);
@@ -138,7 +138,7 @@ class RunManifestTest {
                 new String[] {"experiment.keep_fraction=0.25"})) {
             Path dir = Files.createDirectories(runDir.resolve(drawing[0]));
             RunConfig cfg = smoke(drawing);
-            RunManifest.createOrCheckData(dir, cfg, Map.of("train", "a"));
+            RunManifest.createOrCheckData(dir, RunManifest.read(dir), cfg, Map.of("train", "a"));
             assertEquals(cfg, RunManifest.readConfig(dir));
             makeVersion(dir, "0.2.0");
             assertEquals(cfg, RunManifest.readConfig(dir), "readable: status and report work on it");
@@ -147,14 +147,14 @@ class RunManifestTest {
                     && e.getMessage().contains("new run directory"), e.getMessage());
         }
         Path beam = Files.createDirectories(runDir.resolve("beam"));
-        RunManifest.createOrCheckData(beam, smoke("experiment.keep_fraction=0"), Map.of("train", "a"));
+        RunManifest.createOrCheckData(beam, RunManifest.read(beam), smoke("experiment.keep_fraction=0"), Map.of("train", "a"));
         makeVersion(beam, "0.2.0");
         RunManifest.read(beam).checkContinuable(beam);
     }
 
     @Test
     void aRunJsonWithoutItsVersionIsRefusedNamingTheField() throws IOException {
-        RunManifest.createOrCheckData(runDir, smoke(), Map.of("train", "a"));
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "a"));
         Path file = runDir.resolve(RunFiles.RUN);
         Files.writeString(file, Files.readString(file).replaceAll("\\s*\"collapse_version\" : \"[^\"]*\",", ""));
         IOException e = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));

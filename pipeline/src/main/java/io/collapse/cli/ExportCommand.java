@@ -29,7 +29,8 @@ final class ExportCommand implements Callable<Integer> {
             description = "An HF model directory, or a Hub id such as facebook/opt-125m[@revision] (downloaded unless offline).")
     String model;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write; an existing one is replaced atomically.")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write: a new or empty folder, or a model directory collapse wrote, which is"
+                    + " replaced atomically.")
     Path out;
 
     @Option(names = "--dtype", defaultValue = "float32", description = "Weights dtype: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -38,6 +39,10 @@ public final class HfModelDir {
     public static final String PYTORCH_BIN_INDEX = "pytorch_model.bin.index.json";
     /** Where transformers' generate takes its eos and pad ids from when a model has it ({@link #specialTokens}). */
     public static final String GENERATION_CONFIG = "generation_config.json";
+
+    /** Every file {@link #write} makes: what a directory it replaces may hold. */
+    private static final List<String> WRITTEN = Stream.concat(Stream.of(CONFIG, SAFETENSORS, GENERATION_CONFIG),
+            TokenizerFiles.ALL.stream()).toList();
 
     /** Weights files in the order {@link #read} prefers them (transformers' own order). */
     public static final List<String> WEIGHTS_FILES = List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH_BIN, PYTORCH_BIN_INDEX);
@@ -186,6 +191,7 @@ public final class HfModelDir {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         recoverInterruptedWrite(target);
+        checkReplaceable(target);
         String tag = UUID.randomUUID().toString().substring(0, 8);
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + tag);
         Files.createDirectory(tmp);
@@ -216,7 +222,33 @@ public final class HfModelDir {
     public static void replace(Path staged, Path dir) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
         recoverInterruptedWrite(target);
+        checkReplaceable(target);
         swapIn(staged.toAbsolutePath().normalize(), target, UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /**
+     * Refuses a target that a replace would lose more than an earlier {@link #write} with: the old
+     * directory is deleted once the new one is in place, so it may hold only the files write makes.
+     */
+    private static void checkReplaceable(Path target) throws IOException {
+        if (Files.notExists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(target + ": exists and is not a folder; expected a new folder or a model directory to"
+                    + " replace");
+        }
+        List<String> foreign;
+        try (Stream<Path> entries = Files.list(target)) {
+            foreign = entries.map(p -> p.getFileName() + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "/" : ""))
+                    .filter(name -> !WRITTEN.contains(name)).sorted().toList();
+        }
+        if (!foreign.isEmpty()) {
+            String named = String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
+                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "");
+            throw new IOException(target + ": holds " + named + ", which replacing it would delete; expected a new or"
+                    + " empty folder, or a model directory collapse wrote (" + String.join(", ", WRITTEN) + ")");
+        }
     }
 
     /** {@code source} renamed to {@code target}; an existing target is renamed aside first and deleted after. */

@@ -116,14 +116,12 @@ class HfModelDirTest {
     void writeConvertsDtypeAndReplacesAnExistingDirAtomically() throws IOException {
         HfModelDir.Checkpoint src = HfModelDir.read(modelDir(CASE_A, "model.safetensors"));
         Path out = tmp.resolve("out");
-        Files.createDirectories(out);
-        Files.writeString(out.resolve("stale.txt"), "old");
+        HfModelDir.write(out, src.config(), src.tensors(), HostTensor.DType.F32, null); // the bundled tokenizer's four files
         Path tokDir = Files.createDirectory(tmp.resolve("tok"));
         Files.writeString(tokDir.resolve("vocab.json"), "{\"a\": 0}");
         Files.writeString(tokDir.resolve("merges.txt"), "#version: 0.2\n");
         HfModelDir.write(out, src.config(), src.tensors(), HostTensor.DType.F16, tokDir);
 
-        assertFalse(Files.exists(out.resolve("stale.txt")));
         assertEquals("{\"a\": 0}", Files.readString(out.resolve("vocab.json")));
         assertFalse(Files.exists(out.resolve("tokenizer_config.json")), "only the source dir's tokenizer files are copied");
         try (Stream<Path> siblings = Files.list(tmp)) {
@@ -136,6 +134,33 @@ class HfModelDirTest {
             assertEquals(HostTensor.DType.F16, half.dtype());
             assertArrayEquals(t.to(HostTensor.DType.F16).toFloats(), half.toFloats(), name);
         });
+    }
+
+    /** A replace deletes the old directory: what an earlier write did not make there is refused, untouched. */
+    @Test
+    void aFolderHoldingOtherFilesIsNotReplaced() throws IOException {
+        HfModelDir.Checkpoint src = HfModelDir.read(modelDir(CASE_A, "model.safetensors"));
+        Path out = Files.createDirectories(tmp.resolve("mine/sub"));
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        Path folder = out.getParent();
+        var e = assertThrows(IOException.class,
+                () -> HfModelDir.write(folder, src.config(), src.tensors(), HostTensor.DType.F32, null));
+        assertTrue(e.getMessage().startsWith(folder.toAbsolutePath() + ": holds sub/, which replacing it would delete"),
+                e.getMessage());
+        Path file = Files.writeString(tmp.resolve("a-file"), "mine");
+        e = assertThrows(IOException.class, () -> HfModelDir.write(file, src.config(), src.tensors(), HostTensor.DType.F32, null));
+        assertTrue(e.getMessage().contains("exists and is not a folder"), e.getMessage());
+
+        Path staged = tmp.resolve(".staged");
+        HfModelDir.write(staged, src.config(), src.tensors(), HostTensor.DType.F32, null);
+        e = assertThrows(IOException.class, () -> HfModelDir.replace(staged, out));
+        assertTrue(e.getMessage().contains("holds notes.txt,"), e.getMessage());
+        assertEquals("mine", Files.readString(out.resolve("notes.txt")));
+        assertEquals("mine", Files.readString(file));
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".mine")
+                    || p.getFileName().toString().startsWith(".a-file")).toList(), "no temporary folder left");
+        }
     }
 
     @Test

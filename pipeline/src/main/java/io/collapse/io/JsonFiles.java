@@ -15,7 +15,7 @@ public final class JsonFiles {
 
     private JsonFiles() {}
 
-    /** {@code file} as a {@code type}, or null when there is none; a file that does not read fails as "FILE: NOT_A (message)". */
+    /** {@code file} as a {@code type}, or null when there is none; a file that does not read, or holds JSON null, fails as "FILE: NOT_A (message)". */
     public static <T> T readIfPresent(ObjectMapper json, Path file, Class<T> type, String notA) throws IOException {
         return readIfPresent(json, file, type, notA, IOException::getMessage);
     }
@@ -26,11 +26,17 @@ public final class JsonFiles {
         if (!Files.exists(file)) {
             return null;
         }
+        T value;
         try {
-            return json.readValue(file.toFile(), type);
+            value = json.readValue(file.toFile(), type);
         } catch (IOException e) {
             throw new IOException(file + ": " + notA + " (" + why.apply(e) + ")", e);
         }
+        // A file that says null is damaged, not absent: read as absent, finished work would be redone.
+        if (value == null) {
+            throw new IOException(file + ": " + notA + " (it holds JSON null; expected an object)");
+        }
+        return value;
     }
 
     /** Replaces {@code file} with {@code value} as JSON: readers see the old file or the new one, never half of one. */

@@ -44,4 +44,13 @@ class JsonFilesTest {
                 () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", e -> "x is no number"));
         assertEquals(file + ": not a point (x is no number)", told.getMessage());
     }
+
+    /** Read as absent, a state file that says null would have its finished work redone. */
+    @Test
+    void aFileHoldingJsonNullIsDamagedNotAbsent() throws IOException {
+        Path file = dir.resolve("point.json");
+        Files.writeString(file, " null\n");
+        IOException e = assertThrows(IOException.class, () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point"));
+        assertEquals(file + ": not a point (it holds JSON null; expected an object)", e.getMessage());
+    }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -20,8 +21,12 @@ import java.util.OptionalInt;
  */
 public record SpecialTokens(List<Integer> eosTokenIds, Integer padTokenId) {
 
+    /**
+     * A repeated eos id counts once: in transformers it only widens beam search's candidates (until
+     * torch's topk fails), so each id once decodes the same, and a long list costs no more than its ids.
+     */
     public SpecialTokens {
-        eosTokenIds = List.copyOf(eosTokenIds);
+        eosTokenIds = List.copyOf(new LinkedHashSet<>(eosTokenIds));
         if (eosTokenIds.stream().anyMatch(id -> id < 0) || (padTokenId != null && padTokenId < 0)) {
             throw new IllegalArgumentException("special token ids must be >= 0, got eos " + eosTokenIds + ", pad " + padTokenId);
         }

@@ -32,6 +32,14 @@ class SpecialTokensTest {
         assertEquals(new SpecialTokens(List.of(), 7), read("{\"pad_token_id\": 7}"), "a pad id and no eos");
     }
 
+    /** A repeated id counts once, the first place kept (the first eos pads); a long list of repeats costs one id. */
+    @Test
+    void aRepeatedEosIdCountsOnce() throws IOException {
+        assertEquals(List.of(21, 2, 3), new SpecialTokens(List.of(21, 2, 21, 2, 3), null).eosTokenIds());
+        String repeats = String.join(",", java.util.Collections.nCopies(100_000, "2"));
+        assertEquals(new SpecialTokens(List.of(2), null), read("{\"eos_token_id\": [" + repeats + "]}"));
+    }
+
     @Test
     void refusalsNameTheFileAndField() {
         Path file = dir.resolve("generation_config.json");

@@ -163,6 +163,15 @@ public final class TokenBlocks {
         return max;
     }
 
+    /** Refuses blocks with an id the model has no embedding for (read, torch fails with "index out of range in self"). */
+    public void checkFitsVocab(int vocabSize) {
+        int max = maxId();
+        if (max >= vocabSize) {
+            throw new IllegalArgumentException("the corpus holds token id " + max + " but the model's vocab_size is "
+                    + vocabSize + " (was it tokenized for another model?)");
+        }
+    }
+
     /** sha256 of all blocks' ids as one stream of little-endian int32, whatever the storage. */
     public String idsSha256() {
         MessageDigest sha = Checksums.newSha256();

@@ -65,10 +65,7 @@ public final class Evaluator {
             throw new IllegalArgumentException("block size " + t + ": expected 2.." + config.maxPositionEmbeddings()
                     + " (max_position_embeddings)");
         }
-        if (blocks.maxId() >= config.vocabSize()) {
-            throw new IllegalArgumentException("the corpus holds token id " + blocks.maxId() + " but the model's vocab_size is "
-                    + config.vocabSize() + " (was it tokenized for another model?)");
-        }
+        blocks.checkFitsVocab(config.vocabSize());
         SequenceNll all = new SequenceNll();
         MeanBatchPpl meanBatch = new MeanBatchPpl(meanBatchSize);
         try (Scope root = model.newScope()) {

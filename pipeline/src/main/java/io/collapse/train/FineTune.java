@@ -106,6 +106,8 @@ public final class FineTune {
             throw new IllegalArgumentException("fine-tuning needs training and validation blocks, got "
                     + train.numBlocks() + " and " + valid.numBlocks());
         }
+        train.checkFitsVocab(model.config().vocabSize());
+        valid.checkFitsVocab(model.config().vocabSize());
         if (model.dataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("train.dtype is float32 but the model's parameters are "
                     + model.dataType() + "; load the model in float32 to train it");

@@ -309,6 +309,24 @@ class FineTuneTest {
         }
     }
 
+    /** Blocks tokenized for a larger vocabulary are refused by name before any step (torch: "index out of range in self"). */
+    @Test
+    void anIdOutsideTheVocabularyIsRefusedBeforeTraining() throws Exception {
+        try (NDManager manager = TestDevice.manager()) {
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.1), 11, manager, DataType.FLOAT32);
+            int vocab = model.config().vocabSize();
+            int[] ids = new int[4 * 16];
+            ids[37] = vocab;
+            Path out = tmp.resolve("vocab");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTune.run(model,
+                    TinyTraining.blocks(8, 16, 1), TokenBlocks.of(ids, 16), config(1, 4, 4, 0), FineTune.Output.quiet(out),
+                    FineTune.Listener.NONE));
+            assertEquals("the corpus holds token id " + vocab + " but the model's vocab_size is " + vocab
+                    + " (was it tokenized for another model?)", e.getMessage());
+            assertFalse(Files.exists(out.resolve("events.jsonl")));
+        }
+    }
+
     private static java.nio.FloatBuffer nanBuffer(int n) {
         float[] v = new float[n];
         java.util.Arrays.fill(v, Float.NaN);

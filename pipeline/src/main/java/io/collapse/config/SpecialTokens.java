@@ -53,6 +53,9 @@ public record SpecialTokens(List<Integer> eosTokenIds, Integer padTokenId) {
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": " + StrictJson.describe(e));
         }
+        if (f == null) {
+            throw new IOException(file + ": expected an object, got null");
+        }
         List<Integer> eos = f.eosTokenId() == null ? List.of() : f.eosTokenId();
         if ((f.eosTokenId() != null && eos.isEmpty()) || eos.stream().anyMatch(Objects::isNull)) {
             throw new IOException(file + ": eos_token_id " + eos + ": expected a token id or a list of them");

@@ -254,8 +254,13 @@ public record RunManifest(
     }
 
     static RunManifest read(Path runDir) throws IOException {
-        return JsonFiles.readIfPresent(ConfigLoader.JSON, runDir.resolve(RunFiles.RUN), RunManifest.class,
-                "not a run directory this version can continue");
+        Path file = runDir.resolve(RunFiles.RUN);
+        String notA = "not a run directory this version can continue";
+        RunManifest m = JsonFiles.readIfPresent(ConfigLoader.JSON, file, RunManifest.class, notA);
+        if (m != null && (m.config() == null || !m.config().isObject())) {
+            throw new IOException(file + ": " + notA + " (\"config\": expected the run's config, an object)");
+        }
+        return m;
     }
 
     private static void checkFormat(Path runDir, RunManifest m) throws IOException {

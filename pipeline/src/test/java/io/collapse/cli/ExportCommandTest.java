@@ -94,4 +94,21 @@ class ExportCommandTest {
         assertTrue(run.err().contains("missing weights") && run.err().contains(src.toString()), run.err());
         assertTrue(Files.notExists(tmp.resolve("x")));
     }
+
+    /** A generation_config.json that the export's readers would refuse is refused before it is copied. */
+    @Test
+    void aBadGenerationConfigIsRefusedNotCopied() throws IOException {
+        Path src = tmp.resolve("first");
+        assertEquals(0, Cli.run("export", "--model", binOnlySource().toString(), "--out", src.toString()).code());
+        Files.writeString(src.resolve("generation_config.json"), "{\"eos_token_id\": [2, 60000]}");
+        Path out = tmp.resolve("out");
+        Cli.Result run = Cli.run("export", "--model", src.toString(), "--out", out.toString());
+        assertEquals(1, run.code());
+        assertTrue(run.err().startsWith("error: " + src.resolve("generation_config.json") + ": config: special token id 60000"),
+                run.err());
+        assertTrue(Files.notExists(out));
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".out")).toList());
+        }
+    }
 }

@@ -50,6 +50,7 @@ class SpecialTokensTest {
         assertMessage(file + ": eos_token_id.[0]: expected an integer in [-2147483648, 2147483647], got x", "{\"eos_token_id\": \"x\"}");
         assertMessage(file + ": pad_token_id: expected an integer in [-2147483648, 2147483647], got 1.5", "{\"pad_token_id\": 1.5}");
         assertMessage(file + ": expected an object", "[2]");
+        assertMessage(file + ": expected an object, got null", "null");
         assertThrows(IllegalArgumentException.class, () -> new SpecialTokens(List.of(-1), null));
     }
 

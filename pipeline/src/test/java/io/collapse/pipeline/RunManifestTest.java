@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.collapse.config.RunConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -159,6 +165,25 @@ class RunManifestTest {
         Files.writeString(file, Files.readString(file).replaceAll("\\s*\"collapse_version\" : \"[^\"]*\",", ""));
         IOException e = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
         assertTrue(e.getMessage().contains("run.json: collapse_version is missing"), e.getMessage());
+    }
+
+    @Test
+    void aRunJsonWithoutItsConfigIsRefusedNamingTheField() throws IOException {
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "a"));
+        Path file = runDir.resolve(RunFiles.RUN);
+        ObjectNode doc = (ObjectNode) new ObjectMapper().readTree(file.toFile());
+        for (JsonNode config : Arrays.asList(null, NullNode.getInstance(), TextNode.valueOf("smoke"))) {
+            ObjectNode broken = doc.deepCopy();
+            if (config == null) {
+                broken.remove("config");
+            } else {
+                broken.set("config", config);
+            }
+            Files.writeString(file, broken.toString());
+            IOException e = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
+            assertEquals(file + ": not a run directory this version can continue (\"config\": expected the run's config,"
+                    + " an object)", e.getMessage());
+        }
     }
 
     /** Makes {@code dir}/run.json say it was written by collapse {@code version}. */

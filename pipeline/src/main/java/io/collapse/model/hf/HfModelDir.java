@@ -202,6 +202,7 @@ public final class HfModelDir {
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
             copyTokenizer(sourceDir, tmp);
             if (sourceDir != null && Files.isRegularFile(sourceDir.resolve(GENERATION_CONFIG))) {
+                specialTokens(sourceDir, config); // a bad file is refused here, not by the next reader of the copy
                 // Its bytes, not Files.copy: that keeps a read-only source's mode, which the fsync below cannot open.
                 Files.write(tmp.resolve(GENERATION_CONFIG), Files.readAllBytes(sourceDir.resolve(GENERATION_CONFIG)));
             }

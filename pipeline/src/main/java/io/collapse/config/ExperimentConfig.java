@@ -38,6 +38,9 @@ public record ExperimentConfig(
                 samplePromptTokens, corpusBatch, corpusShardBlocks);
     }
 
+    /** Generations a run may ask for: 100 times the paper's 10; each is at least a fine-tuning, so no run nears it. */
+    public static final int MAX_GENERATIONS = 1000;
+
     /** Prompts decoded at once; far more than any memory holds, small enough that 8 × it fits an int. */
     public static final int MAX_CORPUS_BATCH = 1 << 16;
 
@@ -48,7 +51,7 @@ public record ExperimentConfig(
         // Checked before the default shard size is derived from it, so an overflow is blamed on the field set.
         Check.between("experiment.corpus_batch", corpusBatch, 1, MAX_CORPUS_BATCH);
         corpusShardBlocks = corpusShardBlocks == null ? 8 * corpusBatch : corpusShardBlocks;
-        Check.atLeast("experiment.generations", generations, 1);
+        Check.between("experiment.generations", generations, 1, MAX_GENERATIONS);
         Check.range("experiment.keep_fraction", keepFraction, 0.0, 1.0);
         Check.atLeast("experiment.sample_prompts", samplePrompts, 0);
         Check.atLeast("experiment.sample_prompt_tokens", samplePromptTokens, 1);

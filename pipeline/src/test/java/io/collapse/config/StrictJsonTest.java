@@ -50,6 +50,9 @@ class StrictJsonTest {
                 Arguments.of("a value out of its set's range", "\"sample_prompt_tokens\": 8",
                         "\"sample_prompt_tokens\": 8, \"corpus_batch\": 1073741824",
                         "experiment.corpus_batch must lie in [1, 65536], got 1073741824"),
+                Arguments.of("more generations than any run could do (status would walk them all)", "\"generations\": 2,",
+                        "\"generations\": 1000000000,",
+                        "experiment.generations must lie in [1, 1000], got 1000000000"),
                 Arguments.of("deep nesting, refused without a crash", device, "\"device\": " + "[".repeat(100_000),
                         "nested more than 64 levels deep"));
     }

@@ -66,7 +66,14 @@ public final class EventLog implements AutoCloseable {
 
     /** Decoded leniently: a kill may tear a multi-byte character, and the torn tail is only cut on the next open. */
     private static String[] lines(Path file) throws IOException {
-        return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n") : new String[0];
+        if (!Files.exists(file)) {
+            return new String[0];
+        }
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n");
+        } catch (IOException e) {
+            throw new IOException(file + ": cannot read the events log (" + e.getMessage() + ")", e);
+        }
     }
 
     /** A line's object, or null for one a kill tore or that is damaged (strict: trailing text counts). */
@@ -85,16 +92,7 @@ public final class EventLog implements AutoCloseable {
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long end = ch.size();
-            ByteBuffer one = ByteBuffer.allocate(1);
-            long keep = end;
-            while (keep > 0) {
-                one.clear();
-                ch.read(one, keep - 1);
-                if (one.get(0) == '\n') {
-                    break;
-                }
-                keep--;
-            }
+            long keep = afterLastNewline(ch, end);
             if (keep < end) {
                 ch.truncate(keep);
                 ch.force(true);
@@ -102,6 +100,27 @@ public final class EventLog implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException(file + ": cannot repair the events log (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** The length up to and including the last newline before {@code end}, 0 if none; read backwards a block at a time. */
+    private static long afterLastNewline(FileChannel ch, long end) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(1 << 16);
+        for (long to = end; to > 0; ) {
+            long from = Math.max(0, to - block.capacity());
+            block.clear().limit((int) (to - from));
+            while (block.hasRemaining()) { // a read may return fewer bytes than asked
+                if (ch.read(block, from + block.position()) < 0) {
+                    break;
+                }
+            }
+            for (int i = block.position() - 1; i >= 0; i--) {
+                if (block.get(i) == '\n') {
+                    return from + i + 1;
+                }
+            }
+            to = from;
+        }
+        return 0;
     }
 
     /** Writes {@code fields} after "time" and "event"; returns the line's object. */

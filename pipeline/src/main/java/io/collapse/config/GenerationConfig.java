@@ -67,16 +67,17 @@ public record GenerationConfig(
         useCache = useCache == null ? Boolean.TRUE : useCache;
 
         Check.atLeast("generation.max_new_tokens", maxNewTokens, 1);
-        Check.range("generation.min_new_tokens", minNewTokens, 0, maxNewTokens);
+        Check.between("generation.min_new_tokens (at most max_new_tokens)", minNewTokens, 0, maxNewTokens);
         Check.atLeast("generation.num_return_sequences", numReturnSequences, 1);
         if (strategy == Strategy.BEAM) {
             Check.atLeast("generation.num_beams (beam search; 1 is greedy)", numBeams, 2);
-            Check.range("generation.num_return_sequences (at most num_beams)", numReturnSequences, 1, numBeams);
-        } else {
-            Check.range("generation.num_beams (" + strategy + ")", numBeams, 1, 1);
+            Check.between("generation.num_return_sequences (at most num_beams)", numReturnSequences, 1, numBeams);
+        } else if (numBeams != 1) {
+            throw new IllegalArgumentException("generation.num_beams must be 1 for " + strategy
+                    + " (beams are beam search's), got " + numBeams);
         }
-        if (strategy == Strategy.GREEDY) {
-            Check.range("generation.num_return_sequences (greedy)", numReturnSequences, 1, 1);
+        if (strategy == Strategy.GREEDY && numReturnSequences != 1) {
+            throw new IllegalArgumentException("generation.num_return_sequences must be 1 for greedy, got " + numReturnSequences);
         }
         if (!Double.isFinite(lengthPenalty)) {
             throw new IllegalArgumentException("generation.length_penalty must be finite, got " + lengthPenalty);

@@ -70,7 +70,11 @@ public final class StrictJson {
 
     private static String why(JsonProcessingException e) {
         if (e instanceof StreamConstraintsException || e.getCause() instanceof StreamConstraintsException) {
-            return "nested more than " + MAX_DEPTH + " levels deep" + at(e);
+            JsonProcessingException limit = e instanceof StreamConstraintsException ? e : (JsonProcessingException) e.getCause();
+            // Jackson's other limits (a number's digits, a string's length) are told in its words, less the class name.
+            return limit.getOriginalMessage().startsWith("Document nesting depth")
+                    ? "nested more than " + MAX_DEPTH + " levels deep" + at(e)
+                    : limit.getOriginalMessage().replaceAll(", (from|use) `[^`]*`", "").strip() + at(e);
         }
         if (e.getCause() instanceof InputCoercionException c) {
             return "expected " + expected(c.getTargetType()) + ", got " + found(c.getOriginalMessage());

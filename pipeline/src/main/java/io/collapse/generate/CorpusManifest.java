@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.GenerationConfig;
+import io.collapse.config.StrictJson;
 import io.collapse.io.Checksums;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
@@ -79,7 +80,8 @@ public record CorpusManifest(
 
     /** The manifest in {@code dir}, or null when there is none. */
     public static CorpusManifest read(Path dir) throws IOException {
-        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), CorpusManifest.class, "not a synthetic corpus manifest");
+        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), CorpusManifest.class, "not a synthetic corpus manifest",
+                StrictJson::reason);
     }
 
     void write(Path dir) throws IOException {

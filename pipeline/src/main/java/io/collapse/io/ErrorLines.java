@@ -1,5 +1,6 @@
 package io.collapse.io;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.file.Path;
 
 /** Errors as the user reads them: one line, wherever they are shown (the terminal, events.jsonl), and paths in the commands they give. */
@@ -7,11 +8,16 @@ public final class ErrorLines {
 
     private ErrorLines() {}
 
-    /** The exception's own words, plus its cause's if they add something; libraries' detail lines (Jackson: "at [Source: …]") left out. */
+    /**
+     * The exception's own words, plus its cause's if they add something; libraries' detail lines
+     * (Jackson: "at [Source: …]") left out. A Jackson cause adds nothing: whoever caught it has said
+     * what the file got wrong in our words ({@code StrictJson}), and its own names Java types.
+     */
     public static String oneLine(Throwable e) {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
         Throwable cause = e.getCause();
-        if (cause != null && cause.getMessage() != null && !msg.contains(firstLine(cause.getMessage()))) {
+        if (cause != null && cause.getMessage() != null && !(cause instanceof JsonProcessingException)
+                && !msg.contains(firstLine(cause.getMessage()))) {
             msg += " (" + firstLine(cause.getMessage()) + ")";
         }
         return msg;

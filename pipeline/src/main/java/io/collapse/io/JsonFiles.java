@@ -15,12 +15,10 @@ public final class JsonFiles {
 
     private JsonFiles() {}
 
-    /** {@code file} as a {@code type}, or null when there is none; a file that does not read, or holds JSON null, fails as "FILE: NOT_A (message)". */
-    public static <T> T readIfPresent(ObjectMapper json, Path file, Class<T> type, String notA) throws IOException {
-        return readIfPresent(json, file, type, notA, IOException::getMessage);
-    }
-
-    /** As {@link #readIfPresent(ObjectMapper, Path, Class, String)}, the failure told by {@code why}. */
+    /**
+     * {@code file} as a {@code type}, or null when there is none; a file that does not read, or holds
+     * JSON null, fails as "FILE: NOT_A (why)", {@code why} telling the failure in the user's words.
+     */
     public static <T> T readIfPresent(ObjectMapper json, Path file, Class<T> type, String notA,
             Function<IOException, String> why) throws IOException {
         if (!Files.exists(file)) {

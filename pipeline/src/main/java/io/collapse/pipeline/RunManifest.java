@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.config.StrictJson;
 import io.collapse.io.ErrorLines;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
@@ -256,7 +257,7 @@ public record RunManifest(
     static RunManifest read(Path runDir) throws IOException {
         Path file = runDir.resolve(RunFiles.RUN);
         String notA = "not a run directory this version can continue";
-        RunManifest m = JsonFiles.readIfPresent(ConfigLoader.JSON, file, RunManifest.class, notA);
+        RunManifest m = JsonFiles.readIfPresent(ConfigLoader.JSON, file, RunManifest.class, notA, StrictJson::reason);
         if (m != null && (m.config() == null || !m.config().isObject())) {
             throw new IOException(file + ": " + notA + " (\"config\": expected the run's config, an object)");
         }

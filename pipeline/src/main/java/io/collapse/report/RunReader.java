@@ -2,6 +2,7 @@ package io.collapse.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.StrictJson;
 import io.collapse.eval.PplFile;
 import io.collapse.generate.CorpusManifest;
 import io.collapse.generate.SyntheticCorpus;
@@ -52,7 +53,7 @@ public final class RunReader {
                         + " of an uninterrupted run");
             }
         } catch (IOException e) {
-            warnings.add(dir.resolve(RunFiles.RUN) + ": unreadable, using the directory name (" + e.getMessage() + ")");
+            warnings.add(dir.resolve(RunFiles.RUN) + ": unreadable, using the directory name (" + StrictJson.reason(e) + ")");
         }
         String state = readState(dir.resolve(RunState.FILE), warnings);
         float[] realPpl = null;
@@ -92,7 +93,7 @@ public final class RunReader {
             try {
                 eval = eval(JSON.readTree(evalFile.toFile()));
             } catch (IOException e) {
-                warnings.add(evalFile + ": skipped, unreadable (" + e.getMessage() + ")");
+                warnings.add(evalFile + ": skipped, unreadable (" + StrictJson.reason(e) + ")");
             }
         }
         float[] corpusPpl = null;
@@ -195,7 +196,7 @@ public final class RunReader {
             String phase = s.path("phase").asText("?");
             return s.has("generation") ? "generation " + s.path("generation").asInt() + ", " + phase : phase;
         } catch (IOException e) {
-            warnings.add(file + ": unreadable (" + e.getMessage() + ")");
+            warnings.add(file + ": unreadable (" + StrictJson.reason(e) + ")");
             return "state.json unreadable";
         }
     }

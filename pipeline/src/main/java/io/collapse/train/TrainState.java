@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.collapse.config.StrictJson;
 import io.collapse.config.TrainConfig;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.JsonFiles;
@@ -188,7 +189,8 @@ public record TrainState(
 
     /** The state in {@code dir}, or null when no checkpoint was ever committed there. */
     public static TrainState readIfPresent(Path dir) throws IOException {
-        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state");
+        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state",
+                StrictJson::reason);
     }
 
     /** Commits this state: its weight and optimizer files must already be in {@code dir}. */

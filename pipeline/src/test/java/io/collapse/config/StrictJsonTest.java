@@ -54,7 +54,9 @@ class StrictJsonTest {
                         "\"generations\": 1000000000,",
                         "experiment.generations must lie in [1, 1000], got 1000000000"),
                 Arguments.of("deep nesting, refused without a crash", device, "\"device\": " + "[".repeat(100_000),
-                        "nested more than 64 levels deep"));
+                        "nested more than 64 levels deep"),
+                Arguments.of("a number of 2,000 digits, not called nesting", "\"epochs\": 2,", "\"epochs\": 1" + "0".repeat(1999) + ",",
+                        "Number value length (2000) exceeds the maximum allowed (1000)"));
     }
 
     @Test

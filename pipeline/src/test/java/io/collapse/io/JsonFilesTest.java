@@ -24,11 +24,11 @@ class JsonFilesTest {
     @Test
     void anAbsentFileIsNullAndAWrittenOneReadsBackWithNothingLeftBeside() throws IOException {
         Path file = dir.resolve("point.json");
-        assertNull(JsonFiles.readIfPresent(JSON, file, Point.class, "not a point"));
+        assertNull(JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
         JsonFiles.write(JSON, file, new Point(3, List.of("a")));
         JsonFiles.write(JSON, file, new Point(4, List.of("b", "c")));
         assertEquals("{\"x\":4,\"tags\":[\"b\",\"c\"]}", Files.readString(file));
-        assertEquals(new Point(4, List.of("b", "c")), JsonFiles.readIfPresent(JSON, file, Point.class, "not a point"));
+        assertEquals(new Point(4, List.of("b", "c")), JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
         try (var files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList());
         }
@@ -38,7 +38,7 @@ class JsonFilesTest {
     void aFileThatDoesNotReadNamesItselfWhatItIsNotAndWhy() throws IOException {
         Path file = dir.resolve("point.json");
         Files.writeString(file, "{\"x\": \"far\"}");
-        IOException plain = assertThrows(IOException.class, () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point"));
+        IOException plain = assertThrows(IOException.class, () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
         assertTrue(plain.getMessage().startsWith(file + ": not a point (Cannot deserialize value of type `int`"), plain.getMessage());
         IOException told = assertThrows(IOException.class,
                 () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", e -> "x is no number"));
@@ -50,7 +50,7 @@ class JsonFilesTest {
     void aFileHoldingJsonNullIsDamagedNotAbsent() throws IOException {
         Path file = dir.resolve("point.json");
         Files.writeString(file, " null\n");
-        IOException e = assertThrows(IOException.class, () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point"));
+        IOException e = assertThrows(IOException.class, () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
         assertEquals(file + ": not a point (it holds JSON null; expected an object)", e.getMessage());
     }
 }

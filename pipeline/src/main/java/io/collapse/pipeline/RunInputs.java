@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * What every generation reads: the base model (materialised once in the run directory, so every
@@ -49,6 +50,9 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
      * run directory or the base model is written.
      */
     static void check(RunConfig cfg, Path runDir, Device device) throws IOException {
+        if (!begun(runDir)) {
+            checkNewRunDir(runDir);
+        }
         LmConfig model = baseConfig(cfg.model().base(), runDir);
         if (model != null) {
             requireMemory(cfg, model, device);
@@ -68,13 +72,39 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         }
     }
 
+    /** Whether a run began in {@code runDir}: its run.json, written once the inputs are in place, is there. */
+    private static boolean begun(Path runDir) {
+        return Files.exists(runDir.resolve(RunFiles.RUN));
+    }
+
+    /**
+     * A run begins in a new or empty folder, or in one that a start cut short left (its lock, its
+     * base model): never among other files, which the run's own would overwrite or sweep away.
+     */
+    private static void checkNewRunDir(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            return; // absent (made under the lock), or a file, which the lock refuses by name
+        }
+        List<String> foreign;
+        try (Stream<Path> entries = Files.list(runDir)) {
+            foreign = entries.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals(RunLock.FILE) && !n.equals(RunFiles.BASE) && !n.startsWith("." + RunFiles.BASE + "."))
+                    .sorted().toList();
+        }
+        if (!foreign.isEmpty()) {
+            throw new IOException(runDir + ": holds " + String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
+                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "") + " but no " + RunFiles.RUN
+                    + "; expected a new or empty folder, or a run directory to continue");
+        }
+    }
+
     /**
      * The base model's shape, known before anything is fetched or written: the run's own copy, a
      * preset or a local directory's config.json; null for a Hub id not yet downloaded.
      */
     private static LmConfig baseConfig(String base, Path runDir) throws IOException {
         Path own = runDir.resolve(RunFiles.BASE).resolve(HfModelDir.CONFIG);
-        if (Files.isRegularFile(own)) {
+        if (begun(runDir) && Files.isRegularFile(own)) {
             return LmConfig.read(own);
         }
         if (base.startsWith("preset:")) {
@@ -114,7 +144,7 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
     }
 
     static RunInputs load(RunConfig cfg, Path runDir, Device device, PrintWriter log) throws IOException {
-        Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), device, log);
+        Path base = ensureBase(cfg.model(), runDir.resolve(RunFiles.BASE), begun(runDir), device, log);
         Path config = base.resolve(HfModelDir.CONFIG);
         LmConfig model = LmConfig.read(config);
         // Read again at each corpus; refused here if bad (not after a day of training), and said when it overrides config.json.
@@ -158,9 +188,11 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
     /**
      * The run's own copy of the base model as an HF directory: a preset is created from its seed, a
      * directory or Hub id is read (downloaded when needed) and re-written in float32 safetensors.
+     * Kept once the run has begun; before that it is made anew, for a start cut short may have
+     * left the copy of another model.base.
      */
-    static Path ensureBase(ModelConfig m, Path dir, Device device, PrintWriter log) throws IOException {
-        if (Files.isRegularFile(dir.resolve(HfModelDir.CONFIG))) {
+    static Path ensureBase(ModelConfig m, Path dir, boolean begun, Device device, PrintWriter log) throws IOException {
+        if (begun && Files.isRegularFile(dir.resolve(HfModelDir.CONFIG))) {
             return dir;
         }
         if (m.base().startsWith("preset:")) {

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.LmConfig;
 import io.collapse.config.Presets;
 import io.collapse.data.TokenBlocks;
 import io.collapse.generate.SyntheticCorpus;
@@ -99,6 +100,37 @@ class RunCommandTest {
                 "--set", "experiment.data_mode=accumulate", "--set", "experiment.start_from=previous");
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("resuming"), again.out());
+    }
+
+    /** A run begins only where nothing of the user's would be overwritten or swept away; nothing is written otherwise. */
+    @Test
+    void aFolderHoldingOtherFilesIsNotMadeARunDirectory() throws Exception {
+        Path mine = Files.createDirectories(tmp.resolve("mine/report"));
+        Files.writeString(mine.resolve("index.html"), "mine");
+        Path dir = mine.getParent();
+        Files.writeString(dir.resolve(".draft.tmp"), "mine");
+        Cli.Result r = Cli.run("run", "smoke", "--run-dir", dir.toString(), "--no-progress", "--no-report");
+        assertEquals(1, r.code());
+        assertEquals("error: " + dir + ": holds .draft.tmp, report but no run.json; expected a new or empty folder, or a"
+                + " run directory to continue", r.err().strip());
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(".draft.tmp", "report"), left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    /** A start cut short before run.json may have left another model.base's copy: the next start makes base/ anew. */
+    @Test
+    void aBaseLeftByAStartCutShortIsMadeAnew() throws Exception {
+        Path dir = tmp.resolve("cut-short");
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            CausalLM other = AutoModelForCausalLM.random(Presets.get("tiny-gpt2"), 0, manager, DataType.FLOAT32);
+            HfModelDir.write(dir.resolve("base"), other.config(), other.stateDict(), HostTensor.DType.F32, null);
+        }
+        Files.writeString(dir.resolve("run.lock"), "");
+        Cli.Result r = Cli.run("run", "smoke", "--run-dir", dir.toString(), "--no-progress", "--no-report",
+                "--set", "experiment.generations=1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("opt", LmConfig.read(dir.resolve("base/config.json")).modelType(), "smoke's preset:tiny, an OPT");
     }
 
     @Test

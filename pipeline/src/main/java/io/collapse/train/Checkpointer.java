@@ -3,16 +3,17 @@ package io.collapse.train;
 import io.collapse.config.ConfigLoader;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
+import io.collapse.io.AtomicFiles;
 import io.collapse.model.CausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
-import io.collapse.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -34,7 +35,41 @@ final class Checkpointer {
 
     static final String BEST = "best";
 
+    static final String LAST = "last";
+
     private static final String PENDING_BEST = "best.pending-";
+
+    /** What fine-tuning writes in its folder, beside best.pending-STEP and the dot-named siblings of a write. */
+    private static final Set<String> OUT_ENTRIES = Set.of(BEST, LAST, "state", "events.jsonl");
+
+    /**
+     * Refuses an output folder where fine-tuning would lose the user's files: it may hold only what
+     * fine-tuning writes there, best/ and last/ only what a model write makes (they are replaced).
+     * Checked before the first step, not at the first checkpoint, hours in.
+     */
+    static void checkOutDir(Path dir) throws IOException {
+        if (Files.notExists(dir)) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + ": exists and is not a folder; expected a new folder, or the output folder of a"
+                    + " fine-tuning to continue");
+        }
+        List<String> foreign;
+        try (Stream<Path> entries = Files.list(dir)) {
+            foreign = entries.map(p -> p.getFileName().toString())
+                    .filter(n -> !OUT_ENTRIES.contains(n) && !n.startsWith(PENDING_BEST) && !n.startsWith("." + BEST)
+                            && !n.startsWith("." + LAST))
+                    .sorted().toList();
+        }
+        if (!foreign.isEmpty()) {
+            throw new IOException(dir + ": holds " + String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
+                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "")
+                    + "; expected a new or empty folder, or the output folder of a fine-tuning to continue");
+        }
+        HfModelDir.checkReplaceable(dir.resolve(BEST));
+        HfModelDir.checkReplaceable(dir.resolve(LAST));
+    }
 
     private final FineTune.Run run;
     private final TokenBlocks valid;
@@ -79,7 +114,7 @@ final class Checkpointer {
         if (better) {
             HfModelDir.write(pendingBest, model.config(), weights, HostTensor.DType.F32, out.sourceDir());
         }
-        HfModelDir.write(out.dir().resolve("last"), model.config(), weights, HostTensor.DType.F32, out.sourceDir());
+        HfModelDir.write(out.dir().resolve(LAST), model.config(), weights, HostTensor.DType.F32, out.sourceDir());
         Path stateDir = out.dir().resolve("state");
         String weightsFile = String.format("weights-%09d.safetensors", step);
         String optimizerFile = String.format("optimizer-%09d.safetensors", step);

@@ -108,6 +108,7 @@ public final class FineTune {
         }
         train.checkFitsVocab(model.config().vocabSize());
         valid.checkFitsVocab(model.config().vocabSize());
+        Checkpointer.checkOutDir(outDir);
         if (model.dataType() != DataType.FLOAT32) {
             throw new IllegalArgumentException("train.dtype is float32 but the model's parameters are "
                     + model.dataType() + "; load the model in float32 to train it");
@@ -148,7 +149,7 @@ public final class FineTune {
             emit.emit("done", ConfigLoader.fields("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
                     "best_epoch", state.bestEpoch(), "best_step", state.bestStep()));
             return new Result(state.bestValidLoss(), state.bestEpoch(), state.bestStep(), state.globalStep(),
-                    stepLosses, checkpointer.history(), outDir.resolve(Checkpointer.BEST), outDir.resolve("last"));
+                    stepLosses, checkpointer.history(), outDir.resolve(Checkpointer.BEST), outDir.resolve(Checkpointer.LAST));
         }
     }
 

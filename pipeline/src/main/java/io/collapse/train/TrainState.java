@@ -201,13 +201,15 @@ public record TrainState(
 
     /**
      * Deletes the weight and optimizer files this state does not name: those of older states, and
-     * any that a failed write (a full disk) left before the state could be committed.
+     * any that a failed write (a full disk) left before the state could be committed. Only
+     * checkpoint files ({@code weights-*}, {@code optimizer-*}): anything else is not ours to delete.
      */
     void removeUnreferenced(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 String name = p.getFileName().toString();
-                if (name.endsWith(".safetensors") && !name.equals(weights) && !name.equals(optimizer)) {
+                boolean ours = name.startsWith("weights-") || name.startsWith("optimizer-");
+                if (ours && name.endsWith(".safetensors") && !name.equals(weights) && !name.equals(optimizer)) {
                     Files.delete(p);
                 }
             }

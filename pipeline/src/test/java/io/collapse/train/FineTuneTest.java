@@ -25,6 +25,7 @@ import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -324,6 +325,35 @@ class FineTuneTest {
             assertEquals("the corpus holds token id " + vocab + " but the model's vocab_size is " + vocab
                     + " (was it tokenized for another model?)", e.getMessage());
             assertFalse(Files.exists(out.resolve("events.jsonl")));
+        }
+    }
+
+    /**
+     * Before the first step: a folder with other files, or a best/ or last/ that replacing would
+     * lose files from, is refused and left as it was; files in state/ that are not checkpoints
+     * survive a run.
+     */
+    @Test
+    void anOutputFolderHoldingTheUsersFilesIsRefusedAndStateKeepsWhatIsNotACheckpoint() throws Exception {
+        Path notes = Files.createDirectories(tmp.resolve("mine")).resolve("notes.txt");
+        Files.writeString(notes, "mine");
+        assertRefusedUntouched(notes.getParent(), notes, notes.getParent() + ": holds notes.txt; expected a new or empty folder");
+        Path readme = Files.createDirectories(tmp.resolve("mine2/best")).resolve("README.md");
+        Files.writeString(readme, "mine");
+        assertRefusedUntouched(tmp.resolve("mine2"), readme, readme.getParent() + ": holds README.md, which replacing it would delete");
+
+        Path out = tmp.resolve("with-state");
+        Path kept = Files.createDirectories(out.resolve("state")).resolve("my-weights.safetensors");
+        Files.writeString(kept, "mine");
+        train(out, config(1, 4, 4, 0), FineTune.Listener.NONE);
+        assertEquals("mine", Files.readString(kept));
+    }
+
+    private void assertRefusedUntouched(Path out, Path mine, String message) throws IOException {
+        IOException e = assertThrows(IOException.class, () -> train(out, config(1, 4, 4, 0), FineTune.Listener.NONE));
+        assertTrue(e.getMessage().startsWith(message), e.getMessage());
+        try (var left = Files.walk(out)) {
+            assertEquals(List.of(mine), left.filter(Files::isRegularFile).toList(), "nothing written in " + out);
         }
     }
 

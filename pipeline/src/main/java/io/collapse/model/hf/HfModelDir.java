@@ -231,7 +231,7 @@ public final class HfModelDir {
      * Refuses a target that a replace would lose more than an earlier {@link #write} with: the old
      * directory is deleted once the new one is in place, so it may hold only the files write makes.
      */
-    private static void checkReplaceable(Path target) throws IOException {
+    public static void checkReplaceable(Path target) throws IOException {
         if (Files.notExists(target, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -3,14 +3,17 @@ package io.collapse.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.config.StrictJson;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -64,10 +67,20 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     }
 
     /** A sweep's {@code sweep.json}: the names of its run directories, which the sweep report reads. */
+    record SweepList(List<String> runs) {
+        SweepList {
+            runs = runs == null ? List.of() : List.copyOf(runs);
+        }
+    }
+
+    /** Writes {@code sweep.json}; a later sweep into the same folder adds its runs to those listed, never drops them. */
     public void writeSweep() throws IOException {
-        Map<String, Object> sweep = new LinkedHashMap<>();
-        sweep.put("runs", runs.stream().map(r -> r.dir().getFileName().toString()).toList());
-        JsonFiles.write(ConfigLoader.JSON, sweepRoot.resolve(RunFiles.SWEEP), sweep);
+        Path file = sweepRoot.resolve(RunFiles.SWEEP);
+        SweepList before = JsonFiles.readIfPresent(ConfigLoader.JSON, file, SweepList.class, "not a sweep's run list",
+                StrictJson::reason);
+        Set<String> names = new LinkedHashSet<>(before == null ? List.of() : before.runs());
+        runs.forEach(r -> names.add(r.dir().getFileName().toString()));
+        JsonFiles.write(ConfigLoader.JSON, file, new SweepList(List.copyOf(names)));
     }
 
     /** -Dcollapse.run.root, else $COLLAPSE_RUN_ROOT, else {@code <repo>/checkpoints}. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Writes the report of one or more runs: figures (PNG + SVG), metrics.csv, metrics-by-regime.csv,
@@ -24,6 +25,11 @@ import java.util.TreeMap;
  * inputs give the same files.
  */
 public final class Report {
+
+    private static final String METRICS_JSON = "metrics.json";
+
+    /** Every name a report writes: its figures, tables and page, and an interrupted write's temporary file. */
+    private static final String REPORT_FILES = "[\\w.-]+\\.(png|svg)|metrics(-by-regime)?\\.csv|metrics\\.json|index\\.html|\\..+\\.tmp";
 
     /** What a write produced: the runs read, the files written (index.html last) and the warnings. */
     public record Result(Path outDir, List<RunData> runs, List<Path> files, List<String> warnings) {}
@@ -49,6 +55,7 @@ public final class Report {
         Map<String, TreeMap<Integer, Histogram>> hists = Figures.pooledHistograms(runs);
         List<Figure> figures = Figures.build(hists, aggregates);
 
+        checkOutDir(outDir);
         Files.createDirectories(outDir);
         List<Path> files = new ArrayList<>();
         Map<Figure, byte[]> pngs = new IdentityHashMap<>();
@@ -60,10 +67,34 @@ public final class Report {
         }
         files.add(put(outDir.resolve("metrics.csv"), rowsCsv(rows).getBytes(StandardCharsets.UTF_8)));
         files.add(put(outDir.resolve("metrics-by-regime.csv"), aggregatesCsv(aggregates).getBytes(StandardCharsets.UTF_8)));
-        files.add(put(outDir.resolve("metrics.json"), ConfigLoader.JSON.writeValueAsBytes(json(runs, rows, aggregates, hists, warnings))));
+        files.add(put(outDir.resolve(METRICS_JSON), ConfigLoader.JSON.writeValueAsBytes(json(runs, rows, aggregates, hists, warnings))));
         String html = HtmlPage.render(runs, rows, aggregates, figures, pngs, warnings);
         files.add(put(outDir.resolve(RunFiles.INDEX), html.getBytes(StandardCharsets.UTF_8)));
         return new Result(outDir, runs, files, warnings);
+    }
+
+    /**
+     * Refuses to write into a folder of the user's: an existing one must be empty, or an earlier
+     * report (its metrics.json there, and only the names a report writes), whose files are replaced.
+     */
+    private static void checkOutDir(Path outDir) throws IOException {
+        if (Files.notExists(outDir)) {
+            return;
+        }
+        if (!Files.isDirectory(outDir)) {
+            throw new IOException(outDir + ": exists and is not a folder; expected a new or empty folder, or a report to replace");
+        }
+        List<String> names;
+        try (Stream<Path> entries = Files.list(outDir)) {
+            names = entries.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        List<String> foreign = names.stream().filter(n -> !n.matches(REPORT_FILES)).toList();
+        if (!names.isEmpty() && (!foreign.isEmpty() || !names.contains(METRICS_JSON))) {
+            List<String> shown = foreign.isEmpty() ? names : foreign;
+            throw new IOException(outDir + ": holds " + String.join(", ", shown.subList(0, Math.min(5, shown.size())))
+                    + (shown.size() > 5 ? " and " + (shown.size() - 5) + " more" : "") + " and is not a report folder;"
+                    + " expected a new or empty folder, or a report to replace");
+        }
     }
 
     private static Path put(Path file, byte[] bytes) throws IOException {

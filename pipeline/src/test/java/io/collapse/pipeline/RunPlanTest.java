@@ -32,6 +32,12 @@ class RunPlanTest {
         assertEquals(ConfigLoader.JSON.valueToTree(Map.of("runs", List.of(smoke.name() + "-seed1", smoke.name() + "-seed2"))),
                 ConfigLoader.JSON.readTree(tmp.resolve("sweep/sweep.json").toFile()));
 
+        // A second sweep into the same folder adds its runs; the first sweep's stay listed (a seed in both, once).
+        RunPlan.of(List.of(smoke), List.of(2L, 3L), null, null, tmp).writeSweep();
+        assertEquals(ConfigLoader.JSON.valueToTree(Map.of("runs",
+                        List.of(smoke.name() + "-seed1", smoke.name() + "-seed2", smoke.name() + "-seed3"))),
+                ConfigLoader.JSON.readTree(tmp.resolve("sweep/sweep.json").toFile()));
+
         var e = assertThrows(IllegalArgumentException.class,
                 () -> RunPlan.of(List.of(smoke), List.of(1L, 2L), tmp.resolve("one"), null, tmp));
         assertEquals("--run-dir names one run; a sweep (2 runs) takes --sweep-dir", e.getMessage());

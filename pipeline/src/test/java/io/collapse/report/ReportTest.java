@@ -2,6 +2,7 @@ package io.collapse.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,6 +119,24 @@ class ReportTest {
         }
         try (Stream<Path> left = Files.list(out)) {
             assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files left behind");
+        }
+    }
+
+    /** Only an empty folder or an earlier report is written into: the user's files are never overwritten. */
+    @Test
+    void aFolderOfTheUsersIsRefusedUntouched() throws IOException {
+        Path sweep = SyntheticRuns.sweep(tmp.resolve("sweep"));
+        Path notes = Files.createDirectories(tmp.resolve("mine")).resolve("notes.txt");
+        Path page = Files.createDirectories(tmp.resolve("page")).resolve("index.html");
+        for (Path mine : List.of(notes, page)) {
+            Files.writeString(mine, "mine");
+            IOException e = assertThrows(IOException.class, () -> Report.write(List.of(sweep), mine.getParent()));
+            assertEquals(mine.getParent() + ": holds " + mine.getFileName() + " and is not a report folder; expected a new or"
+                    + " empty folder, or a report to replace", e.getMessage());
+            assertEquals("mine", Files.readString(mine));
+            try (Stream<Path> left = Files.list(mine.getParent())) {
+                assertEquals(1, left.count());
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.collapse.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.config.StrictJson;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -13,7 +14,8 @@ import java.util.List;
 /** Turns file content into examples, the way HuggingFace {@code datasets} presents them. */
 public final class Examples {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: a line with more after its object ({@code {"text": "a"}{"text": "b"}}) is refused, not half read. */
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
 
     private Examples() {}
 
@@ -55,7 +57,7 @@ public final class Examples {
                 node = JSON.readTree(lines[i]);
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(
-                        file + " line " + (i + 1) + ": not JSON (" + e.getOriginalMessage() + ")");
+                        file + " line " + (i + 1) + ": " + StrictJson.describe(e));
             }
             JsonNode text = node == null ? null : node.get("text");
             if (node == null || !node.isObject() || text == null || !text.isTextual()) {

@@ -39,7 +39,12 @@ class ExamplesTest {
     void jsonlErrorsNameFileAndLine() {
         var notJson = assertThrows(IllegalArgumentException.class,
                 () -> Examples.fromJsonl("{\"text\": \"a\"}\n{\"text\": oops}\n", "c.jsonl"));
-        assertTrue(notJson.getMessage().startsWith("c.jsonl line 2: not JSON"), notJson.getMessage());
+        assertTrue(notJson.getMessage().startsWith("c.jsonl line 2: not valid JSON"), notJson.getMessage());
+        // More after the object is refused, not dropped: "b" would have been lost, the garbage ignored.
+        for (String trailing : List.of("{\"text\": \"a\"}{\"text\": \"b\"}", "{\"text\": \"a\"} garbage")) {
+            var more = assertThrows(IllegalArgumentException.class, () -> Examples.fromJsonl(trailing + "\n", "c.jsonl"));
+            assertTrue(more.getMessage().startsWith("c.jsonl line 1: "), more.getMessage());
+        }
         var noText = assertThrows(IllegalArgumentException.class,
                 () -> Examples.fromJsonl("{\"text\": \"a\"}\n\n{\"body\": \"x\"}\n", "c.jsonl"));
         assertTrue(noText.getMessage().startsWith("c.jsonl line 3: expected a JSON object with a string field \"text\""),

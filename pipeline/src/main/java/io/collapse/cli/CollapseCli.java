@@ -47,6 +47,14 @@ public final class CollapseCli extends GroupCommand {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) { // an Error, which picocli's handler above never sees
+            System.err.println("error: the Java heap ran out (" + e.getMessage() + ", at most "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB); give it more with COLLAPSE_JAVA_OPTS=-Xmx16g");
+            code = 1;
+        }
+        System.exit(code);
     }
 }

@@ -106,11 +106,25 @@ public record DatasetText(String name, List<SplitText> splits) {
         return new SplitText(split, file.toString(), Checksums.sha256(content), examples);
     }
 
-    /** The file's bytes, gunzipped when its name ends in .gz. */
+    /** Java holds a file's bytes in one array, which can be no longer than this. */
+    private static final int MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    /**
+     * The file's bytes, gunzipped when its name ends in .gz. Only a regular file: a FIFO would block
+     * for ever, a device never end; at most {@link #MAX_BYTES}, said before the heap runs out.
+     */
     private static byte[] readMaybeGzip(Path file, String what) throws IOException {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new DataException(file + ": a folder, FIFO or device; expected a text file (" + what + ")");
+        }
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
-            return in.readAllBytes();
+            byte[] bytes = in.readNBytes(MAX_BYTES);
+            if (bytes.length == MAX_BYTES && in.read() != -1) {
+                throw new DataException(file + ": more than 2 GiB" + (in == raw ? "" : " unpacked") + "; a file may hold at"
+                        + " most 2 GiB of text (split it into several)");
+            }
+            return bytes;
         } catch (NoSuchFileException e) {
             throw new DataException("missing file " + file + " (" + what + ")", e);
         } catch (java.util.zip.ZipException | java.io.EOFException e) {

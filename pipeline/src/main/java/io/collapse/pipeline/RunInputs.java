@@ -61,7 +61,8 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         DataSource source = source(dataset);
         if (source.file() != null) {
             if (!Files.isRegularFile(source.file())) {
-                throw new IOException("data.dataset: corpus file " + source.file() + " does not exist");
+                throw new IOException("data.dataset: corpus file " + source.file() + (Files.exists(source.file())
+                        ? " is not a regular file (a folder, FIFO or device)" : " does not exist"));
             }
         } else {
             Set<String> known = DatasetManifest.read(DataPaths.locate().manifestFile()).datasets().keySet();

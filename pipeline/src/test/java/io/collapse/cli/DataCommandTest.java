@@ -118,4 +118,19 @@ class DataCommandTest {
         assertTrue(raw.err().contains("put wiki.train.raw (git blob 5109d6a316409e0ce4a5c1aa2a34226c957a5655) at "
                 + tmp.resolve("datasets/wikitext-2-raw-v1/wiki.train.raw")), raw.err());
     }
+
+    /** The JVM's heap running out is an Error picocli's handler never sees: main still says it in one line. */
+    @Test
+    void aHeapThatRunsOutIsOneLineNamingTheSetting() throws Exception {
+        Path big = tmp.resolve("big.txt");
+        Files.write(big, "the cat sat on the mat\n".repeat(2_000_000).getBytes(StandardCharsets.UTF_8)); // 46 MB
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx48m",
+                "-Dcollapse.repo=" + System.getProperty("collapse.repo"), "-cp", System.getProperty("java.class.path"),
+                CollapseCli.class.getName(), "data", "--text", big.toString(), "--cache-dir", tmp.resolve("cache").toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.waitFor(), out);
+        assertTrue(out.strip().startsWith("error: the Java heap ran out (") && out.strip().endsWith("COLLAPSE_JAVA_OPTS=-Xmx16g")
+                && out.strip().lines().count() == 1, out);
+    }
 }

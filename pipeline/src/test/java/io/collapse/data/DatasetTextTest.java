@@ -164,4 +164,15 @@ class DatasetTextTest {
                 () -> DatasetText.userFiles(DatasetText.Format.TEXT, tmp.resolve("absent.txt"), null, null));
         assertTrue(missing.getMessage().contains(tmp.resolve("absent.txt").toString()), missing.getMessage());
     }
+
+    /** A FIFO would block the read for ever and a device never end: only a regular file is read. */
+    @Test
+    void aFolderFifoOrDeviceIsRefusedWithoutReadingIt() throws Exception {
+        Path fifo = tmp.resolve("fifo.txt");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        for (Path notAFile : List.of(Files.createDirectory(tmp.resolve("dir.txt")), fifo, Path.of("/dev/zero"))) {
+            var e = assertThrows(DataException.class, () -> DatasetText.userFiles(DatasetText.Format.TEXT, notAFile, null, null));
+            assertTrue(e.getMessage().startsWith(notAFile + ": a folder, FIFO or device; expected a text file"), e.getMessage());
+        }
+    }
 }

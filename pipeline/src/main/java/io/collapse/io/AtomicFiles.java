@@ -82,7 +82,7 @@ public final class AtomicFiles {
         if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
             return f.getReason() + (f.getFile() != null ? " (" + f.getFile() + ")" : "");
         }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return ErrorLines.oneLine(e);
     }
 
     public static void writeString(Path target, String text) throws IOException {

@@ -1,6 +1,13 @@
 package io.collapse.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 
 /** Errors as the user reads them: one line, wherever they are shown (the terminal, events.jsonl), and paths in the commands they give. */
@@ -15,12 +22,35 @@ public final class ErrorLines {
      */
     public static String oneLine(Throwable e) {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+        if (e instanceof FileSystemException f && f.getReason() == null) {
+            msg += ": " + fileProblem(f); // Java's message for these is the bare path
+        }
         Throwable cause = e.getCause();
         if (cause != null && cause.getMessage() != null && !(cause instanceof JsonProcessingException)
                 && !msg.contains(firstLine(cause.getMessage()))) {
             msg += " (" + firstLine(cause.getMessage()) + ")";
         }
         return msg;
+    }
+
+    /** What a file-system exception that gives no reason means, in words. */
+    private static String fileProblem(FileSystemException f) {
+        if (f instanceof FileAlreadyExistsException) {
+            return "already exists" + (f.getFile() != null && Files.isRegularFile(Path.of(f.getFile())) ? " as a file" : "");
+        }
+        if (f instanceof NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (f instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (f instanceof NotDirectoryException) {
+            return "not a folder";
+        }
+        if (f instanceof DirectoryNotEmptyException) {
+            return "a folder that is not empty";
+        }
+        return "cannot be used (" + f.getClass().getSimpleName() + ")";
     }
 
     /** A path as one shell word, for the commands a message gives. */

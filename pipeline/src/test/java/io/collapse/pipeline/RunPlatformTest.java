@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.io.AtomicFiles;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,13 +24,17 @@ class RunPlatformTest {
 
     @Test
     void aStartOnAnotherPlatformIsWarnedAboutAndRecorded() throws Exception {
-        // The platform line, then one a kill tore inside a multi-byte character (bytes C3, then nothing).
+        RunConfig cfg = RunConfig.load("smoke",
+                List.of("experiment.generations=1", "data.train_blocks=16"));
+        Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE, new PrintWriter(Writer.nullWriter()), Experiment.Listener.NONE);
+        // As if it had last run on an H100 and a kill had then torn a line inside a multi-byte character
+        // (bytes C3, then nothing); its generation is redone by the start below.
+        AtomicFiles.deleteTree(runDir.resolve("gen-00"));
+        Files.delete(runDir.resolve(RunState.FILE));
         byte[] torn = {'{', '"', 'd', 'i', 'r', '"', ':', '"', (byte) 0xC3};
         Files.writeString(runDir.resolve(RunFiles.EVENTS), "{\"time\":\"t\",\"event\":\"platform\",\"devices\":[\"gpu(0)\"],"
                 + "\"hardware\":\"compute capability 90, CUDA 13.0\",\"libtorch\":\"2.11.0\",\"threads\":16}\n");
         Files.write(runDir.resolve(RunFiles.EVENTS), torn, java.nio.file.StandardOpenOption.APPEND);
-        RunConfig cfg = RunConfig.load("smoke",
-                List.of("experiment.generations=1", "data.train_blocks=16"));
         StringWriter log = new StringWriter();
         Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE, new PrintWriter(log, true), Experiment.Listener.NONE);
 

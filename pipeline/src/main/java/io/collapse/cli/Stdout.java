@@ -26,6 +26,11 @@ class Stdout {
         return spec.commandLine().getOut();
     }
 
+    /** For notes beside the result, which must not mix into a --json line. */
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     /** {@code doc} as one line of JSON. */
     void jsonLine(Object doc) throws IOException {
         print(true, doc, null);

@@ -7,6 +7,7 @@ import io.collapse.config.TrainConfig;
 import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.MemoryBudget;
+import io.collapse.pipeline.RunLock;
 import io.collapse.train.FineTune;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -102,7 +103,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--dtype: training runs in float32, got " + modelOptions.dtype);
         }
         long start = System.nanoTime();
-        try (ModelOptions.Loaded loaded = modelOptions.load()) {
+        FineTune.checkOutDir(out); // before the lock, which would leave its file in a folder of the user's
+        try (RunLock lock = RunLock.acquire(out, stdout.err());
+                ModelOptions.Loaded loaded = modelOptions.load()) {
             List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(cache.dataPaths(),
                     List.of("train", "valid"), loaded.tokenizer(), block.blockSize);
             TokenBlocks train = splits.get(0).blocks().first(trainBlocks, "--train-blocks");

@@ -37,10 +37,13 @@ final class Checkpointer {
 
     static final String LAST = "last";
 
+    /** {@code collapse train}'s lock on its folder: the run lock's file name (pipeline's RunLock, to the right of train). */
+    static final String LOCK = "run.lock";
+
     private static final String PENDING_BEST = "best.pending-";
 
     /** What fine-tuning writes in its folder, beside best.pending-STEP and the dot-named siblings of a write. */
-    private static final Set<String> OUT_ENTRIES = Set.of(BEST, LAST, "state", "events.jsonl");
+    private static final Set<String> OUT_ENTRIES = Set.of(BEST, LAST, "state", "events.jsonl", LOCK);
 
     /**
      * Refuses an output folder where fine-tuning would lose the user's files: it may hold only what

@@ -204,6 +204,14 @@ public final class FineTune {
     }
 
     /** The system property that lets fp16 mixed precision run on the CPU (slow; for tests). */
+    /**
+     * Refuses an output folder where fine-tuning would lose the user's files (see
+     * {@link Checkpointer#checkOutDir}); {@link #run} checks it too, a command may first.
+     */
+    public static void checkOutDir(Path dir) throws IOException {
+        Checkpointer.checkOutDir(dir);
+    }
+
     public static final String FP16_ON_CPU = "collapse.fp16_on_cpu";
 
     /** Refuses, before anything runs, a mixed-precision mode the devices cannot do. */

@@ -12,7 +12,10 @@ import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.model.hf.HfModelDir;
+import io.collapse.pipeline.RunLock;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,6 +118,13 @@ class TrainCommandTest {
         Cli.Result again = Cli.run(args); // finished: resumes to the same result without training
         assertEquals(0, again.code(), again.err());
         assertEquals(best, JSON.readTree(again.out()).path("best_valid_loss").asDouble());
+
+        // One process at a time trains into a folder: a second is refused at once, naming the first.
+        try (RunLock held = RunLock.acquire(out, new PrintWriter(Writer.nullWriter()))) {
+            Cli.Result second = Cli.run(args);
+            assertEquals(1, second.code());
+            assertTrue(second.err().contains(out + " is in use by pid " + ProcessHandle.current().pid()), second.err());
+        }
     }
 
     @Test

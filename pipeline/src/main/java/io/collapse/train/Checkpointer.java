@@ -125,7 +125,7 @@ final class Checkpointer {
         TrainState.writeSafetensors(stateDir.resolve(optimizerFile), run.optimizer().state(),
                 Map.of(STEP_COUNT, Long.toString(run.optimizer().stepCount())));
         TrainState committed = state.toBuilder().position(next, finished).bestIfImproved(v)
-                .files(weightsFile, optimizerFile).history(history).lossScale(run.scaler()).build();
+                .files(stateDir, weightsFile, optimizerFile).history(history).lossScale(run.scaler()).build();
         committed.commit(stateDir);
         run.emit().emit("checkpoint", ConfigLoader.fields("epoch", epoch, "step", step, "best", better, "dir", out.dir().toString()));
         if (better) {

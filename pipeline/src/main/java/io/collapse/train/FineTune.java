@@ -16,7 +16,9 @@ import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.Safetensors;
 import io.collapse.nativelib.JniRecord;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -163,6 +165,16 @@ public final class FineTune {
         checkResumable(state, fresh, stateDir);
         state = state.toBuilder(fresh.config()).build(); // the micro-batch may have changed
         state.removeUnreferenced(stateDir); // a write that failed after the last commit
+        try {
+            state.checkFiles(stateDir);
+        } catch (CheckpointException damaged) {
+            // Loaded, it would go on from other weights than the run had, without a word. Training
+            // again from the start reaches the uninterrupted run's result; the state is kept aside.
+            Path file = stateDir.resolve(TrainState.FILE);
+            Files.move(file, file.resolveSibling(TrainState.FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+            emit.emit("checkpoint_damaged", Map.of("error", damaged.getMessage(), "kept_as", TrainState.FILE + ".damaged"));
+            return fresh;
+        }
         model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), model.manager(), model.dataType());
         Path optimizerFile = stateDir.resolve(state.optimizer());
         optimizer.load(Safetensors.read(optimizerFile), savedStepCount(optimizerFile), trainableParameters(model));

@@ -8,12 +8,15 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.StrictJson;
 import io.collapse.config.TrainConfig;
 import io.collapse.io.AtomicFiles;
+import io.collapse.io.Checksums;
 import io.collapse.io.JsonFiles;
+import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,6 +38,8 @@ import java.util.Map;
  * @param history every validation so far
  * @param lossScale fp16 mixed precision: the loss scale to continue with (null otherwise)
  * @param lossScaleGoodSteps fp16: finite steps since the scale last changed
+ * @param crc32c the CRC32C of the weight and optimizer files, by name, checked before a resume
+ *     loads them (null in a state written before 0.3.3)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainState(
@@ -55,7 +60,8 @@ public record TrainState(
         String optimizer,
         List<Validation> history,
         Double lossScale,
-        int lossScaleGoodSteps) {
+        int lossScaleGoodSteps,
+        Map<String, String> crc32c) {
 
     /**
      * One validation: after {@code step} optimizer steps, in {@code epoch}; {@code trainLoss} is the
@@ -112,6 +118,7 @@ public record TrainState(
         b.history = history;
         b.lossScale = lossScale;
         b.lossScaleGoodSteps = lossScaleGoodSteps;
+        b.crc32c = crc32c;
         return b;
     }
 
@@ -131,6 +138,7 @@ public record TrainState(
         private List<Validation> history = List.of();
         private Double lossScale;
         private int lossScaleGoodSteps;
+        private Map<String, String> crc32c;
 
         private Builder(TrainConfig config, String trainSha256, String validSha256) {
             this.config = config;
@@ -155,10 +163,14 @@ public record TrainState(
             return this;
         }
 
-        /** The weight and optimizer files in the state folder that this state names. */
-        Builder files(String weights, String optimizer) {
+        /** The weight and optimizer files in the state folder {@code dir} that this state names, and their CRC32C. */
+        Builder files(Path dir, String weights, String optimizer) throws IOException {
             this.weights = weights;
             this.optimizer = optimizer;
+            Map<String, String> crc = new LinkedHashMap<>(); // in this order, so that state.json's bytes repeat
+            crc.put(weights, Checksums.crc32c(dir.resolve(weights)));
+            crc.put(optimizer, Checksums.crc32c(dir.resolve(optimizer)));
+            this.crc32c = crc;
             return this;
         }
 
@@ -177,7 +189,7 @@ public record TrainState(
         TrainState build() {
             return new TrainState(format, config, trainSha256, validSha256, at.epoch(), at.stepInEpoch(),
                     at.globalStep(), at.epochLossSum(), at.epochSteps(), finished, bestValidLoss, bestEpoch, bestStep,
-                    weights, optimizer, history, lossScale, lossScaleGoodSteps);
+                    weights, optimizer, history, lossScale, lossScaleGoodSteps, crc32c);
         }
     }
 
@@ -191,6 +203,20 @@ public record TrainState(
     public static TrainState readIfPresent(Path dir) throws IOException {
         return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state",
                 StrictJson::reason);
+    }
+
+    /** Refuses weight or optimizer files in {@code dir} whose CRC32C is not the one recorded (a state from before 0.3.3 has none). */
+    void checkFiles(Path dir) throws IOException {
+        if (crc32c == null) {
+            return;
+        }
+        for (Map.Entry<String, String> f : crc32c.entrySet()) {
+            String found = Checksums.crc32c(dir.resolve(f.getKey()));
+            if (!found.equals(f.getValue())) {
+                throw new CheckpointException(dir.resolve(f.getKey()), "CRC32C " + found + ", but " + FILE + " recorded "
+                        + f.getValue() + ": the checkpoint is damaged");
+            }
+        }
     }
 
     /** Commits this state: its weight and optimizer files must already be in {@code dir}. */

@@ -125,6 +125,33 @@ class FineTuneTest {
         assertEquals(full.bestValidLoss(), again.bestValidLoss(), GPU_REPEAT_TOL * Math.abs(full.bestValidLoss()));
     }
 
+    /**
+     * A byte changed in the checkpoint's weights: the resume does not go on from them, which would
+     * end elsewhere without a word; it sets the state aside and trains from the start, to the
+     * uninterrupted run's result.
+     */
+    @Test
+    void aDamagedCheckpointIsNotResumedFrom() throws Exception {
+        FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
+        Path out = tmp.resolve("crashed");
+        trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
+        JsonNode state = JSON.readTree(out.resolve("state/state.json").toFile());
+        Path weights = out.resolve("state").resolve(state.path("weights").asText());
+        assertEquals(8, state.path("crc32c").path(weights.getFileName().toString()).asText().length());
+        try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), Files.size(weights) - 64);
+        }
+
+        List<Map<String, Object>> events = new ArrayList<>();
+        FineTune.Result resumed = train(out, CHECKPOINTING, events::add);
+        assertSameLosses(full.stepLosses(), resumed.stepLosses());
+        assertSameRun(full, resumed);
+        assertSameWeights(tmp.resolve("full/last"), out.resolve("last"));
+        assertTrue(Files.isRegularFile(out.resolve("state/state.json.damaged")));
+        assertTrue(events.stream().anyMatch(e -> "checkpoint_damaged".equals(e.get("event"))
+                && e.get("error").toString().contains(weights + ": CRC32C ")), events.toString());
+    }
+
     @Test
     void aRunContinuesWithAnotherMicroBatchButNoOtherChange() throws Exception {
         Path out = tmp.resolve("crashed");

@@ -132,18 +132,19 @@ class FineTuneTest {
      */
     @Test
     void aDamagedCheckpointIsNotResumedFrom() throws Exception {
-        FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
-        Path out = tmp.resolve("crashed");
+        Path out = tmp.resolve("damaged");
         trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
-        JsonNode state = JSON.readTree(out.resolve("state/state.json").toFile());
-        Path weights = out.resolve("state").resolve(state.path("weights").asText());
-        assertEquals(8, state.path("crc32c").path(weights.getFileName().toString()).asText().length());
+        Path stateDir = out.resolve("state");
+        JsonNode recorded = JSON.readTree(stateDir.resolve("state.json").toFile()).path("crc32c");
+        Path weights = stateDir.resolve(JSON.readTree(stateDir.resolve("state.json").toFile()).path("weights").asText());
+        assertEquals(8, recorded.path(weights.getFileName().toString()).asText().length(), recorded.toString());
         try (var ch = java.nio.channels.FileChannel.open(weights, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), Files.size(weights) - 64);
         }
 
         List<Map<String, Object>> events = new ArrayList<>();
         FineTune.Result resumed = train(out, CHECKPOINTING, events::add);
+        FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
         assertSameLosses(full.stepLosses(), resumed.stepLosses());
         assertSameRun(full, resumed);
         assertSameWeights(tmp.resolve("full/last"), out.resolve("last"));

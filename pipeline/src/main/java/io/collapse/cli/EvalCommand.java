@@ -64,15 +64,18 @@ final class EvalCommand implements Callable<Integer> {
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         Evaluator.Result r;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
+            int positions = loaded.config().maxPositionEmbeddings();
+            if (block.blockSize > positions) { // before the split is tokenized and cut into blocks of no use
+                throw new IllegalArgumentException("--block-size: expected 2.." + positions + " (the model's"
+                        + " max_position_embeddings), got " + block.blockSize);
+            }
             TokenBlocks blocks = DataSource.bundled(dataset)
                     .load(cache.dataPaths(), List.of(split), loaded.tokenizer(), block.blockSize).get(0).blocks();
             TokenBlocks scored = blocks.first(maxBlocks == null ? 0 : maxBlocks, "--max-blocks");
-            // Before the first batch; a block longer than the model's positions is refused, named, by Evaluator.
-            if (block.blockSize <= loaded.config().maxPositionEmbeddings()) {
-                MemoryBudget.require("eval: --batch-size " + batch.batchSize + " of " + block.blockSize + "-token blocks",
-                        MemoryBudget.eval(loaded.config(), batch.batchSize, block.blockSize, modelOptions.dataType().getNumOfBytes()),
-                        loaded.manager().getDevice(), "--batch-size or --block-size");
-            }
+            // Before the first batch, at the most blocks a batch will hold.
+            MemoryBudget.require("eval: --batch-size " + batch.batchSize + " of " + block.blockSize + "-token blocks",
+                    MemoryBudget.eval(loaded.config(), Math.min(batch.batchSize, scored.numBlocks()), block.blockSize,
+                            modelOptions.dataType().getNumOfBytes()), loaded.manager().getDevice(), "--batch-size or --block-size");
             try (ProgressBar bar = progress.shown() ? ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build() : null) {
                 r = Evaluator.evaluate(loaded.model(), scored, batch.batchSize, done -> {
                     if (bar != null) {

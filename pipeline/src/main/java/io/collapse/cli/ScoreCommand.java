@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.StrictJson;
 import io.collapse.eval.Evaluator;
 import io.collapse.eval.SequenceNll;
+import io.collapse.model.MemoryBudget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -50,6 +51,11 @@ final class ScoreCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(tokens + ": " + e.getMessage(), e);
             }
+            int rows = Math.min(batch.batchSize, sequences.size()); // the most scored at once
+            int longest = sequences.stream().mapToInt(seq -> seq.length).max().orElse(0);
+            MemoryBudget.require("score: --batch-size " + batch.batchSize + " (" + rows + " sequences at once, up to " + longest
+                    + " tokens each)", MemoryBudget.eval(loaded.config(), rows, longest, modelOptions.dataType().getNumOfBytes()),
+                    loaded.manager().getDevice(), "--batch-size");
             nll = Evaluator.score(loaded.model(), sequences, batch.batchSize);
             doc.put("model", loaded.dir().toString());
         }

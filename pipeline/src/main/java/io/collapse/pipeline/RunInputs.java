@@ -55,6 +55,10 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         }
         LmConfig model = baseConfig(cfg.model().base(), runDir);
         if (model != null) {
+            if (cfg.data().blockSize() > model.maxPositionEmbeddings()) {
+                throw new IOException("data.block_size " + cfg.data().blockSize() + " exceeds the base model's"
+                        + " max_position_embeddings " + model.maxPositionEmbeddings());
+            }
             requireMemory(cfg, model, device);
         }
         String dataset = cfg.data().dataset();

@@ -132,8 +132,11 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
             }
             List<Path> runs = new ArrayList<>();
             for (JsonNode name : sweep.get("runs")) {
-                if (!name.isTextual() || name.asText().isBlank()) {
-                    throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected run directory names in \"runs\", got " + name);
+                // A folder of the sweep's, by name: "../x", "/x" or "a/b" would read runs from anywhere.
+                if (!name.isTextual() || name.asText().isBlank() || !name.asText().matches("[^/\\\\]+")
+                        || name.asText().matches("\\.\\.?")) {
+                    throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected the names of the sweep's run folders in"
+                            + " \"runs\", got " + name);
                 }
                 runs.add(p.resolve(name.asText()));
             }

@@ -118,6 +118,17 @@ class RunCommandTest {
         }
     }
 
+    /** Blocks longer than the base model's positions are refused before the run directory is made, naming the field. */
+    @Test
+    void aBlockSizeOverTheModelsPositionsIsRefusedFirst() throws Exception {
+        Path dir = tmp.resolve("long-blocks");
+        Cli.Result r = Cli.run("run", "smoke", "--run-dir", dir.toString(), "--no-progress", "--no-report",
+                "--set", "data.block_size=3000", "--set", "generation.max_new_tokens=3000", "--set", "generation.min_new_tokens=3000");
+        assertEquals(1, r.code());
+        assertEquals("error: data.block_size 3000 exceeds the base model's max_position_embeddings 256", r.err().strip());
+        assertFalse(Files.exists(dir));
+    }
+
     /** A start cut short before run.json may have left another model.base's copy: the next start makes base/ anew. */
     @Test
     void aBaseLeftByAStartCutShortIsMadeAnew() throws Exception {

@@ -38,6 +38,15 @@ class RunPlanTest {
                         List.of(smoke.name() + "-seed1", smoke.name() + "-seed2", smoke.name() + "-seed3"))),
                 ConfigLoader.JSON.readTree(tmp.resolve("sweep/sweep.json").toFile()));
 
+        // Names only, of the sweep's own folders: a path would read (and report) runs from anywhere.
+        for (String name : List.of("../../etc", "/etc", "a/b", "..", " ")) {
+            java.nio.file.Files.writeString(tmp.resolve("sweep/sweep.json"), ConfigLoader.JSON.writeValueAsString(
+                    Map.of("runs", List.of(name))));
+            var refused = assertThrows(java.io.IOException.class, () -> RunPlan.discover(List.of(tmp.resolve("sweep"))));
+            assertEquals(tmp.resolve("sweep/sweep.json") + ": expected the names of the sweep's run folders in \"runs\", got "
+                    + ConfigLoader.JSON.writeValueAsString(name), refused.getMessage());
+        }
+
         var e = assertThrows(IllegalArgumentException.class,
                 () -> RunPlan.of(List.of(smoke), List.of(1L, 2L), tmp.resolve("one"), null, tmp));
         assertEquals("--run-dir names one run; a sweep (2 runs) takes --sweep-dir", e.getMessage());

@@ -2,6 +2,7 @@ package io.collapse.cli;
 
 import ai.djl.Device;
 import io.collapse.bench.EvalBench;
+import io.collapse.config.Check;
 import io.collapse.config.LmConfig;
 import io.collapse.model.MemoryBudget;
 import java.util.concurrent.Callable;
@@ -33,6 +34,7 @@ final class BenchEvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0;"
                     + " got " + batch.batchSize + ", " + block.blockSize + ", " + seconds);
         }
+        Check.range("--seconds", seconds, 0, BenchTarget.MAX_SECONDS);
         LmConfig config = preset.config();
         Device device = target.device.resolve();
         int matmulSize = target.matmulSize(device);

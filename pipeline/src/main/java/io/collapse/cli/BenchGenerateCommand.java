@@ -2,6 +2,7 @@ package io.collapse.cli;
 
 import ai.djl.Device;
 import io.collapse.bench.GenerateBench;
+import io.collapse.config.Check;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
@@ -55,6 +56,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Check.between("--repeats", repeats, 1, 1000);
         LmConfig config = preset.config();
         // HF's defaults for each strategy, as GenerationConfig.of gives them; a bad name fails naming generation.strategy.
         List<GenerationConfig> hfDefaults = strategies.stream().map(s -> ConfigLoader.fromFields("generation",

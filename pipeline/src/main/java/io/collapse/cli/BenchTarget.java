@@ -8,6 +8,12 @@ import picocli.CommandLine.Option;
 /** What the speed benchmarks share (a {@code @Mixin}): where they run and how the peak matmul rate is timed. */
 final class BenchTarget {
 
+    /** The longest a benchmark option may ask to time for: a typo of 1e9 seconds would never end. */
+    static final double MAX_SECONDS = 3600;
+
+    /** Three float32 matrices of this n take 12.9 GB: past any GPU's peak, short of a typo's terabytes. */
+    private static final int MAX_MATMUL_SIZE = 32_768;
+
     @Option(names = "--matmul-size",
             description = "n of the n×n×n matmul timed for the peak rate, in the dtype the model computes in"
                     + " (default: 1024 on the CPU, 8192 on a GPU, which reaches its peak only there).")
@@ -17,8 +23,8 @@ final class BenchTarget {
 
     /** The matmul's n on {@code on}: the one asked for, else {@link MatmulRate#defaultSize}. */
     int matmulSize(Device on) {
-        if (matmulSize != null && matmulSize < 1) {
-            throw new IllegalArgumentException("--matmul-size: expected >= 1, got " + matmulSize);
+        if (matmulSize != null && (matmulSize < 1 || matmulSize > MAX_MATMUL_SIZE)) {
+            throw new IllegalArgumentException("--matmul-size: expected 1.." + MAX_MATMUL_SIZE + ", got " + matmulSize);
         }
         return matmulSize != null ? matmulSize : MatmulRate.defaultSize(on);
     }

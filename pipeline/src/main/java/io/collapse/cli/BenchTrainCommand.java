@@ -2,6 +2,7 @@ package io.collapse.cli;
 
 import ai.djl.Device;
 import io.collapse.bench.TrainBench;
+import io.collapse.config.Check;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.LmConfig;
 import io.collapse.config.TrainConfig;
@@ -17,6 +18,9 @@ import picocli.CommandLine.Option;
         description = "Training speed: tokens/s of the fine-tuning loop on a random preset model, and MFU = 6·N·tokens/s"
                 + " over the measured matmul rate in the dtype the steps compute in (one JSON line).")
 final class BenchTrainCommand implements Callable<Integer> {
+
+    /** Steps timed and warmed up, at most. */
+    private static final int MAX_STEPS = 10_000;
 
     @Mixin BenchPreset preset;
 
@@ -52,6 +56,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                     + " --warmup >= 0, --matmul-seconds > 0; got " + batchSize + ", " + block.blockSize + ", "
                     + steps + ", " + warmup + ", " + matmulSeconds);
         }
+        // Every step's random blocks are made up front; a timing is not worth more than an hour.
+        Check.between("--warmup + --steps", warmup + (long) steps, 1, MAX_STEPS);
+        Check.range("--matmul-seconds", matmulSeconds, 0, BenchTarget.MAX_SECONDS);
         LmConfig config = preset.config();
         Device device = target.device.resolve();
         int matmulSize = target.matmulSize(device);

@@ -58,8 +58,9 @@ final class GenerateCommand implements Callable<Integer> {
                     ? prompts.texts.stream().map(tokenizer::encode).toList()
                     : readIds(prompts.idsFile);
             PaddedBatch batch = PaddedBatch.leftPad(rows, tokenizer.batchPadId());
-            requireMemory(loaded, cfg, rows.size(), batch.inputIds()[0].length);
             Generator generator = new Generator(loaded.model(), cfg, HfModelDir.specialTokens(loaded.dir(), loaded.config()));
+            generator.checkPositions(batch.inputIds()[0].length); // before memory, which a length past them would blame
+            requireMemory(loaded, cfg, rows.size(), batch.inputIds()[0].length);
             long start = System.nanoTime();
             GenerateResult result = generator.generate(batch.inputIds(), batch.attentionMask(), 0, loaded.manager());
             double seconds = (System.nanoTime() - start) / 1e9;

@@ -116,17 +116,22 @@ public final class Generator {
         return mask;
     }
 
+    /** Refuses prompts of {@code width} whose continuations would pass the model's positions. */
+    public void checkPositions(int width) {
+        int maxPositions = model.config().maxPositionEmbeddings();
+        if ((long) width + cfg.maxNewTokens() > maxPositions) {
+            throw new IllegalArgumentException("generate: prompt width " + width + " + max_new_tokens "
+                    + cfg.maxNewTokens() + " exceeds max_position_embeddings " + maxPositions);
+        }
+    }
+
     private void validate(int[][] ids, int[][] mask) {
         if (ids.length == 0 || ids[0].length == 0) {
             throw new IllegalArgumentException("generate: input_ids must have at least one row and one column");
         }
         int width = ids[0].length;
         int vocab = model.config().vocabSize();
-        int maxPositions = model.config().maxPositionEmbeddings();
-        if (width + cfg.maxNewTokens() > maxPositions) {
-            throw new IllegalArgumentException("generate: prompt width " + width + " + max_new_tokens "
-                    + cfg.maxNewTokens() + " exceeds max_position_embeddings " + maxPositions);
-        }
+        checkPositions(width);
         for (int r = 0; r < ids.length; r++) {
             if (ids[r].length != width || (mask != null && mask[r].length != width)) {
                 throw new IllegalArgumentException("generate: row " + r + " has width " + ids[r].length

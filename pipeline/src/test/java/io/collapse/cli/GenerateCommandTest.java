@@ -131,6 +131,16 @@ class GenerateCommandTest {
     }
 
     /** Issue 15: the kernel killed the JVM at 21.9 GB; now one line at start, with the estimate and the limit. */
+    /** Past the model's positions no memory would help: that is what the line says, not a memory need. */
+    @Test
+    void aLengthPastThePositionsIsRefusedAsSuchBeforeMemory() {
+        Cli.Result run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "The tower is",
+                "--max-new-tokens", "1000000000", "--device", "cpu");
+        assertEquals(1, run.code());
+        assertTrue(run.err().strip().matches("error: generate: prompt width [0-9]+ \\+ max_new_tokens 1000000000 exceeds"
+                + " max_position_embeddings [0-9]+"), run.err());
+    }
+
     @Test
     void beamsThatCannotFitAreRefusedAtStart() throws Exception {
         Path tiny = tmp.resolve("tiny");

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Errors as the user reads them: one line, wherever they are shown (the terminal, events.jsonl), and paths in the commands they give. */
 public final class ErrorLines {
@@ -51,6 +52,12 @@ public final class ErrorLines {
             return "a folder that is not empty";
         }
         return "cannot be used (" + f.getClass().getSimpleName() + ")";
+    }
+
+    /** "a, b, c, d, e and 3 more": the first five names, then how many others; what a refusal says a folder holds. */
+    public static String names(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(5, names.size())))
+                + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
     }
 
     /** A path as one shell word, for the commands a message gives. */

@@ -16,6 +16,7 @@ import io.collapse.data.DataSource;
 import io.collapse.data.DatasetManifest;
 import io.collapse.data.DatasetText;
 import io.collapse.data.TokenBlocks;
+import io.collapse.io.ErrorLines;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
 import io.collapse.model.auto.AutoModelForCausalLM;
@@ -50,10 +51,11 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
      * run directory or the base model is written.
      */
     static void check(RunConfig cfg, Path runDir, Device device) throws IOException {
-        if (!begun(runDir)) {
+        boolean begun = begun(runDir);
+        if (!begun) {
             checkNewRunDir(runDir);
         }
-        LmConfig model = baseConfig(cfg.model().base(), runDir);
+        LmConfig model = baseConfig(cfg.model().base(), runDir, begun);
         if (model != null) {
             if (cfg.data().blockSize() > model.maxPositionEmbeddings()) {
                 throw new IOException("data.block_size " + cfg.data().blockSize() + " exceeds the base model's"
@@ -97,8 +99,7 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
                     .sorted().toList();
         }
         if (!foreign.isEmpty()) {
-            throw new IOException(runDir + ": holds " + String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
-                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "") + " but no " + RunFiles.RUN
+            throw new IOException(runDir + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.RUN
                     + "; expected a new or empty folder, or a run directory to continue");
         }
     }
@@ -107,9 +108,9 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
      * The base model's shape, known before anything is fetched or written: the run's own copy, a
      * preset or a local directory's config.json; null for a Hub id not yet downloaded.
      */
-    private static LmConfig baseConfig(String base, Path runDir) throws IOException {
+    private static LmConfig baseConfig(String base, Path runDir, boolean begun) throws IOException {
         Path own = runDir.resolve(RunFiles.BASE).resolve(HfModelDir.CONFIG);
-        if (begun(runDir) && Files.isRegularFile(own)) {
+        if (begun && Files.isRegularFile(own)) {
             return LmConfig.read(own);
         }
         if (base.startsWith("preset:")) {
@@ -211,7 +212,6 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
             Path source = ModelSource.resolve(m.base(), ModelSource.defaultCacheDir());
             log.println("copying base model from " + source);
             HfModelDir.Checkpoint c = HfModelDir.read(source);
-            HfModelDir.specialTokens(source, c.config()); // a bad generation_config.json is refused before it is copied
             HfModelDir.write(dir, c.config(), c.tensors(), HostTensor.DType.F32, source);
         }
         return dir;

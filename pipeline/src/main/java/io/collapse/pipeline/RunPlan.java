@@ -3,7 +3,6 @@ package io.collapse.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
-import io.collapse.config.StrictJson;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,21 +65,12 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
         return sweepRoot != null;
     }
 
-    /** A sweep's {@code sweep.json}: the names of its run directories, which the sweep report reads. */
-    record SweepList(List<String> runs) {
-        SweepList {
-            runs = runs == null ? List.of() : List.copyOf(runs);
-        }
-    }
-
     /** Writes {@code sweep.json}; a later sweep into the same folder adds its runs to those listed, never drops them. */
     public void writeSweep() throws IOException {
         Path file = sweepRoot.resolve(RunFiles.SWEEP);
-        SweepList before = JsonFiles.readIfPresent(ConfigLoader.JSON, file, SweepList.class, "not a sweep's run list",
-                StrictJson::reason);
-        Set<String> names = new LinkedHashSet<>(before == null ? List.of() : before.runs());
+        Set<String> names = new LinkedHashSet<>(Files.isRegularFile(file) ? sweepNames(file) : List.of());
         runs.forEach(r -> names.add(r.dir().getFileName().toString()));
-        JsonFiles.write(ConfigLoader.JSON, file, new SweepList(List.copyOf(names)));
+        JsonFiles.write(ConfigLoader.JSON, file, Map.of("runs", List.copyOf(names)));
     }
 
     /** -Dcollapse.run.root, else $COLLAPSE_RUN_ROOT, else {@code <repo>/checkpoints}. */
@@ -117,6 +107,24 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
         return List.copyOf(runs.values());
     }
 
+    /** The run folders a sweep.json lists, by name. */
+    private static List<String> sweepNames(Path file) throws IOException {
+        JsonNode sweep = ConfigLoader.JSON.readTree(file.toFile());
+        if (!sweep.path("runs").isArray()) {
+            throw new IOException(file + ": expected {\"runs\": [names]}");
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode name : sweep.get("runs")) {
+            // A folder of the sweep's, by name: "../x", "/x" or "a/b" would read runs from anywhere.
+            if (!name.isTextual() || name.asText().isBlank() || !name.asText().matches("[^/\\\\]+")
+                    || name.asText().matches("\\.\\.?")) {
+                throw new IOException(file + ": expected the names of the sweep's run folders in \"runs\", got " + name);
+            }
+            names.add(name.asText());
+        }
+        return names;
+    }
+
     /** The runs one argument names: itself, its sweep.json's list, or its sub-directories with run.json. */
     private static List<Path> runsIn(Path p) throws IOException {
         if (!Files.isDirectory(p)) {
@@ -126,21 +134,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
             return List.of(p);
         }
         if (Files.isRegularFile(p.resolve(RunFiles.SWEEP))) {
-            JsonNode sweep = ConfigLoader.JSON.readTree(p.resolve(RunFiles.SWEEP).toFile());
-            if (!sweep.path("runs").isArray()) {
-                throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected {\"runs\": [names]}");
-            }
-            List<Path> runs = new ArrayList<>();
-            for (JsonNode name : sweep.get("runs")) {
-                // A folder of the sweep's, by name: "../x", "/x" or "a/b" would read runs from anywhere.
-                if (!name.isTextual() || name.asText().isBlank() || !name.asText().matches("[^/\\\\]+")
-                        || name.asText().matches("\\.\\.?")) {
-                    throw new IOException(p.resolve(RunFiles.SWEEP) + ": expected the names of the sweep's run folders in"
-                            + " \"runs\", got " + name);
-                }
-                runs.add(p.resolve(name.asText()));
-            }
-            return runs;
+            return sweepNames(p.resolve(RunFiles.SWEEP)).stream().map(p::resolve).toList();
         }
         try (Stream<Path> children = Files.list(p)) {
             List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve(RunFiles.RUN))).sorted().toList();

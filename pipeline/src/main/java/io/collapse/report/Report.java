@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.io.AtomicFiles;
+import io.collapse.io.ErrorLines;
 import io.collapse.pipeline.RunFiles;
 import io.collapse.pipeline.RunPlan;
 import java.io.IOException;
@@ -91,8 +92,7 @@ public final class Report {
         List<String> foreign = names.stream().filter(n -> !n.matches(REPORT_FILES)).toList();
         if (!names.isEmpty() && (!foreign.isEmpty() || !names.contains(METRICS_JSON))) {
             List<String> shown = foreign.isEmpty() ? names : foreign;
-            throw new IOException(outDir + ": holds " + String.join(", ", shown.subList(0, Math.min(5, shown.size())))
-                    + (shown.size() > 5 ? " and " + (shown.size() - 5) + " more" : "") + " and is not a report folder;"
+            throw new IOException(outDir + ": holds " + ErrorLines.names(shown) + " and is not a report folder;"
                     + " expected a new or empty folder, or a report to replace");
         }
     }

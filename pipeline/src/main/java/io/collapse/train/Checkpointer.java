@@ -4,6 +4,7 @@ import io.collapse.config.ConfigLoader;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
 import io.collapse.io.AtomicFiles;
+import io.collapse.io.ErrorLines;
 import io.collapse.model.CausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
@@ -66,9 +67,7 @@ final class Checkpointer {
                     .sorted().toList();
         }
         if (!foreign.isEmpty()) {
-            throw new IOException(dir + ": holds " + String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
-                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "")
-                    + "; expected a new or empty folder, or the output folder of a fine-tuning to continue");
+            throw new IOException(dir + ": holds " + ErrorLines.names(foreign) + "; expected a new or empty folder, or the output folder of a fine-tuning to continue");
         }
         HfModelDir.checkReplaceable(dir.resolve(BEST));
         HfModelDir.checkReplaceable(dir.resolve(LAST));

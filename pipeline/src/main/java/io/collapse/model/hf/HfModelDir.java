@@ -7,6 +7,7 @@ import io.collapse.config.LmConfig;
 import io.collapse.config.SpecialTokens;
 import io.collapse.config.StrictJson;
 import io.collapse.io.AtomicFiles;
+import io.collapse.io.ErrorLines;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -192,6 +193,9 @@ public final class HfModelDir {
         Files.createDirectories(parent);
         recoverInterruptedWrite(target);
         checkReplaceable(target);
+        if (sourceDir != null && Files.isRegularFile(sourceDir.resolve(GENERATION_CONFIG))) {
+            specialTokens(sourceDir, config); // a bad one is refused here, before any writing, not by the copy's next reader
+        }
         String tag = UUID.randomUUID().toString().substring(0, 8);
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + tag);
         Files.createDirectory(tmp);
@@ -202,7 +206,6 @@ public final class HfModelDir {
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
             copyTokenizer(sourceDir, tmp);
             if (sourceDir != null && Files.isRegularFile(sourceDir.resolve(GENERATION_CONFIG))) {
-                specialTokens(sourceDir, config); // a bad file is refused here, not by the next reader of the copy
                 // Its bytes, not Files.copy: that keeps a read-only source's mode, which the fsync below cannot open.
                 Files.write(tmp.resolve(GENERATION_CONFIG), Files.readAllBytes(sourceDir.resolve(GENERATION_CONFIG)));
             }
@@ -245,9 +248,7 @@ public final class HfModelDir {
                     .filter(name -> !WRITTEN.contains(name)).sorted().toList();
         }
         if (!foreign.isEmpty()) {
-            String named = String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
-                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "");
-            throw new IOException(target + ": holds " + named + ", which replacing it would delete; expected a new or"
+            throw new IOException(target + ": holds " + ErrorLines.names(foreign) + ", which replacing it would delete; expected a new or"
                     + " empty folder, or a model directory collapse wrote (" + String.join(", ", WRITTEN) + ")");
         }
     }

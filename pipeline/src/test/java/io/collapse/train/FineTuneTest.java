@@ -25,7 +25,6 @@ import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,12 +52,8 @@ class FineTuneTest {
         return TinyTraining.config(epochs, batch, micro, Schedule.PAPER_EPOCH_LINEAR, validEvery);
     }
 
-    private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
-        try (NDManager manager = TestDevice.manager()) {
-            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.1), 11, manager, DataType.FLOAT32);
-            return FineTune.run(model, TinyTraining.blocks(22, 16, 1), TinyTraining.blocks(6, 16, 2), config,
-                    FineTune.Output.quiet(out), listener);
-        }
+    private static FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {
+        return TinyTraining.train(out, config, listener);
     }
 
     @Test
@@ -335,53 +330,6 @@ class FineTuneTest {
                     FineTune.Listener.NONE));
             assertTrue(e.getMessage().contains("training loss is NaN at epoch 0, step 0"), e.getMessage());
             assertFalse(Files.exists(out.resolve("state/state.json")));
-        }
-    }
-
-    /** Blocks tokenized for a larger vocabulary are refused by name before any step (torch: "index out of range in self"). */
-    @Test
-    void anIdOutsideTheVocabularyIsRefusedBeforeTraining() throws Exception {
-        try (NDManager manager = TestDevice.manager()) {
-            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.1), 11, manager, DataType.FLOAT32);
-            int vocab = model.config().vocabSize();
-            int[] ids = new int[4 * 16];
-            ids[37] = vocab;
-            Path out = tmp.resolve("vocab");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTune.run(model,
-                    TinyTraining.blocks(8, 16, 1), TokenBlocks.of(ids, 16), config(1, 4, 4, 0), FineTune.Output.quiet(out),
-                    FineTune.Listener.NONE));
-            assertEquals("the corpus holds token id " + vocab + " but the model's vocab_size is " + vocab
-                    + " (was it tokenized for another model?)", e.getMessage());
-            assertFalse(Files.exists(out.resolve("events.jsonl")));
-        }
-    }
-
-    /**
-     * Before the first step: a folder with other files, or a best/ or last/ that replacing would
-     * lose files from, is refused and left as it was; files in state/ that are not checkpoints
-     * survive a run.
-     */
-    @Test
-    void anOutputFolderHoldingTheUsersFilesIsRefusedAndStateKeepsWhatIsNotACheckpoint() throws Exception {
-        Path notes = Files.createDirectories(tmp.resolve("mine")).resolve("notes.txt");
-        Files.writeString(notes, "mine");
-        assertRefusedUntouched(notes.getParent(), notes, notes.getParent() + ": holds notes.txt; expected a new or empty folder");
-        Path readme = Files.createDirectories(tmp.resolve("mine2/best")).resolve("README.md");
-        Files.writeString(readme, "mine");
-        assertRefusedUntouched(tmp.resolve("mine2"), readme, readme.getParent() + ": holds README.md, which replacing it would delete");
-
-        Path out = tmp.resolve("with-state");
-        Path kept = Files.createDirectories(out.resolve("state")).resolve("my-weights.safetensors");
-        Files.writeString(kept, "mine");
-        train(out, config(1, 4, 4, 0), FineTune.Listener.NONE);
-        assertEquals("mine", Files.readString(kept));
-    }
-
-    private void assertRefusedUntouched(Path out, Path mine, String message) throws IOException {
-        IOException e = assertThrows(IOException.class, () -> train(out, config(1, 4, 4, 0), FineTune.Listener.NONE));
-        assertTrue(e.getMessage().startsWith(message), e.getMessage());
-        try (var left = Files.walk(out)) {
-            assertEquals(List.of(mine), left.filter(Files::isRegularFile).toList(), "nothing written in " + out);
         }
     }
 

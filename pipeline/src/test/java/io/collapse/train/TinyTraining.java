@@ -1,11 +1,17 @@
 package io.collapse.train;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.collapse.LiveArrays;
+import io.collapse.TestDevice;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
+import io.collapse.model.CausalLM;
+import io.collapse.model.auto.AutoModelForCausalLM;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -21,6 +27,14 @@ final class TinyTraining {
     static OptConfig model(double dropout) {
         return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, dropout, 0.0, false, 1, 2, 2,
                 0.02, true, "opt");
+    }
+
+    /** Fine-tunes {@link #model}(0.1), seed 11, on 22 training and 6 validation blocks of 16 into {@code out}. */
+    static FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws IOException {
+        try (NDManager manager = TestDevice.manager()) {
+            CausalLM model = AutoModelForCausalLM.random(model(0.1), 11, manager, DataType.FLOAT32);
+            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
+        }
     }
 
     /** Blocks with structure to learn: every block walks id = (start + k * stride) mod 90 + 4. */

@@ -48,17 +48,21 @@ def parse_args():
     p.add_argument("--pipeline-train-blocks", type=int, default=16,
                    help="training blocks of the pipeline slice (0: skip the pipeline)")
     p.add_argument("--pipeline-only", action="store_true", help="only the pipeline's seconds per phase")
+    p.add_argument("--pipeline-corpus-batch", type=int,
+                   help="the pipeline's experiment.corpus_batch (default: 32, the config's, on a GPU; 4 on a CPU)")
+    p.add_argument("--hf-attention", choices=["sdpa", "eager"], default="sdpa",
+                   help="HF's attention: sdpa (transformers 5's default) or eager (HF 4.35's, which collapse computes)")
     p.add_argument("--out", help="folder for the JSON lines and the table (default: print only)")
     return p.parse_args()
 
 
 # ---- HF side -----------------------------------------------------------------------------
 
-def hf_model(torch, device):
+def hf_model(torch, device, attention):
     from transformers import OPTConfig, OPTForCausalLM
     torch.manual_seed(0)
     # OPTConfig's defaults are facebook/opt-125m's architecture (768 wide, 12 layers, 12 heads).
-    model = OPTForCausalLM(OPTConfig())
+    model = OPTForCausalLM(OPTConfig(attn_implementation=attention))
     return model.to(device)
 
 
@@ -72,8 +76,8 @@ def random_ids(torch, rows, cols, device, seed):
     return torch.randint(4, 50265, (rows, cols), generator=g).to(device)
 
 
-def hf_train(torch, device, batch, steps, dtype):
-    model = hf_model(torch, device)
+def hf_train(torch, device, batch, steps, dtype, attention):
+    model = hf_model(torch, device, attention)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.0)
     rates = []
@@ -93,8 +97,8 @@ def hf_train(torch, device, batch, steps, dtype):
     return statistics.median(rates)
 
 
-def hf_eval(torch, device, batch, seconds):
-    model = hf_model(torch, device)
+def hf_eval(torch, device, batch, seconds, attention):
+    model = hf_model(torch, device, attention)
     model.eval()
     ids = random_ids(torch, batch, BLOCK, device, 1)
     with torch.no_grad():
@@ -107,8 +111,8 @@ def hf_eval(torch, device, batch, seconds):
     return n * batch * BLOCK / took
 
 
-def hf_generate(torch, device, batch):
-    model = hf_model(torch, device)
+def hf_generate(torch, device, batch, attention):
+    model = hf_model(torch, device, attention)
     model.eval()
     ids = random_ids(torch, batch, BLOCK, device, 7)
     mask = torch.ones_like(ids)
@@ -147,10 +151,10 @@ def hf_measure(kind, a):
     if kind.startswith("peak:"):
         return matmul_peak(torch, device, torch.bfloat16 if kind == "peak:bf16" else torch.float32)
     if kind == "train":
-        return hf_train(torch, device, a.train_batch, a.train_steps, a.dtype)
+        return hf_train(torch, device, a.train_batch, a.train_steps, a.dtype, a.hf_attention)
     if kind == "eval":
-        return hf_eval(torch, device, a.train_batch, a.eval_seconds)
-    return hf_generate(torch, device, int(kind.split(":")[1]))
+        return hf_eval(torch, device, a.train_batch, a.eval_seconds, a.hf_attention)
+    return hf_generate(torch, device, int(kind.split(":")[1]), a.hf_attention)
 
 
 # ---- collapse side -----------------------------------------------------------------------
@@ -206,14 +210,11 @@ def check_threads(a, line):
 def pipeline_phases(a, workdir):
     """One generation of the pipeline, OPT-125m preset (random init), on a slice; seconds per phase."""
     run_dir = os.path.join(workdir, "pipeline-run")
-    # On a GPU the paper regime's batches (128 in micro-batches of 32, corpus batch 32, the config
-    # default); on a CPU small ones, so that a slice finishes.
-    corpus_batch = 32 if a.device == "gpu" else 4
     sets = {"model.base": "preset:opt-125m", "data.block_size": BLOCK, "data.train_blocks": a.pipeline_train_blocks,
             "data.valid_blocks": 8, "data.test_blocks": 8, "train.epochs": 1, "train.batch_size": a.train_batch,
             "train.micro_batch": min(a.train_batch, 32), "train.learning_rate": LR, "generation.num_beams": BEAMS,
             "generation.min_new_tokens": NEW_TOKENS, "generation.max_new_tokens": NEW_TOKENS,
-            "experiment.generations": 1, "experiment.corpus_batch": corpus_batch, "device.device": a.device}
+            "experiment.generations": 1, "experiment.corpus_batch": a.pipeline_corpus_batch, "device.device": a.device}
     args = ["run", "smoke", "--run-dir", run_dir, "--no-progress", "--no-report"]
     for k, v in sets.items():
         args += ["--set", f"{k}={v}"]
@@ -237,7 +238,7 @@ def hf_in_child(kind, a):
     """Each HF measurement in its own python process, as each collapse one is its own JVM."""
     args = [sys.executable, os.path.abspath(__file__), "--hf-child", kind, "--device", a.device, "--dtype", a.dtype,
             "--threads", str(a.threads), "--train-batch", str(a.train_batch), "--train-steps", str(a.train_steps),
-            "--eval-seconds", str(a.eval_seconds)]
+            "--eval-seconds", str(a.eval_seconds), "--hf-attention", a.hf_attention]
     out = subprocess.run(args, env=child_env(a), capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"error: HF {kind} exited {out.returncode}: {out.stderr.strip()[-500:]}")
@@ -272,11 +273,12 @@ def measure_all(a, kinds, log, write):
 
 def label(kind, a):
     fp32 = "tf32" if a.dtype == "tf32" else "fp32"
+    hf = ", HF eager attention" if a.hf_attention == "eager" else ""
     if kind == "train":
-        return f"training tokens/s (AdamW, batch {a.train_batch}, {a.dtype})"
+        return f"training tokens/s (AdamW, batch {a.train_batch}, {a.dtype}{hf})"
     if kind == "eval":
-        return f"eval tokens/s (batch {a.train_batch}, {fp32})"
-    return f"beam-5 new tokens/s, {kind.split(':')[1]} prompts ({fp32})"
+        return f"eval tokens/s (batch {a.train_batch}, {fp32}{hf})"
+    return f"beam-5 new tokens/s, {kind.split(':')[1]} prompts ({fp32}{hf})"
 
 
 def peaks(kinds, a, log):
@@ -318,7 +320,10 @@ def main():
         print(hf_measure(kind, a))
         return 0
     a = parse_args()
+    # On a GPU the paper regime's batches (128 in micro-batches of 32, corpus batch 32, the config
+    # default); on a CPU small ones, so that a slice finishes.
     a.train_batch = a.train_batch or (8 if a.device == "cpu" else 128)
+    a.pipeline_corpus_batch = a.pipeline_corpus_batch or (4 if a.device == "cpu" else 32)
     if a.dtype != "fp32" and a.device == "cpu":
         sys.exit(f"error: --dtype {a.dtype} is for --device gpu (collapse refuses mixed precision on the CPU; a CPU has"
                  " no TF32)")
@@ -342,7 +347,8 @@ def main():
         phases, total = pipeline_phases(a, out_dir)
         log({"measure": "pipeline", "phases": phases, "wall_seconds": total})
         lines += ["", f"pipeline, one generation, OPT-125m preset, {a.pipeline_train_blocks} training blocks of 64,"
-                  f" train batch {a.train_batch} ({total:.0f} s wall including JVM start):", ""]
+                  f" train batch {a.train_batch}, corpus batch {a.pipeline_corpus_batch}"
+                  f" ({total:.0f} s wall including JVM start):", ""]
         lines += ["| phase | seconds |", "| --- | --- |"] + [f"| {p} | {s:.1f} |" for p, s in phases]
     print("\n".join(lines))
     write(lines)

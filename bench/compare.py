@@ -264,7 +264,7 @@ def measure_all(a, kinds, log, write):
         for r in range(a.rounds):
             ours.append(collapse_measure(kind, a))
             theirs.append(hf_in_child(kind, a))
-            log({"measure": kind, "round": r, "collapse": ours[-1], "hf": theirs[-1]})
+            log({"measure": kind, "round": r, "collapse": ours[-1], "hf": theirs[-1], "hf_attention": a.hf_attention})
         rows.append((kind, ours, theirs))
         lines = table(rows, a, peak)
         write(lines)
@@ -323,7 +323,10 @@ def main():
     # On a GPU the paper regime's batches (128 in micro-batches of 32, corpus batch 32, the config
     # default); on a CPU small ones, so that a slice finishes.
     a.train_batch = a.train_batch or (8 if a.device == "cpu" else 128)
-    a.pipeline_corpus_batch = a.pipeline_corpus_batch or (4 if a.device == "cpu" else 32)
+    if a.pipeline_corpus_batch is None:
+        a.pipeline_corpus_batch = 4 if a.device == "cpu" else 32
+    elif a.pipeline_corpus_batch < 1:
+        sys.exit(f"error: --pipeline-corpus-batch: expected at least 1, got {a.pipeline_corpus_batch}")
     if a.dtype != "fp32" and a.device == "cpu":
         sys.exit(f"error: --dtype {a.dtype} is for --device gpu (collapse refuses mixed precision on the CPU; a CPU has"
                  " no TF32)")
@@ -345,7 +348,8 @@ def main():
     lines = [] if a.pipeline_only else measure_all(a, kinds_asked(a), log, write)
     if a.pipeline_train_blocks > 0:
         phases, total = pipeline_phases(a, out_dir)
-        log({"measure": "pipeline", "phases": phases, "wall_seconds": total})
+        log({"measure": "pipeline", "train_blocks": a.pipeline_train_blocks, "corpus_batch": a.pipeline_corpus_batch,
+             "phases": phases, "wall_seconds": total})
         lines += ["", f"pipeline, one generation, OPT-125m preset, {a.pipeline_train_blocks} training blocks of 64,"
                   f" train batch {a.train_batch}, corpus batch {a.pipeline_corpus_batch}"
                   f" ({total:.0f} s wall including JVM start):", ""]

@@ -28,8 +28,8 @@
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-bundle="$(cd "${COLLAPSE_BUNDLE:-$here/../..}" && pwd)"
-collapse="$bundle/collapse"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$here/common.sh"  # sets bundle and collapse
 device="${CHECK_DEVICE:-gpu}"
 python="${CHECK_PYTHON:-python3}"
 budget="${CHECK_BUDGET_S:-470}"
@@ -51,29 +51,7 @@ if [ ! -x "$collapse" ] || [ ! -x "$bundle/run-tests" ]; then
 fi
 out="$1"
 start_all=$SECONDS  # the budget counts the slim restore too, and keeps 15 s for the archive
-if [ -f "$bundle/slim.sha256" ]; then  # a slim bundle: what it left out, with checksums
-  checkout="${CHECK_CHECKOUT:-}"
-  if [ ! -d "$checkout/pipeline/src/test/resources" ] || [ ! -d "$checkout/datasets" ]; then
-    echo "error: $bundle is a slim bundle (slim.sha256); set CHECK_CHECKOUT to a checkout of the same commit," \
-      "whose pipeline/src/test/resources and datasets it left out" >&2
-    exit 2
-  fi
-  "$collapse" --version > /dev/null || exit 2  # unpacks the payload on first use
-  # Exactly the files the slim bundle left out, each from where the checkout keeps it.
-  while read -r _ path; do
-    case "$path" in
-      test/classes/*) from="$checkout/pipeline/src/test/resources/${path#test/classes/}" ;;
-      *) from="$checkout/$path" ;;
-    esac
-    mkdir -p "$(dirname "$bundle/$path")"
-    cp -a "$from" "$bundle/$path" 2> /dev/null || true  # one the checkout lacks is named by the check below
-  done < "$bundle/slim.sha256"
-  if ! (cd "$bundle" && sha256sum --quiet -c slim.sha256); then
-    echo "error: $checkout's fixtures or datasets differ from those the slim bundle left out (slim.sha256):" \
-      "check out the commit the bundle was built from" >&2
-    exit 2
-  fi
-fi
+restore_slim
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 printf 'step\trc\tseconds\tlimit_s\n' > "$out/summary.tsv"
@@ -124,34 +102,13 @@ probe() {
     || echo "(no facebook/opt-125m under $hub)"
 }
 
-native_build() {
-  local torch_dir
-  torch_dir="$("$python" -c 'import torch, os; print(os.path.dirname(torch.__file__))')" || return 3
-  "$collapse" native build --torch "$torch_dir" --cache-dir "$out/engine-cache" --jobs "$(nproc)"
-}
-
-# The variables native build printed (its last `export` line), for every later step.
-load_exports() {
-  local line
-  line="$(grep '^export ' "$out/native_build.log" 2> /dev/null | tail -1)"
-  if [ -n "$line" ]; then
-    echo "$line" > "$out/env.sh"
-    # shellcheck disable=SC1091
-    source "$out/env.sh"
-    export PYTORCH_LIBRARY_PATH PYTORCH_VERSION PYTORCH_FLAVOR ENGINE_CACHE_DIR
-  else
-    echo "# native build printed no export line; later steps use the environment as it was" > "$out/env.sh"
-  fi
-}
-
 tests() {
   COLLAPSE_TEST_DEVICE="$device" "$bundle/run-tests" --reports-dir "$out/tests" --details=tree \
     --select-package io.collapse.model --select-package io.collapse.train \
     --select-package io.collapse.eval --select-package io.collapse.generate
 }
 
-# compare DTYPE MEASURES: beam-5 at 1 prompt, at the pipeline's corpus batch (32), and at 256 (an
-# H200's decoding step took 8.5 ms at 5 rows and 8.8 at 160: does a larger corpus batch come free?).
+# compare DTYPE MEASURES: beam-5 at 1 prompt, at the pipeline's corpus batch (32), and at 256.
 compare() {
   "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --dtype "$1" --measures "$2" \
     --threads "$threads" --rounds 1 --train-steps 5 --eval-seconds 5 --gen-batches "${CHECK_GEN_BATCHES:-$gen_batches}" \
@@ -182,10 +139,9 @@ export bundle collapse device python threads out gen_batches
 export -f probe native_build tests compare adamw pipeline
 step probe 30 probe
 step native_build "${CHECK_BUILD_LIMIT_S:-200}" native_build
-load_exports
+load_exports "$out/native_build.log"
 step info 60 "$collapse" info
 step tests 150 tests
-# What the last GPU run left open first (the fused AdamW, 256 prompts), what it measured already last.
 step adamw 120 adamw
 step compare_fp32 200 compare fp32 train,eval,generate
 step pipeline 120 pipeline

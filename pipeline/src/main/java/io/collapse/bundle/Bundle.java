@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * DIR/test/                  test classes and resources (also as src/test/resources), the JUnit console jar
  * DIR/datasets/              the bundled wikitext-2 (runs offline)
  * DIR/third_party/djl-0.36.0-pytorch-jni/   sources for `native build` (found there before ../shared)
- * DIR/bench/                 compare.py and gpu/check.sh (outside the payload)
+ * DIR/bench/                 compare.py and gpu/ (check.sh, diagnose.sh; outside the payload)
  * </pre>
  */
 public final class Bundle {

@@ -15,8 +15,9 @@ public final class LmLoss {
 
     /** Negative log-likelihood of every shifted target. */
     public static NDArray tokenNll(NDArray logits, NDArray inputIds) {
-        // The whole logits, then the shifted rows: a row's log-softmax does not depend on the other
-        // rows, and slicing first made torch copy the (B, T-1, V) logits to make them contiguous.
+        // The whole logits, then the shifted rows: slicing first made torch copy the (B, T-1, V) logits
+        // to make them contiguous. The same bits as slicing first on the CPU, which computes each row
+        // alone, and on CUDA where rows start 16-byte aligned either way (V a multiple of 4, as OPT's).
         NDArray logProbs = logits.logSoftmax(2).get(":, :-1, :"); // (B, T-1, V)
         NDArray targets = inputIds.get(":, 1:").toType(DataType.INT64, false).expandDims(2); // (B, T-1, 1)
         return logProbs.gather(targets, 2).squeeze(2).neg(); // (B, T-1)

@@ -34,13 +34,14 @@ class GpuCheckScriptTest {
     @Test
     void theStepsAreTheIssuesAndEachRunsSomethingDefined() throws Exception {
         String script = Files.readString(REPO.resolve("bench/gpu/check.sh"));
+        String defined = script + Files.readString(REPO.resolve("bench/gpu/common.sh")); // check.sh sources it
         List<String> names = new ArrayList<>();
         Matcher m = STEP.matcher(script);
         while (m.find()) {
             names.add(m.group(1));
             String runs = m.group(2);
-            assertTrue(runs.equals("\"$collapse\"") || script.contains("\n" + runs + "() {"),
-                    "step " + m.group(1) + " runs " + runs + ", which check.sh does not define");
+            assertTrue(runs.equals("\"$collapse\"") || defined.contains("\n" + runs + "() {"),
+                    "step " + m.group(1) + " runs " + runs + ", which check.sh and common.sh do not define");
         }
         assertEquals(STEPS, names);
         assertTrue(script.contains("compare_bf16"), "a skipped bf16 step still appears in the summary");
@@ -49,7 +50,8 @@ class GpuCheckScriptTest {
     @Test
     void theScriptsPassShellcheck() throws Exception {
         List<String> command = new ArrayList<>(List.of(ExternalTools.requireOnPath("shellcheck").toString()));
-        for (String script : List.of("bench/gpu/check.sh", "bench/gpu/slim-bundle.sh", "bench/bundle-check.sh")) {
+        for (String script : List.of("bench/gpu/check.sh", "bench/gpu/common.sh", "bench/gpu/diagnose.sh",
+                "bench/gpu/slim-bundle.sh", "bench/bundle-check.sh")) {
             command.add(REPO.resolve(script).toString());
         }
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -59,7 +61,8 @@ class GpuCheckScriptTest {
 
     @Test
     void everyCollapseCommandAndOptionOfTheCheckExists() throws Exception {
-        String script = Files.readString(REPO.resolve("bench/gpu/check.sh"));
+        String script = Files.readString(REPO.resolve("bench/gpu/check.sh")) + Files.readString(REPO.resolve("bench/gpu/common.sh"))
+                + Files.readString(REPO.resolve("bench/gpu/diagnose.sh"));
         Matcher m = Pattern.compile("\"\\$collapse\" ([a-z][^\\n]*)").matcher(script);
         int calls = 0;
         while (m.find()) {
@@ -72,7 +75,24 @@ class GpuCheckScriptTest {
             }
             calls++;
         }
-        assertTrue(calls >= 2, "check.sh calls native build and info");
+        assertTrue(calls >= 3, "the scripts call native build, info and bench eval");
+    }
+
+    @Test
+    void everyOptionTheDiagnosisGivesTheBenchmarkExists() throws Exception {
+        String py = Files.readString(REPO.resolve("bench/compare.py"));
+        String script = Files.readString(REPO.resolve("bench/gpu/diagnose.sh"));
+        Matcher m = Pattern.compile("^measure \\S+ \\S+ (.*)$", Pattern.MULTILINE).matcher(script);
+        int measures = 0;
+        while (m.find()) {
+            for (String w : m.group(1).split("\\s+")) {
+                if (w.startsWith("--")) {
+                    assertTrue(py.contains("add_argument(\"" + w + "\""), "compare.py has no option " + w);
+                }
+            }
+            measures++;
+        }
+        assertEquals(5, measures, "diagnose.sh's compare.py measures");
     }
 
     @Test

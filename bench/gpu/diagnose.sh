@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Where collapse's time goes against HF on a GPU, after the check (check.sh) has measured the gap;
+# from the offline bundle, like the check:
+#
+#   DIR/bench/gpu/diagnose.sh OUT_DIR
+#
+# Each measure is bench/compare.py, one round, TF32 (the switch that makes float32's matmuls fast
+# and so leaves the rest of a step in view), its table in OUT_DIR/<measure>/ and its output in
+# OUT_DIR/<measure>.log; a failing or timed-out one does not stop the others:
+#   eval_big     eval at 4× the batch: a per-step cost of the host would shrink 4×, GPU work would not
+#   eval_eager   eval against HF with eager attention (HF 4.35's, which collapse computes), not SDPA
+#   util         nvidia-smi's busy share every 100 ms while collapse evaluates (GPU only)
+#   train_big    training at 4× the batch
+#   pipeline     one pipeline generation, float32, on a larger slice at a larger corpus batch
+#   train_eager  training against HF with eager attention
+# An H200 took 250 s for all of it, the JNI's build included (2026-11-26). A slim bundle needs
+# CHECK_CHECKOUT, as check.sh does. Rehearsal on a CPU (float32, small sizes):
+#   DIAG_DEVICE=cpu DIAG_PYTHON=VENV/bin/python3 DIAG_SMALL=2 DIAG_BIG=2 DIAG_BLOCKS=4 DIAG_CORPUS_BATCH=2 DIAG_LIMIT_SCALE=4 diagnose.sh OUT
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$here/common.sh"  # sets bundle and collapse
+device="${DIAG_DEVICE:-gpu}"
+python="${DIAG_PYTHON:-python3}"
+small="${DIAG_SMALL:-128}"  # the check's batch
+big="${DIAG_BIG:-512}"
+blocks="${DIAG_BLOCKS:-2048}"
+corpus_batch="${DIAG_CORPUS_BATCH:-256}"
+scale="${DIAG_LIMIT_SCALE:-1}"
+if [ $# -ne 1 ]; then
+  echo "usage: $0 OUT_DIR" >&2
+  exit 2
+fi
+if [ ! -x "$collapse" ]; then
+  echo "error: $bundle is not a collapse bundle (no collapse launcher); build one with ./collapse bundle --out DIR" >&2
+  exit 2
+fi
+out="$1"
+restore_slim
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+native_build > "$out/native_build.log" 2>&1
+echo "== native_build rc $?"
+load_exports "$out/native_build.log"
+
+# measure NAME LIMIT_S COMPARE_ARGS...: one compare.py run under LIMIT_S × DIAG_LIMIT_SCALE.
+measure() {
+  local name="$1" limit=$(($2 * scale)) t0=$SECONDS rc=0
+  shift 2
+  timeout --kill-after=5 "$limit" "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" \
+    --threads "$(nproc)" --rounds 1 --train-steps 5 --eval-seconds 5 --pipeline-train-blocks 0 --out "$out/$name" "$@" \
+    > "$out/$name.log" 2>&1 || rc=$?
+  echo "== $name rc $rc in $((SECONDS - t0)) s"
+  cat "$out/$name"/*.md 2> /dev/null
+}
+
+tf32=(--dtype tf32)
+if [ "$device" = cpu ]; then
+  tf32=(--dtype fp32)  # a CPU has no TF32
+fi
+measure eval_big 60 "${tf32[@]}" --measures eval --train-batch "$big"
+measure eval_eager 60 "${tf32[@]}" --measures eval --train-batch "$small" --hf-attention eager
+if [ "$device" = gpu ]; then
+  nvidia-smi --query-gpu=timestamp,utilization.gpu --format=csv,noheader -lms 100 > "$out/util.csv" &
+  smi=$!
+  TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 timeout 60 "$collapse" bench eval --preset opt-125m --device gpu \
+    --batch-size "$small" --seconds 10 --matmul-size 256 > "$out/util.log" 2>&1
+  kill "$smi"
+  echo "== util: samples per busy share (count, %), collapse bench eval TF32 batch $small:"
+  awk -F', ' '{print $2}' "$out/util.csv" | sort | uniq -c | sort -k2 -n | tr '\n' ' '
+  echo
+fi
+measure train_big 90 "${tf32[@]}" --measures train --train-batch "$big"
+measure pipeline 120 --pipeline-only --pipeline-train-blocks "$blocks" --pipeline-corpus-batch "$corpus_batch"
+measure train_eager 60 "${tf32[@]}" --measures train --train-batch "$small" --hf-attention eager
+# The pipeline's models and corpora are not wanted back (a 500 MB model a checkpoint).
+rm -rf "$out/engine-cache" "$out"/pipeline/pipeline-run/{base,gen-*/model,gen-*/train,gen-*/corpus*}
+echo "== done ($out)"

@@ -1,14 +1,10 @@
 package io.collapse.io;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -16,19 +12,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import me.tongfei.progressbar.ProgressBar;
+import java.util.stream.Collectors;
 
 /**
  * Fetches files of a HuggingFace Hub model repository ({@code {endpoint}/{repo}/resolve/{revision}/{file}})
  * into {@code <cache>/models--<owner>--<name>/<revision>/}, or one file of a dataset repository
  * ({@code {endpoint}/datasets/{repo}/resolve/{revision}/{file}}) into a folder the caller names.
  * Each file arrives as {@code <file>.part}, is synced and renamed, so the cache holds whole files
- * only; an interrupted transfer resumes from the {@code .part} size with an HTTP Range request.
+ * only; an interrupted transfer resumes from the {@code .part} size with an HTTP Range request
+ * ({@link HubTransfer}), and a server that stops answering or sending for a minute is retried.
  * Offline mode never touches the network. Which files make a model is the caller's business
  * ({@code model.hf.ModelSource} for OPT).
  */
@@ -38,9 +34,6 @@ public final class HubDownloader {
 
     private static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final int MAX_REDIRECTS = 10;
 
     /** Opens every message that refuses a download offline: which switches {@link #offlineFromEnvironment} reads. */
     public static final String OFFLINE_REFUSAL =
@@ -55,6 +48,7 @@ public final class HubDownloader {
     private boolean offline = offlineFromEnvironment();
     private int attempts = 3;
     private Duration retryDelay = Duration.ofSeconds(1);
+    private Duration stallTimeout = Duration.ofSeconds(60);
     private PrintStream progress = System.err;
 
     /**
@@ -98,6 +92,12 @@ public final class HubDownloader {
     /** Wait before retry k is k times this. */
     public HubDownloader setRetryDelay(Duration retryDelay) {
         this.retryDelay = retryDelay;
+        return this;
+    }
+
+    /** How long a download waits for an answer, and then for each next byte, before it retries. */
+    public HubDownloader setStallTimeout(Duration stallTimeout) {
+        this.stallTimeout = stallTimeout;
         return this;
     }
 
@@ -205,7 +205,11 @@ public final class HubDownloader {
 
     /** {@code repoPath} is a model's repository id, or {@code datasets/} and a dataset's. */
     private String url(String repoPath, String revision, String file) {
-        return endpoint + "/" + repoPath + "/resolve/" + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "/" + file;
+        // Each segment percent-encoded: a shard named in an index ("x#frag", "a?b") must reach the
+        // server as that name, not as a fragment or query.
+        String path = Arrays.stream(file.split("/", -1)).map(s -> URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20"))
+                .collect(Collectors.joining("/"));
+        return endpoint + "/" + repoPath + "/resolve/" + URLEncoder.encode(revision, StandardCharsets.UTF_8) + "/" + path;
     }
 
     /**
@@ -226,15 +230,17 @@ public final class HubDownloader {
         Path target = dir.resolve(file);
         Path part = dir.resolve(file + ".part");
         String sha256;
+        HubTransfer transfer = new HubTransfer(http, token, progress, stallTimeout);
         for (int attempt = 1; ; attempt++) {
             try {
-                Transfer t = transfer(URI.create(url), part, file);
+                // A .part of this call's own earlier attempt is this version's: it may resume unchecked.
+                HubTransfer.Result t = transfer.run(URI.create(url), part, file, attempt > 1);
                 if (!t.found()) {
                     return false;
                 }
                 sha256 = t.sha256();
                 break;
-            } catch (RetryableException e) {
+            } catch (HubTransfer.RetryableException e) {
                 long have = Files.exists(part) ? Files.size(part) : 0;
                 if (attempt >= attempts) {
                     throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s)"
@@ -257,128 +263,6 @@ public final class HubDownloader {
         AtomicFiles.move(part, target);
         AtomicFiles.fsyncDir(dir);
         return true;
-    }
-
-    /** A failure worth another try: the connection broke, or the server had a 5xx moment. */
-    private static final class RetryableException extends Exception {
-        RetryableException(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
-    /** What a transfer found: the file (or a 404), and the sha256 the Hub announced for it, if any. */
-    private record Transfer(boolean found, String sha256) {}
-
-    /**
-     * One GET (resuming from the .part size), following redirects. The Hub names an LFS file's
-     * sha256 in {@code X-Linked-Etag} (on the redirect) or its own {@code ETag}; a 40-hex git blob id is not one.
-     */
-    private Transfer transfer(URI uri, Path part, String file) throws IOException, RetryableException {
-        String sha256 = null;
-        long have = Files.exists(part) ? Files.size(part) : 0;
-        HttpResponse<InputStream> response = null;
-        URI at = uri;
-        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpRequest.Builder req = HttpRequest.newBuilder(at).GET().header("User-Agent", "collapse/0.1 (java)");
-            if (have > 0) {
-                req.header("Range", "bytes=" + have + "-");
-            }
-            // The token goes to the Hub only, never to the CDN a resolve URL redirects to.
-            if (token != null && at.getHost() != null && at.getHost().equals(uri.getHost())) {
-                req.header("Authorization", "Bearer " + token);
-            }
-            try {
-                response = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException e) {
-                throw new RetryableException("connection failed (" + e + ")", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while downloading " + uri, e);
-            }
-            // A CDN's own ETag means something else; only the Hub's count.
-            boolean hub = at.getHost() != null && at.getHost().equals(uri.getHost());
-            for (String header : hub ? List.of("X-Linked-Etag", "ETag") : List.of("X-Linked-Etag")) {
-                String etag = response.headers().firstValue(header).orElse("").replaceAll("^W/|\"", "").toLowerCase(Locale.ROOT);
-                if (sha256 == null && SHA256.matcher(etag).matches()) {
-                    sha256 = etag;
-                }
-            }
-            int code = response.statusCode();
-            if (code / 100 == 3 && response.headers().firstValue("Location").isPresent()) {
-                response.body().close();
-                at = at.resolve(response.headers().firstValue("Location").get());
-                continue;
-            }
-            break;
-        }
-        int code = response.statusCode();
-        try (InputStream body = response.body()) {
-            if (code == 404) {
-                return new Transfer(false, null);
-            }
-            if (code == 416 && have > 0) {
-                // The .part is not a prefix the server can continue (e.g. the file changed): start over.
-                Files.delete(part);
-                throw new RetryableException("range not satisfiable for the partial file; restarting", null);
-            }
-            if (code == 401 || code == 403) {
-                throw new IOException(uri + ": HTTP " + code + " (a gated or private repository needs HF_TOKEN)");
-            }
-            if (code >= 500) {
-                throw new RetryableException("HTTP " + code, null);
-            }
-            if (code != 200 && code != 206) {
-                throw new IOException(uri + ": HTTP " + code);
-            }
-            long start = 0;
-            long total = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            if (code == 206) {
-                Matcher m = CONTENT_RANGE.matcher(response.headers().firstValue("Content-Range").orElse(""));
-                if (!m.matches() || Long.parseLong(m.group(1)) != have) {
-                    throw new IOException(uri + ": asked for bytes " + have + "- but got Content-Range '"
-                            + response.headers().firstValue("Content-Range").orElse("") + "'");
-                }
-                start = have;
-                total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
-            }
-            // A 200 is the whole file: it starts over at byte 0, whatever the .part held.
-            copy(body, part, start, total, file);
-        }
-        return new Transfer(true, sha256);
-    }
-
-
-    /** Streams the body into the .part file from {@code start}, with a progress bar on stderr. */
-    private void copy(InputStream body, Path part, long start, long total, String file) throws IOException, RetryableException {
-        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                ProgressBar bar = ConsoleBars.builder(file, total, "MiB", 1 << 20, progress)
-                        .startsFrom(start, Duration.ZERO)
-                        .build()) {
-            ch.truncate(start);
-            ch.position(start);
-            byte[] buf = new byte[1 << 16];
-            long written = start;
-            while (true) {
-                int n;
-                try {
-                    n = body.read(buf);
-                } catch (IOException e) {
-                    throw new RetryableException("connection broke after " + written + " bytes (" + e.getMessage() + ")", e);
-                }
-                if (n < 0) {
-                    break;
-                }
-                ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                written += n;
-                bar.stepTo(written);
-            }
-            if (total >= 0 && written != total) {
-                throw new RetryableException("got " + written + " of " + total + " bytes", null);
-            }
-        }
     }
 
     private static String envOr(String name, String fallback) {

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,12 +36,21 @@ public final class FakeHub implements AutoCloseable {
     public final Map<String, Integer> dropsLeft = new ConcurrentHashMap<>();
     /** sha256 the server announces: X-Linked-Etag on the redirect (as the Hub does for LFS files), else ETag. */
     public final Map<String, String> etags = new ConcurrentHashMap<>();
+    /** Per file: this many answers stall, half the body sent and then nothing for {@link #STALL}. */
+    public final Map<String, Integer> stallsLeft = new ConcurrentHashMap<>();
+    /** Per file: this many requests get no answer at all for {@link #STALL}. */
+    public final Map<String, Integer> silencesLeft = new ConcurrentHashMap<>();
+    /** Per file: a redirect to this Location instead of the file. */
+    public final Map<String, String> redirects = new ConcurrentHashMap<>();
+    public static final Duration STALL = Duration.ofSeconds(2);
     public final ByteArrayOutputStream progress = new ByteArrayOutputStream();
     private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
 
     public FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
+        server.setExecutor(executor); // a stalling answer must not hold up the next request
         server.start();
     }
 
@@ -56,6 +67,7 @@ public final class FakeHub implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 
     public static String sha256(byte[] bytes) {
@@ -79,6 +91,17 @@ public final class FakeHub implements AutoCloseable {
             return;
         }
         String name = path.startsWith(resolve) ? path.substring(resolve.length()) : path.startsWith("/cdn/") ? path.substring(5) : null;
+        if (name != null && redirects.containsKey(name)) {
+            ex.getResponseHeaders().add("Location", redirects.get(name));
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+            return;
+        }
+        if (name != null && silencesLeft.merge(name, -1, Integer::sum) >= 0) {
+            pause(); // the client has given up by now
+            ex.close();
+            return;
+        }
         byte[] body = name == null ? null : files.get(name);
         if (body == null) {
             ex.sendResponseHeaders(404, -1);
@@ -105,7 +128,22 @@ public final class FakeHub implements AutoCloseable {
             ex.close(); // a fixed-length body left short: the server closes the connection
             return;
         }
+        if (stallsLeft.merge(name, -1, Integer::sum) >= 0) {
+            out.write(body, from, (body.length - from) / 2);
+            out.flush();
+            pause(); // the client has given up by now
+            ex.close();
+            return;
+        }
         out.write(body, from, body.length - from);
         ex.close();
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(STALL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -106,5 +107,54 @@ class HubDownloaderTest {
         assertTrue(e.getMessage().startsWith(HubDownloader.OFFLINE_REFUSAL), e.getMessage());
         assertTrue(e.getMessage().contains(hub.datasetUrl(DATASET, "main", "other.zip"))
                 && e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
+    }
+
+    @Test
+    void aServerThatStopsSendingOrAnsweringIsRetriedNotWaitedOn() throws IOException {
+        server.stallsLeft.put("vocab.json", 1);
+        server.silencesLeft.put("pytorch_model.bin", 1);
+        HubDownloader hub = server.hub().setAttempts(2).setStallTimeout(Duration.ofMillis(300));
+        long start = System.nanoTime();
+        Path dir = hub.download(REPO, "main", List.of("vocab.json", "pytorch_model.bin"), cache);
+        assertTrue(System.nanoTime() - start < FakeHub.STALL.toNanos(), "gave up on the stalls before they ended");
+        assertArrayEquals(server.files.get("vocab.json"), Files.readAllBytes(dir.resolve("vocab.json")));
+        assertArrayEquals(server.files.get("pytorch_model.bin"), Files.readAllBytes(dir.resolve("pytorch_model.bin")));
+        List<String> vocab = server.requests.stream().filter(r -> r.contains("vocab.json")).toList();
+        assertEquals(2, vocab.size(), vocab.toString());
+        assertTrue(vocab.get(1).contains("bytes="), "the second attempt resumes its own part: " + vocab);
+
+        server.stallsLeft.put("merges.txt", 1);
+        server.files.put("merges.txt", "#version: 0.2\n".repeat(100).getBytes(StandardCharsets.UTF_8));
+        IOException e = assertThrows(IOException.class,
+                () -> hub.setAttempts(1).download(REPO, "main", List.of("merges.txt"), cache));
+        assertTrue(e.getMessage().contains("no data for 300 ms") && e.getMessage().contains("run again to resume"), e.getMessage());
+    }
+
+    @Test
+    void aPartLeftByAnotherProcessIsResumedOnlyWhereAChecksumVouchesForIt() throws IOException {
+        Path dir = Files.createDirectories(HubDownloader.repoDir(cache, REPO, "main"));
+        Files.writeString(dir.resolve("vocab.json.part"), "the start of another version of the file");
+        server.hub().download(REPO, "main", List.of("vocab.json"), cache);
+        assertArrayEquals(server.files.get("vocab.json"), Files.readAllBytes(dir.resolve("vocab.json")));
+        List<String> vocab = server.requests.stream().filter(r -> r.contains("vocab.json")).toList();
+        assertEquals(2, vocab.size(), vocab.toString());
+        assertFalse(vocab.get(1).contains("bytes="), "started over: " + vocab);
+    }
+
+    @Test
+    void redirectsGoOnlyToWebAddressesAndNotForEver() {
+        server.redirects.put("vocab.json", "file:///etc/passwd");
+        IOException e = assertThrows(IOException.class, () -> server.hub().download(REPO, "main", List.of("vocab.json"), cache));
+        assertTrue(e.getMessage().contains("redirected to file:///etc/passwd; expected an http or https address"), e.getMessage());
+        server.redirects.put("vocab.json", "/" + REPO + "/resolve/main/vocab.json");
+        e = assertThrows(IOException.class, () -> server.hub().download(REPO, "main", List.of("vocab.json"), cache));
+        assertTrue(e.getMessage().contains("more than 10 redirects"), e.getMessage());
+    }
+
+    @Test
+    void aFileNameReachesTheServerWhole() throws IOException {
+        server.files.put("shard #1?.json", "{}".getBytes(StandardCharsets.UTF_8));
+        Path dir = server.hub().download(REPO, "main", List.of("shard #1?.json"), cache);
+        assertEquals("{}", Files.readString(dir.resolve("shard #1?.json")));
     }
 }

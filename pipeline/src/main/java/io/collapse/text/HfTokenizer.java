@@ -104,6 +104,7 @@ public final class HfTokenizer extends AbstractTokenizer {
         }
         List<String> specials = new ArrayList<>(named.all());
         specials.addAll(config.extraSpecial());
+        int next = nextId(vocab, out); // kept up to date below: recounting per token made 40,000 quadratic
         for (String s : specials) {
             if (s == null) {
                 continue;
@@ -116,7 +117,9 @@ public final class HfTokenizer extends AbstractTokenizer {
             Integer id = vocab.containsKey(s) ? vocab.get(s) : fileAdded.containsKey(s) ? fileAdded.get(s).path("id").asInt() : null;
             // 5.17's __init__ adds a special token the files lack, as tokenizers' add_special_tokens
             // numbers it: after the model's vocabulary and every added token so far.
-            out.put(s, added(id != null ? id : nextId(vocab, out), s, true, false, false, false, false));
+            int tokenId = id != null ? id : next;
+            out.put(s, added(tokenId, s, true, false, false, false, false));
+            next = Math.max(next, tokenId + 1);
         }
         ArrayNode list = root.putArray("added_tokens");
         out.values().stream().sorted((a, b) -> Integer.compare(a.get("id").asInt(), b.get("id").asInt())).forEach(list::add);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -147,11 +148,17 @@ public final class TokenizerFiles {
 
     /** tokenizer.json parsed; its {@code model.type} says which engine can run it. */
     public JsonNode tokenizerJson() throws IOException {
+        JsonNode root;
         try {
-            return JSON.readTree(bytes(TOKENIZER_JSON));
+            root = JSON.readTree(bytes(TOKENIZER_JSON));
         } catch (JsonProcessingException e) {
             throw new CheckpointException(source.resolve(TOKENIZER_JSON), StrictJson.describe(e));
         }
+        if (!root.isObject()) { // an empty file reads as a missing node
+            throw new CheckpointException(source.resolve(TOKENIZER_JSON), "expected a JSON object, got "
+                    + (root.isMissingNode() ? "nothing" : root.getNodeType().toString().toLowerCase(Locale.ROOT)));
+        }
+        return root;
     }
 
     /** vocab.json's token → id, ids exactly 0..n-1, each once. */
@@ -162,6 +169,11 @@ public final class TokenizerFiles {
             vocab = JSON.readValue(bytes(VOCAB_JSON), new TypeReference<LinkedHashMap<String, Integer>>() { });
         } catch (JsonProcessingException e) {
             throw new CheckpointException(file, "expected a JSON object of token → id: " + StrictJson.describe(e));
+        }
+        if (vocab == null || vocab.containsValue(null)) {
+            throw new CheckpointException(file, "expected a JSON object of token → id, got null"
+                    + (vocab == null ? "" : " as the id of '" + vocab.entrySet().stream().filter(e -> e.getValue() == null)
+                            .findFirst().orElseThrow().getKey() + "'"));
         }
         requireDenseIds(file, vocab);
         return vocab;
@@ -207,7 +219,8 @@ public final class TokenizerFiles {
     /** merges.txt: an optional "#version" line, then one "left right" pair per line in rank order. */
     public List<String[]> merges() throws CheckpointException {
         Path file = source.resolve(MERGES_TXT);
-        String[] lines = new String(bytes(MERGES_TXT), StandardCharsets.UTF_8).split("\n", -1);
+        // Line ends \n or \r\n: HF's slow tokenizer splits each line on whitespace, so it reads both.
+        String[] lines = new String(bytes(MERGES_TXT), StandardCharsets.UTF_8).split("\r?\n", -1);
         List<String[]> merges = new ArrayList<>(lines.length);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i];

@@ -50,4 +50,32 @@ class TokenizerFilesTest {
         assertTrue(e.getMessage().contains("no tokenizer.json and no vocab.json + merges.txt; found [vocab.json]"), e.getMessage());
         assertThrows(CheckpointException.class, () -> TokenizerFiles.read(tmp.resolve(TokenizerFiles.VOCAB_JSON)));
     }
+
+    @Test
+    void filesThatAreNotWhatTheyShouldBeAreNamedInOneLine() throws IOException {
+        for (String text : List.of("[]", "null", "3", "")) {
+            Files.writeString(tmp.resolve(TokenizerFiles.TOKENIZER_JSON), text);
+            CheckpointException e = assertThrows(CheckpointException.class, () -> TokenizerFiles.read(tmp).tokenizerJson());
+            assertTrue(e.getMessage().startsWith(tmp.resolve(TokenizerFiles.TOKENIZER_JSON) + ": expected a JSON object, got "),
+                    text + ": " + e.getMessage());
+        }
+        for (String text : List.of("null", "{\"a\": 0, \"b\": null}")) {
+            Files.writeString(tmp.resolve(TokenizerFiles.VOCAB_JSON), text);
+            CheckpointException e = assertThrows(CheckpointException.class, () -> TokenizerFiles.read(tmp).vocabJson());
+            assertTrue(e.getMessage().startsWith(tmp.resolve(TokenizerFiles.VOCAB_JSON) + ": expected a JSON object of token → id, got null"),
+                    text + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void mergesReadTheSameWithWindowsLineEnds() throws IOException {
+        Files.writeString(tmp.resolve(TokenizerFiles.MERGES_TXT), "#version: 0.2\na b\nab c\n");
+        List<String[]> unix = TokenizerFiles.read(tmp).merges();
+        Files.writeString(tmp.resolve(TokenizerFiles.MERGES_TXT), "#version: 0.2\r\na b\r\nab c\r\n");
+        List<String[]> windows = TokenizerFiles.read(tmp).merges();
+        assertEquals(2, windows.size());
+        for (int i = 0; i < unix.size(); i++) {
+            assertArrayEquals(unix.get(i), windows.get(i));
+        }
+    }
 }

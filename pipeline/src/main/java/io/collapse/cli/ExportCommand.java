@@ -1,7 +1,9 @@
 package io.collapse.cli;
 
+import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
+import io.collapse.text.AutoTokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,6 +47,13 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path source = ModelOptions.resolveDir(model, hubCache);
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
+        // What collapse and transformers will load the folder with, checked before a byte is written.
+        try {
+            AutoModelForCausalLM.of(checkpoint.config()).checkStateDict(checkpoint.tensors());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(checkpoint.weights() + ": " + e.getMessage(), e);
+        }
+        AutoTokenizer.forModelOrBundled(source, checkpoint.config(), source.resolve(HfModelDir.CONFIG));
         HfModelDir.write(out, checkpoint.config(), checkpoint.tensors(), dtype.dtype, source);
 
         long parameters = checkpoint.tensors().values().stream().mapToLong(HostTensor::numel).sum();

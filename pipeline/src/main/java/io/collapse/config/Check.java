@@ -46,6 +46,19 @@ public final class Check {
         }
     }
 
+    /**
+     * A model's layer count, 1 to {@link #MAX_LAYERS}: each layer is a Java block built before any
+     * weight is read, so a typo of a million layers ran the heap out after minutes.
+     */
+    public static void layers(String field, int value) {
+        if (value <= 0 || value > MAX_LAYERS) {
+            throw new IllegalArgumentException("config: " + field + " must lie in [1, " + MAX_LAYERS + "], got " + value);
+        }
+    }
+
+    /** Far above any model's depth (Llama 3.1 405B: 126 layers). */
+    public static final int MAX_LAYERS = 4096;
+
     /** A width in a model's config.json that must split evenly, e.g. hidden_size over num_attention_heads. */
     public static void divisible(String field, int value, String byField, int by) {
         if (value % by != 0) {

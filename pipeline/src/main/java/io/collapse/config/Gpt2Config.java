@@ -59,6 +59,8 @@ public record Gpt2Config(
 
         Check.modelSizes("vocab_size", vocabSize, "n_positions", nPositions, "n_embd", nEmbd, "n_layer", nLayer,
                 "n_head", nHead, "n_inner", nInner);
+
+        Check.layers("n_layer", nLayer);
         Check.divisible("n_embd", nEmbd, "n_head", nHead);
         Activation.fromHf("activation_function", activationFunction);
         Check.dropout("resid_pdrop", residPdrop);

@@ -62,6 +62,8 @@ public record GptNeoXConfig(
         Check.modelSizes("vocab_size", vocabSize, "hidden_size", hiddenSize, "num_hidden_layers", numHiddenLayers,
                 "num_attention_heads", numAttentionHeads, "intermediate_size", intermediateSize,
                 "max_position_embeddings", maxPositionEmbeddings);
+
+        Check.layers("num_hidden_layers", numHiddenLayers);
         Check.divisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         Activation.fromHf("hidden_act", hiddenAct);
         Check.positive("config: layer_norm_eps", layerNormEps);

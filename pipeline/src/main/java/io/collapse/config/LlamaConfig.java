@@ -127,6 +127,7 @@ public record LlamaConfig(
         Check.modelSizes("vocab_size", vocab, "hidden_size", hidden, "intermediate_size", inner, "num_hidden_layers", layers,
                 "num_attention_heads", heads, "num_key_value_heads", kvHeads, "head_dim", headDim,
                 "max_position_embeddings", positions);
+        Check.layers("num_hidden_layers", layers);
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException("config: num_key_value_heads (" + kvHeads
                     + ") must divide num_attention_heads (" + heads + ")");

@@ -53,6 +53,8 @@ public record OptConfig(
         Check.modelSizes("vocab_size", vocabSize, "hidden_size", hiddenSize, "num_hidden_layers", numHiddenLayers,
                 "ffn_dim", ffnDim, "num_attention_heads", numAttentionHeads, "max_position_embeddings", maxPositionEmbeddings,
                 "word_embed_proj_dim", wordEmbedProjDim);
+
+        Check.layers("num_hidden_layers", numHiddenLayers);
         Check.divisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         Activation.fromHf("activation_function", activationFunction);
         Check.dropout("dropout", dropout);

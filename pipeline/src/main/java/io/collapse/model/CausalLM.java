@@ -203,6 +203,23 @@ public abstract class CausalLM extends HfBlock {
      */
     public void loadStateDict(Map<String, HostTensor> stateDict, NDManager manager, DataType dtype) {
         checkDtype(dtype);
+        Map<String, HostTensor> byKey = checkStateDict(stateDict);
+        Map<String, Parameter> params = StateDict.parameters(this);
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            HostTensor t = byKey.get(e.getKey());
+            NDArray value = Tensors.of(manager, t.toFloats(), new Shape(t.shape()));
+            assign(e.getValue(), dtype == DataType.FLOAT32 ? value : convert(value, dtype));
+        }
+        initialize(manager, dtype, new Shape(1, 1));
+    }
+
+    /**
+     * Refuses a state dict that {@link #loadStateDict} could not load, naming the missing, unexpected
+     * or mis-shaped tensors; touches nothing (export checks a checkpoint with it before writing).
+     *
+     * @return the state dict under the model's names, a tied head dropped
+     */
+    public Map<String, HostTensor> checkStateDict(Map<String, HostTensor> stateDict) {
         Map<String, Parameter> params = StateDict.parameters(this);
         List<String> problems = new ArrayList<>();
         Map<String, HostTensor> byKey = canonical(stateDict, params, problems);
@@ -229,12 +246,7 @@ public abstract class CausalLM extends HfBlock {
             throw new IllegalArgumentException("state dict does not fit this " + config().modelType() + " config: "
                     + String.join("; ", problems));
         }
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            HostTensor t = byKey.get(e.getKey());
-            NDArray value = Tensors.of(manager, t.toFloats(), new Shape(t.shape()));
-            assign(e.getValue(), dtype == DataType.FLOAT32 ? value : convert(value, dtype));
-        }
-        initialize(manager, dtype, new Shape(1, 1));
+        return byKey;
     }
 
     /** The state dict under the model's names, a tied head checked and dropped; problems go to {@code problems}. */

@@ -111,4 +111,24 @@ class ExportCommandTest {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".out")).toList());
         }
     }
+
+    /** Weights that do not fit their config.json, or a tokenizer with more ids than it has rows, are refused before writing. */
+    @Test
+    void aFolderThatCouldNotBeLoadedIsNotWritten() throws IOException {
+        Path src = Files.createDirectory(tmp.resolve("wide"));
+        Files.copy(CASE_B.resolve("model.safetensors"), src.resolve("model.safetensors"));
+        Files.writeString(src.resolve("config.json"), Files.readString(CASE_B.resolve("config.json"))
+                .replace("\"vocab_size\": 50272", "\"vocab_size\": 60000"));
+        Cli.Result run = Cli.run("export", "--model", src.toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(1, run.code());
+        assertTrue(run.err().startsWith("error: " + src.resolve("model.safetensors") + ": state dict does not fit this opt config:"),
+                run.err());
+        assertTrue(Files.notExists(tmp.resolve("x")));
+
+        Path small = Path.of("src/test/resources/hf-opt/case-a-preln"); // vocab_size 1000, no tokenizer files
+        run = Cli.run("export", "--model", small.toString(), "--out", tmp.resolve("y").toString());
+        assertEquals(1, run.code());
+        assertTrue(run.err().startsWith("error: the bundled OPT-125m tokenizer (" + small + " has none): has 50265 tokens"), run.err());
+        assertTrue(Files.notExists(tmp.resolve("y")));
+    }
 }

@@ -3,7 +3,11 @@ package io.collapse.config;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -19,6 +23,23 @@ class CheckTest {
         assertDoesNotThrow(() -> Check.modelSizes("n_embd", 1, "n_layer", OptConfig.MAX_SIZE));
         refused("config: n_layer must lie in [1, 1048576], got 0", () -> Check.modelSizes("n_embd", 8, "n_layer", 0, "n_head", -1));
         refused("config: n_head must lie in [1, 1048576], got 1048577", () -> Check.modelSizes("n_head", OptConfig.MAX_SIZE + 1));
+    }
+
+    private static final String SMALL = "\"vocab_size\": 10, \"hidden_size\": 8, \"intermediate_size\": 16, \"num_attention_heads\": 2,"
+            + " \"num_hidden_layers\": 1048576";
+
+    @Test
+    void layersStopAtADepthNoModelHas() throws Exception {
+        assertDoesNotThrow(() -> Check.layers("n_layer", Check.MAX_LAYERS));
+        refused("config: num_hidden_layers must lie in [1, 4096], got 1048576", () -> Check.layers("num_hidden_layers", 1 << 20));
+        // Every family calls it: a million layers built Java blocks until the heap ran out, minutes in.
+        for (String json : List.of("{\"model_type\": \"opt\", \"ffn_dim\": 16, \"max_position_embeddings\": 16, \"word_embed_proj_dim\": 8, " + SMALL + "}",
+                "{\"model_type\": \"gpt2\", \"vocab_size\": 10, \"n_layer\": 1048576}",
+                "{\"model_type\": \"llama\", " + SMALL + "}",
+                "{\"model_type\": \"gpt_neox\", \"max_position_embeddings\": 16, " + SMALL + "}")) {
+            IOException e = assertThrows(IOException.class, () -> LmConfigFile.read(Files.createTempDirectory("layers"), json), json);
+            assertTrue(e.getMessage().contains("layer") && e.getMessage().contains("must lie in [1, 4096], got 1048576"), json + ": " + e.getMessage());
+        }
     }
 
     @Test

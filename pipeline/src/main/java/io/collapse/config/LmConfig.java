@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.io.RegularFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -141,6 +142,9 @@ public interface LmConfig {
 
     /** Reads config.json, picking the family from {@code model_type} (OPT where it is absent, as old OPT configs are). */
     static LmConfig read(Path file) throws IOException {
+        if (!RegularFiles.isPresent(file)) {
+            throw new IOException(file + ": no such file");
+        }
         try {
             JsonNode tree = ConfigLoader.JSON.readTree(file.toFile());
             if (!(tree instanceof ObjectNode)) {

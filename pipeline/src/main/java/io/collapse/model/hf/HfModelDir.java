@@ -8,6 +8,7 @@ import io.collapse.config.SpecialTokens;
 import io.collapse.config.StrictJson;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.ErrorLines;
+import io.collapse.io.RegularFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,7 @@ public final class HfModelDir {
     /** The ids generation stops at and pads with: generation_config.json's where {@code dir} has one, else config.json's. */
     public static SpecialTokens specialTokens(Path dir, LmConfig config) throws IOException {
         Path file = dir.resolve(GENERATION_CONFIG);
-        return Files.isRegularFile(file) ? SpecialTokens.read(file, config.vocabSize()) : SpecialTokens.of(config);
+        return RegularFiles.isPresent(file) ? SpecialTokens.read(file, config.vocabSize()) : SpecialTokens.of(config);
     }
 
     /** Reads config.json and the weights, the first of {@link #WEIGHTS_FILES} present. */
@@ -73,7 +74,7 @@ public final class HfModelDir {
                     : "; an interrupted write left the previous version at " + previous.get(0)));
         }
         Path configFile = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(configFile)) {
+        if (!RegularFiles.isPresent(configFile)) {
             throw new CheckpointException(configFile, "missing: an HF model directory needs config.json");
         }
         LmConfig config = LmConfig.read(configFile);
@@ -193,7 +194,7 @@ public final class HfModelDir {
         Files.createDirectories(parent);
         recoverInterruptedWrite(target);
         checkReplaceable(target);
-        if (sourceDir != null && Files.isRegularFile(sourceDir.resolve(GENERATION_CONFIG))) {
+        if (sourceDir != null && RegularFiles.isPresent(sourceDir.resolve(GENERATION_CONFIG))) {
             specialTokens(sourceDir, config); // a bad one is refused here, before any writing, not by the copy's next reader
         }
         String tag = UUID.randomUUID().toString().substring(0, 8);
@@ -306,13 +307,13 @@ public final class HfModelDir {
      * True when {@code dir} holds a tokenizer: tokenizer.json, or vocab.json with merges.txt. Half
      * of the pair is refused: silently using the bundled tokenizer instead would change every id.
      */
-    public static boolean hasTokenizer(Path dir) throws CheckpointException {
+    public static boolean hasTokenizer(Path dir) throws IOException {
         if (dir == null) {
             return false;
         }
-        boolean vocab = Files.isRegularFile(dir.resolve(TokenizerFiles.VOCAB_JSON));
-        boolean merges = Files.isRegularFile(dir.resolve(TokenizerFiles.MERGES_TXT));
-        if (Files.isRegularFile(dir.resolve(TokenizerFiles.TOKENIZER_JSON))) {
+        boolean vocab = RegularFiles.isPresent(dir.resolve(TokenizerFiles.VOCAB_JSON));
+        boolean merges = RegularFiles.isPresent(dir.resolve(TokenizerFiles.MERGES_TXT));
+        if (RegularFiles.isPresent(dir.resolve(TokenizerFiles.TOKENIZER_JSON))) {
             return true;
         }
         if (vocab != merges) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.StrictJson;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.io.RegularFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +71,7 @@ public final class TokenizerFiles {
         Map<String, byte[]> files = new LinkedHashMap<>();
         for (String name : ALL) {
             Path file = dir.resolve(name);
-            if (Files.isRegularFile(file)) {
+            if (RegularFiles.isPresent(file)) {
                 files.put(name, Files.readAllBytes(file));
             }
         }

@@ -78,4 +78,19 @@ class TokenizerFilesTest {
             assertArrayEquals(unix.get(i), windows.get(i));
         }
     }
+
+    @Test
+    void aFolderOrDanglingLinkWhereAFileBelongsIsRefusedNotSkipped() throws IOException {
+        Files.createDirectory(tmp.resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON));
+        IOException e = assertThrows(IOException.class, () -> TokenizerFiles.read(tmp));
+        assertEquals(tmp.resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON) + ": a folder; expected a file", e.getMessage());
+        Files.delete(tmp.resolve(TokenizerFiles.TOKENIZER_CONFIG_JSON));
+
+        Files.createSymbolicLink(tmp.resolve(HfModelDir.GENERATION_CONFIG), tmp.resolve("nowhere.json"));
+        e = assertThrows(IOException.class, () -> HfModelDir.specialTokens(tmp, null));
+        assertTrue(e.getMessage().endsWith(": a link to nothing (or a loop of links); expected a file"), e.getMessage());
+        Files.createSymbolicLink(tmp.resolve(HfModelDir.CONFIG), tmp.resolve("nowhere.json"));
+        e = assertThrows(IOException.class, () -> HfModelDir.read(tmp));
+        assertEquals(tmp.resolve(HfModelDir.CONFIG) + ": a link to nothing (or a loop of links); expected a file", e.getMessage());
+    }
 }

@@ -1,0 +1,34 @@
+package io.collapse.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+
+/**
+ * Whether an optional file of a model or tokenizer folder is there. A folder, FIFO, device or link
+ * to nothing where a file belongs is the user's mistake, not an absent file: taken for absent, the
+ * folder would load with other settings without a word, and read, a FIFO would block for ever.
+ */
+public final class RegularFiles {
+
+    private RegularFiles() {}
+
+    /**
+     * True for a regular file (or a link to one), false where there is nothing.
+     *
+     * @throws IOException naming {@code file} and what it is instead
+     */
+    public static boolean isPresent(Path file) throws IOException {
+        if (Files.isRegularFile(file)) {
+            return true;
+        }
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        String what = Files.isDirectory(file) ? "a folder"
+                : Files.isSymbolicLink(file) && !Files.exists(file) ? "a link to nothing (or a loop of links)"
+                : "not a regular file (a FIFO or device?)";
+        throw new IOException(file + ": " + what + "; expected a file");
+    }
+}

@@ -183,8 +183,14 @@ public final class TokenizerFiles {
     /** tokenizer.json's token → id ({@code root} from {@link #tokenizerJson}): its model's vocab plus its added tokens. */
     public Map<String, Integer> tokenizerJsonVocab(JsonNode root) throws CheckpointException {
         Path file = source.resolve(TOKENIZER_JSON);
+        var ids = root.path("model").path("vocab").fields();
+        while (ids.hasNext()) {
+            var e = ids.next();
+            requireId(file, e.getKey(), e.getValue());
+        }
         Map<String, Integer> vocab = modelVocab(root);
         for (JsonNode added : root.path("added_tokens")) {
+            requireId(file, added.path("content").asText(), added.path("id"));
             String content = added.path("content").asText();
             int id = added.path("id").asInt();
             Integer existing = vocab.putIfAbsent(content, id);
@@ -202,6 +208,14 @@ public final class TokenizerFiles {
         Map<String, Integer> vocab = new LinkedHashMap<>();
         root.path("model").path("vocab").fields().forEachRemaining(e -> vocab.put(e.getKey(), e.getValue().asInt()));
         return vocab;
+    }
+
+    /** A token's id as JSON gives it: an int, not a fraction, text or a number past 2^31 that would wrap. */
+    private static void requireId(Path file, String token, JsonNode id) throws CheckpointException {
+        if (!id.isIntegralNumber() || !id.canConvertToInt()) {
+            throw new CheckpointException(file, "token '" + token + "' has id " + (id.isMissingNode() ? "none" : id.toString())
+                    + "; expected an integer id");
+        }
     }
 
     /** Ids must be exactly 0..n-1, each once, so id → token is an array and decode is total below n. */

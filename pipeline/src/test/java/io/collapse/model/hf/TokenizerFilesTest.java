@@ -59,6 +59,10 @@ class TokenizerFilesTest {
             assertTrue(e.getMessage().startsWith(tmp.resolve(TokenizerFiles.TOKENIZER_JSON) + ": expected a JSON object, got "),
                     text + ": " + e.getMessage());
         }
+        Files.writeString(tmp.resolve(TokenizerFiles.TOKENIZER_JSON), "{\"model\": {\"vocab\": {\"a\": 0, \"b\": 1000000000000}}}");
+        CheckpointException big = assertThrows(CheckpointException.class,
+                () -> TokenizerFiles.read(tmp).tokenizerJsonVocab(TokenizerFiles.read(tmp).tokenizerJson()));
+        assertTrue(big.getMessage().endsWith("token 'b' has id 1000000000000; expected an integer id"), big.getMessage());
         for (String text : List.of("null", "{\"a\": 0, \"b\": null}")) {
             Files.writeString(tmp.resolve(TokenizerFiles.VOCAB_JSON), text);
             CheckpointException e = assertThrows(CheckpointException.class, () -> TokenizerFiles.read(tmp).vocabJson());

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.StrictJson;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -77,15 +79,20 @@ public final class Examples {
         if (fast.indexOf('\uFFFD') < 0) {
             return fast;
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(content))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(file + ": not valid UTF-8 (" + e.getMessage() + ")");
+        CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(content);
+        CharBuffer out = CharBuffer.allocate(content.length); // a UTF-8 byte makes at most one char
+        CoderResult result = strict.decode(in, out, true);
+        if (!result.isError()) {
+            result = strict.flush(out);
         }
+        if (result.isError()) {
+            throw new IllegalArgumentException(String.format("%s: not valid UTF-8 at byte %,d (0x%02X); expected UTF-8 text",
+                    file, in.position(), content[in.position()] & 0xFF));
+        }
+        return out.flip().toString();
     }
 
     /** Python's {@code not line.strip()}: empty, or only characters for which {@code str.isspace()} holds. */

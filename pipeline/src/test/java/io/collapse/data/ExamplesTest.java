@@ -59,7 +59,7 @@ class ExamplesTest {
     void invalidUtf8NamesTheFile() {
         byte[] bad = {'a', (byte) 0xff, 'b'};
         var e = assertThrows(IllegalArgumentException.class, () -> Examples.decodeUtf8(bad, "x.txt"));
-        assertTrue(e.getMessage().startsWith("x.txt: not valid UTF-8"), e.getMessage());
+        assertEquals("x.txt: not valid UTF-8 at byte 1 (0xFF); expected UTF-8 text", e.getMessage());
         assertEquals("é", Examples.decodeUtf8("é".getBytes(StandardCharsets.UTF_8), "y.txt"));
         // a real U+FFFD in valid UTF-8 is text, not an error
         assertEquals("a\uFFFDb", Examples.decodeUtf8("a\uFFFDb".getBytes(StandardCharsets.UTF_8), "z.txt"));

@@ -53,7 +53,10 @@ final class ExportCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(checkpoint.weights() + ": " + e.getMessage(), e);
         }
-        AutoTokenizer.forModelOrBundled(source, checkpoint.config(), source.resolve(HfModelDir.CONFIG));
+        boolean ownTokenizer = HfModelDir.hasTokenizer(source);
+        if (ownTokenizer) {
+            AutoTokenizer.forModel(source, checkpoint.config(), source.resolve(HfModelDir.CONFIG));
+        }
         HfModelDir.write(out, checkpoint.config(), checkpoint.tensors(), dtype.dtype, source);
 
         long parameters = checkpoint.tensors().values().stream().mapToLong(HostTensor::numel).sum();
@@ -63,7 +66,8 @@ final class ExportCommand implements Callable<Integer> {
         summary.put("tensors", checkpoint.tensors().size());
         summary.put("parameters", parameters);
         summary.put("dtype", dtype.name());
-        summary.put("tokenizer", HfModelDir.hasTokenizer(source) ? "copied from source" : "bundled opt-125m");
+        summary.put("tokenizer", ownTokenizer ? "copied from source" : HfModelDir.bundledTokenizerFits(checkpoint.config())
+                ? "bundled opt-125m" : "none (the bundled opt-125m one has more ids than vocab_size)");
         summary.put("out", out.toAbsolutePath().normalize().toString());
         stdout.print(summary, w -> w.printf("exported %d tensors (%,d parameters, %s) from %s/%s to %s (tokenizer %s)%n",
                 checkpoint.tensors().size(), parameters, dtype, source, summary.get("weights_read"), summary.get("out"),

@@ -225,44 +225,53 @@ public final class HubDownloader {
         }
     }
 
-    /** The transfer itself; retries resume from the .part file. */
+    /**
+     * The transfer itself, then the sha256 check where the Hub names one. A .part left before that
+     * fails the check was another version's: the whole file is fetched once more.
+     */
     private boolean fetchLocked(String url, String file, Path dir) throws IOException {
-        Path target = dir.resolve(file);
         Path part = dir.resolve(file + ".part");
-        String sha256;
+        boolean leftBefore = Files.exists(part);
+        for (int pass = 1; ; pass++) {
+            HubTransfer.Attempts state = new HubTransfer.Attempts(!Files.exists(part));
+            if (!withRetries(url, part, file, state)) {
+                return false;
+            }
+            try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            String actual = state.sha256 == null ? null : Checksums.sha256(part);
+            if (actual != null && !actual.equals(state.sha256)) {
+                Files.delete(part);
+                if (leftBefore && pass == 1) {
+                    continue;
+                }
+                throw new IOException(url + ": downloaded bytes have sha256 " + actual + " but the Hub says " + state.sha256
+                        + "; the partial file was deleted, run again");
+            }
+            AtomicFiles.move(part, dir.resolve(file));
+            AtomicFiles.fsyncDir(dir);
+            return true;
+        }
+    }
+
+    /** Up to {@link #setAttempts} transfers, each resuming the .part where the last one broke; false on a 404. */
+    private boolean withRetries(String url, Path part, String file, HubTransfer.Attempts state) throws IOException {
         HubTransfer transfer = new HubTransfer(http, token, progress, stallTimeout);
         for (int attempt = 1; ; attempt++) {
             try {
-                // A .part of this call's own earlier attempt is this version's: it may resume unchecked.
-                HubTransfer.Result t = transfer.run(URI.create(url), part, file, attempt > 1);
-                if (!t.found()) {
-                    return false;
-                }
-                sha256 = t.sha256();
-                break;
+                return transfer.run(URI.create(url), part, file, state);
             } catch (HubTransfer.RetryableException e) {
                 long have = Files.exists(part) ? Files.size(part) : 0;
                 if (attempt >= attempts) {
-                    throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s)"
-                            + (have > 0 ? "; " + have + " bytes kept in " + part + ", run again to resume" : ""), e.getCause());
+                    // A later run resumes only a part that a sha256 vouches for.
+                    String kept = have == 0 ? "" : "; " + have + " bytes kept in " + part
+                            + (state.sha256 != null ? ", run again to resume" : ", run again");
+                    throw new IOException(url + ": " + e.getMessage() + " after " + attempt + " attempt(s)" + kept, e.getCause());
                 }
                 Pause.of(retryDelay.multipliedBy(attempt), "to retry a download");
             }
         }
-        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        if (sha256 != null) {
-            String actual = Checksums.sha256(part);
-            if (!actual.equals(sha256)) {
-                Files.delete(part);
-                throw new IOException(url + ": downloaded bytes have sha256 " + actual + " but the Hub says " + sha256
-                        + "; the partial file was deleted, run again");
-            }
-        }
-        AtomicFiles.move(part, target);
-        AtomicFiles.fsyncDir(dir);
-        return true;
     }
 
     private static String envOr(String name, String fallback) {

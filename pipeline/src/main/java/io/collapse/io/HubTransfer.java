@@ -43,22 +43,35 @@ record HubTransfer(HttpClient http, String token, PrintStream progress, Duration
         }
     }
 
-    /** What a transfer found: the file (or a 404), and the sha256 the Hub announced for it, if any. */
-    record Result(boolean found, String sha256) {}
+    /**
+     * What the attempts at one file have learned: whether its .part holds this version's bytes
+     * (written by this call, or none there at the start), and the sha256 the Hub named for it.
+     */
+    static final class Attempts {
+        boolean ownPart;
+        String sha256;
+
+        Attempts(boolean ownPart) {
+            this.ownPart = ownPart;
+        }
+    }
 
     /** A response and the sha256 the Hub named on the way to it. */
     private record Answer(HttpResponse<InputStream> response, String sha256) {}
 
     /**
-     * Fetches {@code uri} into {@code part}. A part this process did not write ({@code trustPart}
-     * false) is resumed only when the Hub names the file's sha256, which is checked at the end: a
-     * part without one may be the start of another version of the file (a branch moves), and
-     * splicing it to the rest would go unnoticed.
+     * Fetches {@code uri} into {@code part}; false on a 404. A part that is not this call's own is
+     * resumed only when the Hub names the file's sha256, which is checked at the end: a part without
+     * one may be the start of another version of the file (a branch moves), and splicing it to the
+     * rest would go unnoticed.
      */
-    Result run(URI uri, Path part, String file, boolean trustPart) throws IOException, RetryableException {
+    boolean run(URI uri, Path part, String file, Attempts attempts) throws IOException, RetryableException {
         long have = Files.exists(part) ? Files.size(part) : 0;
         Answer answer = request(uri, have);
-        if (have > 0 && !trustPart && answer.sha256() == null && answer.response().statusCode() == 206) {
+        if (answer.sha256() != null) {
+            attempts.sha256 = answer.sha256();
+        }
+        if (have > 0 && !attempts.ownPart && attempts.sha256 == null && answer.response().statusCode() == 206) {
             answer.response().body().close();
             Files.delete(part);
             have = 0;
@@ -68,7 +81,7 @@ record HubTransfer(HttpClient http, String token, PrintStream progress, Duration
         int code = response.statusCode();
         try (InputStream body = response.body()) {
             if (code == 404) {
-                return new Result(false, null);
+                return false;
             }
             if (code == 416 && have > 0) {
                 // The .part is not a prefix the server can continue (e.g. the file changed): start over.
@@ -85,10 +98,11 @@ record HubTransfer(HttpClient http, String token, PrintStream progress, Duration
                 throw new IOException(uri + ": HTTP " + code);
             }
             long[] span = span(uri, response, have);
+            attempts.ownPart = true; // from here on the part holds what this call fetched
             // A 200 is the whole file: it starts over at byte 0, whatever the .part held.
             copy(body, part, span[0], span[1], file);
         }
-        return new Result(true, answer.sha256());
+        return true;
     }
 
     /**
@@ -189,7 +203,7 @@ record HubTransfer(HttpClient http, String token, PrintStream progress, Duration
                 written += n;
                 bar.stepTo(written);
             }
-            if (watch.stalled()) { // the watch closed the body, which then reads as its end
+            if (watch.stalled() && (total < 0 || written != total)) { // the watch closed the body before its end
                 throw broke(watch, written, null);
             }
             if (total >= 0 && written != total) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.LmConfig;
 import io.collapse.config.StrictJson;
 import io.collapse.model.hf.CheckpointException;
-import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.TokenizerFiles;
 import io.collapse.model.hf.TokenizerSettings;
 import java.io.IOException;
@@ -75,20 +74,6 @@ public final class AutoTokenizer {
                 ? TokenizerFiles.TOKENIZER_JSON : TokenizerFiles.VOCAB_JSON);
         requireFits(tokenizer, file.toString(), config, configFile);
         return tokenizer;
-    }
-
-    /**
-     * A model directory's tokenizer ({@link #forModel}), else the bundled OPT-125m one, which every OPT
-     * size shares: checked against the model's vocab_size too, since an export copies it beside the
-     * weights.
-     */
-    public static Tokenizer forModelOrBundled(Path dir, LmConfig config, Path configFile) throws IOException {
-        if (HfModelDir.hasTokenizer(dir)) {
-            return forModel(dir, config, configFile);
-        }
-        Tokenizer bundled = OptTokenizer.embedded();
-        requireFits(bundled, "the bundled OPT-125m tokenizer (" + dir + " has none)", config, configFile);
-        return bundled;
     }
 
     /**

@@ -40,6 +40,8 @@ public final class FakeHub implements AutoCloseable {
     public final Map<String, Integer> stallsLeft = new ConcurrentHashMap<>();
     /** Per file: this many requests get no answer at all for {@link #STALL}. */
     public final Map<String, Integer> silencesLeft = new ConcurrentHashMap<>();
+    /** Per file: this many answers are HTTP 500. */
+    public final Map<String, Integer> failsLeft = new ConcurrentHashMap<>();
     /** Per file: a redirect to this Location instead of the file. */
     public final Map<String, String> redirects = new ConcurrentHashMap<>();
     public static final Duration STALL = Duration.ofSeconds(2);
@@ -94,6 +96,11 @@ public final class FakeHub implements AutoCloseable {
         if (name != null && redirects.containsKey(name)) {
             ex.getResponseHeaders().add("Location", redirects.get(name));
             ex.sendResponseHeaders(302, -1);
+            ex.close();
+            return;
+        }
+        if (name != null && failsLeft.merge(name, -1, Integer::sum) >= 0) {
+            ex.sendResponseHeaders(500, -1);
             ex.close();
             return;
         }

@@ -205,7 +205,7 @@ public final class HfModelDir {
             Map<String, HostTensor> converted = new LinkedHashMap<>();
             normalizeNames(target, tensors, config).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
-            copyTokenizer(sourceDir, tmp);
+            copyTokenizer(sourceDir, tmp, config);
             if (sourceDir != null && Files.isRegularFile(sourceDir.resolve(GENERATION_CONFIG))) {
                 // Its bytes, not Files.copy: that keeps a read-only source's mode, which the fsync below cannot open.
                 Files.write(tmp.resolve(GENERATION_CONFIG), Files.readAllBytes(sourceDir.resolve(GENERATION_CONFIG)));
@@ -334,9 +334,22 @@ public final class HfModelDir {
         });
     }
 
-    /** The tokenizer of {@code tokenizerDir} when it has one, else the bundled one, byte for byte. */
-    private static void copyTokenizer(Path tokenizerDir, Path into) throws IOException {
-        (hasTokenizer(tokenizerDir) ? TokenizerFiles.read(tokenizerDir) : TokenizerFiles.bundled()).writeTo(into);
+    /**
+     * The tokenizer of {@code tokenizerDir} when it has one, byte for byte, else the bundled OPT-125m
+     * one where {@code config}'s embedding has a row for each of its ids: a smaller model gets none,
+     * as it came, rather than one that every reader would refuse.
+     */
+    private static void copyTokenizer(Path tokenizerDir, Path into, LmConfig config) throws IOException {
+        if (hasTokenizer(tokenizerDir)) {
+            TokenizerFiles.read(tokenizerDir).writeTo(into);
+        } else if (bundledTokenizerFits(config)) {
+            TokenizerFiles.bundled().writeTo(into);
+        }
+    }
+
+    /** Whether every id of the bundled OPT-125m tokenizer (50,265 tokens) is a row of {@code config}'s embedding. */
+    public static boolean bundledTokenizerFits(LmConfig config) throws IOException {
+        return TokenizerFiles.bundled().vocabJson().size() <= config.vocabSize();
     }
 
     /** Flushes the files directly in {@code dir}. */

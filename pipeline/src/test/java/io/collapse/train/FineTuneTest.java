@@ -282,7 +282,9 @@ class FineTuneTest {
         FineTune.Result r = train(out, config(2, 4, 4, 0), seen::add);
         assertTrue(Files.exists(out.resolve("best/model.safetensors")));
         assertTrue(Files.exists(out.resolve("best/config.json")));
-        assertTrue(HfModelDir.hasTokenizer(out.resolve("best")), "best/ is a whole HF directory");
+        // Vocab 97 has no row for most of the bundled OPT-125m tokenizer's 50,265 ids, so best/ gets no
+        // tokenizer, as its source had none (it used to get one that every reader refused).
+        assertFalse(HfModelDir.hasTokenizer(out.resolve("best")), "no tokenizer that does not fit the model");
         assertEquals(TinyTraining.model(0.1), (OptConfig) LmConfig.read(out.resolve("last/config.json")));
         assertEquals(r.bestValidLoss(), r.history().stream().mapToDouble(TrainState.Validation::validLoss).min().orElseThrow());
 

@@ -110,8 +110,12 @@ public record TokenizerSettings(
         if (node == null || node.isNull()) {
             return null;
         }
+        String content = node.isTextual() ? node.asText() : node.path("content").asText();
+        if ((node.isTextual() || node.path("content").isTextual()) && content.isEmpty()) {
+            throw new CheckpointException(file, key + " is \"\"; expected a non-empty token");
+        }
         if (node.isTextual()) {
-            return node.asText();
+            return content;
         }
         if (node.isObject() && node.path("content").isTextual()) {
             for (String flag : List.of("lstrip", "rstrip", "single_word")) {

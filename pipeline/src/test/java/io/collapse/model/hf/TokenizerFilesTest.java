@@ -72,6 +72,13 @@ class TokenizerFilesTest {
     }
 
     @Test
+    void anEmptySpecialTokenIsRefusedNamingItsFile() throws IOException {
+        Files.writeString(tmp.resolve(TokenizerFiles.SPECIAL_TOKENS_MAP_JSON), "{\"eos_token\": {\"content\": \"\"}}");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TokenizerFiles.read(tmp).settings(TokenizerSettings.OPT));
+        assertEquals(tmp.resolve(TokenizerFiles.SPECIAL_TOKENS_MAP_JSON) + ": eos_token is \"\"; expected a non-empty token", e.getMessage());
+    }
+
+    @Test
     void mergesReadTheSameWithWindowsLineEnds() throws IOException {
         Files.writeString(tmp.resolve(TokenizerFiles.MERGES_TXT), "#version: 0.2\na b\nab c\n");
         List<String[]> unix = TokenizerFiles.read(tmp).merges();

@@ -1,10 +1,10 @@
 package io.collapse.text;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -83,44 +83,64 @@ final class ByteLevelBpe {
         }
     }
 
-    /** Merges one piece's byte tokens, always the lowest-ranked adjacent pair first (GPT-2's {@code bpe}). */
+    /**
+     * Merges one piece's byte tokens, always the lowest-ranked adjacent pair first and, among equal
+     * ranks, the leftmost (GPT-2's {@code bpe}, as tokenizers' BPE runs it). A heap of (rank,
+     * position) keeps this O(n log n): rescanning the piece after every merge made one 400,000-letter
+     * "word" take 54 s. A merge's new pairs rank after it (BPE learns a token before any merge that
+     * uses it), so this is GPT-2's round-by-round order too.
+     */
     private int[] bpe(String piece) {
         byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
-        int[] sym = new int[bytes.length];
-        for (int i = 0; i < bytes.length; i++) {
+        int n = bytes.length;
+        int[] sym = new int[n];
+        int[] next = new int[n]; // index of the next live symbol, n at the end
+        int[] prev = new int[n]; // index of the previous live symbol, -1 at the start
+        for (int i = 0; i < n; i++) {
             sym[i] = byteIds[bytes[i] & 0xFF];
+            next[i] = i + 1;
+            prev[i] = i - 1;
         }
-        int n = sym.length;
-        while (n > 1) {
-            int bestRank = Integer.MAX_VALUE;
-            int bestId = -1;
-            int bestLeft = -1;
-            int bestRight = -1;
-            for (int i = 0; i + 1 < n; i++) {
-                int[] rm = merges.get(pair(sym[i], sym[i + 1]));
-                if (rm != null && rm[0] < bestRank) {
-                    bestRank = rm[0];
-                    bestId = rm[1];
-                    bestLeft = sym[i];
-                    bestRight = sym[i + 1];
-                }
-            }
-            if (bestId < 0) {
-                break;
-            }
-            // Merge every occurrence of the best pair, left to right, without overlap.
-            int w = 0;
-            for (int i = 0; i < n; i++) {
-                if (i + 1 < n && sym[i] == bestLeft && sym[i + 1] == bestRight) {
-                    sym[w++] = bestId;
-                    i++;
-                } else {
-                    sym[w++] = sym[i];
-                }
-            }
-            n = w;
+        PriorityQueue<long[]> heap = new PriorityQueue<>((x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]));
+        for (int i = 0; i + 1 < n; i++) {
+            offer(heap, sym, i, i + 1);
         }
-        return Arrays.copyOf(sym, n);
+        boolean[] dead = new boolean[n];
+        int live = n;
+        while (!heap.isEmpty()) {
+            long[] top = heap.poll(); // {rank, left index}
+            int i = (int) top[1];
+            int j = dead[i] ? n : next[i];
+            int[] rm = j < n ? merges.get(pair(sym[i], sym[j])) : null;
+            if (rm == null || rm[0] != top[0]) {
+                continue; // stale: a symbol of this pair was merged since
+            }
+            sym[i] = rm[1];
+            dead[j] = true;
+            live--;
+            next[i] = next[j];
+            if (next[j] < n) {
+                prev[next[j]] = i;
+            }
+            if (prev[i] >= 0) {
+                offer(heap, sym, prev[i], i);
+            }
+            if (next[i] < n) {
+                offer(heap, sym, i, next[i]);
+            }
+        }
+        int[] out = new int[live];
+        for (int i = 0, k = 0; i < n; i = next[i]) {
+            out[k++] = sym[i];
+        }
+        return out;
+    }
+
+    private void offer(PriorityQueue<long[]> heap, int[] sym, int left, int right) {
+        int[] rm = merges.get(pair(sym[left], sym[right]));
+        if (rm != null) {
+            heap.add(new long[] {rm[0], left});
+        }
     }
 
     private static long pair(int left, int right) {

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -172,6 +173,17 @@ class OptTokenizerTest {
         assertArrayEquals(slow.encode(longText.substring(0, 20_000)), longIds);
         assertEquals(slow.vocabSize(), fast.vocabSize());
         assertNotEquals(slow.fingerprint(), fast.fingerprint());
+        // One 20,000-letter "word" and one of random bytes' characters: single pieces long enough that
+        // the merge order, not the pre-tokenizer, decides every id.
+        Random random = new Random(7);
+        StringBuilder letters = new StringBuilder();
+        StringBuilder mixed = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            letters.append((char) ('a' + random.nextInt(26)));
+            mixed.append("aeiouéßøあ".charAt(random.nextInt(9)));
+        }
+        assertArrayEquals(fast.encode(letters.toString()), slow.encode(letters.toString()));
+        assertArrayEquals(fast.encode(mixed.toString()), slow.encode(mixed.toString()));
     }
 
     @Test

@@ -128,7 +128,9 @@ public record DatasetText(String name, List<SplitText> splits) {
         } catch (NoSuchFileException e) {
             throw new DataException("missing file " + file + " (" + what + ")", e);
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw new DataException(file + ": not a readable gzip file (" + e.getMessage() + ")", e);
+            // An EOFException has no message: the stream ended where gzip data should go on (or begin).
+            throw new DataException(file + ": not a readable gzip file (" + (e.getMessage() != null ? e.getMessage()
+                    : "it ends before its gzip data does") + ")", e);
         }
     }
 }

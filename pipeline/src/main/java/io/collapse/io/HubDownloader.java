@@ -231,6 +231,9 @@ public final class HubDownloader {
      */
     private boolean fetchLocked(String url, String file, Path dir) throws IOException {
         Path part = dir.resolve(file + ".part");
+        if (Files.isSymbolicLink(part)) {
+            Files.delete(part); // never written through: a link would let the download overwrite its target
+        }
         boolean leftBefore = Files.exists(part);
         for (int pass = 1; ; pass++) {
             HubTransfer.Attempts state = new HubTransfer.Attempts(!Files.exists(part));

@@ -107,6 +107,9 @@ class DatasetTextTest {
         var missing = assertThrows(DataException.class,
                 () -> DatasetText.bundled(paths, manifest, "toy", List.of("valid"), offline()));
         assertTrue(missing.getMessage().startsWith("missing file " + dir.resolve("toy/v.txt.gz")), missing.getMessage());
+        Files.write(dir.resolve("toy/v.txt.gz"), new byte[0]);
+        var empty = assertThrows(DataException.class, () -> DatasetText.bundled(paths, manifest, "toy", List.of("valid"), offline()));
+        assertEquals(dir.resolve("toy/v.txt.gz") + ": not a readable gzip file (it ends before its gzip data does)", empty.getMessage());
         var unknown = assertThrows(IllegalArgumentException.class,
                 () -> DatasetText.bundled(paths, manifest, "nope", List.of("test"), offline()));
         assertTrue(unknown.getMessage().contains("unknown dataset 'nope'"), unknown.getMessage());

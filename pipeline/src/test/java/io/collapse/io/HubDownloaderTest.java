@@ -148,6 +148,14 @@ class HubDownloaderTest {
         server.hub().setAttempts(2).download(REPO, "main", List.of("vocab.json"), cache);
         assertArrayEquals(server.files.get("vocab.json"), Files.readAllBytes(dir.resolve("vocab.json")));
 
+        // A link where the part belongs is removed, never written through.
+        Files.delete(dir.resolve("vocab.json"));
+        Path elsewhere = Files.writeString(cache.resolve("elsewhere.txt"), "the user's file");
+        Files.createSymbolicLink(dir.resolve("vocab.json.part"), elsewhere);
+        server.hub().download(REPO, "main", List.of("vocab.json"), cache);
+        assertEquals("the user's file", Files.readString(elsewhere));
+        assertArrayEquals(server.files.get("vocab.json"), Files.readAllBytes(dir.resolve("vocab.json")));
+
         // A part that a sha256 names is resumed; when it was another version's, the check fails and the
         // whole file comes once more, in the same call.
         Files.writeString(dir.resolve("pytorch_model.bin.part"), "another version's first bytes");

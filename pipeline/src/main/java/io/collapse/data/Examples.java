@@ -66,9 +66,28 @@ public final class Examples {
                 throw new IllegalArgumentException(file + " line " + (i + 1)
                         + ": expected a JSON object with a string field \"text\", got " + abbreviate(lines[i]));
             }
+            int bad = loneSurrogate(text.textValue());
+            if (bad >= 0) {
+                // JSON's \\uD800 escapes decode to half a character, which has no UTF-8; HF's tokenizers refuse it.
+                throw new IllegalArgumentException(String.format("%s line %d: \"text\" holds a lone surrogate \\u%04X at"
+                        + " character %d; expected Unicode text", file, i + 1, (int) text.textValue().charAt(bad), bad));
+            }
             examples.add(text.textValue());
         }
         return examples;
+    }
+
+    /** The index of the first surrogate char without its other half, or -1. */
+    private static int loneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Strict UTF-8, as Python's {@code open(encoding="utf-8")}: a bad byte is an error naming the file. */

@@ -56,6 +56,13 @@ class ExamplesTest {
     }
 
     @Test
+    void aLoneSurrogateIsRefusedAndAPairIsText() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Examples.fromJsonl("{\"text\": \"ab\\ud800c\"}\n", "s.jsonl"));
+        assertEquals("s.jsonl line 1: \"text\" holds a lone surrogate \\uD800 at character 2; expected Unicode text", e.getMessage());
+        assertEquals(List.of("a\uD83D\uDE00"), Examples.fromJsonl("{\"text\": \"a\\ud83d\\ude00\"}\n", "p.jsonl"));
+    }
+
+    @Test
     void invalidUtf8NamesTheFile() {
         byte[] bad = {'a', (byte) 0xff, 'b'};
         var e = assertThrows(IllegalArgumentException.class, () -> Examples.decodeUtf8(bad, "x.txt"));

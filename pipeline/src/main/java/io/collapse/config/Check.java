@@ -51,9 +51,7 @@ public final class Check {
      * weight is read, so a typo of a million layers ran the heap out after minutes.
      */
     public static void layers(String field, int value) {
-        if (value <= 0 || value > MAX_LAYERS) {
-            throw new IllegalArgumentException("config: " + field + " must lie in [1, " + MAX_LAYERS + "], got " + value);
-        }
+        between("config: " + field, value, 1, MAX_LAYERS);
     }
 
     /** Far above any model's depth (Llama 3.1 405B: 126 layers). */

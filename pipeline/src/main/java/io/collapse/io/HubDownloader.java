@@ -236,7 +236,7 @@ public final class HubDownloader {
         }
         boolean leftBefore = Files.exists(part);
         for (int pass = 1; ; pass++) {
-            HubTransfer.Attempts state = new HubTransfer.Attempts(!Files.exists(part));
+            HubTransfer.Attempts state = new HubTransfer.Attempts(pass > 1 || !leftBefore); // pass 2 starts with none
             if (!withRetries(url, part, file, state)) {
                 return false;
             }

@@ -16,6 +16,7 @@ import io.collapse.data.DataSource;
 import io.collapse.data.DatasetManifest;
 import io.collapse.data.DatasetText;
 import io.collapse.data.TokenBlocks;
+import io.collapse.io.AtomicFiles;
 import io.collapse.io.ErrorLines;
 import io.collapse.model.CausalLM;
 import io.collapse.model.MemoryBudget;
@@ -34,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * What every generation reads: the base model (materialised once in the run directory, so every
@@ -92,12 +92,9 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         if (!Files.isDirectory(runDir)) {
             return; // absent (made under the lock), or a file, which the lock refuses by name
         }
-        List<String> foreign;
-        try (Stream<Path> entries = Files.list(runDir)) {
-            foreign = entries.map(p -> p.getFileName().toString())
-                    .filter(n -> !n.equals(RunLock.FILE) && !n.equals(RunFiles.BASE) && !n.startsWith("." + RunFiles.BASE + "."))
-                    .sorted().toList();
-        }
+        List<String> foreign = AtomicFiles.names(runDir).stream()
+                .filter(n -> !n.equals(RunLock.FILE) && !n.equals(RunFiles.BASE) && !n.startsWith("." + RunFiles.BASE + "."))
+                .toList();
         if (!foreign.isEmpty()) {
             throw new IOException(runDir + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.RUN
                     + "; expected a new or empty folder, or a run directory to continue");

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * Writes the report of one or more runs: figures (PNG + SVG), metrics.csv, metrics-by-regime.csv,
@@ -85,10 +84,7 @@ public final class Report {
         if (!Files.isDirectory(outDir)) {
             throw new IOException(outDir + ": exists and is not a folder; expected a new or empty folder, or a report to replace");
         }
-        List<String> names;
-        try (Stream<Path> entries = Files.list(outDir)) {
-            names = entries.map(p -> p.getFileName().toString()).sorted().toList();
-        }
+        List<String> names = AtomicFiles.names(outDir);
         List<String> foreign = names.stream().filter(n -> !n.matches(REPORT_FILES)).toList();
         if (!names.isEmpty() && (!foreign.isEmpty() || !names.contains(METRICS_JSON))) {
             List<String> shown = foreign.isEmpty() ? names : foreign;

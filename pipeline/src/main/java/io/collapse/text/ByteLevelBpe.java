@@ -105,18 +105,17 @@ final class ByteLevelBpe {
         for (int i = 0; i + 1 < n; i++) {
             offer(heap, sym, i, i + 1);
         }
-        boolean[] dead = new boolean[n];
         int live = n;
         while (!heap.isEmpty()) {
             long[] top = heap.poll(); // {rank, left index}
             int i = (int) top[1];
-            int j = dead[i] ? n : next[i];
+            int j = next[i]; // a merged-away left symbol holds -1, which no pair has
             int[] rm = j < n ? merges.get(pair(sym[i], sym[j])) : null;
             if (rm == null || rm[0] != top[0]) {
                 continue; // stale: a symbol of this pair was merged since
             }
             sym[i] = rm[1];
-            dead[j] = true;
+            sym[j] = -1;
             live--;
             next[i] = next[j];
             if (next[j] < n) {

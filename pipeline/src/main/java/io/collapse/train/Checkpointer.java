@@ -59,13 +59,10 @@ final class Checkpointer {
             throw new IOException(dir + ": exists and is not a folder; expected a new folder, or the output folder of a"
                     + " fine-tuning to continue");
         }
-        List<String> foreign;
-        try (Stream<Path> entries = Files.list(dir)) {
-            foreign = entries.map(p -> p.getFileName().toString())
-                    .filter(n -> !OUT_ENTRIES.contains(n) && !n.startsWith(PENDING_BEST) && !n.startsWith("." + BEST)
-                            && !n.startsWith("." + LAST))
-                    .sorted().toList();
-        }
+        List<String> foreign = AtomicFiles.names(dir).stream()
+                .filter(n -> !OUT_ENTRIES.contains(n) && !n.startsWith(PENDING_BEST) && !n.startsWith("." + BEST)
+                        && !n.startsWith("." + LAST))
+                .toList();
         if (!foreign.isEmpty()) {
             throw new IOException(dir + ": holds " + ErrorLines.names(foreign) + "; expected a new or empty folder, or the output folder of a fine-tuning to continue");
         }

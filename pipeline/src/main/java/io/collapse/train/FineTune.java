@@ -215,7 +215,6 @@ public final class FineTune {
         }
     }
 
-    /** The system property that lets fp16 mixed precision run on the CPU (slow; for tests). */
     /**
      * Refuses an output folder where fine-tuning would lose the user's files (see
      * {@link Checkpointer#checkOutDir}); {@link #run} checks it too, a command may first.
@@ -224,6 +223,7 @@ public final class FineTune {
         Checkpointer.checkOutDir(dir);
     }
 
+    /** The system property that lets fp16 mixed precision run on the CPU (slow; for tests). */
     public static final String FP16_ON_CPU = "collapse.fp16_on_cpu";
 
     /** Refuses, before anything runs, a mixed-precision mode the devices cannot do. */

@@ -194,7 +194,8 @@ public final class HfModelDir {
         Files.createDirectories(parent);
         recoverInterruptedWrite(target);
         checkReplaceable(target);
-        if (sourceDir != null && RegularFiles.isPresent(sourceDir.resolve(GENERATION_CONFIG))) {
+        boolean generationConfig = sourceDir != null && RegularFiles.isPresent(sourceDir.resolve(GENERATION_CONFIG));
+        if (generationConfig) {
             specialTokens(sourceDir, config); // a bad one is refused here, before any writing, not by the copy's next reader
         }
         String tag = UUID.randomUUID().toString().substring(0, 8);
@@ -206,7 +207,7 @@ public final class HfModelDir {
             normalizeNames(target, tensors, config).forEach((name, t) -> converted.put(name, t.dtype().isFloating() ? t.to(dtype) : t));
             Safetensors.write(tmp.resolve(SAFETENSORS), converted, Map.of());
             copyTokenizer(sourceDir, tmp, config);
-            if (sourceDir != null && Files.isRegularFile(sourceDir.resolve(GENERATION_CONFIG))) {
+            if (generationConfig) {
                 // Its bytes, not Files.copy: that keeps a read-only source's mode, which the fsync below cannot open.
                 Files.write(tmp.resolve(GENERATION_CONFIG), Files.readAllBytes(sourceDir.resolve(GENERATION_CONFIG)));
             }
@@ -349,7 +350,7 @@ public final class HfModelDir {
 
     /** Whether every id of the bundled OPT-125m tokenizer (50,265 tokens) is a row of {@code config}'s embedding. */
     public static boolean bundledTokenizerFits(LmConfig config) throws IOException {
-        return TokenizerFiles.bundled().vocabJson().size() <= config.vocabSize();
+        return TokenizerFiles.bundledVocabSize() <= config.vocabSize();
     }
 
     /** Flushes the files directly in {@code dir}. */

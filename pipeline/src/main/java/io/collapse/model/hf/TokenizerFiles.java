@@ -93,6 +93,18 @@ public final class TokenizerFiles {
         return new TokenizerFiles(Path.of("classpath", BUNDLED_DIR.split("/")), files);
     }
 
+    private static volatile Integer bundledVocabSize; // see bundledVocabSize()
+
+    /** The bundled tokenizer's token count, its vocab.json read once (a checkpoint may ask at every write). */
+    public static int bundledVocabSize() throws IOException {
+        Integer size = bundledVocabSize;
+        if (size == null) {
+            size = bundled().vocabJson().size();
+            bundledVocabSize = size;
+        }
+        return size;
+    }
+
     /** Where the files came from; error messages name {@code source/<file>}. */
     public Path source() {
         return source;

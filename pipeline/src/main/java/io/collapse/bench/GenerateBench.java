@@ -93,8 +93,8 @@ public final class GenerateBench {
 
     /** HF's defaults for {@code strategy}, exactly {@code newTokens} new tokens, beam's repetition penalty 3 (the paper's). */
     static GenerationConfig config(Strategy strategy, int newTokens, boolean cache) {
-        return new GenerationConfig(strategy, null, null, null, null, newTokens, newTokens,
-                strategy == Strategy.BEAM ? 3.0 : 1.0, null, null, null, null, 0L, null, cache);
+        return GenerationConfig.of(Map.of("strategy", strategy, "min_new_tokens", newTokens, "max_new_tokens", newTokens,
+                "repetition_penalty", strategy == Strategy.BEAM ? 3.0 : 1.0, "use_cache", cache));
     }
 
     /** One warm-up call, then {@code repeats} timed calls on seeded random prompts (seed: the batch size). */

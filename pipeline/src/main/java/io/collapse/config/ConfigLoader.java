@@ -56,10 +56,10 @@ public final class ConfigLoader {
 
     /**
      * A config section from a command's options: {@code fields} (JSON names; null values left out, so
-     * the record's defaults apply) over {@code base}. A bad value fails as the config file's would,
-     * naming {@code section.field}.
+     * the record's defaults apply) over {@code base} (a map of JSON names, or a config record). A bad
+     * value fails as the config file's would, naming {@code section.field}.
      */
-    public static <T> T fromFields(String section, Class<T> type, Map<String, ?> base, Map<String, ?> fields) {
+    public static <T> T fromFields(String section, Class<T> type, Object base, Map<String, ?> fields) {
         ObjectNode tree = JSON.valueToTree(base);
         fields.forEach((name, value) -> {
             if (value != null) {
@@ -73,6 +73,15 @@ public final class ConfigLoader {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(section + ": " + StrictJson.describe(e), e);
         }
+    }
+
+    /**
+     * {@code config} with {@code fields} (JSON names) changed: a copy through the same defaults and
+     * checks a config file goes through, so that no caller restates a record's fields by position.
+     */
+    @SuppressWarnings("unchecked")
+    public static <T extends Record> T with(String section, T config, Map<String, ?> fields) {
+        return fromFields(section, (Class<T>) config.getClass(), config, fields);
     }
 
     /** Dotted paths where two config trees differ, e.g. "train.epochs: 5 -> 10". */

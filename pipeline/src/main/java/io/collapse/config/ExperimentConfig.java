@@ -2,6 +2,7 @@ package io.collapse.config;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.Map;
 
 /**
  * The generation loop: how many generations, what each trains on, where each starts from.
@@ -34,8 +35,7 @@ public record ExperimentConfig(
 
     /** The same experiment with another master seed. */
     public ExperimentConfig withSeed(long newSeed) {
-        return new ExperimentConfig(generations, keepFraction, dataMode, startFrom, newSeed, samplePrompts,
-                samplePromptTokens, corpusBatch, corpusShardBlocks);
+        return ConfigLoader.with("experiment", this, Map.of("seed", newSeed));
     }
 
     /** Generations a run may ask for: 100 times the paper's 10; each is at least a fine-tuning, so no run nears it. */

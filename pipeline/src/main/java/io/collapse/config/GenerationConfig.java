@@ -2,6 +2,7 @@ package io.collapse.config;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.Map;
 
 /**
  * How to continue a prompt: HF {@code generate()} settings with transformers 4.35 semantics, plus
@@ -96,19 +97,22 @@ public record GenerationConfig(
 
     /** The released code's corpus writer: beam 5, repetition penalty 3, exactly {@code newTokens} new tokens. */
     public static GenerationConfig paper(int newTokens) {
-        return new GenerationConfig(Strategy.BEAM, 5, 1, 1.0, EarlyStopping.FALSE, newTokens, newTokens, 3.0, 0, null, null,
-                null, null, BeamLengthRule.HF_4_35, true);
+        return of(Map.of("strategy", Strategy.BEAM, "num_beams", 5, "min_new_tokens", newTokens, "max_new_tokens", newTokens,
+                "repetition_penalty", 3.0, "beam_length_rule", BeamLengthRule.HF_4_35, "use_cache", true));
     }
 
     /** The same settings with another sampling seed (each generation of a run samples from its own). */
     public GenerationConfig withSeed(long newSeed) {
-        return new GenerationConfig(strategy, numBeams, numReturnSequences, lengthPenalty, earlyStopping, minNewTokens,
-                maxNewTokens, repetitionPenalty, noRepeatNgramSize, temperature, topK, topP, newSeed, beamLengthRule, useCache);
+        return ConfigLoader.with("generation", this, Map.of("seed", newSeed));
     }
 
     /** HF's defaults for a strategy (beam: 5 beams; sample: multinomial with top_k 50). */
     public static GenerationConfig of(Strategy strategy, int maxNewTokens) {
-        return new GenerationConfig(strategy, null, null, null, null, null, maxNewTokens, null, null, null, null,
-                null, null, null, null);
+        return of(Map.of("strategy", strategy, "max_new_tokens", maxNewTokens));
+    }
+
+    /** {@code fields} (JSON names) over HF's defaults, checked as a config file's generation section. */
+    public static GenerationConfig of(Map<String, ?> fields) {
+        return ConfigLoader.fromFields("generation", GenerationConfig.class, Map.of(), fields);
     }
 }

@@ -108,14 +108,6 @@ public record TrainConfig(
         Check.atLeast("train.loss_scale_growth_interval", lossScaleGrowthInterval, 1);
     }
 
-    /** Without the mixed-precision fields (all at their defaults: off). */
-    public TrainConfig(int epochs, int batchSize, Integer microBatch, double learningRate, Double adamBeta1,
-            Double adamBeta2, Double adamEpsilon, Double weightDecay, Schedule schedule, Integer warmupSteps,
-            Double maxGradNorm, long seed, Integer validEveryNSteps, Integer logEverySteps, String dtype) {
-        this(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay, schedule,
-                warmupSteps, maxGradNorm, seed, validEveryNSteps, logEverySteps, dtype, null, null, null);
-    }
-
     /**
      * The paper's recipe as a config file states it: regime (a)'s 5 epochs, 128 blocks a step, lr
      * 2e-5; every other field at its default (linear 1.0 → 0.1 per epoch, AdamW as released).
@@ -127,18 +119,20 @@ public record TrainConfig(
         return ConfigLoader.fromFields("train", TrainConfig.class, PAPER, Map.of("epochs", epochs, "seed", seed));
     }
 
+    /** {@code fields} (JSON names) over the defaults, checked as a config file's train section. */
+    public static TrainConfig of(Map<String, ?> fields) {
+        return ConfigLoader.fromFields("train", TrainConfig.class, Map.of(), fields);
+    }
+
     /** The same settings with another seed (each generation of a run trains with its own). */
     public TrainConfig withSeed(long newSeed) {
-        return new TrainConfig(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay,
-                schedule, warmupSteps, maxGradNorm, newSeed, validEveryNSteps, logEverySteps, dtype, mixedPrecision,
-                lossScaleInit, lossScaleGrowthInterval);
+        return ConfigLoader.with("train", this, Map.of("seed", newSeed));
     }
 
     /** The same settings with another mixed-precision mode and fp16 loss-scaler settings. */
     public TrainConfig withMixedPrecision(MixedPrecision mode, double scaleInit, int growthInterval) {
-        return new TrainConfig(epochs, batchSize, microBatch, learningRate, adamBeta1, adamBeta2, adamEpsilon, weightDecay,
-                schedule, warmupSteps, maxGradNorm, seed, validEveryNSteps, logEverySteps, dtype, mode, scaleInit,
-                growthInterval);
+        return ConfigLoader.with("train", this,
+                Map.of("mixed_precision", mode, "loss_scale_init", scaleInit, "loss_scale_growth_interval", growthInterval));
     }
 
     /** Micro-batches whose gradients make one optimizer step. */

@@ -22,6 +22,30 @@ class ConfigLoaderTest {
         return RunConfig.load(REPO.resolve("configs").resolve(name + ".json"), overrides);
     }
 
+    /**
+     * {@code with} copies through JSON: every bundled config's sections must come back equal (every
+     * double, enum and absent field), the named field changed and a bad value refused by name.
+     */
+    @Test
+    void withCopiesEveryFieldExactlyAndChecksTheChange() throws IOException {
+        for (String name : RunConfig.BUNDLED) {
+            RunConfig c = RunConfig.load(name, List.of());
+            assertEquals(c.train(), ConfigLoader.with("train", c.train(), Map.of()), name);
+            assertEquals(c.generation(), ConfigLoader.with("generation", c.generation(), Map.of()), name);
+            assertEquals(c.experiment(), ConfigLoader.with("experiment", c.experiment(), Map.of()), name);
+            RunConfig seeded = c.withSeed(c.experiment().seed() + 1);
+            assertEquals(c.experiment().seed() + 1, seeded.experiment().seed(), name);
+            assertEquals(c.train().withSeed(9).withSeed(c.train().seed()), c.train(), name);
+            assertEquals(c.generation().withSeed(9).withSeed(c.generation().seed()), c.generation(), name);
+        }
+        TrainConfig t = TrainConfig.paper(5, 0).withMixedPrecision(MixedPrecision.FP16, 1024.0, 7);
+        assertEquals(List.of(MixedPrecision.FP16, 1024.0, 7, 5, 2e-5),
+                List.of(t.mixedPrecision(), t.lossScaleInit(), t.lossScaleGrowthInterval(), t.epochs(), t.learningRate()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigLoader.with("train", t, Map.of("epochs", 0)));
+        assertTrue(e.getMessage().contains("train.epochs"), e.getMessage());
+    }
+
     @Test
     void everyShippedConfigLoadsAndStatesThePapersSettings() throws IOException {
         for (String name : List.of("demo-cpu", "smoke", "paper-5ep-no-data", "paper-10ep-10pct")) {

@@ -31,13 +31,16 @@ class GenerationConfigTest {
     @Test
     void badValuesNameTheField() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig(Strategy.BEAM, 5, 6, null, null, null, 8, null, null, null, null, null, null, null, null));
+                () -> GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.BEAM, "num_beams", 5,
+                        "num_return_sequences", 6, "max_new_tokens", 8)));
         assertTrue(e.getMessage().contains("num_return_sequences"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig(Strategy.GREEDY, null, null, null, null, 9, 8, null, null, null, null, null, null, null, null));
+                () -> GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.GREEDY, "min_new_tokens", 9,
+                        "max_new_tokens", 8)));
         assertTrue(e.getMessage().contains("min_new_tokens"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new GenerationConfig(Strategy.SAMPLE, null, null, null, null, null, 8, null, null, null, null, 1.5, null, null, null));
+                () -> GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.SAMPLE, "max_new_tokens", 8,
+                        "top_p", 1.5)));
         assertTrue(e.getMessage().contains("top_p"), e.getMessage());
     }
 

@@ -41,26 +41,30 @@ class TrainConfigTest {
     @Test
     void rejectsBadValuesNamingTheField() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> new TrainConfig(5, 128, 48, 2e-5, null, null, null, null, null, null, null, 0, null, null, null));
+                () -> TrainConfig.of(ConfigLoader.fields("epochs", 5, "batch_size", 128, "micro_batch", 48,
+                        "learning_rate", 2e-5, "seed", 0)));
         assertTrue(e.getMessage().contains("train.micro_batch (48)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> ConfigLoader.fromFields("train", TrainConfig.class, Map.of(),
                         Map.of("epochs", 5, "batch_size", 128, "learning_rate", 2e-5, "schedule", "linear")));
         assertTrue(e.getMessage().contains("train.schedule") && e.getMessage().contains("paper-epoch-linear"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new TrainConfig(0, 128, null, 2e-5, null, null, null, null, null, null, null, 0, null, null, null));
+                () -> TrainConfig.of(ConfigLoader.fields("epochs", 0, "batch_size", 128, "learning_rate", 2e-5, "seed", 0)));
         assertTrue(e.getMessage().contains("train.epochs"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new TrainConfig(5, 128, null, 2e-5, 1.0, null, null, null, null, null, null, 0, null, null, null));
+                () -> TrainConfig.of(ConfigLoader.fields("epochs", 5, "batch_size", 128, "learning_rate", 2e-5,
+                        "adam_beta1", 1.0, "seed", 0)));
         assertTrue(e.getMessage().contains("train.adam_beta1"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new TrainConfig(5, 128, null, 2e-5, null, null, null, null, null, 10, null, 0, null, null, null));
+                () -> TrainConfig.of(ConfigLoader.fields("epochs", 5, "batch_size", 128, "learning_rate", 2e-5,
+                        "warmup_steps", 10, "seed", 0)));
         assertTrue(e.getMessage().contains("train.warmup_steps"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new TrainConfig(5, 128, null, 0, null, null, null, null, null, null, null, 0, null, null, null));
+                () -> TrainConfig.of(ConfigLoader.fields("epochs", 5, "batch_size", 128, "learning_rate", 0, "seed", 0)));
         assertTrue(e.getMessage().contains("train.learning_rate"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new TrainConfig(5, 128, null, 2e-5, null, null, null, null, null, null, null, 0, null, null, "float16"));
+                () -> TrainConfig.of(ConfigLoader.fields("epochs", 5, "batch_size", 128, "learning_rate", 2e-5, "seed", 0,
+                        "dtype", "float16")));
         assertTrue(e.getMessage().contains("train.dtype"), e.getMessage());
     }
 }

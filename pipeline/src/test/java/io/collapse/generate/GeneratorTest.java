@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.Presets;
 import io.collapse.config.Strategy;
@@ -22,8 +23,8 @@ class GeneratorTest {
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu());
                 NDManager gpu = NDManager.newBaseManager(Device.gpu(0))) {
             CausalLM model = AutoModelForCausalLM.random(Presets.get("tiny"), 0, cpu, DataType.FLOAT32);
-            GenerationConfig cfg = new GenerationConfig(Strategy.GREEDY, null, null, null, null, 2, 2, 1.0, null, null, null,
-                    null, 0L, null, true);
+            GenerationConfig cfg = GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.GREEDY,
+                    "min_new_tokens", 2, "max_new_tokens", 2, "repetition_penalty", 1.0, "seed", 0L, "use_cache", true));
             int arrays = gpu.getManagedArrays().size();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new Generator(model, cfg).generate(new int[][] {{2, 10, 11}}, null, 0, gpu));

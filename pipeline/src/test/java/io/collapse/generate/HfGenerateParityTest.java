@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.TestDevice;
 import io.collapse.config.BeamLengthRule;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
@@ -90,9 +91,11 @@ public class HfGenerateParityTest {
             record = r.get("name").asText().equals("beam5_rp3_min16_nrs5") ? r : record;
         }
         GenerationConfig hf435 = configOf(record.get("kwargs"), true, null);
-        GenerationConfig hf436 = new GenerationConfig(hf435.strategy(), hf435.numBeams(), hf435.numReturnSequences(),
-                null, null, hf435.minNewTokens(), hf435.maxNewTokens(), hf435.repetitionPenalty(), null, null, null,
-                null, null, BeamLengthRule.HF_4_36, true);
+        GenerationConfig hf436 = GenerationConfig.of(ConfigLoader.fields("strategy", hf435.strategy(),
+                "num_beams", hf435.numBeams(), "num_return_sequences", hf435.numReturnSequences(),
+                "min_new_tokens", hf435.minNewTokens(), "max_new_tokens", hf435.maxNewTokens(),
+                "repetition_penalty", hf435.repetitionPenalty(), "beam_length_rule", BeamLengthRule.HF_4_36,
+                "use_cache", true));
         int[][] ids = ints(expected.get("inputs").get("batch").get("input_ids"));
         GenerateResult out;
         try (NDManager scope = manager.newSubManager()) {
@@ -109,9 +112,12 @@ public class HfGenerateParityTest {
 
     static GenerationConfig configOf(JsonNode kwargs, boolean useCache, BeamLengthRule beamLengthRule) {
         int beams = kwargs.path("num_beams").asInt(1);
-        return new GenerationConfig(beams > 1 ? Strategy.BEAM : Strategy.GREEDY, beams, kwargs.path("num_return_sequences").asInt(1),
-                null, null, kwargs.path("min_new_tokens").asInt(0), kwargs.get("max_new_tokens").asInt(),
-                kwargs.path("repetition_penalty").asDouble(1.0), null, null, null, null, null, beamLengthRule, useCache);
+        return GenerationConfig.of(ConfigLoader.fields("strategy", beams > 1 ? Strategy.BEAM : Strategy.GREEDY,
+                "num_beams", beams, "num_return_sequences", kwargs.path("num_return_sequences").asInt(1),
+                "min_new_tokens", kwargs.path("min_new_tokens").asInt(0),
+                "max_new_tokens", kwargs.get("max_new_tokens").asInt(),
+                "repetition_penalty", kwargs.path("repetition_penalty").asDouble(1.0), "beam_length_rule", beamLengthRule,
+                "use_cache", useCache));
     }
 
     /**

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.Strategy;
 import java.util.List;
@@ -103,8 +104,9 @@ class LogitsProcessorTest {
     void temperatureDividesAndWarpersFollowHfOrder() {
         NDArray out = new LogitsProcessor.Temperature(0.5f).process(scores(new float[][] {{1f, -2f}}), null);
         assertArrayEquals(new float[] {2f, -4f}, row(out, 0));
-        GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, null, null, null, null, 2, 8, 3.0, 2, 0.7, 10, 0.9,
-                null, null, null);
+        GenerationConfig cfg = GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.SAMPLE, "min_new_tokens", 2,
+                "max_new_tokens", 8, "repetition_penalty", 3.0, "no_repeat_ngram_size", 2, "temperature", 0.7,
+                "top_k", 10, "top_p", 0.9));
         List<LogitsProcessor> procs = LogitsProcessor.processors(cfg, 5, List.of(2));
         assertEquals(List.of(LogitsProcessor.RepetitionPenalty.class, LogitsProcessor.NoRepeatNGram.class,
                 LogitsProcessor.MinNewTokens.class), procs.stream().map(Object::getClass).toList());
@@ -164,8 +166,8 @@ class LogitsProcessorTest {
 
     @Test
     void temperatureAloneIsTheOnlyWarperWhenTopKAndTopPAreOff() {
-        GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, null, null, null, null, null, 8, null, null, 0.7, 0, 1.0,
-                null, null, null);
+        GenerationConfig cfg = GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.SAMPLE, "max_new_tokens", 8,
+                "temperature", 0.7, "top_k", 0, "top_p", 1.0));
         assertEquals(List.of(LogitsProcessor.Temperature.class),
                 LogitsProcessor.warpers(cfg).stream().map(Object::getClass).toList());
     }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
@@ -49,8 +50,9 @@ class SamplingTest {
 
     private static GenerationConfig sample(long seed, int returns, double temperature, int topK, double topP,
             boolean cache) {
-        return new GenerationConfig(Strategy.SAMPLE, 1, returns, null, null, 0, 12, 1.5, null, temperature, topK, topP, seed,
-                null, cache);
+        return GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.SAMPLE, "num_beams", 1,
+                "num_return_sequences", returns, "min_new_tokens", 0, "max_new_tokens", 12, "repetition_penalty", 1.5,
+                "temperature", temperature, "top_k", topK, "top_p", topP, "seed", seed, "use_cache", cache));
     }
 
     private static int[][] run(GenerationConfig cfg, int[][] ids, int[][] m, long first) {
@@ -94,8 +96,9 @@ class SamplingTest {
 
     @Test
     void topKOneIsGreedy() {
-        GenerationConfig greedy = new GenerationConfig(Strategy.GREEDY, 1, 1, null, null, 0, 12, 1.5, null, null, null, null,
-                null, null, true);
+        GenerationConfig greedy = GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.GREEDY, "num_beams", 1,
+                "num_return_sequences", 1, "min_new_tokens", 0, "max_new_tokens", 12, "repetition_penalty", 1.5,
+                "use_cache", true));
         assertTrue(Arrays.deepEquals(run(greedy, prompts, mask, 0), run(sample(99, 1, 1.0, 1, 1.0, true), prompts, mask, 0)));
     }
 
@@ -105,8 +108,9 @@ class SamplingTest {
      */
     @Test
     void samplingStepsLeaveTheArrayCountAsTheyFoundIt() {
-        GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, 1, 2, null, null, 8, 8, 1.5, null, 1.0, 50, 1.0, 1L,
-                null, true);
+        GenerationConfig cfg = GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.SAMPLE, "num_beams", 1,
+                "num_return_sequences", 2, "min_new_tokens", 8, "max_new_tokens", 8, "repetition_penalty", 1.5,
+                "temperature", 1.0, "top_k", 50, "top_p", 1.0, "seed", 1L, "use_cache", true));
         try (NDManager caller = manager.newSubManager()) {
             LiveArrays live = new LiveArrays(caller);
             List<LogitsProcessor> processors = countingProcessors(cfg, live);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.GenerationConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
@@ -51,8 +52,9 @@ class SyntheticCorpusTest {
     }
 
     private static Generator beam() {
-        return new Generator(model, new GenerationConfig(Strategy.BEAM, 3, 1, null, null, 8, 8, 3.0, null, null, null, null,
-                null, null, true));
+        return new Generator(model, GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.BEAM, "num_beams", 3,
+                "num_return_sequences", 1, "min_new_tokens", 8, "max_new_tokens", 8, "repetition_penalty", 3.0,
+                "use_cache", true)));
     }
 
     private static CorpusManifest write(Path dir, Generator g, int batch, CorpusProgress p)
@@ -150,8 +152,9 @@ class SyntheticCorpusTest {
     void refusesAnotherJobsDirectoryAndRedoesCorruptShards() throws Exception {
         Path dir = tmp.resolve("c");
         assertThrows(IllegalStateException.class, () -> write(dir, beam(), 2, killAfterShard(0)));
-        Generator other = new Generator(model, new GenerationConfig(Strategy.BEAM, 3, 1, null, null, 8, 8, 2.0, null, null,
-                null, null, null, null, true));
+        Generator other = new Generator(model, GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.BEAM,
+                "num_beams", 3, "num_return_sequences", 1, "min_new_tokens", 8, "max_new_tokens", 8,
+                "repetition_penalty", 2.0, "use_cache", true)));
         IOException e = assertThrows(IOException.class, () -> write(dir, other, 2, CorpusProgress.NONE));
         assertTrue(e.getMessage().contains("different corpus"), e.getMessage());
         Path shard = dir.resolve("shard-00000.bin");
@@ -186,8 +189,9 @@ class SyntheticCorpusTest {
 
     @Test
     void sampledCorpusDoesNotDependOnTheBatchSize() throws Exception {
-        GenerationConfig cfg = new GenerationConfig(Strategy.SAMPLE, 1, 1, null, null, 8, 8, 1.2, null, 0.9, 0, 0.95, 7L,
-                null, true);
+        GenerationConfig cfg = GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.SAMPLE, "num_beams", 1,
+                "num_return_sequences", 1, "min_new_tokens", 8, "max_new_tokens", 8, "repetition_penalty", 1.2,
+                "temperature", 0.9, "top_k", 0, "top_p", 0.95, "seed", 7L, "use_cache", true));
         write(tmp.resolve("b1"), new Generator(model, cfg), 1, CorpusProgress.NONE);
         write(tmp.resolve("b4"), new Generator(model, cfg), 4, CorpusProgress.NONE);
         TokenBlocks one = SyntheticCorpus.read(tmp.resolve("b1"));

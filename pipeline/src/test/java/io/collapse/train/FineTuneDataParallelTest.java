@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.MixedPrecision;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
@@ -118,7 +119,8 @@ class FineTuneDataParallelTest {
 
     @Test
     void theFirstDeviceMustHoldTheModel() throws Exception {
-        TrainConfig config = new TrainConfig(1, 4, 2, 3e-3, null, null, null, null, null, null, null, 7, null, null, null);
+        TrainConfig config = TrainConfig.of(ConfigLoader.fields("epochs", 1, "batch_size", 4, "micro_batch", 2,
+                "learning_rate", 3e-3, "seed", 7));
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTune.run(model,

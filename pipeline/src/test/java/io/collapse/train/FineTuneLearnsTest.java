@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
@@ -77,8 +78,9 @@ class FineTuneLearnsTest {
 
         OptConfig config = new OptConfig(KEEP + 1, 32, 2, 128, 4, BLOCK, true, 64, "relu", true, true, 0.1, 0.0,
                 false, 1, 2, 2, 0.02, true, "opt");
-        TrainConfig trainConfig = new TrainConfig(1, 8, 8, 3e-3, null, null, null, 0.01, Schedule.WARMUP_COSINE, 10, 1.0, 0, null,
-                20, null);
+        TrainConfig trainConfig = TrainConfig.of(ConfigLoader.fields("epochs", 1, "batch_size", 8, "micro_batch", 8,
+                "learning_rate", 3e-3, "weight_decay", 0.01, "schedule", Schedule.WARMUP_COSINE, "warmup_steps", 10,
+                "max_grad_norm", 1.0, "seed", 0, "log_every_steps", 20));
         try (NDManager manager = TestDevice.manager()) {
             CausalLM model = AutoModelForCausalLM.random(config, 3, manager, DataType.FLOAT32);
             double startLoss = Evaluator.evaluate(model, validBlocks, 16, done -> {}).loss();

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
@@ -48,7 +49,9 @@ public class FineTuneParityTest {
             }
         }
         TokenBlocks blocks = TokenBlocks.of(ids, cols);
-        TrainConfig train = new TrainConfig(3, rows, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, Schedule.CONSTANT, 0, 0.0, 0, null, null, null);
+        TrainConfig train = TrainConfig.of(ConfigLoader.fields("epochs", 3, "batch_size", rows, "micro_batch", 1,
+                "learning_rate", 1e-3, "adam_beta1", 0.9, "adam_beta2", 0.999, "adam_epsilon", 1e-8, "weight_decay", 0.0,
+                "schedule", Schedule.CONSTANT, "warmup_steps", 0, "max_grad_norm", 0.0, "seed", 0));
 
         try (NDManager manager = TestDevice.manager()) {
             CausalLM model = AutoModelForCausalLM.fromStateDict(fx.configWithoutDropout(), fx.weights(), manager,

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
@@ -73,8 +74,8 @@ class FineTuneTest {
         List<float[]> weights = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
         for (int micro : new int[] {8, 2, 1}) {
-            TrainConfig config = new TrainConfig(1, 8, micro, 1e-2, null, null, null, 0.0, Schedule.CONSTANT, null, null, 5,
-                    null, null, null);
+            TrainConfig config = TrainConfig.of(ConfigLoader.fields("epochs", 1, "batch_size", 8, "micro_batch", micro,
+                    "learning_rate", 1e-2, "weight_decay", 0.0, "schedule", Schedule.CONSTANT, "seed", 5));
             try (NDManager manager = TestDevice.manager()) {
                 CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.0), 11, manager, DataType.FLOAT32);
                 Path out = tmp.resolve("micro" + micro);

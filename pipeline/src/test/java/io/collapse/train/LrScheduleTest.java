@@ -3,6 +3,7 @@ package io.collapse.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class LrScheduleTest {
 
     private static TrainConfig config(int epochs, Schedule schedule, int warmup) {
-        return new TrainConfig(epochs, 8, 4, 1e-3, null, null, null, null, schedule, warmup, null, 0, null, null, null);
+        return TrainConfig.of(ConfigLoader.fields("epochs", epochs, "batch_size", 8, "micro_batch", 4,
+                "learning_rate", 1e-3, "schedule", schedule, "warmup_steps", warmup, "seed", 0));
     }
 
     @Test

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
@@ -53,8 +54,9 @@ final class TinyTraining {
 
     /** lr 3e-3, weight decay 0.01, gradient clipping at 1.0, seed 7; validation every {@code validEvery} steps (0: per epoch). */
     static TrainConfig config(int epochs, int batch, int micro, Schedule schedule, int validEvery) {
-        return new TrainConfig(epochs, batch, micro, 3e-3, null, null, null, 0.01, schedule, null, 1.0, 7, validEvery,
-                null, null);
+        return TrainConfig.of(ConfigLoader.fields("epochs", epochs, "batch_size", batch, "micro_batch", micro,
+                "learning_rate", 3e-3, "weight_decay", 0.01, "schedule", schedule, "max_grad_norm", 1.0, "seed", 7,
+                "valid_every_n_steps", validEvery));
     }
 
     /** A run killed at {@code step}: the listener throws {@code kill} on that step's event, as a crash would end it. */

@@ -48,11 +48,7 @@ final class ExportCommand implements Callable<Integer> {
         Path source = ModelOptions.resolveDir(model, hubCache);
         HfModelDir.Checkpoint checkpoint = HfModelDir.read(source);
         // What collapse and transformers will load the folder with, checked before a byte is written.
-        try {
-            AutoModelForCausalLM.of(checkpoint.config()).checkStateDict(checkpoint.tensors());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(checkpoint.weights() + ": " + e.getMessage(), e);
-        }
+        AutoModelForCausalLM.checkFits(checkpoint);
         boolean ownTokenizer = HfModelDir.hasTokenizer(source);
         if (ownTokenizer) {
             AutoTokenizer.forModel(source, checkpoint.config(), source.resolve(HfModelDir.CONFIG));

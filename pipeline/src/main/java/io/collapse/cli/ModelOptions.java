@@ -79,15 +79,10 @@ public final class ModelOptions {
         DataType dt = dataType();
         Device dev = device.resolve();
         Path dir = resolveDir();
-        HfModelDir.Checkpoint checkpoint = HfModelDir.read(dir);
         NDManager manager = NDManager.newBaseManager(dev);
         try {
-            return new Loaded(dir, AutoModelForCausalLM.fromStateDict(checkpoint.config(), checkpoint.tensors(), manager, dt),
-                    manager);
-        } catch (IllegalArgumentException e) {
-            manager.close();
-            throw new IllegalArgumentException(checkpoint.weights() + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
+            return new Loaded(dir, AutoModelForCausalLM.fromPretrained(dir, manager, dt), manager);
+        } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
         }

@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param base {@code preset:NAME} (a randomly initialised OPT of a named size, created from
  *     {@code initSeed}), a local HF model directory, or a Hub id such as {@code facebook/opt-125m}
  * @param initSeed seed of the random initialisation of a preset
- * @param dtype compute dtype: {@code float32} (default), {@code bfloat16} or {@code float16}
+ * @param dtype the weights' dtype: {@code float32} (default); {@link RunConfig} refuses {@code bfloat16} and
+ *     {@code float16} with the reason (training keeps float32 master weights; half-precision compute is
+ *     {@code train.mixed_precision})
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ModelConfig(

@@ -222,7 +222,7 @@ public abstract class CausalLM extends HfBlock {
     public Map<String, HostTensor> checkStateDict(Map<String, HostTensor> stateDict) {
         Map<String, Parameter> params = StateDict.parameters(this);
         List<String> problems = new ArrayList<>();
-        Map<String, HostTensor> byKey = canonical(stateDict, params, problems);
+        Map<String, HostTensor> byKey = canonical(stateDict, problems);
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             HostTensor t = byKey.get(e.getKey());
@@ -250,8 +250,7 @@ public abstract class CausalLM extends HfBlock {
     }
 
     /** The state dict under the model's names, a tied head checked and dropped; problems go to {@code problems}. */
-    private Map<String, HostTensor> canonical(Map<String, HostTensor> stateDict, Map<String, Parameter> params,
-            List<String> problems) {
+    private Map<String, HostTensor> canonical(Map<String, HostTensor> stateDict, List<String> problems) {
         LmConfig c = config();
         Map<String, HostTensor> byKey = c.canonical(stateDict, true, problems);
         HostTensor head = c.tiedLmHead() ? byKey.remove(c.headTensor()) : null;
@@ -290,7 +289,7 @@ public abstract class CausalLM extends HfBlock {
                         int dim = (int) shape.get(1);
                         Arrays.fill(values, pad * dim, (pad + 1) * dim, 0f);
                     }
-                    adjustInit(e.getKey(), shape, values);
+                    adjustInit(e.getKey(), values);
                 }
                 default -> { } // biases start at 0
             }
@@ -301,7 +300,7 @@ public abstract class CausalLM extends HfBlock {
     }
 
     /** A family's change to a freshly drawn weight (GPT-2 scales its residual projections); none by default. */
-    protected void adjustInit(String key, Shape shape, float[] values) {}
+    protected void adjustInit(String key, float[] values) {}
 
     /**
      * Every parameter as float32 host tensors under HF names (no head tensor for a tied model, as

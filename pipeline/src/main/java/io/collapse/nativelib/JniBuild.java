@@ -92,7 +92,7 @@ public final class JniBuild {
             throws IOException, InterruptedException {
         generateHeader(src, work);
         Optional<CudaHeaders> cuda = torch.cuda() ? Optional.of(CudaHeaders.probe(tools, torch, work)) : Optional.empty();
-        String cudaParts = describeCuda(torch, cuda);
+        String cudaParts = describeCuda(cuda);
         out.println(cudaParts);
         List<String> flags = compileFlags(torch, src, tools, work, cuda.filter(CudaHeaders::usable));
         Path fusedAdamW = src.stagedFusedAdamW(work);
@@ -103,7 +103,7 @@ public final class JniBuild {
         return new Built(lib, cudaParts, objects.size() == units.size());
     }
 
-    private static String describeCuda(Libtorch torch, Optional<CudaHeaders> cuda) {
+    private static String describeCuda(Optional<CudaHeaders> cuda) {
         if (cuda.isEmpty()) {
             return "CUDA parts: none (CPU libtorch)";
         }

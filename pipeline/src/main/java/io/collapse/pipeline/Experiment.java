@@ -71,7 +71,6 @@ public final class Experiment {
     private final RunInputs inputs;
     private final Device device; // the model's: evaluation, generation, the first training replica
     private final List<Device> devices; // training, data-parallel when more than one
-    private final DataType dtype;
     private final int meanBatch; // blocks per batch of the mean-batch perplexity: the micro-batch the run began with
     private final Bars bars;
     private final PrintWriter log;
@@ -83,7 +82,6 @@ public final class Experiment {
         this.inputs = inputs;
         this.device = devices.get(0);
         this.devices = devices;
-        this.dtype = CausalLM.dataType("model.dtype", cfg.model().dtype());
         this.manifest = manifest;
         this.meanBatch = manifest.startedWith(RunManifest.MICRO_BATCH).asInt();
         this.bars = bars;
@@ -378,9 +376,9 @@ public final class Experiment {
         return new Generator(model, decoding(seed), HfModelDir.specialTokens(modelDir, model.config()));
     }
 
+    /** Every generation's model is float32: RunConfig refuses another model.dtype, as training keeps float32 weights. */
     private CausalLM load(Path dir, NDManager manager) throws IOException {
-        HfModelDir.Checkpoint c = HfModelDir.read(dir);
-        return AutoModelForCausalLM.fromStateDict(c.config(), c.tensors(), manager, dtype);
+        return AutoModelForCausalLM.fromPretrained(dir, manager, DataType.FLOAT32);
     }
 
     /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */

@@ -209,6 +209,7 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
             Path source = ModelSource.resolve(m.base(), ModelSource.defaultCacheDir());
             log.println("copying base model from " + source);
             HfModelDir.Checkpoint c = HfModelDir.read(source);
+            AutoModelForCausalLM.checkFits(c);
             HfModelDir.write(dir, c.config(), c.tensors(), HostTensor.DType.F32, source);
         }
         return dir;

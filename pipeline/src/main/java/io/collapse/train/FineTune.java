@@ -112,7 +112,7 @@ public final class FineTune {
         valid.checkFitsVocab(model.config().vocabSize());
         Checkpointer.checkOutDir(outDir);
         if (model.dataType() != DataType.FLOAT32) {
-            throw new IllegalArgumentException("train.dtype is float32 but the model's parameters are "
+            throw new IllegalArgumentException("training keeps float32 master weights but the model's parameters are "
                     + model.dataType() + "; load the model in float32 to train it");
         }
         if (valid.blockSize() != train.blockSize()) {

@@ -129,6 +129,23 @@ class RunCommandTest {
         assertFalse(Files.exists(dir));
     }
 
+    /** A base model whose weights do not fit its config.json is refused naming the weights file, before base/ is written. */
+    @Test
+    void aBaseWhoseWeightsDoNotFitIsRefusedBeforeItIsCopied() throws Exception {
+        Path src = Files.createDirectory(tmp.resolve("wide"));
+        Path caseB = Path.of("src/test/resources/hf-opt/case-b-postln-proj");
+        Files.copy(caseB.resolve("model.safetensors"), src.resolve("model.safetensors"));
+        Files.writeString(src.resolve("config.json"), Files.readString(caseB.resolve("config.json"))
+                .replace("\"vocab_size\": 50272", "\"vocab_size\": 60000"));
+        Path dir = tmp.resolve("run");
+        Cli.Result r = Cli.run("run", "smoke", "--run-dir", dir.toString(), "--no-progress", "--no-report",
+                "--set", "model.base=" + src);
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: " + src.resolve("model.safetensors") + ": state dict does not fit this opt config:"),
+                r.err());
+        assertFalse(Files.exists(dir.resolve("base")));
+    }
+
     /** A start cut short before run.json may have left another model.base's copy: the next start makes base/ anew. */
     @Test
     void aBaseLeftByAStartCutShortIsMadeAnew() throws Exception {

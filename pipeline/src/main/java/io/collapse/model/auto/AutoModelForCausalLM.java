@@ -9,11 +9,15 @@ import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.model.CausalLM;
 import io.collapse.model.gpt2.Gpt2LMHeadModel;
+import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.llama.LlamaForCausalLM;
 import io.collapse.model.neox.GptNeoXForCausalLM;
 import io.collapse.model.opt.OptForCausalLM;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** HF's {@code AutoModelForCausalLM}: the family's model class for a config. A new family adds its case to {@link #of}. */
 public final class AutoModelForCausalLM {
@@ -43,6 +47,32 @@ public final class AutoModelForCausalLM {
         CausalLM lm = of(config);
         lm.loadStateDict(stateDict, manager, dtype);
         return lm;
+    }
+
+    /**
+     * HF's {@code from_pretrained} for a local folder: its config.json and weights (any format
+     * {@link HfModelDir} reads) on {@code manager}; weights that do not fit the config are refused
+     * naming the weights file.
+     */
+    public static CausalLM fromPretrained(Path dir, NDManager manager, DataType dtype) throws IOException {
+        HfModelDir.Checkpoint c = HfModelDir.read(dir);
+        return namingWeights(c, () -> fromStateDict(c.config(), c.tensors(), manager, dtype));
+    }
+
+    /** Whether {@code c}'s weights fit its config, as loading would check them, before anything is written from it. */
+    public static void checkFits(HfModelDir.Checkpoint c) {
+        namingWeights(c, () -> {
+            of(c.config()).checkStateDict(c.tensors());
+            return null;
+        });
+    }
+
+    private static <T> T namingWeights(HfModelDir.Checkpoint c, Supplier<T> use) {
+        try {
+            return use.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(c.weights() + ": " + e.getMessage(), e);
+        }
     }
 
     /** A model on {@code manager} with HF's random init from {@code seed} (see {@link CausalLM#initWeights}). */

@@ -1,6 +1,5 @@
 package io.collapse.model.gpt2;
 
-import ai.djl.ndarray.types.Shape;
 import io.collapse.config.Gpt2Config;
 import io.collapse.model.CausalLM;
 
@@ -16,7 +15,7 @@ public final class Gpt2LMHeadModel extends CausalLM {
 
     /** HF's GPT-2 init: the residual projections ({@code c_proj}) get std / sqrt(2 · n_layer). */
     @Override
-    protected void adjustInit(String key, Shape shape, float[] values) {
+    protected void adjustInit(String key, float[] values) {
         if (key.endsWith(".c_proj.weight")) {
             float factor = (float) (1 / Math.sqrt(2.0 * config().numHiddenLayers()));
             for (int i = 0; i < values.length; i++) {

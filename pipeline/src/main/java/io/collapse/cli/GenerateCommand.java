@@ -1,13 +1,11 @@
 package io.collapse.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.GenerationConfig;
-import io.collapse.config.StrictJson;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
 import io.collapse.model.MemoryBudget;
 import io.collapse.model.hf.HfModelDir;
+import io.collapse.text.TokenIdsFile;
 import io.collapse.text.PaddedBatch;
 import io.collapse.text.Tokenizer;
 import java.io.IOException;
@@ -56,7 +54,7 @@ final class GenerateCommand implements Callable<Integer> {
             Tokenizer tokenizer = loaded.tokenizer();
             List<int[]> rows = prompts.texts != null
                     ? prompts.texts.stream().map(tokenizer::encode).toList()
-                    : readIds(prompts.idsFile);
+                    : TokenIdsFile.read(prompts.idsFile);
             PaddedBatch batch = PaddedBatch.leftPad(rows, tokenizer.batchPadId());
             Generator generator = new Generator(loaded.model(), cfg, HfModelDir.specialTokens(loaded.dir(), loaded.config()));
             generator.checkPositions(batch.inputIds()[0].length); // before memory, which a length past them would blame
@@ -135,39 +133,5 @@ final class GenerateCommand implements Callable<Integer> {
             }
         }
         return Arrays.copyOf(tokens, end);
-    }
-
-    static List<int[]> readIds(Path file) throws IOException {
-        JsonNode root;
-        try {
-            root = CliSupport.JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": " + StrictJson.describe(e));
-        }
-        List<int[]> rows = new ArrayList<>();
-        if (root != null && root.isArray() && root.size() > 0 && root.get(0).isInt()) {
-            rows.add(row(root, file, 0));
-        } else if (root != null && root.isArray() && root.size() > 0) {
-            for (int r = 0; r < root.size(); r++) {
-                rows.add(row(root.get(r), file, r));
-            }
-        } else {
-            throw new IOException(file + ": expected a JSON array of token ids or an array of such arrays");
-        }
-        return rows;
-    }
-
-    private static int[] row(JsonNode node, Path file, int r) throws IOException {
-        if (!node.isArray() || node.size() == 0) {
-            throw new IOException(file + ": row " + r + " must be a non-empty array of token ids");
-        }
-        int[] ids = new int[node.size()];
-        for (int t = 0; t < ids.length; t++) {
-            if (!node.get(t).isInt()) {
-                throw new IOException(file + ": row " + r + " position " + t + " is " + node.get(t) + ", not a token id");
-            }
-            ids[t] = node.get(t).asInt();
-        }
-        return ids;
     }
 }

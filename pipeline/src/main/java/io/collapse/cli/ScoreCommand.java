@@ -1,18 +1,12 @@
 package io.collapse.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.collapse.config.StrictJson;
 import io.collapse.eval.Evaluator;
 import io.collapse.eval.SequenceNll;
 import io.collapse.model.MemoryBudget;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.collapse.text.TokenIdsFile;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +27,8 @@ final class ScoreCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
     @Option(names = "--tokens", required = true, paramLabel = "FILE.json",
-            description = "A JSON array of token-id arrays, e.g. [[2, 133, 5], [2, 9]]; each needs at least 2 ids.")
+            description = "A JSON array of token-id arrays, e.g. [[2, 133, 5], [2, 9]], or one array of ids (one sequence);"
+                    + " each needs at least 2 ids.")
     Path tokens;
 
     @Mixin ForwardBatchOption batch;
@@ -42,7 +37,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<int[]> sequences = readSequences(tokens);
+        List<int[]> sequences = TokenIdsFile.read(tokens);
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         SequenceNll nll;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
@@ -85,43 +80,5 @@ final class ScoreCommand implements Callable<Integer> {
                     nll.meanNll(), nll.pplExpOfMeanLoss(), nll.pplMeanOfPerSequenceExp());
         });
         return 0;
-    }
-
-    /** The sequences of a JSON array of integer arrays; anything else names the file and the index. */
-    static List<int[]> readSequences(Path file) throws IOException {
-        JsonNode root;
-        try {
-            root = CliSupport.JSON.readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new IOException(file + ": no such file", e);
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": " + StrictJson.describe(e));
-        }
-        if (root == null || !root.isArray() || root.isEmpty()) {
-            throw new IOException(file + ": expected a non-empty JSON array of token-id arrays");
-        }
-        List<int[]> sequences = new ArrayList<>();
-        for (int s = 0; s < root.size(); s++) {
-            JsonNode seq = root.get(s);
-            if (!seq.isArray()) {
-                throw new IOException(file + ": sequence " + s + " is " + abbreviate(seq) + ", expected an array of token ids");
-            }
-            int[] ids = new int[seq.size()];
-            for (int p = 0; p < ids.length; p++) {
-                JsonNode id = seq.get(p);
-                if (!id.isIntegralNumber() || !id.canConvertToInt()) {
-                    throw new IOException(file + ": sequence " + s + ", element " + p + " is " + abbreviate(id)
-                            + ", expected an integer token id");
-                }
-                ids[p] = id.intValue();
-            }
-            sequences.add(ids);
-        }
-        return sequences;
-    }
-
-    private static String abbreviate(JsonNode node) {
-        String text = node.toString();
-        return text.length() <= 40 ? text : text.substring(0, 37) + "...";
     }
 }

@@ -123,7 +123,8 @@ class GenerateCommandTest {
         Files.writeString(ids, "[[5, \"x\"]]");
         run = Cli.run("generate", "--model", CASE_A.toString(), "--prompt-ids", ids.toString());
         assertEquals(1, run.code());
-        assertTrue(run.err().contains("bad.json") && run.err().contains("position 1"), run.err());
+        // generate and score read ids through one TokenIdsFile, in score's words ("element", where generate said "position").
+        assertTrue(run.err().contains("bad.json: sequence 0, element 1 is \"x\""), run.err());
         // The model comes through ModelOptions, as for score and eval.
         run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "x", "--dtype", "int8");
         assertEquals(1, run.code());

@@ -1,0 +1,47 @@
+package io.collapse.text;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenIdsFileTest {
+
+    @TempDir Path tmp;
+
+    private List<int[]> read(String json) throws IOException {
+        return TokenIdsFile.read(Files.writeString(tmp.resolve("ids.json"), json));
+    }
+
+    @Test
+    void oneArrayIsOneSequenceAndAnArrayOfArraysIsSeveral() throws IOException {
+        List<int[]> one = read("[2, 133, 5]");
+        assertEquals(1, one.size());
+        assertArrayEquals(new int[] {2, 133, 5}, one.get(0));
+        List<int[]> two = read("[[2, 133, 5], [2, 9]]");
+        assertEquals(2, two.size());
+        assertArrayEquals(new int[] {2, 9}, two.get(1));
+    }
+
+    @Test
+    void anythingElseIsNamedByFileSequenceAndElement() {
+        Path file = tmp.resolve("ids.json");
+        String[][] cases = {
+            {"[[2, 5], []]", "sequence 1 is [], expected at least one token id"},
+            {"[2, 5.5]", "sequence 0, element 1 is 5.5, expected an integer token id"},
+            {"[[2, 3000000000]]", "sequence 0, element 1 is 3000000000, expected an integer token id"},
+            {"[\"x\"]", "sequence 0 is \"x\", expected an array of token ids"},
+            {"{}", "expected a non-empty JSON array of token-id arrays (or one array of token ids)"},
+        };
+        for (String[] c : cases) {
+            IOException e = assertThrows(IOException.class, () -> read(c[0]), c[0]);
+            assertEquals(file + ": " + c[1], e.getMessage(), c[0]);
+        }
+    }
+}

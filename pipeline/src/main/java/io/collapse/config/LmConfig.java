@@ -150,19 +150,31 @@ public interface LmConfig {
             if (!(tree instanceof ObjectNode)) {
                 throw new IOException(file + ": expected a JSON object");
             }
-            JsonNode type = tree.get("model_type");
-            String modelType = type == null || type.isNull() ? "opt" : type.asText();
-            Class<? extends LmConfig> record = MODEL_TYPES.get(modelType);
-            if (record == null) {
-                throw new IOException(file + ": model_type '" + modelType + "' is not supported; expected one of "
-                        + List.copyOf(MODEL_TYPES.keySet()));
-            }
-            return ConfigLoader.JSON.treeToValue(tree, record);
+            return ConfigLoader.JSON.treeToValue(tree, family(tree));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
         } catch (JsonMappingException e) {
             throw new IOException(file + ": " + ConfigLoader.mappingProblem(e));
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": " + StrictJson.describe(e));
         }
+    }
+
+    /** A config from config.json's keys ({@code fields}), read as {@link #read} reads the file: the presets' way. */
+    static LmConfig of(Map<String, ?> fields) {
+        return ConfigLoader.fromFields("config", family(ConfigLoader.JSON.valueToTree(fields)), Map.of(), fields);
+    }
+
+    /** The record of {@code tree}'s {@code model_type} (OPT where it is absent, as old OPT configs are). */
+    private static Class<? extends LmConfig> family(JsonNode tree) {
+        JsonNode type = tree.get("model_type");
+        String modelType = type == null || type.isNull() ? "opt" : type.asText();
+        Class<? extends LmConfig> record = MODEL_TYPES.get(modelType);
+        if (record == null) {
+            throw new IllegalArgumentException("model_type '" + modelType + "' is not supported; expected one of "
+                    + List.copyOf(MODEL_TYPES.keySet()));
+        }
+        return record;
     }
 
     /** {@code tree} plus HF's {@code architectures} and {@code torch_dtype}, as {@code save_pretrained} writes them. */

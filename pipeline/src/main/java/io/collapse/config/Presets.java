@@ -21,15 +21,32 @@ public final class Presets {
 
     private Presets() {}
 
+    /** Each preset as its config.json would state it: the keys that differ from HF's defaults for the family. */
     private static final Map<String, LmConfig> PRESETS = Map.of(
-            "tiny", config(64, 2, 4, 256, 256),
-            "opt-125m", config(768, 12, 12, 3072, 2048),
-            "tiny-gpt2", gpt2(50272, 2, 64, 2, 4, 256),
-            "gpt2", gpt2(50257, 50256, 768, 12, 12, 1024),
-            "tiny-llama", llama(50272, 64, 2, 4, 2, 176, 256, 10000, 1e-6, 0.02, 1, 2, 2),
-            "smollm2-135m", llama(49152, 576, 30, 9, 3, 1536, 8192, 100000, 1e-5, 0.041666666666666664, null, 0, 0),
-            "tiny-pythia", pythia(50272, 2, 64, 2, 4, 256, 256),
-            "pythia-160m", pythia(50304, 0, 768, 12, 12, 3072, 2048));
+            "tiny", LmConfig.of(ConfigLoader.fields("model_type", "opt", "vocab_size", 50272, "hidden_size", 64, "num_hidden_layers", 2,
+                    "num_attention_heads", 4, "ffn_dim", 256, "max_position_embeddings", 256)),
+            "opt-125m", LmConfig.of(ConfigLoader.fields("model_type", "opt", "vocab_size", 50272, "hidden_size", 768,
+                    "num_hidden_layers", 12, "num_attention_heads", 12, "ffn_dim", 3072, "max_position_embeddings", 2048)),
+            "tiny-gpt2", LmConfig.of(ConfigLoader.fields("model_type", "gpt2", "vocab_size", 50272, "n_embd", 64, "n_layer", 2,
+                    "n_head", 4, "n_positions", 256, "bos_token_id", 2, "eos_token_id", 2)),
+            "gpt2", LmConfig.of(ConfigLoader.fields("model_type", "gpt2", "vocab_size", 50257, "n_embd", 768, "n_layer", 12,
+                    "n_head", 12, "n_positions", 1024, "bos_token_id", 50256, "eos_token_id", 50256)),
+            "tiny-llama", LmConfig.of(ConfigLoader.fields("model_type", "llama", "vocab_size", 50272, "hidden_size", 64,
+                    "num_hidden_layers", 2, "num_attention_heads", 4, "num_key_value_heads", 2, "intermediate_size", 176,
+                    "max_position_embeddings", 256, "rope_theta", 10000.0, "rms_norm_eps", 1e-6, "initializer_range", 0.02,
+                    "tie_word_embeddings", true, "pad_token_id", 1, "bos_token_id", 2, "eos_token_id", 2)),
+            "smollm2-135m", LmConfig.of(ConfigLoader.fields("model_type", "llama", "vocab_size", 49152, "hidden_size", 576,
+                    "num_hidden_layers", 30, "num_attention_heads", 9, "num_key_value_heads", 3, "intermediate_size", 1536,
+                    "max_position_embeddings", 8192, "rope_theta", 100000.0, "rms_norm_eps", 1e-5,
+                    "initializer_range", 0.041666666666666664, "tie_word_embeddings", true, "bos_token_id", 0,
+                    "eos_token_id", 0)),
+            "tiny-pythia", LmConfig.of(ConfigLoader.fields("model_type", "gpt_neox", "vocab_size", 50272, "hidden_size", 64,
+                    "num_hidden_layers", 2, "num_attention_heads", 4, "intermediate_size", 256, "max_position_embeddings", 256,
+                    "rotary_pct", 0.25, "rotary_emb_base", 10000.0, "bos_token_id", 2, "eos_token_id", 2)),
+            "pythia-160m", LmConfig.of(ConfigLoader.fields("model_type", "gpt_neox", "vocab_size", 50304, "hidden_size", 768,
+                    "num_hidden_layers", 12, "num_attention_heads", 12, "intermediate_size", 3072,
+                    "max_position_embeddings", 2048, "rotary_pct", 0.25, "rotary_emb_base", 10000.0, "bos_token_id", 0,
+                    "eos_token_id", 0)));
 
     /** Preset names, sorted. */
     public static List<String> names() {
@@ -43,34 +60,5 @@ public final class Presets {
             throw new IllegalArgumentException("unknown model preset '" + name + "'; expected one of " + names());
         }
         return config;
-    }
-
-    /** OPT-125m's settings (pre-LN, ReLU, dropout 0.1, init_std 0.02, vocab 50272) at another size. */
-    private static OptConfig config(int hidden, int layers, int heads, int ffn, int maxPositions) {
-        return new OptConfig(50272, hidden, layers, ffn, heads, maxPositions, true, hidden, "relu", true, true,
-                0.1, 0.0, false, 1, 2, 2, 0.02, true, "opt");
-    }
-
-    /** gpt2's settings (gelu_new, dropouts 0.1, eps 1e-5, initializer_range 0.02, tied head) at another size. */
-    private static Gpt2Config gpt2(int vocab, int bosEos, int hidden, int layers, int heads, int positions) {
-        return new Gpt2Config(vocab, positions, hidden, layers, heads, null, null, null, null, null, null, null, null,
-                null, null, null, null, bosEos, bosEos, null, null);
-    }
-
-    /** A Llama with a tied head, no biases, SiLU and plain RoPE. */
-    private static LlamaConfig llama(int vocab, int hidden, int layers, int heads, int kvHeads, int inner, int maxPositions,
-            double theta, double eps, double initStd, Integer pad, int bos, int eos) {
-        return new LlamaConfig(vocab, hidden, inner, layers, heads, kvHeads, 0, maxPositions, eps, RopeParameters.plain(theta),
-                null, null, false, false, "silu", true, initStd, 0.0, null, pad, bos, List.of(eos), "llama");
-    }
-
-    /**
-     * Pythia's settings (config.json of EleutherAI/pythia-160m: parallel residual, rotary on 25% of
-     * each head with base 10000, exact gelu, untied embed_out, no dropout, init 0.02) at another size.
-     */
-    private static GptNeoXConfig pythia(int vocab, int bosEos, int hidden, int layers, int heads, int intermediate,
-            int maxPositions) {
-        return new GptNeoXConfig(vocab, hidden, layers, heads, intermediate, "gelu", null, 0.25, 10000.0, null,
-                maxPositions, 1e-5, true, true, 0.0, 0.0, 0.02, null, bosEos, bosEos, false, "gpt_neox");
     }
 }

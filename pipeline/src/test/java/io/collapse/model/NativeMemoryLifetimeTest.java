@@ -11,6 +11,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.model.LmLoss;
 import io.collapse.model.auto.AutoModelForCausalLM;
@@ -38,8 +40,10 @@ class NativeMemoryLifetimeTest {
     void gradientsDoNotDependOnTheGarbageCollector(boolean preLn, int projDim, String activation, boolean affine)
             throws InterruptedException {
         TestDevice.assumeCpu("only CPU arrays wrap Java direct buffers; a GPU array is always a copy torch owns");
-        OptConfig config = new OptConfig(5000, 32, 2, 64, 4, 64, preLn, projDim, activation, true, affine, 0.0, 0.0,
-                false, 1, 2, 2, 0.02, true, "opt");
+        OptConfig config = (OptConfig) LmConfig.of(ConfigLoader.fields("model_type", "opt", "vocab_size", 5000,
+                "hidden_size", 32, "num_hidden_layers", 2, "ffn_dim", 64, "num_attention_heads", 4,
+                "max_position_embeddings", 64, "do_layer_norm_before", preLn, "word_embed_proj_dim", projDim,
+                "activation_function", activation, "layer_norm_elementwise_affine", affine, "dropout", 0.0));
         Map<String, float[]> quiet = gradients(config, false);
         Map<String, float[]> disturbed = gradients(config, true);
         for (String name : quiet.keySet()) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
 import io.collapse.config.ConfigLoader;
+import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
@@ -76,8 +77,9 @@ class FineTuneLearnsTest {
         TokenBlocks trainBlocks = TokenBlocks.of(Arrays.stream(train).map(id -> rank.getOrDefault(id, KEEP)).toArray(), BLOCK);
         TokenBlocks validBlocks = TokenBlocks.of(Arrays.stream(valid).map(id -> rank.getOrDefault(id, KEEP)).toArray(), BLOCK);
 
-        OptConfig config = new OptConfig(KEEP + 1, 32, 2, 128, 4, BLOCK, true, 64, "relu", true, true, 0.1, 0.0,
-                false, 1, 2, 2, 0.02, true, "opt");
+        OptConfig config = (OptConfig) LmConfig.of(ConfigLoader.fields("model_type", "opt", "vocab_size", KEEP + 1,
+                "hidden_size", 32, "num_hidden_layers", 2, "ffn_dim", 128, "num_attention_heads", 4,
+                "max_position_embeddings", BLOCK, "word_embed_proj_dim", 64));
         TrainConfig trainConfig = TrainConfig.of(ConfigLoader.fields("epochs", 1, "batch_size", 8, "micro_batch", 8,
                 "learning_rate", 3e-3, "weight_decay", 0.01, "schedule", Schedule.WARMUP_COSINE, "warmup_steps", 10,
                 "max_grad_norm", 1.0, "seed", 0, "log_every_steps", 20));

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
 import io.collapse.config.ConfigLoader;
+import io.collapse.config.LmConfig;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
@@ -26,8 +27,9 @@ final class TinyTraining {
 
     /** A small pre-LN OPT, vocab 97; dropout on (0.1) for runs that test it, off to differ by arithmetic only. */
     static OptConfig model(double dropout) {
-        return new OptConfig(97, 32, 2, 64, 4, 64, true, 32, "relu", true, true, dropout, 0.0, false, 1, 2, 2,
-                0.02, true, "opt");
+        return (OptConfig) LmConfig.of(ConfigLoader.fields("model_type", "opt", "vocab_size", 97, "hidden_size", 32,
+                "num_hidden_layers", 2, "ffn_dim", 64, "num_attention_heads", 4, "max_position_embeddings", 64,
+                "dropout", dropout));
     }
 
     /** Fine-tunes {@link #model}(0.1), seed 11, on 22 training and 6 validation blocks of 16 into {@code out}. */

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import io.collapse.TestDevice;
+import io.collapse.config.ConfigLoader;
 import io.collapse.config.Gpt2Config;
 import io.collapse.config.LmConfig;
 import io.collapse.config.Presets;
@@ -77,9 +78,8 @@ class Gpt2LMHeadModelTest {
     void anUntiedHeadHasItsOwnWeight() throws IOException {
         HfFixture fx = HfFixture.family("gpt2");
         Gpt2Config tied = (Gpt2Config) fx.config();
-        Gpt2Config untied = new Gpt2Config(tied.vocabSize(), tied.nPositions(), tied.nEmbd(), tied.nLayer(), tied.nHead(),
-                tied.nInner(), tied.activationFunction(), 0.0, 0.0, 0.0, tied.layerNormEpsilon(), tied.initStd(),
-                true, false, false, false, null, tied.bosTokenId(), tied.eosTokenId(), false, "gpt2");
+        Gpt2Config untied = ConfigLoader.with("config", tied,
+                Map.of("resid_pdrop", 0.0, "embd_pdrop", 0.0, "attn_pdrop", 0.0, "tie_word_embeddings", false));
         List<String> keys = StateDict.keys(new Gpt2LMHeadModel(untied));
         assertEquals("transformer.wte.weight", keys.get(0));
         assertEquals("lm_head.weight", keys.get(keys.size() - 1));

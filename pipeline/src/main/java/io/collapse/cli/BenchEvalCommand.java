@@ -30,17 +30,18 @@ final class BenchEvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch.batchSize < 1 || block.blockSize < 2 || seconds <= 0) {
-            throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --block-size >= 2, --seconds > 0;"
-                    + " got " + batch.batchSize + ", " + block.blockSize + ", " + seconds);
+        int blockSize = block.tokens();
+        if (batch.batchSize < 1 || seconds <= 0) {
+            throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --seconds > 0; got " + batch.batchSize
+                    + ", " + seconds);
         }
         Check.range("--seconds", seconds, 0, BenchTarget.MAX_SECONDS);
         LmConfig config = preset.config();
         Device device = target.device.resolve();
         int matmulSize = target.matmulSize(device);
-        MemoryBudget.require("bench eval: --batch-size " + batch.batchSize + " of " + block.blockSize + "-token blocks",
-                MemoryBudget.eval(config, batch.batchSize, block.blockSize, 4), device, "--batch-size or --block-size");
-        EvalBench.Result result = EvalBench.run(new EvalBench.Settings(config, batch.batchSize, block.blockSize, seconds, device,
+        MemoryBudget.require("bench eval: --batch-size " + batch.batchSize + " of " + blockSize + "-token blocks",
+                MemoryBudget.eval(config, batch.batchSize, blockSize, 4), device, "--batch-size or --block-size");
+        EvalBench.Result result = EvalBench.run(new EvalBench.Settings(config, batch.batchSize, blockSize, seconds, device,
                 matmulSize));
         stdout.jsonLine(preset.line("eval", result.fields()));
         return 0;

@@ -51,10 +51,10 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1 || block.blockSize < 2 || steps < 1 || warmup < 0 || !(matmulSeconds > 0)) {
-            throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --block-size >= 2, --steps >= 1,"
-                    + " --warmup >= 0, --matmul-seconds > 0; got " + batchSize + ", " + block.blockSize + ", "
-                    + steps + ", " + warmup + ", " + matmulSeconds);
+        int blockSize = block.tokens();
+        if (batchSize < 1 || steps < 1 || warmup < 0 || !(matmulSeconds > 0)) {
+            throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --steps >= 1, --warmup >= 0,"
+                    + " --matmul-seconds > 0; got " + batchSize + ", " + steps + ", " + warmup + ", " + matmulSeconds);
         }
         // Every step's random blocks are made up front; a timing is not worth more than an hour.
         Check.between("--warmup + --steps", warmup + (long) steps, 1, MAX_STEPS);
@@ -65,10 +65,10 @@ final class BenchTrainCommand implements Callable<Integer> {
         Map<String, Object> timed = ConfigLoader.fields("epochs", 1, "batch_size", batchSize, "micro_batch", microBatch,
                 "learning_rate", 2e-5, "schedule", "constant", "mixed_precision", mixedPrecision);
         TrainConfig trainConfig = ConfigLoader.fromFields("train", TrainConfig.class, Map.of(), timed);
-        MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + block.blockSize
+        MemoryBudget.require("bench train: --micro-batch " + trainConfig.microBatch() + " of " + blockSize
                 + "-token blocks",
-                MemoryBudget.train(config, trainConfig.microBatch(), block.blockSize), device, "--micro-batch or --block-size");
-        TrainBench.Result result = TrainBench.run(new TrainBench.Settings(config, trainConfig, block.blockSize, steps, warmup,
+                MemoryBudget.train(config, trainConfig.microBatch(), blockSize), device, "--micro-batch or --block-size");
+        TrainBench.Result result = TrainBench.run(new TrainBench.Settings(config, trainConfig, blockSize, steps, warmup,
                 device, matmulSize, matmulSeconds));
         stdout.jsonLine(preset.line("train", result.fields()));
         return 0;

@@ -52,21 +52,19 @@ final class DataCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (block.blockSize < 1) {
-            throw new IllegalArgumentException("--block-size: expected >= 1, got " + block.blockSize);
-        }
+        int blockSize = block.tokens();
         long start = System.nanoTime();
         DataSource dataSource = source.dataSource(valid, test);
         TextEncoder encoder = tokenizer == null ? OptTokenizer.embedded() : AutoTokenizer.fromDir(tokenizer);
         DataPaths paths = cache.dataPaths();
         List<DataSource.LoadedSplit> loaded = dataSource.load(paths, splits == null ? DatasetText.SPLITS : splits, encoder,
-                block.blockSize);
+                blockSize);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         String name = source.name();
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         doc.put("dataset", name);
-        doc.put("block_size", block.blockSize);
+        doc.put("block_size", blockSize);
         doc.put("tokenizer", encoder.fingerprint());
         doc.put("cache_dir", paths.blockCacheDir().toString());
         ObjectNode splitsNode = doc.putObject("splits");
@@ -84,7 +82,7 @@ final class DataCommand implements Callable<Integer> {
         doc.put("seconds", Math.round(seconds * 1000) / 1000.0);
 
         stdout.print(doc, out -> {
-            out.printf("%s, blocks of %d tokens, tokenizer %s%n", name, block.blockSize, encoder.fingerprint());
+            out.printf("%s, blocks of %d tokens, tokenizer %s%n", name, blockSize, encoder.fingerprint());
             out.printf("%-6s %9s %10s %8s %8s  %s%n", "split", "examples", "tokens", "blocks", "dropped", "sha256 of block ids (int32 LE)");
             for (DataSource.LoadedSplit s : loaded) {
                 out.printf("%-6s %9d %10d %8d %8d  %s%n", s.text().split(), s.blocks().examples(), s.blocks().tokens(),

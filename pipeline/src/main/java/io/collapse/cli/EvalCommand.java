@@ -41,8 +41,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Mixin ForwardBatchOption batch;
 
-    @Option(names = "--max-blocks", paramLabel = "N", description = "Evaluate only the split's first N blocks.")
-    Integer maxBlocks;
+    @Option(names = "--max-blocks", defaultValue = "0", paramLabel = "N",
+            description = "Evaluate only the split's first N blocks; 0 = all (default).")
+    int maxBlocks;
 
     @Option(names = "--per-sequence", paramLabel = "FILE",
             description = "Write every block's perplexity, in block order: a JSON array if FILE ends in .json, else"
@@ -57,24 +58,17 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (maxBlocks != null && maxBlocks < 1) {
-            throw new IllegalArgumentException("--max-blocks: expected >= 1, got " + maxBlocks);
-        }
         long start = System.nanoTime();
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         Evaluator.Result r;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
-            int positions = loaded.config().maxPositionEmbeddings();
-            if (block.blockSize > positions) { // before the split is tokenized and cut into blocks of no use
-                throw new IllegalArgumentException("--block-size: expected 2.." + positions + " (the model's"
-                        + " max_position_embeddings), got " + block.blockSize);
-            }
+            int blockSize = block.tokens(loaded.config());
             TokenBlocks blocks = DataSource.bundled(dataset)
-                    .load(cache.dataPaths(), List.of(split), loaded.tokenizer(), block.blockSize).get(0).blocks();
-            TokenBlocks scored = blocks.first(maxBlocks == null ? 0 : maxBlocks, "--max-blocks");
+                    .load(cache.dataPaths(), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
+            TokenBlocks scored = blocks.first(maxBlocks, "--max-blocks");
             // Before the first batch, at the most blocks a batch will hold.
-            MemoryBudget.require("eval: --batch-size " + batch.batchSize + " of " + block.blockSize + "-token blocks",
-                    MemoryBudget.eval(loaded.config(), Math.min(batch.batchSize, scored.numBlocks()), block.blockSize,
+            MemoryBudget.require("eval: --batch-size " + batch.batchSize + " of " + blockSize + "-token blocks",
+                    MemoryBudget.eval(loaded.config(), Math.min(batch.batchSize, scored.numBlocks()), blockSize,
                             modelOptions.dataType().getNumOfBytes()), loaded.manager().getDevice(), "--batch-size or --block-size");
             try (ProgressBar bar = progress.shown() ? ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build() : null) {
                 r = Evaluator.evaluate(loaded.model(), scored, batch.batchSize, done -> {

@@ -106,16 +106,15 @@ final class TrainCommand implements Callable<Integer> {
         FineTune.checkOutDir(out); // before the lock, which would leave its file in a folder of the user's
         try (RunLock lock = RunLock.acquire(out, stdout.err());
                 ModelOptions.Loaded loaded = modelOptions.load()) {
+            int blockSize = block.tokens(loaded.config());
             List<DataSource.LoadedSplit> splits = source.dataSource(valid, null).load(cache.dataPaths(),
-                    List.of("train", "valid"), loaded.tokenizer(), block.blockSize);
+                    List.of("train", "valid"), loaded.tokenizer(), blockSize);
             TokenBlocks train = splits.get(0).blocks().first(trainBlocks, "--train-blocks");
             TokenBlocks valid = splits.get(1).blocks().first(validBlocks, "--valid-blocks");
-            // Before the first step; a block longer than the model's positions is refused, named, by FineTune.
-            if (block.blockSize <= loaded.config().maxPositionEmbeddings()) {
-                MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + block.blockSize + "-token blocks",
-                        MemoryBudget.train(loaded.config(), config.microBatch(), block.blockSize), loaded.manager().getDevice(),
-                        "--micro-batch or --block-size");
-            }
+            // Before the first step.
+            MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + blockSize + "-token blocks",
+                    MemoryBudget.train(loaded.config(), config.microBatch(), blockSize), loaded.manager().getDevice(),
+                    "--micro-batch or --block-size");
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), progress.shown() && !json);
             FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
             print(loaded.dir(), train, valid, config, result, output, (System.nanoTime() - start) / 1e9);
@@ -151,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
         doc.put("seconds", Math.round(seconds * 10) / 10.0);
         stdout.print(json, doc, w -> {
             w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
-                    model, dataset, train.numBlocks(), valid.numBlocks(), block.blockSize, result.steps(), seconds);
+                    model, dataset, train.numBlocks(), valid.numBlocks(), train.blockSize(), result.steps(), seconds);
             w.printf("best validation loss %.4f (perplexity %.2f) at epoch %d, step %d%n", result.bestValidLoss(),
                     Math.exp(result.bestValidLoss()), result.bestEpoch(), result.bestStep());
             w.printf("best model: %s%nlast model: %s%nevents: %s%n", result.bestDir(), result.lastDir(),

@@ -132,10 +132,12 @@ class EvalCommandTest {
                 "--cache-dir", cacheDir.toString());
         assertEquals(1, run.code());
         assertTrue(run.err().contains("split 'dev'"), run.err());
-        run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--max-blocks", "0",
+        // --max-blocks follows the one "first N blocks" rule (TokenBlocks.first: 0 = all, as --train-blocks and
+        // data.train_blocks), so -1 is the refused value now; 0 used to be refused here alone.
+        run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--max-blocks", "-1",
                 "--cache-dir", cacheDir.toString());
         assertEquals(1, run.code());
-        assertTrue(run.err().contains("--max-blocks: expected >= 1, got 0"), run.err());
+        assertTrue(run.err().contains("--max-blocks must be >= 0, got -1"), run.err());
         run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--block-size", "4096",
                 "--split", "valid", "--cache-dir", cacheDir.toString());
         assertEquals(1, run.code());

@@ -10,6 +10,7 @@ import io.collapse.model.CausalLM;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.train.AdamW;
 import io.collapse.train.FineTune;
+import io.collapse.train.TrainEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +93,7 @@ public final class TrainBench {
             CausalLM model = AutoModelForCausalLM.random(s.model, 0, manager, DataType.FLOAT32);
             FineTune.run(model, RandomTokens.blocks(1, (s.warmup + s.steps) * batch, s.blockSize, vocab),
                     RandomTokens.blocks(2, batch, s.blockSize, vocab), s.train, FineTune.Output.quiet(out), event -> {
-                        if (event.get("event").equals("step") && ((Number) event.get("step")).longValue() > s.warmup) {
+                        if (event.get("event").equals(TrainEvent.STEP.id()) && ((Number) event.get("step")).longValue() > s.warmup) {
                             rates.add(((Number) event.get("tokens_per_s")).doubleValue());
                         }
                     });

@@ -130,7 +130,7 @@ public final class Experiment {
             log.println(moved);
         }
         try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
-            events.append(RunPlatform.EVENT, platform.fields());
+            events.append(RunEvent.PLATFORM.id(), platform.fields());
             recordMemoryChanges(events);
             for (int k = 0; k < generations; k++) {
                 if (state.isDone(k, RunState.Phase.TRAIN)) {
@@ -143,7 +143,7 @@ public final class Experiment {
                     }
                     ran = true;
                     log.printf("generation %d/%d: %s%n", k, generations - 1, phase.id);
-                    events.append("phase_start", ConfigLoader.fields("generation", k, "phase", phase.id));
+                    events.append(RunEvent.PHASE_START.id(), ConfigLoader.fields("generation", k, "phase", phase.id));
                     long start = System.nanoTime();
                     Map<String, Object> metrics = runPhase(k, phase, events, start);
                     state = state.complete(k, phase, generations);
@@ -154,14 +154,14 @@ public final class Experiment {
                     Map<String, Object> done = ConfigLoader.fields("generation", k, "phase", phase.id,
                             "seconds", (System.nanoTime() - start) / 1e9);
                     done.putAll(metrics);
-                    events.append("phase_done", done);
+                    events.append(RunEvent.PHASE_DONE.id(), done);
                 }
                 if (ran && k < generations - 1) { // the last generation's report is the end's
                     listener.generationDone(runDir, k);
                 }
             }
             listener.generationDone(runDir, generations - 1);
-            events.append("run_done", ConfigLoader.fields("generations", generations));
+            events.append(RunEvent.RUN_DONE.id(), ConfigLoader.fields("generations", generations));
             state.complete(RunState.END, generations).write(runDir);
         }
     }
@@ -173,7 +173,7 @@ public final class Experiment {
     private void recordMemoryChanges(EventLog events) throws IOException {
         List<RunManifest.Change> changes = manifest.memoryChanges(cfg);
         for (RunManifest.Change c : changes) {
-            events.append("config_changed", ConfigLoader.fields("setting", c.setting(), "from", c.from(), "to", c.to()));
+            events.append(RunEvent.CONFIG_CHANGED.id(), ConfigLoader.fields("setting", c.setting(), "from", c.from(), "to", c.to()));
         }
         manifest.recordChanges(runDir, cfg, changes);
         for (RunManifest.Change c : changes) {

@@ -15,7 +15,6 @@ import java.util.Locale;
  */
 final class PhaseFailure {
 
-    static final String EVENT = "phase_failed";
 
     private PhaseFailure() {}
 
@@ -33,7 +32,7 @@ final class PhaseFailure {
     /** Appends the failure to {@code events}; a failure to append (a full disk) is added to {@code e}, not thrown. */
     static void record(EventLog events, int generation, RunState.Phase phase, double seconds, Throwable e) {
         try {
-            events.append(EVENT, ConfigLoader.fields("generation", generation, "phase", phase.id, "seconds", seconds,
+            events.append(RunEvent.PHASE_FAILED.id(), ConfigLoader.fields("generation", generation, "phase", phase.id, "seconds", seconds,
                     "error", ErrorLines.oneLine(e)));
         } catch (RuntimeException appendFailed) {
             e.addSuppressed(appendFailed);

@@ -29,8 +29,6 @@ import java.util.stream.Stream;
  */
 record RunPlatform(List<String> devices, String hardware, String libtorch, int threads) {
 
-    static final String EVENT = "platform";
-
     static RunPlatform current(List<Device> devices) {
         String hardware = devices.stream().map(RunPlatform::hardware).distinct().collect(Collectors.joining("; "));
         String libtorch = Engine.getEngine("PyTorch").getVersion() + (AdamW.fused(devices.get(0)) ? " with the fused AdamW" : "");
@@ -66,7 +64,7 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
 
     /** The platform the last start recorded in {@code events} (a run's events.jsonl), or null before the first. */
     static RunPlatform lastRecorded(Path events) throws IOException {
-        JsonNode e = EventLog.last(events, EVENT);
+        JsonNode e = EventLog.last(events, RunEvent.PLATFORM.id());
         if (e == null) {
             return null;
         }

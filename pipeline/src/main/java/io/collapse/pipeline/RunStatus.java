@@ -5,6 +5,7 @@ import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
 import io.collapse.io.ErrorLines;
 import io.collapse.train.EventLog;
+import io.collapse.train.TrainEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,9 +119,9 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         JsonNode last = null;
         for (JsonNode e : events) {
             String ev = e.path("event").asText();
-            if (ev.equals(PhaseFailure.EVENT)) {
+            if (ev.equals(RunEvent.PHASE_FAILED.id())) {
                 last = e;
-            } else if (ev.equals("phase_start") || ev.equals(RunPlatform.EVENT)) {
+            } else if (ev.equals(RunEvent.PHASE_START.id()) || ev.equals(RunEvent.PLATFORM.id())) {
                 last = null;
             }
         }
@@ -159,9 +160,9 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         }
         JsonNode last = null;
         for (JsonNode e : events) {
-            if (e.path("event").asText().equals("phase_start")) {
+            if (e.path("event").asText().equals(RunEvent.PHASE_START.id())) {
                 last = null;
-            } else if (e.path("event").asText().equals("step")) {
+            } else if (e.path("event").asText().equals(TrainEvent.STEP.id())) {
                 last = e;
             }
         }
@@ -181,7 +182,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
         Instant inFlightSince = null;
         for (JsonNode e : events) {
             String ev = e.path("event").asText();
-            if (ev.equals("phase_done")) {
+            if (ev.equals(RunEvent.PHASE_DONE.id())) {
                 double sec = e.path("seconds").asDouble();
                 double[] a = perPhase.computeIfAbsent(e.path("phase").asText(), p -> new double[2]);
                 a[0] += sec;
@@ -189,7 +190,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
                 all += sec;
                 n++;
                 inFlightSince = null;
-            } else if (ev.equals("phase_start")) {
+            } else if (ev.equals(RunEvent.PHASE_START.id())) {
                 inFlightSince = Instant.parse(e.path("time").asText());
             }
         }

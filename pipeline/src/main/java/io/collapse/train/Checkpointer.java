@@ -100,7 +100,7 @@ final class Checkpointer {
         double validLoss = Evaluator.evaluate(model, valid, run.config().microBatch(), done -> {}).loss();
         TrainState.Validation v = new TrainState.Validation(epoch, step, validLoss, trainLoss);
         history.add(v);
-        run.emit().emit("valid", ConfigLoader.fields("epoch", epoch, "step", step, "valid_loss", validLoss,
+        run.emit().emit(TrainEvent.VALID.id(), ConfigLoader.fields("epoch", epoch, "step", step, "valid_loss", validLoss,
                 "valid_ppl", Math.exp(validLoss)));
         if (!Double.isFinite(validLoss)) {
             throw new TrainingDivergedException("the validation loss", epoch, step, validLoss);
@@ -123,7 +123,7 @@ final class Checkpointer {
         TrainState committed = state.toBuilder().position(next, finished).bestIfImproved(v)
                 .files(stateDir, weightsFile, optimizerFile).history(history).lossScale(run.scaler()).build();
         committed.commit(stateDir);
-        run.emit().emit("checkpoint", ConfigLoader.fields("epoch", epoch, "step", step, "best", better, "dir", out.dir().toString()));
+        run.emit().emit(TrainEvent.CHECKPOINT.id(), ConfigLoader.fields("epoch", epoch, "step", step, "best", better, "dir", out.dir().toString()));
         if (better) {
             HfModelDir.replace(pendingBest, out.dir().resolve(BEST));
         }

@@ -87,7 +87,7 @@ final class EpochLoop {
         state = checkpointer.validateAndSave(state, new TrainState.Position(epoch + 1, 0, step, 0, 0),
                 windowLossSum / windowSteps, epoch == config.epochs() - 1);
         List<TrainState.Validation> history = checkpointer.history();
-        emit.emit("epoch", ConfigLoader.fields("epoch", epoch, "step", step, "train_loss", epochLossSum / epochSteps,
+        emit.emit(TrainEvent.EPOCH.id(), ConfigLoader.fields("epoch", epoch, "step", step, "train_loss", epochLossSum / epochSteps,
                 "valid_loss", history.get(history.size() - 1).validLoss(), "best_valid_loss", state.bestValidLoss()));
         return state;
     }
@@ -108,7 +108,7 @@ final class EpochLoop {
         double tokensPerSecond = (to - from) * (double) train.blockSize() / ((System.nanoTime() - startNanos) / 1e9);
         progress.step(epoch, config.epochs(), step + 1, b.loss(), tokensPerSecond);
         if ((step + 1) % config.logEverySteps() == 0) {
-            emit.emit("step", stepFields(epoch, step, lr, u, tokensPerSecond));
+            emit.emit(TrainEvent.STEP.id(), stepFields(epoch, step, lr, u, tokensPerSecond));
         }
         return b.loss();
     }

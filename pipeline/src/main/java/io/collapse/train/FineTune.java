@@ -40,7 +40,7 @@ import java.util.SplittableRandom;
  */
 public final class FineTune {
 
-    /** Receives every event also written to events.jsonl ("step", "valid", "epoch", "checkpoint", "done"). */
+    /** Receives every event also written to events.jsonl (the names are {@link TrainEvent}). */
     @FunctionalInterface
     public interface Listener {
         void onEvent(Map<String, Object> event);
@@ -148,7 +148,7 @@ public final class FineTune {
                     state = loop.run(epoch, state, stepLosses);
                 }
             }
-            emit.emit("done", ConfigLoader.fields("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
+            emit.emit(TrainEvent.DONE.id(), ConfigLoader.fields("steps", state.globalStep(), "best_valid_loss", state.bestValidLoss(),
                     "best_epoch", state.bestEpoch(), "best_step", state.bestStep()));
             return new Result(state.bestValidLoss(), state.bestEpoch(), state.bestStep(), state.globalStep(),
                     stepLosses, checkpointer.history(), outDir.resolve(Checkpointer.BEST), outDir.resolve(Checkpointer.LAST));
@@ -172,13 +172,13 @@ public final class FineTune {
             // again from the start reaches the uninterrupted run's result; the state is kept aside.
             Path file = stateDir.resolve(TrainState.FILE);
             Files.move(file, file.resolveSibling(TrainState.FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
-            emit.emit("checkpoint_damaged", Map.of("error", damaged.getMessage(), "kept_as", TrainState.FILE + ".damaged"));
+            emit.emit(TrainEvent.CHECKPOINT_DAMAGED.id(), Map.of("error", damaged.getMessage(), "kept_as", TrainState.FILE + ".damaged"));
             return fresh;
         }
         model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), model.manager(), model.dataType());
         Path optimizerFile = stateDir.resolve(state.optimizer());
         optimizer.load(Safetensors.read(optimizerFile), savedStepCount(optimizerFile), trainableParameters(model));
-        emit.emit("resume", Map.of("epoch", state.epoch(), "step", state.globalStep()));
+        emit.emit(TrainEvent.RESUME.id(), Map.of("epoch", state.epoch(), "step", state.globalStep()));
         return state;
     }
 

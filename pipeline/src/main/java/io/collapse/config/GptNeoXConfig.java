@@ -66,8 +66,8 @@ public record GptNeoXConfig(
         Check.layers("num_hidden_layers", numHiddenLayers);
         Check.divisible("hidden_size", hiddenSize, "num_attention_heads", numAttentionHeads);
         Activation.fromHf("hidden_act", hiddenAct);
-        Check.positive("config: layer_norm_eps", layerNormEps);
-        Check.positive("config: initializer_range", initRange);
+        Check.positiveBelow("layer_norm_eps", layerNormEps, 1);
+        Check.positiveBelow("initializer_range", initRange, 10);
         Check.dropout("attention_dropout", attentionDropout);
         Check.dropout("hidden_dropout", hiddenDropout);
         Check.modelType(modelType, "gpt_neox");

@@ -59,6 +59,7 @@ public record OptConfig(
         Activation.fromHf("activation_function", activationFunction);
         Check.dropout("dropout", dropout);
         Check.dropout("attention_dropout", attentionDropout);
+        Check.positiveBelow("init_std", initStd, 10);
         Check.modelType(modelType, "opt");
         if (!tieWordEmbeddings) {
             throw new IllegalArgumentException(

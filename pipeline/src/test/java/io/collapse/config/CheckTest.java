@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -54,5 +56,33 @@ class CheckTest {
         refused("config: initializer_range must lie in (0, 10), got 0.0", () -> Check.positiveBelow("initializer_range", 0, 10));
         assertDoesNotThrow(() -> Check.specialTokenIds(10, null, 0, 9));
         refused("config: special token id -1 (pad/bos/eos) must lie in [0, vocab_size=10)", () -> Check.specialTokenIds(10, 1, -1, 10));
+    }
+
+    /** Every family checks its norm epsilon (below 1) and init std (below 10) the one way, under its own key. */
+    @Test
+    void everyFamilyChecksItsEpsilonAndInitTheSameWay() {
+        Map<String, Object> llamaLike = ConfigLoader.fields("vocab_size", 100, "hidden_size", 8, "num_hidden_layers", 1,
+                "num_attention_heads", 2, "intermediate_size", 16, "max_position_embeddings", 32);
+        Map<String, Map<String, Object>> valid = Map.of(
+                "opt", ConfigLoader.fields("vocab_size", 100, "hidden_size", 8, "num_hidden_layers", 1,
+                        "num_attention_heads", 2, "ffn_dim", 16, "max_position_embeddings", 32),
+                "gpt2", ConfigLoader.fields("vocab_size", 100, "n_embd", 8, "n_layer", 1, "n_head", 2),
+                "llama", llamaLike,
+                "gpt_neox", llamaLike);
+        Map<String, List<String>> keys = Map.of("opt", List.of("init_std"),
+                "gpt2", List.of("initializer_range", "layer_norm_epsilon"),
+                "llama", List.of("initializer_range", "rms_norm_eps"),
+                "gpt_neox", List.of("initializer_range", "layer_norm_eps"));
+        keys.forEach((family, names) -> {
+            for (String key : names) {
+                Map<String, Object> fields = new LinkedHashMap<>(valid.get(family));
+                fields.put("model_type", family);
+                fields.put(key, 1e9);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LmConfig.of(fields),
+                        family + " " + key);
+                int max = key.endsWith("eps") || key.endsWith("epsilon") ? 1 : 10;
+                assertTrue(e.getMessage().contains(key + " must lie in (0, " + max + "), got 1.0E9"), e.getMessage());
+            }
+        });
     }
 }

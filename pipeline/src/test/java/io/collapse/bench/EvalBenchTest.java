@@ -17,7 +17,7 @@ class EvalBenchTest {
     void countsTheTokensOfEveryBatchInTheSpan() {
         LmConfig tiny = Presets.get("tiny");
         EvalBench.Result result = EvalBench.run(new EvalBench.Settings(tiny, 2, 8, 0.05, TestDevice.device(), 16));
-        assertTrue(result.batches() >= 1);
+        assertTrue(result.batches() >= 1, result.batches() + " batches");
         assertTrue(result.seconds() >= 0.05, "the span runs at least as long as asked: " + result.seconds());
         assertEquals(result.batches() * 2 * 8 / result.seconds(), result.tokensPerS(), 1e-9);
         assertEquals(2.0 * tiny.matmulParameters() * result.tokensPerS() / result.matmulFlopsPerS(), result.rates().mfu(),

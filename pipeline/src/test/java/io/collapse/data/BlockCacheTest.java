@@ -93,7 +93,7 @@ class BlockCacheTest {
         SplitText split = split(50);
         TextEncoder big = new ByteEncoder(70_000);
         TokenBlocks built = cache.load(split, big, 8);
-        assertTrue(built.maxId() > 65535);
+        assertTrue(built.maxId() > 65535, "max id " + built.maxId());
         TokenBlocks mapped = cache.load(split, big, 8);
         assertSameBlocks(built, mapped);
         long data = 4L * built.numBlocks() * 8;

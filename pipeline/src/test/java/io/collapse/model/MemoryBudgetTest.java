@@ -55,6 +55,6 @@ class MemoryBudgetTest {
 
     @Test
     void cpuLimitIsThePhysicalMemory() {
-        assertTrue(MemoryBudget.limit(Device.cpu()) > GB / 4);
+        assertTrue(MemoryBudget.limit(Device.cpu()) > GB / 4, "limit " + MemoryBudget.limit(Device.cpu()));
     }
 }

@@ -71,7 +71,8 @@ public record RunManifest(
 
     /** Whether a {@code --set} ("train.micro_batch=16") sets one of the {@link #MEMORY_SETTINGS}. */
     public static boolean isMemoryOverride(String override) {
-        return MEMORY_SETTINGS.contains(ConfigLoader.overridePath(override));
+        String path = ConfigLoader.overridePath(override);
+        return path != null && MEMORY_SETTINGS.contains(path);
     }
 
     /** One memory setting changed when the run was continued at {@code time}. */
@@ -109,6 +110,9 @@ public record RunManifest(
     /** This manifest's config with {@code overrides} of {@link #MEMORY_SETTINGS} applied. */
     private RunConfig configWith(Path runDir, List<String> overrides) throws IOException {
         for (String o : overrides) {
+            if (ConfigLoader.overridePath(o) == null) {
+                throw new IllegalArgumentException("--set expects path.to.field=value, got '" + o + "'");
+            }
             if (!isMemoryOverride(o)) {
                 throw new IllegalArgumentException("--set " + o + ": a run continues with the config it began with;"
                         + " only " + String.join(" and ", MEMORY_SETTINGS) + " may change");
@@ -140,7 +144,7 @@ public record RunManifest(
             return cfg;
         }
         checkFormat(runDir, m);
-        JsonNode stored = storedConfig(m);
+        JsonNode stored = storedConfig(m, runDir.resolve(RunFiles.RUN).toString());
         JsonNode asked = configTree(cfg);
         List<String> differences = ConfigLoader.differences(stored, asked, "");
         List<String> refused = differences.stream().filter(d -> settingOf(d) == null).toList();
@@ -181,7 +185,7 @@ public record RunManifest(
      * stamped now; {@link #recordChanges} writes them.
      */
     List<Change> memoryChanges(RunConfig cfg) throws IOException {
-        return changesBetween(storedConfig(this), configTree(cfg), Instant.now().toString());
+        return changesBetween(storedConfig(this, RunFiles.RUN), configTree(cfg), Instant.now().toString());
     }
 
     /** The {@link #MEMORY_SETTINGS} whose values differ between two config trees, stamped {@code time}. */
@@ -200,7 +204,7 @@ public record RunManifest(
     /** The value a memory setting had when the run began: the first change's "from", else the stored one. */
     JsonNode startedWith(String setting) throws IOException {
         return changes.stream().filter(c -> c.setting().equals(setting))
-                .findFirst().map(Change::from).orElse(at(storedConfig(this), setting));
+                .findFirst().map(Change::from).orElse(at(storedConfig(this, RunFiles.RUN), setting));
     }
 
     /** Writes {@code runDir}'s run.json as this manifest with {@code cfg} as its config and {@code added} in its history (nothing when none). */
@@ -223,8 +227,8 @@ public record RunManifest(
     }
 
     /** The stored config read back through the record, so fields added since the run began compare at their defaults. */
-    private static JsonNode storedConfig(RunManifest m) throws IOException {
-        return configTree(ConfigLoader.JSON.treeToValue(m.config(), RunConfig.class));
+    private static JsonNode storedConfig(RunManifest m, String source) throws IOException {
+        return configTree(ConfigLoader.fromTree(m.config().deepCopy(), RunConfig.class, List.of(), source));
     }
 
     /**

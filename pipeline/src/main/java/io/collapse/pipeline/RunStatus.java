@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -170,6 +171,15 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
                 + ", loss " + String.format("%.4f", last.path("loss").asDouble());
     }
 
+    /** An event's time; null for a damaged line's (skipped, as EventLog skips lines it cannot read). */
+    private static Instant time(JsonNode event) {
+        try {
+            return Instant.parse(event.path("time").asText());
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
     /**
      * Seconds left: each remaining phase costs what the same phase cost on average so far (any
      * phase's average when that one has not run yet), less what the phase in flight has used
@@ -191,7 +201,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
                 n++;
                 inFlightSince = null;
             } else if (ev.equals(RunEvent.PHASE_START.id())) {
-                inFlightSince = Instant.parse(e.path("time").asText());
+                inFlightSince = time(e);
             }
         }
         if (n == 0) {

@@ -186,6 +186,21 @@ class RunManifestTest {
         }
     }
 
+    /** A stored config with a field this version does not know, and a --set without '=', are named in one line. */
+    @Test
+    void anUnknownStoredFieldAndASetWithoutAValueAreNamed() throws IOException {
+        RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "a"));
+        IllegalArgumentException set = assertThrows(IllegalArgumentException.class,
+                () -> RunManifest.readConfig(runDir, List.of("train.micro_batch")));
+        assertEquals("--set expects path.to.field=value, got 'train.micro_batch'", set.getMessage());
+        Path file = runDir.resolve(RunFiles.RUN);
+        ObjectNode doc = (ObjectNode) new ObjectMapper().readTree(file.toFile());
+        ((ObjectNode) doc.path("config").path("train")).put("bogus", 1);
+        Files.writeString(file, doc.toString());
+        IOException e = assertThrows(IOException.class, () -> RunManifest.effectiveConfig(runDir, smoke(), List.of(), quiet()));
+        assertTrue(e.getMessage().startsWith(file + ": unknown field 'train.bogus'"), e.getMessage());
+    }
+
     /** Makes {@code dir}/run.json say it was written by collapse {@code version}. */
     static void makeVersion(Path dir, String version) throws IOException {
         Path file = dir.resolve(RunFiles.RUN);

@@ -21,6 +21,10 @@ public final class JsonFiles {
      */
     public static <T> T readIfPresent(ObjectMapper json, Path file, Class<T> type, String notA,
             Function<IOException, String> why) throws IOException {
+        String instead = RegularFiles.instead(file);
+        if (instead != null) { // a FIFO would block the read for ever
+            throw new IOException(file + ": " + notA + " (" + instead + ")");
+        }
         if (!Files.exists(file)) {
             return null;
         }

@@ -20,15 +20,20 @@ public final class RegularFiles {
      * @throws IOException naming {@code file} and what it is instead
      */
     public static boolean isPresent(Path file) throws IOException {
-        if (Files.isRegularFile(file)) {
-            return true;
+        String instead = instead(file);
+        if (instead != null) {
+            throw new IOException(file + ": " + instead + "; expected a file");
         }
-        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
+        return Files.isRegularFile(file);
+    }
+
+    /** What stands where {@code file} belongs instead of a regular file ("a folder"…); null for a file or nothing. */
+    public static String instead(Path file) {
+        if (Files.isRegularFile(file) || !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
         }
-        String what = Files.isDirectory(file) ? "a folder"
+        return Files.isDirectory(file) ? "a folder"
                 : Files.isSymbolicLink(file) && !Files.exists(file) ? "a link to nothing (or a loop of links)"
                 : "not a regular file (a FIFO or device?)";
-        throw new IOException(file + ": " + what + "; expected a file");
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.io.ErrorLines;
 import io.collapse.io.Pause;
+import io.collapse.io.RegularFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -92,6 +93,7 @@ public final class RunLock implements AutoCloseable {
             throw new HeldException("run directory " + runDir + " is in use by " + describe(holder())
                     + "; one process at a time may write a run (wait for it, or stop it)");
         }
+        RegularFiles.isPresent(file); // a FIFO or folder there is refused by name
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             FileLock lock = tryLock(ch);
@@ -141,6 +143,7 @@ public final class RunLock implements AutoCloseable {
             return new Holder(State.NONE, null);
         }
         try {
+            RegularFiles.isPresent(file); // opening a FIFO would wait for a writer
             if (heldHere(file)) { // not to be opened (see HELD)
                 return new Holder(State.RUNNING, describe(holder()));
             }
@@ -200,8 +203,9 @@ public final class RunLock implements AutoCloseable {
             JsonNode n = ConfigLoader.JSON.readTree(content);
             return "pid " + n.path("pid").asText("?") + " on host " + n.path("host").asText("?")
                     + " (started " + n.path("started").asText("?") + ")";
-        } catch (IOException | RuntimeException e) {
-            return "another process ('" + content.strip() + "')";
+        } catch (IOException | RuntimeException e) { // damaged: at most a line of it, control characters shown as '?'
+            String shown = content.strip().replaceAll("\\p{Cntrl}", "?");
+            return "another process ('" + (shown.length() <= 80 ? shown : shown.substring(0, 77) + "...") + "')";
         }
     }
 

@@ -7,6 +7,7 @@ import io.collapse.eval.PplFile;
 import io.collapse.generate.CorpusManifest;
 import io.collapse.generate.SyntheticCorpus;
 import io.collapse.io.Checksums;
+import io.collapse.io.RegularFiles;
 import io.collapse.pipeline.RunFiles;
 import io.collapse.pipeline.RunState;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +45,7 @@ public final class RunReader {
         String regime = "default";
         Integer seed = null;
         try {
-            JsonNode run = JSON.readTree(dir.resolve(RunFiles.RUN).toFile());
+            JsonNode run = readObject(dir.resolve(RunFiles.RUN));
             name = run.path("name").asText(name);
             regime = run.path("regime").path("name").asText(regime);
             seed = run.path("seed").canConvertToInt() ? run.path("seed").asInt() : null;
@@ -91,7 +93,7 @@ public final class RunReader {
         Path evalFile = genDir.resolve(RunFiles.EVAL);
         if (Files.exists(evalFile)) {
             try {
-                eval = eval(JSON.readTree(evalFile.toFile()));
+                eval = eval(readObject(evalFile));
             } catch (IOException e) {
                 warnings.add(evalFile + ": skipped, unreadable (" + StrictJson.reason(e) + ")");
             }
@@ -187,12 +189,26 @@ public final class RunReader {
         }
     }
 
+    /** A run file's JSON object; a FIFO or folder in its place (never waited on), an empty file or another value fails. */
+    private static JsonNode readObject(Path file) throws IOException {
+        String instead = RegularFiles.instead(file);
+        if (instead != null) {
+            throw new IOException(instead + ", expected a file");
+        }
+        JsonNode node = JSON.readTree(file.toFile());
+        if (node == null || !node.isObject()) {
+            String what = node == null || node.isMissingNode() ? "empty" : "a JSON " + node.getNodeType().name().toLowerCase(Locale.ROOT);
+            throw new IOException(what + ", expected a JSON object");
+        }
+        return node;
+    }
+
     private static String readState(Path file, List<String> warnings) {
         if (!Files.exists(file)) {
             return "no state.json";
         }
         try {
-            JsonNode s = JSON.readTree(file.toFile());
+            JsonNode s = readObject(file);
             String phase = s.path("phase").asText("?");
             return s.has("generation") ? "generation " + s.path("generation").asInt() + ", " + phase : phase;
         } catch (IOException e) {

@@ -4,11 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.config.ConfigLoader;
 import io.collapse.io.HaltHook;
+import io.collapse.io.RegularFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * {@code events.jsonl}: one JSON object per line, {@code {"time": ISO-8601, "event": ..., ...}},
@@ -42,35 +48,69 @@ public final class EventLog implements AutoCloseable {
     /** Every readable line of {@code file} in order; none when it is absent. A torn or damaged line is skipped. */
     public static List<JsonNode> read(Path file) throws IOException {
         List<JsonNode> out = new ArrayList<>();
-        for (String line : lines(file)) {
+        eachLine(file, line -> {
             JsonNode n = parse(line);
             if (n != null) {
                 out.add(n);
             }
-        }
+        });
         return out;
     }
 
     /** The last readable {@code event} line of {@code file}, or null: only lines naming it are parsed (a run logs ~10⁵ steps). */
     public static JsonNode last(Path file, String event) throws IOException {
-        String[] lines = lines(file);
         String tag = "\"event\":" + JSON.writeValueAsString(event); // as append writes it
-        for (int i = lines.length - 1; i >= 0; i--) {
-            JsonNode n = lines[i].contains(tag) ? parse(lines[i]) : null;
+        JsonNode[] last = {null};
+        eachLine(file, line -> {
+            JsonNode n = line.contains(tag) ? parse(line) : null;
             if (n != null && event.equals(n.path("event").asText())) {
-                return n;
+                last[0] = n;
             }
-        }
-        return null;
+        });
+        return last[0];
     }
 
-    /** Decoded leniently: a kill may tear a multi-byte character, and the torn tail is only cut on the next open. */
-    private static String[] lines(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return new String[0];
+    /** Longer lines are damage (an event is a few hundred bytes): skipped unread, so no line can exhaust the heap. */
+    private static final int MAX_LINE_CHARS = 1 << 24;
+
+    /**
+     * Each line of {@code file} in order, none when it is absent; streamed, so a log of any length is
+     * read. Decoded leniently: a kill may tear a multi-byte character, and the torn tail is only cut
+     * on the next open. A folder or FIFO where the log belongs is refused, not waited on.
+     */
+    private static void eachLine(Path file, Consumer<String> use) throws IOException {
+        String instead = RegularFiles.instead(file);
+        if (instead != null) {
+            throw new IOException(file + ": cannot read the events log (" + instead + ")");
         }
-        try {
-            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n");
+        if (!Files.exists(file)) {
+            return;
+        }
+        CharsetDecoder lenient = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+        try (Reader in = new InputStreamReader(Files.newInputStream(file), lenient)) {
+            StringBuilder line = new StringBuilder();
+            boolean tooLong = false;
+            char[] buf = new char[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        if (!tooLong) {
+                            use.accept(line.toString());
+                        }
+                        line.setLength(0);
+                        tooLong = false;
+                    } else if (!tooLong && line.length() < MAX_LINE_CHARS) {
+                        line.append(buf[i]);
+                    } else {
+                        tooLong = true;
+                        line.setLength(0);
+                    }
+                }
+            }
+            if (!tooLong && line.length() > 0) {
+                use.accept(line.toString());
+            }
         } catch (IOException e) {
             throw new IOException(file + ": cannot read the events log (" + e.getMessage() + ")", e);
         }
@@ -87,6 +127,10 @@ public final class EventLog implements AutoCloseable {
 
     /** Truncates {@code file} after its last newline (nothing when it ends with one, or is absent). */
     static void cutTornTail(Path file) throws IOException {
+        String instead = RegularFiles.instead(file);
+        if (instead != null) {
+            throw new IOException(file + ": cannot repair the events log (" + instead + ")");
+        }
         if (!Files.exists(file)) {
             return;
         }

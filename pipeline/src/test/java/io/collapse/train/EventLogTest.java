@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,5 +40,18 @@ class EventLogTest {
         Path file = Files.createDirectory(dir.resolve("events.jsonl"));
         IOException e = assertThrows(IOException.class, () -> EventLog.read(file));
         assertTrue(e.getMessage().startsWith(file + ": cannot read the events log ("), e.getMessage());
+    }
+
+    /** The log is streamed and a line longer than any event (damage: zeros, a pasted file) is passed over unread. */
+    @Test
+    void aHugeLineIsSkippedAndTheRestRead() throws IOException {
+        Path file = dir.resolve("events.jsonl");
+        try (var out = Files.newBufferedWriter(file)) {
+            out.write("{\"event\":\"a\"}\n");
+            out.write("x".repeat((1 << 24) + 10));
+            out.write("\n{\"event\":\"b\"}\n");
+        }
+        assertEquals(List.of("a", "b"), EventLog.read(file).stream().map(n -> n.path("event").asText()).toList());
+        assertEquals("b", EventLog.last(file, "b").path("event").asText());
     }
 }

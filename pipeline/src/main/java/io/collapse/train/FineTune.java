@@ -158,14 +158,15 @@ public final class FineTune {
     /** Continues from the last committed checkpoint of the same config and data as {@code fresh}, or starts. */
     private static TrainState resumeOrStart(CausalLM model, AdamW optimizer, TrainState fresh, Path stateDir,
             Emitter emit) throws IOException {
-        TrainState state = TrainState.readIfPresent(stateDir);
-        if (state == null) {
-            return fresh;
-        }
-        checkResumable(state, fresh, stateDir);
-        state = state.toBuilder(fresh.config()).build(); // the micro-batch may have changed
-        state.removeUnreferenced(stateDir); // a write that failed after the last commit
+        TrainState state;
         try {
+            state = TrainState.readIfPresent(stateDir);
+            if (state == null) {
+                return fresh;
+            }
+            checkResumable(state, fresh, stateDir);
+            state = state.toBuilder(fresh.config()).build(); // the micro-batch may have changed
+            state.removeUnreferenced(stateDir); // a write that failed after the last commit
             state.checkFiles(stateDir);
         } catch (CheckpointException damaged) {
             // Loaded, it would go on from other weights than the run had, without a word. Training

@@ -1,5 +1,6 @@
 package io.collapse.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -199,10 +200,21 @@ public record TrainState(
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** The state in {@code dir}, or null when no checkpoint was ever committed there. */
+    /**
+     * The state in {@code dir}, or null when no checkpoint was ever committed there. What the file
+     * holds being unusable (torn, not JSON, null, not a file) is a {@link CheckpointException}, as a
+     * damaged weight file is; an error reading it (the disk, permissions) is not.
+     */
     public static TrainState readIfPresent(Path dir) throws IOException {
-        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state",
-                StrictJson::reason);
+        try {
+            return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state",
+                    StrictJson::reason);
+        } catch (IOException e) {
+            if (e.getCause() == null || e.getCause() instanceof JsonProcessingException) {
+                throw new CheckpointException(e);
+            }
+            throw e;
+        }
     }
 
     /** Refuses weight or optimizer files in {@code dir} whose CRC32C is not the one recorded (a state from before 0.3.3 has none). */
@@ -211,6 +223,9 @@ public record TrainState(
             return;
         }
         for (Map.Entry<String, String> f : crc32c.entrySet()) {
+            if (!Files.isRegularFile(dir.resolve(f.getKey()))) {
+                throw new CheckpointException(dir.resolve(f.getKey()), "missing, but " + FILE + " names it: the checkpoint is damaged");
+            }
             String found = Checksums.crc32c(dir.resolve(f.getKey()));
             if (!found.equals(f.getValue())) {
                 throw new CheckpointException(dir.resolve(f.getKey()), "CRC32C " + found + ", but " + FILE + " recorded "

@@ -149,6 +149,28 @@ class FineTuneTest {
                 && e.get("error").toString().contains(weights + ": CRC32C ")), events.toString());
     }
 
+    /** An unreadable state.json, or a checkpoint file it names gone, is damage too: set aside, trained again, the same result. */
+    @Test
+    void anUnreadableStateOrAMissingCheckpointFileIsSetAsideToo() throws Exception {
+        FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
+        for (String damage : List.of("empty-state", "missing-optimizer")) {
+            Path out = tmp.resolve(damage);
+            trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
+            Path state = out.resolve("state/state.json");
+            if (damage.equals("empty-state")) {
+                Files.writeString(state, "");
+            } else {
+                Files.delete(state.resolveSibling(JSON.readTree(state.toFile()).path("optimizer").asText()));
+            }
+            List<Map<String, Object>> events = new ArrayList<>();
+            FineTune.Result resumed = train(out, CHECKPOINTING, events::add);
+            assertSameRun(full, resumed);
+            assertSameWeights(tmp.resolve("full/last"), out.resolve("last"));
+            assertTrue(Files.exists(out.resolve("state/state.json.damaged")), damage);
+            assertTrue(events.stream().anyMatch(e -> "checkpoint_damaged".equals(e.get("event"))), damage + ": " + events);
+        }
+    }
+
     @Test
     void aRunContinuesWithAnotherMicroBatchButNoOtherChange() throws Exception {
         Path out = tmp.resolve("crashed");

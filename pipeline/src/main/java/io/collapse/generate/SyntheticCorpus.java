@@ -6,11 +6,14 @@ import io.collapse.data.BlockCodec;
 import io.collapse.data.TokenBlocks;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.io.DamagedFileException;
 import io.collapse.model.Scope;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -158,7 +161,15 @@ public final class SyntheticCorpus {
     /** The manifest to continue from: the one on disk if it is this job's and its shards check out, else a fresh one. */
     private static CorpusManifest resumable(Path dir, CorpusManifest fresh, List<Integer> eosIds, CorpusProgress progress)
             throws IOException {
-        CorpusManifest read = CorpusManifest.read(dir);
+        CorpusManifest read;
+        try {
+            read = CorpusManifest.read(dir);
+        } catch (DamagedFileException e) { // kept aside; the shards are written again (a disk error stops the run instead)
+            Path file = dir.resolve(CorpusManifest.FILE);
+            Files.move(file, file.resolveSibling(CorpusManifest.FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+            progress.rewritingFrom(0, e.getMessage() + "; kept as " + CorpusManifest.FILE + ".damaged");
+            return fresh;
+        }
         if (read == null) {
             return fresh;
         }

@@ -1,5 +1,6 @@
 package io.collapse.io;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,13 +18,14 @@ public final class JsonFiles {
 
     /**
      * {@code file} as a {@code type}, or null when there is none; a file that does not read, or holds
-     * JSON null, fails as "FILE: NOT_A (why)", {@code why} telling the failure in the user's words.
+     * JSON null, fails as "FILE: NOT_A (why)", {@code why} telling the failure in the user's words:
+     * a {@link DamagedFileException} where the content is at fault, not the disk.
      */
     public static <T> T readIfPresent(ObjectMapper json, Path file, Class<T> type, String notA,
             Function<IOException, String> why) throws IOException {
         String instead = RegularFiles.instead(file);
         if (instead != null) { // a FIFO would block the read for ever
-            throw new IOException(file + ": " + notA + " (" + instead + ")");
+            throw new DamagedFileException(file + ": " + notA + " (" + instead + ")", null);
         }
         if (!Files.exists(file)) {
             return null;
@@ -31,12 +33,14 @@ public final class JsonFiles {
         T value;
         try {
             value = json.readValue(file.toFile(), type);
+        } catch (JsonProcessingException e) {
+            throw new DamagedFileException(file + ": " + notA + " (" + why.apply(e) + ")", e);
         } catch (IOException e) {
             throw new IOException(file + ": " + notA + " (" + why.apply(e) + ")", e);
         }
         // A file that says null is damaged, not absent: read as absent, finished work would be redone.
         if (value == null) {
-            throw new IOException(file + ": " + notA + " (it holds JSON null; expected an object)");
+            throw new DamagedFileException(file + ": " + notA + " (it holds JSON null; expected an object)", null);
         }
         return value;
     }

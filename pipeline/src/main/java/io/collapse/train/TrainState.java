@@ -1,6 +1,5 @@
 package io.collapse.train;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -10,6 +9,7 @@ import io.collapse.config.StrictJson;
 import io.collapse.config.TrainConfig;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.io.DamagedFileException;
 import io.collapse.io.JsonFiles;
 import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.HostTensor;
@@ -209,11 +209,8 @@ public record TrainState(
         try {
             return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state",
                     StrictJson::reason);
-        } catch (IOException e) {
-            if (e.getCause() == null || e.getCause() instanceof JsonProcessingException) {
-                throw new CheckpointException(e);
-            }
-            throw e;
+        } catch (DamagedFileException e) {
+            throw new CheckpointException(e);
         }
     }
 

@@ -72,6 +72,19 @@ class SyntheticCorpusTest {
     }
 
     /** Stops the writer right after shard {@code shard} is committed. */
+    /** Collects every "rewriting from shard N" as "N: why". */
+    private static CorpusProgress telling(List<String> told) {
+        return new CorpusProgress() {
+            @Override
+            public void blocksDone(int done, int total) {}
+
+            @Override
+            public void rewritingFrom(int from, String why) {
+                told.add(from + ": " + why);
+            }
+        };
+    }
+
     private static CorpusProgress killAfterShard(int shard) {
         return new CorpusProgress() {
             @Override
@@ -163,15 +176,7 @@ class SyntheticCorpusTest {
         Files.write(shard, bytes);
         // A damaged shard is redone, not trusted: the result equals an undamaged run's.
         List<String> told = new ArrayList<>();
-        write(dir, beam(), 2, new CorpusProgress() {
-            @Override
-            public void blocksDone(int done, int total) {}
-
-            @Override
-            public void rewritingFrom(int from, String why) {
-                told.add(from + ": " + why);
-            }
-        });
+        write(dir, beam(), 2, telling(told));
         assertEquals(1, told.size(), told.toString());
         assertTrue(told.get(0).startsWith("0: ") && told.get(0).contains("shard-00000.bin"), told.get(0));
         Path clean = tmp.resolve("clean");
@@ -185,6 +190,26 @@ class SyntheticCorpusTest {
         Files.write(shard, bytes);
         e = assertThrows(IOException.class, () -> SyntheticCorpus.read(dir));
         assertTrue(e.getMessage().contains("shard-00000.bin") && e.getMessage().contains("sha256"), e.getMessage());
+    }
+
+    /** A manifest cut short (a full disk, a bad copy) is kept aside and the corpus written again, to the same bytes. */
+    @Test
+    void aDamagedManifestIsKeptAsideAndTheCorpusWrittenAgain() throws Exception {
+        Path clean = tmp.resolve("clean-m");
+        write(clean, beam(), 2, CorpusProgress.NONE);
+        Path dir = tmp.resolve("torn-m");
+        write(dir, beam(), 2, CorpusProgress.NONE);
+        Path manifest = dir.resolve(CorpusManifest.FILE);
+        String whole = Files.readString(manifest);
+        Files.writeString(manifest, whole.substring(0, whole.length() / 2));
+        List<String> told = new ArrayList<>();
+        write(dir, beam(), 2, telling(told));
+        assertEquals(1, told.size(), told.toString());
+        assertTrue(told.get(0).startsWith("0: " + manifest + ": not a synthetic corpus manifest"), told.get(0));
+        assertTrue(Files.exists(dir.resolve(CorpusManifest.FILE + ".damaged")));
+        for (String f : files(clean)) {
+            assertArrayEquals(Files.readAllBytes(clean.resolve(f)), Files.readAllBytes(dir.resolve(f)), f);
+        }
     }
 
     @Test

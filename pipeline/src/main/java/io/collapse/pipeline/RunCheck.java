@@ -1,5 +1,6 @@
 package io.collapse.pipeline;
 
+import io.collapse.eval.PplFile;
 import io.collapse.generate.SyntheticCorpus;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
@@ -102,6 +103,15 @@ final class RunCheck {
         return aside;
     }
 
+    /** What is wrong with a per-sequence perplexity file that should hold {@code n} values (any number when n < 0), or null. */
+    private static String pplProblem(Path file, long n) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return file.getFileName() + " is missing";
+        }
+        int found = PplFile.read(file).length; // every value a finite perplexity > 0
+        return n >= 0 && found != n ? file.getFileName() + " holds " + found + " perplexities, expected " + n : null;
+    }
+
     /** What is wrong with a finished unit's output, or null. */
     private static String problem(Path genDir, GenerationRecord ev, int k, RunState.Phase phase) {
         try {
@@ -125,14 +135,12 @@ final class RunCheck {
                     if (ev.corpus() == null) {
                         return RunFiles.EVAL + " lacks the corpus scores";
                     }
-                    long want = 4L * ev.corpus().blocks();
-                    Path ppl = genDir.resolve(RunFiles.CORPUS_PPL);
-                    if (!Files.exists(ppl) || Files.size(ppl) != want) {
-                        return ppl.getFileName() + " is missing or not " + want + " bytes";
+                    String corpus = pplProblem(genDir.resolve(RunFiles.CORPUS_PPL), ev.corpus().blocks());
+                    if (corpus != null || k > 0) {
+                        return corpus;
                     }
-                    if (k == 0 && !Files.exists(genDir.resolve(RunFiles.REAL_PPL))) {
-                        return RunFiles.REAL_PPL + " is missing";
-                    }
+                    // Generation 0 trained on the real training blocks; their perplexities are scored with the corpus's.
+                    return pplProblem(genDir.resolve(RunFiles.REAL_PPL), ev.train() == null ? -1 : ev.train().trainBlocks());
                 }
             }
             return null;

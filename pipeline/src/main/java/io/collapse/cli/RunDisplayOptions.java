@@ -26,6 +26,12 @@ final class RunDisplayOptions {
      */
     void run(RunConfig cfg, List<String> overrides, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
         List<String> memoryOverrides = overrides.stream().filter(RunManifest::isMemoryOverride).toList();
+        if (!noReport) { // refused now, not after a generation's work
+            Report.checkOutDir(dir.resolve(RunFiles.REPORT));
+            if (sweepRoot != null) {
+                Report.checkOutDir(sweepRoot.resolve(RunFiles.REPORT));
+            }
+        }
         Experiment.run(cfg, memoryOverrides, dir, CorpusBar.runBars(progress.shown()), out, noReport ? Experiment.Listener.NONE : (d, k) -> {
             Report.write(List.of(d), d.resolve(RunFiles.REPORT));
             if (sweepRoot != null) {

@@ -8,6 +8,7 @@ import io.collapse.config.GenerationConfig;
 import io.collapse.config.StrictJson;
 import io.collapse.io.Checksums;
 import io.collapse.io.JsonFiles;
+import io.collapse.io.RegularFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +94,10 @@ public record CorpusManifest(
         Path file = dir.resolve(shard.file());
         if (!Files.exists(file)) {
             throw new IOException(file + ": listed in " + FILE + " but missing");
+        }
+        String instead = RegularFiles.instead(file);
+        if (instead != null) {
+            throw new IOException(file + ": listed in " + FILE + " but " + instead);
         }
         byte[] bytes = Files.readAllBytes(file);
         String actual = Checksums.sha256(bytes);

@@ -145,8 +145,13 @@ public final class Experiment {
                     log.printf("generation %d/%d: %s%n", k, generations - 1, phase.id);
                     events.append(RunEvent.PHASE_START.id(), ConfigLoader.fields("generation", k, "phase", phase.id));
                     long start = System.nanoTime();
+                    List<String> madeFromIt = state.doneAfter(k, phase, generations); // a redo, with later units done
+                    String used = madeFromIt.isEmpty() ? null : RunCheck.usedBy(RunFiles.gen(runDir, k), phase);
                     Map<String, Object> metrics = runPhase(k, phase, events, start);
                     state = state.complete(k, phase, generations);
+                    if (!madeFromIt.isEmpty()) {
+                        state = RunCheck.redoIfChanged(RunFiles.gen(runDir, k), k, phase, used, madeFromIt, state, generations, log);
+                    }
                     state.write(runDir);
                     if (phase == RunState.Phase.TRAIN) {
                         discardTrainingState(RunFiles.gen(runDir, k));
@@ -249,6 +254,7 @@ public final class Experiment {
     /** gen-k/corpus: one continuation per original training block, written by gen-k/model. */
     private Map<String, Object> writeCorpus(int k) throws IOException {
         Path genDir = RunFiles.gen(runDir, k);
+        RunCheck.setAsideStaleCorpus(genDir, log);
         int blocks;
         try (NDManager manager = NDManager.newBaseManager(device)) {
             Path modelDir = genDir.resolve(RunFiles.MODEL);
@@ -256,7 +262,7 @@ public final class Experiment {
             try (CorpusProgress progress = corpusProgress()) {
                 Generator generator = generator(modelDir, load(modelDir, manager), Seeds.corpus(e.seed(), k));
                 blocks = SyntheticCorpus.write(genDir.resolve(RunFiles.CORPUS), generator,
-                        inputs.train(), modelIdentity(genDir), e.corpusShardBlocks(), e.corpusBatch(), manager,
+                        inputs.train(), GenerationRecord.modelIdentity(genDir), e.corpusShardBlocks(), e.corpusBatch(), manager,
                         progress).blocks();
             }
         }
@@ -379,11 +385,6 @@ public final class Experiment {
     /** Every generation's model is float32: RunConfig refuses another model.dtype, as training keeps float32 weights. */
     private CausalLM load(Path dir, NDManager manager) throws IOException {
         return AutoModelForCausalLM.fromPretrained(dir, manager, DataType.FLOAT32);
-    }
-
-    /** A model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
-    private static String modelIdentity(Path genDir) throws IOException {
-        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + GenerationRecord.read(genDir).train().modelSha256();
     }
 
 }

@@ -103,6 +103,11 @@ public record GenerationRecord(
         return r;
     }
 
+    /** The model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
+    static String modelIdentity(Path genDir) throws IOException {
+        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + read(genDir).train().modelSha256();
+    }
+
     /** Read, change, write back atomically. */
     static void update(Path genDir, UnaryOperator<GenerationRecord> change) throws IOException {
         GenerationRecord next = change.apply(read(genDir));

@@ -1,9 +1,11 @@
 package io.collapse.pipeline;
 
 import io.collapse.eval.PplFile;
+import io.collapse.generate.CorpusManifest;
 import io.collapse.generate.SyntheticCorpus;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.io.DamagedFileException;
 import io.collapse.model.hf.HfModelDir;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,7 +31,7 @@ final class RunCheck {
      */
     static RunState readState(Path runDir, int generations, PrintWriter log) throws IOException {
         try {
-            return RunState.read(runDir);
+            return RunState.read(runDir, generations);
         } catch (IOException e) {
             Path file = runDir.resolve(RunState.FILE);
             Path aside = keepAside(file);
@@ -130,7 +132,14 @@ final class RunCheck {
                         return RunFiles.EVAL + " lacks the test or validation results";
                     }
                 }
-                case CORPUS -> SyntheticCorpus.read(genDir.resolve(RunFiles.CORPUS)); // verifies every shard
+                case CORPUS -> {
+                    Path corpus = genDir.resolve(RunFiles.CORPUS);
+                    SyntheticCorpus.read(corpus); // verifies every shard
+                    String by = CorpusManifest.read(corpus).model();
+                    if (ev.train() != null && !by.equals(GenerationRecord.modelIdentity(genDir))) {
+                        return "written by " + by + ", not by " + GenerationRecord.modelIdentity(genDir);
+                    }
+                }
                 case SCORE -> {
                     if (ev.corpus() == null) {
                         return RunFiles.EVAL + " lacks the corpus scores";
@@ -147,5 +156,70 @@ final class RunCheck {
         } catch (IOException | RuntimeException e) {
             return e.getMessage();
         }
+    }
+
+    /**
+     * A corpus begun from another model than gen-k/model (its training was redone and came out
+     * otherwise) is kept aside, so the writer starts afresh where it would refuse another job's corpus.
+     */
+    static void setAsideStaleCorpus(Path genDir, PrintWriter log) throws IOException {
+        Path corpus = genDir.resolve(RunFiles.CORPUS);
+        CorpusManifest m;
+        try {
+            m = CorpusManifest.read(corpus);
+        } catch (DamagedFileException e) {
+            return; // the writer keeps it aside itself
+        }
+        String model = GenerationRecord.modelIdentity(genDir);
+        if (m != null && !model.equals(m.model())) {
+            Path aside = keepAside(corpus.resolve(CorpusManifest.FILE));
+            log.println("note: " + corpus + " was begun by " + m.model() + ", not by " + model + "; kept its manifest as "
+                    + aside.getFileName() + ", writing the corpus anew");
+        }
+    }
+
+    /**
+     * What the finished units after generation k's {@code phase} were made from, read before the
+     * unit is redone: for TRAIN the model as the corpus manifest names it (else as eval.json has it),
+     * for CORPUS the corpus ids' sha256 its score recorded; "" for EVAL and SCORE, which nothing
+     * later reads. Null when nothing is on record.
+     */
+    static String usedBy(Path genDir, RunState.Phase phase) {
+        try {
+            return switch (phase) {
+                case TRAIN -> {
+                    CorpusManifest corpus = CorpusManifest.read(genDir.resolve(RunFiles.CORPUS));
+                    GenerationRecord.Train train = GenerationRecord.read(genDir).train();
+                    yield corpus != null ? corpus.model() : train == null ? null : GenerationRecord.modelIdentity(genDir);
+                }
+                case CORPUS -> {
+                    GenerationRecord.CorpusScore score = GenerationRecord.read(genDir).corpus();
+                    yield score == null ? null : score.sha256();
+                }
+                case EVAL, SCORE -> "";
+            };
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * After a unit was redone while later ones stood finished ({@code madeFromIt}): where its new
+     * output differs from what they were made from (another platform's bits, or a record lost with
+     * a damaged file), they are unfinished again, so the run ends as an uninterrupted one would.
+     */
+    static RunState redoIfChanged(Path genDir, int k, RunState.Phase phase, String used, List<String> madeFromIt,
+            RunState state, int generations, PrintWriter log) throws IOException {
+        String made = switch (phase) {
+            case TRAIN -> GenerationRecord.modelIdentity(genDir);
+            case CORPUS -> SyntheticCorpus.read(genDir.resolve(RunFiles.CORPUS)).idsSha256();
+            case EVAL, SCORE -> "";
+        };
+        if (made.equals(used)) {
+            return state;
+        }
+        log.println("warning: " + RunState.unit(k, phase) + " came out as " + made + ", not the " + used
+                + " that later units were made from; redoing " + String.join(", ", madeFromIt));
+        return state.without(madeFromIt, generations);
     }
 }

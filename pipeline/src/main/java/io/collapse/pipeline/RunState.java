@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.StrictJson;
+import io.collapse.io.DamagedFileException;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 
 /**
@@ -69,6 +71,22 @@ public record RunState(
         return completed.contains(unit(generation, phase));
     }
 
+    /** The finished units after generation {@code generation}'s {@code phase} in the run's order: all that may have used it. */
+    public List<String> doneAfter(int generation, Phase phase, int generations) {
+        List<String> after = new ArrayList<>();
+        for (int k = generation; k < generations; k++) {
+            for (Phase p : Phase.values()) {
+                if ((k > generation || p.ordinal() > phase.ordinal()) && isDone(k, p)) {
+                    after.add(unit(k, p));
+                }
+            }
+        }
+        if (completed.contains(END)) {
+            after.add(END);
+        }
+        return after;
+    }
+
     /** The state after finishing a unit of a run of {@code generations} generations. */
     public RunState complete(int generation, Phase phase, int generations) {
         return complete(unit(generation, phase), generations);
@@ -107,7 +125,7 @@ public record RunState(
     }
 
     /** state.json, or a fresh state when there is none. */
-    public static RunState read(Path runDir) throws IOException {
+    private static RunState read(Path runDir) throws IOException {
         Path file = runDir.resolve(FILE);
         RunState s = JsonFiles.readIfPresent(ConfigLoader.JSON, file, RunState.class, NOT_A, StrictJson::reason);
         if (s == null) {
@@ -117,6 +135,35 @@ public record RunState(
             throw new IOException(file + ": " + NOT_A + " (unknown unit in " + s.completed + ")");
         }
         return s;
+    }
+
+    /**
+     * state.json of a run of {@code generations} generations, or a fresh state. One that contradicts
+     * itself (a unit listed twice, a unit of no generation the run has, "finished" or the current
+     * generation and phase other than its completed units make them) is damaged: trusted, it would
+     * end a run with work missing, or show a progress past 100 %.
+     */
+    public static RunState read(Path runDir, int generations) throws IOException {
+        RunState s = read(runDir);
+        RunState derived = s.of(s.completed, generations);
+        String problem = new HashSet<>(s.completed).size() < s.completed.size() ? "a unit is listed twice"
+                : s.completed.stream().anyMatch(u -> !u.equals(END) && generationOf(u) >= generations)
+                        ? "a unit of a generation past the run's " + generations
+                : derived.finished != s.finished || derived.generation != s.generation || !derived.phase.equals(s.phase)
+                        ? "finished, generation and phase disagree with the completed units"
+                : null;
+        if (problem != null) {
+            throw new DamagedFileException(runDir.resolve(FILE) + ": " + NOT_A + " (" + problem + ")", null);
+        }
+        return s;
+    }
+
+    private static int generationOf(String unit) {
+        try {
+            return Integer.parseInt(unit.substring("gen-".length(), unit.indexOf('/')));
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE; // more digits than any run has generations
+        }
     }
 
     public void write(Path runDir) throws IOException {

@@ -73,7 +73,7 @@ public record RunStatus(Path runDir, RunConfig config, RunState state, String tr
 
     public static RunStatus read(Path runDir) throws IOException {
         RunConfig cfg = RunManifest.readConfig(runDir);
-        RunState state = RunState.read(runDir);
+        RunState state = RunState.read(runDir, cfg.experiment().generations());
         List<JsonNode> events = EventLog.read(runDir.resolve(RunFiles.EVENTS));
         RunLock.Holder process = RunLock.probe(runDir);
         Double eta = state.finished() ? Double.valueOf(0)

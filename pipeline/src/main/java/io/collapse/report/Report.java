@@ -77,7 +77,7 @@ public final class Report {
      * Refuses to write into a folder of the user's: an existing one must be empty, or an earlier
      * report (its metrics.json there, and only the names a report writes), whose files are replaced.
      */
-    private static void checkOutDir(Path outDir) throws IOException {
+    public static void checkOutDir(Path outDir) throws IOException {
         if (Files.notExists(outDir)) {
             return;
         }

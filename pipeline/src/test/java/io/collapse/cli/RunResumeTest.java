@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,6 +187,51 @@ class RunResumeTest {
         assertTrue(tookOver, "no resume took over the lock of a killed run");
         assertTrue(killedIn.stream().distinct().count() >= 3, "kills did not spread over the phases: " + killedIn);
         assertSameOutputs(reference, run);
+    }
+
+    /**
+     * A unit redone while later ones stood finished: when it comes out as they were made from, they
+     * stay; when not (another platform's bits, a lost record), they are redone too, and the run ends
+     * as an uninterrupted one.
+     */
+    @Test
+    void aRedoneUnitThatComesOutOtherwiseRedoesWhatWasMadeFromIt() throws Exception {
+        // The corpus manifest names another model: the corpus is redone and comes out as before; nothing after it is redone.
+        Path same = copyOf(reference, tmp.resolve("other-model"));
+        Path manifest = same.resolve("gen-00/corpus/manifest.json");
+        ObjectNode m = (ObjectNode) JSON.readTree(manifest.toFile());
+        String by = m.path("model").asText();
+        Files.writeString(manifest, m.put("model", "gen-00/model@0").toString());
+        String out = runs.resumeToEnd(same);
+        assertTrue(out.contains("warning: gen-00/corpus: written by gen-00/model@0, not by " + by + "; redoing it"), out);
+        assertFalse(out.contains("later units were made from") || out.contains("generation 1/1: train"), out);
+        assertSameOutputs(reference, same);
+
+        // The score recorded another corpus: the corpus, redone, differs from it, so everything after it is redone.
+        Path other = copyOf(reference, tmp.resolve("other-corpus"));
+        Path eval = other.resolve("gen-00/eval.json");
+        ObjectNode ev = (ObjectNode) JSON.readTree(eval.toFile());
+        ((ObjectNode) ev.path("corpus")).put("sha256", "0");
+        Files.writeString(eval, ev.toString());
+        Files.delete(other.resolve("gen-00/corpus/shard-00000.bin"));
+        out = runs.resumeToEnd(other);
+        assertTrue(out.contains("not the 0 that later units were made from; redoing gen-00/score, gen-01/train"), out);
+        assertTrue(out.contains("generation 1/1: train"), out);
+        assertSameOutputs(reference, other);
+    }
+
+    /** A report folder the run may not write is refused at the start, before any work, not after a generation's. */
+    @Test
+    void aReportFolderOfTheUsersIsRefusedBeforeAnyWork() throws Exception {
+        Path run = copyOf(reference, tmp.resolve("foreign-report"));
+        Files.delete(run.resolve("gen-01/corpus-ppl.f32")); // one unit left to do
+        Files.createDirectories(run.resolve("report"));
+        Files.writeString(run.resolve("report/notes.txt"), "mine");
+        Process p = runs.start(run, List.of("resume", run.toString(), "--no-progress"));
+        assertEquals(1, runs.awaitExit(p), () -> runs.output(p));
+        String out = runs.output(p);
+        assertTrue(out.contains("error: " + run.resolve("report") + ": holds notes.txt and is not a report folder"), out);
+        assertFalse(out.contains("generation 1/1: score"), out);
     }
 
     private static void assertSameOutputs(Path want, Path got) throws IOException {

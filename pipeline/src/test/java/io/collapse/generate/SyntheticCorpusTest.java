@@ -190,6 +190,11 @@ class SyntheticCorpusTest {
         Files.write(shard, bytes);
         e = assertThrows(IOException.class, () -> SyntheticCorpus.read(dir));
         assertTrue(e.getMessage().contains("shard-00000.bin") && e.getMessage().contains("sha256"), e.getMessage());
+        // A folder where a shard belongs is named as such (it was "Is a directory", naming no file).
+        Files.delete(shard);
+        Files.createDirectory(shard);
+        e = assertThrows(IOException.class, () -> SyntheticCorpus.read(dir));
+        assertEquals(shard + ": listed in manifest.json but a folder", e.getMessage());
     }
 
     /** A manifest cut short (a full disk, a bad copy) is kept aside and the corpus written again, to the same bytes. */

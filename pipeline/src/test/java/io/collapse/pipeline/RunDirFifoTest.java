@@ -41,7 +41,7 @@ class RunDirFifoTest {
             mkfifo(file);
         }
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            IOException e = assertThrows(IOException.class, () -> RunState.read(runDir));
+            IOException e = assertThrows(IOException.class, () -> RunState.read(runDir, 2));
             assertTrue(e.getMessage().startsWith(state + ": ") && e.getMessage().contains("not a regular file"), e.getMessage());
             e = assertThrows(IOException.class, () -> EventLog.read(events));
             assertEquals(events + ": cannot read the events log (not a regular file (a FIFO or device?))", e.getMessage());

@@ -212,9 +212,27 @@ class RunManifestTest {
     void stateRecordsCompletedUnitsInOrder() throws IOException {
         RunState s = RunState.fresh().complete(0, RunState.Phase.TRAIN, 2);
         s.write(runDir);
-        RunState back = RunState.read(runDir);
+        RunState back = RunState.read(runDir, 2);
         assertTrue(back.isDone(0, RunState.Phase.TRAIN));
         assertEquals("eval", back.phase());
         assertEquals(List.of("gen-00/train"), back.completed());
+    }
+
+    /** A state.json that contradicts itself is damaged: trusted, it would end a run with work missing. */
+    @Test
+    void aStateThatContradictsItselfIsNotValid() throws IOException {
+        Path file = runDir.resolve(RunState.FILE);
+        String[][] cases = {
+            {"{\"format\":1,\"generation\":0,\"phase\":\"train\",\"completed\":[],\"finished\":true}",
+                "finished, generation and phase disagree with the completed units"},
+            {"{\"format\":1,\"generation\":0,\"phase\":\"eval\",\"completed\":[\"gen-00/train\",\"gen-00/train\"]}",
+                "a unit is listed twice"},
+            {"{\"format\":1,\"generation\":0,\"phase\":\"eval\",\"completed\":[\"gen-00/train\",\"gen-07/score\"]}",
+                "a unit of a generation past the run's 2"}};
+        for (String[] c : cases) {
+            Files.writeString(file, c[0]);
+            IOException e = assertThrows(IOException.class, () -> RunState.read(runDir, 2));
+            assertEquals(file + ": not a valid run state (" + c[1] + ")", e.getMessage());
+        }
     }
 }

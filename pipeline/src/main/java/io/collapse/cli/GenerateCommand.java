@@ -11,7 +11,6 @@ import io.collapse.text.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
         int pad = generator.padId();
         List<Map<String, Object>> out = new ArrayList<>();
         for (int i = 0; i < result.sequences().length; i++) {
-            int[] fresh = trimEnd(result.newTokens(i), eos, pad);
+            int[] fresh = result.continuation(i, eos, pad);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("prompt", i / perPrompt);
             row.put("new_tokens", fresh);
@@ -118,20 +117,5 @@ final class GenerateCommand implements Callable<Integer> {
             }
             w.printf("%d steps in %.2f s%n", result.steps(), seconds);
         });
-    }
-
-    /** The new tokens up to (not including) the EOS that ended them and the pads after it. */
-    static int[] trimEnd(int[] tokens, List<Integer> eos, int pad) {
-        int n = 0;
-        while (n < tokens.length && !eos.contains(tokens[n])) {
-            n++;
-        }
-        int end = n;
-        if (n == tokens.length) { // no EOS: only trailing pads go
-            while (end > 0 && tokens[end - 1] == pad) {
-                end--;
-            }
-        }
-        return Arrays.copyOf(tokens, end);
     }
 }

@@ -1,6 +1,7 @@
 package io.collapse.generate;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What {@code generate} returns, laid out as HF's {@code GenerateOutput}.
@@ -19,5 +20,21 @@ public record GenerateResult(int[][] sequences, int promptLength, float[] sequen
     /** The tokens after the prompt, EOS and pads included. */
     public int[] newTokens(int row) {
         return Arrays.copyOfRange(sequences[row], promptLength, sequences[row].length);
+    }
+
+    /** The continuation itself: the new tokens up to (not including) the EOS that ended them, and without trailing pads. */
+    public int[] continuation(int row, List<Integer> eosIds, int padId) {
+        int[] tokens = newTokens(row);
+        int n = 0;
+        while (n < tokens.length && !eosIds.contains(tokens[n])) {
+            n++;
+        }
+        int end = n;
+        if (n == tokens.length) { // no EOS: only trailing pads go
+            while (end > 0 && tokens[end - 1] == padId) {
+                end--;
+            }
+        }
+        return Arrays.copyOf(tokens, end);
     }
 }

@@ -128,15 +128,4 @@ public record TrainConfig(
     public TrainConfig withSeed(long newSeed) {
         return ConfigLoader.with("train", this, Map.of("seed", newSeed));
     }
-
-    /** The same settings with another mixed-precision mode and fp16 loss-scaler settings. */
-    public TrainConfig withMixedPrecision(MixedPrecision mode, double scaleInit, int growthInterval) {
-        return ConfigLoader.with("train", this,
-                Map.of("mixed_precision", mode, "loss_scale_init", scaleInit, "loss_scale_growth_interval", growthInterval));
-    }
-
-    /** Micro-batches whose gradients make one optimizer step. */
-    public int accumulationSteps() {
-        return batchSize / microBatch;
-    }
 }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import io.collapse.model.Scope;
 import io.collapse.model.Tensors;
 import java.util.Collection;
 
@@ -15,24 +14,11 @@ public final class Gradients {
     private Gradients() {}
 
     /**
-     * torch.nn.utils.clip_grad_norm_ (L2): the norm over all gradients together, and when
-     * {@code maxNorm > 0} every gradient scaled by min(1, maxNorm / (norm + 1e-6)).
-     * The norm comes back even when not clipping: the loop logs it and stops when it is not finite.
-     */
-    public static double clipNorm(Collection<NDArray> params, double maxNorm) {
-        try (Scope scope = Scope.borrowing(params)) {
-            NDList grads = new NDList(params.size());
-            for (NDArray p : params) {
-                grads.add(p.getGradient()); // joins p's manager: the scope
-            }
-            return clipGradNorm(grads, maxNorm);
-        }
-    }
-
-    /**
-     * {@link #clipNorm} on gradient arrays themselves (the float32 master gradients of mixed
-     * precision or data parallelism), scaled in place; temporaries join the gradients' managers, so
-     * call it inside a scope that owns them.
+     * torch.nn.utils.clip_grad_norm_ (L2) on the gradient arrays themselves (the float32 master
+     * gradients of mixed precision or data parallelism): the norm over all of them together, and when
+     * {@code maxNorm > 0} every gradient scaled in place by min(1, maxNorm / (norm + 1e-6)). The norm
+     * comes back even when not clipping: the loop logs it and stops when it is not finite.
+     * Temporaries join the gradients' managers, so call it inside a scope that owns them.
      */
     public static double clipGradNorm(Collection<NDArray> grads, double maxNorm) {
         if (FusedAdamW.enabledFor(grads)) {

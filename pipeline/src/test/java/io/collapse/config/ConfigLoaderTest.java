@@ -38,7 +38,8 @@ class ConfigLoaderTest {
             assertEquals(c.train().withSeed(9).withSeed(c.train().seed()), c.train(), name);
             assertEquals(c.generation().withSeed(9).withSeed(c.generation().seed()), c.generation(), name);
         }
-        TrainConfig t = TrainConfig.paper(5, 0).withMixedPrecision(MixedPrecision.FP16, 1024.0, 7);
+        TrainConfig t = ConfigLoader.with("train", TrainConfig.paper(5, 0),
+                Map.of("mixed_precision", MixedPrecision.FP16, "loss_scale_init", 1024.0, "loss_scale_growth_interval", 7));
         assertEquals(List.of(MixedPrecision.FP16, 1024.0, 7, 5, 2e-5),
                 List.of(t.mixedPrecision(), t.lossScaleInit(), t.lossScaleGrowthInterval(), t.epochs(), t.learningRate()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

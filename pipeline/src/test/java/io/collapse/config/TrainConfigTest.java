@@ -14,7 +14,7 @@ class TrainConfigTest {
         TrainConfig c = TrainConfig.paper(5, 0);
         assertEquals(128, c.batchSize());
         assertEquals(128, c.microBatch());
-        assertEquals(1, c.accumulationSteps());
+        assertEquals(1, c.batchSize() / c.microBatch(), "micro-batches per step");
         assertEquals(2e-5, c.learningRate());
         assertEquals(0.9, c.adamBeta1());
         assertEquals(0.999, c.adamBeta2());
@@ -29,7 +29,7 @@ class TrainConfigTest {
         String json = "{\"epochs\": 10, \"batch_size\": 128, \"micro_batch\": 16, \"learning_rate\": 1e-5,"
                 + " \"schedule\": \"warmup-cosine\", \"warmup_steps\": 100, \"max_grad_norm\": 1.0, \"seed\": 3}";
         TrainConfig c = ConfigLoader.JSON.readValue(json, TrainConfig.class);
-        assertEquals(8, c.accumulationSteps());
+        assertEquals(8, c.batchSize() / c.microBatch(), "micro-batches per step");
         assertEquals(1e-5, c.learningRate());
         assertEquals(100, c.warmupSteps());
         assertEquals(1.0, c.maxGradNorm());

@@ -80,7 +80,8 @@ class FineTuneDataParallelTest {
     void fp16WithTwoReplicasTracksOneReplica() throws Exception {
         System.setProperty(FineTune.FP16_ON_CPU, "true");
         try {
-            TrainConfig config = TinyTraining.config(1, 6, 3, Schedule.CONSTANT, 0).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
+            TrainConfig config = TinyTraining.withMixedPrecision(TinyTraining.config(1, 6, 3, Schedule.CONSTANT, 0),
+                    MixedPrecision.FP16, 65536, 2000);
             FineTune.Result one = train(tmp.resolve("one"), config, 1);
             FineTune.Result two = train(tmp.resolve("two"), config, 2);
             double worst = 0;
@@ -106,7 +107,8 @@ class FineTuneDataParallelTest {
             // After step 1, anything attached to the master model's manager throws; the replica's
             // scope and the run's live under it, so the count after every step covers them.
             LiveArrays live = new LiveArrays(manager);
-            TrainConfig config = TinyTraining.config(1, 4, 2, Schedule.CONSTANT, 2).withMixedPrecision(MixedPrecision.FP16, 65536, 2000);
+            TrainConfig config = TinyTraining.withMixedPrecision(TinyTraining.config(1, 4, 2, Schedule.CONSTANT, 2),
+                    MixedPrecision.FP16, 65536, 2000);
             FineTune.run(model, TinyTraining.blocks(12, 16, 1), TinyTraining.blocks(4, 16, 2), config,
                     FineTune.Output.quiet(tmp.resolve("cap")), TinyTraining.sampleAndCapAfterFirstStep(manager, live),
                     List.of(Device.cpu(), Device.cpu()));

@@ -46,7 +46,8 @@ class FineTuneMixedPrecisionTest {
     }
 
     private static TrainConfig config(int epochs, int validEvery, MixedPrecision mode, double scaleInit, int growth) {
-        return TinyTraining.config(epochs, 4, 2, Schedule.PAPER_EPOCH_LINEAR, validEvery).withMixedPrecision(mode, scaleInit, growth);
+        return TinyTraining.withMixedPrecision(TinyTraining.config(epochs, 4, 2, Schedule.PAPER_EPOCH_LINEAR, validEvery), mode,
+                scaleInit, growth);
     }
 
     private FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws Exception {

@@ -6,6 +6,7 @@ import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.LmConfig;
+import io.collapse.config.MixedPrecision;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
@@ -59,6 +60,12 @@ final class TinyTraining {
         return TrainConfig.of(ConfigLoader.fields("epochs", epochs, "batch_size", batch, "micro_batch", micro,
                 "learning_rate", 3e-3, "weight_decay", 0.01, "schedule", schedule, "max_grad_norm", 1.0, "seed", 7,
                 "valid_every_n_steps", validEvery));
+    }
+
+    /** {@code config} with another mixed-precision mode and fp16 loss-scaler settings. */
+    static TrainConfig withMixedPrecision(TrainConfig config, MixedPrecision mode, double scaleInit, int growthInterval) {
+        return ConfigLoader.with("train", config, Map.of("mixed_precision", mode, "loss_scale_init", scaleInit,
+                "loss_scale_growth_interval", growthInterval));
     }
 
     /** A run killed at {@code step}: the listener throws {@code kill} on that step's event, as a crash would end it. */

@@ -165,10 +165,15 @@ public interface LmConfig {
         return ConfigLoader.fromFields("config", family(ConfigLoader.JSON.valueToTree(fields)), Map.of(), fields);
     }
 
+    /** config.json's {@code model_type}: "opt" where it is absent or null, as old OPT configs are. */
+    static String modelType(JsonNode tree) {
+        JsonNode type = tree.get("model_type");
+        return type == null || type.isNull() ? "opt" : type.asText();
+    }
+
     /** The record of {@code tree}'s {@code model_type} (OPT where it is absent, as old OPT configs are). */
     private static Class<? extends LmConfig> family(JsonNode tree) {
-        JsonNode type = tree.get("model_type");
-        String modelType = type == null || type.isNull() ? "opt" : type.asText();
+        String modelType = modelType(tree);
         Class<? extends LmConfig> record = MODEL_TYPES.get(modelType);
         if (record == null) {
             throw new IllegalArgumentException("model_type '" + modelType + "' is not supported; expected one of "

@@ -1,7 +1,6 @@
 package io.collapse.text;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.LmConfig;
 import io.collapse.config.StrictJson;
 import io.collapse.model.hf.CheckpointException;
@@ -99,8 +98,7 @@ public final class AutoTokenizer {
             return null;
         }
         try {
-            JsonNode type = StrictJson.MAPPER.readTree(file.toFile()).path("model_type");
-            return type.isTextual() ? type.asText() : "opt";
+            return LmConfig.modelType(StrictJson.MAPPER.readTree(file.toFile()));
         } catch (JsonProcessingException e) {
             throw new CheckpointException(file, StrictJson.describe(e));
         }

@@ -210,6 +210,7 @@ public final class Experiment {
     /** Fine-tune generation k; its best checkpoint becomes gen-k/model (an HF directory). */
     private Map<String, Object> train(int k) throws IOException {
         Path genDir = RunFiles.gen(runDir, k);
+        HfModelDir.checkReplaceable(genDir.resolve(RunFiles.MODEL)); // refused now, not after the training
         ExperimentConfig e = cfg.experiment();
         TokenBlocks data = trainingData(e, runDir, inputs.train(), k);
         Path start = k > 0 && e.startFrom() == StartFrom.PREVIOUS ? RunFiles.gen(runDir, k - 1).resolve(RunFiles.MODEL)

@@ -220,9 +220,9 @@ class RunResumeTest {
         assertSameOutputs(reference, other);
     }
 
-    /** A report folder the run may not write is refused at the start, before any work, not after a generation's. */
+    /** A report folder the run may not write, or a model folder it may not replace, is refused before the work, not after. */
     @Test
-    void aReportFolderOfTheUsersIsRefusedBeforeAnyWork() throws Exception {
+    void aFolderTheRunMayNotReplaceIsRefusedBeforeItsWork() throws Exception {
         Path run = copyOf(reference, tmp.resolve("foreign-report"));
         Files.delete(run.resolve("gen-01/corpus-ppl.f32")); // one unit left to do
         Files.createDirectories(run.resolve("report"));
@@ -232,6 +232,17 @@ class RunResumeTest {
         String out = runs.output(p);
         assertTrue(out.contains("error: " + run.resolve("report") + ": holds notes.txt and is not a report folder"), out);
         assertFalse(out.contains("generation 1/1: score"), out);
+
+        // A folder where gen-01's weights belong: its training would be redone, then its model not written.
+        run = copyOf(reference, tmp.resolve("foreign-model"));
+        Path weights = run.resolve("gen-01/model/model.safetensors");
+        Files.delete(weights);
+        Files.createDirectory(weights);
+        Process q = runs.start(run, ChildRuns.resumeArgs(run));
+        assertEquals(1, runs.awaitExit(q), () -> runs.output(q));
+        out = runs.output(q);
+        assertTrue(out.contains("error: " + run.resolve("gen-01/model") + ": holds model.safetensors/"), out);
+        assertFalse(Files.exists(run.resolve("gen-01/train")), "trained before refusing:\n" + out);
     }
 
     private static void assertSameOutputs(Path want, Path got) throws IOException {

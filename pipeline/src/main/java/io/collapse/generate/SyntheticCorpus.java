@@ -11,9 +11,7 @@ import io.collapse.model.Scope;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -165,9 +163,8 @@ public final class SyntheticCorpus {
         try {
             read = CorpusManifest.read(dir);
         } catch (DamagedFileException e) { // kept aside; the shards are written again (a disk error stops the run instead)
-            Path file = dir.resolve(CorpusManifest.FILE);
-            Files.move(file, file.resolveSibling(CorpusManifest.FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
-            progress.rewritingFrom(0, e.getMessage() + "; kept as " + CorpusManifest.FILE + ".damaged");
+            Path aside = AtomicFiles.keepAside(dir.resolve(CorpusManifest.FILE));
+            progress.rewritingFrom(0, e.getMessage() + "; kept as " + aside.getFileName());
             return fresh;
         }
         if (read == null) {

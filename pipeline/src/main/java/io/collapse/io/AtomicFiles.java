@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -112,7 +113,19 @@ public final class AtomicFiles {
         }
     }
 
-    /** Deletes {@code root} and everything below it: the leftovers of a write made in a folder of its own. */
+    /**
+     * Renames a damaged {@code file} to FILE.damaged, or FILE.damaged.2, .3… where earlier copies
+     * are, which are kept: nothing already written is lost. Returns where it went.
+     */
+    public static Path keepAside(Path file) throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".damaged");
+        for (int n = 2; Files.exists(aside, LinkOption.NOFOLLOW_LINKS); n++) {
+            aside = file.resolveSibling(file.getFileName() + ".damaged." + n);
+        }
+        move(file, aside);
+        return aside;
+    }
+
     /** The names of what {@code dir} holds, sorted: what a refusal to write there lists. */
     public static List<String> names(Path dir) throws IOException {
         try (Stream<Path> entries = Files.list(dir)) {
@@ -120,6 +133,7 @@ public final class AtomicFiles {
         }
     }
 
+    /** Deletes {@code root} and everything below it: the leftovers of a write made in a folder of its own. */
     public static void deleteTree(Path root) throws IOException {
         try (Stream<Path> all = Files.walk(root)) {
             for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {

@@ -2,6 +2,7 @@ package io.collapse.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ public final class JsonFiles {
         T value;
         try {
             value = json.readValue(file.toFile(), type);
-        } catch (JsonProcessingException e) {
+        } catch (JsonProcessingException | CharConversionException e) { // the latter: bytes of no Unicode encoding
             throw new DamagedFileException(file + ": " + notA + " (" + why.apply(e) + ")", e);
         } catch (IOException e) {
             throw new IOException(file + ": " + notA + " (" + why.apply(e) + ")", e);

@@ -17,7 +17,6 @@ import io.collapse.eval.PplFile;
 import io.collapse.generate.CorpusProgress;
 import io.collapse.generate.Generator;
 import io.collapse.generate.SyntheticCorpus;
-import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
 import io.collapse.model.CausalLM;
 import io.collapse.model.Devices;
@@ -29,7 +28,6 @@ import io.collapse.train.FineTune;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -134,7 +132,7 @@ public final class Experiment {
             recordMemoryChanges(events);
             for (int k = 0; k < generations; k++) {
                 if (state.isDone(k, RunState.Phase.TRAIN)) {
-                    discardTrainingState(RunFiles.gen(runDir, k)); // left by a kill during the delete
+                    RunCheck.discardTrainingState(RunFiles.gen(runDir, k)); // left by a kill during the delete
                 }
                 boolean ran = false;
                 for (RunState.Phase phase : RunState.Phase.values()) {
@@ -154,7 +152,7 @@ public final class Experiment {
                     }
                     state.write(runDir);
                     if (phase == RunState.Phase.TRAIN) {
-                        discardTrainingState(RunFiles.gen(runDir, k));
+                        RunCheck.discardTrainingState(RunFiles.gen(runDir, k));
                     }
                     Map<String, Object> done = ConfigLoader.fields("generation", k, "phase", phase.id,
                             "seconds", (System.nanoTime() - start) / 1e9);
@@ -329,24 +327,6 @@ public final class Experiment {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
-
-    /**
-     * Once a generation's training is recorded as done, its resume state (weights, AdamW moments,
-     * best/ and last/: four model copies, 2.5 GB for OPT-125m) is only dead weight: gen-NN/model
-     * holds the result. It is renamed away first, so a kill mid-delete leaves no half state that a
-     * later redo could mistake for a checkpoint; leftovers are removed on the next start.
-     */
-    static void discardTrainingState(Path genDir) throws IOException {
-        Path train = genDir.resolve(RunFiles.TRAIN);
-        Path doomed = genDir.resolve(RunFiles.TRAIN + ".discarded");
-        if (Files.exists(doomed)) {
-            AtomicFiles.deleteTree(doomed);
-        }
-        if (Files.exists(train)) {
-            AtomicFiles.move(train, doomed);
-            AtomicFiles.deleteTree(doomed);
-        }
-    }
 
     /**
      * What generation k trains on. k = 0: the original blocks. Later, {@code replace}: the corpus

@@ -32,9 +32,9 @@ final class RunCheck {
     static RunState readState(Path runDir, int generations, PrintWriter log) throws IOException {
         try {
             return RunState.read(runDir, generations);
-        } catch (IOException e) {
+        } catch (DamagedFileException e) { // a read error of the disk is not damage: it stops the run, nothing set aside
             Path file = runDir.resolve(RunState.FILE);
-            Path aside = keepAside(file);
+            Path aside = AtomicFiles.keepAside(file);
             log.println("warning: " + e.getMessage() + "; kept as " + aside.getFileName()
                     + ", rebuilding the state from the run's files");
             RunState state = RunState.fresh();
@@ -49,6 +49,24 @@ final class RunCheck {
                 }
             }
             return state;
+        }
+    }
+
+    /**
+     * Once a generation's training is recorded as done, its resume state (weights, AdamW moments,
+     * best/ and last/: four model copies, 2.5 GB for OPT-125m) is only dead weight: gen-NN/model
+     * holds the result. It is renamed away first, so a kill mid-delete leaves no half state that a
+     * later redo could mistake for a checkpoint; leftovers are removed on the next start.
+     */
+    static void discardTrainingState(Path genDir) throws IOException {
+        Path train = genDir.resolve(RunFiles.TRAIN);
+        Path doomed = genDir.resolve(RunFiles.TRAIN + ".discarded");
+        if (Files.exists(doomed)) {
+            AtomicFiles.deleteTree(doomed);
+        }
+        if (Files.exists(train)) {
+            AtomicFiles.move(train, doomed);
+            AtomicFiles.deleteTree(doomed);
         }
     }
 
@@ -79,7 +97,11 @@ final class RunCheck {
                 }
             }
         }
-        return damaged.isEmpty() ? state : state.without(damaged, generations);
+        if (damaged.isEmpty()) {
+            return state;
+        }
+        damaged.add(RunState.END); // the report and run_done, made from what is redone
+        return state.without(damaged, generations);
     }
 
     /**
@@ -92,17 +114,11 @@ final class RunCheck {
     private static GenerationRecord readOrSetAside(Path genDir, PrintWriter log) throws IOException {
         try {
             return GenerationRecord.read(genDir);
-        } catch (IOException e) {
-            Path aside = keepAside(genDir.resolve(RunFiles.EVAL));
+        } catch (DamagedFileException e) {
+            Path aside = AtomicFiles.keepAside(genDir.resolve(RunFiles.EVAL));
             log.println("warning: " + e.getMessage() + "; kept as " + genDir.getFileName() + "/" + aside.getFileName());
             return GenerationRecord.read(genDir);
         }
-    }
-
-    private static Path keepAside(Path file) throws IOException {
-        Path aside = file.resolveSibling(file.getFileName() + ".damaged");
-        AtomicFiles.move(file, aside);
-        return aside;
     }
 
     /** What is wrong with a per-sequence perplexity file that should hold {@code n} values (any number when n < 0), or null. */
@@ -123,7 +139,10 @@ final class RunCheck {
                     HfModelDir.read(model); // config, header and offsets: a truncated file fails here
                     String recorded = ev.train() == null ? null : ev.train().modelSha256();
                     String actual = Checksums.sha256(HfModelDir.weightsFile(model));
-                    if (recorded == null || !recorded.equals(actual)) {
+                    if (recorded == null) {
+                        return "no record of its weights (" + RunFiles.EVAL + " has none)";
+                    }
+                    if (!recorded.equals(actual)) {
                         return "model weights sha256 " + actual + " does not match the recorded " + recorded;
                     }
                 }
@@ -136,8 +155,8 @@ final class RunCheck {
                     Path corpus = genDir.resolve(RunFiles.CORPUS);
                     SyntheticCorpus.read(corpus); // verifies every shard
                     String by = CorpusManifest.read(corpus).model();
-                    if (ev.train() != null && !by.equals(GenerationRecord.modelIdentity(genDir))) {
-                        return "written by " + by + ", not by " + GenerationRecord.modelIdentity(genDir);
+                    if (ev.train() != null && !GenerationRecord.modelIdentity(genDir).equals(by)) {
+                        return "written by " + (by == null ? "an unnamed model" : by) + ", not by " + GenerationRecord.modelIdentity(genDir);
                     }
                 }
                 case SCORE -> {
@@ -172,7 +191,7 @@ final class RunCheck {
         }
         String model = GenerationRecord.modelIdentity(genDir);
         if (m != null && !model.equals(m.model())) {
-            Path aside = keepAside(corpus.resolve(CorpusManifest.FILE));
+            Path aside = AtomicFiles.keepAside(corpus.resolve(CorpusManifest.FILE));
             log.println("note: " + corpus + " was begun by " + m.model() + ", not by " + model + "; kept its manifest as "
                     + aside.getFileName() + ", writing the corpus anew");
         }
@@ -188,9 +207,9 @@ final class RunCheck {
         try {
             return switch (phase) {
                 case TRAIN -> {
-                    CorpusManifest corpus = CorpusManifest.read(genDir.resolve(RunFiles.CORPUS));
+                    String corpus = corpusModel(genDir);
                     GenerationRecord.Train train = GenerationRecord.read(genDir).train();
-                    yield corpus != null ? corpus.model() : train == null ? null : GenerationRecord.modelIdentity(genDir);
+                    yield corpus != null ? corpus : train == null ? null : GenerationRecord.modelIdentity(genDir);
                 }
                 case CORPUS -> {
                     GenerationRecord.CorpusScore score = GenerationRecord.read(genDir).corpus();
@@ -199,6 +218,16 @@ final class RunCheck {
                 case EVAL, SCORE -> "";
             };
         } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The model a corpus manifest names; null where there is none, or it is damaged (the writer sets it aside). */
+    private static String corpusModel(Path genDir) throws IOException {
+        try {
+            CorpusManifest m = CorpusManifest.read(genDir.resolve(RunFiles.CORPUS));
+            return m == null ? null : m.model();
+        } catch (DamagedFileException e) {
             return null;
         }
     }
@@ -218,8 +247,12 @@ final class RunCheck {
         if (made.equals(used)) {
             return state;
         }
-        log.println("warning: " + RunState.unit(k, phase) + " came out as " + made + ", not the " + used
-                + " that later units were made from; redoing " + String.join(", ", madeFromIt));
+        log.println("warning: " + RunState.unit(k, phase) + " came out as " + made + ", not as "
+                + (used == null ? "the record, lost with a damaged file," : used) + " that later units were made from; redoing "
+                + String.join(", ", madeFromIt));
+        for (int later = k + 1; later < generations; later++) { // a half-done training of theirs trained on the old data
+            discardTrainingState(RunFiles.gen(genDir.getParent(), later));
+        }
         return state.without(madeFromIt, generations);
     }
 }

@@ -95,7 +95,9 @@ public record RunState(
     /** The state after finishing {@code unit} ({@link #unit} or {@link #END}). */
     public RunState complete(String unit, int generations) {
         List<String> done = new ArrayList<>(completed);
-        done.add(unit);
+        if (!done.contains(unit)) { // the end, redone after a repair, is listed once
+            done.add(unit);
+        }
         return of(done, generations);
     }
 
@@ -132,30 +134,29 @@ public record RunState(
             return fresh();
         }
         if (s.completed.stream().anyMatch(u -> !u.equals(END) && !u.matches("gen-\\d{2,}/(train|eval|corpus|score)"))) {
-            throw new IOException(file + ": " + NOT_A + " (unknown unit in " + s.completed + ")");
+            throw new DamagedFileException(file + ": " + NOT_A + " (unknown unit in " + s.completed + ")", null);
         }
         return s;
     }
 
     /**
      * state.json of a run of {@code generations} generations, or a fresh state. One that contradicts
-     * itself (a unit listed twice, a unit of no generation the run has, "finished" or the current
-     * generation and phase other than its completed units make them) is damaged: trusted, it would
-     * end a run with work missing, or show a progress past 100 %.
+     * itself (a unit listed twice, a unit of no generation the run has, "finished" with a unit left)
+     * is damaged: trusted, it would end a run with work missing, or show a progress past 100 %. The
+     * end listed twice (earlier versions appended it again after a repair) is listed once.
      */
     public static RunState read(Path runDir, int generations) throws IOException {
         RunState s = read(runDir);
-        RunState derived = s.of(s.completed, generations);
-        String problem = new HashSet<>(s.completed).size() < s.completed.size() ? "a unit is listed twice"
-                : s.completed.stream().anyMatch(u -> !u.equals(END) && generationOf(u) >= generations)
-                        ? "a unit of a generation past the run's " + generations
-                : derived.finished != s.finished || derived.generation != s.generation || !derived.phase.equals(s.phase)
-                        ? "finished, generation and phase disagree with the completed units"
+        List<String> units = s.completed.stream().filter(u -> !u.equals(END)).toList();
+        String problem = new HashSet<>(units).size() < units.size() ? "a unit is listed twice"
+                : units.stream().anyMatch(u -> generationOf(u) >= generations) ? "a unit of a generation past the run's " + generations
+                : s.finished && units.size() < generations * Phase.values().length ? "finished, with units left to do"
                 : null;
         if (problem != null) {
             throw new DamagedFileException(runDir.resolve(FILE) + ": " + NOT_A + " (" + problem + ")", null);
         }
-        return s;
+        return s.completed.indexOf(END) == s.completed.lastIndexOf(END) ? s
+                : new RunState(s.format, s.generation, s.phase, s.completed.stream().distinct().toList(), s.finished, s.updated);
     }
 
     private static int generationOf(String unit) {

@@ -9,6 +9,7 @@ import io.collapse.config.ConfigLoader;
 import io.collapse.config.MixedPrecision;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
+import io.collapse.io.AtomicFiles;
 import io.collapse.model.CausalLM;
 import io.collapse.model.Scope;
 import io.collapse.model.StateDict;
@@ -16,9 +17,7 @@ import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.Safetensors;
 import io.collapse.nativelib.JniRecord;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,9 +170,8 @@ public final class FineTune {
         } catch (CheckpointException damaged) {
             // Loaded, it would go on from other weights than the run had, without a word. Training
             // again from the start reaches the uninterrupted run's result; the state is kept aside.
-            Path file = stateDir.resolve(TrainState.FILE);
-            Files.move(file, file.resolveSibling(TrainState.FILE + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
-            emit.emit(TrainEvent.CHECKPOINT_DAMAGED.id(), Map.of("error", damaged.getMessage(), "kept_as", TrainState.FILE + ".damaged"));
+            Path aside = AtomicFiles.keepAside(stateDir.resolve(TrainState.FILE));
+            emit.emit(TrainEvent.CHECKPOINT_DAMAGED.id(), Map.of("error", damaged.getMessage(), "kept_as", aside.getFileName().toString()));
             return fresh;
         }
         model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), model.manager(), model.dataType());

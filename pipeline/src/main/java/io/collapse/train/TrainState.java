@@ -16,6 +16,7 @@ import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -220,10 +221,12 @@ public record TrainState(
             return;
         }
         for (Map.Entry<String, String> f : crc32c.entrySet()) {
-            if (!Files.isRegularFile(dir.resolve(f.getKey()))) {
+            String found;
+            try {
+                found = Checksums.crc32c(dir.resolve(f.getKey()));
+            } catch (NoSuchFileException gone) { // only its absence is damage; another read error stops the run
                 throw new CheckpointException(dir.resolve(f.getKey()), "missing, but " + FILE + " names it: the checkpoint is damaged");
             }
-            String found = Checksums.crc32c(dir.resolve(f.getKey()));
             if (!found.equals(f.getValue())) {
                 throw new CheckpointException(dir.resolve(f.getKey()), "CRC32C " + found + ", but " + FILE + " recorded "
                         + f.getValue() + ": the checkpoint is damaged");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.collapse.pipeline.RunState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,6 +207,8 @@ class RunResumeTest {
         assertTrue(out.contains("warning: gen-00/corpus: written by gen-00/model@0, not by " + by + "; redoing it"), out);
         assertFalse(out.contains("later units were made from") || out.contains("generation 1/1: train"), out);
         assertSameOutputs(reference, same);
+        List<String> completed = RunState.read(same, 2).completed();
+        assertEquals(completed.indexOf(RunState.END), completed.lastIndexOf(RunState.END), "the end listed once: " + completed);
 
         // The score recorded another corpus: the corpus, redone, differs from it, so everything after it is redone.
         Path other = copyOf(reference, tmp.resolve("other-corpus"));
@@ -215,7 +218,7 @@ class RunResumeTest {
         Files.writeString(eval, ev.toString());
         Files.delete(other.resolve("gen-00/corpus/shard-00000.bin"));
         out = runs.resumeToEnd(other);
-        assertTrue(out.contains("not the 0 that later units were made from; redoing gen-00/score, gen-01/train"), out);
+        assertTrue(out.contains("not as 0 that later units were made from; redoing gen-00/score, gen-01/train"), out);
         assertTrue(out.contains("generation 1/1: train"), out);
         assertSameOutputs(reference, other);
     }

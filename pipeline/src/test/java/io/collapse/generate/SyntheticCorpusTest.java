@@ -71,7 +71,6 @@ class SyntheticCorpusTest {
         };
     }
 
-    /** Stops the writer right after shard {@code shard} is committed. */
     /** Collects every "rewriting from shard N" as "N: why". */
     private static CorpusProgress telling(List<String> told) {
         return new CorpusProgress() {
@@ -85,6 +84,7 @@ class SyntheticCorpusTest {
         };
     }
 
+    /** Stops the writer right after shard {@code shard} is committed. */
     private static CorpusProgress killAfterShard(int shard) {
         return new CorpusProgress() {
             @Override

@@ -53,4 +53,23 @@ class JsonFilesTest {
         IOException e = assertThrows(IOException.class, () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
         assertEquals(file + ": not a point (it holds JSON null; expected an object)", e.getMessage());
     }
+
+    /** Damage (garbage, null, bytes of no encoding, a folder) is a DamagedFileException; each copy kept aside is kept. */
+    @Test
+    void damageIsToldFromTheDiskAndEveryCopyKeptAsideIsKept() throws IOException {
+        Path file = dir.resolve("point.json");
+        for (byte[] content : List.of("{\"x\": ".getBytes(), "null".getBytes(), new byte[] {0, 0, 0, (byte) 0xFF, 1})) {
+            Files.write(file, content);
+            assertThrows(DamagedFileException.class,
+                    () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
+        }
+        assertEquals(dir.resolve("point.json.damaged"), AtomicFiles.keepAside(file));
+        Files.writeString(file, "again");
+        assertEquals(dir.resolve("point.json.damaged.2"), AtomicFiles.keepAside(file));
+        Files.createDirectory(file);
+        assertThrows(DamagedFileException.class,
+                () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
+        assertEquals(5, Files.size(dir.resolve("point.json.damaged")), "the first copy is still there");
+        assertEquals("again", Files.readString(dir.resolve("point.json.damaged.2")));
+    }
 }

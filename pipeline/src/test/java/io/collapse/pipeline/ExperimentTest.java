@@ -128,13 +128,13 @@ class ExperimentTest {
         Files.createDirectories(gen.resolve(RunFiles.MODEL));
         Files.writeString(gen.resolve(RunFiles.MODEL).resolve("model.safetensors"), "m");
 
-        Experiment.discardTrainingState(gen);
+        RunCheck.discardTrainingState(gen);
         assertFalse(Files.exists(gen.resolve(RunFiles.TRAIN)));
         assertFalse(Files.exists(gen.resolve(RunFiles.TRAIN + ".discarded")));
         assertEquals("m", Files.readString(gen.resolve(RunFiles.MODEL).resolve("model.safetensors")));
 
         Files.createDirectories(gen.resolve(RunFiles.TRAIN + ".discarded")); // a kill during the delete
-        Experiment.discardTrainingState(gen);
+        RunCheck.discardTrainingState(gen);
         assertFalse(Files.exists(gen.resolve(RunFiles.TRAIN + ".discarded")));
         assertTrue(Files.exists(gen.resolve(RunFiles.MODEL)));
     }

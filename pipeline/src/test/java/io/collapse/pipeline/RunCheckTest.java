@@ -1,6 +1,7 @@
 package io.collapse.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.collapse.eval.PplFile;
@@ -9,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,5 +45,30 @@ class RunCheckTest {
         PplFile.write(real, new double[] {3, 3, 3, 3, 3});
         PplFile.write(corpus, new double[] {9, Double.NaN, 9});
         assertTrue(verifyScore().contains(corpus + ": value 1 is NaN"), verifyScore());
+    }
+
+    /**
+     * A redone training that came out otherwise unfinishes what was made from it, and drops the
+     * half-done training of a later generation, which trained on the old data; the same output keeps both.
+     */
+    @Test
+    void aChangedRedoUnfinishesLaterUnitsAndTheirHalfDoneTraining() throws IOException {
+        Path gen0 = Files.createDirectories(RunFiles.gen(runDir, 0));
+        Path halfDone = Files.createDirectories(RunFiles.gen(runDir, 1).resolve(RunFiles.TRAIN).resolve("state"));
+        GenerationRecord.update(gen0, ev -> ev.withTrain(new GenerationRecord.Train(1, 1, 2.0, 5, 5, "a")));
+        RunState state = RunState.fresh().complete(RunState.unit(0, RunState.Phase.TRAIN), 2)
+                .complete(RunState.unit(0, RunState.Phase.EVAL), 2);
+        List<String> later = List.of(RunState.unit(0, RunState.Phase.EVAL));
+        StringWriter log = new StringWriter();
+
+        RunState same = RunCheck.redoIfChanged(gen0, 0, RunState.Phase.TRAIN, "gen-00/model@a", later, state, 2, new PrintWriter(log, true));
+        assertEquals(state.completed(), same.completed());
+        assertTrue(Files.exists(halfDone));
+
+        RunState other = RunCheck.redoIfChanged(gen0, 0, RunState.Phase.TRAIN, "gen-00/model@b", later, state, 2, new PrintWriter(log, true));
+        assertEquals(List.of(RunState.unit(0, RunState.Phase.TRAIN)), other.completed());
+        assertFalse(Files.exists(halfDone.getParent()));
+        assertEquals("warning: gen-00/train came out as gen-00/model@a, not as gen-00/model@b that later units were made from;"
+                + " redoing gen-00/eval", log.toString().strip());
     }
 }

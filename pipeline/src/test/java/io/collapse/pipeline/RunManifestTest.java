@@ -224,7 +224,7 @@ class RunManifestTest {
         Path file = runDir.resolve(RunState.FILE);
         String[][] cases = {
             {"{\"format\":1,\"generation\":0,\"phase\":\"train\",\"completed\":[],\"finished\":true}",
-                "finished, generation and phase disagree with the completed units"},
+                "finished, with units left to do"},
             {"{\"format\":1,\"generation\":0,\"phase\":\"eval\",\"completed\":[\"gen-00/train\",\"gen-00/train\"]}",
                 "a unit is listed twice"},
             {"{\"format\":1,\"generation\":0,\"phase\":\"eval\",\"completed\":[\"gen-00/train\",\"gen-07/score\"]}",
@@ -234,5 +234,17 @@ class RunManifestTest {
             IOException e = assertThrows(IOException.class, () -> RunState.read(runDir, 2));
             assertEquals(file + ": not a valid run state (" + c[1] + ")", e.getMessage());
         }
+        // The end listed twice (an earlier version's repair appended it again) is read as listed once.
+        RunState ended = RunState.fresh();
+        for (int k = 0; k < 2; k++) {
+            for (RunState.Phase p : RunState.Phase.values()) {
+                ended = ended.complete(k, p, 2);
+            }
+        }
+        ended = ended.complete(RunState.END, 2);
+        ended.write(runDir);
+        Files.writeString(file, Files.readString(file).replace("\"run/end\"", "\"run/end\", \"run/end\""));
+        assertEquals(ended.completed(), RunState.read(runDir, 2).completed());
+        assertEquals(ended.completed(), ended.complete(RunState.END, 2).completed(), "completing a unit twice lists it once");
     }
 }

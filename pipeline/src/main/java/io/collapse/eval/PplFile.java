@@ -16,11 +16,15 @@ public final class PplFile {
 
     private PplFile() {}
 
-    /** Writes {@code ppl} as float32 LE, atomically. */
+    /**
+     * Writes {@code ppl} as float32 LE, atomically. A perplexity past float32's range (a mean token
+     * NLL above 88.7) is stored as its largest value, so that {@link #read} takes back every file
+     * written here; the histograms count it in their last bin either way.
+     */
     public static void write(Path file, double[] ppl) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(4 * ppl.length).order(ByteOrder.LITTLE_ENDIAN);
         for (double p : ppl) {
-            buf.putFloat((float) p);
+            buf.putFloat((float) Math.min(p, Float.MAX_VALUE)); // NaN stays NaN: read refuses it, as a broken score
         }
         AtomicFiles.writeBytes(file, buf.array());
     }

@@ -23,4 +23,12 @@ class PplFileTest {
         IOException e = assertThrows(IOException.class, () -> PplFile.read(f));
         assertTrue(e.getMessage().contains("5 bytes"), e.getMessage());
     }
+
+    /** Every file write makes reads back: a perplexity past float32's range is stored as its largest value. */
+    @Test
+    void aPerplexityPastFloat32IsStoredAsItsLargestValue() throws IOException {
+        Path f = tmp.resolve("big.f32");
+        PplFile.write(f, new double[] {2.5, 1e40, Double.POSITIVE_INFINITY});
+        assertArrayEquals(new float[] {2.5f, Float.MAX_VALUE, Float.MAX_VALUE}, PplFile.read(f));
+    }
 }

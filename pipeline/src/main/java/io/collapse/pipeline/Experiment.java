@@ -144,7 +144,13 @@ public final class Experiment {
                     events.append(RunEvent.PHASE_START.id(), ConfigLoader.fields("generation", k, "phase", phase.id));
                     long start = System.nanoTime();
                     List<String> madeFromIt = state.doneAfter(k, phase, generations); // a redo, with later units done
-                    String used = madeFromIt.isEmpty() ? null : RunCheck.usedBy(RunFiles.gen(runDir, k), phase);
+                    String used = null;
+                    if (!madeFromIt.isEmpty()) { // recorded first: the redo rewrites what usedBy reads (a kill may follow)
+                        RunState.Redo begun = state.redoOf(RunState.unit(k, phase));
+                        used = begun != null ? begun.madeFrom() : RunCheck.usedBy(RunFiles.gen(runDir, k), phase);
+                        state = state.redoing(RunState.unit(k, phase), used);
+                        state.write(runDir);
+                    }
                     Map<String, Object> metrics = runPhase(k, phase, events, start);
                     state = state.complete(k, phase, generations);
                     if (!madeFromIt.isEmpty()) {

@@ -17,6 +17,9 @@ import java.util.List;
  * Where a run is: the units of work finished so far, in order. A unit is "gen-NN/PHASE"; it is
  * appended only after everything the phase writes is on disk, so after a kill the run redoes at
  * most the unit that was in flight (and that unit resumes from its own finer-grained state).
+ *
+ * @param redo a unit being redone while later units stood finished, and what those were made
+ *     from, recorded before it runs: its own output replaces the record a later start would look at
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record RunState(
@@ -25,7 +28,8 @@ public record RunState(
         String phase,
         List<String> completed,
         boolean finished,
-        String updated) {
+        String updated,
+        Redo redo) {
 
     public static final String FILE = "state.json";
 
@@ -42,12 +46,15 @@ public record RunState(
         }
     }
 
+    /** {@code unit} is being redone; the finished units after it were made from {@code madeFrom} (null: unknown). */
+    public record Redo(String unit, String madeFrom) {}
+
     public RunState {
         completed = List.copyOf(completed == null ? List.of() : completed);
     }
 
     public static RunState fresh() {
-        return new RunState(1, 0, Phase.TRAIN.id, List.of(), false, Instant.now().toString());
+        return new RunState(1, 0, Phase.TRAIN.id, List.of(), false, Instant.now().toString(), null);
     }
 
     /**
@@ -98,14 +105,24 @@ public record RunState(
         if (!done.contains(unit)) { // the end, redone after a repair, is listed once
             done.add(unit);
         }
-        return of(done, generations);
+        return of(done, generations, redo == null || redo.unit.equals(unit) ? null : redo);
+    }
+
+    /** The state while {@code unit} is redone, later units having been made from {@code madeFrom}. */
+    public RunState redoing(String unit, String madeFrom) {
+        return new RunState(format, generation, phase, completed, finished, Instant.now().toString(), new Redo(unit, madeFrom));
+    }
+
+    /** What the units after {@code unit} were made from, as recorded when its redo began; null when it was not begun. */
+    public Redo redoOf(String unit) {
+        return redo != null && redo.unit.equals(unit) ? redo : null;
     }
 
     /** The state with {@code units} unfinished again. */
     public RunState without(List<String> units, int generations) {
         List<String> done = new ArrayList<>(completed);
         done.removeAll(units);
-        return of(done, generations);
+        return of(done, generations, redo);
     }
 
     private static final String END_PHASE = "end";
@@ -114,16 +131,16 @@ public record RunState(
      * generation and phase name the first unit left to do: a generation's phase, then "end" (the
      * final report), then "done" when nothing is left.
      */
-    private RunState of(List<String> done, int generations) {
+    private RunState of(List<String> done, int generations, Redo keep) {
         for (int k = 0; k < generations; k++) {
             for (Phase p : Phase.values()) {
                 if (!done.contains(unit(k, p))) {
-                    return new RunState(format, k, p.id, done, false, Instant.now().toString());
+                    return new RunState(format, k, p.id, done, false, Instant.now().toString(), keep);
                 }
             }
         }
         boolean ended = done.contains(END);
-        return new RunState(format, generations - 1, ended ? "done" : END_PHASE, done, ended, Instant.now().toString());
+        return new RunState(format, generations - 1, ended ? "done" : END_PHASE, done, ended, Instant.now().toString(), keep);
     }
 
     /** state.json, or a fresh state when there is none. */
@@ -156,7 +173,8 @@ public record RunState(
             throw new DamagedFileException(runDir.resolve(FILE) + ": " + NOT_A + " (" + problem + ")", null);
         }
         return s.completed.indexOf(END) == s.completed.lastIndexOf(END) ? s
-                : new RunState(s.format, s.generation, s.phase, s.completed.stream().distinct().toList(), s.finished, s.updated);
+                : new RunState(s.format, s.generation, s.phase, s.completed.stream().distinct().toList(), s.finished, s.updated,
+                        s.redo);
     }
 
     private static int generationOf(String unit) {

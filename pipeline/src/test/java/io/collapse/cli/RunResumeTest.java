@@ -223,6 +223,25 @@ class RunResumeTest {
         assertSameOutputs(reference, other);
     }
 
+    /**
+     * A kill during such a redo, once the redone training has rewritten the record the later units
+     * are compared by, and before state.json says it is done: the next start still compares against
+     * what they were made from, recorded in state.json before the redo began.
+     */
+    @Test
+    void aKillDuringARedoKeepsWhatLaterUnitsWereMadeFrom() throws Exception {
+        Path run = copyOf(reference, tmp.resolve("redo-killed"));
+        Path eval = run.resolve("gen-00/eval.json");
+        ObjectNode ev = (ObjectNode) JSON.readTree(eval.toFile());
+        ((ObjectNode) ev.path("train")).put("model_sha256", "0"); // as if the later units came from another gen-00 model
+        Files.writeString(eval, ev.toString());
+        Files.delete(run.resolve("gen-00/corpus/manifest.json")); // so only eval.json says which model that was
+        runs.killAt(run, "1,0,wrote " + eval);
+        String out = runs.resumeToEnd(run);
+        assertTrue(out.contains("not as gen-00/model@0 that later units were made from"), out);
+        assertSameOutputs(reference, run);
+    }
+
     /** A report folder the run may not write, or a model folder it may not replace, is refused before the work, not after. */
     @Test
     void aFolderTheRunMayNotReplaceIsRefusedBeforeItsWork() throws Exception {

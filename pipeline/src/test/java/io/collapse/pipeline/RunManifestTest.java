@@ -247,4 +247,17 @@ class RunManifestTest {
         assertEquals(ended.completed(), RunState.read(runDir, 2).completed());
         assertEquals(ended.completed(), ended.complete(RunState.END, 2).completed(), "completing a unit twice lists it once");
     }
+
+    /** A redo's record of what later units were made from stays until that unit is done, through repairs of others. */
+    @Test
+    void aRedoBegunIsRecordedUntilItsUnitIsDone() throws IOException {
+        RunState s = RunState.fresh().complete(0, RunState.Phase.TRAIN, 2).complete(0, RunState.Phase.EVAL, 2)
+                .without(List.of("gen-00/train"), 2).redoing("gen-00/train", "gen-00/model@a");
+        s.write(runDir);
+        RunState back = RunState.read(runDir, 2);
+        assertEquals(new RunState.Redo("gen-00/train", "gen-00/model@a"), back.redoOf("gen-00/train"));
+        assertEquals(null, back.redoOf("gen-00/eval"));
+        assertEquals(back.redo(), back.without(List.of("gen-00/eval"), 2).redo(), "kept while its unit is left to do");
+        assertEquals(null, back.complete(0, RunState.Phase.TRAIN, 2).redo(), "gone once its unit is done");
+    }
 }

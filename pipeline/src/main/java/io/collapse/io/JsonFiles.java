@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.function.Function;
 
 /**
@@ -24,12 +26,20 @@ public final class JsonFiles {
      */
     public static <T> T readIfPresent(ObjectMapper json, Path file, Class<T> type, String notA,
             Function<IOException, String> why) throws IOException {
+        // Asked of the file system itself: Files.exists answers false when it cannot tell (a stale NFS
+        // handle, a folder in the path made a file), and an absent training state restarts the training.
+        try {
+            Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            if (!Files.isSymbolicLink(file)) {
+                return null;
+            }
+        } catch (IOException e) {
+            throw new IOException(file + ": " + notA + " (" + AtomicFiles.reason(e) + ")", e);
+        }
         String instead = RegularFiles.instead(file);
         if (instead != null) { // a FIFO would block the read for ever
             throw new DamagedFileException(file + ": " + notA + " (" + instead + ")", null);
-        }
-        if (!Files.exists(file)) {
-            return null;
         }
         T value;
         try {

@@ -1,6 +1,7 @@
 package io.collapse.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,5 +72,16 @@ class JsonFilesTest {
                 () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
         assertEquals(5, Files.size(dir.resolve("point.json.damaged")), "the first copy is still there");
         assertEquals("again", Files.readString(dir.resolve("point.json.damaged.2")));
+    }
+
+    /** Only a file the file system says is not there is absent: one it cannot tell about is an error, not damage. */
+    @Test
+    void aFileTheFileSystemCannotTellAboutIsAnErrorNotAbsent() throws IOException {
+        Path notADir = Files.writeString(dir.resolve("plain"), "x");
+        Path file = notADir.resolve("point.json"); // stat fails with ENOTDIR: Files.exists said false
+        IOException e = assertThrows(IOException.class,
+                () -> JsonFiles.readIfPresent(JSON, file, Point.class, "not a point", IOException::getMessage));
+        assertFalse(e instanceof DamagedFileException, e.toString());
+        assertTrue(e.getMessage().startsWith(file + ": not a point ("), e.getMessage());
     }
 }

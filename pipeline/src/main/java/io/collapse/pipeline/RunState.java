@@ -47,6 +47,7 @@ public record RunState(
     }
 
     /** {@code unit} is being redone; the finished units after it were made from {@code madeFrom} (null: unknown). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Redo(String unit, String madeFrom) {}
 
     public RunState {

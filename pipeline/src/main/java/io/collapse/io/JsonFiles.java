@@ -28,8 +28,9 @@ public final class JsonFiles {
             Function<IOException, String> why) throws IOException {
         // Asked of the file system itself: Files.exists answers false when it cannot tell (a stale NFS
         // handle, a folder in the path made a file), and an absent training state restarts the training.
+        BasicFileAttributes attributes = null;
         try {
-            Files.readAttributes(file, BasicFileAttributes.class);
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
             if (!Files.isSymbolicLink(file)) {
                 return null;
@@ -37,9 +38,8 @@ public final class JsonFiles {
         } catch (IOException e) {
             throw new IOException(file + ": " + notA + " (" + AtomicFiles.reason(e) + ")", e);
         }
-        String instead = RegularFiles.instead(file);
-        if (instead != null) { // a FIFO would block the read for ever
-            throw new DamagedFileException(file + ": " + notA + " (" + instead + ")", null);
+        if (attributes == null || !attributes.isRegularFile()) { // a link to nothing, a folder; a FIFO would block the read
+            throw new DamagedFileException(file + ": " + notA + " (" + RegularFiles.instead(file) + ")", null);
         }
         T value;
         try {

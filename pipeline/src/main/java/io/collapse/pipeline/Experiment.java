@@ -131,8 +131,9 @@ public final class Experiment {
             events.append(RunEvent.PLATFORM.id(), platform.fields());
             recordMemoryChanges(events);
             for (int k = 0; k < generations; k++) {
+                Path genDir = RunFiles.gen(runDir, k);
                 if (state.isDone(k, RunState.Phase.TRAIN)) {
-                    RunCheck.discardTrainingState(RunFiles.gen(runDir, k)); // left by a kill during the delete
+                    RunCheck.discardTrainingState(genDir); // left by a kill during the delete
                 }
                 boolean ran = false;
                 for (RunState.Phase phase : RunState.Phase.values()) {
@@ -146,19 +147,20 @@ public final class Experiment {
                     List<String> madeFromIt = state.doneAfter(k, phase, generations); // a redo, with later units done
                     String used = null;
                     if (!madeFromIt.isEmpty()) { // recorded first: the redo rewrites what usedBy reads (a kill may follow)
-                        RunState.Redo begun = state.redoOf(RunState.unit(k, phase));
-                        used = begun != null ? begun.madeFrom() : RunCheck.usedBy(RunFiles.gen(runDir, k), phase);
-                        state = state.redoing(RunState.unit(k, phase), used);
+                        String unit = RunState.unit(k, phase);
+                        RunState.Redo begun = state.redoOf(unit);
+                        used = begun != null ? begun.madeFrom() : RunCheck.usedBy(genDir, phase);
+                        state = state.redoing(unit, used);
                         state.write(runDir);
                     }
                     Map<String, Object> metrics = runPhase(k, phase, events, start);
                     state = state.complete(k, phase, generations);
                     if (!madeFromIt.isEmpty()) {
-                        state = RunCheck.redoIfChanged(RunFiles.gen(runDir, k), k, phase, used, madeFromIt, state, generations, log);
+                        state = RunCheck.redoIfChanged(genDir, k, phase, used, madeFromIt, state, generations, log);
                     }
                     state.write(runDir);
                     if (phase == RunState.Phase.TRAIN) {
-                        RunCheck.discardTrainingState(RunFiles.gen(runDir, k));
+                        RunCheck.discardTrainingState(genDir);
                     }
                     Map<String, Object> done = ConfigLoader.fields("generation", k, "phase", phase.id,
                             "seconds", (System.nanoTime() - start) / 1e9);

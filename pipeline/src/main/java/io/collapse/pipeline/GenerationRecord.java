@@ -105,7 +105,12 @@ public record GenerationRecord(
 
     /** The model's identity for the corpus manifest: "gen-NN/model@" + the weights' sha256 the train phase recorded. */
     static String modelIdentity(Path genDir) throws IOException {
-        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + read(genDir).train().modelSha256();
+        return modelIdentity(genDir, read(genDir));
+    }
+
+    /** The same, from {@code record}, gen-NN's eval.json already read. */
+    static String modelIdentity(Path genDir, GenerationRecord record) {
+        return genDir.getFileName() + "/" + RunFiles.MODEL + "@" + record.train().modelSha256();
     }
 
     /** Read, change, write back atomically. */

@@ -155,8 +155,9 @@ final class RunCheck {
                     Path corpus = genDir.resolve(RunFiles.CORPUS);
                     SyntheticCorpus.read(corpus); // verifies every shard
                     String by = CorpusManifest.read(corpus).model();
-                    if (ev.train() != null && !GenerationRecord.modelIdentity(genDir).equals(by)) {
-                        return "written by " + (by == null ? "an unnamed model" : by) + ", not by " + GenerationRecord.modelIdentity(genDir);
+                    String model = ev.train() == null ? null : GenerationRecord.modelIdentity(genDir, ev);
+                    if (model != null && !model.equals(by)) {
+                        return "written by " + (by == null ? "an unnamed model" : by) + ", not by " + model;
                     }
                 }
                 case SCORE -> {
@@ -183,12 +184,7 @@ final class RunCheck {
      */
     static void setAsideStaleCorpus(Path genDir, PrintWriter log) throws IOException {
         Path corpus = genDir.resolve(RunFiles.CORPUS);
-        CorpusManifest m;
-        try {
-            m = CorpusManifest.read(corpus);
-        } catch (DamagedFileException e) {
-            return; // the writer keeps it aside itself
-        }
+        CorpusManifest m = manifestUnlessDamaged(genDir);
         String model = GenerationRecord.modelIdentity(genDir);
         if (m != null && !model.equals(m.model())) {
             Path aside = AtomicFiles.keepAside(corpus.resolve(CorpusManifest.FILE));
@@ -207,9 +203,9 @@ final class RunCheck {
         try {
             return switch (phase) {
                 case TRAIN -> {
-                    String corpus = corpusModel(genDir);
-                    GenerationRecord.Train train = GenerationRecord.read(genDir).train();
-                    yield corpus != null ? corpus : train == null ? null : GenerationRecord.modelIdentity(genDir);
+                    CorpusManifest corpus = manifestUnlessDamaged(genDir);
+                    GenerationRecord record = GenerationRecord.read(genDir);
+                    yield corpus != null ? corpus.model() : record.train() == null ? null : GenerationRecord.modelIdentity(genDir, record);
                 }
                 case CORPUS -> {
                     GenerationRecord.CorpusScore score = GenerationRecord.read(genDir).corpus();
@@ -222,11 +218,10 @@ final class RunCheck {
         }
     }
 
-    /** The model a corpus manifest names; null where there is none, or it is damaged (the writer sets it aside). */
-    private static String corpusModel(Path genDir) throws IOException {
+    /** gen-NN's corpus manifest; null where there is none, or it is damaged (the writer keeps it aside itself). */
+    private static CorpusManifest manifestUnlessDamaged(Path genDir) throws IOException {
         try {
-            CorpusManifest m = CorpusManifest.read(genDir.resolve(RunFiles.CORPUS));
-            return m == null ? null : m.model();
+            return CorpusManifest.read(genDir.resolve(RunFiles.CORPUS));
         } catch (DamagedFileException e) {
             return null;
         }

@@ -79,11 +79,7 @@ public final class EventLog implements AutoCloseable {
      * on the next open. A folder or FIFO where the log belongs is refused, not waited on.
      */
     private static void eachLine(Path file, Consumer<String> use) throws IOException {
-        String instead = RegularFiles.instead(file);
-        if (instead != null) {
-            throw new IOException(file + ": cannot read the events log (" + instead + ")");
-        }
-        if (!Files.exists(file)) {
+        if (!present(file, "read")) {
             return;
         }
         CharsetDecoder lenient = StandardCharsets.UTF_8.newDecoder()
@@ -116,6 +112,15 @@ public final class EventLog implements AutoCloseable {
         }
     }
 
+    /** Whether the log is there; a folder or FIFO in its place is refused ("cannot {@code verb} the events log"), not waited on. */
+    private static boolean present(Path file, String verb) throws IOException {
+        String instead = RegularFiles.instead(file);
+        if (instead != null) {
+            throw new IOException(file + ": cannot " + verb + " the events log (" + instead + ")");
+        }
+        return Files.exists(file);
+    }
+
     /** A line's object, or null for one a kill tore or that is damaged (strict: trailing text counts). */
     private static JsonNode parse(String line) {
         try {
@@ -127,11 +132,7 @@ public final class EventLog implements AutoCloseable {
 
     /** Truncates {@code file} after its last newline (nothing when it ends with one, or is absent). */
     static void cutTornTail(Path file) throws IOException {
-        String instead = RegularFiles.instead(file);
-        if (instead != null) {
-            throw new IOException(file + ": cannot repair the events log (" + instead + ")");
-        }
-        if (!Files.exists(file)) {
+        if (!present(file, "repair")) {
             return;
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

@@ -10,6 +10,7 @@ import io.collapse.config.MixedPrecision;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.io.AtomicFiles;
+import io.collapse.io.DamagedFileException;
 import io.collapse.model.CausalLM;
 import io.collapse.model.Scope;
 import io.collapse.model.StateDict;
@@ -167,7 +168,7 @@ public final class FineTune {
             state = state.toBuilder(fresh.config()).build(); // the micro-batch may have changed
             state.removeUnreferenced(stateDir); // a write that failed after the last commit
             state.checkFiles(stateDir);
-        } catch (CheckpointException damaged) {
+        } catch (CheckpointException | DamagedFileException damaged) { // a weight file's, or state.json's own
             // Loaded, it would go on from other weights than the run had, without a word. Training
             // again from the start reaches the uninterrupted run's result; the state is kept aside.
             Path aside = AtomicFiles.keepAside(stateDir.resolve(TrainState.FILE));

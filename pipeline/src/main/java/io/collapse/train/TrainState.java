@@ -9,7 +9,6 @@ import io.collapse.config.StrictJson;
 import io.collapse.config.TrainConfig;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
-import io.collapse.io.DamagedFileException;
 import io.collapse.io.JsonFiles;
 import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.HostTensor;
@@ -203,16 +202,12 @@ public record TrainState(
 
     /**
      * The state in {@code dir}, or null when no checkpoint was ever committed there. What the file
-     * holds being unusable (torn, not JSON, null, not a file) is a {@link CheckpointException}, as a
-     * damaged weight file is; an error reading it (the disk, permissions) is not.
+     * holds being unusable (torn, not JSON, null, not a file) is a {@link io.collapse.io.DamagedFileException};
+     * an error reading it (the disk, permissions) is not.
      */
     public static TrainState readIfPresent(Path dir) throws IOException {
-        try {
-            return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state",
-                    StrictJson::reason);
-        } catch (DamagedFileException e) {
-            throw new CheckpointException(e);
-        }
+        return JsonFiles.readIfPresent(JSON, dir.resolve(FILE), TrainState.class, "not a readable training state",
+                StrictJson::reason);
     }
 
     /** Refuses weight or optimizer files in {@code dir} whose CRC32C is not the one recorded (a state from before 0.3.3 has none). */

@@ -199,10 +199,7 @@ class RunResumeTest {
     void aRedoneUnitThatComesOutOtherwiseRedoesWhatWasMadeFromIt() throws Exception {
         // The corpus manifest names another model: the corpus is redone and comes out as before; nothing after it is redone.
         Path same = copyOf(reference, tmp.resolve("other-model"));
-        Path manifest = same.resolve("gen-00/corpus/manifest.json");
-        ObjectNode m = (ObjectNode) JSON.readTree(manifest.toFile());
-        String by = m.path("model").asText();
-        Files.writeString(manifest, m.put("model", "gen-00/model@0").toString());
+        String by = edit(same.resolve("gen-00/corpus/manifest.json"), "", "model", "gen-00/model@0");
         String out = runs.resumeToEnd(same);
         assertTrue(out.contains("warning: gen-00/corpus: written by gen-00/model@0, not by " + by + "; redoing it"), out);
         assertFalse(out.contains("later units were made from") || out.contains("generation 1/1: train"), out);
@@ -212,10 +209,7 @@ class RunResumeTest {
 
         // The score recorded another corpus: the corpus, redone, differs from it, so everything after it is redone.
         Path other = copyOf(reference, tmp.resolve("other-corpus"));
-        Path eval = other.resolve("gen-00/eval.json");
-        ObjectNode ev = (ObjectNode) JSON.readTree(eval.toFile());
-        ((ObjectNode) ev.path("corpus")).put("sha256", "0");
-        Files.writeString(eval, ev.toString());
+        edit(other.resolve("gen-00/eval.json"), "corpus", "sha256", "0");
         Files.delete(other.resolve("gen-00/corpus/shard-00000.bin"));
         out = runs.resumeToEnd(other);
         assertTrue(out.contains("not as 0 that later units were made from; redoing gen-00/score, gen-01/train"), out);
@@ -232,9 +226,7 @@ class RunResumeTest {
     void aKillDuringARedoKeepsWhatLaterUnitsWereMadeFrom() throws Exception {
         Path run = copyOf(reference, tmp.resolve("redo-killed"));
         Path eval = run.resolve("gen-00/eval.json");
-        ObjectNode ev = (ObjectNode) JSON.readTree(eval.toFile());
-        ((ObjectNode) ev.path("train")).put("model_sha256", "0"); // as if the later units came from another gen-00 model
-        Files.writeString(eval, ev.toString());
+        edit(eval, "train", "model_sha256", "0"); // as if the later units came from another gen-00 model
         Files.delete(run.resolve("gen-00/corpus/manifest.json")); // so only eval.json says which model that was
         runs.killAt(run, "1,0,wrote " + eval);
         String out = runs.resumeToEnd(run);
@@ -265,6 +257,16 @@ class RunResumeTest {
         out = runs.output(q);
         assertTrue(out.contains("error: " + run.resolve("gen-01/model") + ": holds model.safetensors/"), out);
         assertFalse(Files.exists(run.resolve("gen-01/train")), "trained before refusing:\n" + out);
+    }
+
+    /** Sets {@code field} of the object {@code under} ("" for the top) in a run's JSON file, as a hand edit would; returns what it held. */
+    private static String edit(Path file, String under, String field, String value) throws IOException {
+        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        ObjectNode target = under.isEmpty() ? root : (ObjectNode) root.path(under);
+        String was = target.path(field).asText();
+        target.put(field, value);
+        Files.writeString(file, root.toString());
+        return was;
     }
 
     private static void assertSameOutputs(Path want, Path got) throws IOException {

@@ -17,7 +17,6 @@ import io.collapse.model.opt.OptForCausalLM;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /** HF's {@code AutoModelForCausalLM}: the family's model class for a config. A new family adds its case to {@link #of}. */
 public final class AutoModelForCausalLM {
@@ -56,23 +55,24 @@ public final class AutoModelForCausalLM {
      */
     public static CausalLM fromPretrained(Path dir, NDManager manager, DataType dtype) throws IOException {
         HfModelDir.Checkpoint c = HfModelDir.read(dir);
-        return namingWeights(c, () -> fromStateDict(c.config(), c.tensors(), manager, dtype));
+        try {
+            return fromStateDict(c.config(), c.tensors(), manager, dtype);
+        } catch (IllegalArgumentException e) {
+            throw namingWeights(c, e);
+        }
     }
 
     /** Whether {@code c}'s weights fit its config, as loading would check them, before anything is written from it. */
     public static void checkFits(HfModelDir.Checkpoint c) {
-        namingWeights(c, () -> {
+        try {
             of(c.config()).checkStateDict(c.tensors());
-            return null;
-        });
+        } catch (IllegalArgumentException e) {
+            throw namingWeights(c, e);
+        }
     }
 
-    private static <T> T namingWeights(HfModelDir.Checkpoint c, Supplier<T> use) {
-        try {
-            return use.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(c.weights() + ": " + e.getMessage(), e);
-        }
+    private static IllegalArgumentException namingWeights(HfModelDir.Checkpoint c, IllegalArgumentException e) {
+        return new IllegalArgumentException(c.weights() + ": " + e.getMessage(), e);
     }
 
     /** A model on {@code manager} with HF's random init from {@code seed} (see {@link CausalLM#initWeights}). */

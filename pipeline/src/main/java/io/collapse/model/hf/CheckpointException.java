@@ -9,9 +9,4 @@ public class CheckpointException extends IOException {
     public CheckpointException(Path file, String problem) {
         super(file + ": " + problem);
     }
-
-    /** {@code damage}, a read that found the file's content unusable (its message names the file), as a checkpoint problem. */
-    public CheckpointException(IOException damage) {
-        super(damage.getMessage(), damage);
-    }
 }

@@ -8,6 +8,7 @@ import ai.djl.util.Platform;
 import ai.djl.util.Utils;
 import io.collapse.config.DeviceConfig;
 import io.collapse.config.LmConfig;
+import io.collapse.config.ModelConfig;
 import io.collapse.config.Presets;
 import io.collapse.config.SpecialTokens;
 import io.collapse.model.CausalLM;
@@ -49,7 +50,7 @@ final class InfoCommand implements Callable<Integer> {
         Path dir = model == null ? null : ModelSource.resolve(model, ModelSource.defaultCacheDir());
         LmConfig config = dir == null ? Presets.get(preset) : LmConfig.read(dir.resolve(HfModelDir.CONFIG));
         CausalLM lm = AutoModelForCausalLM.of(config);
-        info.put("model", model != null ? model : "preset:" + preset);
+        info.put("model", model != null ? model : ModelConfig.PRESET + preset);
         info.put("model_type", config.modelType());
         info.put("model_class", lm.getClass().getSimpleName());
         info.put("parameters", lm.numParameters());

@@ -19,9 +19,24 @@ public record ModelConfig(
         long initSeed,
         String dtype) {
 
+    /** The prefix of a preset base, {@code preset:NAME}. */
+    public static final String PRESET = "preset:";
+
     public ModelConfig {
         dtype = dtype == null ? "float32" : dtype;
         Check.notBlank("model.base", base);
         Check.oneOf("model.dtype", dtype, "float32", "bfloat16", "float16");
+        if (base.startsWith(PRESET)) {
+            try {
+                Presets.get(base.substring(PRESET.length()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model.base: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The preset's name for a {@code preset:NAME} base (a known one); null for a directory or Hub id. */
+    public String presetName() {
+        return base.startsWith(PRESET) ? base.substring(PRESET.length()) : null;
     }
 }

@@ -55,7 +55,7 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         if (!begun) {
             checkNewRunDir(runDir);
         }
-        LmConfig model = baseConfig(cfg.model().base(), runDir, begun);
+        LmConfig model = baseConfig(cfg.model(), runDir, begun);
         if (model != null) {
             if (cfg.data().blockSize() > model.maxPositionEmbeddings()) {
                 throw new IOException("data.block_size " + cfg.data().blockSize() + " exceeds the base model's"
@@ -105,14 +105,15 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
      * The base model's shape, known before anything is fetched or written: the run's own copy, a
      * preset or a local directory's config.json; null for a Hub id not yet downloaded.
      */
-    private static LmConfig baseConfig(String base, Path runDir, boolean begun) throws IOException {
+    private static LmConfig baseConfig(ModelConfig model, Path runDir, boolean begun) throws IOException {
         Path own = runDir.resolve(RunFiles.BASE).resolve(HfModelDir.CONFIG);
         if (begun && Files.isRegularFile(own)) {
             return LmConfig.read(own);
         }
-        if (base.startsWith("preset:")) {
-            return Presets.get(base.substring("preset:".length()));
+        if (model.presetName() != null) {
+            return Presets.get(model.presetName());
         }
+        String base = model.base();
         if (!looksLikePath(base)) {
             return null;
         }
@@ -198,8 +199,8 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         if (begun && Files.isRegularFile(dir.resolve(HfModelDir.CONFIG))) {
             return dir;
         }
-        if (m.base().startsWith("preset:")) {
-            String preset = m.base().substring("preset:".length());
+        String preset = m.presetName();
+        if (preset != null) {
             log.println("creating base model: preset " + preset + ", init seed " + m.initSeed());
             try (NDManager manager = NDManager.newBaseManager(device)) {
                 CausalLM model = AutoModelForCausalLM.random(Presets.get(preset), m.initSeed(), manager, DataType.FLOAT32);

@@ -1,6 +1,7 @@
 package io.collapse.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -131,7 +132,7 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void aBadValueNamesTheFieldAndWhatIsAllowed() {
+    void aBadValueNamesTheFieldAndWhatIsAllowed() throws IOException {
         IOException e = assertThrows(IOException.class, () -> bundled("smoke", List.of("experiment.data_mode=mix")));
         assertTrue(e.getMessage().contains("experiment.data_mode") && e.getMessage().contains("replace"), e.getMessage());
         e = assertThrows(IOException.class, () -> bundled("smoke", List.of("generation.max_new_tokens=32")));
@@ -140,6 +141,12 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("train.epochs must be >= 1, got 0"), e.getMessage());
         e = assertThrows(IOException.class, () -> bundled("smoke", List.of("device.device=tpu")));
         assertTrue(e.getMessage().contains("device.device"), e.getMessage());
+        // A preset's name is checked where the config is read, not when the run first needs the model.
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("model.base=preset:huge")));
+        assertTrue(e.getMessage().endsWith("smoke.json: model.base: unknown model preset 'huge'; expected one of "
+                + Presets.names()), e.getMessage());
+        assertEquals("opt-125m", bundled("smoke", List.of("model.base=preset:opt-125m")).model().presetName());
+        assertNull(bundled("smoke", List.of("model.base=facebook/opt-125m")).model().presetName());
     }
 
     @Test

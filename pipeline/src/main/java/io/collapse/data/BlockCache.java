@@ -92,7 +92,7 @@ public final class BlockCache {
     }
 
     private static void write(Path file, Key key, String source, TokenBlocks blocks) throws IOException {
-        int width = BlockCodec.fitsUint16(blocks) ? BlockCodec.UINT16 : BlockCodec.INT32;
+        BlockCodec.Width width = BlockCodec.fitsUint16(blocks) ? BlockCodec.Width.UINT16 : BlockCodec.Width.INT32;
         byte[] data = BlockCodec.encode(blocks, width);
 
         ObjectNode header = JSON.createObjectNode();
@@ -104,7 +104,7 @@ public final class BlockCache {
         header.put("examples", blocks.examples());
         header.put("tokens", blocks.tokens());
         header.put("blocks", blocks.numBlocks());
-        header.put("width", width);
+        header.put("width", width.bytes);
         header.put("data_sha256", Checksums.sha256(data));
         byte[] headerBytes = JSON.writeValueAsBytes(header);
         int prefixLen = align8(MAGIC.length + 4 + headerBytes.length);
@@ -147,15 +147,15 @@ public final class BlockCache {
                     || h.path("block_size").asInt(-1) != key.blockSize()) {
                 throw new CorruptCacheException("header does not hold this file's key");
             }
-            int width = h.path("width").asInt(-1);
+            BlockCodec.Width width = BlockCodec.Width.ofBytes(h.path("width").asInt(-1));
             int blocks = h.path("blocks").asInt(-1);
             long examples = h.path("examples").asLong(-1);
             long tokens = h.path("tokens").asLong(-1);
-            if ((width != 2 && width != 4) || blocks < 0 || examples < 0 || tokens < (long) blocks * key.blockSize()) {
+            if (width == null || blocks < 0 || examples < 0 || tokens < (long) blocks * key.blockSize()) {
                 throw new CorruptCacheException("header counts are invalid: " + h);
             }
             long offset = align8(MAGIC.length + 4 + headerLen);
-            long dataLen = (long) blocks * key.blockSize() * width;
+            long dataLen = (long) blocks * key.blockSize() * width.bytes;
             if (offset + dataLen != size) {
                 throw new CorruptCacheException("expected " + (offset + dataLen) + " bytes, file has " + size);
             }

@@ -14,28 +14,46 @@ import java.util.function.IntUnaryOperator;
  */
 public final class BlockCodec {
 
-    public static final int UINT16 = 2;
-    public static final int INT32 = 4;
+    /** Bytes per id, and the name a corpus manifest's {@code dtype} gives them. */
+    public enum Width {
+        UINT16(2, "uint16"),
+        INT32(4, "int32");
+
+        public final int bytes;
+        public final String dtype;
+
+        Width(int bytes, String dtype) {
+            this.bytes = bytes;
+            this.dtype = dtype;
+        }
+
+        /** The width a corpus manifest's {@code dtype} names. */
+        public static Width ofDtype(String dtype) {
+            for (Width w : values()) {
+                if (w.dtype.equals(dtype)) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("dtype: expected uint16 or int32, got '" + dtype + "'");
+        }
+
+        /** The width a cache header's {@code width} (bytes per id) names; null for any other number. */
+        static Width ofBytes(int bytes) {
+            for (Width w : values()) {
+                if (w.bytes == bytes) {
+                    return w;
+                }
+            }
+            return null;
+        }
+
+        /** The narrowest width that holds every id below {@code vocabSize}. */
+        public static Width forVocab(int vocabSize) {
+            return vocabSize <= 0x10000 ? UINT16 : INT32;
+        }
+    }
 
     private BlockCodec() {}
-
-    /** The width a corpus manifest's {@code dtype} names. */
-    public static int width(String dtype) {
-        return switch (dtype) {
-            case "uint16" -> UINT16;
-            case "int32" -> INT32;
-            default -> throw new IllegalArgumentException("dtype: expected uint16 or int32, got '" + dtype + "'");
-        };
-    }
-
-    /** The {@code dtype} name of a width. */
-    public static String dtype(int width) {
-        return switch (width) {
-            case UINT16 -> "uint16";
-            case INT32 -> "int32";
-            default -> throw new IllegalArgumentException("width: expected 2 or 4 bytes per id, got " + width);
-        };
-    }
 
     /** Whether every id of {@code blocks} fits a uint16. */
     public static boolean fitsUint16(TokenBlocks blocks) {
@@ -51,16 +69,15 @@ public final class BlockCodec {
         return true;
     }
 
-    /** All blocks' ids, {@code width} bytes each. */
-    public static byte[] encode(TokenBlocks blocks, int width) {
-        dtype(width); // rejects any other width
-        ByteBuffer data = ByteBuffer.allocate(blocks.numBlocks() * blocks.blockSize() * width)
+    /** All blocks' ids, {@code width.bytes} each. */
+    public static byte[] encode(TokenBlocks blocks, Width width) {
+        ByteBuffer data = ByteBuffer.allocate(blocks.numBlocks() * blocks.blockSize() * width.bytes)
                 .order(ByteOrder.LITTLE_ENDIAN);
         int[] block = new int[blocks.blockSize()];
         for (int i = 0; i < blocks.numBlocks(); i++) {
             blocks.copyBlock(i, block, 0);
             for (int id : block) {
-                if (width == UINT16) {
+                if (width == Width.UINT16) {
                     data.putShort((short) id);
                 } else {
                     data.putInt(id);
@@ -71,28 +88,26 @@ public final class BlockCodec {
     }
 
     /** Blocks over {@code data} (not copied), each block one example, as a synthetic corpus counts them. */
-    public static TokenBlocks decode(ByteBuffer data, int width, int blockSize) {
-        long bytesPerBlock = (long) blockSize * width;
+    public static TokenBlocks decode(ByteBuffer data, Width width, int blockSize) {
+        long bytesPerBlock = (long) blockSize * width.bytes;
         if (blockSize < 1 || data.remaining() % bytesPerBlock != 0) {
             throw new IllegalArgumentException(data.remaining() + " bytes are not whole blocks of " + blockSize
-                    + " ids of " + width + " bytes");
+                    + " ids of " + width.bytes + " bytes");
         }
         int numBlocks = (int) (data.remaining() / bytesPerBlock);
         return decode(data, width, blockSize, numBlocks, numBlocks, (long) numBlocks * blockSize);
     }
 
     /** Blocks over {@code data} (not copied), with the counts of the examples they were cut from. */
-    static TokenBlocks decode(ByteBuffer data, int width, int blockSize, int numBlocks, long examples, long tokens) {
+    static TokenBlocks decode(ByteBuffer data, Width width, int blockSize, int numBlocks, long examples, long tokens) {
         ByteBuffer le = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         IntUnaryOperator idAt;
-        if (width == UINT16) {
+        if (width == Width.UINT16) {
             ShortBuffer shorts = le.asShortBuffer();
             idAt = i -> Short.toUnsignedInt(shorts.get(i));
-        } else if (width == INT32) {
+        } else {
             IntBuffer ints = le.asIntBuffer();
             idAt = ints::get;
-        } else {
-            throw new IllegalArgumentException("width: expected 2 or 4 bytes per id, got " + width);
         }
         return new TokenBlocks(blockSize, numBlocks, examples, tokens, idAt);
     }

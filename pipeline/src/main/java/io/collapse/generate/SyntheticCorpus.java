@@ -49,10 +49,9 @@ public final class SyntheticCorpus {
             int shardBlocks, int batchSize, NDManager manager, CorpusProgress progress) throws IOException {
         GenerationConfig cfg = generator.config();
         check(cfg, prompts, shardBlocks, batchSize);
-        int width = generator.vocabSize() <= 65536 ? BlockCodec.UINT16 : BlockCodec.INT32;
-        String dtype = BlockCodec.dtype(width);
+        BlockCodec.Width width = BlockCodec.Width.forVocab(generator.vocabSize());
         CorpusManifest fresh = new CorpusManifest(CorpusManifest.FORMAT, false, prompts.numBlocks(), cfg.maxNewTokens(),
-                dtype, shardBlocks, batchSize, model, promptsSha256(prompts), cfg, 0, List.of());
+                width.dtype, shardBlocks, batchSize, model, promptsSha256(prompts), cfg, 0, List.of());
         CorpusManifest manifest = resumable(dir, fresh, generator.eosIds(), progress);
         int shards = (prompts.numBlocks() + shardBlocks - 1) / shardBlocks;
         int shortBlocks = manifest.shortBlocks();
@@ -136,13 +135,13 @@ public final class SyntheticCorpus {
     /** The blocks of {@code shards}, checked, concatenated. */
     private static TokenBlocks read(Path dir, CorpusManifest manifest, List<CorpusManifest.Shard> shards)
             throws IOException {
-        int width;
+        BlockCodec.Width width;
         try {
-            width = BlockCodec.width(manifest.dtype());
+            width = BlockCodec.Width.ofDtype(manifest.dtype());
         } catch (IllegalArgumentException e) {
             throw new IOException(dir.resolve(CorpusManifest.FILE) + ": " + e.getMessage(), e);
         }
-        long bytesPerBlock = (long) manifest.blockSize() * width;
+        long bytesPerBlock = (long) manifest.blockSize() * width.bytes;
         ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(
                 bytesPerBlock * shards.stream().mapToLong(CorpusManifest.Shard::blocks).sum()));
         for (CorpusManifest.Shard shard : shards) {

@@ -1,5 +1,6 @@
 package io.collapse.report;
 
+import io.collapse.pipeline.GenerationRecord;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -211,7 +212,7 @@ final class HtmlPage {
                     if (g.eval() == null) {
                         continue;
                     }
-                    for (RunData.Sample s : g.eval().samples()) {
+                    for (GenerationRecord.Sample s : g.eval().samples()) {
                         if (s.promptIndex() == p.getKey()) {
                             rows.add(List.of(MetricTable.label(g.generation()),
                                     s.continuation().isBlank() ? "(empty continuation)" : s.continuation()));

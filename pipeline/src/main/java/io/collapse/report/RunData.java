@@ -1,6 +1,7 @@
 package io.collapse.report;
 
 import io.collapse.data.TokenBlocks;
+import io.collapse.pipeline.GenerationRecord;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,9 +28,7 @@ public record RunData(
             double testMeanBatchPpl,
             double validCorpusPpl,
             double validMeanBatchPpl,
-            List<Sample> samples) {}
-
-    public record Sample(int promptIndex, String prompt, String continuation) {}
+            List<GenerationRecord.Sample> samples) {}
 
     /** Token-level measures of a generation's corpus (see {@link Metrics} for each definition). */
     public record TokenStats(

@@ -8,6 +8,7 @@ import io.collapse.generate.CorpusManifest;
 import io.collapse.generate.SyntheticCorpus;
 import io.collapse.io.Checksums;
 import io.collapse.io.RegularFiles;
+import io.collapse.pipeline.GenerationRecord;
 import io.collapse.pipeline.RunFiles;
 import io.collapse.pipeline.RunState;
 import java.io.IOException;
@@ -159,9 +160,9 @@ public final class RunReader {
     private static RunData.Eval eval(JsonNode root) {
         JsonNode test = root.path("test");
         JsonNode valid = root.path("valid");
-        List<RunData.Sample> samples = new ArrayList<>();
+        List<GenerationRecord.Sample> samples = new ArrayList<>();
         for (JsonNode s : root.path("samples")) {
-            samples.add(new RunData.Sample(
+            samples.add(new GenerationRecord.Sample(
                     s.path("prompt_index").asInt(samples.size()),
                     s.path("prompt").asText(""),
                     s.path("continuation").asText("")));

@@ -137,35 +137,10 @@ public final class Experiment {
                 }
                 boolean ran = false;
                 for (RunState.Phase phase : RunState.Phase.values()) {
-                    if (state.isDone(k, phase)) {
-                        continue;
+                    if (!state.isDone(k, phase)) {
+                        state = runUnit(k, phase, state, events);
+                        ran = true;
                     }
-                    ran = true;
-                    log.printf("generation %d/%d: %s%n", k, generations - 1, phase.id);
-                    events.append(RunEvent.PHASE_START.id(), ConfigLoader.fields("generation", k, "phase", phase.id));
-                    long start = System.nanoTime();
-                    List<String> madeFromIt = state.doneAfter(k, phase, generations); // a redo, with later units done
-                    String used = null;
-                    if (!madeFromIt.isEmpty()) { // recorded first: the redo rewrites what usedBy reads (a kill may follow)
-                        String unit = RunState.unit(k, phase);
-                        RunState.Redo begun = state.redoOf(unit);
-                        used = begun != null ? begun.madeFrom() : RunCheck.usedBy(genDir, phase);
-                        state = state.redoing(unit, used);
-                        state.write(runDir);
-                    }
-                    Map<String, Object> metrics = runPhase(k, phase, events, start);
-                    state = state.complete(k, phase, generations);
-                    if (!madeFromIt.isEmpty()) {
-                        state = RunCheck.redoIfChanged(genDir, k, phase, used, madeFromIt, state, generations, log);
-                    }
-                    state.write(runDir);
-                    if (phase == RunState.Phase.TRAIN) {
-                        RunCheck.discardTrainingState(genDir);
-                    }
-                    Map<String, Object> done = ConfigLoader.fields("generation", k, "phase", phase.id,
-                            "seconds", (System.nanoTime() - start) / 1e9);
-                    done.putAll(metrics);
-                    events.append(RunEvent.PHASE_DONE.id(), done);
                 }
                 if (ran && k < generations - 1) { // the last generation's report is the end's
                     listener.generationDone(runDir, k);
@@ -175,6 +150,42 @@ public final class Experiment {
             events.append(RunEvent.RUN_DONE.id(), ConfigLoader.fields("generations", generations));
             state.complete(RunState.END, generations).write(runDir);
         }
+    }
+
+    /**
+     * One phase of one generation: its events around it, and the state after it written. A redo
+     * (later units already done from what it rewrites) records what it is redoing first, so a kill
+     * during it is still a redo at the next start, then discards what depended on a changed result.
+     */
+    private RunState runUnit(int k, RunState.Phase phase, RunState state, EventLog events) throws IOException {
+        int generations = cfg.experiment().generations();
+        Path genDir = RunFiles.gen(runDir, k);
+        log.printf("generation %d/%d: %s%n", k, generations - 1, phase.id);
+        events.append(RunEvent.PHASE_START.id(), ConfigLoader.fields("generation", k, "phase", phase.id));
+        long start = System.nanoTime();
+        List<String> madeFromIt = state.doneAfter(k, phase, generations);
+        String used = null;
+        if (!madeFromIt.isEmpty()) { // recorded first: the redo rewrites what usedBy reads (a kill may follow)
+            String unit = RunState.unit(k, phase);
+            RunState.Redo begun = state.redoOf(unit);
+            used = begun != null ? begun.madeFrom() : RunCheck.usedBy(genDir, phase);
+            state = state.redoing(unit, used);
+            state.write(runDir);
+        }
+        Map<String, Object> metrics = runPhase(k, phase, events, start);
+        state = state.complete(k, phase, generations);
+        if (!madeFromIt.isEmpty()) {
+            state = RunCheck.redoIfChanged(genDir, k, phase, used, madeFromIt, state, generations, log);
+        }
+        state.write(runDir);
+        if (phase == RunState.Phase.TRAIN) {
+            RunCheck.discardTrainingState(genDir);
+        }
+        Map<String, Object> done = ConfigLoader.fields("generation", k, "phase", phase.id,
+                "seconds", (System.nanoTime() - start) / 1e9);
+        done.putAll(metrics);
+        events.append(RunEvent.PHASE_DONE.id(), done);
+        return state;
     }
 
     /**

@@ -146,15 +146,22 @@ public final class Report {
         for (MetricTable.Column c : MetricTable.COLUMNS) {
             cols.addObject().put("key", c.key()).put("title", c.title()).put("definition", c.definition());
         }
-        ArrayNode runArr = root.putArray("runs");
+        putRuns(root.putArray("runs"), runs);
+        putRows(root.putArray("rows"), rows);
+        putAggregates(root.putArray("by_regime"), aggregates);
+        ArrayNode pooled = root.putArray("pooled_histograms");
+        hists.forEach((regime, byGen) -> byGen.forEach((g, h) ->
+                histogram(pooled.addObject().put("regime", regime).put("generation", g), h)));
+        ArrayNode warn = root.putArray("warnings");
+        warnings.forEach(warn::add);
+        return root;
+    }
+
+    /** Per run: its names, state, generations and the histograms of its perplexity files. */
+    private static void putRuns(ArrayNode runArr, List<RunData> runs) {
         for (RunData r : runs) {
             ObjectNode o = runArr.addObject().put("name", r.name()).put("regime", r.regime()).put("dir", r.dir().toString())
-                    .put("state", r.state());
-            if (r.seed() != null) {
-                o.put("seed", r.seed());
-            } else {
-                o.putNull("seed");
-            }
+                    .put("state", r.state()).put("seed", r.seed()); // seed: null where run.json did not say
             ArrayNode gens = o.putArray("generations");
             r.generations().forEach(g -> gens.add(g.generation()));
             ArrayNode perRun = o.putArray("histograms");
@@ -167,20 +174,21 @@ public final class Report {
                 }
             }
         }
-        ArrayNode rowArr = root.putArray("rows");
+    }
+
+    /** One object a table row: a run's generation and every column's value. */
+    private static void putRows(ArrayNode rowArr, List<MetricTable.Row> rows) {
         for (MetricTable.Row r : rows) {
-            ObjectNode o = rowArr.addObject().put("run", r.run()).put("regime", r.regime());
-            if (r.seed() != null) {
-                o.put("seed", r.seed());
-            } else {
-                o.putNull("seed");
-            }
-            o.put("generation", r.generation()).put("label", r.label());
+            ObjectNode o = rowArr.addObject().put("run", r.run()).put("regime", r.regime()).put("seed", r.seed())
+                    .put("generation", r.generation()).put("label", r.label());
             for (int i = 0; i < r.values().length; i++) {
                 value(o, MetricTable.COLUMNS.get(i).key(), r.values()[i]);
             }
         }
-        ArrayNode aggArr = root.putArray("by_regime");
+    }
+
+    /** Each regime's mean, std, min and max of every column per generation, over its seeds. */
+    private static void putAggregates(ArrayNode aggArr, List<MetricTable.Aggregate> aggregates) {
         for (MetricTable.Aggregate a : aggregates) {
             ObjectNode o = aggArr.addObject().put("regime", a.regime()).put("generation", a.generation())
                     .put("metric", a.key()).put("n", a.n());
@@ -189,12 +197,6 @@ public final class Report {
             value(o, "min", a.min());
             value(o, "max", a.max());
         }
-        ArrayNode pooled = root.putArray("pooled_histograms");
-        hists.forEach((regime, byGen) -> byGen.forEach((g, h) ->
-                histogram(pooled.addObject().put("regime", regime).put("generation", g), h)));
-        ArrayNode warn = root.putArray("warnings");
-        warnings.forEach(warn::add);
-        return root;
     }
 
     private static void histogram(ObjectNode o, Histogram h) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -211,6 +212,14 @@ class ReportTest {
         Report.Result r = Report.write(List.of(fresh, one), tmp.resolve("out"));
         assertTrue(r.warnings().isEmpty(), r.warnings().toString());
         assertEquals(0, r.runs().get(0).generations().size());
+        // A run.json without a seed gives "seed": null in metrics.json, not a missing key.
+        Path noSeed = tmp.resolve("no-seed");
+        Files.createDirectories(noSeed);
+        Files.writeString(noSeed.resolve("run.json"), "{\"format\":1,\"name\":\"no-seed\",\"regime\":{\"name\":\"a\"}}");
+        Report.write(List.of(fresh, noSeed), tmp.resolve("out2"));
+        JsonNode runs = new ObjectMapper().readTree(tmp.resolve("out2/metrics.json").toFile()).path("runs");
+        assertEquals(3, runs.get(0).get("seed").asInt(-1), runs.toString());
+        assertTrue(runs.get(1).has("seed") && runs.get(1).get("seed").isNull(), runs.toString());
         assertTrue(Files.readString(tmp.resolve("out/index.html")).contains("none yet"));
         assertTrue(Files.size(tmp.resolve("out/collapse-measures.png")) > 0);
     }

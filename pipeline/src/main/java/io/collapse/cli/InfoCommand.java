@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 
 /** Which engine, libtorch and devices this process sees. */
 @Command(name = "info", description = "Show the engine, PyTorch version, devices, threads and cache paths; with --model or"
-        + " --preset, also the model's family, class, size and tokenizer.")
+        + " --preset, also the model's family, class, size and eos ids, and a model folder's own tokenizer.")
 final class InfoCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "M", description = "Also describe a model: an HF directory or a Hub id.")
@@ -45,7 +45,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Mixin JsonStdout stdout;
 
-    /** The family, class, size and tokenizer of {@code --model} or {@code --preset}. */
+    /** The family, class and size of {@code --model} or {@code --preset}, and the tokenizer a model folder holds. */
     private void describeModel(Map<String, Object> info) throws java.io.IOException {
         Path dir = model == null ? null : ModelSource.resolve(model, ModelSource.defaultCacheDir());
         LmConfig config = dir == null ? Presets.get(preset) : LmConfig.read(dir.resolve(HfModelDir.CONFIG));

@@ -1,10 +1,12 @@
 package io.collapse.cli;
 
+import io.collapse.pipeline.RunFiles;
 import io.collapse.pipeline.RunLock;
 import io.collapse.pipeline.RunPlan;
 import io.collapse.pipeline.RunState;
 import io.collapse.pipeline.RunStatus;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<Path> runs = RunPlan.discover(dirs);
-        if (runs.equals(dirs) && runs.size() == 1) {
+        if (runs.equals(dirs) && runs.size() == 1 && Files.isRegularFile(runs.get(0).resolve(RunFiles.RUN))) {
             RunStatus status = RunStatus.read(runs.get(0));
             stdout.print(status.toMap(), out -> print(status, out));
             return 0;

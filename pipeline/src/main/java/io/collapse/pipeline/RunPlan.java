@@ -6,6 +6,7 @@ import io.collapse.config.RunConfig;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -125,7 +126,10 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
         return names;
     }
 
-    /** The runs one argument names: itself, its sweep.json's list, or its sub-directories with run.json. */
+    /**
+     * The runs one argument names: itself (with run.json, or with only the run.lock of a start that has
+     * not written it), its sweep.json's list, or its sub-directories with run.json.
+     */
     private static List<Path> runsIn(Path p) throws IOException {
         if (!Files.isDirectory(p)) {
             throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
@@ -138,11 +142,14 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
         }
         try (Stream<Path> children = Files.list(p)) {
             List<Path> found = children.filter(c -> Files.isRegularFile(c.resolve(RunFiles.RUN))).sorted().toList();
-            if (found.isEmpty()) {
-                throw new IOException(p + ": not a run directory (no run.json), nor a sweep's (no sweep.json,"
-                        + " no sub-directory with run.json)");
+            if (!found.isEmpty()) {
+                return found;
             }
-            return found;
         }
+        if (Files.exists(p.resolve(RunLock.FILE), LinkOption.NOFOLLOW_LINKS)) {
+            return List.of(p); // a run whose first start has not written run.json yet (or was stopped before it)
+        }
+        throw new IOException(p + ": not a run directory (no run.json), nor a sweep's (no sweep.json,"
+                + " no sub-directory with run.json)");
     }
 }

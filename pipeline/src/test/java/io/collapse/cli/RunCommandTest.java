@@ -18,6 +18,9 @@ import io.collapse.model.CausalLM;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
+import io.collapse.pipeline.RunLock;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -202,6 +205,29 @@ class RunCommandTest {
         JsonNode note = JSON.readTree(damaged.out()).path("runs").get(1);
         assertTrue(note.path("note").asText().startsWith("unreadable: ") && note.path("run_dir").asText().endsWith("smoke-seed9"),
                 note::toString);
+    }
+
+    /** The instant after `run` starts, before run.json: status names the starting process instead of refusing the folder. */
+    @Test
+    void statusOfARunDirectoryNotYetWithRunJsonSaysStartingThenNotStarted() throws Exception {
+        Path run = tmp.resolve("starting");
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        try (RunLock lock = RunLock.acquire(run, new PrintWriter(Writer.nullWriter()))) {
+            Cli.Result r = Cli.run("status", run.toString());
+            assertEquals(0, r.code(), r.err());
+            List<String> lines = r.out().strip().lines().toList();
+            assertTrue(lines.size() == 2 && lines.get(1).matches("starting +starting: pid " + ProcessHandle.current().pid() + " .*"),
+                    r.out());
+            JsonNode doc = JSON.readTree(Cli.run("status", run.toString(), "--json").out()).path("runs").get(0);
+            assertTrue(doc.path("note").asText().startsWith("starting: pid "), doc::toString);
+        }
+        Cli.Result stopped = Cli.run("status", run.toString());
+        assertEquals(0, stopped.code(), stopped.err());
+        assertTrue(stopped.out().strip().lines().toList().get(1).matches("starting +not started"), stopped.out());
+        // A folder with nothing of a run's is still refused by name.
+        Cli.Result none = Cli.run("status", empty.toString());
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains(empty + ": not a run directory (no run.json)"), none.err());
     }
 
     @Test

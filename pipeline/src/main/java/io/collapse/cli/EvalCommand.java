@@ -7,6 +7,7 @@ import io.collapse.eval.Evaluator;
 import io.collapse.eval.PplFile;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.ConsoleBars;
+import io.collapse.io.RegularFiles;
 import io.collapse.model.MemoryBudget;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,8 +47,8 @@ final class EvalCommand implements Callable<Integer> {
     int maxBlocks;
 
     @Option(names = "--per-sequence", paramLabel = "FILE",
-            description = "Write every block's perplexity, in block order: a JSON array if FILE ends in .json, else"
-                    + " raw float32 little-endian.")
+            description = "Write every block's perplexity, in block order, to FILE, a new file: a JSON array if FILE"
+                    + " ends in .json, else raw float32 little-endian.")
     Path perSequence;
 
     @Mixin CacheDirOption cache;
@@ -58,6 +59,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (perSequence != null) {
+            RegularFiles.requireNew(perSequence, "--per-sequence"); // before the work, not after it
+        }
         long start = System.nanoTime();
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         Evaluator.Result r;

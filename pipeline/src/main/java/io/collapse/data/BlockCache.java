@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.Checksums;
+import io.collapse.io.RegularFiles;
 import io.collapse.text.TextEncoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,7 +58,10 @@ public final class BlockCache {
 
     private TokenBlocks load(SplitText split, TextEncoder encoder, Key key) throws IOException {
         Path file = file(key);
-        if (Files.exists(file)) {
+        String instead = RegularFiles.instead(file);
+        if (instead != null) { // never opened: a FIFO would block the read; the rebuilt file replaces it
+            LOG.warn("block cache file {} is {}; rebuilding it", file, instead);
+        } else if (Files.exists(file)) {
             try {
                 return read(file, key);
             } catch (CorruptCacheException e) {

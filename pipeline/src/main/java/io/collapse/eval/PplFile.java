@@ -1,6 +1,7 @@
 package io.collapse.eval;
 
 import io.collapse.io.AtomicFiles;
+import io.collapse.io.RegularFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,6 +14,9 @@ import java.nio.file.Path;
  * the one reader of the format.
  */
 public final class PplFile {
+
+    /** 2^28 values, far above any corpus (the paper's has 38,424 blocks); a larger file is not one of these. */
+    static final long MAX_BYTES = 1L << 30;
 
     private PplFile() {}
 
@@ -31,6 +35,15 @@ public final class PplFile {
 
     /** The values of a file {@link #write} made; a length not a multiple of 4, or a value not a perplexity, throws. */
     public static float[] read(Path file) throws IOException {
+        String instead = RegularFiles.instead(file);
+        if (instead != null) { // a FIFO would block the read for ever
+            throw new IOException(file + ": " + instead + "; expected a file of float32 perplexities");
+        }
+        long size = Files.size(file);
+        if (size > MAX_BYTES) {
+            throw new IOException(file + ": " + size + " bytes; a perplexity file holds at most " + MAX_BYTES / 4
+                    + " values (one per corpus block)");
+        }
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length % 4 != 0) {
             throw new IOException(file + ": " + bytes.length + " bytes is not a whole number of float32 values (half-written?)");

@@ -6,9 +6,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
- * Whether an optional file of a model or tokenizer folder is there. A folder, FIFO, device or link
- * to nothing where a file belongs is the user's mistake, not an absent file: taken for absent, the
- * folder would load with other settings without a word, and read, a FIFO would block for ever.
+ * Whether a file to read is there, and that a single-file output is not. A folder, FIFO, device or
+ * link to nothing where a file belongs is the user's mistake, not an absent file: taken for absent,
+ * a model folder would load with other settings without a word, and read, a FIFO would block for ever.
  */
 public final class RegularFiles {
 
@@ -25,6 +25,18 @@ public final class RegularFiles {
             throw new IOException(file + ": " + instead + "; expected a file");
         }
         return Files.isRegularFile(file);
+    }
+
+    /**
+     * Refuses an output file that is already there (a file, folder, FIFO or link): collapse writes a
+     * single-file output only where nothing is, so a path typed wrong cannot replace a model's weights.
+     *
+     * @param option how the user named it ("--per-sequence")
+     */
+    public static void requireNew(Path file, String option) throws IOException {
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(option + " " + file + ": already exists; name a new file (it is never overwritten)");
+        }
     }
 
     /** What stands where {@code file} belongs instead of a regular file ("a folder"…); null for a file or nothing. */

@@ -3,7 +3,9 @@ package io.collapse.text;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.StrictJson;
+import io.collapse.io.RegularFiles;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -22,9 +24,14 @@ public final class TokenIdsFile {
     public static List<int[]> read(Path file) throws IOException {
         JsonNode root;
         try {
+            if (!RegularFiles.isPresent(file)) { // a FIFO or folder is refused by name, not waited on
+                throw new NoSuchFileException(file.toString());
+            }
             root = StrictJson.MAPPER.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file", e);
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text; expected a JSON array of token ids", e);
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": " + StrictJson.describe(e));
         }

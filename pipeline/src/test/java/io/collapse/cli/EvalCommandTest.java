@@ -143,5 +143,13 @@ class EvalCommandTest {
         assertEquals(1, run.code());
         // Refused before the split is tokenized and cut into blocks no forward could take.
         assertTrue(run.err().contains("--block-size: expected 2..256 (the model's max_position_embeddings), got 4096"), run.err());
+        // --per-sequence never replaces a file: here the model's own weights, refused before any work.
+        Path weights = modelDir.resolve("model.safetensors");
+        long size = weights.toFile().length();
+        run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--max-blocks", "2",
+                "--cache-dir", cacheDir.toString(), "--per-sequence", weights.toString());
+        assertEquals(1, run.code());
+        assertTrue(run.err().startsWith("error: --per-sequence " + weights + ": already exists; name a new file"), run.err());
+        assertEquals(size, weights.toFile().length(), "the weights are untouched");
     }
 }

@@ -3,6 +3,7 @@ package io.collapse.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.collapse.text.TextEncoder;
@@ -11,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -115,7 +117,7 @@ class BlockCacheTest {
     }
 
     @Test
-    void corruptOrTruncatedFileIsRebuilt() throws IOException {
+    void corruptOrTruncatedFileIsRebuilt() throws Exception {
         SplitText split = split(120);
         TokenBlocks expected = cache.load(split, enc, 16);
         Path file = cache.file(split, enc, 16);
@@ -138,6 +140,13 @@ class BlockCacheTest {
         Files.write(file, new byte[] {'C', 'L'});
         assertSameBlocks(expected, cache.load(split, enc, 16));
         assertEquals(480, enc.calls);
+        assertArrayEquals(good, Files.readAllBytes(file));
+
+        // A FIFO in the file's place is never opened (the read would wait for a writer): rebuilt over it.
+        Files.delete(file);
+        assertEquals(0, new ProcessBuilder("mkfifo", file.toString()).start().waitFor());
+        assertSameBlocks(expected, assertTimeoutPreemptively(Duration.ofSeconds(20), () -> cache.load(split, enc, 16)));
+        assertEquals(600, enc.calls);
         assertArrayEquals(good, Files.readAllBytes(file));
     }
 }

@@ -1,12 +1,16 @@
 package io.collapse.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,5 +34,21 @@ class PplFileTest {
         Path f = tmp.resolve("big.f32");
         PplFile.write(f, new double[] {2.5, 1e40, Double.POSITIVE_INFINITY});
         assertArrayEquals(new float[] {2.5f, Float.MAX_VALUE, Float.MAX_VALUE}, PplFile.read(f));
+    }
+
+    /** A FIFO is refused, not read (that would wait for ever); a file larger than any corpus's is refused, not loaded. */
+    @Test
+    void aFifoOrAHugeFileIsRefusedByName() throws Exception {
+        Path fifo = tmp.resolve("fifo.f32");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IOException.class, () -> PplFile.read(fifo)));
+        assertEquals(fifo + ": not a regular file (a FIFO or device?); expected a file of float32 perplexities", e.getMessage());
+        Path huge = tmp.resolve("huge.f32");
+        try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(PplFile.MAX_BYTES + 4); // sparse: no disk used
+        }
+        e = assertThrows(IOException.class, () -> PplFile.read(huge));
+        assertEquals(huge + ": " + (PplFile.MAX_BYTES + 4) + " bytes; a perplexity file holds at most 268435456 values"
+                + " (one per corpus block)", e.getMessage());
     }
 }

@@ -3,10 +3,12 @@ package io.collapse.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,5 +45,22 @@ class TokenIdsFileTest {
             IOException e = assertThrows(IOException.class, () -> read(c[0]), c[0]);
             assertEquals(file + ": " + c[1], e.getMessage(), c[0]);
         }
+    }
+
+    /** Refused by name, at once: a FIFO is not opened (the read would wait for a writer for ever). */
+    @Test
+    void aFifoAFolderOrBytesThatAreNotUtf8AreNamed() throws Exception {
+        Path fifo = tmp.resolve("fifo.json");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IOException.class, () -> TokenIdsFile.read(fifo)));
+        assertEquals(fifo + ": not a regular file (a FIFO or device?); expected a file", e.getMessage());
+        Path folder = Files.createDirectories(tmp.resolve("folder.json"));
+        e = assertThrows(IOException.class, () -> TokenIdsFile.read(folder));
+        assertEquals(folder + ": a folder; expected a file", e.getMessage());
+        Path latin1 = Files.write(tmp.resolve("latin1.json"), new byte[] {'[', (byte) 0xE9, ']'});
+        e = assertThrows(IOException.class, () -> TokenIdsFile.read(latin1));
+        assertEquals(latin1 + ": not UTF-8 text; expected a JSON array of token ids", e.getMessage());
+        e = assertThrows(IOException.class, () -> TokenIdsFile.read(tmp.resolve("none.json")));
+        assertEquals(tmp.resolve("none.json") + ": no such file", e.getMessage());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.collapse.TestFiles;
 import io.collapse.text.TextEncoder;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -143,8 +144,7 @@ class BlockCacheTest {
         assertArrayEquals(good, Files.readAllBytes(file));
 
         // A FIFO in the file's place is never opened (the read would wait for a writer): rebuilt over it.
-        Files.delete(file);
-        assertEquals(0, new ProcessBuilder("mkfifo", file.toString()).start().waitFor());
+        TestFiles.mkfifo(file);
         assertSameBlocks(expected, assertTimeoutPreemptively(Duration.ofSeconds(20), () -> cache.load(split, enc, 16)));
         assertEquals(600, enc.calls);
         assertArrayEquals(good, Files.readAllBytes(file));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.collapse.TestFiles;
 import io.collapse.io.Checksums;
 import io.collapse.io.HubDownloader;
 import java.io.IOException;
@@ -171,8 +172,7 @@ class DatasetTextTest {
     /** A FIFO would block the read for ever and a device never end: only a regular file is read. */
     @Test
     void aFolderFifoOrDeviceIsRefusedWithoutReadingIt() throws Exception {
-        Path fifo = tmp.resolve("fifo.txt");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path fifo = TestFiles.mkfifo(tmp.resolve("fifo.txt"));
         for (Path notAFile : List.of(Files.createDirectory(tmp.resolve("dir.txt")), fifo, Path.of("/dev/zero"))) {
             var e = assertThrows(DataException.class, () -> DatasetText.userFiles(DatasetText.Format.TEXT, notAFile, null, null));
             assertTrue(e.getMessage().startsWith(notAFile + ": a folder, FIFO or device; expected a text file"), e.getMessage());

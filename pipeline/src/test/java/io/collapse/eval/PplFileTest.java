@@ -3,14 +3,13 @@ package io.collapse.eval;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.collapse.TestFiles;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,9 +38,8 @@ class PplFileTest {
     /** A FIFO is refused, not read (that would wait for ever); a file larger than any corpus's is refused, not loaded. */
     @Test
     void aFifoOrAHugeFileIsRefusedByName() throws Exception {
-        Path fifo = tmp.resolve("fifo.f32");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IOException.class, () -> PplFile.read(fifo)));
+        Path fifo = TestFiles.mkfifo(tmp.resolve("fifo.f32"));
+        IOException e = TestFiles.refusedAtOnce(IOException.class, () -> PplFile.read(fifo));
         assertEquals(fifo + ": not a regular file (a FIFO or device?); expected a file of float32 perplexities", e.getMessage());
         Path huge = tmp.resolve("huge.f32");
         try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {

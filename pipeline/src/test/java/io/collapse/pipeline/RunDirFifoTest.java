@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.collapse.TestFiles;
 import io.collapse.config.RunConfig;
 import io.collapse.train.EventLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,11 +26,6 @@ class RunDirFifoTest {
 
     @TempDir Path runDir;
 
-    static void mkfifo(Path file) throws Exception {
-        Files.deleteIfExists(file);
-        assertEquals(0, new ProcessBuilder("mkfifo", file.toString()).start().waitFor());
-    }
-
     @Test
     void stateEventsAndLockFifosAreRefusedNotWaitedOn() throws Exception {
         RunManifest.createOrCheckData(runDir, null, RunConfig.load("smoke", List.of()), Map.of("train", "a"));
@@ -38,7 +33,7 @@ class RunDirFifoTest {
         Path events = runDir.resolve(RunFiles.EVENTS);
         Path lock = runDir.resolve(RunLock.FILE);
         for (Path file : List.of(state, events, lock)) {
-            mkfifo(file);
+            TestFiles.mkfifo(file);
         }
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             IOException e = assertThrows(IOException.class, () -> RunState.read(runDir, 2));

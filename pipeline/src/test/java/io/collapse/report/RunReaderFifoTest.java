@@ -3,6 +3,7 @@ package io.collapse.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.collapse.TestFiles;
 import io.collapse.pipeline.RunFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ class RunReaderFifoTest {
     @Test
     void aFifoEmptyOrNonObjectRunFileIsAWarning() throws Exception {
         Path gen = Files.createDirectories(RunFiles.gen(dir, 0));
-        assertEquals(0, new ProcessBuilder("mkfifo", gen.resolve(RunFiles.EVAL).toString()).start().waitFor());
+        TestFiles.mkfifo(gen.resolve(RunFiles.EVAL));
         Files.writeString(dir.resolve(RunFiles.RUN), "");
         Files.writeString(dir.resolve("state.json"), "[1]");
         List<String> warnings = new ArrayList<>();

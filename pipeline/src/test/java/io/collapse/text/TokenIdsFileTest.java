@@ -3,12 +3,11 @@ package io.collapse.text;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.collapse.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,9 +49,8 @@ class TokenIdsFileTest {
     /** Refused by name, at once: a FIFO is not opened (the read would wait for a writer for ever). */
     @Test
     void aFifoAFolderOrBytesThatAreNotUtf8AreNamed() throws Exception {
-        Path fifo = tmp.resolve("fifo.json");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(IOException.class, () -> TokenIdsFile.read(fifo)));
+        Path fifo = TestFiles.mkfifo(tmp.resolve("fifo.json"));
+        IOException e = TestFiles.refusedAtOnce(IOException.class, () -> TokenIdsFile.read(fifo));
         assertEquals(fifo + ": not a regular file (a FIFO or device?); expected a file", e.getMessage());
         Path folder = Files.createDirectories(tmp.resolve("folder.json"));
         e = assertThrows(IOException.class, () -> TokenIdsFile.read(folder));

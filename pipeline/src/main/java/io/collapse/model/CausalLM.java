@@ -10,8 +10,13 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.collapse.config.LmConfig;
+import io.collapse.io.Checksums;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.nativelib.JniRecord;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -313,6 +318,24 @@ public abstract class CausalLM extends HfBlock {
             out.put(e.getKey(), HostTensor.ofFloats(Tensors.hostFloats(a), a.getShape().getShape()));
         }
         return out;
+    }
+
+    /**
+     * The sha256 of every parameter's name, shape and float32 values, in {@link #stateDict}'s order:
+     * what a training remembers it started from, so that its output folder is not continued from
+     * other weights. One parameter on the host at a time.
+     */
+    public String weightsSha256() {
+        MessageDigest sha = Checksums.newSha256();
+        for (Map.Entry<String, Parameter> e : StateDict.parameters(this).entrySet()) {
+            NDArray a = e.getValue().getArray();
+            sha.update((e.getKey() + " " + a.getShape() + "\n").getBytes(StandardCharsets.UTF_8));
+            float[] values = Tensors.hostFloats(a);
+            ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(values);
+            sha.update(bytes);
+        }
+        return Checksums.hex(sha);
     }
 
     /** DJL entry: (input_ids (B, T) [, attention_mask (B, T)]) -> (logits (B, T, V)). */

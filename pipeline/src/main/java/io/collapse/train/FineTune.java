@@ -127,7 +127,7 @@ public final class FineTune {
                 EventLog events = new EventLog(out.eventsFile());
                 Progress progress = new Progress(out.progressBar(), totalSteps)) {
             Emitter emit = (event, fields) -> listener.onEvent(events.append(event, fields));
-            TrainState fresh = TrainState.start(config, train.idsSha256(), valid.idsSha256());
+            TrainState fresh = TrainState.start(config, train.idsSha256(), valid.idsSha256(), model.weightsSha256());
             TrainState state = resumeOrStart(model, optimizer, fresh, stateDir, emit);
             Checkpointer.settlePendingBest(outDir, state);
             // Made after any resume load: a ParameterStore caches the arrays it has handed out,
@@ -197,9 +197,9 @@ public final class FineTune {
     }
 
     /**
-     * Refuses a state written for another train config or other training/validation blocks. The
-     * micro-batch may differ: it only splits each optimizer step's batch (a run that ran out of
-     * memory continues with smaller ones).
+     * Refuses a state written for another train config, other training/validation blocks or other
+     * starting weights. The micro-batch may differ: it only splits each optimizer step's batch (a run
+     * that ran out of memory continues with smaller ones).
      */
     private static void checkResumable(TrainState state, TrainState fresh, Path stateDir) {
         List<String> changed = ConfigLoader.differences(ConfigLoader.JSON.valueToTree(state.config()),
@@ -212,6 +212,11 @@ public final class FineTune {
         if (!state.trainSha256().equals(fresh.trainSha256()) || !state.validSha256().equals(fresh.validSha256())) {
             throw new IllegalStateException(stateDir.resolve(TrainState.FILE)
                     + " was written for other training/validation blocks (sha256 differs); use a fresh output folder.");
+        }
+        if (state.startWeightsSha256() != null && !state.startWeightsSha256().equals(fresh.startWeightsSha256())) {
+            throw new IllegalStateException(stateDir.resolve(TrainState.FILE) + " was written by a training that started"
+                    + " from other weights (sha256 " + state.startWeightsSha256() + ", this model's " + fresh.startWeightsSha256()
+                    + "); use a fresh output folder.");
         }
     }
 

@@ -41,6 +41,8 @@ import java.util.Map;
  * @param lossScaleGoodSteps fp16: finite steps since the scale last changed
  * @param crc32c the CRC32C of the weight and optimizer files, by name, checked before a resume
  *     loads them (null in a state written before 0.3.3)
+ * @param startWeightsSha256 {@link io.collapse.model.CausalLM#weightsSha256} of the weights the
+ *     training started from, so that it is never continued from others (null in older states: not checked)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainState(
@@ -62,7 +64,8 @@ public record TrainState(
         List<Validation> history,
         Double lossScale,
         int lossScaleGoodSteps,
-        Map<String, String> crc32c) {
+        Map<String, String> crc32c,
+        String startWeightsSha256) {
 
     /**
      * One validation: after {@code step} optimizer steps, in {@code epoch}; {@code trainLoss} is the
@@ -87,8 +90,8 @@ public record TrainState(
     record Position(int epoch, int stepInEpoch, long globalStep, double epochLossSum, int epochSteps) {}
 
     /** Before the first step. */
-    static TrainState start(TrainConfig config, String trainSha256, String validSha256) {
-        return new Builder(config, trainSha256, validSha256).build();
+    static TrainState start(TrainConfig config, String trainSha256, String validSha256, String startWeightsSha256) {
+        return new Builder(config, trainSha256, validSha256, startWeightsSha256).build();
     }
 
     /** Whether a validation loss beats the best so far (the first always does). */
@@ -107,7 +110,7 @@ public record TrainState(
 
     /** As {@link #toBuilder()}, for a run continued under {@code config} (a memory setting changed). */
     Builder toBuilder(TrainConfig config) {
-        Builder b = new Builder(config, trainSha256, validSha256);
+        Builder b = new Builder(config, trainSha256, validSha256, startWeightsSha256);
         b.format = format;
         b.at = new Position(epoch, stepInEpoch, globalStep, epochLossSum, epochSteps);
         b.finished = finished;
@@ -128,6 +131,7 @@ public record TrainState(
         private final TrainConfig config;
         private final String trainSha256;
         private final String validSha256;
+        private final String startWeightsSha256;
         private int format = 1;
         private Position at = new Position(0, 0, 0, 0, 0);
         private boolean finished;
@@ -141,10 +145,11 @@ public record TrainState(
         private int lossScaleGoodSteps;
         private Map<String, String> crc32c;
 
-        private Builder(TrainConfig config, String trainSha256, String validSha256) {
+        private Builder(TrainConfig config, String trainSha256, String validSha256, String startWeightsSha256) {
             this.config = config;
             this.trainSha256 = trainSha256;
             this.validSha256 = validSha256;
+            this.startWeightsSha256 = startWeightsSha256;
         }
 
         /** Where the run continues, and whether it is done. */
@@ -190,7 +195,7 @@ public record TrainState(
         TrainState build() {
             return new TrainState(format, config, trainSha256, validSha256, at.epoch(), at.stepInEpoch(),
                     at.globalStep(), at.epochLossSum(), at.epochSteps(), finished, bestValidLoss, bestEpoch, bestStep,
-                    weights, optimizer, history, lossScale, lossScaleGoodSteps, crc32c);
+                    weights, optimizer, history, lossScale, lossScaleGoodSteps, crc32c, startWeightsSha256);
         }
     }
 

@@ -184,6 +184,25 @@ class FineTuneTest {
         assertEquals(1, JSON.readTree(out.resolve("state/state.json").toFile()).path("config").path("micro_batch").asInt());
     }
 
+    /** The same config and data from another model: refused, not continued as if the old training were this one's. */
+    @Test
+    void aRunIsNotContinuedFromOtherStartingWeights() throws Exception {
+        Path out = tmp.resolve("crashed");
+        trainUntilKilled(out, TinyTraining.killAtStep(9, KILL));
+        String before = Files.readString(out.resolve("state/state.json"));
+        try (NDManager manager = TestDevice.manager()) {
+            CausalLM other = AutoModelForCausalLM.random(TinyTraining.model(0.1), 12, manager, DataType.FLOAT32);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> FineTune.run(other,
+                    TinyTraining.blocks(22, 16, 1), TinyTraining.blocks(6, 16, 2), CHECKPOINTING,
+                    FineTune.Output.quiet(out), FineTune.Listener.NONE));
+            assertTrue(e.getMessage().startsWith(out.resolve("state/state.json") + " was written by a training that started"
+                    + " from other weights (sha256 " + JSON.readTree(before).path("start_weights_sha256").asText()
+                    + ", this model's " + other.weightsSha256() + ")"), e.getMessage());
+        }
+        assertEquals(before, Files.readString(out.resolve("state/state.json")), "the state is kept as it was");
+        assertEquals(4, train(out, CHECKPOINTING, FineTune.Listener.NONE).stepLosses().size(), "its own model continues it");
+    }
+
     @Test
     void aKillBeforeTheNewBestIsRenamedInPlaceIsFinishedOnResume() throws Exception {
         FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);

@@ -31,17 +31,17 @@ final class BenchEvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int blockSize = block.tokens();
-        if (batch.batchSize < 1 || seconds <= 0) {
-            throw new IllegalArgumentException("bench eval: expected --batch-size >= 1, --seconds > 0; got " + batch.batchSize
-                    + ", " + seconds);
+        int batchSize = batch.size();
+        if (seconds <= 0) {
+            throw new IllegalArgumentException("bench eval: expected --seconds > 0, got " + seconds);
         }
         Check.range("--seconds", seconds, 0, BenchTarget.MAX_SECONDS);
         LmConfig config = preset.config();
         Device device = target.device.resolve();
         int matmulSize = target.matmulSize(device);
-        MemoryBudget.require("bench eval: --batch-size " + batch.batchSize + " of " + blockSize + "-token blocks",
-                MemoryBudget.eval(config, batch.batchSize, blockSize, 4), device, "--batch-size or --block-size");
-        EvalBench.Result result = EvalBench.run(new EvalBench.Settings(config, batch.batchSize, blockSize, seconds, device,
+        MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
+                MemoryBudget.eval(config, batchSize, blockSize, 4), device, "--batch-size or --block-size");
+        EvalBench.Result result = EvalBench.run(new EvalBench.Settings(config, batchSize, blockSize, seconds, device,
                 matmulSize));
         stdout.jsonLine(preset.line("eval", result.fields()));
         return 0;

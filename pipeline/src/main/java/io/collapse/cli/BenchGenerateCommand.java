@@ -57,7 +57,14 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Check.between("--repeats", repeats, 1, 1000);
+        for (int b : batchSizes) {
+            Check.atLeast("--batch-sizes", b, 1);
+        }
+        Check.atLeast("--prompt-tokens", promptTokens, 1);
+        Check.atLeast("--no-cache-max-batch", noCacheMaxBatch, 0);
         LmConfig config = preset.config();
+        Check.between("--prompt-tokens + --new-tokens (the model's max_position_embeddings at most)",
+                (long) promptTokens + newTokens, 2, config.maxPositionEmbeddings());
         // HF's defaults for each strategy, as GenerationConfig.of gives them; a bad name fails naming generation.strategy.
         List<GenerationConfig> hfDefaults = strategies.stream().map(s -> ConfigLoader.fromFields("generation",
                 GenerationConfig.class, Map.of(), Map.of("strategy", s, "max_new_tokens", newTokens))).toList();

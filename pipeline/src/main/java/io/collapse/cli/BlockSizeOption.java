@@ -14,9 +14,12 @@ final class BlockSizeOption {
             description = "Tokens per block, at least 2 (default: ${DEFAULT-VALUE}).")
     int blockSize;
 
+    /** No model has a million positions; a typo's billion would be allocated before a block is cut. */
+    static final int MAX_TOKENS = 1 << 20;
+
     int tokens() {
-        if (blockSize < 2) {
-            throw new IllegalArgumentException("--block-size: expected >= 2, got " + blockSize);
+        if (blockSize < 2 || blockSize > MAX_TOKENS) {
+            throw new IllegalArgumentException("--block-size: expected 2.." + MAX_TOKENS + ", got " + blockSize);
         }
         return blockSize;
     }

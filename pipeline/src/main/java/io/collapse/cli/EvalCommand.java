@@ -59,6 +59,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int batchSize = batch.size();
         if (perSequence != null) {
             RegularFiles.requireNew(perSequence, "--per-sequence"); // before the work, not after it
         }
@@ -71,11 +72,11 @@ final class EvalCommand implements Callable<Integer> {
                     .load(cache.dataPaths(), List.of(split), loaded.tokenizer(), blockSize).get(0).blocks();
             TokenBlocks scored = blocks.first(maxBlocks, "--max-blocks");
             // Before the first batch, at the most blocks a batch will hold.
-            MemoryBudget.require("eval: --batch-size " + batch.batchSize + " of " + blockSize + "-token blocks",
-                    MemoryBudget.eval(loaded.config(), Math.min(batch.batchSize, scored.numBlocks()), blockSize,
+            MemoryBudget.require("eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",
+                    MemoryBudget.eval(loaded.config(), Math.min(batchSize, scored.numBlocks()), blockSize,
                             modelOptions.dataType().getNumOfBytes()), loaded.manager().getDevice(), "--batch-size or --block-size");
             try (ProgressBar bar = progress.shown() ? ConsoleBars.builder("eval", scored.numBlocks(), " blocks", 1).build() : null) {
-                r = Evaluator.evaluate(loaded.model(), scored, batch.batchSize, done -> {
+                r = Evaluator.evaluate(loaded.model(), scored, batchSize, done -> {
                     if (bar != null) {
                         bar.stepTo(done);
                     }

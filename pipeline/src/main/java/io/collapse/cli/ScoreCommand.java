@@ -37,6 +37,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int batchSize = batch.size();
         List<int[]> sequences = TokenIdsFile.read(tokens);
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         SequenceNll nll;
@@ -46,12 +47,12 @@ final class ScoreCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(tokens + ": " + e.getMessage(), e);
             }
-            int rows = Math.min(batch.batchSize, sequences.size()); // the most scored at once
+            int rows = Math.min(batchSize, sequences.size()); // the most scored at once
             int longest = sequences.stream().mapToInt(seq -> seq.length).max().orElse(0);
-            MemoryBudget.require("score: --batch-size " + batch.batchSize + " (" + rows + " sequences at once, up to " + longest
+            MemoryBudget.require("score: --batch-size " + batchSize + " (" + rows + " sequences at once, up to " + longest
                     + " tokens each)", MemoryBudget.eval(loaded.config(), rows, longest, modelOptions.dataType().getNumOfBytes()),
                     loaded.manager().getDevice(), "--batch-size");
-            nll = Evaluator.score(loaded.model(), sequences, batch.batchSize);
+            nll = Evaluator.score(loaded.model(), sequences, batchSize);
             doc.put("model", loaded.dir().toString());
         }
         double[] meanNll = nll.perSequenceMeanNll();

@@ -14,6 +14,12 @@ public final class Check {
         }
     }
 
+    public static void atMost(String field, long value, long max) {
+        if (value > max) {
+            throw new IllegalArgumentException(field + " must be <= " + max + ", got " + value);
+        }
+    }
+
     public static void between(String field, long value, long min, long max) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(field + " must lie in [" + min + ", " + max + "], got " + value);

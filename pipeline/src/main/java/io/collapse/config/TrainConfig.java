@@ -80,6 +80,7 @@ public record TrainConfig(
         lossScaleGrowthInterval = lossScaleGrowthInterval == null ? 2000 : lossScaleGrowthInterval;
 
         Check.atLeast("train.epochs", epochs, 1);
+        Check.atMost("train.epochs", epochs, MAX_EPOCHS);
         Check.atLeast("train.batch_size", batchSize, 1);
         Check.atLeast("train.micro_batch", microBatch, 1);
         if (batchSize % microBatch != 0) {
@@ -107,6 +108,9 @@ public record TrainConfig(
         Check.positive("train.loss_scale_init", lossScaleInit);
         Check.atLeast("train.loss_scale_growth_interval", lossScaleGrowthInterval, 1);
     }
+
+    /** A typo's 2^31 epochs would run for ever; the paper trains 5 or 10. */
+    public static final int MAX_EPOCHS = 1000;
 
     /**
      * The paper's recipe as a config file states it: regime (a)'s 5 epochs, 128 blocks a step, lr

@@ -32,4 +32,21 @@ class BenchGenerateCommandTest {
         assertEquals(5, lines.get(0).get("num_beams").asInt());
         assertEquals("sample", lines.get(5).get("strategy").asText());
     }
+
+    /** Sizes out of range are named before the memory estimate (which a negative size turned into exabytes) or any work. */
+    @Test
+    void sizesOutOfRangeAreNamed() {
+        String[][] cases = {
+            {"--batch-sizes", "-1", "error: --batch-sizes must be >= 1, got -1"},
+            {"--batch-sizes", "0", "error: --batch-sizes must be >= 1, got 0"},
+            {"--prompt-tokens", "-1", "error: --prompt-tokens must be >= 1, got -1"},
+            {"--prompt-tokens", "5000", "error: --prompt-tokens + --new-tokens (the model's max_position_embeddings at most)"
+                    + " must lie in [2, 256], got 5032"},
+        };
+        for (String[] c : cases) {
+            Cli.Result run = Cli.run("bench", "generate", c[0], c[1], "--repeats", "1");
+            assertEquals(1, run.code(), String.join(" ", c));
+            assertEquals(c[2], run.err().strip());
+        }
+    }
 }

@@ -29,8 +29,11 @@ class BlockSizeOptionTest {
             assertEquals(1, run.code(), command + ": " + run.err());
             String expected = command.contains("--model")
                     ? "error: --block-size: expected 2..128 (the model's max_position_embeddings), got 1"
-                    : "error: --block-size: expected >= 2, got 1";
+                    : "error: --block-size: expected 2..1048576, got 1";
             assertEquals(expected, run.err().strip(), command.toString());
         }
+        // Without a model to bound it, a typo's billion is refused too, not allocated (the heap ran out).
+        Cli.Result huge = Cli.run("data", "--dataset", "wikitext-2-v1", "--split", "valid", "--block-size", "1000000000");
+        assertEquals("error: --block-size: expected 2..1048576, got 1000000000", huge.err().strip());
     }
 }

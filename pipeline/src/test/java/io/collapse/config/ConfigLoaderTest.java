@@ -139,6 +139,8 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("generation.max_new_tokens (32) must equal data.block_size (16)"), e.getMessage());
         e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs=0")));
         assertTrue(e.getMessage().contains("train.epochs must be >= 1, got 0"), e.getMessage());
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs=2147483647")));
+        assertTrue(e.getMessage().contains("train.epochs must be <= 1000, got 2147483647"), e.getMessage());
         e = assertThrows(IOException.class, () -> bundled("smoke", List.of("device.device=tpu")));
         assertTrue(e.getMessage().contains("device.device"), e.getMessage());
         // A preset's name is checked where the config is read, not when the run first needs the model.

@@ -24,7 +24,8 @@ public record DeviceConfig(
 
     public static final DeviceConfig DEFAULT = new DeviceConfig("auto", false);
 
-    private static final String ONE = "cpu|gpu|gpu:\\d+";
+    /** gpu:N with N below 10000: a longer number is no device's, and would not parse as an int. */
+    private static final String ONE = "cpu|gpu|gpu:\\d{1,4}";
 
     public DeviceConfig {
         devices = devices == null ? List.of() : List.copyOf(devices);

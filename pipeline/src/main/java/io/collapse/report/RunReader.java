@@ -33,7 +33,8 @@ import java.util.stream.Stream;
 public final class RunReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern GEN_DIR = Pattern.compile("gen-(\\d+)");
+    /** gen-NN: a run has at most 1000 generations; a longer number is not one of its folders. */
+    private static final Pattern GEN_DIR = Pattern.compile("gen-(\\d{2,4})");
 
     /** Token measures of corpora already read in this process, by {@link #corpusKey}. */
     private static final Map<String, RunData.TokenStats> TOKEN_STATS = new ConcurrentHashMap<>();
@@ -176,9 +177,10 @@ public final class RunReader {
                 samples);
     }
 
+    /** A finite number, else NaN (shown as missing): a value past double's range, as 1e400 in a damaged file, reads as infinite. */
     private static double number(JsonNode parent, String field) {
         JsonNode v = parent.path(field);
-        return v.isNumber() ? v.asDouble() : Double.NaN;
+        return v.isNumber() && Double.isFinite(v.asDouble()) ? v.asDouble() : Double.NaN;
     }
 
     private static float[] f32(Path file, List<String> warnings) {

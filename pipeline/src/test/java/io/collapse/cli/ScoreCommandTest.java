@@ -150,6 +150,9 @@ class ScoreCommandTest {
         run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString(), "--device", "tpu");
         assertEquals(1, run.code());
         assertTrue(run.err().contains("device.device must be one of cpu, gpu, gpu:N, auto; got 'tpu'"), run.err());
+        run = Cli.run("score", "--model", CASE_A.toString(), "--tokens", tokens.toString(), "--device", "gpu:99999999999");
+        assertEquals(1, run.code());
+        assertTrue(run.err().contains("device.device must be one of cpu, gpu, gpu:N, auto; got 'gpu:99999999999'"), run.err());
         // A checkpoint that does not fit its config is rejected by the loader, naming the weights file.
         Path broken = tmp.resolve("broken");
         Files.createDirectories(broken);

@@ -202,6 +202,21 @@ class ReportTest {
         assertTrue(Files.readString(run.resolve("report/index.html")).contains("not a whole number of float32"));
     }
 
+    /** A folder no run writes (gen- and a number past int) is not a generation; a number past double's range is missing, not a chart's error. */
+    @Test
+    void aStrayFolderOrAnOutOfRangeNumberIsNotTheEndOfTheReport() throws IOException {
+        Path run = tmp.resolve("run");
+        SyntheticRuns.run(run, "a", 0, 2);
+        Files.createDirectories(run.resolve("gen-2147483648"));
+        Path eval = run.resolve("gen-01/eval.json");
+        Files.writeString(eval, Files.readString(eval).replaceFirst("\"corpus_ppl\" *: *[0-9.eE+-]+", "\"corpus_ppl\": 1e400"));
+        assertTrue(Files.readString(eval).contains("1e400"), "the test edits the file it means to");
+        Report.Result result = Report.write(List.of(run), run.resolve("report"));
+        assertEquals(List.of(0, 1), result.runs().get(0).generations().stream().map(RunData.Generation::generation).toList());
+        assertTrue(Double.isNaN(result.runs().get(0).generation(1).eval().testCorpusPpl()));
+        assertTrue(Files.size(run.resolve("report/index.html")) > 0);
+    }
+
     @Test
     void aRunThatHasOnlyStartedStillGivesAPage() throws IOException {
         Path fresh = tmp.resolve("fresh");

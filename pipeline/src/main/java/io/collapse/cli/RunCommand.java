@@ -63,6 +63,10 @@ public final class RunCommand implements Callable<Integer> {
         for (String c : configs.isEmpty() ? List.of(DEFAULT_CONFIG) : configs) {
             base.add(RunConfig.load(c, overrides));
         }
+        if (seed != null && seeds != null) {
+            throw new IllegalArgumentException("--seed " + seed + " and --seeds " + seeds + ": give one (--seeds S"
+                    + " for a sweep of one seed)");
+        }
         RunPlan plan = RunPlan.of(base, seeds != null ? seeds : seed != null ? List.of(seed) : null, runDir, sweepDir,
                 runsRoot);
         if (plan.isSweep()) {
@@ -85,8 +89,9 @@ public final class RunCommand implements Callable<Integer> {
             }
             out.println(RunPlan.summary(run.dir()));
         }
-        if (plan.isSweep()) {
-            out.println("sweep report: " + plan.sweepRoot().resolve(RunFiles.REPORT).resolve(RunFiles.INDEX));
+        Path sweepReport = plan.isSweep() ? plan.sweepRoot().resolve(RunFiles.REPORT).resolve(RunFiles.INDEX) : null;
+        if (sweepReport != null && Files.isRegularFile(sweepReport)) {
+            out.println("sweep report: " + sweepReport);
         }
         out.flush();
         return 0;

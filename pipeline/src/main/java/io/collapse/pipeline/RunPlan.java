@@ -36,7 +36,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     /**
      * @param seeds one run per seed and config (null: each config's own experiment.seed)
      * @param runDir the directory of a single run (null: {@code root/<name>-seed<S>})
-     * @param sweepDir a sweep's folder (null: {@code root/sweep})
+     * @param sweepDir a sweep's folder (null: {@code root/sweep} for several runs; given, even one run goes there)
      * @param root where run directories go (null: {@link #defaultRoot()})
      */
     public static RunPlan of(List<RunConfig> configs, List<Long> seeds, Path runDir, Path sweepDir, Path root) {
@@ -48,7 +48,10 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
                 seeds.forEach(s -> all.add(c.withSeed(s)));
             }
         }
-        boolean sweep = all.size() > 1;
+        if (runDir != null && sweepDir != null) {
+            throw new IllegalArgumentException("--run-dir names one run's folder, --sweep-dir a sweep's; give one");
+        }
+        boolean sweep = all.size() > 1 || sweepDir != null; // a sweep dir given holds even a sweep of one
         if (sweep && runDir != null) {
             throw new IllegalArgumentException("--run-dir names one run; a sweep (" + all.size() + " runs) takes --sweep-dir");
         }
@@ -87,10 +90,11 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
         return Path.of(System.getProperty("collapse.repo", ".")).resolve("checkpoints");
     }
 
-    /** Where a run's results are, for the user at its end. */
+    /** Where a run's results are, for the user at its end; the report only where one was written. */
     public static String summary(Path dir) {
+        Path report = dir.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX);
         return "results: " + dir + "\n  per generation: " + dir.resolve("gen-NN").resolve(RunFiles.EVAL)
-                + "\n  report: " + dir.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX)
+                + "\n  report: " + (Files.isRegularFile(report) ? report : "none written (./collapse report " + dir + ")")
                 + "\n  status: ./collapse status " + dir;
     }
 

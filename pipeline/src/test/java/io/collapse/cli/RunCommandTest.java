@@ -258,6 +258,9 @@ class RunCommandTest {
         r = Cli.run("status", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("not a run directory"), r.err());
+        r = Cli.run("run", "smoke", "--seed", "2", "--seeds", "3,4");
+        assertEquals(1, r.code());
+        assertEquals("error: --seed 2 and --seeds [3, 4]: give one (--seeds S for a sweep of one seed)", r.err().strip());
     }
 
     @Test

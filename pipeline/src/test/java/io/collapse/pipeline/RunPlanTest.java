@@ -3,9 +3,11 @@ package io.collapse.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,7 @@ class RunPlanTest {
 
         // Names only, of the sweep's own folders: a path would read (and report) runs from anywhere.
         for (String name : List.of("../../etc", "/etc", "a/b", "..", " ")) {
-            java.nio.file.Files.writeString(tmp.resolve("sweep/sweep.json"), ConfigLoader.JSON.writeValueAsString(
+            Files.writeString(tmp.resolve("sweep/sweep.json"), ConfigLoader.JSON.writeValueAsString(
                     Map.of("runs", List.of(name))));
             var refused = assertThrows(java.io.IOException.class, () -> RunPlan.discover(List.of(tmp.resolve("sweep"))));
             assertEquals(tmp.resolve("sweep/sweep.json") + ": expected the names of the sweep's run folders in \"runs\", got "
@@ -50,5 +52,28 @@ class RunPlanTest {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> RunPlan.of(List.of(smoke), List.of(1L, 2L), tmp.resolve("one"), null, tmp));
         assertEquals("--run-dir names one run; a sweep (2 runs) takes --sweep-dir", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> RunPlan.of(List.of(smoke), List.of(1L), tmp.resolve("one"), tmp.resolve("mine"), tmp));
+        assertEquals("--run-dir names one run's folder, --sweep-dir a sweep's; give one", e.getMessage());
+    }
+
+    /** --sweep-dir given is where the runs go, even a sweep of one seed (it used to be dropped for RUNS/NAME-seedS). */
+    @Test
+    void aSweepDirGivenHoldsEvenOneRun() throws Exception {
+        RunConfig smoke = RunConfig.load("smoke", List.of());
+        RunPlan one = RunPlan.of(List.of(smoke), List.of(-1L), null, tmp.resolve("mine"), tmp);
+        assertEquals(tmp.resolve("mine"), one.sweepRoot());
+        assertEquals(List.of(tmp.resolve("mine").resolve(smoke.name() + "-seed-1")), one.runs().stream().map(RunPlan.Run::dir).toList());
+    }
+
+    /** The end-of-run summary names the report only where one was written (not after --no-report). */
+    @Test
+    void theSummaryNamesAReportOnlyWhereThereIsOne() throws Exception {
+        Path run = tmp.resolve("run");
+        assertTrue(RunPlan.summary(run).contains("\n  report: none written (./collapse report " + run + ")\n"), RunPlan.summary(run));
+        Path index = run.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX);
+        Files.createDirectories(index.getParent());
+        Files.writeString(index, "<html></html>");
+        assertTrue(RunPlan.summary(run).contains("\n  report: " + index + "\n"), RunPlan.summary(run));
     }
 }

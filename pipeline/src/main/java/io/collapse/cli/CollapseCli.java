@@ -2,6 +2,7 @@ package io.collapse.cli;
 
 import io.collapse.io.ErrorLines;
 import io.collapse.pipeline.RunManifest;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -35,6 +36,13 @@ public final class CollapseCli extends GroupCommand {
     public static CommandLine commandLine() {
         CliSupport.offlineByDefault();
         CommandLine cl = new CommandLine(new CollapseCli());
+        // An empty path is the current folder to Path.of: `report ''` would read it as a sweep, --cache-dir '' write there.
+        cl.registerConverter(Path.class, s -> {
+            if (s.isBlank()) {
+                throw new CommandLine.TypeConversionException("expected a path, got an empty string");
+            }
+            return Path.of(s);
+        });
         cl.setExecutionExceptionHandler(
                 (ex, cmd, parsed) -> {
                     cmd.getErr().println("error: " + ErrorLines.oneLine(ex));

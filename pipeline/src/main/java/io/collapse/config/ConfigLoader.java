@@ -144,6 +144,9 @@ public final class ConfigLoader {
         int eq = assignment.indexOf('=');
         String[] path = dotted.split("\\.");
         String raw = assignment.substring(eq + 1);
+        if (raw.isEmpty()) { // Jackson would read "" as 0 or false: an empty value is a typo, not a setting
+            throw new IOException("--set " + assignment + ": no value after '='; expected path.to.field=value");
+        }
         JsonNode value;
         try {
             value = JSON.readTree(raw);

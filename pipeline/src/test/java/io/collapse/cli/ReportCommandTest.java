@@ -66,4 +66,15 @@ class ReportCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("no run.json"), r.err());
     }
+
+    /** An empty path is refused as a usage error, for every command: Path.of("") is the current folder. */
+    @Test
+    void anEmptyPathIsNotTheCurrentFolder() {
+        for (String[] args : List.of(new String[] {"report", ""}, new String[] {"eval", "--cache-dir", "", "--model", "x"},
+                new String[] {"status", " "})) {
+            Cli.Result r = Cli.run(args);
+            assertEquals(2, r.code(), String.join(" ", args));
+            assertTrue(r.err().contains("expected a path, got an empty string"), r.err());
+        }
+    }
 }

@@ -161,6 +161,8 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("not found"), e.getMessage());
         e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs")));
         assertTrue(e.getMessage().contains("path.to.field=value"), e.getMessage());
+        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs=")));
+        assertTrue(e.getMessage().endsWith("--set train.epochs=: no value after '='; expected path.to.field=value"), e.getMessage());
         e = assertThrows(IOException.class, () -> bundled("smoke", List.of("name.x=1")));
         assertTrue(e.getMessage().contains("'name' is not an object"), e.getMessage());
     }

@@ -38,19 +38,25 @@ final class ByteLevelBpe {
     private final int[] byteIds = new int[256];
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
+    /** Refuses a vocabulary without a token for every byte: byte-level BPE spells any text with them. */
+    static void requireByteTokens(Map<String, Integer> vocab) {
+        for (int b = 0; b < 256; b++) {
+            if (!vocab.containsKey(String.valueOf(BYTE_TO_CHAR[b]))) {
+                throw new IllegalArgumentException(String.format(
+                        "vocabulary lacks the byte-level token '%c' for byte 0x%02X", BYTE_TO_CHAR[b], b));
+            }
+        }
+    }
+
     /**
      * @param vocab  token string → id
      * @param merges merge pairs in rank order; every pair's concatenation must be in the vocab
      * @throws IllegalArgumentException naming the first byte character or merge that the vocab lacks
      */
     ByteLevelBpe(Map<String, Integer> vocab, List<String[]> merges) {
+        requireByteTokens(vocab);
         for (int b = 0; b < 256; b++) {
-            Integer id = vocab.get(String.valueOf(BYTE_TO_CHAR[b]));
-            if (id == null) {
-                throw new IllegalArgumentException(String.format(
-                        "vocabulary lacks the byte-level token '%c' for byte 0x%02X", BYTE_TO_CHAR[b], b));
-            }
-            byteIds[b] = id;
+            byteIds[b] = vocab.get(String.valueOf(BYTE_TO_CHAR[b]));
         }
         this.merges = new HashMap<>(merges.size() * 2);
         for (int rank = 0; rank < merges.size(); rank++) {

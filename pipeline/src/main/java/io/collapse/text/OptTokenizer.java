@@ -80,6 +80,11 @@ public final class OptTokenizer extends AbstractTokenizer {
             vocab = files.tokenizerJsonVocab(root);
         } else {
             vocab = files.vocabJson();
+            try {
+                ByteLevelBpe.requireByteTokens(vocab); // vocab.json's fault, not merges.txt's
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(files.source().resolve(TokenizerFiles.VOCAB_JSON), e.getMessage());
+            }
             List<String[]> merges = files.merges();
             try {
                 bpe = new ByteLevelBpe(vocab, merges);

@@ -223,6 +223,13 @@ class OptTokenizerTest {
         Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"errors\": \"strict\"}");
         CheckpointException errors = assertThrows(CheckpointException.class, () -> OptTokenizer.fromDir(tmp));
         assertTrue(errors.getMessage().contains("strict"), errors.getMessage());
+
+        // A vocabulary without the byte tokens is vocab.json's fault, not merges.txt's.
+        Files.delete(tmp.resolve("tokenizer_config.json"));
+        Files.writeString(tmp.resolve("vocab.json"), "{}");
+        CheckpointException bytes = assertThrows(CheckpointException.class, () -> OptTokenizer.fromDir(tmp));
+        assertTrue(bytes.getMessage().contains("vocab.json: vocabulary lacks the byte-level token 'Ā' for byte 0x00"),
+                bytes.getMessage());
     }
 
     @Test

@@ -93,14 +93,19 @@ public final class HfModelDir {
     }
 
     /** The weights file {@link #read} would use. */
-    public static Path weightsFile(Path dir) throws CheckpointException {
+    public static Path weightsFile(Path dir) throws IOException {
         return findWeights(dir).orElseThrow(
                 () -> new CheckpointException(dir, "missing weights: none of " + String.join(", ", WEIGHTS_FILES)));
     }
 
-    /** The first of {@link #WEIGHTS_FILES} present in {@code dir}, if any. */
-    public static Optional<Path> findWeights(Path dir) {
-        return WEIGHTS_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).findFirst();
+    /** The first of {@link #WEIGHTS_FILES} present in {@code dir}, if any; a FIFO or folder under one's name is refused by name. */
+    public static Optional<Path> findWeights(Path dir) throws IOException {
+        for (String name : WEIGHTS_FILES) {
+            if (RegularFiles.isPresent(dir.resolve(name))) {
+                return Optional.of(dir.resolve(name));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The shard files a sharded checkpoint's index names, each once, in the index's order. */

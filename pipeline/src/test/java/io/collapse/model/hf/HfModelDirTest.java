@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.collapse.TestFiles;
 import io.collapse.config.OptConfig;
 import io.collapse.config.Presets;
 import java.io.IOException;
@@ -194,10 +195,14 @@ class HfModelDirTest {
     }
 
     @Test
-    void missingWeightsAreNamed() throws IOException {
+    void missingWeightsAreNamed() throws Exception {
         Path dir = modelDir(CASE_A);
         var e = assertThrows(CheckpointException.class, () -> HfModelDir.read(dir));
         assertTrue(e.getMessage().contains("missing weights") && e.getMessage().contains("pytorch_model.bin"), e.getMessage());
+        // A FIFO under the weights' name is not "missing": it is named, and never opened.
+        Path fifo = TestFiles.mkfifo(dir.resolve("model.safetensors"));
+        IOException instead = TestFiles.refusedAtOnce(IOException.class, () -> HfModelDir.read(dir));
+        assertEquals(fifo + ": not a regular file (a FIFO or device?); expected a file", instead.getMessage());
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.collapse.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.config.RunConfig;
+import io.collapse.io.AtomicFiles;
+import io.collapse.io.ErrorLines;
 import io.collapse.io.JsonFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -72,6 +74,16 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     /** Writes {@code sweep.json}; a later sweep into the same folder adds its runs to those listed, never drops them. */
     public void writeSweep() throws IOException {
         Path file = sweepRoot.resolve(RunFiles.SWEEP);
+        if (Files.isDirectory(sweepRoot) && !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            // A sweep begins in a new or empty folder: its runs and report must not mix with the user's files.
+            Set<String> own = new LinkedHashSet<>();
+            runs.forEach(r -> own.add(r.dir().getFileName().toString()));
+            List<String> foreign = AtomicFiles.names(sweepRoot).stream().filter(n -> !own.contains(n)).toList();
+            if (!foreign.isEmpty()) {
+                throw new IOException(sweepRoot + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.SWEEP
+                        + "; expected a new or empty folder, or a sweep directory to continue");
+            }
+        }
         Set<String> names = new LinkedHashSet<>(Files.isRegularFile(file) ? sweepNames(file) : List.of());
         runs.forEach(r -> names.add(r.dir().getFileName().toString()));
         JsonFiles.write(ConfigLoader.JSON, file, Map.of("runs", List.copyOf(names)));

@@ -1,6 +1,7 @@
 package io.collapse.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,6 +65,16 @@ class RunPlanTest {
         RunPlan one = RunPlan.of(List.of(smoke), List.of(-1L), null, tmp.resolve("mine"), tmp);
         assertEquals(tmp.resolve("mine"), one.sweepRoot());
         assertEquals(List.of(tmp.resolve("mine").resolve(smoke.name() + "-seed-1")), one.runs().stream().map(RunPlan.Run::dir).toList());
+        // A folder of the user's (no sweep.json) is refused, as --run-dir refuses one; the sweep's own runs may be there.
+        Files.createDirectories(tmp.resolve("mine").resolve(smoke.name() + "-seed-1"));
+        one.writeSweep();
+        Path users = Files.createDirectories(tmp.resolve("users"));
+        Files.writeString(users.resolve("thesis.tex"), "\\documentclass{article}");
+        RunPlan into = RunPlan.of(List.of(smoke), List.of(1L, 2L), null, users, tmp);
+        var e = assertThrows(java.io.IOException.class, into::writeSweep);
+        assertEquals(users + ": holds thesis.tex but no sweep.json; expected a new or empty folder, or a sweep directory"
+                + " to continue", e.getMessage());
+        assertFalse(Files.exists(users.resolve("sweep.json")));
     }
 
     /** The end-of-run summary names the report only where one was written (not after --no-report). */

@@ -30,13 +30,13 @@ final class BenchEvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int blockSize = block.tokens();
+        LmConfig config = preset.config();
+        int blockSize = block.tokens(config); // at most the preset's positions
         int batchSize = batch.size();
         if (seconds <= 0) {
             throw new IllegalArgumentException("bench eval: expected --seconds > 0, got " + seconds);
         }
         Check.range("--seconds", seconds, 0, BenchTarget.MAX_SECONDS);
-        LmConfig config = preset.config();
         Device device = target.device.resolve();
         int matmulSize = target.matmulSize(device);
         MemoryBudget.require("bench eval: --batch-size " + batchSize + " of " + blockSize + "-token blocks",

@@ -51,7 +51,8 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int blockSize = block.tokens();
+        LmConfig config = preset.config();
+        int blockSize = block.tokens(config); // at most the preset's positions
         if (batchSize < 1 || steps < 1 || warmup < 0 || !(matmulSeconds > 0)) {
             throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --steps >= 1, --warmup >= 0,"
                     + " --matmul-seconds > 0; got " + batchSize + ", " + steps + ", " + warmup + ", " + matmulSeconds);
@@ -59,7 +60,6 @@ final class BenchTrainCommand implements Callable<Integer> {
         // Every step's random blocks are made up front; a timing is not worth more than an hour.
         Check.between("--warmup + --steps", warmup + (long) steps, 1, MAX_STEPS);
         Check.range("--matmul-seconds", matmulSeconds, 0, BenchTarget.MAX_SECONDS);
-        LmConfig config = preset.config();
         Device device = target.device.resolve();
         int matmulSize = target.matmulSize(device);
         Map<String, Object> timed = ConfigLoader.fields("epochs", 1, "batch_size", batchSize, "micro_batch", microBatch,

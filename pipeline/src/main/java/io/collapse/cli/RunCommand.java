@@ -71,6 +71,9 @@ public final class RunCommand implements Callable<Integer> {
                 runsRoot);
         if (plan.isSweep()) {
             plan.writeSweep();
+        } else if (sweepDir != null) { // its folder is where a run of this name has always gone
+            stdout.err().println("warning: --sweep-dir " + sweepDir + " is for a sweep (several --seeds or configs);"
+                    + " this one run goes to " + plan.runs().get(0).dir());
         }
         for (RunPlan.Run run : plan.runs()) {
             RunConfig c = run.config();

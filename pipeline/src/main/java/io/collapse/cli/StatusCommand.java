@@ -27,7 +27,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Path> runs = RunPlan.discover(dirs);
+        List<Path> runs = RunPlan.discover(dirs, true);
         if (runs.equals(dirs) && runs.size() == 1 && Files.isRegularFile(runs.get(0).resolve(RunFiles.RUN))) {
             RunStatus status = RunStatus.read(runs.get(0));
             stdout.print(status.toMap(), out -> print(status, out));

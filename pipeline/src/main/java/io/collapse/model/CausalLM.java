@@ -327,13 +327,17 @@ public abstract class CausalLM extends HfBlock {
      */
     public String weightsSha256() {
         MessageDigest sha = Checksums.newSha256();
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN); // reused: no second copy of a tensor
         for (Map.Entry<String, Parameter> e : StateDict.parameters(this).entrySet()) {
             NDArray a = e.getValue().getArray();
             sha.update((e.getKey() + " " + a.getShape() + "\n").getBytes(StandardCharsets.UTF_8));
             float[] values = Tensors.hostFloats(a);
-            ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-            bytes.asFloatBuffer().put(values);
-            sha.update(bytes);
+            for (int from = 0; from < values.length; from += chunk.capacity() / 4) {
+                int n = Math.min(chunk.capacity() / 4, values.length - from);
+                chunk.clear();
+                chunk.asFloatBuffer().put(values, from, n);
+                sha.update(chunk.array(), 0, 4 * n);
+            }
         }
         return Checksums.hex(sha);
     }

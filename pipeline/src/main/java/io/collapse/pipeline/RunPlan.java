@@ -38,7 +38,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     /**
      * @param seeds one run per seed and config (null: each config's own experiment.seed)
      * @param runDir the directory of a single run (null: {@code root/<name>-seed<S>})
-     * @param sweepDir a sweep's folder (null: {@code root/sweep} for several runs; given, even one run goes there)
+     * @param sweepDir a sweep's folder (null: {@code root/sweep}); not used by a single run, whose folder is {@code runDir}
      * @param root where run directories go (null: {@link #defaultRoot()})
      */
     public static RunPlan of(List<RunConfig> configs, List<Long> seeds, Path runDir, Path sweepDir, Path root) {
@@ -50,10 +50,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
                 seeds.forEach(s -> all.add(c.withSeed(s)));
             }
         }
-        if (runDir != null && sweepDir != null) {
-            throw new IllegalArgumentException("--run-dir names one run's folder, --sweep-dir a sweep's; give one");
-        }
-        boolean sweep = all.size() > 1 || sweepDir != null; // a sweep dir given holds even a sweep of one
+        boolean sweep = all.size() > 1;
         if (sweep && runDir != null) {
             throw new IllegalArgumentException("--run-dir names one run; a sweep (" + all.size() + " runs) takes --sweep-dir");
         }
@@ -78,7 +75,9 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
             // A sweep begins in a new or empty folder: its runs and report must not mix with the user's files.
             Set<String> own = new LinkedHashSet<>();
             runs.forEach(r -> own.add(r.dir().getFileName().toString()));
-            List<String> foreign = AtomicFiles.names(sweepRoot).stream().filter(n -> !own.contains(n)).toList();
+            List<String> foreign = AtomicFiles.names(sweepRoot).stream()
+                    .filter(n -> !own.contains(n) && !AtomicFiles.isLeftover(sweepRoot.resolve(n))) // a kill's temp sweep.json
+                    .toList();
             if (!foreign.isEmpty()) {
                 throw new IOException(sweepRoot + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.SWEEP
                         + "; expected a new or empty folder, or a sweep directory to continue");
@@ -113,11 +112,14 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     /**
      * The run directories named by the arguments: a directory with run.json is a run; a sweep
      * directory gives the runs its sweep.json lists, or else its sub-directories that hold run.json.
+     *
+     * @param starting also a directory with only the run.lock of a first start that has not written
+     *     run.json (for status, which says so; a report written there would block that run's next start)
      */
-    public static List<Path> discover(List<Path> paths) throws IOException {
+    public static List<Path> discover(List<Path> paths, boolean starting) throws IOException {
         Map<Path, Path> runs = new LinkedHashMap<>(); // by real path: a run named twice is read once
         for (Path p : paths) {
-            for (Path run : runsIn(p)) {
+            for (Path run : runsIn(p, starting)) {
                 runs.putIfAbsent(Files.exists(run) ? run.toRealPath() : run.toAbsolutePath().normalize(), run);
             }
         }
@@ -146,7 +148,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
      * The runs one argument names: itself (with run.json, or with only the run.lock of a start that has
      * not written it), its sweep.json's list, or its sub-directories with run.json.
      */
-    private static List<Path> runsIn(Path p) throws IOException {
+    private static List<Path> runsIn(Path p, boolean starting) throws IOException {
         if (!Files.isDirectory(p)) {
             throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
         }
@@ -162,7 +164,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
                 return found;
             }
         }
-        if (Files.exists(p.resolve(RunLock.FILE), LinkOption.NOFOLLOW_LINKS)) {
+        if (starting && Files.exists(p.resolve(RunLock.FILE), LinkOption.NOFOLLOW_LINKS)) {
             return List.of(p); // a run whose first start has not written run.json yet (or was stopped before it)
         }
         throw new IOException(p + ": not a run directory (no run.json), nor a sweep's (no sweep.json,"

@@ -43,7 +43,7 @@ public final class Report {
     public static Result write(List<Path> runDirs, Path outDir) throws IOException {
         List<String> warnings = new ArrayList<>();
         List<RunData> runs = new ArrayList<>();
-        for (Path dir : RunPlan.discover(runDirs)) {
+        for (Path dir : RunPlan.discover(runDirs, false)) {
             if (!Files.isRegularFile(dir.resolve(RunFiles.RUN))) {
                 warnings.add(dir + ": listed but has no run.json yet, skipped");
                 continue;

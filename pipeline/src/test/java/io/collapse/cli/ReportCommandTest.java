@@ -67,6 +67,17 @@ class ReportCommandTest {
         assertTrue(r.err().contains("no run.json"), r.err());
     }
 
+    /** A first start stopped before run.json (only its run.lock): no report is written there, which would block its next start. */
+    @Test
+    void aRunThatNeverWroteRunJsonGetsNoReportFolder() throws Exception {
+        Path run = Files.createDirectories(tmp.resolve("stopped"));
+        Files.writeString(run.resolve("run.lock"), "");
+        Cli.Result r = Cli.run("report", run.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains(run + ": not a run directory (no run.json)"), r.err());
+        assertEquals(List.of(run.resolve("run.lock")), Files.list(run).toList());
+    }
+
     /** An empty path is refused as a usage error, for every command: Path.of("") is the current folder. */
     @Test
     void anEmptyPathIsNotTheCurrentFolder() {

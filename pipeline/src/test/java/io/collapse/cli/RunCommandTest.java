@@ -248,7 +248,7 @@ class RunCommandTest {
     }
 
     @Test
-    void badArgumentsAreNamed() {
+    void badArgumentsAreNamed() throws Exception {
         Cli.Result r = Cli.run("run", "no-such-config");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("config not found: no-such-config"), r.err());
@@ -258,6 +258,14 @@ class RunCommandTest {
         r = Cli.run("status", tmp.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("not a run directory"), r.err());
+        // --sweep-dir with one run is not where the run goes (it never was): said, not silently dropped.
+        Path users = Files.createDirectories(tmp.resolve("users"));
+        Files.writeString(users.resolve("notes.txt"), "mine");
+        r = Cli.run("run", "smoke", "--seed", "1", "--sweep-dir", tmp.resolve("sw").toString(), "--run-dir", users.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("warning: --sweep-dir " + tmp.resolve("sw") + " is for a sweep (several --seeds or configs);"
+                + " this one run goes to " + users + "\n"), r.err());
+        assertFalse(Files.exists(tmp.resolve("sw")));
         r = Cli.run("run", "smoke", "--seed", "2", "--seeds", "3,4");
         assertEquals(1, r.code());
         assertEquals("error: --seed 2 and --seeds [3, 4]: give one (--seeds S for a sweep of one seed)", r.err().strip());

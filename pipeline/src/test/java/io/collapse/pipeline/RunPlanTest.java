@@ -45,7 +45,7 @@ class RunPlanTest {
         for (String name : List.of("../../etc", "/etc", "a/b", "..", " ")) {
             Files.writeString(tmp.resolve("sweep/sweep.json"), ConfigLoader.JSON.writeValueAsString(
                     Map.of("runs", List.of(name))));
-            var refused = assertThrows(java.io.IOException.class, () -> RunPlan.discover(List.of(tmp.resolve("sweep"))));
+            var refused = assertThrows(java.io.IOException.class, () -> RunPlan.discover(List.of(tmp.resolve("sweep")), false));
             assertEquals(tmp.resolve("sweep/sweep.json") + ": expected the names of the sweep's run folders in \"runs\", got "
                     + ConfigLoader.JSON.writeValueAsString(name), refused.getMessage());
         }
@@ -53,21 +53,18 @@ class RunPlanTest {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> RunPlan.of(List.of(smoke), List.of(1L, 2L), tmp.resolve("one"), null, tmp));
         assertEquals("--run-dir names one run; a sweep (2 runs) takes --sweep-dir", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> RunPlan.of(List.of(smoke), List.of(1L), tmp.resolve("one"), tmp.resolve("mine"), tmp));
-        assertEquals("--run-dir names one run's folder, --sweep-dir a sweep's; give one", e.getMessage());
     }
 
-    /** --sweep-dir given is where the runs go, even a sweep of one seed (it used to be dropped for RUNS/NAME-seedS). */
+    /** A sweep's folder holds its sweep.json, its runs and what a kill left of its own writes; never the user's files. */
     @Test
-    void aSweepDirGivenHoldsEvenOneRun() throws Exception {
+    void aSweepFolderOfTheUsersIsRefused() throws Exception {
         RunConfig smoke = RunConfig.load("smoke", List.of());
-        RunPlan one = RunPlan.of(List.of(smoke), List.of(-1L), null, tmp.resolve("mine"), tmp);
-        assertEquals(tmp.resolve("mine"), one.sweepRoot());
-        assertEquals(List.of(tmp.resolve("mine").resolve(smoke.name() + "-seed-1")), one.runs().stream().map(RunPlan.Run::dir).toList());
-        // A folder of the user's (no sweep.json) is refused, as --run-dir refuses one; the sweep's own runs may be there.
-        Files.createDirectories(tmp.resolve("mine").resolve(smoke.name() + "-seed-1"));
-        one.writeSweep();
+        Path mine = tmp.resolve("mine");
+        RunPlan two = RunPlan.of(List.of(smoke), List.of(1L, 2L), null, mine, tmp);
+        Files.createDirectories(mine.resolve(smoke.name() + "-seed1"));
+        Files.writeString(mine.resolve(".sweep.json.123.tmp"), "{\"ru"); // a kill during the first sweep.json write
+        two.writeSweep();
+        assertTrue(Files.isRegularFile(mine.resolve("sweep.json")));
         Path users = Files.createDirectories(tmp.resolve("users"));
         Files.writeString(users.resolve("thesis.tex"), "\\documentclass{article}");
         RunPlan into = RunPlan.of(List.of(smoke), List.of(1L, 2L), null, users, tmp);

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.LiveArrays;
 import io.collapse.TestDevice;
 import io.collapse.config.ConfigLoader;
@@ -201,6 +202,14 @@ class FineTuneTest {
         }
         assertEquals(before, Files.readString(out.resolve("state/state.json")), "the state is kept as it was");
         assertEquals(4, train(out, CHECKPOINTING, FineTune.Listener.NONE).stepLosses().size(), "its own model continues it");
+
+        // A state from before the check (no start_weights_sha256) still continues, to the uninterrupted result.
+        Path old = tmp.resolve("old");
+        trainUntilKilled(old, TinyTraining.killAtStep(9, KILL));
+        ObjectNode state = (ObjectNode) JSON.readTree(old.resolve("state/state.json").toFile());
+        assertTrue(state.remove("start_weights_sha256") != null);
+        Files.writeString(old.resolve("state/state.json"), JSON.writeValueAsString(state));
+        assertSameRun(train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE), train(old, CHECKPOINTING, FineTune.Listener.NONE));
     }
 
     @Test

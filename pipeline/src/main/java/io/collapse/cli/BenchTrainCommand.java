@@ -52,7 +52,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LmConfig config = preset.config();
-        int blockSize = block.tokens(config); // at most the preset's positions
+        int blockSize = block.tokens(config);
         if (batchSize < 1 || steps < 1 || warmup < 0 || !(matmulSeconds > 0)) {
             throw new IllegalArgumentException("bench train: expected --batch-size >= 1, --steps >= 1, --warmup >= 0,"
                     + " --matmul-seconds > 0; got " + batchSize + ", " + steps + ", " + warmup + ", " + matmulSeconds);

@@ -37,8 +37,8 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int batchSize = batch.size();
         List<int[]> sequences = TokenIdsFile.read(tokens);
+        int batchSize = batch.size(); // both checked before the model loads
         ObjectNode doc = CliSupport.JSON.createObjectNode();
         SequenceNll nll;
         try (ModelOptions.Loaded loaded = modelOptions.load()) {

@@ -133,22 +133,27 @@ class ConfigLoaderTest {
 
     @Test
     void aBadValueNamesTheFieldAndWhatIsAllowed() throws IOException {
-        IOException e = assertThrows(IOException.class, () -> bundled("smoke", List.of("experiment.data_mode=mix")));
-        assertTrue(e.getMessage().contains("experiment.data_mode") && e.getMessage().contains("replace"), e.getMessage());
-        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("generation.max_new_tokens=32")));
-        assertTrue(e.getMessage().contains("generation.max_new_tokens (32) must equal data.block_size (16)"), e.getMessage());
-        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs=0")));
-        assertTrue(e.getMessage().contains("train.epochs must be >= 1, got 0"), e.getMessage());
-        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs=2147483647")));
-        assertTrue(e.getMessage().contains("train.epochs must be <= 1000, got 2147483647"), e.getMessage());
-        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("device.device=tpu")));
-        assertTrue(e.getMessage().contains("device.device"), e.getMessage());
+        String mode = refusal("experiment.data_mode=mix");
+        assertTrue(mode.contains("experiment.data_mode") && mode.contains("replace"), mode);
+        assertRefused("generation.max_new_tokens=32", "generation.max_new_tokens (32) must equal data.block_size (16)");
+        assertRefused("train.epochs=0", "train.epochs must be >= 1, got 0");
+        assertRefused("train.epochs=2147483647", "train.epochs must be <= 1000, got 2147483647");
+        assertRefused("device.device=tpu", "device.device");
         // A preset's name is checked where the config is read, not when the run first needs the model.
-        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("model.base=preset:huge")));
-        assertTrue(e.getMessage().endsWith("smoke.json: model.base: unknown model preset 'huge'; expected one of "
-                + Presets.names()), e.getMessage());
+        assertRefused("model.base=preset:huge", "smoke.json: model.base: unknown model preset 'huge'; expected one of "
+                + Presets.names());
         assertEquals("opt-125m", bundled("smoke", List.of("model.base=preset:opt-125m")).model().presetName());
         assertNull(bundled("smoke", List.of("model.base=facebook/opt-125m")).model().presetName());
+    }
+
+    /** The smoke config with {@code set} applied is refused, with a message that contains {@code expected}. */
+    private static void assertRefused(String set, String expected) {
+        String message = refusal(set);
+        assertTrue(message.contains(expected), message);
+    }
+
+    private static String refusal(String set) {
+        return assertThrows(IOException.class, () -> bundled("smoke", List.of(set))).getMessage();
     }
 
     @Test
@@ -159,11 +164,8 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().startsWith(bad.toString()) && e.getMessage().contains("not valid JSON"), e.getMessage());
         e = assertThrows(IOException.class, () -> RunConfig.load(dir.resolve("missing.json"), List.of()));
         assertTrue(e.getMessage().contains("not found"), e.getMessage());
-        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs")));
-        assertTrue(e.getMessage().contains("path.to.field=value"), e.getMessage());
-        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("train.epochs=")));
-        assertTrue(e.getMessage().endsWith("--set train.epochs=: no value after '='; expected path.to.field=value"), e.getMessage());
-        e = assertThrows(IOException.class, () -> bundled("smoke", List.of("name.x=1")));
-        assertTrue(e.getMessage().contains("'name' is not an object"), e.getMessage());
+        assertRefused("train.epochs", "path.to.field=value");
+        assertRefused("train.epochs=", "--set train.epochs=: no value after '='; expected path.to.field=value");
+        assertRefused("name.x=1", "'name' is not an object");
     }
 }

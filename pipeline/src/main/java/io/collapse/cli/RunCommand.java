@@ -65,15 +65,16 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (seed != null && seeds != null) {
             throw new IllegalArgumentException("--seed " + seed + " and --seeds " + seeds + ": give one (--seeds S"
-                    + " for a sweep of one seed)");
+                    + " --sweep-dir DIR for a sweep of one seed)");
         }
-        RunPlan plan = RunPlan.of(base, seeds != null ? seeds : seed != null ? List.of(seed) : null, runDir, sweepDir,
-                runsRoot);
+        boolean sweepAsked = seeds != null || base.size() > 1; // --seed or a config's own seed: one run
+        RunPlan plan = RunPlan.of(base, seeds != null ? seeds : seed != null ? List.of(seed) : null, runDir,
+                sweepAsked ? sweepDir : null, runsRoot);
         if (plan.isSweep()) {
             plan.writeSweep();
-        } else if (sweepDir != null) { // its folder is where a run of this name has always gone
-            stdout.err().println("warning: --sweep-dir " + sweepDir + " is for a sweep (several --seeds or configs);"
-                    + " this one run goes to " + plan.runs().get(0).dir());
+        } else if (sweepDir != null) {
+            stdout.err().println("warning: --sweep-dir " + sweepDir + " not used: this one run goes to "
+                    + plan.runs().get(0).dir() + (sweepAsked ? ", where it was begun" : " (a sweep is --seeds or several configs)"));
         }
         for (RunPlan.Run run : plan.runs()) {
             RunConfig c = run.config();

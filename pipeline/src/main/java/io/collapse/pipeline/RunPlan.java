@@ -38,7 +38,8 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
     /**
      * @param seeds one run per seed and config (null: each config's own experiment.seed)
      * @param runDir the directory of a single run (null: {@code root/<name>-seed<S>})
-     * @param sweepDir a sweep's folder (null: {@code root/sweep}); not used by a single run, whose folder is {@code runDir}
+     * @param sweepDir a sweep's folder (null: {@code root/sweep}); given, it holds even a sweep of one run, unless
+     *     that run was begun in {@code root/<name>-seed<S>} (where an earlier collapse put it), which it continues
      * @param root where run directories go (null: {@link #defaultRoot()})
      */
     public static RunPlan of(List<RunConfig> configs, List<Long> seeds, Path runDir, Path sweepDir, Path root) {
@@ -50,18 +51,26 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
                 seeds.forEach(s -> all.add(c.withSeed(s)));
             }
         }
-        boolean sweep = all.size() > 1;
+        Path runsRoot = root != null ? root : defaultRoot();
+        boolean sweep = all.size() > 1 || (sweepDir != null && !begunOutside(all.get(0), runsRoot));
         if (sweep && runDir != null) {
             throw new IllegalArgumentException("--run-dir names one run; a sweep (" + all.size() + " runs) takes --sweep-dir");
         }
-        Path runsRoot = root != null ? root : defaultRoot();
         Path sweepRoot = sweep ? (sweepDir != null ? sweepDir : runsRoot.resolve("sweep")) : null;
         List<Run> runs = new ArrayList<>();
         for (RunConfig c : all) {
-            String name = c.name() + "-seed" + c.experiment().seed();
-            runs.add(new Run(c, runDir != null ? runDir : (sweep ? sweepRoot : runsRoot).resolve(name)));
+            runs.add(new Run(c, runDir != null ? runDir : (sweep ? sweepRoot : runsRoot).resolve(name(c))));
         }
         return new RunPlan(runs, sweepRoot);
+    }
+
+    private static String name(RunConfig c) {
+        return c.name() + "-seed" + c.experiment().seed();
+    }
+
+    /** Whether {@code c}'s run was begun in the runs root, where an earlier collapse put a sweep of one seed. */
+    private static boolean begunOutside(RunConfig c, Path runsRoot) {
+        return Files.isRegularFile(runsRoot.resolve(name(c)).resolve(RunFiles.RUN));
     }
 
     public boolean isSweep() {

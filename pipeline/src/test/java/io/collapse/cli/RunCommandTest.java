@@ -263,12 +263,13 @@ class RunCommandTest {
         Files.writeString(users.resolve("notes.txt"), "mine");
         r = Cli.run("run", "smoke", "--seed", "1", "--sweep-dir", tmp.resolve("sw").toString(), "--run-dir", users.toString());
         assertEquals(1, r.code());
-        assertTrue(r.err().startsWith("warning: --sweep-dir " + tmp.resolve("sw") + " is for a sweep (several --seeds or configs);"
-                + " this one run goes to " + users + "\n"), r.err());
+        assertTrue(r.err().startsWith("warning: --sweep-dir " + tmp.resolve("sw") + " not used: this one run goes to " + users
+                + " (a sweep is --seeds or several configs)\n"), r.err());
         assertFalse(Files.exists(tmp.resolve("sw")));
         r = Cli.run("run", "smoke", "--seed", "2", "--seeds", "3,4");
         assertEquals(1, r.code());
-        assertEquals("error: --seed 2 and --seeds [3, 4]: give one (--seeds S for a sweep of one seed)", r.err().strip());
+        assertEquals("error: --seed 2 and --seeds [3, 4]: give one (--seeds S --sweep-dir DIR for a sweep of one seed)",
+                r.err().strip());
     }
 
     @Test

@@ -84,4 +84,18 @@ class RunPlanTest {
         Files.writeString(index, "<html></html>");
         assertTrue(RunPlan.summary(run).contains("\n  report: " + index + "\n"), RunPlan.summary(run));
     }
+
+    /** --seeds S --sweep-dir DIR is a sweep of one (added to sweep.json); a run begun in the runs root, as it was placed before, continues there. */
+    @Test
+    void aSweepOfOneSeedGoesUnderItsFolderUnlessItWasBegunOutside() throws Exception {
+        RunConfig smoke = RunConfig.load("smoke", List.of());
+        RunPlan one = RunPlan.of(List.of(smoke), List.of(4L), null, tmp.resolve("sw"), tmp);
+        assertEquals(tmp.resolve("sw"), one.sweepRoot());
+        assertEquals(List.of(tmp.resolve("sw").resolve(smoke.name() + "-seed4")), one.runs().stream().map(RunPlan.Run::dir).toList());
+        Path begun = Files.createDirectories(tmp.resolve(smoke.name() + "-seed5"));
+        Files.writeString(begun.resolve(RunFiles.RUN), "{}");
+        RunPlan old = RunPlan.of(List.of(smoke), List.of(5L), null, tmp.resolve("sw"), tmp);
+        assertNull(old.sweepRoot());
+        assertEquals(List.of(begun), old.runs().stream().map(RunPlan.Run::dir).toList());
+    }
 }

@@ -73,6 +73,17 @@ public final class AtomicFiles {
 
     private static final String TMP_SUFFIX = ".tmp";
 
+    /**
+     * A name the user's own tools put beside collapse's outputs and collapse never writes: a job's log
+     * ({@code > DIR/run.log}, a scheduler's {@code slurm-123.out}) or a folder marker ({@code .gitkeep},
+     * {@code .DS_Store}). A run, sweep or training folder may hold these; anything else of the user's is refused.
+     */
+    public static boolean isUsersNote(Path file) {
+        String name = file.getFileName().toString();
+        return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+                && (name.matches("[^/]+\\.(log|out|err)") || name.equals(".gitkeep") || name.equals(".DS_Store"));
+    }
+
     /** A temporary file of {@link #writeFile} that a kill left behind. */
     public static boolean isLeftover(Path file) {
         String name = file.getFileName().toString();

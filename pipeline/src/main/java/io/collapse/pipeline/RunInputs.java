@@ -93,7 +93,8 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
             return; // absent (made under the lock), or a file, which the lock refuses by name
         }
         List<String> foreign = AtomicFiles.names(runDir).stream()
-                .filter(n -> !n.equals(RunLock.FILE) && !n.equals(RunFiles.BASE) && !n.startsWith("." + RunFiles.BASE + "."))
+                .filter(n -> !n.equals(RunLock.FILE) && !n.equals(RunFiles.BASE) && !n.startsWith("." + RunFiles.BASE + ".")
+                        && !AtomicFiles.isUsersNote(runDir.resolve(n)))
                 .toList();
         if (!foreign.isEmpty()) {
             throw new IOException(runDir + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.RUN

@@ -85,7 +85,8 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
             Set<String> own = new LinkedHashSet<>();
             runs.forEach(r -> own.add(r.dir().getFileName().toString()));
             List<String> foreign = AtomicFiles.names(sweepRoot).stream()
-                    .filter(n -> !own.contains(n) && !AtomicFiles.isLeftover(sweepRoot.resolve(n))) // a kill's temp sweep.json
+                    .filter(n -> !own.contains(n) && !AtomicFiles.isLeftover(sweepRoot.resolve(n)) // a kill's temp sweep.json
+                            && !AtomicFiles.isUsersNote(sweepRoot.resolve(n)))
                     .toList();
             if (!foreign.isEmpty()) {
                 throw new IOException(sweepRoot + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.SWEEP

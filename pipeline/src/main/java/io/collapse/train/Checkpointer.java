@@ -61,7 +61,7 @@ final class Checkpointer {
         }
         List<String> foreign = AtomicFiles.names(dir).stream()
                 .filter(n -> !OUT_ENTRIES.contains(n) && !n.startsWith(PENDING_BEST) && !n.startsWith("." + BEST)
-                        && !n.startsWith("." + LAST))
+                        && !n.startsWith("." + LAST) && !AtomicFiles.isUsersNote(dir.resolve(n)))
                 .toList();
         if (!foreign.isEmpty()) {
             throw new IOException(dir + ": holds " + ErrorLines.names(foreign) + "; expected a new or empty folder, or the output folder of a fine-tuning to continue");

@@ -77,10 +77,15 @@ class RunCommandTest {
 
     @Test
     void accumulateFromThePreviousGenerationTrainsOnEveryCorpusSoFar() throws Exception {
-        Path run = tmp.resolve("acc");
+        Path run = Files.createDirectories(tmp.resolve("acc"));
+        // A job's log redirected into the run folder, and a folder marker, may be there before the run; they stay.
+        Files.writeString(run.resolve("run.log"), "mine");
+        Files.writeString(run.resolve(".gitkeep"), "");
         Cli.Result r = Cli.run("run", "smoke", "--run-dir", run.toString(), "--no-progress", "--no-report",
                 "--set", "experiment.data_mode=accumulate", "--set", "experiment.start_from=previous");
         assertEquals(0, r.code(), r.err());
+        assertEquals("mine", Files.readString(run.resolve("run.log")));
+        assertTrue(Files.exists(run.resolve(".gitkeep")));
         JsonNode gen1 = JSON.readTree(run.resolve("gen-01/eval.json").toFile());
         assertEquals(96, gen1.path("train").path("train_blocks").asInt(), "original 48 + gen-0's 48");
         assertEquals(48, gen1.path("train").path("original_blocks_kept").asInt());

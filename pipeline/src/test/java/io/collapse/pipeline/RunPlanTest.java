@@ -63,6 +63,7 @@ class RunPlanTest {
         RunPlan two = RunPlan.of(List.of(smoke), List.of(1L, 2L), null, mine, tmp);
         Files.createDirectories(mine.resolve(smoke.name() + "-seed1"));
         Files.writeString(mine.resolve(".sweep.json.123.tmp"), "{\"ru"); // a kill during the first sweep.json write
+        Files.writeString(mine.resolve("slurm-42.out"), "a scheduler's log");
         two.writeSweep();
         assertTrue(Files.isRegularFile(mine.resolve("sweep.json")));
         Path users = Files.createDirectories(tmp.resolve("users"));

@@ -63,8 +63,10 @@ class FineTuneRefusalsTest {
         Path out = tmp.resolve("with-state");
         Path kept = Files.createDirectories(out.resolve("state")).resolve("my-weights.safetensors");
         Files.writeString(kept, "mine");
+        Path log = Files.writeString(out.resolve("train.log"), "a job's log, redirected into its output folder");
         TinyTraining.train(out, ONE_EPOCH, FineTune.Listener.NONE);
         assertEquals("mine", Files.readString(kept));
+        assertEquals("a job's log, redirected into its output folder", Files.readString(log));
     }
 
     private void assertRefusedUntouched(Path out, Path mine, String message) throws IOException {

@@ -160,7 +160,8 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
      */
     private static List<Path> runsIn(Path p, boolean starting) throws IOException {
         if (!Files.isDirectory(p)) {
-            throw new IOException(p + ": not a directory (expected a run directory or a sweep directory)");
+            throw new IOException(p + (Files.exists(p) ? ": not a directory" : ": no such folder (yet?)")
+                    + "; expected a run directory or a sweep directory");
         }
         if (Files.isRegularFile(p.resolve(RunFiles.RUN))) {
             return List.of(p);

@@ -229,6 +229,10 @@ class RunCommandTest {
         Cli.Result stopped = Cli.run("status", run.toString());
         assertEquals(0, stopped.code(), stopped.err());
         assertTrue(stopped.out().strip().lines().toList().get(1).matches("starting +not started"), stopped.out());
+        // A folder not made yet is said to be missing, not "not a directory".
+        Cli.Result missing = Cli.run("status", tmp.resolve("not-yet").toString());
+        assertEquals("error: " + tmp.resolve("not-yet") + ": no such folder (yet?); expected a run directory or a sweep"
+                + " directory", missing.err().strip());
         // A folder with nothing of a run's is still refused by name.
         Cli.Result none = Cli.run("status", empty.toString());
         assertEquals(1, none.code());

@@ -101,7 +101,10 @@ public record RunManifest(
     public static RunConfig readConfig(Path runDir, List<String> overrides) throws IOException {
         RunManifest m = read(runDir);
         if (m == null) {
-            throw new IOException(runDir + " is not a run directory (no " + RunFiles.RUN + ")");
+            boolean started = Files.exists(runDir.resolve(RunLock.FILE)); // a first start stopped before run.json
+            throw new IOException(runDir + " is not a run directory (no " + RunFiles.RUN + ")" + (started
+                    ? "; its first start stopped before writing it: start it again with collapse run CONFIG --run-dir " + runDir
+                    : ""));
         }
         checkFormat(runDir, m);
         return m.configWith(runDir, overrides);

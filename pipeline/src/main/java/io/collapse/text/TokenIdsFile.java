@@ -27,7 +27,8 @@ public final class TokenIdsFile {
             if (!RegularFiles.isPresent(file)) { // a FIFO or folder is refused by name, not waited on
                 throw new NoSuchFileException(file.toString());
             }
-            root = StrictJson.MAPPER.readTree(Files.readString(file));
+            String text = Files.readString(file);
+            root = StrictJson.MAPPER.readTree(text.startsWith("\uFEFF") ? text.substring(1) : text); // a BOM some editors write
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file", e);
         } catch (CharacterCodingException e) {

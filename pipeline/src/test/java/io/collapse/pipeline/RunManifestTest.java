@@ -39,6 +39,17 @@ class RunManifestTest {
         assertEquals(cfg, RunManifest.readConfig(runDir));
     }
 
+    /** resume of a folder whose first start stopped before run.json says how to start it again; an empty one does not. */
+    @Test
+    void aFolderWithoutRunJsonIsNotARunAndAStoppedStartSaysWhatToDo() throws IOException {
+        IOException none = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
+        assertEquals(runDir + " is not a run directory (no run.json)", none.getMessage());
+        Files.writeString(runDir.resolve(RunLock.FILE), "");
+        IOException stopped = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
+        assertEquals(runDir + " is not a run directory (no run.json); its first start stopped before writing it: start it"
+                + " again with collapse run CONFIG --run-dir " + runDir, stopped.getMessage());
+    }
+
     @Test
     void anotherConfigIsRefusedNamingEveryDifference() throws IOException {
         RunManifest.createOrCheckData(runDir, RunManifest.read(runDir), smoke(), Map.of("train", "a"));

@@ -25,6 +25,7 @@ class TokenIdsFileTest {
         List<int[]> one = read("[2, 133, 5]");
         assertEquals(1, one.size());
         assertArrayEquals(new int[] {2, 133, 5}, one.get(0));
+        assertArrayEquals(new int[] {2, 133, 5}, read("\uFEFF[2, 133, 5]").get(0), "a UTF-8 byte-order mark is not content");
         List<int[]> two = read("[[2, 133, 5], [2, 9]]");
         assertEquals(2, two.size());
         assertArrayEquals(new int[] {2, 9}, two.get(1));

@@ -38,6 +38,29 @@ public record CorpusManifest(
     public static final String FILE = "manifest.json";
     public static final int FORMAT = 1;
 
+    /**
+     * The counts agree with each other, as every manifest the writer makes does: a hand-edited or
+     * damaged one fails to read (and is kept aside, the corpus written again) instead of failing later
+     * with an overflow or a "different corpus".
+     */
+    public CorpusManifest {
+        shards = shards == null ? List.of() : List.copyOf(shards);
+        long written = 0;
+        for (Shard shard : shards) {
+            if (shard == null || shard.blocks() < 1 || shard.blocks() > shardBlocks) {
+                throw new IllegalArgumentException("a shard of " + (shard == null ? "null" : shard.blocks())
+                        + " blocks; expected 1.." + shardBlocks + " (shard_blocks)");
+            }
+            written += shard.blocks();
+        }
+        if (blocks < 0 || blockSize < 1 || shardBlocks < 1 || written > blocks || (complete && written != blocks)
+                || shortBlocks < 0 || shortBlocks > written) {
+            throw new IllegalArgumentException("counts that disagree: blocks " + blocks + ", block_size " + blockSize
+                    + ", shard_blocks " + shardBlocks + ", " + written + " blocks in shards" + (complete ? " (complete)" : "")
+                    + ", short_blocks " + shortBlocks);
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**

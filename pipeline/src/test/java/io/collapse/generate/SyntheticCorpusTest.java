@@ -215,6 +215,15 @@ class SyntheticCorpusTest {
         for (String f : files(clean)) {
             assertArrayEquals(Files.readAllBytes(clean.resolve(f)), Files.readAllBytes(dir.resolve(f)), f);
         }
+        // Counts that disagree (a hand edit) are damage too, not "a different corpus" to remove by hand.
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("\"blocks\" : 10", "\"blocks\" : 2147483647"));
+        assertTrue(Files.readString(manifest).contains("2147483647"), "the test edits the field it means to");
+        told.clear();
+        write(dir, beam(), 2, telling(told));
+        assertTrue(told.size() == 1 && told.get(0).contains("counts that disagree: blocks 2147483647"), told.toString());
+        for (String f : files(clean)) {
+            assertArrayEquals(Files.readAllBytes(clean.resolve(f)), Files.readAllBytes(dir.resolve(f)), f);
+        }
     }
 
     @Test

@@ -50,6 +50,9 @@ public record GenerationConfig(
         BeamLengthRule beamLengthRule,
         Boolean useCache) {
 
+    /** Far below any sampling temperature in use (greedy is the limit); float32 logits over it stay finite. */
+    public static final double MIN_TEMPERATURE = 1e-30;
+
     public GenerationConfig {
         strategy = strategy == null ? Strategy.BEAM : strategy;
         numBeams = numBeams == null ? (strategy == Strategy.BEAM ? 5 : 1) : numBeams;
@@ -86,6 +89,10 @@ public record GenerationConfig(
         Check.positive("generation.repetition_penalty", repetitionPenalty);
         Check.atLeast("generation.no_repeat_ngram_size", noRepeatNgramSize, 0);
         Check.positive("generation.temperature", temperature);
+        if (temperature < MIN_TEMPERATURE) { // in float32 the logits / temperature overflow to infinity: nothing is drawable
+            throw new IllegalArgumentException("generation.temperature must be >= " + MIN_TEMPERATURE + " (a smaller one divides"
+                    + " float32 logits past their range), got " + temperature);
+        }
         Check.atLeast("generation.top_k", topK, 0);
         Check.range("generation.top_p", topP, 0, 1);
     }

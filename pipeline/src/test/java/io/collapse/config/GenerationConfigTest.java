@@ -42,6 +42,12 @@ class GenerationConfigTest {
                 () -> GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.SAMPLE, "max_new_tokens", 8,
                         "top_p", 1.5)));
         assertTrue(e.getMessage().contains("top_p"), e.getMessage());
+        // A temperature that overflows float32 logits is named, not left to "the processors forbade the whole vocabulary".
+        e = assertThrows(IllegalArgumentException.class,
+                () -> GenerationConfig.of(ConfigLoader.fields("strategy", Strategy.SAMPLE, "max_new_tokens", 8,
+                        "temperature", 1e-300)));
+        assertEquals("generation.temperature must be >= 1.0E-30 (a smaller one divides float32 logits past their range),"
+                + " got 1.0E-300", e.getMessage());
     }
 
     /** HF's JSON spells early_stopping as a boolean or a string; the rules by version name; both write back as read. */

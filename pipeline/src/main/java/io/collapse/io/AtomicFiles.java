@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -74,11 +75,16 @@ public final class AtomicFiles {
     private static final String TMP_SUFFIX = ".tmp";
 
     /**
-     * A name the user's own tools put beside collapse's outputs and collapse never writes: a job's log
-     * ({@code > DIR/run.log}, a scheduler's {@code slurm-123.out}) or a folder marker ({@code .gitkeep},
-     * {@code .DS_Store}). A run, sweep or training folder may hold these; anything else of the user's is refused.
+     * The names in {@code dir}, sorted, that are neither {@code own} (what the writer of the folder
+     * makes there) nor a file the user's own tools put beside collapse's outputs, which collapse never
+     * writes: a job's log ({@code > DIR/run.log}, a scheduler's {@code slurm-123.out}) or a folder
+     * marker ({@code .gitkeep}, {@code .DS_Store}). A run, sweep or training folder refuses these others.
      */
-    public static boolean isUsersNote(Path file) {
+    public static List<String> othersIn(Path dir, Predicate<String> own) throws IOException {
+        return names(dir).stream().filter(n -> !own.test(n) && !isUsersNote(dir.resolve(n))).toList();
+    }
+
+    private static boolean isUsersNote(Path file) {
         String name = file.getFileName().toString();
         return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
                 && (name.matches("[^/]+\\.(log|out|err)") || name.equals(".gitkeep") || name.equals(".DS_Store"));

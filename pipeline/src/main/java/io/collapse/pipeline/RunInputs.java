@@ -92,10 +92,8 @@ record RunInputs(Tokenizer tokenizer, TokenBlocks train, TokenBlocks valid, Toke
         if (!Files.isDirectory(runDir)) {
             return; // absent (made under the lock), or a file, which the lock refuses by name
         }
-        List<String> foreign = AtomicFiles.names(runDir).stream()
-                .filter(n -> !n.equals(RunLock.FILE) && !n.equals(RunFiles.BASE) && !n.startsWith("." + RunFiles.BASE + ".")
-                        && !AtomicFiles.isUsersNote(runDir.resolve(n)))
-                .toList();
+        List<String> foreign = AtomicFiles.othersIn(runDir,
+                n -> n.equals(RunLock.FILE) || n.equals(RunFiles.BASE) || n.startsWith("." + RunFiles.BASE + "."));
         if (!foreign.isEmpty()) {
             throw new IOException(runDir + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.RUN
                     + "; expected a new or empty folder, or a run directory to continue");

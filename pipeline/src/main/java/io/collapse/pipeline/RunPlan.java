@@ -84,10 +84,8 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
             // A sweep begins in a new or empty folder: its runs and report must not mix with the user's files.
             Set<String> own = new LinkedHashSet<>();
             runs.forEach(r -> own.add(r.dir().getFileName().toString()));
-            List<String> foreign = AtomicFiles.names(sweepRoot).stream()
-                    .filter(n -> !own.contains(n) && !AtomicFiles.isLeftover(sweepRoot.resolve(n)) // a kill's temp sweep.json
-                            && !AtomicFiles.isUsersNote(sweepRoot.resolve(n)))
-                    .toList();
+            List<String> foreign = AtomicFiles.othersIn(sweepRoot,
+                    n -> own.contains(n) || AtomicFiles.isLeftover(sweepRoot.resolve(n))); // the latter: a kill's temp sweep.json
             if (!foreign.isEmpty()) {
                 throw new IOException(sweepRoot + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.SWEEP
                         + "; expected a new or empty folder, or a sweep directory to continue");

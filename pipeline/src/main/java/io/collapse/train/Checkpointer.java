@@ -59,10 +59,8 @@ final class Checkpointer {
             throw new IOException(dir + ": exists and is not a folder; expected a new folder, or the output folder of a"
                     + " fine-tuning to continue");
         }
-        List<String> foreign = AtomicFiles.names(dir).stream()
-                .filter(n -> !OUT_ENTRIES.contains(n) && !n.startsWith(PENDING_BEST) && !n.startsWith("." + BEST)
-                        && !n.startsWith("." + LAST) && !AtomicFiles.isUsersNote(dir.resolve(n)))
-                .toList();
+        List<String> foreign = AtomicFiles.othersIn(dir, n -> OUT_ENTRIES.contains(n) || n.startsWith(PENDING_BEST)
+                || n.startsWith("." + BEST) || n.startsWith("." + LAST));
         if (!foreign.isEmpty()) {
             throw new IOException(dir + ": holds " + ErrorLines.names(foreign) + "; expected a new or empty folder, or the output folder of a fine-tuning to continue");
         }

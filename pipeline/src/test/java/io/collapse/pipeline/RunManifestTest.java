@@ -41,7 +41,7 @@ class RunManifestTest {
 
     /** resume of a folder whose first start stopped before run.json says how to start it again; an empty one does not. */
     @Test
-    void aFolderWithoutRunJsonIsNotARunAndAStoppedStartSaysWhatToDo() throws IOException {
+    void aFolderWithoutRunJsonIsNotARunAndAStoppedStartSaysHowToStartIt() throws IOException {
         IOException none = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
         assertEquals(runDir + " is not a run directory (no run.json)", none.getMessage());
         Files.writeString(runDir.resolve(RunLock.FILE), "");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.TestDevice;
@@ -12,6 +13,7 @@ import io.collapse.config.Schedule;
 import io.collapse.config.TrainConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
+import io.collapse.model.StateDict;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,6 +69,27 @@ class FineTuneRefusalsTest {
         TinyTraining.train(out, ONE_EPOCH, FineTune.Listener.NONE);
         assertEquals("mine", Files.readString(kept));
         assertEquals("a job's log, redirected into its output folder", Files.readString(log));
+    }
+
+    @Test
+    void divergenceStopsWithEpochStepAndValue() throws Exception {
+        try (NDManager manager = TestDevice.manager()) {
+            CausalLM model = AutoModelForCausalLM.random(TinyTraining.model(0.1), 11, manager, DataType.FLOAT32);
+            NDArray fc1 = StateDict.parameters(model).get("model.decoder.layers.1.fc1.bias").getArray();
+            fc1.set(nanBuffer((int) fc1.size()));
+            Path out = tmp.resolve("nan");
+            TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> FineTune.run(model,
+                    TinyTraining.blocks(8, 16, 1), TinyTraining.blocks(4, 16, 2), ONE_EPOCH, FineTune.Output.quiet(out),
+                    FineTune.Listener.NONE));
+            assertTrue(e.getMessage().contains("training loss is NaN at epoch 0, step 0"), e.getMessage());
+            assertFalse(Files.exists(out.resolve("state/state.json")));
+        }
+    }
+
+    private static java.nio.FloatBuffer nanBuffer(int n) {
+        float[] v = new float[n];
+        java.util.Arrays.fill(v, Float.NaN);
+        return java.nio.FloatBuffer.wrap(v);
     }
 
     private void assertRefusedUntouched(Path out, Path mine, String message) throws IOException {

@@ -10,6 +10,7 @@
 #   info          collapse info through that JNI
 #   tests         the model/train/eval/generate tests on the device (JUnit console launcher)
 #   adamw         collapse's training with the fused AdamW against the per-tensor form, alternating
+#   attention     collapse's eval and training with attention eager against SDPA, alternating (TF32)
 #   compare_fp32  bench/compare.py: collapse vs HF transformers, fp32 training, eval, beam-5 generation
 #   pipeline      one generation, OPT-125m preset, a slice of wikitext-2, seconds per phase
 #   compare_bf16  training with bf16 mixed precision
@@ -130,19 +131,41 @@ adamw() {
   done
 }
 
+# Attention eager (HF 4.35's, the default) against SDPA (-Dcollapse.attention=sdpa), alternating: eval
+# in two rounds, training in one, with TF32 where the GPU has it (where SDPA's share is the largest).
+attention() {
+  local preset=opt-125m batch=128 round form
+  if [ "$device" = cpu ]; then
+    preset=tiny batch=8
+  fi
+  for round in 1 2; do
+    for form in eager sdpa; do
+      echo "round $round, eval, -Dcollapse.attention=$form"
+      TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.attention=$form" \
+        "$collapse" bench eval --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --seconds 5
+    done
+  done
+  for form in eager sdpa; do
+    echo "train, -Dcollapse.attention=$form"
+    TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.attention=$form" \
+      "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 5 --warmup 2 --matmul-seconds 0.5
+  done
+}
+
 pipeline() {
   "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" --threads "$threads" \
     --pipeline-only --pipeline-train-blocks "${CHECK_PIPELINE_BLOCKS:-512}" --out "$out/pipeline"
 }
 
 export bundle collapse device python threads out gen_batches
-export -f probe native_build tests compare adamw pipeline
+export -f probe native_build tests compare adamw attention pipeline
 step probe 30 probe
 step native_build "${CHECK_BUILD_LIMIT_S:-200}" native_build
 load_exports "$out/native_build.log"
 step info 60 "$collapse" info
 step tests 150 tests
 step adamw 120 adamw
+step attention 120 attention
 step compare_fp32 200 compare fp32 train,eval,generate
 step pipeline 120 pipeline
 if [ "$device" = gpu ]; then

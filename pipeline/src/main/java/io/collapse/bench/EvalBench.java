@@ -7,6 +7,7 @@ import io.collapse.config.LmConfig;
 import io.collapse.data.TokenBlocks;
 import io.collapse.eval.Evaluator;
 import io.collapse.model.CausalLM;
+import io.collapse.model.Sdpa;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,6 +55,7 @@ public final class EvalBench {
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("batch", settings.batchSize);
             line.put("block_size", settings.blockSize);
+            line.put("attention", Sdpa.on() ? "sdpa" : "eager");
             line.put("batches", batches);
             line.put("seconds", Rates.round(seconds, 3));
             line.put("tokens_per_s", Rates.round(tokensPerS(), 1));

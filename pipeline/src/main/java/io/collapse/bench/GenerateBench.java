@@ -9,6 +9,7 @@ import io.collapse.config.Strategy;
 import io.collapse.generate.Generator;
 import io.collapse.model.CausalLM;
 import io.collapse.model.Scope;
+import io.collapse.model.Sdpa;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -56,6 +57,7 @@ public final class GenerateBench {
             line.put("num_beams", config.numBeams());
             line.put("batch", batch);
             line.put("use_cache", config.useCache());
+            line.put("attention", Sdpa.on() ? "sdpa" : "eager");
             line.put("prompt_tokens", settings.promptTokens);
             line.put("new_tokens", settings.newTokens);
             line.put("steps", steps);

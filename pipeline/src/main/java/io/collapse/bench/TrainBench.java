@@ -7,6 +7,7 @@ import io.collapse.config.LmConfig;
 import io.collapse.config.TrainConfig;
 import io.collapse.io.AtomicFiles;
 import io.collapse.model.CausalLM;
+import io.collapse.model.Sdpa;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.train.AdamW;
 import io.collapse.train.FineTune;
@@ -65,6 +66,7 @@ public final class TrainBench {
             line.put("micro_batch", settings.train.microBatch());
             line.put("mixed_precision", settings.train.mixedPrecision());
             line.put("adamw", AdamW.fused(settings.device) ? "fused" : "per-tensor");
+            line.put("attention", Sdpa.on() ? "sdpa" : "eager");
             line.put("block_size", settings.blockSize);
             line.put("steps_timed", stepTokensPerS.size());
             line.put("tokens_per_s", Rates.round(tokensPerS(), 1));

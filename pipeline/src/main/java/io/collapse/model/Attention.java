@@ -55,7 +55,8 @@ public record Attention(int heads, int kvHeads, int headDim, float scaling, floa
     }
 
     /**
-     * softmax(q·kᵀ + mask)·v with the cached keys/values in front of the new ones. Under
+     * softmax(q·kᵀ + mask)·v with the cached keys/values in front of the new ones, eager or, where
+     * asked, through {@link Sdpa}. Under
      * grouped-query attention k and v have KV heads, each serving H / KV query heads (HF's
      * {@code repeat_kv}); the cache keeps the KV heads.
      *
@@ -73,6 +74,10 @@ public record Attention(int heads, int kvHeads, int headDim, float scaling, floa
             k = pastKey.concat(k, 2); // (B, KV, S, D)
             v = pastValue.concat(v, 2); // (B, KV, S, D)
         }
+        if (Sdpa.on()) {
+            NDArray context = Sdpa.attend(q, repeatKv(k, heads), repeatKv(v, heads), attnMask, training ? dropout : 0f);
+            return new NDList(mergeHeads(context), k, v); // context (B, H, T, D) -> (B, T, C)
+        }
         DataType dtype = q.getDataType();
         NDArray scores = q.matMul(repeatKv(k, heads).transpose(0, 1, 3, 2)).add(attnMask); // (B, H, T, S)
         // As HF: clamp so that a masked score plus the mask cannot reach -inf.
@@ -84,11 +89,14 @@ public record Attention(int heads, int kvHeads, int headDim, float scaling, floa
                 ? scores.softmax(-1)
                 : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(dtype, false); // (B, H, T, S)
         probs = HfBlock.dropout(probs, dropout, training);
-        long[] qs = q.getShape().getShape();
-        NDArray context = probs.matMul(repeatKv(v, heads)) // (B, H, T, D)
-                .transpose(0, 2, 1, 3) // (B, T, H, D)
-                .reshape(qs[0], qs[2], qs[1] * qs[3]); // (B, T, C)
-        return new NDList(context, k, v);
+        NDArray context = probs.matMul(repeatKv(v, heads)); // (B, H, T, D)
+        return new NDList(mergeHeads(context), k, v);
+    }
+
+    /** (B, H, T, D) -> (B, T, H, D) -> (B, T, C). */
+    private static NDArray mergeHeads(NDArray context) {
+        long[] s = context.getShape().getShape();
+        return context.transpose(0, 2, 1, 3).reshape(s[0], s[2], s[1] * s[3]);
     }
 
     /** HF's {@code repeat_kv}: (B, KV, S, D) -> (B, KV, H/KV, S, D) -> (B, H, S, D), each KV head repeated in place. */

@@ -74,7 +74,7 @@ public final class JniBuild {
         Built built = build(torch, src, tools, opt.jobs(), work, out);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         install(built.lib(), target);
-        JniRecord.write(target, torch, built.cudaParts(), built.fusedAdamW());
+        JniRecord.write(target, torch, built.cudaParts(), built.ownUnit());
         AtomicFiles.deleteTree(work);
         return new Result(torch, target, took, exports(torch, opt.cacheDir() != null ? cacheDir : null));
     }
@@ -86,7 +86,7 @@ public final class JniBuild {
     }
 
     /** The linked library, what of the CUDA parts it has, and whether collapse's own unit is in it. */
-    private record Built(Path lib, String cudaParts, boolean fusedAdamW) {}
+    private record Built(Path lib, String cudaParts, boolean ownUnit) {}
 
     private static Built build(Libtorch torch, JniSources src, Toolchain tools, int jobs, Path work, PrintWriter out)
             throws IOException, InterruptedException {
@@ -95,10 +95,10 @@ public final class JniBuild {
         String cudaParts = describeCuda(cuda);
         out.println(cudaParts);
         List<String> flags = compileFlags(torch, src, tools, work, cuda.filter(CudaHeaders::usable));
-        Path fusedAdamW = src.stagedFusedAdamW(work);
+        Path own = src.stagedOwnUnit(work);
         List<Path> units = new ArrayList<>(src.stagedUnits(work));
-        units.add(fusedAdamW);
-        List<Path> objects = compileAll(units, Set.of(fusedAdamW), flags, jobs, work, out);
+        units.add(own);
+        List<Path> objects = compileAll(units, Set.of(own), flags, jobs, work, out);
         Path lib = link(objects, torch, tools, cuda.filter(CudaHeaders::usable).isPresent(), work);
         return new Built(lib, cudaParts, objects.size() == units.size());
     }
@@ -173,8 +173,8 @@ public final class JniBuild {
                     if (!optional.contains(units.get(i))) {
                         throw e;
                     }
-                    out.printf("  left out %s (AdamW runs per parameter tensor); its first errors, as the build"
-                            + " folder is removed:%n%s%n", units.get(i).getFileName(), firstErrors(units.get(i), work));
+                    out.printf("  left out %s (AdamW runs per parameter tensor, attention eager only); its first errors,"
+                            + " as the build folder is removed:%n%s%n", units.get(i).getFileName(), firstErrors(units.get(i), work));
                 }
             }
         } catch (java.util.concurrent.ExecutionException e) {

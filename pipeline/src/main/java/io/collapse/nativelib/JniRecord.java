@@ -25,6 +25,7 @@ public final class JniRecord {
     /** The record's flags for what DJL's own JNI lacks. */
     private static final String BFLOAT16 = "bfloat16";
     private static final String FUSED_ADAMW = "fused_adamw";
+    private static final String SDPA = "sdpa";
 
     private JniRecord() {}
 
@@ -40,7 +41,8 @@ public final class JniRecord {
         }
     }
 
-    static void write(Path jni, Libtorch torch, String cudaParts, boolean fusedAdamW) throws IOException {
+    /** @param ownUnit whether collapse's own unit, {@code collapse_ops.cc}, compiled (it is left out where it does not) */
+    static void write(Path jni, Libtorch torch, String cudaParts, boolean ownUnit) throws IOException {
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("built_by", "collapse native build");
         rec.put("built_at", Instant.now().toString());
@@ -50,7 +52,8 @@ public final class JniRecord {
         rec.put("cxx11_abi", torch.cxx11Abi());
         rec.put("cuda_parts", cudaParts);
         rec.put(BFLOAT16, true); // Bfloat16Patch: DJL's own dtype tables stop before it
-        rec.put(FUSED_ADAMW, fusedAdamW); // collapse_fused_adamw.cc compiled (it is left out where it does not)
+        rec.put(FUSED_ADAMW, ownUnit);
+        rec.put(SDPA, ownUnit && !torch.baseVersion().startsWith("2.0.")); // the unit defines it for torch 2.1+ only
         rec.put("sha256", Checksums.sha256(jni));
         Files.writeString(recordFile(jni), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rec) + "\n");
     }
@@ -79,6 +82,11 @@ public final class JniRecord {
     /** Whether the loaded JNI has collapse's multi-tensor AdamW ({@code io.collapse.train.FusedAdamW}'s native side). */
     public static boolean fusedAdamW() {
         return loadedFlag(FUSED_ADAMW);
+    }
+
+    /** Whether the loaded JNI has attention through torch's SDPA ({@code io.collapse.model.Sdpa}'s native side). */
+    public static boolean sdpa() {
+        return loadedFlag(SDPA);
     }
 
     private static boolean loadedFlag(String key) {

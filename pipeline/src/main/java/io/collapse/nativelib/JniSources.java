@@ -63,19 +63,19 @@ public record JniSources(Path root) {
         return units;
     }
 
-    /** collapse's own unit ({@code FusedAdamW}'s native side), compiled beside DJL's into the same library. */
-    static final String FUSED_ADAMW_UNIT = "collapse_fused_adamw.cc";
+    /** collapse's own unit (the native sides of {@code FusedAdamW} and {@code Sdpa}), compiled beside DJL's into the same library. */
+    static final String OWN_UNIT = "collapse_ops.cc";
 
     /**
      * collapse's own unit staged beside DJL's in {@code work/native} (it includes DJL's exception header).
      *
      * @return the staged file
      */
-    public Path stagedFusedAdamW(Path work) throws IOException {
-        Path staged = Files.createDirectories(work.resolve("native")).resolve(FUSED_ADAMW_UNIT);
-        try (InputStream in = JniSources.class.getResourceAsStream(FUSED_ADAMW_UNIT)) {
+    public Path stagedOwnUnit(Path work) throws IOException {
+        Path staged = Files.createDirectories(work.resolve("native")).resolve(OWN_UNIT);
+        try (InputStream in = JniSources.class.getResourceAsStream(OWN_UNIT)) {
             if (in == null) {
-                throw new IllegalStateException("the collapse jar lacks io/collapse/nativelib/" + FUSED_ADAMW_UNIT);
+                throw new IllegalStateException("the collapse jar lacks io/collapse/nativelib/" + OWN_UNIT);
             }
             Files.write(staged, in.readAllBytes());
         }

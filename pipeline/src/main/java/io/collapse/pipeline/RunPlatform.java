@@ -7,6 +7,7 @@ import ai.djl.util.cuda.CudaUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.model.Devices;
+import io.collapse.model.Sdpa;
 import io.collapse.train.AdamW;
 import io.collapse.train.EventLog;
 import java.io.IOException;
@@ -23,7 +24,8 @@ import java.util.stream.Stream;
  * What a run's bytes depend on besides its config and data (README, "Same seed, same bytes"): the
  * devices it computes on and their hardware (a GPU's compute capability, CUDA version and whether
  * float32 matmuls run as TF32; a CPU's model), the libtorch build (and whether AdamW runs fused,
- * which the JNI decides) and its thread count. Every start of a run records it
+ * which the JNI decides, and attention through SDPA, which {@code -Dcollapse.attention} asks for) and
+ * its thread count. Every start of a run records it
  * in events.jsonl; a start on another platform than the last is warned about, since from there on
  * the results may differ in their last bits from a run that never moved.
  */
@@ -31,7 +33,8 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
 
     static RunPlatform current(List<Device> devices) {
         String hardware = devices.stream().map(RunPlatform::hardware).distinct().collect(Collectors.joining("; "));
-        String libtorch = Engine.getEngine("PyTorch").getVersion() + (AdamW.fused(devices.get(0)) ? " with the fused AdamW" : "");
+        String libtorch = Engine.getEngine("PyTorch").getVersion() + (AdamW.fused(devices.get(0)) ? " with the fused AdamW" : "")
+                + (Sdpa.on() ? ", attention through SDPA" : "");
         return new RunPlatform(devices.stream().map(Device::toString).toList(), hardware, libtorch, JniUtils.getNumThreads());
     }
 

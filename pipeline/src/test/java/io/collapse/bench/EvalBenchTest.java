@@ -23,7 +23,7 @@ class EvalBenchTest {
         assertEquals(2.0 * tiny.matmulParameters() * result.tokensPerS() / result.matmulFlopsPerS(), result.rates().mfu(),
                 1e-12);
         Map<String, Object> fields = result.fields();
-        assertEquals(List.of("batch", "block_size", "batches", "seconds", "tokens_per_s", "matmul_params", "flops_per_token",
+        assertEquals(List.of("batch", "block_size", "attention", "batches", "seconds", "tokens_per_s", "matmul_params", "flops_per_token",
                 "attention_flops_per_token", "model_gflops_per_s", "matmul_size", "matmul_dtype", "matmul_gflops_per_s", "mfu", "device",
                 "torch_threads"), List.copyOf(fields.keySet()));
         // 2·2·T·h per layer: 2 layers, T = 8, h = 64.

@@ -22,7 +22,7 @@ class TrainBenchTest {
         TrainBench.Result result = TrainBench.run(new TrainBench.Settings(tiny, train, 8, 2, 3, TestDevice.device(), 16, 0.01));
         assertEquals(2, result.stepTokensPerS().size());
         Map<String, Object> fields = result.fields();
-        assertEquals(List.of("batch", "micro_batch", "mixed_precision", "adamw", "block_size", "steps_timed", "tokens_per_s",
+        assertEquals(List.of("batch", "micro_batch", "mixed_precision", "adamw", "attention", "block_size", "steps_timed", "tokens_per_s",
                 "matmul_params", "train_flops_per_token", "model_gflops_per_s", "matmul_size", "matmul_dtype", "matmul_gflops_per_s", "mfu",
                 "device", "torch_threads"), List.copyOf(fields.keySet()));
         assertEquals(2, fields.get("steps_timed"));

@@ -25,8 +25,8 @@ class GpuCheckScriptTest {
 
     private static final Path REPO = Path.of(System.getProperty("collapse.repo", "..")).toAbsolutePath().normalize();
 
-    /** The steps issues 12 and 13 ask of the check, in order. */
-    private static final List<String> STEPS = List.of("probe", "native_build", "info", "tests", "adamw", "compare_fp32", "pipeline",
+    /** The steps issues 12 and 13 ask of the check, in order, with the attention comparison after adamw. */
+    private static final List<String> STEPS = List.of("probe", "native_build", "info", "tests", "adamw", "attention", "compare_fp32", "pipeline",
             "compare_bf16", "compare_tf32");
 
     private static final Pattern STEP = Pattern.compile("^\\s*step (\\S+) \\S+ (\\S+)", Pattern.MULTILINE);

@@ -1,6 +1,7 @@
 package io.collapse.nativelib;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ class JniRecordTest {
         Path jni = Files.writeString(tmp.resolve("0.36.0-libdjl_torch.so"), "built");
         JniRecord.write(jni, torch, "CUDA parts: none (CPU libtorch)", true);
         assertTrue(JniRecord.readRecord(jni).orElseThrow().path("fused_adamw").asBoolean());
+        assertTrue(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean());
         assertTrue(JniRecord.origin(jni, "linux-x86_64", "cpu").startsWith("self-built by collapse native build against torch"
                 + " 2.13.0+cpu (" + tmp.resolve("torch")), JniRecord.origin(jni, "linux-x86_64", "cpu"));
         JniRecord.refuseForeign(jni); // ours: a rebuild may replace it
@@ -29,22 +31,37 @@ class JniRecordTest {
         assertTrue(e.getMessage().contains("was not built by collapse"), e.getMessage());
     }
 
+    @Test
+    void sdpaIsRecordedForTorch21AndNewerWhereTheUnitCompiled() throws Exception {
+        Path jni = Files.writeString(tmp.resolve("0.36.0-libdjl_torch.so"), "built");
+        JniRecord.write(jni, new Libtorch(tmp, "2.0.1", Optional.empty(), false, true), "none", true);
+        assertTrue(JniRecord.readRecord(jni).orElseThrow().path("fused_adamw").asBoolean());
+        assertFalse(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean(), "SDPA's scale came in 2.1");
+        JniRecord.write(jni, new Libtorch(tmp, "2.1.0+cu121", Optional.empty(), true, true), "none", false);
+        assertFalse(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean(), "the unit was left out");
+        JniRecord.write(jni, new Libtorch(tmp, "2.1.0+cu121", Optional.empty(), true, true), "none", true);
+        assertTrue(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean());
+    }
+
     /**
      * With PYTORCH_LIBRARY_PATH set, DJL loads the JNI `native build` made (it never falls back to its
-     * prebuilt one), which maps bfloat16 and has collapse's fused AdamW; without, DJL's prebuilt, which
+     * prebuilt one), which maps bfloat16 and has collapse's fused AdamW and SDPA; without, DJL's prebuilt, which
      * has neither. A detection that broke would silently turn the bf16 tests into refusal checks, and
      * collapse's own unit, left out of a build where it does not compile, would quietly put AdamW back
      * on the per-tensor form: this fails instead.
      */
     @Test
-    void bfloat16AndTheFusedAdamwComeExactlyWithTheSelfBuiltJni() {
+    void bfloat16TheFusedAdamwAndSdpaComeExactlyWithTheSelfBuiltJni() {
         boolean selfBuilt = System.getenv("PYTORCH_LIBRARY_PATH") != null;
         assertEquals(selfBuilt, JniRecord.bfloat16(), selfBuilt
                 ? "PYTORCH_LIBRARY_PATH is set but the loaded JNI does not map bfloat16: rebuild it with collapse native build"
                 : "DJL's prebuilt JNI cannot map bfloat16");
         assertEquals(selfBuilt, JniRecord.fusedAdamW(), selfBuilt
-                ? "the loaded self-built JNI lacks collapse_fused_adamw.cc: see `collapse native build`'s 'left out' line"
+                ? "the loaded self-built JNI lacks collapse_ops.cc: see `collapse native build`'s 'left out' line"
                 : "DJL's prebuilt JNI has no fused AdamW");
+        assertEquals(selfBuilt, JniRecord.sdpa(), selfBuilt
+                ? "the loaded self-built JNI lacks collapse_ops.cc's SDPA: see `collapse native build`'s 'left out' line"
+                : "DJL's prebuilt JNI has no SDPA");
     }
 
     @Test

@@ -22,7 +22,7 @@ class FusedAdamWTest {
     @Test
     void theStagedUnitDefinesTheNativeMethodsUnderTheirJniNames() throws Exception {
         Path djl = JniSources.defaultRoot(Path.of(System.getProperty("collapse.repo", ".")));
-        Path unit = new JniSources(djl).stagedFusedAdamW(work);
+        Path unit = new JniSources(djl).stagedOwnUnit(work);
         assertTrue(unit.startsWith(work.resolve("native")), "beside DJL's staged sources, whose headers it includes: " + unit);
         List<Method> natives = Arrays.stream(FusedAdamW.class.getDeclaredMethods())
                 .filter(m -> Modifier.isNative(m.getModifiers())).toList();

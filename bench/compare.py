@@ -52,6 +52,9 @@ def parse_args():
                    help="the pipeline's experiment.corpus_batch (default: 32, the config's, on a GPU; 4 on a CPU)")
     p.add_argument("--hf-attention", choices=["sdpa", "eager"], default="sdpa",
                    help="HF's attention: sdpa (transformers 5's default) or eager (HF 4.35's, which collapse computes)")
+    p.add_argument("--collapse-attention", choices=["eager", "sdpa"], default="eager",
+                   help="collapse's attention: HF 4.35's eager form (its default) or torch's SDPA"
+                        " (-Dcollapse.attention=sdpa; needs the JNI that collapse native build makes)")
     p.add_argument("--out", help="folder for the JSON lines and the table (default: print only)")
     return p.parse_args()
 
@@ -170,7 +173,8 @@ def child_env(a):
 def collapse_env(a):
     env = child_env(a)
     opts = env.get("COLLAPSE_JAVA_OPTS", "-Xmx8g")
-    env["COLLAPSE_JAVA_OPTS"] = f"{opts} -Dai.djl.pytorch.num_threads={a.threads} -Dai.djl.pytorch.num_interop_threads=1"
+    env["COLLAPSE_JAVA_OPTS"] = (f"{opts} -Dai.djl.pytorch.num_threads={a.threads} -Dai.djl.pytorch.num_interop_threads=1"
+                                 f" -Dcollapse.attention={a.collapse_attention}")
     return env
 
 
@@ -264,7 +268,8 @@ def measure_all(a, kinds, log, write):
         for r in range(a.rounds):
             ours.append(collapse_measure(kind, a))
             theirs.append(hf_in_child(kind, a))
-            log({"measure": kind, "round": r, "collapse": ours[-1], "hf": theirs[-1], "hf_attention": a.hf_attention})
+            log({"measure": kind, "round": r, "collapse": ours[-1], "hf": theirs[-1], "hf_attention": a.hf_attention,
+                 "collapse_attention": a.collapse_attention})
         rows.append((kind, ours, theirs))
         lines = table(rows, a, peak)
         write(lines)
@@ -273,12 +278,13 @@ def measure_all(a, kinds, log, write):
 
 def label(kind, a):
     fp32 = "tf32" if a.dtype == "tf32" else "fp32"
-    hf = ", HF eager attention" if a.hf_attention == "eager" else ""
+    attention = (", HF eager attention" if a.hf_attention == "eager" else "") + (
+        ", collapse SDPA" if a.collapse_attention == "sdpa" else "")
     if kind == "train":
-        return f"training tokens/s (AdamW, batch {a.train_batch}, {a.dtype}{hf})"
+        return f"training tokens/s (AdamW, batch {a.train_batch}, {a.dtype}{attention})"
     if kind == "eval":
-        return f"eval tokens/s (batch {a.train_batch}, {fp32}{hf})"
-    return f"beam-5 new tokens/s, {kind.split(':')[1]} prompts ({fp32}{hf})"
+        return f"eval tokens/s (batch {a.train_batch}, {fp32}{attention})"
+    return f"beam-5 new tokens/s, {kind.split(':')[1]} prompts ({fp32}{attention})"
 
 
 def peaks(kinds, a, log):

@@ -7,13 +7,15 @@
 # Each measure is bench/compare.py, one round, TF32 (the switch that makes float32's matmuls fast
 # and so leaves the rest of a step in view), its table in OUT_DIR/<measure>/ and its output in
 # OUT_DIR/<measure>.log; a failing or timed-out one does not stop the others:
-#   eval_big     eval at 4× the batch: a per-step cost of the host would shrink 4×, GPU work would not
-#   eval_eager   eval against HF with eager attention (HF 4.35's, which collapse computes), not SDPA
+#   eval_sdpa    eval with collapse's attention through SDPA (-Dcollapse.attention=sdpa), as HF's
+#   train_sdpa   training likewise
 #   util         nvidia-smi's busy share every 100 ms while collapse evaluates (GPU only)
+#   eval_big     eval at 4× the batch: a per-step cost of the host would shrink 4×, GPU work would not
 #   train_big    training at 4× the batch
 #   pipeline     one pipeline generation, float32, on a larger slice at a larger corpus batch
-#   train_eager  training against HF with eager attention
-# An H200 took 250 s for all of it, the JNI's build included (2026-11-26). A slim bundle needs
+# An H200 took 250 s for the form before (eager measures where the SDPA ones are), an H100 more than
+# 280, the JNI's build included (2026-11-26/27); the H100 answered the eager measures: collapse's eval
+# was 1.18× HF's with both eager. A slim bundle needs
 # CHECK_CHECKOUT, as check.sh does. Rehearsal on a CPU (float32, small sizes):
 #   DIAG_DEVICE=cpu DIAG_PYTHON=VENV/bin/python3 DIAG_SMALL=2 DIAG_BIG=2 DIAG_BLOCKS=4 DIAG_CORPUS_BATCH=2 DIAG_LIMIT_SCALE=4 diagnose.sh OUT
 set -uo pipefail
@@ -59,8 +61,8 @@ tf32=(--dtype tf32)
 if [ "$device" = cpu ]; then
   tf32=(--dtype fp32)  # a CPU has no TF32
 fi
-measure eval_big 60 "${tf32[@]}" --measures eval --train-batch "$big"
-measure eval_eager 60 "${tf32[@]}" --measures eval --train-batch "$small" --hf-attention eager
+measure eval_sdpa 60 "${tf32[@]}" --measures eval --train-batch "$small" --collapse-attention sdpa
+measure train_sdpa 60 "${tf32[@]}" --measures train --train-batch "$small" --collapse-attention sdpa
 if [ "$device" = gpu ]; then
   nvidia-smi --query-gpu=timestamp,utilization.gpu --format=csv,noheader -lms 100 > "$out/util.csv" &
   smi=$!
@@ -71,9 +73,9 @@ if [ "$device" = gpu ]; then
   awk -F', ' '{print $2}' "$out/util.csv" | sort | uniq -c | sort -k2 -n | tr '\n' ' '
   echo
 fi
+measure eval_big 60 "${tf32[@]}" --measures eval --train-batch "$big"
 measure train_big 90 "${tf32[@]}" --measures train --train-batch "$big"
 measure pipeline 120 --pipeline-only --pipeline-train-blocks "$blocks" --pipeline-corpus-batch "$corpus_batch"
-measure train_eager 60 "${tf32[@]}" --measures train --train-batch "$small" --hf-attention eager
 # The pipeline's models and corpora are not wanted back (a 500 MB model a checkpoint).
 rm -rf "$out/engine-cache" "$out"/pipeline/pipeline-run/{base,gen-*/model,gen-*/train,gen-*/corpus*}
 echo "== done ($out)"

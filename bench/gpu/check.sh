@@ -18,8 +18,9 @@
 # OUT_DIR/summary.tsv has each step's rc and seconds (rc 124: its time limit), OUT_DIR/<step>.log
 # its output, and OUT_DIR/check-logs.tgz all of it but the JNI, models and corpora (~1 MiB, for a
 # machine that returns few files). The whole, from the script's start, stays under CHECK_BUDGET_S
-# (default 470 s): a step gets what is left, so the last ones are the first cut. Limits: what an
-# H200 took on 2026-11-26, with room (README, "The GPU check").
+# (default 560 s): a step gets what is left, so the last ones are the first cut. Limits: what an
+# H200 took on 2026-11-26, with room (README, "The GPU check"); an H100 took 414 s on 2026-11-27,
+# before the attention step (about 75 s more by the adamw step's rate).
 #
 # A slim bundle (bench/gpu/slim-bundle.sh: without the test fixtures and datasets, for a machine
 # that takes few bytes) gets them back from CHECK_CHECKOUT, a checkout of the same commit.
@@ -33,7 +34,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"  # sets bundle and collapse
 device="${CHECK_DEVICE:-gpu}"
 python="${CHECK_PYTHON:-python3}"
-budget="${CHECK_BUDGET_S:-470}"
+budget="${CHECK_BUDGET_S:-560}"
 threads="${CHECK_THREADS:-$(nproc)}"
 scale="${CHECK_LIMIT_SCALE:-1}"  # multiplies every step's limit: a rehearsal on 2 slow cores needs more
 gen_batches=1,32,256  # beam-5 prompts per call (compare_fp32); a CPU rehearsal stops at 4
@@ -118,7 +119,7 @@ compare() {
 
 # The fused AdamW (in the self-built JNI) against the per-tensor form, two alternating rounds each.
 adamw() {
-  local preset=opt-125m batch=128 round form
+  local preset=opt-125m batch=128 round form rc=0
   if [ "$device" = cpu ]; then
     preset=tiny batch=8
   fi
@@ -126,15 +127,17 @@ adamw() {
     for form in auto per-tensor; do
       echo "round $round, -Dcollapse.adamw=$form"
       COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.adamw=$form" \
-        "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 10 --warmup 2 --matmul-seconds 0.5
+        "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 10 --warmup 2 --matmul-seconds 0.5 \
+        || rc=$?
     done
   done
+  return "$rc"  # any round's failure, not only the last's
 }
 
 # Attention eager (HF 4.35's, the default) against SDPA (-Dcollapse.attention=sdpa), alternating: eval
 # in two rounds, training in one, with TF32 where the GPU has it (where SDPA's share is the largest).
 attention() {
-  local preset=opt-125m batch=128 round form
+  local preset=opt-125m batch=128 round form rc=0
   if [ "$device" = cpu ]; then
     preset=tiny batch=8
   fi
@@ -142,14 +145,16 @@ attention() {
     for form in eager sdpa; do
       echo "round $round, eval, -Dcollapse.attention=$form"
       TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.attention=$form" \
-        "$collapse" bench eval --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --seconds 5
+        "$collapse" bench eval --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --seconds 3 || rc=$?
     done
   done
   for form in eager sdpa; do
     echo "train, -Dcollapse.attention=$form"
     TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.attention=$form" \
-      "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 5 --warmup 2 --matmul-seconds 0.5
+      "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 5 --warmup 2 --matmul-seconds 0.5 \
+      || rc=$?
   done
+  return "$rc"
 }
 
 pipeline() {

@@ -55,7 +55,7 @@ public final class EvalBench {
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("batch", settings.batchSize);
             line.put("block_size", settings.blockSize);
-            line.put("attention", Sdpa.on() ? "sdpa" : "eager");
+            line.put("attention", Sdpa.form());
             line.put("batches", batches);
             line.put("seconds", Rates.round(seconds, 3));
             line.put("tokens_per_s", Rates.round(tokensPerS(), 1));

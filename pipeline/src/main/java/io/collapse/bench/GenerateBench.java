@@ -57,7 +57,7 @@ public final class GenerateBench {
             line.put("num_beams", config.numBeams());
             line.put("batch", batch);
             line.put("use_cache", config.useCache());
-            line.put("attention", Sdpa.on() ? "sdpa" : "eager");
+            line.put("attention", Sdpa.form());
             line.put("prompt_tokens", settings.promptTokens);
             line.put("new_tokens", settings.newTokens);
             line.put("steps", steps);

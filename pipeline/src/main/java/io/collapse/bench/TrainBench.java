@@ -66,7 +66,7 @@ public final class TrainBench {
             line.put("micro_batch", settings.train.microBatch());
             line.put("mixed_precision", settings.train.mixedPrecision());
             line.put("adamw", AdamW.fused(settings.device) ? "fused" : "per-tensor");
-            line.put("attention", Sdpa.on() ? "sdpa" : "eager");
+            line.put("attention", Sdpa.form());
             line.put("block_size", settings.blockSize);
             line.put("steps_timed", stepTokensPerS.size());
             line.put("tokens_per_s", Rates.round(tokensPerS(), 1));

@@ -30,6 +30,22 @@ public final class AttentionMasks {
         return masked.mul(Tensors.scalar(masked, minValue(dtype)));
     }
 
+    /**
+     * HF's {@code _unmask_unattended}, for SDPA: a query that may see no key at all (a left pad before
+     * its row's first real token) sees every key instead. CUDA's memory-efficient SDPA kernel returns
+     * NaN for a row that is all minimum (pytorch#110213; HF does this before SDPA on a GPU), and the
+     * NaN spreads to every query through the next layer's keys and values. Such a row is a pad's
+     * query: real queries never see it, and its outputs are not compared, scored or sampled.
+     *
+     * @param mask (B, 1, T, S) from {@link #causal}
+     * @return (B, 1, T, S): the rows that allow some key as they were, the others 0
+     */
+    public static NDArray unmaskUnattended(NDArray mask) {
+        NDArray seesSome = mask.max(new int[] {-1}, true) // (B, 1, T, 1): 0 where some key is allowed
+                .neq(Tensors.scalar(mask, minValue(mask.getDataType())));
+        return mask.mul(seesSome.toType(mask.getDataType(), false)); // min · 0 = -0, as good as 0 added to a score
+    }
+
     /** torch.finfo(dtype).min, HF's "masked" value. */
     public static float minValue(DataType dtype) {
         return switch (dtype) {

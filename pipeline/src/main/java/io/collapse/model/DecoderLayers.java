@@ -38,6 +38,9 @@ public final class DecoderLayers {
         long past = KvCache.lengthOf(cache);
         long newPositions = hidden.getShape().get(1);
         NDArray attnMask = AttentionMasks.causal(attentionMask, newPositions, past, hidden.getDataType()); // (B, 1, T, S)
+        if (Sdpa.on()) {
+            attnMask = AttentionMasks.unmaskUnattended(attnMask);
+        }
         NDList hiddenStates = outputHiddenStates ? new NDList() : null;
         List<NDArray> keys = cache == null ? null : new ArrayList<>();
         List<NDArray> values = cache == null ? null : new ArrayList<>();

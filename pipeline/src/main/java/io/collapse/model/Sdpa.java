@@ -4,13 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import io.collapse.nativelib.JniRecord;
+import java.util.function.BooleanSupplier;
 
 /**
  * Attention through torch's {@code scaled_dot_product_attention} (HF's "sdpa" attention, HF 5's
  * default for OPT), by {@code -Dcollapse.attention=sdpa}: one fused kernel where the eager form
  * ({@link Attention#attend}, HF 4.35's, which the fixtures pin) makes the (B, H, T, S) scores and
- * probabilities in memory. It changes float32's last bits, so it is asked for, never chosen, and a
- * run records it in its platform line. DJL does not expose the function; the JNI that
+ * probabilities in memory. It changes a run's bytes (float32's last bits, and training's dropout
+ * masks, which SDPA draws its own way), so it is asked for, never chosen, and a run records it in
+ * its platform line. With it, masks go through {@link AttentionMasks#unmaskUnattended}. DJL does not expose the function; the JNI that
  * {@code collapse native build} makes has it (torch 2.1 or newer), DJL's own does not.
  */
 public final class Sdpa {
@@ -27,10 +29,17 @@ public final class Sdpa {
      * engine has loaded); an unknown value, or sdpa without a JNI that has it, fails at every call.
      */
     public static boolean on() {
-        if (on == null) {
-            on = decide(System.getProperty(PROPERTY, "eager"), JniRecord.sdpa());
+        Boolean decided = on;
+        if (decided == null) {
+            decided = decide(System.getProperty(PROPERTY, "eager"), JniRecord::sdpa);
+            on = decided;
         }
-        return on;
+        return decided;
+    }
+
+    /** "sdpa" or "eager", as the benchmarks print it. */
+    public static String form() {
+        return on() ? "sdpa" : "eager";
     }
 
     /** Tests run both forms in one process: true or false, or null to decide from the property again. */
@@ -38,11 +47,11 @@ public final class Sdpa {
         on = value;
     }
 
-    static boolean decide(String asked, boolean jniHasIt) {
+    static boolean decide(String asked, BooleanSupplier jniHasIt) {
         return switch (asked) {
             case "eager" -> false;
             case "sdpa" -> {
-                if (!jniHasIt) {
+                if (!jniHasIt.getAsBoolean()) {
                     throw new IllegalStateException("-D" + PROPERTY + "=sdpa: the loaded JNI lacks it; build one with"
                             + " `collapse native build` (torch 2.1 or newer) and export the line it prints");
                 }

@@ -2,6 +2,7 @@ package io.collapse.nativelib;
 
 import ai.djl.util.Platform;
 import io.collapse.io.AtomicFiles;
+import io.collapse.nativelib.JniSources.OwnUnit;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -9,13 +10,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
@@ -74,7 +78,7 @@ public final class JniBuild {
         Built built = build(torch, src, tools, opt.jobs(), work, out);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         install(built.lib(), target);
-        JniRecord.write(target, torch, built.cudaParts(), built.ownUnit());
+        JniRecord.write(target, torch, built.cudaParts(), built.ownUnits());
         AtomicFiles.deleteTree(work);
         return new Result(torch, target, took, exports(torch, opt.cacheDir() != null ? cacheDir : null));
     }
@@ -85,8 +89,8 @@ public final class JniBuild {
                 + " PYTORCH_FLAVOR=" + torch.flavor() + (explicitCacheDir == null ? "" : " ENGINE_CACHE_DIR=" + explicitCacheDir);
     }
 
-    /** The linked library, what of the CUDA parts it has, and whether collapse's own unit is in it. */
-    private record Built(Path lib, String cudaParts, boolean ownUnit) {}
+    /** The linked library, what of the CUDA parts it has, and which of collapse's own units are in it. */
+    private record Built(Path lib, String cudaParts, Set<OwnUnit> ownUnits) {}
 
     private static Built build(Libtorch torch, JniSources src, Toolchain tools, int jobs, Path work, PrintWriter out)
             throws IOException, InterruptedException {
@@ -95,12 +99,19 @@ public final class JniBuild {
         String cudaParts = describeCuda(cuda);
         out.println(cudaParts);
         List<String> flags = compileFlags(torch, src, tools, work, cuda.filter(CudaHeaders::usable));
-        Path own = src.stagedOwnUnit(work);
         List<Path> units = new ArrayList<>(src.stagedUnits(work));
-        units.add(own);
-        List<Path> objects = compileAll(units, Set.of(own), flags, jobs, work, out);
+        Map<Path, String> optional = new LinkedHashMap<>(); // each own unit -> what is lost without it
+        Map<OwnUnit, Path> own = new LinkedHashMap<>();
+        for (OwnUnit u : OwnUnit.ALL) {
+            own.put(u, JniSources.staged(u, work));
+            units.add(own.get(u));
+            optional.put(own.get(u), u.withoutIt());
+        }
+        List<Path> objects = compileAll(units, optional, flags, jobs, work, out);
         Path lib = link(objects, torch, tools, cuda.filter(CudaHeaders::usable).isPresent(), work);
-        return new Built(lib, cudaParts, objects.size() == units.size());
+        Set<OwnUnit> compiled = own.keySet().stream().filter(u -> objects.contains(objectOf(own.get(u), work)))
+                .collect(Collectors.toSet());
+        return new Built(lib, cudaParts, compiled);
     }
 
     private static String describeCuda(Optional<CudaHeaders> cuda) {
@@ -148,12 +159,13 @@ public final class JniBuild {
 
     /**
      * One compiler process per file, {@code jobs} at a time; a failure names the file, its first error
-     * and its log. A unit in {@code optional} that fails is left out with a note (collapse's own code
+     * and its log. A unit in {@code optional} that fails is left out with a note saying what is lost without
+     * it, the map's value (collapse's own code
      * against a libtorch it was not tried on must not cost DJL's JNI itself).
      *
      * @return the objects, in the order of {@code units}, without any optional one that failed
      */
-    static List<Path> compileAll(List<Path> units, Set<Path> optional, List<String> flags, int jobs, Path work,
+    static List<Path> compileAll(List<Path> units, Map<Path, String> optional, List<String> flags, int jobs, Path work,
             PrintWriter out) throws InterruptedException {
         out.printf("compiling %d files, %d at a time ...%n", units.size(), jobs);
         out.flush();
@@ -170,11 +182,11 @@ public final class JniBuild {
                 try {
                     objects.add(futures.get(i).get());
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (!optional.contains(units.get(i))) {
+                    if (!optional.containsKey(units.get(i))) {
                         throw e;
                     }
-                    out.printf("  left out %s (AdamW runs per parameter tensor, attention eager only); its first errors,"
-                            + " as the build folder is removed:%n%s%n", units.get(i).getFileName(), firstErrors(units.get(i), work));
+                    out.printf("  left out %s (%s); its first errors, as the build folder is removed:%n%s%n",
+                            units.get(i).getFileName(), optional.get(units.get(i)), firstErrors(units.get(i), work));
                 }
             }
         } catch (java.util.concurrent.ExecutionException e) {
@@ -196,6 +208,10 @@ public final class JniBuild {
         }
     }
 
+    private static Path objectOf(Path unit, Path work) {
+        return work.resolve("obj").resolve(unit.getFileName().toString().replaceAll("\\.cc$", ".o"));
+    }
+
     private static Path compileLog(Path unit, Path work) {
         return work.resolve("obj").resolve(unit.getFileName() + ".log");
     }
@@ -208,7 +224,7 @@ public final class JniBuild {
     private static Path compileOne(Path unit, List<String> flags, Path work, PrintWriter out, AtomicInteger done,
             int total) throws IOException, InterruptedException {
         String name = unit.getFileName().toString();
-        Path obj = work.resolve("obj").resolve(name.replaceAll("\\.cc$", ".o"));
+        Path obj = objectOf(unit, work);
         Files.createDirectories(obj.getParent());
         List<String> cmd = new ArrayList<>(flags);
         cmd.addAll(List.of("-c", unit.toString(), "-o", obj.toString()));

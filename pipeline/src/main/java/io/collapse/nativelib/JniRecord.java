@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.collapse.io.Checksums;
+import io.collapse.nativelib.JniSources.OwnUnit;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Where the loaded JNI came from. {@code collapse native build} writes a record beside the library
@@ -22,10 +24,8 @@ public final class JniRecord {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The record's flags for what DJL's own JNI lacks. */
+    /** The record's flag for what DJL's own JNI lacks besides collapse's own units ({@link OwnUnit#recordKey}). */
     private static final String BFLOAT16 = "bfloat16";
-    private static final String FUSED_ADAMW = "fused_adamw";
-    private static final String SDPA = "sdpa";
 
     private JniRecord() {}
 
@@ -41,8 +41,8 @@ public final class JniRecord {
         }
     }
 
-    /** @param ownUnit whether collapse's own unit, {@code collapse_ops.cc}, compiled (it is left out where it does not) */
-    static void write(Path jni, Libtorch torch, String cudaParts, boolean ownUnit) throws IOException {
+    /** @param ownUnits collapse's own units that compiled (the build leaves out one that does not) */
+    static void write(Path jni, Libtorch torch, String cudaParts, Set<OwnUnit> ownUnits) throws IOException {
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("built_by", "collapse native build");
         rec.put("built_at", Instant.now().toString());
@@ -52,8 +52,9 @@ public final class JniRecord {
         rec.put("cxx11_abi", torch.cxx11Abi());
         rec.put("cuda_parts", cudaParts);
         rec.put(BFLOAT16, true); // Bfloat16Patch: DJL's own dtype tables stop before it
-        rec.put(FUSED_ADAMW, ownUnit);
-        rec.put(SDPA, ownUnit && !torch.baseVersion().startsWith("2.0.")); // the unit defines it for torch 2.1+ only
+        for (OwnUnit u : OwnUnit.ALL) {
+            rec.put(u.recordKey(), ownUnits.contains(u));
+        }
         rec.put("sha256", Checksums.sha256(jni));
         Files.writeString(recordFile(jni), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(rec) + "\n");
     }
@@ -81,12 +82,12 @@ public final class JniRecord {
 
     /** Whether the loaded JNI has collapse's multi-tensor AdamW ({@code io.collapse.train.FusedAdamW}'s native side). */
     public static boolean fusedAdamW() {
-        return loadedFlag(FUSED_ADAMW);
+        return loadedFlag(OwnUnit.FUSED_ADAMW.recordKey());
     }
 
     /** Whether the loaded JNI has attention through torch's SDPA ({@code io.collapse.model.Sdpa}'s native side). */
     public static boolean sdpa() {
-        return loadedFlag(SDPA);
+        return loadedFlag(OwnUnit.SDPA.recordKey());
     }
 
     private static boolean loadedFlag(String key) {

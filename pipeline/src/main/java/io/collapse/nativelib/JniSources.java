@@ -63,19 +63,28 @@ public record JniSources(Path root) {
         return units;
     }
 
-    /** collapse's own unit (the native sides of {@code FusedAdamW} and {@code Sdpa}), compiled beside DJL's into the same library. */
-    static final String OWN_UNIT = "collapse_ops.cc";
+    /**
+     * One of collapse's own units, compiled beside DJL's into the same library, the native side of one
+     * class. Each is optional: where one does not compile against a libtorch, the build leaves it out
+     * (saying {@code withoutIt}), and the JNI's record says which are in under their {@code recordKey}.
+     */
+    public record OwnUnit(String file, String recordKey, String withoutIt) {
+        public static final OwnUnit FUSED_ADAMW = new OwnUnit("collapse_fused_adamw.cc", "fused_adamw",
+                "AdamW runs per parameter tensor");
+        public static final OwnUnit SDPA = new OwnUnit("collapse_sdpa.cc", "sdpa", "attention runs eager only");
+        public static final List<OwnUnit> ALL = List.of(FUSED_ADAMW, SDPA);
+    }
 
     /**
-     * collapse's own unit staged beside DJL's in {@code work/native} (it includes DJL's exception header).
+     * One of collapse's own units staged beside DJL's in {@code work/native} (it includes DJL's exception header).
      *
      * @return the staged file
      */
-    public Path stagedOwnUnit(Path work) throws IOException {
-        Path staged = Files.createDirectories(work.resolve("native")).resolve(OWN_UNIT);
-        try (InputStream in = JniSources.class.getResourceAsStream(OWN_UNIT)) {
+    public static Path staged(OwnUnit unit, Path work) throws IOException {
+        Path staged = Files.createDirectories(work.resolve("native")).resolve(unit.file());
+        try (InputStream in = JniSources.class.getResourceAsStream(unit.file())) {
             if (in == null) {
-                throw new IllegalStateException("the collapse jar lacks io/collapse/nativelib/" + OWN_UNIT);
+                throw new IllegalStateException("the collapse jar lacks io/collapse/nativelib/" + unit.file());
             }
             Files.write(staged, in.readAllBytes());
         }

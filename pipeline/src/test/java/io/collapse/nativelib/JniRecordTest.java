@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import io.collapse.nativelib.JniSources.OwnUnit;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +21,7 @@ class JniRecordTest {
     void aRecordVouchesOnlyForTheBytesItWasWrittenFor() throws Exception {
         Libtorch torch = new Libtorch(tmp.resolve("torch"), "2.13.0+cpu", Optional.empty(), false, true);
         Path jni = Files.writeString(tmp.resolve("0.36.0-libdjl_torch.so"), "built");
-        JniRecord.write(jni, torch, "CUDA parts: none (CPU libtorch)", true);
+        JniRecord.write(jni, torch, "CUDA parts: none (CPU libtorch)", Set.copyOf(OwnUnit.ALL));
         assertTrue(JniRecord.readRecord(jni).orElseThrow().path("fused_adamw").asBoolean());
         assertTrue(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean());
         assertTrue(JniRecord.origin(jni, "linux-x86_64", "cpu").startsWith("self-built by collapse native build against torch"
@@ -32,15 +34,14 @@ class JniRecordTest {
     }
 
     @Test
-    void sdpaIsRecordedForTorch21AndNewerWhereTheUnitCompiled() throws Exception {
+    void theRecordSaysWhichOfCollapsesOwnUnitsCompiled() throws Exception {
         Path jni = Files.writeString(tmp.resolve("0.36.0-libdjl_torch.so"), "built");
-        JniRecord.write(jni, new Libtorch(tmp, "2.0.1", Optional.empty(), false, true), "none", true);
+        Libtorch torch = new Libtorch(tmp, "2.0.1", Optional.empty(), false, true);
+        JniRecord.write(jni, torch, "none", Set.of(OwnUnit.FUSED_ADAMW)); // collapse_sdpa.cc needs torch 2.1
         assertTrue(JniRecord.readRecord(jni).orElseThrow().path("fused_adamw").asBoolean());
-        assertFalse(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean(), "SDPA's scale came in 2.1");
-        JniRecord.write(jni, new Libtorch(tmp, "2.1.0+cu121", Optional.empty(), true, true), "none", false);
-        assertFalse(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean(), "the unit was left out");
-        JniRecord.write(jni, new Libtorch(tmp, "2.1.0+cu121", Optional.empty(), true, true), "none", true);
-        assertTrue(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean());
+        assertFalse(JniRecord.readRecord(jni).orElseThrow().path("sdpa").asBoolean());
+        JniRecord.write(jni, torch, "none", Set.of());
+        assertFalse(JniRecord.readRecord(jni).orElseThrow().path("fused_adamw").asBoolean());
     }
 
     /**
@@ -57,10 +58,11 @@ class JniRecordTest {
                 ? "PYTORCH_LIBRARY_PATH is set but the loaded JNI does not map bfloat16: rebuild it with collapse native build"
                 : "DJL's prebuilt JNI cannot map bfloat16");
         assertEquals(selfBuilt, JniRecord.fusedAdamW(), selfBuilt
-                ? "the loaded self-built JNI lacks collapse_ops.cc: see `collapse native build`'s 'left out' line"
+                ? "the loaded self-built JNI lacks collapse_fused_adamw.cc: see `collapse native build`'s 'left out' line"
                 : "DJL's prebuilt JNI has no fused AdamW");
-        assertEquals(selfBuilt, JniRecord.sdpa(), selfBuilt
-                ? "the loaded self-built JNI lacks collapse_ops.cc's SDPA: see `collapse native build`'s 'left out' line"
+        boolean torch21 = selfBuilt && !System.getenv("PYTORCH_VERSION").startsWith("2.0."); // collapse_sdpa.cc's floor
+        assertEquals(torch21, JniRecord.sdpa(), selfBuilt
+                ? "the loaded self-built JNI lacks collapse_sdpa.cc: see `collapse native build`'s 'left out' line"
                 : "DJL's prebuilt JNI has no SDPA");
     }
 

@@ -1,38 +1,13 @@
 package io.collapse.train;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.collapse.nativelib.JniSources;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The native side of {@link FusedAdamW}, staged for {@code collapse native build}, still names its Java side. */
+/** When {@link FusedAdamW} has a CPU kernel (its native side: {@code io.collapse.nativelib.OwnUnitsTest}). */
 class FusedAdamWTest {
-
-    @TempDir Path work;
-
-    @Test
-    void theStagedUnitDefinesTheNativeMethodsUnderTheirJniNames() throws Exception {
-        Path djl = JniSources.defaultRoot(Path.of(System.getProperty("collapse.repo", ".")));
-        Path unit = new JniSources(djl).stagedOwnUnit(work);
-        assertTrue(unit.startsWith(work.resolve("native")), "beside DJL's staged sources, whose headers it includes: " + unit);
-        List<Method> natives = Arrays.stream(FusedAdamW.class.getDeclaredMethods())
-                .filter(m -> Modifier.isNative(m.getModifiers())).toList();
-        assertEquals(3, natives.size(), natives.toString()); // step, clipGradNorm, zeroGrads
-        for (Method m : natives) {
-            // JNI's short name (no overloads among natives): Java_, the class's binary name with '_' for '.', '_', the method.
-            String symbol = "Java_" + FusedAdamW.class.getName().replace('.', '_') + "_" + m.getName() + "(";
-            assertTrue(Files.readString(unit).contains(symbol), "the unit defines " + symbol);
-        }
-    }
 
     @Test
     void theCpuKernelComesWithTorch24() {

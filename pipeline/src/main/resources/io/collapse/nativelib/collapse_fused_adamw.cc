@@ -1,17 +1,12 @@
 // collapse's own JNI functions, compiled by `collapse native build` into the libdjl_torch.so it makes
-// from DJL's sources (which stay as released).
-//
-// FusedAdamW: a training step's optimizer work over every parameter at once through torch's
-// multi-tensor kernels — the gradient norm and clipping (clip_grad_norm_'s foreach form), the AdamW
-// update (torch.optim.AdamW(fused=True)'s kernel) and zero_grad — a few kernel launches per step where
-// the per-tensor forms (io.collapse.train.AdamW, Gradients) make ~20 JNI calls per parameter tensor,
-// which on a GPU cost more than the arithmetic (README, "On a GPU").
-//
-// Sdpa: attention through torch.nn.functional.scaled_dot_product_attention, as HF's "sdpa" attention
-// calls it, which DJL does not expose (io.collapse.model.Sdpa).
+// from DJL's sources (which stay as released): a training step's optimizer work over every parameter
+// at once through torch's multi-tensor kernels — the gradient norm and clipping
+// (clip_grad_norm_'s foreach form), the AdamW update (torch.optim.AdamW(fused=True)'s kernel) and
+// zero_grad — a few kernel launches per step where the per-tensor forms (io.collapse.train.AdamW,
+// Gradients) make ~20 JNI calls per parameter tensor, which on a GPU cost more than the arithmetic
+// (README, "On a GPU").
 #include <jni.h>
 #include <torch/torch.h>
-#include <torch/version.h>
 
 #include <algorithm>
 #include <vector>
@@ -91,18 +86,3 @@ extern "C" JNIEXPORT void JNICALL Java_io_collapse_train_FusedAdamW_zeroGrads(JN
   at::_foreach_zero_(grads);
   API_END()
 }
-
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)  // SDPA's scale came in 2.1
-// softmax(q·kᵀ + mask)·v with dropout on the probabilities: q (B, H, T, D), already scaled, k and v
-// (B, H, S, D), mask (B, 1, T, S) additive in q's dtype. Returns (B, H, T, D), a new tensor, on
-// autograd's graph where grad mode is on.
-extern "C" JNIEXPORT jlong JNICALL Java_io_collapse_model_Sdpa_attend(JNIEnv* env, jclass, jlong q, jlong k, jlong v,
-    jlong mask, jdouble dropout) {
-  API_BEGIN()
-  const auto* out = new at::Tensor(at::scaled_dot_product_attention(*reinterpret_cast<at::Tensor*>(q),
-      *reinterpret_cast<at::Tensor*>(k), *reinterpret_cast<at::Tensor*>(v), *reinterpret_cast<at::Tensor*>(mask),
-      dropout, /*is_causal=*/false, /*scale=*/1.0));
-  return reinterpret_cast<uintptr_t>(out);
-  API_END_RETURN()
-}
-#endif

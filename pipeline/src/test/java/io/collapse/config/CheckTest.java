@@ -6,11 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.function.Executable;
 
 /** The config.json checks every model family shares: one message each, naming the family's field. */
@@ -31,7 +32,7 @@ class CheckTest {
             + " \"num_hidden_layers\": 1048576";
 
     @Test
-    void layersStopAtADepthNoModelHas() throws Exception {
+    void layersStopAtADepthNoModelHas(@TempDir Path dir) throws Exception {
         assertDoesNotThrow(() -> Check.layers("n_layer", Check.MAX_LAYERS));
         refused("config: num_hidden_layers must lie in [1, 4096], got 1048576", () -> Check.layers("num_hidden_layers", 1 << 20));
         // Every family calls it: a million layers built Java blocks until the heap ran out, minutes in.
@@ -39,7 +40,7 @@ class CheckTest {
                 "{\"model_type\": \"gpt2\", \"vocab_size\": 10, \"n_layer\": 1048576}",
                 "{\"model_type\": \"llama\", " + SMALL + "}",
                 "{\"model_type\": \"gpt_neox\", \"max_position_embeddings\": 16, " + SMALL + "}")) {
-            IOException e = assertThrows(IOException.class, () -> LmConfigFile.read(Files.createTempDirectory("layers"), json), json);
+            IOException e = assertThrows(IOException.class, () -> LmConfigFile.read(dir, json), json);
             assertTrue(e.getMessage().contains("layer") && e.getMessage().contains("must lie in [1, 4096], got 1048576"), json + ": " + e.getMessage());
         }
     }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.collapse.TestDevice;
 import io.collapse.eval.SequenceNllTest;
 import io.collapse.generate.HfGenerateParityTest;
+import io.collapse.io.AtomicFiles;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.train.FineTuneParityTest;
 import java.nio.file.Files;
@@ -63,7 +64,11 @@ class FamilyParityTest {
         }
         tests.add(DynamicTest.dynamicTest("three AdamW steps", () -> {
             Path tmp = Files.createTempDirectory("family-parity-");
-            FineTuneParityTest.checkThreeAdamWSteps(fx, tmp);
+            try {
+                FineTuneParityTest.checkThreeAdamWSteps(fx, tmp);
+            } finally {
+                AtomicFiles.deleteTree(tmp);
+            }
         }));
         CausalLM model = fx.model(manager);
         for (JsonNode record : fx.expected().get("generate")) {

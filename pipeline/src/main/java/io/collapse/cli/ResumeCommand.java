@@ -36,7 +36,7 @@ public final class ResumeCommand implements Callable<Integer> {
         out.println("resuming " + cfg.name() + " (seed " + cfg.experiment().seed() + ") in " + runDir);
         out.flush();
         display.run(cfg, overrides, runDir, null, out);
-        out.println(RunPlan.summary(runDir));
+        out.println(RunPlan.summary(runDir, !display.noReport));
         return 0;
     }
 }

@@ -91,7 +91,7 @@ public final class RunCommand implements Callable<Integer> {
                 out.println("skipping: " + e.getMessage());
                 continue;
             }
-            out.println(RunPlan.summary(run.dir()));
+            out.println(RunPlan.summary(run.dir(), !display.noReport));
         }
         Path sweepReport = plan.isSweep() ? plan.sweepRoot().resolve(RunFiles.REPORT).resolve(RunFiles.INDEX) : null;
         if (sweepReport != null && Files.isRegularFile(sweepReport)) {

@@ -109,12 +109,20 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
         return Path.of(System.getProperty("collapse.repo", ".")).resolve("checkpoints");
     }
 
-    /** Where a run's results are, for the user at its end; the report only where one was written. */
-    public static String summary(Path dir) {
+    /**
+     * Where a run's results are, for the user at its end; the report only where one was written, and
+     * one left from before a {@code --no-report} continuation named as such.
+     *
+     * @param reportsWritten whether this process wrote the report after each generation
+     */
+    public static String summary(Path dir, boolean reportsWritten) {
         Path report = dir.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX);
+        String update = "./collapse report " + dir;
+        String reportLine = !Files.isRegularFile(report) ? "none written (" + update + ")"
+                : reportsWritten ? report.toString()
+                : report + " is from before this --no-report run; " + update + " brings it up to date";
         return "results: " + dir + "\n  per generation: " + dir.resolve("gen-NN").resolve(RunFiles.EVAL)
-                + "\n  report: " + (Files.isRegularFile(report) ? report : "none written (./collapse report " + dir + ")")
-                + "\n  status: ./collapse status " + dir;
+                + "\n  report: " + reportLine + "\n  status: ./collapse status " + dir;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.collapse.io.RegularFiles;
 import io.collapse.model.MemoryBudget;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -48,7 +49,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--per-sequence", paramLabel = "FILE",
             description = "Write every block's perplexity, in block order, to FILE, a new file: a JSON array if FILE"
-                    + " ends in .json, else raw float32 little-endian.")
+                    + " ends in .json (any case), else raw float32 little-endian.")
     Path perSequence;
 
     @Mixin CacheDirOption cache;
@@ -122,7 +123,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private static void writePerSequence(Path file, double[] ppl) throws java.io.IOException {
-        if (file.getFileName().toString().endsWith(".json")) {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")) {
             AtomicFiles.writeString(file, CliSupport.JSON.writeValueAsString(ppl) + "\n");
         } else {
             PplFile.write(file, ppl);

@@ -60,7 +60,7 @@ class EvalCommandTest {
 
     @Test
     void validSliceMatchesAnIndependentComputationOfBothDefinitions() throws Exception {
-        Path perSeqJson = tmp.resolve("ppl.json");
+        Path perSeqJson = tmp.resolve("ppl.JSON"); // JSON by its ending, in any case
         Cli.Result run = Cli.run("eval", "--no-progress", "--model", modelDir.toString(), "--split", "valid",
                 "--max-blocks", String.valueOf(BLOCKS), "--batch-size", "5", "--cache-dir", cacheDir.toString(),
                 "--per-sequence", perSeqJson.toString(), "--json");

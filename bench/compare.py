@@ -52,9 +52,9 @@ def parse_args():
                    help="the pipeline's experiment.corpus_batch (default: 32, the config's, on a GPU; 4 on a CPU)")
     p.add_argument("--hf-attention", choices=["sdpa", "eager"], default="sdpa",
                    help="HF's attention: sdpa (transformers 5's default) or eager (HF 4.35's, which collapse computes)")
-    p.add_argument("--collapse-attention", choices=["eager", "sdpa"], default="eager",
-                   help="collapse's attention: HF 4.35's eager form (its default) or torch's SDPA"
-                        " (-Dcollapse.attention=sdpa; needs the JNI that collapse native build makes)")
+    p.add_argument("--collapse-attention", choices=["eager", "sdpa"],
+                   help="collapse's attention: HF 4.35's eager form or torch's SDPA (-Dcollapse.attention=sdpa;"
+                        " needs the JNI that collapse native build makes); default: what COLLAPSE_JAVA_OPTS says, else eager")
     p.add_argument("--out", help="folder for the JSON lines and the table (default: print only)")
     return p.parse_args()
 
@@ -173,8 +173,9 @@ def child_env(a):
 def collapse_env(a):
     env = child_env(a)
     opts = env.get("COLLAPSE_JAVA_OPTS", "-Xmx8g")
-    env["COLLAPSE_JAVA_OPTS"] = (f"{opts} -Dai.djl.pytorch.num_threads={a.threads} -Dai.djl.pytorch.num_interop_threads=1"
-                                 f" -Dcollapse.attention={a.collapse_attention}")
+    env["COLLAPSE_JAVA_OPTS"] = f"{opts} -Dai.djl.pytorch.num_threads={a.threads} -Dai.djl.pytorch.num_interop_threads=1"
+    if a.collapse_attention:  # appended: the last -D of a name wins over one in the user's COLLAPSE_JAVA_OPTS
+        env["COLLAPSE_JAVA_OPTS"] += f" -Dcollapse.attention={a.collapse_attention}"
     return env
 
 
@@ -366,4 +367,7 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except RuntimeError as e:  # a child that failed: its one line (collapse's own error at its end), no traceback
+        sys.exit(str(e))

@@ -15,8 +15,10 @@
 #   pipeline     one pipeline generation, float32, on a larger slice at a larger corpus batch
 # An H200 took 250 s for the form before (eager measures where the SDPA ones are), an H100 more than
 # 280, the JNI's build included (2026-11-26/27); the H100 answered the eager measures: collapse's eval
-# was 1.18× HF's with both eager. A slim bundle needs
-# CHECK_CHECKOUT, as check.sh does. Rehearsal on a CPU (float32, small sizes):
+# was 1.18× HF's with both eager. The whole stays under DIAG_BUDGET_S (default 250 s): a measure gets
+# what is left, so the last ones are the first cut. DIAG_JNI_FROM=CHECK_OUT reuses the JNI that
+# check.sh built into CHECK_OUT on this machine (about 30 s saved), where it is still there. A slim
+# bundle needs CHECK_CHECKOUT, as check.sh does. Rehearsal on a CPU (float32, small sizes):
 #   DIAG_DEVICE=cpu DIAG_PYTHON=VENV/bin/python3 DIAG_SMALL=2 DIAG_BIG=2 DIAG_BLOCKS=4 DIAG_CORPUS_BATCH=2 DIAG_LIMIT_SCALE=4 diagnose.sh OUT
 set -uo pipefail
 
@@ -30,6 +32,8 @@ big="${DIAG_BIG:-512}"
 blocks="${DIAG_BLOCKS:-2048}"
 corpus_batch="${DIAG_CORPUS_BATCH:-256}"
 scale="${DIAG_LIMIT_SCALE:-1}"
+budget="${DIAG_BUDGET_S:-250}"
+jni_from="${DIAG_JNI_FROM:-}"
 if [ $# -ne 1 ]; then
   echo "usage: $0 OUT_DIR" >&2
   exit 2
@@ -39,17 +43,33 @@ if [ ! -x "$collapse" ]; then
   exit 2
 fi
 out="$1"
+start_all=$SECONDS
 restore_slim
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-native_build > "$out/native_build.log" 2>&1
-echo "== native_build rc $?"
-load_exports "$out/native_build.log"
+built="$(grep -o '^built in .*: .*libdjl_torch.so$' "$jni_from/native_build.log" 2> /dev/null | sed 's/^built in [^:]*: //')"
+if [ -n "$jni_from" ] && [ -f "$built" ]; then
+  echo "== native_build: reusing $built"
+  load_exports "$jni_from/native_build.log"
+else
+  native_build > "$out/native_build.log" 2>&1
+  echo "== native_build rc $?"
+  load_exports "$out/native_build.log"
+fi
 
-# measure NAME LIMIT_S COMPARE_ARGS...: one compare.py run under LIMIT_S × DIAG_LIMIT_SCALE.
+# measure NAME LIMIT_S COMPARE_ARGS...: one compare.py run under LIMIT_S × DIAG_LIMIT_SCALE, or what is
+# left of the budget (15 s kept for the clean-up), skipped under 5 s.
 measure() {
-  local name="$1" limit=$(($2 * scale)) t0=$SECONDS rc=0
+  local name="$1" limit=$(($2 * scale)) t0=$SECONDS rc=0 left
   shift 2
+  left=$((budget - 15 - (SECONDS - start_all)))
+  if [ "$left" -lt "$limit" ]; then
+    limit="$left"
+  fi
+  if [ "$limit" -lt 5 ]; then
+    echo "== $name: skipped (budget spent)"
+    return
+  fi
   timeout --kill-after=5 "$limit" "$python" "$bundle/bench/compare.py" --collapse "$collapse" --device "$device" \
     --threads "$(nproc)" --rounds 1 --train-steps 5 --eval-seconds 5 --pipeline-train-blocks 0 --out "$out/$name" "$@" \
     > "$out/$name.log" 2>&1 || rc=$?
@@ -63,10 +83,11 @@ if [ "$device" = cpu ]; then
 fi
 measure eval_sdpa 60 "${tf32[@]}" --measures eval --train-batch "$small" --collapse-attention sdpa
 measure train_sdpa 60 "${tf32[@]}" --measures train --train-batch "$small" --collapse-attention sdpa
-if [ "$device" = gpu ]; then
+left=$((budget - 15 - (SECONDS - start_all)))
+if [ "$device" = gpu ] && [ "$left" -ge 30 ]; then
   nvidia-smi --query-gpu=timestamp,utilization.gpu --format=csv,noheader -lms 100 > "$out/util.csv" &
   smi=$!
-  TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 timeout 60 "$collapse" bench eval --preset opt-125m --device gpu \
+  TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 timeout "$((left < 60 ? left : 60))" "$collapse" bench eval --preset opt-125m --device gpu \
     --batch-size "$small" --seconds 10 --matmul-size 256 > "$out/util.log" 2>&1
   kill "$smi"
   echo "== util: samples per busy share (count, %), collapse bench eval TF32 batch $small:"

@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * which the JNI decides, and attention through SDPA, which {@code -Dcollapse.attention} asks for) and
  * its thread count. Every start of a run records it
  * in events.jsonl; a start on another platform than the last is warned about, since from there on
- * the results may differ in their last bits from a run that never moved.
+ * the results may differ from a run that never moved: in their last bits, and where the attention form
+ * changed, in training's dropout draws too.
  */
 record RunPlatform(List<String> devices, String hardware, String libtorch, int threads) {
 
@@ -86,7 +87,7 @@ record RunPlatform(List<String> devices, String hardware, String libtorch, int t
             return null;
         }
         return "warning: this run last ran on " + before + "; it continues on " + this + ", so from here on its results"
-                + " may differ in their last bits from a run that never moved";
+                + " may differ from a run that never moved (last bits; dropout's draws too where the attention changed)";
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.collapse.data.DataSource;
 import io.collapse.data.TokenBlocks;
 import io.collapse.model.MemoryBudget;
 import io.collapse.pipeline.RunLock;
+import io.collapse.pipeline.RunPlatform;
 import io.collapse.train.FineTune;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -116,6 +117,7 @@ final class TrainCommand implements Callable<Integer> {
                     MemoryBudget.train(loaded.config(), config.microBatch(), blockSize), loaded.manager().getDevice(),
                     "--micro-batch or --block-size");
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), progress.shown() && !json);
+            RunPlatform.recordStart(output.eventsFile(), List.of(loaded.manager().getDevice()), stdout.err());
             FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
             print(loaded.dir(), train, valid, config, result, output, (System.nanoTime() - start) / 1e9);
         }

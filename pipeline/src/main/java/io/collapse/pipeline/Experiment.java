@@ -122,13 +122,8 @@ public final class Experiment {
         }
         manifest.checkContinuable(runDir);
         RunCheck.removeLeftovers(runDir);
-        RunPlatform platform = RunPlatform.current(devices);
-        String moved = platform.warningSince(RunPlatform.lastRecorded(runDir.resolve(RunFiles.EVENTS)));
-        if (moved != null) {
-            log.println(moved);
-        }
+        RunPlatform.recordStart(runDir.resolve(RunFiles.EVENTS), devices, log);
         try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
-            events.append(RunEvent.PLATFORM.id(), platform.fields());
             recordMemoryChanges(events);
             for (int k = 0; k < generations; k++) {
                 Path genDir = RunFiles.gen(runDir, k);

@@ -11,6 +11,7 @@ import io.collapse.model.Sdpa;
 import io.collapse.train.AdamW;
 import io.collapse.train.EventLog;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,23 @@ import java.util.stream.Stream;
  * the results may differ from a run that never moved: in their last bits, and where the attention form
  * changed, in training's dropout draws too.
  */
-record RunPlatform(List<String> devices, String hardware, String libtorch, int threads) {
+public record RunPlatform(List<String> devices, String hardware, String libtorch, int threads) {
+
+    /**
+     * A start's record: appends the platform to {@code events} (a run's or a training's events.jsonl)
+     * and prints the warning on {@code log} where the last start recorded another.
+     */
+    public static void recordStart(Path events, List<Device> devices, PrintWriter log) throws IOException {
+        RunPlatform platform = current(devices);
+        String moved = platform.warningSince(lastRecorded(events));
+        if (moved != null) {
+            log.println(moved);
+            log.flush();
+        }
+        try (EventLog e = new EventLog(events)) {
+            e.append(RunEvent.PLATFORM.id(), platform.fields());
+        }
+    }
 
     static RunPlatform current(List<Device> devices) {
         String hardware = devices.stream().map(RunPlatform::hardware).distinct().collect(Collectors.joining("; "));

@@ -19,6 +19,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,6 +119,16 @@ class TrainCommandTest {
         Cli.Result again = Cli.run(args); // finished: resumes to the same result without training
         assertEquals(0, again.code(), again.err());
         assertEquals(best, JSON.readTree(again.out()).path("best_valid_loss").asDouble());
+
+        // Each start records its platform, and one elsewhere than the last is warned about, as a run's.
+        Files.writeString(out.resolve("events.jsonl"), "{\"time\":\"t\",\"event\":\"platform\",\"devices\":[\"gpu(0)\"],"
+                + "\"hardware\":\"compute capability 90, CUDA 13.0\",\"libtorch\":\"2.11.0\",\"threads\":16}\n",
+                StandardOpenOption.APPEND);
+        Cli.Result moved = Cli.run(args);
+        assertEquals(0, moved.code(), moved.err());
+        assertTrue(moved.err().contains("warning: this run last ran on gpu(0) (compute capability 90, CUDA 13.0) with libtorch"
+                + " 2.11.0 and 16 threads; it continues on cpu()"), moved.err());
+        assertTrue(Files.readAllLines(out.resolve("events.jsonl")).get(0).contains("\"event\":\"platform\""), "the first start's");
 
         // One process at a time trains into a folder: a second is refused at once, naming the first.
         try (RunLock held = RunLock.acquire(out, new PrintWriter(Writer.nullWriter()))) {

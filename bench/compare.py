@@ -162,6 +162,10 @@ def hf_measure(kind, a):
 
 # ---- collapse side -----------------------------------------------------------------------
 
+class ChildFailed(RuntimeError):
+    """A collapse or HF child process that failed: its message ends with the child's own error."""
+
+
 def child_env(a):
     """Both sides' environment: the thread count, and libtorch's TF32 switch for --dtype tf32 (read by both)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
@@ -182,7 +186,7 @@ def collapse_env(a):
 def collapse_json(a, args):
     out = subprocess.run([a.collapse, *args], env=collapse_env(a), capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise RuntimeError(f"error: {a.collapse} {' '.join(args)} exited {out.returncode}: {out.stderr.strip()[-500:]}")
+        raise ChildFailed(f"error: {a.collapse} {' '.join(args)} exited {out.returncode}: {out.stderr.strip()[-500:]}")
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
 
@@ -207,6 +211,7 @@ def collapse_measure(kind, a):
 
 
 def check_threads(a, line):
+    a.attention_seen = line.get("attention", "eager")  # what collapse ran, whichever way it was asked
     if a.device == "cpu" and line.get("torch_threads") != a.threads:
         raise RuntimeError(f"error: collapse ran with torch_threads {line.get('torch_threads')}, expected {a.threads}")
     return line
@@ -227,7 +232,7 @@ def pipeline_phases(a, workdir):
     out = subprocess.run([a.collapse, *args], env=collapse_env(a), capture_output=True, text=True, check=False)
     total = time.perf_counter() - start
     if out.returncode != 0:
-        raise RuntimeError(f"error: collapse run exited {out.returncode}: {out.stderr.strip()[-500:]}")
+        raise ChildFailed(f"error: collapse run exited {out.returncode}: {out.stderr.strip()[-500:]}")
     phases = []
     with open(os.path.join(run_dir, "events.jsonl"), encoding="utf-8") as f:
         for line in f:
@@ -246,7 +251,7 @@ def hf_in_child(kind, a):
             "--eval-seconds", str(a.eval_seconds), "--hf-attention", a.hf_attention]
     out = subprocess.run(args, env=child_env(a), capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise RuntimeError(f"error: HF {kind} exited {out.returncode}: {out.stderr.strip()[-500:]}")
+        raise ChildFailed(f"error: HF {kind} exited {out.returncode}: {out.stderr.strip()[-500:]}")
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -270,7 +275,7 @@ def measure_all(a, kinds, log, write):
             ours.append(collapse_measure(kind, a))
             theirs.append(hf_in_child(kind, a))
             log({"measure": kind, "round": r, "collapse": ours[-1], "hf": theirs[-1], "hf_attention": a.hf_attention,
-                 "collapse_attention": a.collapse_attention})
+                 "collapse_attention": a.attention_seen})
         rows.append((kind, ours, theirs))
         lines = table(rows, a, peak)
         write(lines)
@@ -280,7 +285,7 @@ def measure_all(a, kinds, log, write):
 def label(kind, a):
     fp32 = "tf32" if a.dtype == "tf32" else "fp32"
     attention = (", HF eager attention" if a.hf_attention == "eager" else "") + (
-        ", collapse SDPA" if a.collapse_attention == "sdpa" else "")
+        ", collapse SDPA" if getattr(a, "attention_seen", None) == "sdpa" else "")
     if kind == "train":
         return f"training tokens/s (AdamW, batch {a.train_batch}, {a.dtype}{attention})"
     if kind == "eval":
@@ -369,5 +374,5 @@ def main():
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except RuntimeError as e:  # a child that failed: its one line (collapse's own error at its end), no traceback
+    except ChildFailed as e:  # the child's own error at its end says what; a traceback here would not
         sys.exit(str(e))

@@ -47,12 +47,18 @@ start_all=$SECONDS
 restore_slim
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-built="$(grep -o '^built in .*: .*libdjl_torch.so$' "$jni_from/native_build.log" 2> /dev/null | sed 's/^built in [^:]*: //')"
-if [ -n "$jni_from" ] && [ -f "$built" ]; then
+built=""
+if [ -n "$jni_from" ]; then
+  built="$(grep -o '^built in .*: .*libdjl_torch.so$' "$jni_from/native_build.log" 2> /dev/null | sed 's/^built in [^:]*: //')"
+  [ -f "$built" ] || echo "== DIAG_JNI_FROM=$jni_from: no built library named in its native_build.log; building one"
+fi
+if [ -f "$built" ]; then
   echo "== native_build: reusing $built"
   load_exports "$jni_from/native_build.log"
 else
-  native_build > "$out/native_build.log" 2>&1
+  export -f native_build
+  export collapse python out
+  timeout --kill-after=10 "$((budget - 15 - (SECONDS - start_all)))" bash -c native_build > "$out/native_build.log" 2>&1
   echo "== native_build rc $?"
   load_exports "$out/native_build.log"
 fi

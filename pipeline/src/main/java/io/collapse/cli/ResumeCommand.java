@@ -35,8 +35,8 @@ public final class ResumeCommand implements Callable<Integer> {
         PrintWriter out = stdout.out();
         out.println("resuming " + cfg.name() + " (seed " + cfg.experiment().seed() + ") in " + runDir);
         out.flush();
-        display.run(cfg, overrides, runDir, null, out);
-        out.println(RunPlan.summary(runDir, !display.noReport));
+        boolean reportWritten = display.run(cfg, overrides, runDir, null, out);
+        out.println(RunPlan.summary(runDir, reportWritten));
         return 0;
     }
 }

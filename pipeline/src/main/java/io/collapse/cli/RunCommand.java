@@ -76,13 +76,15 @@ public final class RunCommand implements Callable<Integer> {
             stdout.err().println("warning: --sweep-dir " + sweepDir + " not used: this one run goes to "
                     + plan.runs().get(0).dir() + (sweepAsked ? ", where it was begun" : " (a sweep is --seeds or several configs)"));
         }
+        boolean sweepReportWritten = false;
         for (RunPlan.Run run : plan.runs()) {
             RunConfig c = run.config();
             out.println((Files.exists(run.dir().resolve(RunFiles.RUN)) ? "resuming " : "starting ") + c.name()
                     + " (seed " + c.experiment().seed() + ") in " + run.dir());
             out.flush();
+            boolean reportWritten;
             try {
-                display.run(c, overrides, run.dir(), plan.sweepRoot(), out);
+                reportWritten = display.run(c, overrides, run.dir(), plan.sweepRoot(), out);
             } catch (RunLock.HeldException e) {
                 if (!plan.isSweep()) {
                     throw e;
@@ -91,11 +93,13 @@ public final class RunCommand implements Callable<Integer> {
                 out.println("skipping: " + e.getMessage());
                 continue;
             }
-            out.println(RunPlan.summary(run.dir(), !display.noReport));
+            out.println(RunPlan.summary(run.dir(), reportWritten));
+            sweepReportWritten |= reportWritten; // a run's report rewrites its sweep's
         }
         Path sweepReport = plan.isSweep() ? plan.sweepRoot().resolve(RunFiles.REPORT).resolve(RunFiles.INDEX) : null;
         if (sweepReport != null && Files.isRegularFile(sweepReport)) {
-            out.println("sweep report: " + sweepReport);
+            out.println("sweep report: " + sweepReport + (sweepReportWritten ? ""
+                    : " (from an earlier start; ./collapse report " + plan.sweepRoot() + " brings it up to date)"));
         }
         out.flush();
         return 0;

@@ -23,8 +23,10 @@ final class RunDisplayOptions {
      * Runs (or continues) the experiment in {@code dir}, logging to {@code out}; a sweep's report is
      * rewritten too. {@code overrides}: the command's {@code --set}s, of which a continuing run takes
      * the memory settings.
+     *
+     * @return whether a report was written (after a generation this start ran; not under --no-report)
      */
-    void run(RunConfig cfg, List<String> overrides, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
+    boolean run(RunConfig cfg, List<String> overrides, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
         List<String> memoryOverrides = overrides.stream().filter(RunManifest::isMemoryOverride).toList();
         if (!noReport) { // refused now, not after a generation's work
             Report.checkOutDir(dir.resolve(RunFiles.REPORT));
@@ -32,11 +34,14 @@ final class RunDisplayOptions {
                 Report.checkOutDir(sweepRoot.resolve(RunFiles.REPORT));
             }
         }
+        boolean[] written = {false};
         Experiment.run(cfg, memoryOverrides, dir, CorpusBar.runBars(progress.shown()), out, noReport ? Experiment.Listener.NONE : (d, k) -> {
             Report.write(List.of(d), d.resolve(RunFiles.REPORT));
             if (sweepRoot != null) {
                 Report.write(List.of(sweepRoot), sweepRoot.resolve(RunFiles.REPORT));
             }
+            written[0] = true;
         });
+        return written[0];
     }
 }

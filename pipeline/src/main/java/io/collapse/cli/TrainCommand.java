@@ -1,5 +1,6 @@
 package io.collapse.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import io.collapse.config.Check;
 import io.collapse.config.ConfigLoader;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -117,11 +119,24 @@ final class TrainCommand implements Callable<Integer> {
                     MemoryBudget.train(loaded.config(), config.microBatch(), blockSize), loaded.manager().getDevice(),
                     "--micro-batch or --block-size");
             FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), progress.shown() && !json);
-            RunPlatform.recordStart(output.eventsFile(), List.of(loaded.manager().getDevice()), stdout.err());
-            FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output, FineTune.Listener.NONE);
+            FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output,
+                    recordingPlatform(output.eventsFile(), loaded.manager().getDevice()));
             print(loaded.dir(), train, valid, config, result, output, (System.nanoTime() - start) / 1e9);
         }
         return 0;
+    }
+
+    /** Records the platform at each start that trains, and warns where the last ran elsewhere, as a run does. */
+    private FineTune.Listener recordingPlatform(Path events, Device device) {
+        return new FineTune.Listener() {
+            @Override
+            public void onEvent(Map<String, Object> event) {}
+
+            @Override
+            public void onStart(BiConsumer<String, Map<String, Object>> append) throws IOException {
+                RunPlatform.recordStart(events, List.of(device), stdout.err(), append);
+            }
+        };
     }
 
     /** The paper's recipe with the options given on top; an option not given leaves the config's default. */

@@ -122,8 +122,8 @@ public final class Experiment {
         }
         manifest.checkContinuable(runDir);
         RunCheck.removeLeftovers(runDir);
-        RunPlatform.recordStart(runDir.resolve(RunFiles.EVENTS), devices, log);
         try (EventLog events = new EventLog(runDir.resolve(RunFiles.EVENTS))) {
+            RunPlatform.recordStart(runDir.resolve(RunFiles.EVENTS), devices, log, events::append);
             recordMemoryChanges(events);
             for (int k = 0; k < generations; k++) {
                 Path genDir = RunFiles.gen(runDir, k);

@@ -111,16 +111,16 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
 
     /**
      * Where a run's results are, for the user at its end; the report only where one was written, and
-     * one left from before a {@code --no-report} continuation named as such.
+     * one left from an earlier start (this one wrote none: --no-report, or nothing left to run) named as such.
      *
-     * @param reportsWritten whether this process wrote the report after each generation
+     * @param reportWritten whether this start wrote the report
      */
-    public static String summary(Path dir, boolean reportsWritten) {
+    public static String summary(Path dir, boolean reportWritten) {
         Path report = dir.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX);
         String update = "./collapse report " + dir;
         String reportLine = !Files.isRegularFile(report) ? "none written (" + update + ")"
-                : reportsWritten ? report.toString()
-                : report + " is from before this --no-report run; " + update + " brings it up to date";
+                : reportWritten ? report.toString()
+                : report + " (from an earlier start; " + update + " brings it up to date)";
         return "results: " + dir + "\n  per generation: " + dir.resolve("gen-NN").resolve(RunFiles.EVAL)
                 + "\n  report: " + reportLine + "\n  status: ./collapse status " + dir;
     }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -34,19 +35,19 @@ import java.util.stream.Stream;
 public record RunPlatform(List<String> devices, String hardware, String libtorch, int threads) {
 
     /**
-     * A start's record: appends the platform to {@code events} (a run's or a training's events.jsonl)
-     * and prints the warning on {@code log} where the last start recorded another.
+     * A start's record: the warning on {@code log} where the last start recorded in {@code events}
+     * (a run's or a training folder's events.jsonl) ran on another platform, then this platform's
+     * event through {@code append}, which writes that file.
      */
-    public static void recordStart(Path events, List<Device> devices, PrintWriter log) throws IOException {
+    public static void recordStart(Path events, List<Device> devices, PrintWriter log,
+            BiConsumer<String, Map<String, Object>> append) throws IOException {
         RunPlatform platform = current(devices);
         String moved = platform.warningSince(lastRecorded(events));
         if (moved != null) {
             log.println(moved);
             log.flush();
         }
-        try (EventLog e = new EventLog(events)) {
-            e.append(RunEvent.PLATFORM.id(), platform.fields());
-        }
+        append.accept(RunEvent.PLATFORM.id(), platform.fields());
     }
 
     static RunPlatform current(List<Device> devices) {
@@ -83,7 +84,7 @@ public record RunPlatform(List<String> devices, String hardware, String libtorch
         return on ? ", TF32 float32 matmuls (" + Devices.TF32_OVERRIDE + "=1)" : "";
     }
 
-    /** The platform the last start recorded in {@code events} (a run's events.jsonl), or null before the first. */
+    /** The platform the last start recorded in {@code events} (a run's or a training folder's events.jsonl), or null before the first. */
     static RunPlatform lastRecorded(Path events) throws IOException {
         JsonNode e = EventLog.last(events, RunEvent.PLATFORM.id());
         if (e == null) {
@@ -103,8 +104,9 @@ public record RunPlatform(List<String> devices, String hardware, String libtorch
         if (before == null || before.equals(this)) {
             return null;
         }
-        return "warning: this run last ran on " + before + "; it continues on " + this + ", so from here on its results"
-                + " may differ from a run that never moved (last bits; dropout's draws too where the attention changed)";
+        return "warning: the last start here ran on " + before + "; this one runs on " + this + ", so from here on the"
+                + " results may differ from those of a start that never moved (last bits; dropout's draws too where the"
+                + " attention changed)";
     }
 
     @Override

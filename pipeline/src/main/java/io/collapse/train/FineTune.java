@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.SplittableRandom;
 
 /**
@@ -44,6 +45,13 @@ public final class FineTune {
     @FunctionalInterface
     public interface Listener {
         void onEvent(Map<String, Object> event);
+
+        /**
+         * Once a start is accepted (the resume checks passed) and has steps to run, before the first:
+         * where a caller records what it knows of the start (its platform) through {@code append},
+         * which writes events.jsonl.
+         */
+        default void onStart(BiConsumer<String, Map<String, Object>> append) throws IOException {}
 
         Listener NONE = event -> {};
     }
@@ -130,6 +138,9 @@ public final class FineTune {
             TrainState fresh = TrainState.start(config, train.idsSha256(), valid.idsSha256(), model.weightsSha256());
             TrainState state = resumeOrStart(model, optimizer, fresh, stateDir, emit);
             Checkpointer.settlePendingBest(outDir, state);
+            if (!state.finished()) {
+                listener.onStart(emit::emit);
+            }
             // Made after any resume load: a ParameterStore caches the arrays it has handed out,
             // and the workers copy the weights as they are now.
             ParameterStore ps = new ParameterStore(root.manager(), false);

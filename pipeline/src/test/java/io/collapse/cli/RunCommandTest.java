@@ -184,6 +184,15 @@ class RunCommandTest {
         assertEquals(3, JSON.readTree(sweep.resolve("smoke-seed3/run.json").toFile()).path("seed").asInt());
         String page = Files.readString(sweep.resolve("report/index.html"));
         assertTrue(page.contains("smoke-seed3") && page.contains("smoke-seed4"), "the sweep report covers both runs");
+        assertTrue(r.out().contains("sweep report: " + sweep.resolve("report/index.html") + "\n"), r.out());
+        // Again: nothing left to run, so no report written; the summaries say theirs are older.
+        Cli.Result again = Cli.run("run", "smoke", "--seeds", "3,4", "--sweep-dir", sweep.toString(), "--no-progress",
+                "--set", "experiment.generations=1");
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("sweep report: " + sweep.resolve("report/index.html") + " (from an earlier start;"
+                + " ./collapse report " + sweep + " brings it up to date)"), again.out());
+        assertTrue(again.out().contains("report: " + sweep.resolve("smoke-seed4/report/index.html") + " (from an earlier start;"),
+                again.out());
         // Different seeds: different data order, different models.
         JsonNode a = JSON.readTree(sweep.resolve("smoke-seed3/gen-00/eval.json").toFile());
         JsonNode b = JSON.readTree(sweep.resolve("smoke-seed4/gen-00/eval.json").toFile());

@@ -14,12 +14,12 @@ import io.collapse.config.TrainConfig;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.pipeline.RunLock;
 import java.io.InputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +46,17 @@ class TrainCommandTest {
     }
 
     /** The options after the required ones, parsed as the command line would. */
+    private static long platformEvents(Path out) throws IOException {
+        return Files.readAllLines(out.resolve("events.jsonl")).stream().filter(l -> l.contains("\"event\":\"platform\"")).count();
+    }
+
+    /** {@code args} with the value after {@code option} replaced. */
+    private static String[] with(String[] args, String option, String value) {
+        String[] copy = args.clone();
+        copy[List.of(args).indexOf(option) + 1] = value;
+        return copy;
+    }
+
     private static TrainCommand parsed(String... options) {
         TrainCommand command = new TrainCommand();
         List<String> args = new ArrayList<>(List.of("--model", "m", "--dataset", "wikitext-2-v1", "--out", "o"));
@@ -120,15 +131,20 @@ class TrainCommandTest {
         assertEquals(0, again.code(), again.err());
         assertEquals(best, JSON.readTree(again.out()).path("best_valid_loss").asDouble());
 
-        // Each start records its platform, and one elsewhere than the last is warned about, as a run's.
-        Files.writeString(out.resolve("events.jsonl"), "{\"time\":\"t\",\"event\":\"platform\",\"devices\":[\"gpu(0)\"],"
-                + "\"hardware\":\"compute capability 90, CUDA 13.0\",\"libtorch\":\"2.11.0\",\"threads\":16}\n",
-                StandardOpenOption.APPEND);
-        Cli.Result moved = Cli.run(args);
-        assertEquals(0, moved.code(), moved.err());
-        assertTrue(moved.err().contains("warning: this run last ran on gpu(0) (compute capability 90, CUDA 13.0) with libtorch"
-                + " 2.11.0 and 16 threads; it continues on cpu()"), moved.err());
-        assertTrue(Files.readAllLines(out.resolve("events.jsonl")).get(0).contains("\"event\":\"platform\""), "the first start's");
+        // Each start that trains records its platform: not the finished one above, nor a refused one.
+        assertEquals(1, platformEvents(out));
+        Cli.Result refused = Cli.run(with(args, "--epochs", "3"));
+        assertEquals(1, refused.code(), refused.out());
+        assertEquals(1, platformEvents(out));
+        // A start elsewhere than the last recorded one is warned about, as a run's.
+        Path moved = Files.createDirectory(tmp.resolve("moved"));
+        Files.writeString(moved.resolve("events.jsonl"), "{\"time\":\"t\",\"event\":\"platform\",\"devices\":[\"gpu(0)\"],"
+                + "\"hardware\":\"compute capability 90, CUDA 13.0\",\"libtorch\":\"2.11.0\",\"threads\":16}\n");
+        Cli.Result elsewhere = Cli.run(with(args, "--out", moved.toString()));
+        assertEquals(0, elsewhere.code(), elsewhere.err());
+        assertTrue(elsewhere.err().contains("warning: the last start here ran on gpu(0) (compute capability 90, CUDA 13.0) with"
+                + " libtorch 2.11.0 and 16 threads; this one runs on cpu()"), elsewhere.err());
+        assertEquals(2, platformEvents(moved));
 
         // One process at a time trains into a folder: a second is refused at once, naming the first.
         try (RunLock held = RunLock.acquire(out, new PrintWriter(Writer.nullWriter()))) {

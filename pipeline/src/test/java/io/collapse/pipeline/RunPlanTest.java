@@ -75,7 +75,7 @@ class RunPlanTest {
         assertFalse(Files.exists(users.resolve("sweep.json")));
     }
 
-    /** The end-of-run summary names the report only where one was written, and an older one as older (after --no-report). */
+    /** The end-of-run summary names the report only where one was written, and one this start did not write as older. */
     @Test
     void theSummaryNamesAReportOnlyWhereThereIsOne() throws Exception {
         Path run = tmp.resolve("run");
@@ -87,8 +87,8 @@ class RunPlanTest {
         Files.createDirectories(index.getParent());
         Files.writeString(index, "<html></html>");
         assertTrue(RunPlan.summary(run, true).contains("\n  report: " + index + "\n"), RunPlan.summary(run, true));
-        assertTrue(RunPlan.summary(run, false).contains("\n  report: " + index + " is from before this --no-report run; ./collapse report "
-                + run + " brings it up to date\n"), RunPlan.summary(run, false));
+        assertTrue(RunPlan.summary(run, false).contains("\n  report: " + index + " (from an earlier start; ./collapse report "
+                + run + " brings it up to date)\n"), RunPlan.summary(run, false));
     }
 
     /** --seeds S --sweep-dir DIR is a sweep of one (added to sweep.json); a run begun in the runs root, as it was placed before, continues there. */

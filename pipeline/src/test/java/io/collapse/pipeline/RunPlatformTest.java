@@ -39,8 +39,8 @@ class RunPlatformTest {
         Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE, new PrintWriter(log, true), Experiment.Listener.NONE);
 
         RunPlatform here = RunPlatform.current(List.of(Device.cpu()));
-        assertTrue(log.toString().contains("warning: this run last ran on gpu(0) (compute capability 90, CUDA 13.0) with"
-                + " libtorch 2.11.0 and 16 threads; it continues on " + here), log.toString());
+        assertTrue(log.toString().contains("warning: the last start here ran on gpu(0) (compute capability 90, CUDA 13.0) with"
+                + " libtorch 2.11.0 and 16 threads; this one runs on " + here), log.toString());
         Path events = runDir.resolve(RunFiles.EVENTS);
         assertEquals(here, RunPlatform.lastRecorded(events));
         assertEquals(ConfigLoader.JSON.valueToTree(here.fields()).toString(),
@@ -55,7 +55,7 @@ class RunPlatformTest {
         String threads = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 4));
         assertTrue(threads.contains("4 threads") && threads.contains("16 threads"), threads);
         String card = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 80, CUDA 13.0", "2.11.0", 16));
-        assertTrue(card.contains("last ran on gpu(0) (compute capability 80"), "an A100 node, then an H100 one: " + card);
+        assertTrue(card.contains("ran on gpu(0) (compute capability 80"), "an A100 node, then an H100 one: " + card);
     }
 
     @Test
@@ -65,7 +65,7 @@ class RunPlatformTest {
         RunPlatform plain = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130", "2.11.0", 16);
         RunPlatform tf32 = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130" + RunPlatform.tf32(true),
                 "2.11.0", 16);
-        assertTrue(tf32.warningSince(plain).contains("it continues on gpu(0) (compute capability 90, CUDA 130, TF32"),
+        assertTrue(tf32.warningSince(plain).contains("this one runs on gpu(0) (compute capability 90, CUDA 130, TF32"),
                 tf32.warningSince(plain));
     }
 }

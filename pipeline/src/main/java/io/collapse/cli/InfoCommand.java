@@ -13,6 +13,7 @@ import io.collapse.config.Presets;
 import io.collapse.config.SpecialTokens;
 import io.collapse.model.CausalLM;
 import io.collapse.model.Devices;
+import io.collapse.model.Sdpa;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.ModelSource;
@@ -92,6 +93,17 @@ final class InfoCommand implements Callable<Integer> {
         if (jni.isPresent()) {
             String flavor = String.valueOf(info.get("pytorch_flavor")).replace("-precxx11", "");
             info.put("jni_origin", JniRecord.origin(jni.get(), Platform.detectPlatform("pytorch").getClassifier(), flavor));
+        }
+        info.put("jni_extras", JniRecord.extras());
+        info.put("attention", attention());
+    }
+
+    /** The form -Dcollapse.attention asks for, or why it cannot be had here (info is where one looks). */
+    private static String attention() {
+        try {
+            return Sdpa.form();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            return "error: " + e.getMessage();
         }
     }
 

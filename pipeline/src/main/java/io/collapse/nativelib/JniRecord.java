@@ -10,7 +10,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -88,6 +90,13 @@ public final class JniRecord {
     /** Whether the loaded JNI has attention through torch's SDPA ({@code io.collapse.model.Sdpa}'s native side). */
     public static boolean sdpa() {
         return loadedFlag(OwnUnit.SDPA.recordKey());
+    }
+
+    /** What the loaded JNI has that DJL's own lacks, by the record's keys (bfloat16, fused_adamw, sdpa); none for DJL's. */
+    public static List<String> extras() {
+        List<String> keys = new ArrayList<>(List.of(BFLOAT16));
+        OwnUnit.ALL.forEach(u -> keys.add(u.recordKey()));
+        return keys.stream().filter(JniRecord::loadedFlag).toList();
     }
 
     private static boolean loadedFlag(String key) {

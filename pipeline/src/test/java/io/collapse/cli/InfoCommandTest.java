@@ -28,13 +28,16 @@ class InfoCommandTest {
                     + info.path("pytorch_version").asText()), info.toString());
             assertEquals("cpu", info.path("pytorch_flavor").asText());
             assertTrue(info.path("jni_origin").asText().startsWith("DJL prebuilt (pytorch-jni jar"), info.toString());
+            assertEquals("[]", info.path("jni_extras").toString());
         } else {
             // `collapse native build`'s exports: that libtorch, and the JNI built against it, not DJL's 2.7.1 one.
             assertEquals("PYTORCH_LIBRARY_PATH", info.path("libtorch_source").asText());
             assertEquals(Path.of(override).toAbsolutePath().normalize(), Path.of(info.path("libtorch_dir").asText()).normalize());
             assertEquals(Utils.getEnvOrSystemProperty("PYTORCH_VERSION"), info.path("pytorch_version").asText());
             assertTrue(info.path("jni_origin").asText().startsWith("self-built by collapse native build"), info.toString());
+            assertTrue(info.path("jni_extras").toString().startsWith("[\"bfloat16\",\"fused_adamw\""), info.toString());
         }
+        assertEquals(System.getProperty("collapse.attention", "eager"), info.path("attention").asText());
         assertTrue(info.path("jni_library").asText().endsWith("libdjl_torch.so"), info.toString());
         Path dir = Path.of(info.path("libtorch_dir").asText());
         assertTrue(Files.isDirectory(dir) && Files.list(dir).anyMatch(p -> p.getFileName().toString().startsWith("libtorch")),

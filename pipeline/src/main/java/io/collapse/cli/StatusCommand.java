@@ -34,7 +34,10 @@ public final class StatusCommand implements Callable<Integer> {
             return 0;
         }
         List<RunStatus.Entry> all = RunStatus.readAll(runs);
-        stdout.print(Map.of("runs", all.stream().map(RunStatus.Entry::toMap).toList()), out -> printTable(all, out));
+        // One run named: one object, as for a run with run.json, also in the first instants of its first start.
+        Object doc = runs.equals(dirs) && all.size() == 1 ? all.get(0).toMap()
+                : Map.of("runs", all.stream().map(RunStatus.Entry::toMap).toList());
+        stdout.print(doc, out -> printTable(all, out));
         return all.stream().anyMatch(RunStatus.Entry::unreadable) ? 1 : 0;
     }
 

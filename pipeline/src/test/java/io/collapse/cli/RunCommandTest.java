@@ -232,7 +232,9 @@ class RunCommandTest {
             List<String> lines = r.out().strip().lines().toList();
             assertTrue(lines.size() == 2 && lines.get(1).matches("starting +starting: pid " + ProcessHandle.current().pid() + " .*"),
                     r.out());
-            JsonNode doc = JSON.readTree(Cli.run("status", run.toString(), "--json").out()).path("runs").get(0);
+            // --json: one object, with run_dir, as a started run's (a script polling it sees one shape).
+            JsonNode doc = JSON.readTree(Cli.run("status", run.toString(), "--json").out());
+            assertEquals(run.toString(), doc.path("run_dir").asText(), doc::toString);
             assertTrue(doc.path("note").asText().startsWith("starting: pid "), doc::toString);
         }
         Cli.Result stopped = Cli.run("status", run.toString());

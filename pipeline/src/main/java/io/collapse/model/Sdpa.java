@@ -12,8 +12,9 @@ import java.util.function.BooleanSupplier;
  * ({@link Attention#attend}, HF 4.35's, which the fixtures pin) makes the (B, H, T, S) scores and
  * probabilities in memory. It changes a run's bytes (float32's last bits, and training's dropout
  * masks, which SDPA draws its own way), so it is asked for, never chosen, and a run records it in
- * its platform line. With it, masks go through {@link AttentionMasks#unmaskUnattended}. DJL does not expose the function; the JNI that
- * {@code collapse native build} makes has it (torch 2.1 or newer), DJL's own does not.
+ * its platform line. With it, masks go through {@link AttentionMasks#unmaskUnattended}. DJL does
+ * not expose the function; the JNI that {@code collapse native build} makes has it (torch 2.1 or
+ * newer, {@code collapse_sdpa.cc}), DJL's own does not.
  */
 public final class Sdpa {
 

@@ -9,6 +9,7 @@ import io.collapse.io.AtomicFiles;
 import io.collapse.io.ConsoleBars;
 import io.collapse.io.RegularFiles;
 import io.collapse.model.MemoryBudget;
+import io.collapse.model.Sdpa;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -84,6 +85,7 @@ final class EvalCommand implements Callable<Integer> {
                 });
             }
             doc.put("model", loaded.dir().toString());
+            doc.put("attention", Sdpa.form()); // eager or sdpa: their last bits differ
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (perSequence != null) {

@@ -4,9 +4,10 @@ import io.collapse.config.GenerationConfig;
 import io.collapse.generate.GenerateResult;
 import io.collapse.generate.Generator;
 import io.collapse.model.MemoryBudget;
+import io.collapse.model.Sdpa;
 import io.collapse.model.hf.HfModelDir;
-import io.collapse.text.TokenIdsFile;
 import io.collapse.text.PaddedBatch;
+import io.collapse.text.TokenIdsFile;
 import io.collapse.text.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -101,6 +102,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("model", loaded.dir().toString());
+        doc.put("attention", Sdpa.form()); // eager or sdpa: their last bits differ, and so may a beam
         doc.put("generation", generator.config());
         doc.put("prompt_ids", batch.inputIds());
         doc.put("steps", result.steps());

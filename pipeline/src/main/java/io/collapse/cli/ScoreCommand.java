@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.eval.Evaluator;
 import io.collapse.eval.SequenceNll;
 import io.collapse.model.MemoryBudget;
+import io.collapse.model.Sdpa;
 import io.collapse.text.TokenIdsFile;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,6 +55,7 @@ final class ScoreCommand implements Callable<Integer> {
                     loaded.manager().getDevice(), "--batch-size");
             nll = Evaluator.score(loaded.model(), sequences, batchSize);
             doc.put("model", loaded.dir().toString());
+            doc.put("attention", Sdpa.form()); // eager or sdpa: their last bits differ
         }
         double[] meanNll = nll.perSequenceMeanNll();
         double[] ppl = nll.perSequencePpl();

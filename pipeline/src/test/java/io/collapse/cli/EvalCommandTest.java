@@ -66,6 +66,7 @@ class EvalCommandTest {
                 "--per-sequence", perSeqJson.toString(), "--json");
         assertEquals(0, run.code(), run.err());
         JsonNode doc = JSON.readTree(run.out());
+        assertEquals(System.getProperty("collapse.attention", "eager"), doc.path("attention").asText(), "the attention it ran");
 
         // The same first blocks, scored in batches of 4 (not 5) straight through SequenceNll.
         TokenBlocks blocks = DataSource.bundled("wikitext-2-v1")

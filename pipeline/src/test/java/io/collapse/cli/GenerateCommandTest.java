@@ -43,6 +43,7 @@ class GenerateCommandTest {
                 "--repetition-penalty", "3.0", "--json");
         assertEquals(0, run.code(), run.err());
         JsonNode doc = json.readTree(run.out());
+        assertEquals(System.getProperty("collapse.attention", "eager"), doc.path("attention").asText(), "the attention it ran");
         JsonNode record = null;
         for (JsonNode r : expected.get("generate")) {
             if (r.get("name").asText().equals("beam5_rp3_min16")) {

@@ -63,6 +63,7 @@ class ScoreCommandTest {
                     "--batch-size", "2", "--json");
             assertEquals(0, run.code(), run.err());
             JsonNode doc = JSON.readTree(run.out());
+            assertEquals(System.getProperty("collapse.attention", "eager"), doc.path("attention").asText(), "the attention it ran");
             assertEquals(3, doc.get("sequences").size());
             for (int i = 0; i < 3; i++) {
                 JsonNode row = doc.get("sequences").get(i);

@@ -100,17 +100,16 @@ public final class JniBuild {
         out.println(cudaParts);
         List<String> flags = compileFlags(torch, src, tools, work, cuda.filter(CudaHeaders::usable));
         List<Path> units = new ArrayList<>(src.stagedUnits(work));
-        Map<Path, String> optional = new LinkedHashMap<>(); // each own unit -> what is lost without it
-        Map<OwnUnit, Path> own = new LinkedHashMap<>();
+        Map<Path, OwnUnit> own = new LinkedHashMap<>(); // each staged own unit -> what it is
         for (OwnUnit u : OwnUnit.ALL) {
-            own.put(u, JniSources.staged(u, work));
-            units.add(own.get(u));
-            optional.put(own.get(u), u.withoutIt());
+            own.put(JniSources.staged(u, work), u);
         }
-        List<Path> objects = compileAll(units, optional, flags, jobs, work, out);
+        units.addAll(own.keySet());
+        Map<Path, String> lost = own.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().withoutIt()));
+        List<Path> objects = compileAll(units, lost, flags, jobs, work, out);
         Path lib = link(objects, torch, tools, cuda.filter(CudaHeaders::usable).isPresent(), work);
-        Set<OwnUnit> compiled = own.keySet().stream().filter(u -> objects.contains(objectOf(own.get(u), work)))
-                .collect(Collectors.toSet());
+        Set<OwnUnit> compiled = own.entrySet().stream().filter(e -> objects.contains(objectOf(e.getKey(), work)))
+                .map(Map.Entry::getValue).collect(Collectors.toSet());
         return new Built(lib, cudaParts, compiled);
     }
 

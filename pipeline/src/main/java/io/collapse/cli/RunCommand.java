@@ -96,10 +96,8 @@ public final class RunCommand implements Callable<Integer> {
             out.println(RunPlan.summary(run.dir(), reportWritten));
             sweepReportWritten |= reportWritten; // a run's report rewrites its sweep's
         }
-        Path sweepReport = plan.isSweep() ? plan.sweepRoot().resolve(RunFiles.REPORT).resolve(RunFiles.INDEX) : null;
-        if (sweepReport != null && Files.isRegularFile(sweepReport)) {
-            out.println("sweep report: " + sweepReport + (sweepReportWritten ? ""
-                    : " (from an earlier start; ./collapse report " + plan.sweepRoot() + " brings it up to date)"));
+        if (plan.isSweep() && Files.isRegularFile(plan.sweepRoot().resolve(RunFiles.REPORT).resolve(RunFiles.INDEX))) {
+            out.println("sweep report: " + RunPlan.report(plan.sweepRoot(), sweepReportWritten));
         }
         out.flush();
         return 0;

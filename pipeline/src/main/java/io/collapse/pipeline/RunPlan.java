@@ -116,13 +116,22 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
      * @param reportWritten whether this start wrote the report
      */
     public static String summary(Path dir, boolean reportWritten) {
-        Path report = dir.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX);
-        String update = "./collapse report " + dir;
-        String reportLine = !Files.isRegularFile(report) ? "none written (" + update + ")"
-                : reportWritten ? report.toString()
-                : report + " (from an earlier start; " + update + " brings it up to date)";
         return "results: " + dir + "\n  per generation: " + dir.resolve("gen-NN").resolve(RunFiles.EVAL)
-                + "\n  report: " + reportLine + "\n  status: ./collapse status " + dir;
+                + "\n  report: " + report(dir, reportWritten) + "\n  status: ./collapse status " + dir;
+    }
+
+    /**
+     * The report of a run or sweep folder for an end-of-run summary: its page, with a note where this
+     * start did not write it, or "none written".
+     *
+     * @param written whether this start wrote it
+     */
+    public static String report(Path dir, boolean written) {
+        Path index = dir.resolve(RunFiles.REPORT).resolve(RunFiles.INDEX);
+        String update = "./collapse report " + dir;
+        return !Files.isRegularFile(index) ? "none written (" + update + ")"
+                : written ? index.toString()
+                : index + " (from an earlier start; " + update + " brings it up to date)";
     }
 
     /**

@@ -66,12 +66,9 @@ skipped() {
 # step NAME LIMIT_S COMMAND...: runs COMMAND with its output in OUT/NAME.log, under the smaller of
 # LIMIT_S and what is left of the budget, and records rc and seconds in the summary.
 step() {
-  local name="$1" limit=$(($2 * scale))
+  local name="$1" limit
+  limit=$(within_budget $(($2 * scale)))
   shift 2
-  local left=$((budget - 15 - (SECONDS - start_all)))
-  if [ "$left" -lt "$limit" ]; then
-    limit="$left"
-  fi
   if [ "$limit" -lt 5 ]; then
     skipped "$name" "$limit"
     echo "== $name: skipped (budget spent)"
@@ -117,43 +114,44 @@ compare() {
     --pipeline-train-blocks 0 --out "$out/compare"
 }
 
-# The fused AdamW (in the self-built JNI) against the per-tensor form, two alternating rounds each.
-adamw() {
-  local preset=opt-125m batch=128 round form rc=0
-  if [ "$device" = cpu ]; then
-    preset=tiny batch=8
-  fi
-  for round in 1 2; do
-    for form in auto per-tensor; do
-      echo "round $round, -Dcollapse.adamw=$form"
-      COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.adamw=$form" \
-        "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 10 --warmup 2 --matmul-seconds 0.5 \
-        || rc=$?
+# alternate PROPERTY ROUNDS "FORM…" COMMAND…: COMMAND with -DPROPERTY=FORM for each form in turn, ROUNDS
+# times; fails where any run failed, not only the last.
+alternate() {
+  local property="$1" rounds="$2" forms="$3" round form rc=0
+  shift 3
+  for ((round = 1; round <= rounds; round++)); do
+    for form in $forms; do
+      echo "round $round, $2 $3, -D$property=$form"
+      COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -D$property=$form" "$@" || rc=$?
     done
   done
-  return "$rc"  # any round's failure, not only the last's
+  return "$rc"
+}
+
+# The preset and batch of the alternating steps: OPT-125m at the paper's batch, tiny ones on a CPU.
+bench_size() {
+  if [ "$device" = cpu ]; then echo "tiny 8"; else echo "opt-125m 128"; fi
+}
+
+# The fused AdamW (in the self-built JNI) against the per-tensor form, two alternating rounds each.
+adamw() {
+  local preset batch
+  read -r preset batch <<< "$(bench_size)"
+  alternate collapse.adamw 2 "auto per-tensor" \
+    "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 10 --warmup 2 --matmul-seconds 0.5
 }
 
 # Attention eager (HF 4.35's, the default) against SDPA (-Dcollapse.attention=sdpa), alternating: eval
 # in two rounds, training in one, with TF32 where the GPU has it (where SDPA's share is the largest).
 attention() {
-  local preset=opt-125m batch=128 round form rc=0
-  if [ "$device" = cpu ]; then
-    preset=tiny batch=8
-  fi
-  for round in 1 2; do
-    for form in eager sdpa; do
-      echo "round $round, eval, -Dcollapse.attention=$form"
-      TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.attention=$form" \
-        "$collapse" bench eval --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --seconds 3 || rc=$?
-    done
-  done
-  for form in eager sdpa; do
-    echo "train, -Dcollapse.attention=$form"
-    TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 COLLAPSE_JAVA_OPTS="${COLLAPSE_JAVA_OPTS:--Xmx8g} -Dcollapse.attention=$form" \
-      "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 5 --warmup 2 --matmul-seconds 0.5 \
-      || rc=$?
-  done
+  local preset batch rc=0
+  read -r preset batch <<< "$(bench_size)"
+  export TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1  # this step's own shell only
+  alternate collapse.attention 2 "eager sdpa" \
+    "$collapse" bench eval --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --seconds 3 || rc=$?
+  alternate collapse.attention 1 "eager sdpa" \
+    "$collapse" bench train --preset "$preset" --device "$device" --batch-size "$batch" --block-size 64 --steps 5 --warmup 2 --matmul-seconds 0.5 \
+    || rc=$?
   return "$rc"
 }
 
@@ -163,7 +161,7 @@ pipeline() {
 }
 
 export bundle collapse device python threads out gen_batches
-export -f probe native_build tests compare adamw attention pipeline
+export -f probe native_build tests compare alternate bench_size adamw attention pipeline
 step probe 30 probe
 step native_build "${CHECK_BUILD_LIMIT_S:-200}" native_build
 load_exports "$out/native_build.log"

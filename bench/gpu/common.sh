@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2154  # python and out: set by the script that sources this
+# shellcheck shell=bash disable=SC2154  # python, out, budget, start_all: set by the script that sources this
 # Sourced by check.sh and diagnose.sh: what both do before measuring. Sets $bundle (the bundle this
 # lies in, or COLLAPSE_BUNDLE) and $collapse; its functions expect $python and $out too.
 
@@ -30,6 +30,13 @@ restore_slim() {
       "check out the commit the bundle was built from" >&2
     exit 2
   fi
+}
+
+# within_budget LIMIT_S: the smaller of LIMIT_S and what is left of $budget since $start_all, keeping
+# 15 s for the end (check.sh's archive, diagnose.sh's clean-up).
+within_budget() {
+  local left=$((budget - 15 - (SECONDS - start_all)))
+  echo $(($1 < left ? $1 : left))
 }
 
 # collapse native build against python3's torch, installed under $out/engine-cache.

@@ -58,7 +58,7 @@ if [ -f "$built" ]; then
 else
   export -f native_build
   export collapse python out
-  timeout --kill-after=10 "$((budget - 15 - (SECONDS - start_all)))" bash -c native_build > "$out/native_build.log" 2>&1
+  timeout --kill-after=10 "$(within_budget "$budget")" bash -c native_build > "$out/native_build.log" 2>&1
   echo "== native_build rc $?"
   load_exports "$out/native_build.log"
 fi
@@ -66,12 +66,9 @@ fi
 # measure NAME LIMIT_S COMPARE_ARGS...: one compare.py run under LIMIT_S × DIAG_LIMIT_SCALE, or what is
 # left of the budget (15 s kept for the clean-up), skipped under 5 s.
 measure() {
-  local name="$1" limit=$(($2 * scale)) t0=$SECONDS rc=0 left
+  local name="$1" limit t0=$SECONDS rc=0
+  limit=$(within_budget $(($2 * scale)))
   shift 2
-  left=$((budget - 15 - (SECONDS - start_all)))
-  if [ "$left" -lt "$limit" ]; then
-    limit="$left"
-  fi
   if [ "$limit" -lt 5 ]; then
     echo "== $name: skipped (budget spent)"
     return
@@ -89,11 +86,11 @@ if [ "$device" = cpu ]; then
 fi
 measure eval_sdpa 60 "${tf32[@]}" --measures eval --train-batch "$small" --collapse-attention sdpa
 measure train_sdpa 60 "${tf32[@]}" --measures train --train-batch "$small" --collapse-attention sdpa
-left=$((budget - 15 - (SECONDS - start_all)))
-if [ "$device" = gpu ] && [ "$left" -ge 30 ]; then
+util_limit=$(within_budget 60)
+if [ "$device" = gpu ] && [ "$util_limit" -ge 30 ]; then
   nvidia-smi --query-gpu=timestamp,utilization.gpu --format=csv,noheader -lms 100 > "$out/util.csv" &
   smi=$!
-  TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 timeout "$((left < 60 ? left : 60))" "$collapse" bench eval --preset opt-125m --device gpu \
+  TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 timeout "$util_limit" "$collapse" bench eval --preset opt-125m --device gpu \
     --batch-size "$small" --seconds 10 --matmul-size 256 > "$out/util.log" 2>&1
   kill "$smi"
   echo "== util: samples per busy share (count, %), collapse bench eval TF32 batch $small:"

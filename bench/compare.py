@@ -163,7 +163,7 @@ def hf_measure(kind, a):
 # ---- collapse side -----------------------------------------------------------------------
 
 class ChildFailed(RuntimeError):
-    """A collapse or HF child process that failed: its message ends with the child's own error."""
+    """A collapse or HF child process that failed, or ran otherwise than asked: the message says how."""
 
 
 def child_env(a):
@@ -197,23 +197,25 @@ def collapse_measure(kind, a):
                               "--block-size", str(BLOCK), "--steps", str(a.train_steps), "--warmup", "1",
                               "--mixed-precision", "bf16" if a.dtype == "bf16" else "off"])
         a.matmul_params = r[-1]["matmul_params"]
-        return check_threads(a, r[-1])["tokens_per_s"]
+        return as_run(a, r[-1])["tokens_per_s"]
     if kind == "eval":
         r = collapse_json(a, ["bench", "eval", *common[:2], "--device", a.device, "--batch-size", str(a.train_batch),
                               "--block-size", str(BLOCK), "--seconds", str(a.eval_seconds), "--matmul-size", "256"])
         a.matmul_params = r[-1]["matmul_params"]
-        return check_threads(a, r[-1])["tokens_per_s"]
+        return as_run(a, r[-1])["tokens_per_s"]
     batch = kind.split(":")[1]
     r = collapse_json(a, ["bench", "generate", "--preset", "opt-125m", "--device", a.device, "--batch-sizes", batch, "--prompt-tokens",
                           str(BLOCK), "--new-tokens", str(NEW_TOKENS), "--strategies", "beam",
                           "--no-cache-max-batch", "0", "--repeats", "1"])
-    return check_threads(a, r[-1])["new_tokens_per_s"]
+    return as_run(a, r[-1])["new_tokens_per_s"]
 
 
-def check_threads(a, line):
-    a.attention_seen = line.get("attention", "eager")  # what collapse ran, whichever way it was asked
+def as_run(a, line):
+    """A collapse bench line: its threads checked on a CPU, its attention kept for the table's labels
+    (what collapse ran, whichever way it was asked)."""
     if a.device == "cpu" and line.get("torch_threads") != a.threads:
-        raise RuntimeError(f"error: collapse ran with torch_threads {line.get('torch_threads')}, expected {a.threads}")
+        raise ChildFailed(f"error: collapse ran with torch_threads {line.get('torch_threads')}, expected {a.threads}")
+    a.attention_seen = line.get("attention", "eager")
     return line
 
 

@@ -21,8 +21,8 @@ public final class Conv1D extends HfBlock {
     }
 
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
-        // torch's linear on the transposed view is HF's addmm(bias, x, weight): one fused matmul, no copy.
+        // Linear's affine on the transposed view is HF's addmm(bias, x.view(-1, in), weight): no copy.
         NDArray w = ps.getValue(weight, x.getDevice(), training).transpose(); // (out, in)
-        return ai.djl.nn.core.Linear.linear(x, w, ps.getValue(bias, x.getDevice(), training)).head(); // (..., out)
+        return Linear.affine(x, w, ps.getValue(bias, x.getDevice(), training)); // (..., out)
     }
 }

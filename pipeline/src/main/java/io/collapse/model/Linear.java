@@ -7,7 +7,7 @@ import ai.djl.training.ParameterStore;
 
 /**
  * HF's {@code nn.Linear}: {@code weight} (out, in) and an optional {@code bias} (out), computing
- * {@code x @ weight^T + bias} with torch's fused {@code linear}. Shapes: (..., in) → (..., out).
+ * {@code x @ weight^T + bias} as torch's {@code F.linear} does. Shapes: (..., in) → (..., out).
  */
 public final class Linear extends HfBlock {
 
@@ -29,6 +29,28 @@ public final class Linear extends HfBlock {
         if (bias == null) {
             return ai.djl.nn.core.Linear.linear(x, w).head();
         }
-        return ai.djl.nn.core.Linear.linear(x, w, ps.getValue(bias, x.getDevice(), training)).head();
+        return affine(x, w, ps.getValue(bias, x.getDevice(), training));
+    }
+
+    /**
+     * {@code x @ w^T + b} by HF's kernels, to the bit: python's {@code F.linear} sends a (B, T, in)
+     * input through {@code addmm} on its (B·T, in) view, the bias joined to the matmul (as GPT-2's
+     * Conv1D does itself), where torch's C++ frontend, which DJL calls, would matmul and then add.
+     * The two round differently once {@code in} spans several of the GEMM's blocks, and the separate
+     * add is one more pass over the activations. Every caller's input is contiguous, as HF's are, so
+     * the view costs no copy.
+     *
+     * @param x (B, T, in), or any other rank (then torch's linear as it is)
+     * @param w (out, in)
+     * @param b (out)
+     * @return (B, T, out)
+     */
+    static NDArray affine(NDArray x, NDArray w, NDArray b) {
+        Shape s = x.getShape();
+        if (s.dimension() != 3) {
+            return ai.djl.nn.core.Linear.linear(x, w, b).head();
+        }
+        NDArray y = ai.djl.nn.core.Linear.linear(x.reshape(s.get(0) * s.get(1), s.get(2)), w, b).head(); // (B·T, out)
+        return y.reshape(s.get(0), s.get(1), w.getShape().get(0)); // (B, T, out)
     }
 }

@@ -47,7 +47,7 @@ public record RunManifest(
     /** Bumped whenever a run directory's files change meaning; older directories are refused. */
     public static final int FORMAT = 1;
 
-    public static final String VERSION = "0.3.3";
+    public static final String VERSION = "0.3.4";
 
     /** The last version in which {@code beam_length_rule: hf-4.36} meant what {@code hf-5} means now. */
     private static final String HF_4_36_WAS_HF_5 = "0.1.0";

@@ -26,13 +26,17 @@ import java.util.stream.Stream;
  * What a run's bytes depend on besides its config and data (README, "Same seed, same bytes"): the
  * devices it computes on and their hardware (a GPU's compute capability, CUDA version and whether
  * float32 matmuls run as TF32; a CPU's model), the libtorch build (and whether AdamW runs fused,
- * which the JNI decides, and attention through SDPA, which {@code -Dcollapse.attention} asks for) and
- * its thread count. Every start of a run records it
+ * which the JNI decides, and attention through SDPA, which {@code -Dcollapse.attention} asks for), its
+ * thread count, and the collapse version (a version may round otherwise: 0.3.4 joined the bias to
+ * the matmul, as HF does). Every start of a run records it
  * in events.jsonl; a start on another platform than the last is warned about, since from there on
  * the results may differ from a run that never moved: in their last bits, and where the attention form
  * changed, in training's dropout draws too.
  */
-public record RunPlatform(List<String> devices, String hardware, String libtorch, int threads) {
+public record RunPlatform(List<String> devices, String hardware, String libtorch, int threads, String collapse) {
+
+    /** What a platform record without a collapse version (the field came in 0.3.4) was made by. */
+    static final String UNRECORDED_VERSION = "0.3.3 or earlier";
 
     /**
      * A start's record: the warning on {@code log} where the last start recorded in {@code events}
@@ -54,7 +58,8 @@ public record RunPlatform(List<String> devices, String hardware, String libtorch
         String hardware = devices.stream().map(RunPlatform::hardware).distinct().collect(Collectors.joining("; "));
         String libtorch = Engine.getEngine("PyTorch").getVersion() + (AdamW.fused(devices.get(0)) ? " with the fused AdamW" : "")
                 + (Sdpa.on() ? ", attention through SDPA" : "");
-        return new RunPlatform(devices.stream().map(Device::toString).toList(), hardware, libtorch, JniUtils.getNumThreads());
+        return new RunPlatform(devices.stream().map(Device::toString).toList(), hardware, libtorch, JniUtils.getNumThreads(),
+                RunManifest.VERSION);
     }
 
     /** What a device's kernels depend on: a GPU's compute capability and CUDA version, a CPU's model. */
@@ -92,11 +97,13 @@ public record RunPlatform(List<String> devices, String hardware, String libtorch
         }
         List<String> devices = new ArrayList<>();
         e.path("devices").forEach(d -> devices.add(d.asText()));
-        return new RunPlatform(devices, e.path("hardware").asText(), e.path("libtorch").asText(), e.path("threads").asInt());
+        return new RunPlatform(devices, e.path("hardware").asText(), e.path("libtorch").asText(), e.path("threads").asInt(),
+                e.path("collapse").asText(UNRECORDED_VERSION));
     }
 
     Map<String, Object> fields() {
-        return ConfigLoader.fields("devices", devices, "hardware", hardware, "libtorch", libtorch, "threads", threads);
+        return ConfigLoader.fields("devices", devices, "hardware", hardware, "libtorch", libtorch, "threads", threads,
+                "collapse", collapse);
     }
 
     /** A one-line warning when {@code before} (null: a new run) is another platform, else null. */
@@ -111,6 +118,7 @@ public record RunPlatform(List<String> devices, String hardware, String libtorch
 
     @Override
     public String toString() {
-        return String.join(", ", devices) + " (" + hardware + ") with libtorch " + libtorch + " and " + threads + " threads";
+        return String.join(", ", devices) + " (" + hardware + ") with libtorch " + libtorch + " and " + threads + " threads, collapse "
+                + collapse;
     }
 }

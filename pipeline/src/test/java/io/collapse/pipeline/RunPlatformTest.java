@@ -17,7 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each start records its devices, libtorch and threads; a start elsewhere than the last is warned about. */
+/** Each start records its devices, libtorch, threads and collapse version; a start elsewhere than the last is warned about. */
 class RunPlatformTest {
 
     @TempDir Path runDir;
@@ -27,8 +27,9 @@ class RunPlatformTest {
         RunConfig cfg = RunConfig.load("smoke",
                 List.of("experiment.generations=1", "data.train_blocks=16"));
         Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE, new PrintWriter(Writer.nullWriter()), Experiment.Listener.NONE);
-        // As if it had last run on an H100 and a kill had then torn a line inside a multi-byte character
-        // (bytes C3, then nothing); its generation is redone by the start below.
+        // As if it had last run on an H100, under a collapse that did not record its version, and a kill had
+        // then torn a line inside a multi-byte character (bytes C3, then nothing); its generation is redone
+        // by the start below.
         AtomicFiles.deleteTree(runDir.resolve("gen-00"));
         Files.delete(runDir.resolve(RunState.FILE));
         byte[] torn = {'{', '"', 'd', 'i', 'r', '"', ':', '"', (byte) 0xC3};
@@ -40,7 +41,8 @@ class RunPlatformTest {
 
         RunPlatform here = RunPlatform.current(List.of(Device.cpu()));
         assertTrue(log.toString().contains("warning: the last start here ran on gpu(0) (compute capability 90, CUDA 13.0) with"
-                + " libtorch 2.11.0 and 16 threads; this one runs on " + here), log.toString());
+                + " libtorch 2.11.0 and 16 threads, collapse 0.3.3 or earlier; this one runs on " + here), log.toString());
+        assertTrue(here.toString().endsWith(" threads, collapse " + RunManifest.VERSION), here.toString());
         Path events = runDir.resolve(RunFiles.EVENTS);
         assertEquals(here, RunPlatform.lastRecorded(events));
         assertEquals(ConfigLoader.JSON.valueToTree(here.fields()).toString(),
@@ -49,22 +51,27 @@ class RunPlatformTest {
 
     @Test
     void theSamePlatformOrANewRunIsNoWarning() {
-        RunPlatform a = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16);
+        RunPlatform a = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16, "0.3.4");
         assertNull(a.warningSince(null));
-        assertNull(a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16)));
-        String threads = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 4));
+        assertNull(a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16, "0.3.4")));
+        String threads = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 4, "0.3.4"));
         assertTrue(threads.contains("4 threads") && threads.contains("16 threads"), threads);
-        String card = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 80, CUDA 13.0", "2.11.0", 16));
+        String card = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 80, CUDA 13.0", "2.11.0", 16, "0.3.4"));
         assertTrue(card.contains("ran on gpu(0) (compute capability 80"), "an A100 node, then an H100 one: " + card);
+        String upgraded = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16,
+                "0.3.3 or earlier"));
+        assertTrue(upgraded.contains("16 threads, collapse 0.3.3 or earlier; this one runs on gpu(0)")
+                && upgraded.endsWith("threads, collapse 0.3.4, so from here on the results may differ from those of a start"
+                        + " that never moved (last bits; dropout's draws too where the attention changed)"), upgraded);
     }
 
     @Test
     void tf32IsPartOfAGpusHardwareOnlyWhenLibtorchsSwitchIsOn() {
         assertEquals("", RunPlatform.tf32(false));
         assertEquals(", TF32 float32 matmuls (TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1)", RunPlatform.tf32(true));
-        RunPlatform plain = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130", "2.11.0", 16);
+        RunPlatform plain = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130", "2.11.0", 16, "0.3.4");
         RunPlatform tf32 = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130" + RunPlatform.tf32(true),
-                "2.11.0", 16);
+                "2.11.0", 16, "0.3.4");
         assertTrue(tf32.warningSince(plain).contains("this one runs on gpu(0) (compute capability 90, CUDA 130, TF32"),
                 tf32.warningSince(plain));
     }

@@ -50,6 +50,7 @@ public final class Report {
             }
             runs.add(RunReader.read(dir, warnings));
         }
+        runs = Regimes.split(runs, warnings);
         List<MetricTable.Row> rows = MetricTable.rows(runs);
         List<MetricTable.Aggregate> aggregates = MetricTable.aggregates(rows);
         Map<String, TreeMap<Integer, Histogram>> hists = Figures.pooledHistograms(runs);

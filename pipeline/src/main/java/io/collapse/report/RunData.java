@@ -4,15 +4,25 @@ import io.collapse.data.TokenBlocks;
 import io.collapse.pipeline.GenerationRecord;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the report knows about one run (one regime and seed), read from its directory.
  *
+ * @param regime the runs pooled over seeds: the config's name, made longer by {@link Regimes#split} where
+ *     runs of one name differ in their settings
+ * @param settings what run.json's config sets, by dotted path, but {@link Regimes#NOT_SETTINGS}; empty
+ *     where run.json is unreadable
  * @param realPpl gen-00/real-ppl.f32, the original training blocks scored by generation 0; null until written
  * @param generations the generations with anything readable, in order; a running experiment has fewer
  */
 public record RunData(
-        Path dir, String name, String regime, Integer seed, String state, float[] realPpl, List<Generation> generations) {
+        Path dir, String name, String regime, Map<String, String> settings, Integer seed, String state, float[] realPpl,
+        List<Generation> generations) {
+
+    RunData inRegime(String label) {
+        return new RunData(dir, name, label, settings, seed, state, realPpl, generations);
+    }
 
     /**
      * One generation's readable files; each part is null while absent or unreadable.

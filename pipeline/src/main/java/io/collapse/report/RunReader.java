@@ -45,11 +45,13 @@ public final class RunReader {
     public static RunData read(Path dir, List<String> warnings) {
         String name = dir.getFileName().toString();
         String regime = "default";
+        Map<String, String> settings = Map.of();
         Integer seed = null;
         try {
             JsonNode run = readObject(dir.resolve(RunFiles.RUN));
             name = run.path("name").asText(name);
             regime = run.path("regime").path("name").asText(regime);
+            settings = Regimes.settings(run.path("config"));
             seed = run.path("seed").canConvertToInt() ? run.path("seed").asInt() : null;
             for (JsonNode c : run.path("changes")) { // RunManifest.Change: a memory setting changed on a resume
                 warnings.add(dir + ": continued with " + c.path("setting").asText() + " " + c.path("from") + " -> "
@@ -72,7 +74,7 @@ public final class RunReader {
                 gens.add(g);
             }
         }
-        return new RunData(dir, name, regime, seed, state, realPpl, gens);
+        return new RunData(dir, name, regime, settings, seed, state, realPpl, gens);
     }
 
     private static TreeMap<Integer, Path> generationDirs(Path dir, List<String> warnings) {

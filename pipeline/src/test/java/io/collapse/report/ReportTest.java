@@ -180,6 +180,33 @@ class ReportTest {
     }
 
     @Test
+    void runsOfOneConfigNameButOtherSettingsAreNotPooled() throws IOException {
+        Path sweep = tmp.resolve("sweep");
+        for (int seed = 0; seed < 3; seed++) {
+            Path run = sweep.resolve("a-seed" + seed);
+            SyntheticRuns.run(run, "a", seed, 1);
+            // Seeds 0 and 1 as swept with --set train.epochs=1; seed 2 added later without it. The
+            // seeds, micro-batch and device differ too, and split nothing.
+            ObjectNode json = (ObjectNode) new ObjectMapper().readTree(run.resolve("run.json").toFile());
+            ObjectNode config = json.putObject("config");
+            config.putObject("train").put("epochs", seed < 2 ? 1 : 2).put("seed", seed).put("micro_batch", 8 << seed);
+            config.putObject("experiment").put("seed", seed);
+            config.putObject("device").put("device", seed == 0 ? "cpu" : "gpu");
+            new ObjectMapper().writeValue(run.resolve("run.json").toFile(), json);
+        }
+        Report.Result r = Report.write(List.of(sweep.resolve("a-seed0"), sweep.resolve("a-seed1"), sweep.resolve("a-seed2")),
+                tmp.resolve("out"));
+
+        assertEquals(List.of("runs of config a differ in train.epochs: reported as 2 regimes, not pooled over seeds"),
+                r.warnings());
+        assertEquals(List.of("a (train.epochs=1)", "a (train.epochs=1)", "a (train.epochs=2)"),
+                r.runs().stream().map(RunData::regime).toList());
+        List<String> byRegime = Files.readAllLines(tmp.resolve("out/metrics-by-regime.csv"));
+        assertTrue(byRegime.stream().anyMatch(l -> l.startsWith("a (train.epochs=1),0,gen 0,test_corpus_ppl,2,")), byRegime.get(1));
+        assertTrue(byRegime.stream().anyMatch(l -> l.startsWith("a (train.epochs=2),0,gen 0,test_corpus_ppl,1,")), byRegime.get(1));
+    }
+
+    @Test
     void aRunningExperimentIsReadAsFarAsItGot() throws IOException {
         Path run = tmp.resolve("run");
         SyntheticRuns.run(run, "a", 0, 3);

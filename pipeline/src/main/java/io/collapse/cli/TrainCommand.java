@@ -118,7 +118,8 @@ final class TrainCommand implements Callable<Integer> {
             MemoryBudget.require("train: --micro-batch " + config.microBatch() + " of " + blockSize + "-token blocks",
                     MemoryBudget.train(loaded.config(), config.microBatch(), blockSize), loaded.manager().getDevice(),
                     "--micro-batch or --block-size");
-            FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), progress.shown() && !json);
+            FineTune.Output output = new FineTune.Output(out, out.resolve("events.jsonl"), loaded.dir(), progress.shown() && !json,
+                    stdout.err());
             FineTune.Result result = FineTune.run(loaded.model(), train, valid, config, output,
                     recordingPlatform(output.eventsFile(), loaded.manager().getDevice()));
             print(loaded.dir(), train, valid, config, result, output, (System.nanoTime() - start) / 1e9);

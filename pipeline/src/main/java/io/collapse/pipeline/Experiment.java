@@ -231,7 +231,7 @@ public final class Experiment {
         try (NDManager manager = NDManager.newBaseManager(device)) {
             CausalLM model = load(start, manager);
             FineTune.Output out = new FineTune.Output(genDir.resolve(RunFiles.TRAIN), runDir.resolve(RunFiles.EVENTS),
-                    runDir.resolve(RunFiles.BASE), bars.training());
+                    runDir.resolve(RunFiles.BASE), bars.training(), log);
             r = FineTune.run(model, data, inputs.valid(), cfg.train().withSeed(Seeds.train(e.seed(), k)), out,
                     FineTune.Listener.NONE, devices);
         }

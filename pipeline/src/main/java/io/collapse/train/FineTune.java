@@ -18,6 +18,8 @@ import io.collapse.model.hf.CheckpointException;
 import io.collapse.model.hf.Safetensors;
 import io.collapse.nativelib.JniRecord;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,12 +76,13 @@ public final class FineTune {
      * @param sourceDir the model directory whose tokenizer files and generation_config.json are copied into best/
      *     and last/ (null: the bundled OPT-125m tokenizer)
      * @param progressBar draw a console progress bar
+     * @param log where a start says what it could not use (a damaged checkpoint), as a {@code warning:} line
      */
-    public record Output(Path dir, Path eventsFile, Path sourceDir, boolean progressBar) {
+    public record Output(Path dir, Path eventsFile, Path sourceDir, boolean progressBar, PrintWriter log) {
 
-        /** Everything under {@code dir}, events in {@code dir/events.jsonl}, no progress bar. */
+        /** Everything under {@code dir}, events in {@code dir/events.jsonl}, no progress bar, no warnings. */
         public static Output quiet(Path dir) {
-            return new Output(dir, dir.resolve("events.jsonl"), null, false);
+            return new Output(dir, dir.resolve("events.jsonl"), null, false, new PrintWriter(Writer.nullWriter()));
         }
     }
 
@@ -136,7 +139,7 @@ public final class FineTune {
                 Progress progress = new Progress(out.progressBar(), totalSteps)) {
             Emitter emit = (event, fields) -> listener.onEvent(events.append(event, fields));
             TrainState fresh = TrainState.start(config, train.idsSha256(), valid.idsSha256(), model.weightsSha256());
-            TrainState state = resumeOrStart(model, optimizer, fresh, stateDir, emit);
+            TrainState state = resumeOrStart(model, optimizer, fresh, stateDir, emit, out.log());
             Checkpointer.settlePendingBest(outDir, state);
             if (!state.finished()) {
                 listener.onStart(emit::emit);
@@ -168,7 +171,7 @@ public final class FineTune {
 
     /** Continues from the last committed checkpoint of the same config and data as {@code fresh}, or starts. */
     private static TrainState resumeOrStart(CausalLM model, AdamW optimizer, TrainState fresh, Path stateDir,
-            Emitter emit) throws IOException {
+            Emitter emit, PrintWriter log) throws IOException {
         TrainState state;
         try {
             state = TrainState.readIfPresent(stateDir);
@@ -184,6 +187,9 @@ public final class FineTune {
             // again from the start reaches the uninterrupted run's result; the state is kept aside.
             Path aside = AtomicFiles.keepAside(stateDir.resolve(TrainState.FILE));
             emit.emit(TrainEvent.CHECKPOINT_DAMAGED.id(), Map.of("error", damaged.getMessage(), "kept_as", aside.getFileName().toString()));
+            log.println("warning: " + damaged.getMessage() + "; its state is kept as " + aside + ", and training starts"
+                    + " again from the beginning");
+            log.flush();
             return fresh;
         }
         model.loadStateDict(Safetensors.read(stateDir.resolve(state.weights())), model.manager(), model.dataType());

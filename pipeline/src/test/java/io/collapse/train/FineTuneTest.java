@@ -25,6 +25,8 @@ import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
 import io.collapse.model.hf.Safetensors;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,7 +140,8 @@ class FineTuneTest {
         }
 
         List<Map<String, Object>> events = new ArrayList<>();
-        FineTune.Result resumed = train(out, CHECKPOINTING, events::add);
+        StringWriter log = new StringWriter();
+        FineTune.Result resumed = TinyTraining.train(out, CHECKPOINTING, events::add, new PrintWriter(log));
         FineTune.Result full = train(tmp.resolve("full"), CHECKPOINTING, FineTune.Listener.NONE);
         assertSameLosses(full.stepLosses(), resumed.stepLosses());
         assertSameRun(full, resumed);
@@ -146,6 +149,9 @@ class FineTuneTest {
         assertTrue(Files.isRegularFile(out.resolve("state/state.json.damaged")));
         assertTrue(events.stream().anyMatch(e -> "checkpoint_damaged".equals(e.get("event"))
                 && e.get("error").toString().contains(weights + ": CRC32C ")), events.toString());
+        // Said on the console too: hours of training begin again.
+        assertTrue(log.toString().startsWith("warning: " + weights + ": CRC32C ") && log.toString().endsWith("; its state is kept as "
+                + stateDir.resolve("state.json.damaged") + ", and training starts again from the beginning\n"), log.toString());
     }
 
     /** An unreadable state.json, or a checkpoint file it names gone, is damage too: set aside, trained again, the same result. */

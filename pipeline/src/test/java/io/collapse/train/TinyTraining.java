@@ -14,6 +14,8 @@ import io.collapse.data.TokenBlocks;
 import io.collapse.model.CausalLM;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -35,9 +37,16 @@ final class TinyTraining {
 
     /** Fine-tunes {@link #model}(0.1), seed 11, on 22 training and 6 validation blocks of 16 into {@code out}. */
     static FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener) throws IOException {
+        return train(out, config, listener, new PrintWriter(Writer.nullWriter()));
+    }
+
+    /** As {@link #train(Path, TrainConfig, FineTune.Listener)}, its warnings on {@code log}. */
+    static FineTune.Result train(Path out, TrainConfig config, FineTune.Listener listener, PrintWriter log) throws IOException {
         try (NDManager manager = TestDevice.manager()) {
             CausalLM model = AutoModelForCausalLM.random(model(0.1), 11, manager, DataType.FLOAT32);
-            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, FineTune.Output.quiet(out), listener);
+            FineTune.Output quiet = FineTune.Output.quiet(out);
+            FineTune.Output output = new FineTune.Output(quiet.dir(), quiet.eventsFile(), null, false, log);
+            return FineTune.run(model, blocks(22, 16, 1), blocks(6, 16, 2), config, output, listener);
         }
     }
 

@@ -78,8 +78,14 @@ public final class RawWikitextDownload {
         try {
             // warn, not info: the default log level hides info, and a network fetch should not be silent
             LOG.warn("downloading {} (member {})", url, d.member());
-            Path zip = hub.downloadDatasetFile(d.hubDataset(), REVISION, d.hubFile(), staging)
-                    .orElseThrow(() -> new DataException("download of " + url + " failed: HTTP 404"));
+            Path zip;
+            try {
+                zip = hub.downloadDatasetFile(d.hubDataset(), REVISION, d.hubFile(), staging)
+                        .orElseThrow(() -> new DataException("download of " + url + " failed: HTTP 404"));
+            } catch (IOException e) { // unreachable, or the transfer broke off
+                throw new IOException(e.getMessage() + "; without a network, put " + split.name() + " (git blob "
+                        + split.gitBlob() + ") at " + local + ", or use the bundled wikitext-2-v1", e);
+            }
             byte[] content = extract(zip, d.member(), url);
             split.verify(content, url + " member " + d.member() + " (nothing was cached)");
             AtomicFiles.writeBytes(local, content);

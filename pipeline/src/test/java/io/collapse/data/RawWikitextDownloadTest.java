@@ -145,6 +145,17 @@ class RawWikitextDownloadTest {
     }
 
     @Test
+    void anUnreachableHubSaysWhereTheFileGoesOrWhatIsBundled() {
+        Path root = tmp.resolve("cache/datasets");
+        HubDownloader unreachable = new HubDownloader().setEndpoint("http://127.0.0.1:9").setOffline(false).setAttempts(1).setToken(null)
+                .setProgress(new PrintStream(OutputStream.nullOutputStream()));
+        var e = assertThrows(IOException.class, () -> new RawWikitextDownload(unreachable, root).fetch("wikitext-2-raw-v1", trainSpec()));
+        assertTrue(e.getMessage().contains("connection failed") && e.getMessage().endsWith("; without a network, put wiki.train.raw"
+                + " (git blob " + trainSpec().gitBlob() + ") at " + root.resolve("wikitext-2-raw-v1/wiki.train.raw")
+                + ", or use the bundled wikitext-2-v1"), e.getMessage());
+    }
+
+    @Test
     void offlineNeverTouchesTheNetwork() {
         served = new byte[0];
         Path root = tmp.resolve("cache/datasets");

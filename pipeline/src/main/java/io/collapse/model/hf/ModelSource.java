@@ -20,6 +20,9 @@ public final class ModelSource {
      */
     static final String COMPLETE = ".collapse-complete";
 
+    /** Where a command takes a local model directory instead of a Hub id. */
+    private static final String LOCAL_MODEL = " (--model DIR, or model.base in a run's config)";
+
     private ModelSource() {}
 
     /**
@@ -64,7 +67,9 @@ public final class ModelSource {
         try {
             return downloadModel(hub, repoId, revision, cacheDir);
         } catch (IllegalArgumentException | IOException e) {
-            throw new IOException("'" + modelArg + "' is not a local directory; as a Hub id: " + e.getMessage(), e);
+            // Offline, the refusal has said what to do; online, the Hub was unreachable or has no such model.
+            String instead = hub.isOffline() ? "" : "; without the Hub, give a local HF model directory" + LOCAL_MODEL;
+            throw new IOException("'" + modelArg + "' is not a local directory; as a Hub id: " + e.getMessage() + instead, e);
         }
     }
 
@@ -83,7 +88,7 @@ public final class ModelSource {
             }
             return dir;
         }
-        hub.refuseIfOffline(repoId, dir, missing, ", or pass --model DIR with a local HF model directory");
+        hub.refuseIfOffline(repoId, dir, missing, ", or give a local HF model directory instead" + LOCAL_MODEL);
         hub.download(repoId, revision, List.of(HfModelDir.CONFIG), cacheDir);
         hub.downloadIfFound(repoId, revision, HfModelDir.GENERATION_CONFIG, cacheDir);
         for (String file : TokenizerFiles.ALL) {

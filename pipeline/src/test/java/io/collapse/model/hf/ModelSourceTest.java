@@ -150,7 +150,17 @@ class ModelSourceTest {
         assertTrue(msg.contains("offline"), msg);
         assertTrue(msg.contains(HubDownloader.repoDir(cache, REPO, "main").toAbsolutePath().toString()), msg);
         assertTrue(msg.contains("config.json") && msg.contains("pytorch_model.bin") && msg.contains("merges.txt"), msg);
-        assertTrue(msg.contains("--model DIR"), msg);
+        assertTrue(msg.endsWith(", or give a local HF model directory instead (--model DIR, or model.base in a run's config)"), msg);
+    }
+
+    /** No network: the Hub's failure, then what serves without it, for `run` (model.base) as for the other commands. */
+    @Test
+    void anUnreachableHubSaysALocalDirectoryServesAsWell() {
+        HubDownloader unreachable = new HubDownloader().setEndpoint("http://127.0.0.1:9").setOffline(false).setAttempts(1).setToken(null);
+        IOException e = assertThrows(IOException.class, () -> ModelSource.resolve(REPO, cache, unreachable));
+        String msg = e.getMessage();
+        assertTrue(msg.startsWith("'facebook/opt-125m' is not a local directory; as a Hub id: ") && msg.contains("connection failed")
+                && msg.endsWith("; without the Hub, give a local HF model directory (--model DIR, or model.base in a run's config)"), msg);
     }
 
     @Test

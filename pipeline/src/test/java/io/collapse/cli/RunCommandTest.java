@@ -248,6 +248,11 @@ class RunCommandTest {
         Cli.Result none = Cli.run("status", empty.toString());
         assertEquals(1, none.code());
         assertTrue(none.err().contains(empty + ": not a run directory (no run.json)"), none.err());
+        // A training folder (collapse train --out: run.lock and events.jsonl, no run.json) is named as one.
+        Files.writeString(run.resolve("events.jsonl"), "{\"event\":\"step\"}\n");
+        Cli.Result training = Cli.run("status", run.toString());
+        assertEquals("error: " + run + ": a training folder (collapse train --out), not a run; its steps and validations are in "
+                + run.resolve("events.jsonl") + ", and the same collapse train command continues it", training.err().strip());
     }
 
     @Test

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,17 +38,25 @@ import picocli.CommandLine.Option;
         + " --preset, also the model's family, class, size and eos ids, and a model folder's own tokenizer.")
 final class InfoCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "M", description = "Also describe a model: an HF directory or a Hub id.")
-    String model;
+    @ArgGroup(exclusive = true)
+    Described described = new Described();
 
-    @Option(names = "--preset", completionCandidates = PresetNames.class,
-            description = "Also describe a preset: ${COMPLETION-CANDIDATES}.")
-    String preset;
+    /** One model to describe, or none: picocli refuses both. */
+    static final class Described {
+        @Option(names = "--model", paramLabel = "M", description = "Also describe a model: an HF directory or a Hub id.")
+        String model;
+
+        @Option(names = "--preset", completionCandidates = PresetNames.class,
+                description = "Also describe a preset: ${COMPLETION-CANDIDATES}.")
+        String preset;
+    }
 
     @Mixin JsonStdout stdout;
 
     /** The family, class and size of {@code --model} or {@code --preset}, and the tokenizer a model folder holds. */
     private void describeModel(Map<String, Object> info) throws java.io.IOException {
+        String model = described.model;
+        String preset = described.preset;
         Path dir = model == null ? null : ModelSource.resolve(model, ModelSource.defaultCacheDir());
         LmConfig config = dir == null ? Presets.get(preset) : LmConfig.read(dir.resolve(HfModelDir.CONFIG));
         CausalLM lm = AutoModelForCausalLM.of(config);
@@ -145,7 +154,7 @@ final class InfoCommand implements Callable<Integer> {
         info.put("djl_cache_dir", Utils.getCacheDir().toString());
         info.put("engine_cache_dir", Utils.getEngineCacheDir().toString());
         info.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
-        if (model != null || preset != null) {
+        if (described.model != null || described.preset != null) {
             describeModel(info);
         }
         stdout.print(info, out -> info.forEach((k, v) -> out.printf("%-22s %s%n", k, v)));

@@ -60,6 +60,10 @@ class InfoCommandTest {
         assertEquals("LlamaForCausalLM", info("--preset", "smollm2-135m").path("model_class").asText());
         assertEquals("Gpt2LMHeadModel", info("--preset", "gpt2").path("model_class").asText());
         assertEquals("[2]", caseA.path("eos_token_ids").toString());
+        // Both: one would be described and the other ignored without a word.
+        Cli.Result both = Cli.run("info", "--model", "src/test/resources/hf-opt/case-a-preln", "--preset", "gpt2");
+        assertEquals(2, both.code());
+        assertTrue(both.err().startsWith("Error: --model=M, --preset=<preset> are mutually exclusive (specify only one)"), both.err());
     }
 
     private static JsonNode info(String... args) throws Exception {

@@ -91,7 +91,10 @@ public final class StrictJson {
         if (e instanceof JsonMappingException) {
             return e.getOriginalMessage().replaceAll("`[^`]*`", "a value");
         }
-        return "not valid JSON" + at(e) + ": " + e.getOriginalMessage();
+        // Jackson's own words, less where it names its source or a setting of its own.
+        return "not valid JSON" + at(e) + ": " + e.getOriginalMessage()
+                .replaceAll("\\[Source: [^;]*; (line: \\d+(, column: \\d+)?)\\]", "$1")
+                .replaceAll(":? enable `[^`]*` to allow", "");
     }
 
     /** What a Java type means in JSON words, never the class name. */

@@ -59,6 +59,9 @@ public final class Report {
         checkOutDir(outDir);
         Files.createDirectories(outDir);
         List<Path> files = new ArrayList<>();
+        // metrics.json first: it marks the folder as a report's, so one cut short by a kill is replaced
+        // by the next write instead of refused as a folder of the user's.
+        files.add(put(outDir.resolve(METRICS_JSON), ConfigLoader.JSON.writeValueAsBytes(json(runs, rows, aggregates, hists, warnings))));
         Map<Figure, byte[]> pngs = new IdentityHashMap<>();
         for (Figure f : figures) {
             byte[] png = f.png();
@@ -68,7 +71,6 @@ public final class Report {
         }
         files.add(put(outDir.resolve("metrics.csv"), rowsCsv(rows).getBytes(StandardCharsets.UTF_8)));
         files.add(put(outDir.resolve("metrics-by-regime.csv"), aggregatesCsv(aggregates).getBytes(StandardCharsets.UTF_8)));
-        files.add(put(outDir.resolve(METRICS_JSON), ConfigLoader.JSON.writeValueAsBytes(json(runs, rows, aggregates, hists, warnings))));
         String html = HtmlPage.render(runs, rows, aggregates, figures, pngs, warnings);
         files.add(put(outDir.resolve(RunFiles.INDEX), html.getBytes(StandardCharsets.UTF_8)));
         return new Result(outDir, runs, files, warnings);
@@ -77,6 +79,9 @@ public final class Report {
     /**
      * Refuses to write into a folder of the user's: an existing one must be empty, or an earlier
      * report (its metrics.json there, and only the names a report writes), whose files are replaced.
+     * A run's or sweep's own report/ with only a report's names is one too, without metrics.json:
+     * collapse 0.3.3 wrote that last, so a kill among the figures left such a folder, which every
+     * later start of the run refused.
      */
     public static void checkOutDir(Path outDir) throws IOException {
         if (Files.notExists(outDir)) {
@@ -87,7 +92,9 @@ public final class Report {
         }
         List<String> names = AtomicFiles.names(outDir);
         List<String> foreign = names.stream().filter(n -> !n.matches(REPORT_FILES)).toList();
-        if (!names.isEmpty() && (!foreign.isEmpty() || !names.contains(METRICS_JSON))) {
+        boolean runsOwn = outDir.getFileName().toString().equals(RunFiles.REPORT)
+                && (Files.isRegularFile(outDir.resolveSibling(RunFiles.RUN)) || Files.isRegularFile(outDir.resolveSibling(RunFiles.SWEEP)));
+        if (!names.isEmpty() && (!foreign.isEmpty() || !(names.contains(METRICS_JSON) || runsOwn))) {
             List<String> shown = foreign.isEmpty() ? names : foreign;
             throw new IOException(outDir + ": holds " + ErrorLines.names(shown) + " and is not a report folder;"
                     + " expected a new or empty folder, or a report to replace");

@@ -163,6 +163,32 @@ class ReportTest {
                 damaged.warnings().toString());
     }
 
+    /**
+     * A kill while the first report is written: metrics.json comes first, so what is left is a
+     * report's folder, replaced by the next write; a run's report/ that 0.3.3 left with figures only
+     * is replaced too, where the same names in a folder of the user's are refused.
+     */
+    @Test
+    void aReportCutShortIsReplacedByTheNextWrite() throws IOException {
+        Path run = tmp.resolve("run");
+        SyntheticRuns.run(run, "a", 0, 1);
+        Report.Result first = Report.write(List.of(run), run.resolve("report"));
+        assertEquals("metrics.json", first.files().get(0).getFileName().toString(), "the folder is marked before any figure");
+
+        Path cutShort = run.resolve("report");
+        for (Path f : first.files().subList(3, first.files().size())) {
+            Files.delete(f); // as a 0.3.3 kill left it: two figures, no metrics.json
+        }
+        Files.delete(cutShort.resolve("metrics.json"));
+        Report.write(List.of(run), cutShort);
+        assertTrue(Files.isRegularFile(cutShort.resolve("index.html")));
+
+        Path mine = Files.createDirectories(tmp.resolve("mine/report"));
+        Files.writeString(mine.resolve("ppl-histograms.png"), "mine");
+        IOException e = assertThrows(IOException.class, () -> Report.write(List.of(run), mine));
+        assertTrue(e.getMessage().startsWith(mine + ": holds ppl-histograms.png and is not a report folder"), e.getMessage());
+    }
+
     @Test
     void aRunContinuedWithAnotherMemorySettingSaysSo() throws IOException {
         Path run = tmp.resolve("run");

@@ -99,6 +99,10 @@ public record RunManifest(
      * only {@link #MEMORY_SETTINGS} may be overridden.
      */
     public static RunConfig readConfig(Path runDir, List<String> overrides) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            throw new IOException(runDir + (Files.exists(runDir) ? ": not a folder" : ": no such folder")
+                    + "; expected a run directory");
+        }
         RunManifest m = read(runDir);
         if (m == null) {
             boolean started = Files.exists(runDir.resolve(RunLock.FILE)); // a first start stopped before run.json

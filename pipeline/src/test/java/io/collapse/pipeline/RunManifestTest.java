@@ -48,6 +48,9 @@ class RunManifestTest {
         IOException stopped = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
         assertEquals(runDir + " is not a run directory (no run.json); its first start stopped before writing it: start it"
                 + " again with collapse run CONFIG --run-dir " + runDir, stopped.getMessage());
+        // A mistyped path is missing, not a folder without run.json.
+        IOException missing = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir.resolve("typo")));
+        assertEquals(runDir.resolve("typo") + ": no such folder; expected a run directory", missing.getMessage());
     }
 
     @Test

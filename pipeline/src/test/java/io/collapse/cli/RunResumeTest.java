@@ -74,6 +74,29 @@ class RunResumeTest {
         assertTrue(JSON.readTree(run.resolve("state.json").toFile()).path("finished").asBoolean());
     }
 
+    /**
+     * A kill while the run writes its first report, among the figures: the next start takes the
+     * folder for the report it is (0.3.3 refused it as a folder of the user's at every start) and the
+     * run ends with generation 1 and its report, its measures those of the uninterrupted run.
+     */
+    @Test
+    void aKillWhileTheFirstReportIsWrittenIsResumedFrom() throws Exception {
+        Path run = tmp.resolve("report-killed");
+        List<String> withReport = new ArrayList<>(ChildRuns.SMOKE);
+        withReport.remove("--no-report");
+        Process p = runs.start(run, withReport, "1,0,wrote " + run.resolve("report/ppl-histograms.png"));
+        assertEquals(ChildRuns.HALTED, runs.awaitExit(p), () -> "the run ended before the kill point: " + runs.output(p));
+        assertFalse(Files.exists(run.resolve("report/index.html")));
+
+        Process resumed = runs.start(run, List.of("resume", run.toString(), "--no-progress"));
+        assertEquals(0, resumed.waitFor(), () -> runs.output(resumed));
+        assertTrue(Files.isRegularFile(run.resolve("report/index.html")), runs.output(resumed));
+        for (String gen : List.of("gen-00", "gen-01")) {
+            assertEquals(JSON.readTree(reference.resolve(gen + "/eval.json").toFile()), JSON.readTree(run.resolve(gen + "/eval.json").toFile()),
+                    gen + "/eval.json");
+        }
+    }
+
     @Test
     void damagedFilesOfAFinishedRunAreFoundAndRedoneAlone() throws Exception {
         Path run = copyOf(reference, tmp.resolve("damaged"));

@@ -50,6 +50,9 @@ public final class AtomicFiles {
      * A failure says which file was being written (a full disk's own message names none).
      */
     public static void writeFile(Path target, FileWriter body) throws IOException {
+        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) { // the rename would fail after the whole write
+            throw new IOException("cannot write " + target + ": a folder is in its place; expected a file (move the folder away)");
+        }
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {

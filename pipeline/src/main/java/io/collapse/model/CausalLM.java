@@ -207,7 +207,7 @@ public abstract class CausalLM extends HfBlock {
      * @throws IllegalArgumentException naming the missing, unexpected or mis-shaped tensors
      */
     public void loadStateDict(Map<String, HostTensor> stateDict, NDManager manager, DataType dtype) {
-        checkDtype(dtype);
+        checkDtype(dtype, "model dtype");
         Map<String, HostTensor> byKey = checkStateDict(stateDict);
         Map<String, Parameter> params = StateDict.parameters(this);
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -275,7 +275,7 @@ public abstract class CausalLM extends HfBlock {
      * order, so a seed gives the same weights on every run and device (not the numbers torch would draw).
      */
     public void initWeights(long seed, NDManager manager, DataType dtype) {
-        checkDtype(dtype);
+        checkDtype(dtype, "model dtype");
         SplittableRandom rng = new SplittableRandom(seed);
         double std = config().initializerRange();
         Map<String, Parameter> params = StateDict.parameters(this);
@@ -364,7 +364,10 @@ public abstract class CausalLM extends HfBlock {
         return switch (name) {
             case "float32" -> DataType.FLOAT32;
             case "float16" -> DataType.FLOAT16;
-            case "bfloat16" -> DataType.BFLOAT16;
+            case "bfloat16" -> {
+                checkDtype(DataType.BFLOAT16, field); // before a model is read, whose file would be blamed
+                yield DataType.BFLOAT16;
+            }
             default -> throw new IllegalArgumentException(field + ": expected float32, float16 or bfloat16, got '" + name + "'");
         };
     }
@@ -372,15 +375,16 @@ public abstract class CausalLM extends HfBlock {
     /**
      * float32, float16, or bfloat16 where the loaded JNI maps it: DJL 0.36's own aborts the JVM
      * converting an array to bfloat16 on any device, the one {@code collapse native build} makes does
-     * not (checkpoints stored as BF16 load into float32 with either).
+     * not (checkpoints stored as BF16 load into float32 with either). The refusal names {@code what}
+     * asked for the dtype.
      */
-    private static void checkDtype(DataType dtype) {
+    private static void checkDtype(DataType dtype, String what) {
         if (dtype == DataType.BFLOAT16 && !JniRecord.bfloat16()) {
-            throw new IllegalArgumentException("model dtype bfloat16 needs the JNI that `collapse native build` makes (DJL"
+            throw new IllegalArgumentException(what + " bfloat16 needs the JNI that `collapse native build` makes (DJL"
                     + " 0.36's own has no bfloat16 and aborts the JVM converting to it); expected float32 or float16");
         }
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
-            throw new IllegalArgumentException("model dtype " + dtype + " is not supported; expected float32, float16"
+            throw new IllegalArgumentException(what + " " + dtype + " is not supported; expected float32, float16"
                     + " or bfloat16");
         }
     }

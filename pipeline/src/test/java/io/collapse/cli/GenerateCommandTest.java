@@ -16,6 +16,7 @@ import io.collapse.model.MemoryBudget;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.HostTensor;
+import io.collapse.nativelib.JniRecord;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,6 +131,11 @@ class GenerateCommandTest {
         run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "x", "--dtype", "int8");
         assertEquals(1, run.code());
         assertTrue(run.err().contains("--dtype: expected float32, float16 or bfloat16, got 'int8'"), run.err());
+        if (!JniRecord.bfloat16()) { // the option is named, not the float32 file the model came from
+            run = Cli.run("generate", "--model", CASE_B.toString(), "--prompt", "x", "--dtype", "bfloat16");
+            assertEquals(1, run.code());
+            assertTrue(run.err().startsWith("error: --dtype bfloat16 needs the JNI that `collapse native build` makes"), run.err());
+        }
     }
 
     /** Issue 15: the kernel killed the JVM at 21.9 GB; now one line at start, with the estimate and the limit. */

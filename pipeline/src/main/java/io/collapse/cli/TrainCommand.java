@@ -159,6 +159,7 @@ final class TrainCommand implements Callable<Integer> {
         doc.put("valid_blocks", valid.numBlocks());
         doc.put("config", config);
         doc.put("steps", result.steps());
+        doc.put("steps_this_start", result.stepLosses().size()); // 0: the folder had finished
         doc.put("best_valid_loss", result.bestValidLoss());
         doc.put("best_valid_ppl", Math.exp(result.bestValidLoss()));
         doc.put("best_epoch", result.bestEpoch());
@@ -167,8 +168,10 @@ final class TrainCommand implements Callable<Integer> {
         doc.put("last_dir", result.lastDir().toString());
         doc.put("seconds", Math.round(seconds * 10) / 10.0);
         stdout.print(json, doc, w -> {
-            w.printf("trained %s on %s: %d train / %d valid blocks of %d tokens, %d steps in %.1f s%n",
-                    model, dataset, train.numBlocks(), valid.numBlocks(), train.blockSize(), result.steps(), seconds);
+            int ran = result.stepLosses().size();
+            w.printf("%s %s on %s: %d train / %d valid blocks of %d tokens, %d steps (%s) in %.1f s%n",
+                    ran == 0 ? "already trained" : "trained", model, dataset, train.numBlocks(), valid.numBlocks(),
+                    train.blockSize(), result.steps(), ran == result.steps() ? "all this start" : ran + " this start", seconds);
             w.printf("best validation loss %.4f (perplexity %.2f) at epoch %d, step %d%n", result.bestValidLoss(),
                     Math.exp(result.bestValidLoss()), result.bestEpoch(), result.bestStep());
             w.printf("best model: %s%nlast model: %s%nevents: %s%n", result.bestDir(), result.lastDir(),

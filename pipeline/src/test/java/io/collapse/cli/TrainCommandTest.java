@@ -127,9 +127,13 @@ class TrainCommandTest {
                 .filter(l -> l.contains("\"event\":\"step\"")).count();
         assertEquals(doc.path("steps").asLong(), stepEvents);
 
+        assertEquals(2 * 3, doc.path("steps_this_start").asLong());
         Cli.Result again = Cli.run(args); // finished: resumes to the same result without training
         assertEquals(0, again.code(), again.err());
         assertEquals(best, JSON.readTree(again.out()).path("best_valid_loss").asDouble());
+        assertEquals(0, JSON.readTree(again.out()).path("steps_this_start").asLong());
+        String text = Cli.run(java.util.Arrays.copyOf(args, args.length - 1)).out(); // without --json: says so, not "trained … 6 steps" again
+        assertTrue(text.startsWith("already trained " + model + " on ") && text.contains(", 6 steps (0 this start) in "), text);
 
         // Each start that trains records its platform: not the finished one above, nor a refused one.
         assertEquals(1, platformEvents(out));

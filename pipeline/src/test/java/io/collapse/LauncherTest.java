@@ -32,8 +32,7 @@ class LauncherTest {
         Path source = write(repo.resolve("pipeline/src/main/java/A.java"));
         Path bundled = write(repo.resolve("configs/smoke.json"));
         write(repo.resolve("pom.xml"));
-        write(repo.resolve("pipeline/pom.xml"));
-        write(repo.resolve("pipeline/target/classes/configs/smoke.json"));
+        Files.writeString(write(repo.resolve("pipeline/pom.xml")), "<includes>\n  <include>smoke.json</include>\n</includes>\n");
         try (Stream<Path> all = Files.walk(repo)) { // folders too: find lists a folder whose entries changed
             for (Path p : all.toList()) {
                 Files.setLastModifiedTime(p, FileTime.from(Instant.now().minusSeconds(3600)));

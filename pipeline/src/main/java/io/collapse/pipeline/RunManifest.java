@@ -235,7 +235,12 @@ public record RunManifest(
 
     /** The stored config read back through the record, so fields added since the run began compare at their defaults. */
     private static JsonNode storedConfig(RunManifest m, String source) throws IOException {
-        return configTree(ConfigLoader.fromTree(m.config().deepCopy(), RunConfig.class, List.of(), source));
+        return resolvedConfig(m.config(), source);
+    }
+
+    /** A run.json's config (read from {@code source}) as this version's record writes it: every field, at its default where absent. */
+    public static JsonNode resolvedConfig(JsonNode config, String source) throws IOException {
+        return configTree(ConfigLoader.fromTree(config.deepCopy(), RunConfig.class, List.of(), source));
     }
 
     /**

@@ -1,6 +1,10 @@
 package io.collapse.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.collapse.io.ErrorLines;
+import io.collapse.pipeline.RunManifest;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -10,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Which runs the report pools over seeds: a regime is the runs of one config name whose settings
@@ -23,19 +28,29 @@ final class Regimes {
      * Settings that differ between the seeds of one regime, or that leave its measures alone: the
      * seeds, the memory settings (the same measures by design), placement, logging and shard size.
      */
-    static final Set<String> NOT_SETTINGS = Set.of("name", "description", "experiment.seed", "train.seed", "generation.seed",
-            "train.micro_batch", "experiment.corpus_batch", "experiment.corpus_shard_blocks", "train.log_every_steps",
-            "device.device", "device.fallback_to_cpu", "device.devices");
+    static final Set<String> NOT_SETTINGS = Stream.concat(RunManifest.MEMORY_SETTINGS.stream(), Stream.of("name", "description",
+            "experiment.seed", "train.seed", "generation.seed", "experiment.corpus_shard_blocks", "train.log_every_steps",
+            "device.device", "device.fallback_to_cpu", "device.devices")).collect(Collectors.toUnmodifiableSet());
 
     private Regimes() {}
 
     /**
-     * A run's settings from its run.json {@code config}: each leaf's dotted path and JSON text, but
-     * {@link #NOT_SETTINGS}; an empty map where the config is missing.
+     * A run's settings from its run.json {@code config}, read as this version's record has them (a
+     * field added since is at its default, as a run made before it ran): each leaf's dotted path and
+     * JSON text, but {@link #NOT_SETTINGS}. Empty where the config is missing or no longer reads, with
+     * a warning for the latter.
      */
-    static Map<String, String> settings(JsonNode config) {
+    static Map<String, String> settings(JsonNode config, Path file, List<String> warnings) {
         Map<String, String> out = new TreeMap<>();
-        flatten("", config, out);
+        if (config.isMissingNode() || config.isEmpty()) {
+            return out;
+        }
+        try {
+            flatten("", RunManifest.resolvedConfig(config, file.toString()), out);
+        } catch (IOException | RuntimeException e) {
+            warnings.add(file + ": its config does not read (" + ErrorLines.oneLine(e) + "); the run is pooled by its name alone");
+            return out;
+        }
         NOT_SETTINGS.forEach(out::remove);
         return out;
     }
@@ -63,19 +78,20 @@ final class Regimes {
             if (differ.isEmpty()) {
                 return;
             }
-            Set<String> labels = new TreeSet<>();
-            for (RunData r : group) {
-                if (!r.settings().isEmpty()) {
-                    String l = regime + " (" + differ.stream().map(k -> k + "=" + r.settings().getOrDefault(k, "unset"))
-                            .collect(Collectors.joining(", ")) + ")";
-                    label.put(r, l);
-                    labels.add(l);
-                }
-            }
+            group.forEach(r -> label.put(r, label(regime, differ, r)));
             warnings.add("runs of config " + regime + " differ in " + String.join(", ", differ) + ": reported as "
-                    + labels.size() + " regimes, not pooled over seeds");
+                    + group.stream().map(label::get).distinct().count() + " regimes, not pooled over seeds");
         });
-        return runs.stream().map(r -> label.containsKey(r) ? r.inRegime(label.get(r)) : r).toList();
+        return runs.stream().map(r -> r.inRegime(label.getOrDefault(r, r.regime()))).toList();
+    }
+
+    /** {@code regime (train.epochs=1)}: the settings in which its runs differ; the name alone for a run without settings. */
+    private static String label(String regime, Set<String> differ, RunData run) {
+        if (run.settings().isEmpty()) {
+            return regime;
+        }
+        return regime + " (" + differ.stream().map(k -> k + "=" + run.settings().getOrDefault(k, "unset"))
+                .collect(Collectors.joining(", ")) + ")";
     }
 
     /** The settings whose values are not the same in every run of {@code group}. */

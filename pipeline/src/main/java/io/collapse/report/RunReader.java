@@ -51,7 +51,7 @@ public final class RunReader {
             JsonNode run = readObject(dir.resolve(RunFiles.RUN));
             name = run.path("name").asText(name);
             regime = run.path("regime").path("name").asText(regime);
-            settings = Regimes.settings(run.path("config"));
+            settings = Regimes.settings(run.path("config"), dir.resolve(RunFiles.RUN), warnings);
             seed = run.path("seed").canConvertToInt() ? run.path("seed").asInt() : null;
             for (JsonNode c : run.path("changes")) { // RunManifest.Change: a memory setting changed on a resume
                 warnings.add(dir + ": continued with " + c.path("setting").asText() + " " + c.path("from") + " -> "

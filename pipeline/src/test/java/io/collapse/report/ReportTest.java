@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.collapse.config.ConfigLoader;
+import io.collapse.config.RunConfig;
 import java.awt.image.BufferedImage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -212,12 +214,17 @@ class ReportTest {
             Path run = sweep.resolve("a-seed" + seed);
             SyntheticRuns.run(run, "a", seed, 1);
             // Seeds 0 and 1 as swept with --set train.epochs=1; seed 2 added later without it. The
-            // seeds, micro-batch and device differ too, and split nothing.
+            // seeds, micro-batch and device differ too, and split nothing; nor does a field one run's
+            // run.json lacks (read at its default).
             ObjectNode json = (ObjectNode) new ObjectMapper().readTree(run.resolve("run.json").toFile());
-            ObjectNode config = json.putObject("config");
-            config.putObject("train").put("epochs", seed < 2 ? 1 : 2).put("seed", seed).put("micro_batch", 8 << seed);
-            config.putObject("experiment").put("seed", seed);
-            config.putObject("device").put("device", seed == 0 ? "cpu" : "gpu");
+            RunConfig config = RunConfig.load("smoke", List.of("train.epochs=" + (seed < 2 ? 1 : 2), "train.seed=" + seed,
+                    "train.batch_size=32", "train.micro_batch=" + (8 << seed), "experiment.seed=" + seed,
+                    "device.device=" + (seed == 0 ? "cpu" : "gpu")));
+            ObjectNode tree = ConfigLoader.JSON.valueToTree(config);
+            if (seed == 1) {
+                ((ObjectNode) tree.get("train")).remove("loss_scale_growth_interval"); // as a version before the field wrote it
+            }
+            json.set("config", tree);
             new ObjectMapper().writeValue(run.resolve("run.json").toFile(), json);
         }
         Report.Result r = Report.write(List.of(sweep.resolve("a-seed0"), sweep.resolve("a-seed1"), sweep.resolve("a-seed2")),

@@ -81,10 +81,10 @@ public final class StatusCommand implements Callable<Integer> {
             Map<String, Object> f = s.failure();
             out.printf("failed     %s, %s%n", f.get("time"), failure(f));
         }
-        out.printf("%n%-4s %10s %12s %15s %24s  %s%n", "gen", "test_loss", "corpus_ppl", "mean_batch_ppl",
+        out.printf("%n%-4s %10s %12s %15s %26s  %s%n", "gen", "test_loss", "corpus_ppl", "mean_batch_ppl",
                 "corpus mean ppl by gen 0", "corpus sha256");
         for (Map<String, Object> g : s.metrics()) {
-            out.printf("%-4s %10s %12s %15s %24s  %s%n", g.get("generation"), num(g.get("test_loss")),
+            out.printf("%-4s %10s %12s %15s %26s  %s%n", g.get("generation"), num(g.get("test_loss")),
                     num(g.get("test_corpus_ppl")), num(g.get("test_mean_batch_ppl")),
                     num(g.get("corpus_mean_ppl_by_gen0")), g.getOrDefault("corpus_sha256", "-"));
         }

@@ -35,9 +35,6 @@ import java.util.stream.Stream;
  */
 public record RunPlatform(List<String> devices, String hardware, String libtorch, int threads, String collapse) {
 
-    /** What a platform record without a collapse version (the field came in 0.3.4) was made by. */
-    static final String UNRECORDED_VERSION = "0.3.3 or earlier";
-
     /**
      * A start's record: the warning on {@code log} where the last start recorded in {@code events}
      * (a run's or a training folder's events.jsonl) ran on another platform, then this platform's
@@ -98,7 +95,7 @@ public record RunPlatform(List<String> devices, String hardware, String libtorch
         List<String> devices = new ArrayList<>();
         e.path("devices").forEach(d -> devices.add(d.asText()));
         return new RunPlatform(devices, e.path("hardware").asText(), e.path("libtorch").asText(), e.path("threads").asInt(),
-                e.path("collapse").asText(UNRECORDED_VERSION));
+                e.path("collapse").asText(null)); // recorded from 0.3.4 on
     }
 
     Map<String, Object> fields() {
@@ -106,19 +103,35 @@ public record RunPlatform(List<String> devices, String hardware, String libtorch
                 "collapse", collapse);
     }
 
-    /** A one-line warning when {@code before} (null: a new run) is another platform, else null. */
+    /** A one-line warning naming what changed when {@code before} (null: a new run) is another platform, else null. */
     String warningSince(RunPlatform before) {
         if (before == null || before.equals(this)) {
             return null;
         }
-        return "warning: the last start here ran on " + before + "; this one runs on " + this + ", so from here on the"
-                + " results may differ from those of a start that never moved (last bits; dropout's draws too where the"
-                + " attention changed)";
+        List<String> changed = new ArrayList<>();
+        changed(changed, "devices", String.join(", ", before.devices), String.join(", ", devices));
+        changed(changed, "hardware", before.hardware, hardware);
+        changed(changed, "libtorch", before.libtorch, libtorch);
+        changed(changed, "threads", Integer.toString(before.threads), Integer.toString(threads));
+        changed(changed, "collapse", version(before.collapse), version(collapse));
+        return "warning: since the last start here, " + String.join("; ", changed) + "; from here on the results may differ"
+                + " in their last bits from an uninterrupted run's (in dropout's draws too where the attention changed)";
+    }
+
+    private static void changed(List<String> out, String what, String from, String to) {
+        if (!from.equals(to)) {
+            out.add(what + " " + from + " -> " + to);
+        }
+    }
+
+    /** A recorded version, or what the record's absence means. */
+    private static String version(String collapse) {
+        return collapse == null ? "0.3.3 or earlier" : collapse;
     }
 
     @Override
     public String toString() {
         return String.join(", ", devices) + " (" + hardware + ") with libtorch " + libtorch + " and " + threads + " threads, collapse "
-                + collapse;
+                + version(collapse);
     }
 }

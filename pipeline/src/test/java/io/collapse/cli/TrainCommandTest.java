@@ -146,8 +146,8 @@ class TrainCommandTest {
                 + "\"hardware\":\"compute capability 90, CUDA 13.0\",\"libtorch\":\"2.11.0\",\"threads\":16}\n");
         Cli.Result elsewhere = Cli.run(with(args, "--out", moved.toString()));
         assertEquals(0, elsewhere.code(), elsewhere.err());
-        assertTrue(elsewhere.err().contains("warning: the last start here ran on gpu(0) (compute capability 90, CUDA 13.0) with"
-                + " libtorch 2.11.0 and 16 threads, collapse 0.3.3 or earlier; this one runs on cpu()"), elsewhere.err());
+        assertTrue(elsewhere.err().contains("warning: since the last start here, devices gpu(0) -> cpu(); hardware compute capability"
+                + " 90, CUDA 13.0 -> "), elsewhere.err());
         assertEquals(2, platformEvents(moved));
 
         // One process at a time trains into a folder: a second is refused at once, naming the first.

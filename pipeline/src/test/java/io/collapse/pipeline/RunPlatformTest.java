@@ -40,8 +40,10 @@ class RunPlatformTest {
         Experiment.run(cfg, List.of(), runDir, Experiment.Bars.NONE, new PrintWriter(log, true), Experiment.Listener.NONE);
 
         RunPlatform here = RunPlatform.current(List.of(Device.cpu()));
-        assertTrue(log.toString().contains("warning: the last start here ran on gpu(0) (compute capability 90, CUDA 13.0) with"
-                + " libtorch 2.11.0 and 16 threads, collapse 0.3.3 or earlier; this one runs on " + here), log.toString());
+        assertTrue(log.toString().contains("warning: since the last start here, devices gpu(0) -> cpu(); hardware compute capability"
+                + " 90, CUDA 13.0 -> " + here.hardware() + "; libtorch 2.11.0 -> " + here.libtorch() + "; threads 16 -> "
+                + here.threads() + "; collapse 0.3.3 or earlier -> " + RunManifest.VERSION + "; from here on the results may"
+                + " differ in their last bits from an uninterrupted run's"), log.toString());
         assertTrue(here.toString().endsWith(" threads, collapse " + RunManifest.VERSION), here.toString());
         Path events = runDir.resolve(RunFiles.EVENTS);
         assertEquals(here, RunPlatform.lastRecorded(events));
@@ -55,14 +57,14 @@ class RunPlatformTest {
         assertNull(a.warningSince(null));
         assertNull(a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16, "0.3.4")));
         String threads = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 4, "0.3.4"));
-        assertTrue(threads.contains("4 threads") && threads.contains("16 threads"), threads);
+        assertTrue(threads.startsWith("warning: since the last start here, threads 4 -> 16; from here on"), threads);
         String card = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 80, CUDA 13.0", "2.11.0", 16, "0.3.4"));
-        assertTrue(card.contains("ran on gpu(0) (compute capability 80"), "an A100 node, then an H100 one: " + card);
-        String upgraded = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16,
-                "0.3.3 or earlier"));
-        assertTrue(upgraded.contains("16 threads, collapse 0.3.3 or earlier; this one runs on gpu(0)")
-                && upgraded.endsWith("threads, collapse 0.3.4, so from here on the results may differ from those of a start"
-                        + " that never moved (last bits; dropout's draws too where the attention changed)"), upgraded);
+        assertTrue(card.startsWith("warning: since the last start here, hardware compute capability 80, CUDA 13.0 -> compute"
+                + " capability 90, CUDA 13.0; from"), "an A100 node, then an H100 one: " + card);
+        // Only the version: said alone, not as two whole platforms.
+        String upgraded = a.warningSince(new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 13.0", "2.11.0", 16, null));
+        assertEquals("warning: since the last start here, collapse 0.3.3 or earlier -> 0.3.4; from here on the results may differ"
+                + " in their last bits from an uninterrupted run's (in dropout's draws too where the attention changed)", upgraded);
     }
 
     @Test
@@ -72,7 +74,7 @@ class RunPlatformTest {
         RunPlatform plain = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130", "2.11.0", 16, "0.3.4");
         RunPlatform tf32 = new RunPlatform(List.of("gpu(0)"), "compute capability 90, CUDA 130" + RunPlatform.tf32(true),
                 "2.11.0", 16, "0.3.4");
-        assertTrue(tf32.warningSince(plain).contains("this one runs on gpu(0) (compute capability 90, CUDA 130, TF32"),
-                tf32.warningSince(plain));
+        assertTrue(tf32.warningSince(plain).contains("hardware compute capability 90, CUDA 130 -> compute capability 90, CUDA 130,"
+                + " TF32"), tf32.warningSince(plain));
     }
 }

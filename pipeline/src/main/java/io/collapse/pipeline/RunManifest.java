@@ -105,6 +105,7 @@ public record RunManifest(
         }
         RunManifest m = read(runDir);
         if (m == null) {
+            RunFiles.refuseTrainingFolder(runDir);
             boolean started = Files.exists(runDir.resolve(RunLock.FILE)); // a first start stopped before run.json
             throw new IOException(runDir + " is not a run directory (no " + RunFiles.RUN + ")" + (started
                     ? "; its first start stopped before writing it: start it again with collapse run CONFIG --run-dir " + runDir

@@ -190,10 +190,7 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
                 return found;
             }
         }
-        if (Files.exists(p.resolve(RunFiles.EVENTS), LinkOption.NOFOLLOW_LINKS)) { // a run writes it after run.json
-            throw new IOException(p + ": a training folder (collapse train --out), not a run; its steps and validations"
-                    + " are in " + p.resolve(RunFiles.EVENTS) + ", and the same collapse train command continues it");
-        }
+        RunFiles.refuseTrainingFolder(p);
         if (starting && Files.exists(p.resolve(RunLock.FILE), LinkOption.NOFOLLOW_LINKS)) {
             return List.of(p); // a run whose first start has not written run.json yet (or was stopped before it)
         }

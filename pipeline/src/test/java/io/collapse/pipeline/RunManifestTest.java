@@ -48,6 +48,15 @@ class RunManifestTest {
         IOException stopped = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
         assertEquals(runDir + " is not a run directory (no run.json); its first start stopped before writing it: start it"
                 + " again with collapse run CONFIG --run-dir " + runDir, stopped.getMessage());
+        // A training folder (collapse train --out) is named as one, not told to start as a run.
+        Files.writeString(runDir.resolve("events.jsonl"), "{\"event\":\"step\"}\n");
+        IOException training = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
+        assertTrue(training.getMessage().startsWith(runDir + ": a training folder (collapse train --out), not a run"),
+                training.getMessage());
+        // A run that lost its run.json (its generations remain) is not taken for one.
+        Files.createDirectories(runDir.resolve("gen-00"));
+        IOException lost = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir));
+        assertTrue(lost.getMessage().startsWith(runDir + " is not a run directory (no run.json)"), lost.getMessage());
         // A mistyped path is missing, not a folder without run.json.
         IOException missing = assertThrows(IOException.class, () -> RunManifest.readConfig(runDir.resolve("typo")));
         assertEquals(runDir.resolve("typo") + ": no such folder; expected a run directory", missing.getMessage());

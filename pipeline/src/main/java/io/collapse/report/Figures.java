@@ -18,6 +18,14 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** Builds the report's figures from the runs and their metric table. */
 final class Figures {
 
+    /** The figures' file names (each written as .png and .svg), which a report folder may hold. */
+    static final String OVERLAID = "ppl-histograms";
+    static final String MULTIPLES = "ppl-histograms-multiples";
+    static final String TEST_PERPLEXITY = "test-perplexity";
+    static final String COLLAPSE_MEASURES = "collapse-measures";
+    static final List<String> NAMES = List.of(OVERLAID, MULTIPLES, TEST_PERPLEXITY, COLLAPSE_MEASURES);
+
+
     private static final Color REAL_COLOR = Color.BLACK;
     private static final Color REF_COLOR = new Color(120, 120, 120);
     /** Early generations blue, late ones red (a perceptually even-ish ramp through purple). */
@@ -95,7 +103,7 @@ final class Figures {
             });
             panels.add(chart);
         }
-        return new Figure("ppl-histograms", "Per-sequence perplexity of each generation's data, overlaid",
+        return new Figure(OVERLAID, "Per-sequence perplexity of each generation's data, overlaid",
                 "Density of per-sequence perplexity (scored by the generation-0 model) of the corpus each generation wrote,"
                         + " pooled over seeds; x axis logarithmic (bins of 0.05 in log10 ppl). Dashed black: the real"
                         + " training data (gen-00/real-ppl.f32). Blue → red: generation 0 → last.",
@@ -145,7 +153,7 @@ final class Figures {
                 inRow++;
             }
         }
-        return new Figure("ppl-histograms-multiples", "Per-sequence perplexity, one panel per generation",
+        return new Figure(MULTIPLES, "Per-sequence perplexity, one panel per generation",
                 "One panel per regime (rows) and data set (real data, then generation 0, 1, …), same axes everywhere."
                         + " Grey line: the regime's generation-0 corpus, for reference.",
                 columns, 260, 200, panels);
@@ -155,7 +163,7 @@ final class Figures {
         List<XYChart> panels = curvePanels(aggregates, List.of("test_corpus_ppl", "test_mean_batch_ppl"),
                 key -> key.equals("test_corpus_ppl") ? "corpus ppl = exp(mean token NLL)" : "mean batch ppl (released code)",
                 "test perplexity");
-        return panels.isEmpty() ? null : new Figure("test-perplexity", "Test perplexity per generation",
+        return panels.isEmpty() ? null : new Figure(TEST_PERPLEXITY, "Test perplexity per generation",
                 "wikitext-2 test perplexity of each generation's model, both definitions; mean over seeds, error bars ±1 std"
                         + " (sample std; none with one seed). Tables give min and max.",
                 2, 560, 400, panels);
@@ -164,7 +172,7 @@ final class Figures {
     private static Figure collapseMeasures(List<MetricTable.Aggregate> aggregates) {
         List<XYChart> panels = curvePanels(aggregates, List.of(MEASURES),
                 key -> MetricTable.COLUMNS.get(MetricTable.index(key)).title(), null);
-        return panels.isEmpty() ? null : new Figure("collapse-measures", "Collapse measures per generation",
+        return panels.isEmpty() ? null : new Figure(COLLAPSE_MEASURES, "Collapse measures per generation",
                 "Each generation's corpus against the same run's generation-0 corpus (percentile shares, W1, KL) and its"
                         + " token statistics; mean over seeds per regime, error bars ±1 std. Definitions below.",
                 4, 340, 280, panels);

@@ -12,10 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -79,7 +81,7 @@ public final class Report {
     /**
      * Refuses to write into a folder of the user's: an existing one must be empty, or an earlier
      * report (its metrics.json there, and only the names a report writes), whose files are replaced.
-     * A run's or sweep's own report/ with only a report's names is one too, without metrics.json:
+     * A run's or sweep's own report/ holding only the names this version writes is one too, without metrics.json:
      * collapse 0.3.3 wrote that last, so a kill among the figures left such a folder, which every
      * later start of the run refused.
      */
@@ -92,13 +94,21 @@ public final class Report {
         }
         List<String> names = AtomicFiles.names(outDir);
         List<String> foreign = names.stream().filter(n -> !n.matches(REPORT_FILES)).toList();
-        boolean runsOwn = outDir.getFileName().toString().equals(RunFiles.REPORT)
-                && (Files.isRegularFile(outDir.resolveSibling(RunFiles.RUN)) || Files.isRegularFile(outDir.resolveSibling(RunFiles.SWEEP)));
-        if (!names.isEmpty() && (!foreign.isEmpty() || !(names.contains(METRICS_JSON) || runsOwn))) {
+        if (!names.isEmpty() && (!foreign.isEmpty() || !(names.contains(METRICS_JSON) || cutShort(outDir, names)))) {
             List<String> shown = foreign.isEmpty() ? names : foreign;
             throw new IOException(outDir + ": holds " + ErrorLines.names(shown) + " and is not a report folder;"
                     + " expected a new or empty folder, or a report to replace");
         }
+    }
+
+    /** A run's or sweep's own report/ holding only names this version writes: a first write a kill cut short. */
+    private static boolean cutShort(Path outDir, List<String> names) {
+        Set<String> written = new HashSet<>(List.of("metrics.csv", "metrics-by-regime.csv", RunFiles.INDEX));
+        Figures.NAMES.forEach(f -> written.addAll(List.of(f + ".png", f + ".svg")));
+        Path parent = outDir.toAbsolutePath().getParent();
+        return RunFiles.REPORT.equals(String.valueOf(outDir.getFileName())) && parent != null
+                && (Files.isRegularFile(parent.resolve(RunFiles.RUN)) || Files.isRegularFile(parent.resolve(RunFiles.SWEEP)))
+                && names.stream().allMatch(n -> written.contains(n) || n.matches("\\..+\\.tmp"));
     }
 
     private static Path put(Path file, byte[] bytes) throws IOException {

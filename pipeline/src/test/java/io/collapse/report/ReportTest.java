@@ -189,6 +189,15 @@ class ReportTest {
         Files.writeString(mine.resolve("ppl-histograms.png"), "mine");
         IOException e = assertThrows(IOException.class, () -> Report.write(List.of(run), mine));
         assertTrue(e.getMessage().startsWith(mine + ": holds ppl-histograms.png and is not a report folder"), e.getMessage());
+        // Nor is a figure of the user's in a run's report/ taken for one of ours.
+        Path other = tmp.resolve("other");
+        SyntheticRuns.run(other, "a", 1, 1);
+        Files.writeString(Files.createDirectories(other.resolve("report")).resolve("my-plot.png"), "mine");
+        assertThrows(IOException.class, () -> Report.write(List.of(other), other.resolve("report")));
+        assertEquals("mine", Files.readString(other.resolve("report/my-plot.png")));
+        // The root is a folder of the user's too, refused in one line.
+        IOException root = assertThrows(IOException.class, () -> Report.checkOutDir(Path.of("/")));
+        assertTrue(root.getMessage().startsWith("/: holds "), root.getMessage());
     }
 
     @Test

@@ -94,7 +94,8 @@ public final class StrictJson {
         // Jackson's own words, less where it names its source or a setting of its own.
         return "not valid JSON" + at(e) + ": " + e.getOriginalMessage()
                 .replaceAll("\\[Source: [^;]*; (line: \\d+(, column: \\d+)?)\\]", "$1")
-                .replaceAll(":? enable `[^`]*` to allow", "");
+                .replaceAll(":? enable `[^`]*` to allow", "")
+                .replaceAll(" \\(not recognized as one since Feature '[A-Z_]+' not enabled for parser\\)", "");
     }
 
     /** What a Java type means in JSON words, never the class name. */

@@ -82,7 +82,10 @@ public final class RawWikitextDownload {
             try {
                 zip = hub.downloadDatasetFile(d.hubDataset(), REVISION, d.hubFile(), staging)
                         .orElseThrow(() -> new DataException("download of " + url + " failed: HTTP 404"));
-            } catch (IOException e) { // unreachable, or the transfer broke off
+            } catch (IOException e) {
+                if (!HubDownloader.unreachable(e)) {
+                    throw e;
+                }
                 throw new IOException(e.getMessage() + "; without a network, put " + split.name() + " (git blob "
                         + split.gitBlob() + ") at " + local + ", or use the bundled wikitext-2-v1", e);
             }

@@ -277,6 +277,20 @@ public final class HubDownloader {
         }
     }
 
+    /**
+     * Whether a download failed because the Hub did not answer at all (no connection, no name, no
+     * answer in time), as without a network, rather than answering no or breaking off.
+     */
+    public static boolean unreachable(IOException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+                    || c instanceof java.nio.channels.UnresolvedAddressException || c instanceof java.net.http.HttpTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String envOr(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;

@@ -37,13 +37,14 @@ public final class Linear extends HfBlock {
      * input through {@code addmm} on its (B·T, in) view, the bias joined to the matmul (as GPT-2's
      * Conv1D does itself), where torch's C++ frontend, which DJL calls, would matmul and then add.
      * The two round differently once {@code in} spans several of the GEMM's blocks, and the separate
-     * add is one more pass over the activations. Every caller's input is contiguous, as HF's are, so
-     * the view costs no copy.
+     * add is one more pass over the activations. torch takes addmm only for a contiguous input; every
+     * caller's is (a layer norm's, an activation's, merged heads' output), as HF's are, so the view
+     * costs no copy. A non-contiguous one would be copied here, where torch adds after the matmul.
      *
-     * @param x (B, T, in), or any other rank (then torch's linear as it is)
+     * @param x (B, T, in); another rank goes through torch's linear as it is, as F.linear's does
      * @param w (out, in)
      * @param b (out)
-     * @return (B, T, out)
+     * @return (B, T, out), or (..., out) for another rank
      */
     static NDArray affine(NDArray x, NDArray w, NDArray b) {
         Shape s = x.getShape();

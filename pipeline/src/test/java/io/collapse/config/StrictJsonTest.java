@@ -74,7 +74,8 @@ class StrictJsonTest {
                 {"{", "not json {", "not valid JSON at line 1"},
                 // Where Jackson would name its source and its own settings.
                 {"32}", "[32", "Unexpected end-of-input: expected close marker for Array (start marker at line: 1, column: "},
-                {"64,", "NaN,", "Non-standard token 'NaN'"}}) {
+                {"64,", "NaN,", "Non-standard token 'NaN'"},
+                {"{", "{ // a comment\n", "Unexpected character ('/' (code 47)): maybe a (non-standard) comment?"}}) {
             Files.writeString(file, valid.replace(c[0], c[1]));
             IOException e = assertThrows(IOException.class, () -> LmConfig.read(file));
             assertOneLineNamingTheFile(e, file);

@@ -66,9 +66,10 @@ public final class ModelSource {
         String revision = at < 0 ? "main" : modelArg.substring(at + 1);
         try {
             return downloadModel(hub, repoId, revision, cacheDir);
-        } catch (IllegalArgumentException | IOException e) {
-            // Offline, the refusal has said what to do; online, the Hub was unreachable or has no such model.
-            String instead = hub.isOffline() ? "" : "; without the Hub, give a local HF model directory" + LOCAL_MODEL;
+        } catch (IllegalArgumentException e) {
+            throw new IOException("'" + modelArg + "' is not a local directory; as a Hub id: " + e.getMessage(), e);
+        } catch (IOException e) {
+            String instead = HubDownloader.unreachable(e) ? "; without the Hub, give a local HF model directory" + LOCAL_MODEL : "";
             throw new IOException("'" + modelArg + "' is not a local directory; as a Hub id: " + e.getMessage() + instead, e);
         }
     }

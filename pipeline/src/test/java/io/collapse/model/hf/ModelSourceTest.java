@@ -161,6 +161,10 @@ class ModelSourceTest {
         String msg = e.getMessage();
         assertTrue(msg.startsWith("'facebook/opt-125m' is not a local directory; as a Hub id: ") && msg.contains("connection failed")
                 && msg.endsWith("; without the Hub, give a local HF model directory (--model DIR, or model.base in a run's config)"), msg);
+        // A Hub that answers, but has no such model, is not a missing network.
+        server.files.clear();
+        IOException missing = assertThrows(IOException.class, () -> ModelSource.resolve(REPO, cache, server.hub().setAttempts(1)));
+        assertFalse(missing.getMessage().contains("without the Hub"), missing.getMessage());
     }
 
     @Test

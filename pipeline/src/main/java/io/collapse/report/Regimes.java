@@ -37,7 +37,7 @@ final class Regimes {
     /**
      * A run's settings from its run.json {@code config}, read as this version's record has them (a
      * field added since is at its default, as a run made before it ran): each leaf's dotted path and
-     * JSON text, but {@link #NOT_SETTINGS}. Empty where the config is missing or no longer reads, with
+     * value (JSON text but for strings), but {@link #NOT_SETTINGS}. Empty where the config is missing or no longer reads, with
      * a warning for the latter.
      */
     static Map<String, String> settings(JsonNode config, Path file, List<String> warnings) {
@@ -59,7 +59,7 @@ final class Regimes {
         if (node.isObject()) {
             node.fields().forEachRemaining(f -> flatten(path.isEmpty() ? f.getKey() : path + "." + f.getKey(), f.getValue(), out));
         } else if (!node.isMissingNode()) {
-            out.put(path, node.toString());
+            out.put(path, node.isTextual() ? node.asText() : node.toString()); // strategy=sample, not "sample"
         }
     }
 

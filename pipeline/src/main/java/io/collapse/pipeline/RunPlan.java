@@ -84,8 +84,10 @@ public record RunPlan(List<Run> runs, Path sweepRoot) {
             // A sweep begins in a new or empty folder: its runs and report must not mix with the user's files.
             Set<String> own = new LinkedHashSet<>();
             runs.forEach(r -> own.add(r.dir().getFileName().toString()));
-            List<String> foreign = AtomicFiles.othersIn(sweepRoot,
-                    n -> own.contains(n) || AtomicFiles.isLeftover(sweepRoot.resolve(n))); // the latter: a kill's temp sweep.json
+            // A kill's temporary sweep.json is ours; so is a sweep.json written since the check above, by
+            // a second process started on the same sweep at the same instant.
+            List<String> foreign = AtomicFiles.othersIn(sweepRoot, n -> own.contains(n) || n.equals(RunFiles.SWEEP)
+                    || AtomicFiles.isLeftover(sweepRoot.resolve(n)));
             if (!foreign.isEmpty()) {
                 throw new IOException(sweepRoot + ": holds " + ErrorLines.names(foreign) + " but no " + RunFiles.SWEEP
                         + "; expected a new or empty folder, or a sweep directory to continue");

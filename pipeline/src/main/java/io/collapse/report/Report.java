@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.collapse.config.ConfigLoader;
 import io.collapse.io.AtomicFiles;
 import io.collapse.io.ErrorLines;
+import io.collapse.io.RegularFiles;
 import io.collapse.pipeline.RunFiles;
 import io.collapse.pipeline.RunPlan;
 import java.io.IOException;
@@ -94,10 +95,19 @@ public final class Report {
         }
         List<String> names = AtomicFiles.names(outDir);
         List<String> foreign = names.stream().filter(n -> !n.matches(REPORT_FILES)).toList();
-        if (!names.isEmpty() && (!foreign.isEmpty() || !(names.contains(METRICS_JSON) || cutShort(outDir, names)))) {
+        if (!names.isEmpty() && (!foreign.isEmpty() || !(isReportsMetrics(outDir.resolve(METRICS_JSON)) || cutShort(outDir, names)))) {
             List<String> shown = foreign.isEmpty() ? names : foreign;
             throw new IOException(outDir + ": holds " + ErrorLines.names(shown) + " and is not a report folder;"
                     + " expected a new or empty folder, or a report to replace");
+        }
+    }
+
+    /** Whether {@code file} is a metrics.json a report wrote (its histogram_bins), not a file of the user's by that name. */
+    private static boolean isReportsMetrics(Path file) {
+        try {
+            return RegularFiles.isPresent(file) && ConfigLoader.JSON.readTree(file.toFile()).has("histogram_bins");
+        } catch (IOException e) {
+            return false; // unreadable: not one of ours to replace
         }
     }
 

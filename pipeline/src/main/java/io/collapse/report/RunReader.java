@@ -215,6 +215,10 @@ public final class RunReader {
         try {
             JsonNode s = readObject(file);
             String phase = s.path("phase").asText("?");
+            if (phase.equals("end")) {
+                // Every generation is done; what is left is the run's final report, this one when the run writes it.
+                return "done";
+            }
             return s.has("generation") ? "generation " + s.path("generation").asInt() + ", " + phase : phase;
         } catch (IOException e) {
             warnings.add(file + ": unreadable (" + StrictJson.reason(e) + ")");

@@ -131,7 +131,8 @@ class ReportTest {
         Path sweep = SyntheticRuns.sweep(tmp.resolve("sweep"));
         Path notes = Files.createDirectories(tmp.resolve("mine")).resolve("notes.txt");
         Path page = Files.createDirectories(tmp.resolve("page")).resolve("index.html");
-        for (Path mine : List.of(notes, page)) {
+        Path metrics = Files.createDirectories(tmp.resolve("metrics")).resolve("metrics.json"); // a name a report writes
+        for (Path mine : List.of(notes, page, metrics)) {
             Files.writeString(mine, "mine");
             IOException e = assertThrows(IOException.class, () -> Report.write(List.of(sweep), mine.getParent()));
             assertEquals(mine.getParent() + ": holds " + mine.getFileName() + " and is not a report folder; expected a new or"
@@ -269,6 +270,10 @@ class ReportTest {
         assertEquals(2, result.warnings().size(), result.warnings().toString());
         assertTrue(result.warnings().get(0).contains("corpus-ppl.f32") || result.warnings().get(1).contains("corpus-ppl.f32"));
         assertTrue(Files.readString(run.resolve("report/index.html")).contains("not a whole number of float32"));
+
+        // The run's own final report is written before its end is recorded: every generation is done by then.
+        Files.writeString(run.resolve("state.json"), "{\"generation\": 2, \"phase\": \"end\"}");
+        assertEquals("done", Report.write(List.of(run), run.resolve("report")).runs().get(0).state());
     }
 
     /** A folder no run writes (gen- and a number past int) is not a generation; a number past double's range is missing, not a chart's error. */

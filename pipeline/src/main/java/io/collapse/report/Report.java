@@ -48,7 +48,7 @@ public final class Report {
         List<RunData> runs = new ArrayList<>();
         for (Path dir : RunPlan.discover(runDirs, false)) {
             if (!Files.isRegularFile(dir.resolve(RunFiles.RUN))) {
-                warnings.add(dir + ": listed but has no run.json yet, skipped");
+                warnings.add(dir + ": listed but has no run.json (not begun, or its run.json lost), skipped");
                 continue;
             }
             runs.add(RunReader.read(dir, warnings));

@@ -5,6 +5,7 @@ import io.collapse.pipeline.Experiment;
 import io.collapse.pipeline.RunFiles;
 import io.collapse.pipeline.RunManifest;
 import io.collapse.report.Report;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,9 +30,13 @@ final class RunDisplayOptions {
     boolean run(RunConfig cfg, List<String> overrides, Path dir, Path sweepRoot, PrintWriter out) throws Exception {
         List<String> memoryOverrides = overrides.stream().filter(RunManifest::isMemoryOverride).toList();
         if (!noReport) { // refused now, not after a generation's work
-            Report.checkOutDir(dir.resolve(RunFiles.REPORT));
-            if (sweepRoot != null) {
-                Report.checkOutDir(sweepRoot.resolve(RunFiles.REPORT));
+            try {
+                Report.checkOutDir(dir.resolve(RunFiles.REPORT));
+                if (sweepRoot != null) {
+                    Report.checkOutDir(sweepRoot.resolve(RunFiles.REPORT));
+                }
+            } catch (IOException e) {
+                throw new IOException(e.getMessage() + "; move those files away, or run with --no-report", e);
             }
         }
         boolean[] written = {false};

@@ -267,7 +267,8 @@ class RunResumeTest {
         Process p = runs.start(run, List.of("resume", run.toString(), "--no-progress"));
         assertEquals(1, runs.awaitExit(p), () -> runs.output(p));
         String out = runs.output(p);
-        assertTrue(out.contains("error: " + run.resolve("report") + ": holds notes.txt and is not a report folder"), out);
+        assertTrue(out.contains("error: " + run.resolve("report") + ": holds notes.txt and is not a report folder; expected a new"
+                + " or empty folder, or a report to replace; move those files away, or run with --no-report"), out);
         assertFalse(out.contains("generation 1/1: score"), out);
 
         // A folder where gen-01's weights belong: its training would be redone, then its model not written.

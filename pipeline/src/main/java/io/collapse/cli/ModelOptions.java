@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import io.collapse.config.DeviceConfig;
 import io.collapse.config.LmConfig;
 import io.collapse.model.CausalLM;
+import io.collapse.model.Dtypes;
 import io.collapse.model.auto.AutoModelForCausalLM;
 import io.collapse.model.hf.HfModelDir;
 import io.collapse.model.hf.ModelSource;
@@ -90,6 +91,6 @@ public final class ModelOptions {
 
     /** {@code --dtype} as a DJL type. */
     public DataType dataType() {
-        return CausalLM.dataType("--dtype", dtype);
+        return Dtypes.parse("--dtype", dtype);
     }
 }

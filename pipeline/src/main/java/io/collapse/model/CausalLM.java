@@ -12,7 +12,6 @@ import ai.djl.util.PairList;
 import io.collapse.config.LmConfig;
 import io.collapse.io.Checksums;
 import io.collapse.model.hf.HostTensor;
-import io.collapse.nativelib.JniRecord;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -207,7 +206,7 @@ public abstract class CausalLM extends HfBlock {
      * @throws IllegalArgumentException naming the missing, unexpected or mis-shaped tensors
      */
     public void loadStateDict(Map<String, HostTensor> stateDict, NDManager manager, DataType dtype) {
-        checkDtype(dtype, "model dtype");
+        Dtypes.check(dtype, "model dtype");
         Map<String, HostTensor> byKey = checkStateDict(stateDict);
         Map<String, Parameter> params = StateDict.parameters(this);
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
@@ -275,7 +274,7 @@ public abstract class CausalLM extends HfBlock {
      * order, so a seed gives the same weights on every run and device (not the numbers torch would draw).
      */
     public void initWeights(long seed, NDManager manager, DataType dtype) {
-        checkDtype(dtype, "model dtype");
+        Dtypes.check(dtype, "model dtype");
         SplittableRandom rng = new SplittableRandom(seed);
         double std = config().initializerRange();
         Map<String, Parameter> params = StateDict.parameters(this);
@@ -352,41 +351,6 @@ public abstract class CausalLM extends HfBlock {
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {inputShapes[0].add(config().vocabSize())};
-    }
-
-    /**
-     * The one parser of dtype names (a config's {@code model.dtype}, a command's {@code --dtype}):
-     * float32, float16 or bfloat16 (which {@link #loadStateDict} then refuses unless the JNI maps it).
-     *
-     * @throws IllegalArgumentException naming {@code field} and the accepted names
-     */
-    public static DataType dataType(String field, String name) {
-        return switch (name) {
-            case "float32" -> DataType.FLOAT32;
-            case "float16" -> DataType.FLOAT16;
-            case "bfloat16" -> {
-                checkDtype(DataType.BFLOAT16, field); // before a model is read, whose file would be blamed
-                yield DataType.BFLOAT16;
-            }
-            default -> throw new IllegalArgumentException(field + ": expected float32, float16 or bfloat16, got '" + name + "'");
-        };
-    }
-
-    /**
-     * float32, float16, or bfloat16 where the loaded JNI maps it: DJL 0.36's own aborts the JVM
-     * converting an array to bfloat16 on any device, the one {@code collapse native build} makes does
-     * not (checkpoints stored as BF16 load into float32 with either). The refusal names {@code what}
-     * asked for the dtype.
-     */
-    private static void checkDtype(DataType dtype, String what) {
-        if (dtype == DataType.BFLOAT16 && !JniRecord.bfloat16()) {
-            throw new IllegalArgumentException(what + " bfloat16 needs the JNI that `collapse native build` makes (DJL"
-                    + " 0.36's own has no bfloat16 and aborts the JVM converting to it); expected float32 or float16");
-        }
-        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
-            throw new IllegalArgumentException(what + " " + dtype + " is not supported; expected float32, float16"
-                    + " or bfloat16");
-        }
     }
 
     private static NDArray convert(NDArray value, DataType dtype) {

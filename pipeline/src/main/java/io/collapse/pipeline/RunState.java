@@ -126,7 +126,8 @@ public record RunState(
         return of(done, generations, redo);
     }
 
-    private static final String END_PHASE = "end";
+    /** The phase of a run whose generations are all done and whose final report is left (unit {@link #END}). */
+    public static final String END_PHASE = "end";
 
     /**
      * generation and phase name the first unit left to do: a generation's phase, then "end" (the

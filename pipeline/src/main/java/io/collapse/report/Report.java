@@ -13,13 +13,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Writes the report of one or more runs: figures (PNG + SVG), metrics.csv, metrics-by-regime.csv,
@@ -30,6 +31,12 @@ import java.util.TreeMap;
 public final class Report {
 
     private static final String METRICS_JSON = "metrics.json";
+    private static final String METRICS_CSV = "metrics.csv";
+    private static final String BY_REGIME_CSV = "metrics-by-regime.csv";
+
+    /** Every file this version writes into a report folder (its temporary files aside). */
+    private static final Set<String> WRITTEN = Stream.concat(Stream.of(METRICS_JSON, METRICS_CSV, BY_REGIME_CSV, RunFiles.INDEX),
+            Figures.NAMES.stream().flatMap(f -> Stream.of(f + ".png", f + ".svg"))).collect(Collectors.toUnmodifiableSet());
 
     /** Every name a report writes: its figures, tables and page, and an interrupted write's temporary file. */
     private static final String REPORT_FILES = "[\\w.-]+\\.(png|svg)|metrics(-by-regime)?\\.csv|metrics\\.json|index\\.html|\\..+\\.tmp";
@@ -72,8 +79,8 @@ public final class Report {
             files.add(put(outDir.resolve(f.name() + ".png"), png));
             files.add(put(outDir.resolve(f.name() + ".svg"), f.svg()));
         }
-        files.add(put(outDir.resolve("metrics.csv"), rowsCsv(rows).getBytes(StandardCharsets.UTF_8)));
-        files.add(put(outDir.resolve("metrics-by-regime.csv"), aggregatesCsv(aggregates).getBytes(StandardCharsets.UTF_8)));
+        files.add(put(outDir.resolve(METRICS_CSV), rowsCsv(rows).getBytes(StandardCharsets.UTF_8)));
+        files.add(put(outDir.resolve(BY_REGIME_CSV), aggregatesCsv(aggregates).getBytes(StandardCharsets.UTF_8)));
         String html = HtmlPage.render(runs, rows, aggregates, figures, pngs, warnings);
         files.add(put(outDir.resolve(RunFiles.INDEX), html.getBytes(StandardCharsets.UTF_8)));
         return new Result(outDir, runs, files, warnings);
@@ -113,12 +120,10 @@ public final class Report {
 
     /** A run's or sweep's own report/ holding only names this version writes: a first write a kill cut short. */
     private static boolean cutShort(Path outDir, List<String> names) {
-        Set<String> written = new HashSet<>(List.of("metrics.csv", "metrics-by-regime.csv", RunFiles.INDEX));
-        Figures.NAMES.forEach(f -> written.addAll(List.of(f + ".png", f + ".svg")));
         Path parent = outDir.toAbsolutePath().getParent();
         return RunFiles.REPORT.equals(String.valueOf(outDir.getFileName())) && parent != null
                 && (Files.isRegularFile(parent.resolve(RunFiles.RUN)) || Files.isRegularFile(parent.resolve(RunFiles.SWEEP)))
-                && names.stream().allMatch(n -> written.contains(n) || n.matches("\\..+\\.tmp"));
+                && names.stream().allMatch(n -> WRITTEN.contains(n) || AtomicFiles.isLeftover(outDir.resolve(n)));
     }
 
     private static Path put(Path file, byte[] bytes) throws IOException {

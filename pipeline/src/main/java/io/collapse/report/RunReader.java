@@ -215,7 +215,7 @@ public final class RunReader {
         try {
             JsonNode s = readObject(file);
             String phase = s.path("phase").asText("?");
-            if (phase.equals("end")) {
+            if (phase.equals(RunState.END_PHASE)) {
                 // Every generation is done; what is left is the run's final report, this one when the run writes it.
                 return "done";
             }
